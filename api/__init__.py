@@ -1,0 +1,1 @@
+"""The coordinators' HTTP service, persistence, auth and the ``handoff`` command line."""

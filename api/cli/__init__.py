@@ -1,0 +1,24 @@
+"""The ``handoff`` command line. Each command group lives in its own module of this package."""
+from __future__ import annotations
+
+import typer
+
+from api.cli import demo, region
+
+app = typer.Typer(
+    name="handoff",
+    help=(
+        "Handoff: an optimizer for Law Enforcement Assisted Diversion (LEAD).\n\n"
+        "Start with `handoff demo --out DIR` to see every part work on a generated region, "
+        "or `handoff region build --help` to assemble a region from your own files."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(region.app, name="region")
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Entry point of the ``handoff`` console script."""
+    app()

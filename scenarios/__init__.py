@@ -1,0 +1,1 @@
+"""Planners' what-ifs: facility siting, coverage-hours pricing, capacity-gap reports, sweeps."""
