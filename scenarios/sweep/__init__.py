@@ -1,0 +1,6 @@
+"""Scenario sweeps: a grid and Monte Carlo draws over scenario parameters, run on Dask distributed."""
+from scenarios.sweep.runner import run_in_process, run_sweep
+from scenarios.sweep.spec import SweepError, SweepSpec, Task, apply_params, expand, load_sweep, task_seed
+
+__all__ = ["SweepError", "SweepSpec", "Task", "apply_params", "expand", "load_sweep", "run_in_process",
+           "run_sweep", "task_seed"]
