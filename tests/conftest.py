@@ -16,3 +16,13 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real public data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_region_dir(tmp_path_factory) -> Path:
+    """A small generated demo region folder (seed 7), written once per test session."""
+    from geodata.demo import write_demo_region
+
+    folder = tmp_path_factory.mktemp("demo-region")
+    write_demo_region(folder, scale="small", seed=7)
+    return folder

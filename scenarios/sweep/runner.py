@@ -36,7 +36,7 @@ def kind_functions(kind: str) -> KindFunctions:
 
     if kind not in KINDS:
         raise ValueError(f"unknown scenario kind '{kind}'; known kinds: {', '.join(sorted(KINDS))}")
-    module = importlib.import_module(KINDS[kind].split(":")[0])
+    module = importlib.import_module(KINDS[kind])
     missing = [name for name in ("prepare", "evaluate") if not hasattr(module, name)]
     if missing:
         raise ValueError(f"scenario kind '{kind}' cannot be swept: {module.__name__} lacks {', '.join(missing)}")
