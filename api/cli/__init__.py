@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import demo, region
+from api.cli import demo, region, scenario
 
 app = typer.Typer(
     name="handoff",
@@ -16,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(region.app, name="region")
+app.add_typer(scenario.app, name="scenario")
 app.command("demo")(demo.demo)
 
 
