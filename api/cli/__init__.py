@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import demo, region, scenario
+from api.cli import demo, region, report, scenario
 
 app = typer.Typer(
     name="handoff",
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(region.app, name="region")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo)
 
 

@@ -1,0 +1,277 @@
+"""Assemble the capacity-gap report: measures, marginal values, equity, all through one privacy gate.
+
+The result is a plain JSON-ready dict (see ``docs/reports.md``); :mod:`render` turns it into HTML
+and PDF, :mod:`compare` diffs two of them, and the API serves it to the ``pcg`` role.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scenarios.reports import access, compare, equity, measures
+from scenarios.reports.privacy import THRESHOLD, TOTAL, Publication, assert_no_pseudonyms
+
+REPORT_KIND = "capacity-gap"
+COUNT_FIELDS = {"waiting": "waiting", "lead_waiting": "lead", "lead_unmet": "unmet"}
+
+
+@dataclass
+class ReportOptions:
+    """Knobs of a capacity-gap report (minutes, USD, people)."""
+
+    transit_minutes: float = 45.0
+    threshold: int = THRESHOLD
+    as_of: str | None = None
+    marginal: bool = True
+    marginal_time_limit: float = 5.0
+    slot_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SLOT_COSTS))
+
+
+# Annual cost of one more slot (USD). Sources in docs/reports.md: permanent supportive housing
+# ~$18k/unit-year, outpatient treatment with MOUD ~$6k/patient-year, clinic panel slot ~$1.5k/year.
+DEFAULT_SLOT_COSTS = {"housing": 18000.0, "treatment": 6000.0, "clinic": 1500.0}
+
+
+def _published(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def waiting_publication(entries: pd.DataFrame, table: pd.DataFrame, threshold: int) -> tuple[Publication, pd.DataFrame]:
+    """The wait-list counts by area level and service, with the microcells they sum."""
+    enriched = entries.join(table[["service", *measures.LEVELS]], on="provider_id")
+    micro = (enriched.groupby(["provider_id", "is_lead", "placeable_now"]).size().rename("count").reset_index()
+             .join(table[["service", *measures.LEVELS]], on="provider_id"))
+    publication = Publication(micro["count"].to_numpy(dtype=float), threshold=threshold)
+    services = [s for s in measures.SERVICES if s in set(table["service"])]
+    for level in measures.LEVELS:
+        areas = sorted(table[level].unique())
+        masks = {"waiting": None, "lead": micro["is_lead"].to_numpy(),
+                 "unmet": (micro["is_lead"] & ~micro["placeable_now"]).to_numpy()}
+        for name, mask in masks.items():
+            publication.add_table(f"{name}:{level}", micro[level], micro["service"], mask=mask,
+                                  row_order=areas, column_order=services)
+    return publication, micro
+
+
+def equity_inputs(region, encounters: pd.DataFrame, eligible: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Group labels and area names (municipality, police zone, cohort) of each encounter."""
+    groups = equity.group_columns(encounters)
+    municipality = measures.point_areas(encounters, region.municipalities)
+    zone_column = encounters["zone"] if "zone" in encounters else None
+    police_zone = (zone_column.fillna(measures.OUTSIDE).astype(str).to_numpy() if zone_column is not None
+                   else measures.point_areas(encounters, region.police_zones))
+    areas = pd.DataFrame({"municipality": municipality, "police_zone": police_zone,
+                          "cohort": measures.cohort_of(pd.Series(municipality), region.cohorts)})
+    return groups, areas
+
+
+def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame | None, threshold: int,
+                 transit_minutes: float) -> dict:
+    """The equity section: published arrest and access tables by group, rates and Katz ratios."""
+    groups, areas = equity_inputs(region, encounters, eligible)
+    micro = equity.equity_microdata(groups, areas, eligible, within)
+    publication = Publication(micro["count"].to_numpy(dtype=float), threshold=threshold)
+    services = list(within.columns) if within is not None else []
+    dimensions = list(equity.GROUP_DIMENSIONS) + ["municipality", "police_zone", "cohort"]
+    orders = {"age_band": equity.band_order()}
+    equity.register_tables(publication, micro, dimensions, services, orders=orders)
+    publication.protect()
+    section = {"dimensions": {}, "tables": {}, "transit_minutes": transit_minutes}
+    rate_tables = {}
+    for dim in dimensions:
+        arrests = publication.table(f"arrests:{dim}")
+        rates = equity.rate_table(arrests, equity.ELIGIBLE, label="share of arrests diversion-eligible")
+        entry = {"eligible": _records(rates), "access": {}}
+        section["tables"][f"arrests:{dim}"] = _table_json(arrests)
+        if dim in equity.GROUP_DIMENSIONS:
+            rate_tables[f"Diversion-eligible share of arrests by {dim.replace('_', ' ')}"] = rates
+        for service in services:
+            access = publication.table(f"access:{dim}:{service}")
+            reach = equity.rate_table(access, equity.WITHIN, label=f"{service} within {transit_minutes:g} min")
+            entry["access"][service] = _records(reach)
+            section["tables"][f"access:{dim}:{service}"] = _table_json(access)
+            if dim in equity.GROUP_DIMENSIONS:
+                rate_tables[f"{service.capitalize()} within {transit_minutes:g} transit minutes, by "
+                            f"{dim.replace('_', ' ')}"] = reach
+        section["dimensions"][dim] = entry
+    section["findings"] = equity.summary_findings(rate_tables)
+    section["privacy"] = privacy_summary(publication)
+    return section
+
+
+def build_report(region, *, options: ReportOptions | None = None, providers=None, wait_lists=None,
+                 previous: dict | None = None, marginal_fn=None) -> dict:
+    """The capacity-gap report for ``region`` as a JSON-ready dict (aggregate counts only).
+
+    ``providers``/``wait_lists`` override the region's files (e.g. the live state of the API's
+    database). ``previous`` is an earlier report dict to compare against. ``marginal_fn(providers,
+    wait_lists, options) -> dict`` computes the "where one more slot helps most" section.
+    """
+    options = options or ReportOptions()
+    providers = region.providers if providers is None else providers
+    wait_lists = region.wait_lists if wait_lists is None else wait_lists
+    if providers is None or wait_lists is None:
+        raise ValueError(f"region {region.name} has no providers or wait lists; a capacity-gap report needs both")
+    areas = measures.provider_areas(providers, police_zones=region.police_zones, cohorts=region.cohorts)
+    entries = measures.wait_list_entries(wait_lists, providers)
+    table = measures.provider_table(providers, entries, areas)
+    publication, _ = waiting_publication(entries, table, options.threshold)
+    publication.protect()
+
+    equity_section, reach_method = None, "no encounter records"
+    encounters = region.encounters
+    if encounters is not None and len(encounters):
+        eligible = equity.diversion_eligible(encounters["offences"])
+        within, reach_method = access.reach_within(region, encounters, providers, minutes=options.transit_minutes)
+        equity_section = build_equity(region, encounters, eligible, within, options.threshold,
+                                      options.transit_minutes)
+    report = {
+        "kind": REPORT_KIND,
+        "title": "Capacity-gap report",
+        "region": region.name,
+        "as_of": options.as_of or dt.date.today().isoformat(),
+        "generated_parts": list(region.generated),
+        "parameters": {**{k: v for k, v in options_json(options).items() if k != "slot_costs"},
+                       "reach_method": reach_method},
+        "headline": headline_section(table, publication),
+        "measures": measures_section(table, publication, share_within_by_area(equity_section)),
+        "equity": equity_section,
+        "marginal": marginal_fn(providers, wait_lists, options) if (options.marginal and marginal_fn) else None,
+        "privacy": privacy_summary(publication),
+        "providers_map": [{"lon": float(g.x), "lat": float(g.y), "service": str(s), "capacity": int(c)}
+                          for g, s, c in zip(providers.geometry, providers["service"], providers["capacity"])],
+    }
+    report["summary"] = summary_sentences(report)
+    if previous is not None:
+        report["comparison"] = compare.compare_reports(previous, report)
+    return report
+
+
+def headline_section(table: pd.DataFrame, publication: Publication) -> dict:
+    """Region-wide figures per service; people counts come from the protected publication."""
+    waiting = publication.table("waiting:county")
+    unmet = publication.table("unmet:county")
+    out = {}
+    for service, figures in measures.headline(table).items():
+        if figures["providers"] == 0:
+            continue
+        people = _published(waiting.loc["All", service]) if service in waiting.columns else 0.0
+        days = figures["wait_days"]
+        out[service] = {
+            "providers": figures["providers"], "capacity": figures["capacity"], "free": figures["free"],
+            "waiting": people, "lead_unmet": _published(unmet.loc["All", service]) if service in unmet else 0.0,
+            "monthly_turnover": figures["monthly_turnover"],
+            "wait_days": None if people is None or math.isinf(days) else round(days, 1),
+            "waiting_label": "<11" if people is None else f"{people:,.0f}",
+            "wait_label": ("withheld" if people is None else "no turnover" if math.isinf(days)
+                           else f"{days:,.0f} days"),
+        }
+    return out
+
+
+def summary_sentences(report: dict) -> list[str]:
+    """The plain-language first screen: the worst gaps, LEAD unmet needs, reach and equity findings."""
+    sentences = []
+    for service, h in report["headline"].items():
+        if h["waiting"] is None:
+            sentences.append(f"{service.capitalize()}: fewer than {report['privacy']['threshold']} people waiting "
+                             f"region-wide; {h['free']} of {h['capacity']} slots free.")
+            continue
+        sentences.append(f"{service.capitalize()}: {h['waiting_label']} people waiting for {h['free']} free of "
+                         f"{h['capacity']} slots; someone joining a list today waits about {h['wait_label']}.")
+    worst = [r for r in report["measures"].get("municipality", []) if isinstance(r.get("wait_days"), (int, float))]
+    if worst:
+        top = max(worst, key=lambda r: r["wait_days"])
+        sentences.append(f"The longest expected wait is for {top['service']} in {top['area']}: "
+                         f"about {top['wait_days']:,.0f} days.")
+    if report.get("marginal") and report["marginal"].get("providers"):
+        best = report["marginal"]["providers"][0]
+        sentences.append(f"One more {best['service']} slot at {best['name']} meets the most needs per dollar "
+                         f"({best['value_per_100k']:.2f} more needs met per $100,000 a year).")
+    if report.get("equity") and report["equity"].get("findings"):
+        sentences.append(report["equity"]["findings"][0])
+    return sentences
+
+
+def privacy_summary(publication: Publication) -> dict:
+    """How many cells were withheld and why (no values)."""
+    withheld = [c for c in publication.cells if c.suppressed]
+    return {"threshold": publication.threshold, "published_cells": len(publication.cells),
+            "withheld": len(withheld), "primary": sum(c.primary for c in withheld),
+            "complementary": sum(not c.primary for c in withheld)}
+
+
+def _table_json(frame: pd.DataFrame) -> dict:
+    return {"index": [str(i) for i in frame.index], "columns": [str(c) for c in frame.columns],
+            "data": [[_published(v) for v in row] for row in frame.to_numpy(dtype=float)]}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({k: (_published(v) if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
+                        else (bool(v) if isinstance(v, (bool, np.bool_)) else v)) for k, v in row.items()})
+    return out
+
+
+def measures_section(table: pd.DataFrame, publication: Publication, share_within: dict | None) -> dict:
+    """Per level, one row per (area, service) with counts taken from the protected publication."""
+    section = {}
+    for level in measures.LEVELS:
+        rows = measures.area_measures(table, level)
+        published = {name: publication.table(f"{name}:{level}") for name in COUNT_FIELDS.values()}
+        records = []
+        for row in rows.to_dict(orient="records"):
+            record = {"area": row["area"], "service": row["service"], "providers": int(row["providers"]),
+                      "capacity": int(row["capacity"]), "free": int(row["free"]),
+                      "utilisation": _published(row["utilisation"]),
+                      "monthly_turnover": float(row["monthly_turnover"])}
+            for field_name, table_name in COUNT_FIELDS.items():
+                record[field_name] = _published(published[table_name].loc[str(row["area"]), row["service"]])
+            wait = row["wait_days"]
+            record["wait_days"] = (None if record["waiting"] is None
+                                   else ("no turnover" if math.isinf(wait) else round(float(wait), 1)))
+            record["within_share"] = (share_within or {}).get((level, str(row["area"]), row["service"]))
+            records.append(record)
+        section[level] = records
+    return section
+
+
+def share_within_by_area(equity_section: dict | None) -> dict | None:
+    """(level, area, service) -> share of diversion-eligible encounters there with the service within reach."""
+    if not equity_section:
+        return None
+    shares = {}
+    for level in ("municipality", "police_zone", "cohort"):
+        for service, rows in equity_section["dimensions"].get(level, {}).get("access", {}).items():
+            for row in rows:
+                shares[(level, row["group"], service)] = row["rate"]
+    return shares
+
+
+def to_json(report: dict) -> str:
+    """The report as JSON text; refuses text that contains a pseudonymous person id."""
+    text = json.dumps(report, indent=1, default=_json_default, allow_nan=False)
+    assert_no_pseudonyms(text, where="capacity-gap report JSON")
+    return text
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (dt.date, Path)):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def options_json(options: ReportOptions) -> dict:
+    """The options as plain JSON values."""
+    return asdict(options)
