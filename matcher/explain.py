@@ -1,0 +1,165 @@
+"""From chosen options to a :class:`Result`: placements, unmet needs and wait-list positions, each
+with an explanation a coordinator can read. Shared by the solver, the baselines and ``place_one``."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import timedelta
+
+from matcher.prep import BACK, Prepared, claims_ahead, day_of
+from matcher.types import Placement, Result, UnmetNeed, WaitPosition
+
+DAYS_PER_MONTH = 30.44
+WAIT_POSITIONS_PER_NEED = 3
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _people(n: int) -> str:
+    return f"{n} eligible {'person is' if n == 1 else 'people are'}"
+
+
+class _Round:
+    """Who got what in one round, with the counts explanations need."""
+
+    def __init__(self, prep: Prepared, chosen: list[int]):
+        self.prep = prep
+        self.chosen = [prep.options[i] for i in chosen]
+        self.placed_need = {(o.p, o.need): o for o in self.chosen}
+        self.used = defaultdict(int)
+        self.housing = {}
+        for o in self.chosen:
+            self.used[(o.s, o.category)] += 1
+            if prep.providers[o.s].service == "housing":
+                self.housing[o.p] = o
+        self.wanting = defaultdict(list)
+        for (p, need), wanted in prep.wants.items():
+            for s, _rank in wanted:
+                self.wanting[s].append((p, need))
+
+    def ahead(self, p: int, s: int, category: str, *, unplaced_only: bool) -> int:
+        """Eligible people strictly ahead of ``p`` at provider ``s`` who want it (fixed + participants)."""
+        pool = (self.prep.providers[s].wait_list, category)
+        mine = self.prep.rank(pool[0], category, p)
+        count = claims_ahead(self.prep, pool, self.prep.group_of[pool][mine])
+        for q, need in self.wanting[s]:
+            if q != p and self.prep.rank(pool[0], category, q) < mine:
+                if not unplaced_only or (q, need) not in self.placed_need:
+                    count += 1
+        return count
+
+    def minutes(self, o) -> float:
+        """Transit minutes of a placement: from the housing placement when there is one."""
+        prep = self.prep
+        housing = self.housing.get(o.p)
+        if housing is not None and housing is not o:
+            key = (prep.providers[housing.s].provider_id, prep.providers[o.s].provider_id)
+            value = prep.instance.provider_travel_minutes.get(key)
+            if value is not None and not math.isnan(value):
+                return float(value)
+        return o.minutes
+
+
+def _placement(r: _Round, o) -> Placement:
+    prep = r.prep
+    p, s = prep.participants[o.p], prep.providers[o.s]
+    start = day_of(prep.instance.as_of) + timedelta(days=math.ceil(o.days))
+    minutes = r.minutes(o)
+    ahead = r.ahead(o.p, o.s, o.category, unplaced_only=False)
+    seat = "a LEAD set-aside seat" if o.category == "set-aside" else "a seat"
+    before = ("nobody eligible is ahead of you on its list" if ahead == 0 else
+              f"the {_people(ahead).replace(' are', '').replace(' is', '')} ahead of you on its list "
+              "are placed or keep their seats first")
+    text = (f"{s.label} has {seat} for you: you are eligible, it is {minutes:.0f} min by transit "
+            f"(your limit {p.max_transit_minutes:.0f}), and {before}")
+    if o.appointment:
+        text += f"; appointment {o.appointment.replace('T', ' ')[:16]}, reachable on time"
+    text += f"; expected start {start.isoformat()}."
+    return Placement(p.participant_id, s.provider_id, s.service, o.category, round(minutes, 1),
+                     o.appointment, start.isoformat(), text)
+
+
+def _unmet_reason(r: _Round, p: int, need: int) -> str:
+    prep = r.prep
+    person = prep.participants[p]
+    want = person.needs[need]
+    wanted = {s for s, _ in prep.wants.get((p, need), [])}
+    notes, far, blocked = [], [], []
+    for si in prep.reachable.get(person.participant_id, []):
+        s = prep.providers[si]
+        if s.service != want.service or (want.subtype and s.subtype != want.subtype):
+            continue
+        if (p, si) in prep.ineligible:
+            notes.append(f"{s.label} does not take you ({prep.ineligible[(p, si)]})")
+        elif si not in wanted:
+            if person.preferences and s.provider_id not in person.preferences:
+                continue
+            m = prep.instance.travel_minutes.get((person.participant_id, s.provider_id))
+            far.append((m if m is not None and not math.isnan(m) else math.inf, s.label))
+        else:
+            n = r.ahead(p, si, "general", unplaced_only=False)
+            free = sum(prep.seats[(si, c)] - r.used[(si, c)] for c in ("general", "set-aside"))
+            if free <= 0:
+                blocked.append(f"{s.label} is full ({_people(n)} ahead of you on its list)")
+            elif n:
+                blocked.append(f"{_people(n)} ahead of you on {s.label}'s list")
+            else:
+                blocked.append(f"{s.label} has no seat or appointment that fits with your other placements")
+    far.sort()
+    parts = blocked[:2] + [
+        f"{name} is {m:.0f} min by transit, over your {person.max_transit_minutes:.0f}" if m < math.inf
+        else f"{name} has no transit route from you" for m, name in far[:2]
+    ] + notes[:1]
+    if not parts:
+        return f"No {want.service} provider within reach matches this need."
+    return f"No {want.service} placement now: " + "; ".join(parts) + "."
+
+
+def _wait_positions(r: _Round, p: int, need: int) -> list[WaitPosition]:
+    prep = r.prep
+    person = prep.participants[p]
+    as_of = day_of(prep.instance.as_of)
+    rows = []
+    for si, _rank in prep.wants.get((p, need), []):
+        s = prep.providers[si]
+        pool = (s.wait_list, "general")
+        ahead = r.ahead(p, si, "general", unplaced_only=True)
+        mine = prep.rank(pool[0], "general", p)
+        left = prep.seats[(si, "general")] - r.used[(si, "general")]
+        before_you = ahead + 1 - max(left, 0)
+        if before_you <= 0:
+            start, why = as_of, "a seat is free now but did not fit this round's other placements"
+        elif s.monthly_turnover > 0:
+            start = as_of + timedelta(days=math.ceil(before_you / s.monthly_turnover * DAYS_PER_MONTH))
+            why = f"about {s.monthly_turnover:g} seat{'' if s.monthly_turnover == 1 else 's'} free up a month"
+        else:
+            start, why = None, "it reports no turnover, so no date can be estimated"
+        place = "at the back of the list" if mine == BACK else "by your place on the list"
+        text = (f"{_ordinal(ahead + 1)} in line at {s.label} ({place}); {why}"
+                + (f"; estimated start {start.isoformat()}." if start else "."))
+        rows.append(WaitPosition(person.participant_id, s.provider_id, s.service, ahead + 1, ahead,
+                                 start.isoformat() if start else None, text))
+    rows.sort(key=lambda w: (w.estimated_start is None, w.estimated_start or "", w.position))
+    return rows[:WAIT_POSITIONS_PER_NEED]
+
+
+def build_result(prep: Prepared, chosen: list[int], *, mode: str, method: str, status: str,
+                 objective=None, bound=None, gap=None, seconds: float = 0.0) -> Result:
+    """Assemble a :class:`Result` with explanations for the chosen option indices."""
+    r = _Round(prep, chosen)
+    result = Result(mode=mode, method=method, status=status, objective=objective, bound=bound, gap=gap,
+                    seconds=round(seconds, 4))
+    result.placements = [_placement(r, o) for o in r.chosen]
+    for p, person in enumerate(prep.participants):
+        for need, want in enumerate(person.needs):
+            if (p, need) in r.placed_need:
+                result.needs_met += 1
+                result.urgency_met += want.urgency
+                continue
+            result.unmet.append(UnmetNeed(person.participant_id, want.service, want.urgency, _unmet_reason(r, p, need)))
+            result.wait_positions.extend(_wait_positions(r, p, need))
+    return result
+

@@ -1,0 +1,209 @@
+"""The CP-SAT placement model: capacity, eligibility, travel limit, appointments, bundles, no-bump.
+
+``build_model`` is the whole model in one function; data preparation lives in :mod:`matcher.prep`.
+No-bump uses cutoff chains: per provider and seat category, ``cutoff[k]`` is 1 when anyone in rank
+group ``>= groups[k]`` is placed there; everyone strictly ahead who wants the provider must then be
+placed (coverage) or placed somewhere they like at least as much (preference). Size is linear in the
+number of options. Objective: urgency-weighted needs met, then (with a weight larger than any
+possible secondary total, so lexicographic) transit minutes plus days to start, or preference ranks.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from matcher.prep import Prepared, claims_ahead
+
+
+@dataclass
+class Built:
+    """A built model with its decision variables (``place[i]`` for option ``i``)."""
+
+    model: cp_model.CpModel
+    place: list
+    weight: int
+    chains: dict = field(default_factory=dict)
+
+
+def _chain(model: cp_model.CpModel, options, place, name: str):
+    """Monotone cutoff booleans over the distinct rank groups of ``options``: (groups, cutoff)."""
+    groups = sorted({o.group for o in options})
+    cutoff = [model.NewBoolVar(f"{name}_cutoff_g{g}") for g in groups]
+    for a, b in zip(cutoff, cutoff[1:]):
+        model.AddImplication(b, a)
+    where = {g: k for k, g in enumerate(groups)}
+    for o in options:
+        model.AddImplication(place[o.index], cutoff[where[o.group]])
+    return groups, cutoff
+
+
+def _first_after(groups: list[int], group: int) -> int | None:
+    """Index of the first chain group strictly behind ``group`` (None if there is none)."""
+    for k, g in enumerate(groups):
+        if g > group:
+            return k
+    return None
+
+
+def build_model(prep: Prepared, *, mode: str = "coverage") -> Built:
+    """Build the CP-SAT model of one placement round for ``mode`` "coverage" or "preference"."""
+    model = cp_model.CpModel()
+    opts = prep.options
+    place = [model.NewBoolVar(f"place_{o.p}_{o.need}_{o.s}_{o.category}_{o.appointment or ''}") for o in opts]
+
+    # each need is met at most once
+    for idx in prep.by_need.values():
+        model.AddAtMostOne(place[i] for i in idx)
+
+    # seats per provider and category, one person per appointment time
+    at_seat: dict[tuple[int, str], list] = defaultdict(list)
+    at_time: dict[tuple[int, str], list] = defaultdict(list)
+    for o in opts:
+        at_seat[(o.s, o.category)].append(o)
+        if o.appointment:
+            at_time[(o.s, o.appointment)].append(place[o.index])
+    seated = {}
+    for key, group in at_seat.items():
+        seated[key] = sum(place[o.index] for o in group)
+        model.Add(seated[key] <= prep.seats[key])
+    for slot in at_time.values():
+        model.AddAtMostOne(slot)
+
+    # bundle coherence: treatment/clinic must be reachable from the housing placement
+    travel = prep.instance.provider_travel_minutes
+    if travel:
+        housing = defaultdict(list)
+        for o in opts:
+            if prep.providers[o.s].service == "housing":
+                housing[o.p].append(o)
+        for o in opts:
+            if prep.providers[o.s].service == "housing":
+                continue
+            far = [h for h in housing[o.p] if not _reachable(travel, prep, h, o)]
+            for h in far:
+                model.AddBoolOr([place[o.index].Not(), place[h.index].Not()])
+
+    # no-bump cutoff chains per provider and category
+    chains = {key: _chain(model, group, place, f"s{key[0]}_{key[1]}") for key, group in at_seat.items()}
+
+    def met(p: int, need: int, rank: int | None = None):
+        return sum(place[i] for i in prep.by_need[(p, need)] if rank is None or opts[i].rank <= rank)
+
+    for (p, need), wanted in prep.wants.items():
+        for s, rank in wanted:
+            for cat in ("general", "set-aside"):
+                if (s, cat) not in chains:
+                    continue
+                groups, cutoff = chains[(s, cat)]
+                k = _first_after(groups, prep.group(prep.providers[s].wait_list, cat, p))
+                if k is not None:
+                    model.Add(met(p, need, None if mode == "coverage" else rank) >= cutoff[k])
+
+    # fixed entries ahead of the last person placed from a pool keep a claim on its seats
+    pool_used = {}
+    for pool, members in prep.pools.items():
+        group = [o for s in members for o in at_seat.get((s, pool[1]), [])]
+        if not group:
+            continue
+        total = sum(seated[(s, pool[1])] for s in members if (s, pool[1]) in seated)
+        if not prep.claims.get(pool):
+            pool_used[pool] = (total, [], [])
+            continue
+        groups, cutoff = chains[(members[0], pool[1])] if len(members) == 1 else _chain(
+            model, group, place, f"list_{pool[0]}_{pool[1]}")
+        ahead = [claims_ahead(prep, pool, g) for g in groups]
+        steps = [a - b for a, b in zip(ahead, [0] + ahead[:-1])]
+        model.Add(total + sum(c * z for c, z in zip(steps, cutoff) if c) <= prep.pool_free[pool])
+        pool_used[pool] = (total, groups, cutoff)
+
+    if mode == "preference":
+        _stability(model, prep, place, seated, at_time, pool_used, met)
+
+    # objective: urgency-weighted needs met, then minutes + days (coverage) or ranks (preference)
+    cost = [round(o.minutes + o.days) if mode == "coverage" else o.rank for o in opts]
+    worst = sum(max(cost[i] for i in idx) for idx in prep.by_need.values() if idx)
+    weight = worst + 1
+    urgency = [prep.participants[o.p].needs[o.need].urgency for o in opts]
+    model.Maximize(sum((urgency[i] * weight - cost[i]) * place[i] for i in range(len(opts))))
+    return Built(model, place, weight, chains)
+
+
+def _reachable(travel, prep: Prepared, housing_option, option) -> bool:
+    """Whether ``option``'s provider is within the participant's limit from the housing option."""
+    key = (prep.providers[housing_option.s].provider_id, prep.providers[option.s].provider_id)
+    if key not in travel:
+        return True
+    minutes = travel[key]
+    return minutes is not None and minutes == minutes and minutes <= prep.participants[option.p].max_transit_minutes
+
+
+def _stability(model, prep: Prepared, place, seated, at_time, pool_used, met) -> None:
+    """Weak stability: whoever wants a provider more than their placement finds it full for them."""
+    opts = prep.options
+    full_seat = {}
+    for key, expr in seated.items():
+        full_seat[key] = model.NewBoolVar(f"full_{key[0]}_{key[1]}")
+        model.Add(expr >= prep.seats[key]).OnlyEnforceIf(full_seat[key])
+    taken = {key: sum(v) for key, v in at_time.items()}
+    for (p, need), wanted in prep.wants.items():
+        mine = defaultdict(list)
+        for i in prep.by_need[(p, need)]:
+            mine[(opts[i].s, opts[i].category)].append(opts[i])
+        for s, rank in wanted:
+            for cat in ("general", "set-aside"):
+                own = mine.get((s, cat))
+                if not own:
+                    continue
+                reasons = [full_seat[(s, cat)]]
+                pool = (prep.providers[s].wait_list, cat)
+                total, groups, cutoff = pool_used[pool]
+                if groups:
+                    g = prep.group(pool[0], cat, p)
+                    base = claims_ahead(prep, pool, g)
+                    ahead = [max(base, claims_ahead(prep, pool, d)) for d in groups]
+                    steps = [a - b for a, b in zip(ahead, [base] + ahead[:-1])]
+                    full_pool = model.NewBoolVar(f"fullpool_{p}_{need}_{s}_{cat}")
+                    model.Add(total + base + sum(c * z for c, z in zip(steps, cutoff) if c)
+                              >= prep.pool_free[pool]).OnlyEnforceIf(full_pool)
+                    reasons.append(full_pool)
+                times = [o.appointment for o in own if o.appointment]
+                if times:
+                    all_taken = model.NewBoolVar(f"times_{p}_{need}_{s}_{cat}")
+                    for t in times:
+                        model.Add(taken[(s, t)] >= 1).OnlyEnforceIf(all_taken)
+                    reasons.append(all_taken)
+                model.Add(met(p, need, rank) + sum(reasons) >= 1)
+
+
+@dataclass
+class Solved:
+    """Chosen option indices and the solver's report."""
+
+    chosen: list[int]
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    weight: int
+
+
+def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int) -> Solved:
+    """Build and solve; ``time_limit_s`` seconds wall time, ``workers`` search threads."""
+    start = time.perf_counter()
+    built = build_model(prep, mode=mode)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - start), 0.1)
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = workers
+    code = solver.Solve(built.model)
+    status = solver.StatusName(code)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solved([], status, None, None, None, time.perf_counter() - start, built.weight)
+    chosen = [i for i, v in enumerate(built.place) if solver.BooleanValue(v)]
+    objective, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
+    gap = abs(bound - objective) / max(abs(objective), 1.0)
+    return Solved(chosen, status, objective, bound, gap, time.perf_counter() - start, built.weight)

@@ -1,0 +1,210 @@
+"""Data preparation for the solver, the baselines and the explanations (not used by the checker).
+
+Turns an :class:`Instance` into placement options (participant, provider, seat category, appointment)
+with their costs, the wait-list orders as integer rank groups per pool, and the fixed claims of people
+who are not in this round. The rule itself is in docs/no-bump.md.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from matcher.types import Instance, Participant, Provider
+
+BACK = math.inf  # rank of a participant who is not yet on a list: behind everyone waiting
+
+
+def rule_check(attributes: dict, rules: dict) -> tuple[bool | None, str]:
+    """Whether ``attributes`` satisfy a provider's eligibility ``rules``.
+
+    Returns (True, "") when eligible, (False, reason) when a rule excludes, (None, reason) when a
+    needed attribute is not recorded. List rules allow the listed values; ``min_*``/``max_*`` bound a
+    number (``min_age`` applies to ``age``); a rule set to false (``pets``, ``moud``) excludes people
+    for whom that attribute is true.
+    """
+    unknown = ""
+    for key, rule in rules.items():
+        if rule is None:
+            continue
+        if key.startswith(("min_", "max_")):
+            attr, value = key[4:], attributes.get(key[4:])
+            if value is None:
+                unknown = unknown or f"their {attr} is not recorded"
+                continue
+            if key.startswith("min_") and float(value) < float(rule):
+                return False, f"it takes {attr} {rule} and over"
+            if key.startswith("max_") and float(value) > float(rule):
+                return False, f"it takes {attr} up to {rule}"
+        elif isinstance(rule, bool):
+            if not rule and attributes.get(key) is True:
+                return False, f"it does not accept {key}"
+        elif isinstance(rule, (list, tuple)):
+            value = attributes.get(key)
+            if value is None:
+                unknown = unknown or f"their {key} is not recorded"
+                continue
+            allowed = {str(v).lower() for v in rule}
+            if str(value).lower() not in allowed:
+                return False, f"it takes {key} {'/'.join(map(str, rule))} only"
+    return (None, unknown) if unknown else (True, "")
+
+
+def day_of(value: str) -> date:
+    """The date of an ISO date or datetime string."""
+    return datetime.fromisoformat(value).date() if "T" in value or " " in value else date.fromisoformat(value)
+
+
+def usable(minutes: float | None, limit: float) -> bool:
+    """Travel ``minutes`` exist and are within ``limit`` minutes."""
+    return minutes is not None and not math.isnan(minutes) and minutes <= limit
+
+
+@dataclass
+class Option:
+    """One way to meet a need: a seat of ``category`` at a provider, maybe at an appointment time."""
+
+    index: int
+    p: int
+    need: int
+    s: int
+    category: str
+    appointment: str | None
+    minutes: float
+    days: float
+    rank: int
+    group: int = 0
+
+
+@dataclass
+class Prepared:
+    """Indexes for one instance (p = participant index, s = provider index)."""
+
+    instance: Instance
+    participants: list[Participant]
+    providers: list[Provider]
+    options: list[Option] = field(default_factory=list)
+    by_need: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(list))
+    wants: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    seats: dict[tuple[int, str], int] = field(default_factory=dict)
+    pools: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    pool_free: dict[tuple[str, str], int] = field(default_factory=dict)
+    ranks: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    group_of: dict[tuple[str, str], dict[float, int]] = field(default_factory=dict)
+    claims: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    mine: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    reachable: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    ineligible: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def rank(self, list_id: str, category: str, p: int) -> float:
+        """Priority of participant index ``p`` on a list for a seat category (BACK if not on it)."""
+        return self.mine.get((list_id, category), {}).get(self.participants[p].participant_id, BACK)
+
+    def group(self, list_id: str, category: str, p: int) -> int:
+        """Rank group of participant index ``p`` in pool (list, category)."""
+        return self.group_of[(list_id, category)][self.rank(list_id, category, p)]
+
+
+def seat_count(provider: Provider, category: str) -> int:
+    """Seats fillable now in ``category``; clinics with listed times also need a free time each."""
+    free = provider.free_general if category == "general" else provider.free_set_aside
+    if provider.service == "clinic" and provider.appointment_times:
+        free = min(free, len(provider.appointment_times))
+    return max(free, 0)
+
+
+def _orders(instance: Instance, participant_ids: set[str]):
+    """Per (list, category): participant ranks, and ranks of fixed (non-participant) entries."""
+    mine: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    fixed: dict[tuple[str, str], list[tuple[float, dict]]] = defaultdict(list)
+    for e in instance.wait_list:
+        if e.status != "waiting":
+            continue
+        lead_rank = e.priority if e.lead_priority is None else e.lead_priority
+        if e.person_id in participant_ids:
+            mine[(e.list_id, "general")][e.person_id] = e.priority
+            mine[(e.list_id, "set-aside")][e.person_id] = lead_rank
+        else:
+            fixed[(e.list_id, "general")].append((e.priority, e.attributes))
+            if e.lead:
+                fixed[(e.list_id, "set-aside")].append((lead_rank, e.attributes))
+    return mine, fixed
+
+
+def prepare(instance: Instance) -> Prepared:
+    """Build options, rank groups and fixed claims for ``instance`` (already validated)."""
+    prep = Prepared(instance, list(instance.participants), list(instance.providers))
+    as_of = day_of(instance.as_of)
+    pids = {p.participant_id for p in prep.participants}
+    mine, fixed = _orders(instance, pids)
+    members: dict[str, list[int]] = defaultdict(list)
+    for si, s in enumerate(prep.providers):
+        members[s.wait_list].append(si)
+        for cat in ("general", "set-aside"):
+            prep.seats[(si, cat)] = seat_count(s, cat)
+    for (list_id, cat), entries in fixed.items():
+        for rank, attrs in entries:
+            if any(rule_check(attrs, prep.providers[si].eligibility)[0] is not False for si in members[list_id]):
+                prep.claims.setdefault((list_id, cat), []).append(rank)
+    for list_id, sis in members.items():
+        for cat in ("general", "set-aside"):
+            prep.pools[(list_id, cat)] = sis
+            prep.pool_free[(list_id, cat)] = sum(prep.seats[(si, cat)] for si in sis)
+    index = {s.provider_id: si for si, s in enumerate(prep.providers)}
+    reachable = prep.reachable
+    for (pid, sid), minutes in instance.travel_minutes.items():
+        if minutes is not None and not math.isnan(minutes):
+            reachable[pid].append(index[sid])
+    for pi, p in enumerate(prep.participants):
+        pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
+        for ni, need in enumerate(p.needs):
+            for si in sorted(reachable[p.participant_id]):
+                s = prep.providers[si]
+                if s.service != need.service or (need.subtype and s.subtype != need.subtype):
+                    continue
+                if p.preferences and s.provider_id not in pref_rank:
+                    continue
+                ok, why = rule_check(p.attributes, s.eligibility)
+                if ok is not True:
+                    prep.ineligible[(pi, si)] = why
+                    continue
+                minutes = instance.travel_minutes.get((p.participant_id, s.provider_id))
+                if not usable(minutes, p.max_transit_minutes):
+                    continue
+                rank = pref_rank.get(s.provider_id, 0)
+                prep.wants[(pi, ni)].append((si, rank))
+                for cat in ("general", "set-aside"):
+                    if prep.seats[(si, cat)] == 0:
+                        continue
+                    times = [None]
+                    if s.service == "clinic" and s.appointment_times:
+                        times = [t for t in s.appointment_times if usable(
+                            instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes),
+                            p.max_transit_minutes)]
+                    for t in times:
+                        days = (day_of(t) - as_of).days if t else s.intake_days
+                        opt = Option(len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0), rank)
+                        prep.options.append(opt)
+                        prep.by_need[(pi, ni)].append(opt.index)
+    prep.mine = mine
+    _group(prep)
+    return prep
+
+
+def _group(prep: Prepared) -> None:
+    """Integer rank groups per pool: equal priorities share a group (ties are not 'ahead')."""
+    for pool in prep.pools:
+        ranks = set(prep.claims.get(pool, [])) | set(prep.mine.get(pool, {}).values()) | {BACK}
+        ordered = sorted(ranks)
+        prep.ranks[pool] = ordered
+        prep.group_of[pool] = {r: g for g, r in enumerate(ordered)}
+    for opt in prep.options:
+        opt.group = prep.group(prep.providers[opt.s].wait_list, opt.category, opt.p)
+
+
+def claims_ahead(prep: Prepared, pool: tuple[str, str], group: int) -> int:
+    """Number of fixed entries strictly ahead of rank group ``group`` in ``pool``."""
+    ranks = prep.ranks[pool]
+    cutoff = ranks[group] if group < len(ranks) else BACK
+    return sum(1 for r in prep.claims.get(pool, []) if r < cutoff)
