@@ -173,15 +173,18 @@ def prepare(instance: Instance) -> Prepared:
                 if not usable(minutes, p.max_transit_minutes):
                     continue
                 rank = pref_rank.get(s.provider_id, 0)
+                times = [None]
+                if s.service == "clinic" and s.appointment_times:
+                    times = [t for t in s.appointment_times if usable(
+                        instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes),
+                        p.max_transit_minutes)]
+                    if not times:
+                        prep.ineligible[(pi, si)] = "no appointment time you can reach on time"
+                        continue
                 prep.wants[(pi, ni)].append((si, rank))
                 for cat in ("general", "set-aside"):
                     if prep.seats[(si, cat)] == 0:
                         continue
-                    times = [None]
-                    if s.service == "clinic" and s.appointment_times:
-                        times = [t for t in s.appointment_times if usable(
-                            instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes),
-                            p.max_transit_minutes)]
                     for t in times:
                         days = (day_of(t) - as_of).days if t else s.intake_days
                         opt = Option(len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0), rank)
