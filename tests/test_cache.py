@@ -1,0 +1,107 @@
+"""Matrix cache: hits reuse the stored parquet, any input or parameter change recomputes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geodata.cache import cache_path, cached_matrix, default_cache_dir
+
+
+class Counter:
+    """A compute function that counts its calls and returns a matrix with a NaN."""
+
+    def __init__(self, value=1.0):
+        self.calls = 0
+        self.value = value
+
+    def __call__(self):
+        self.calls += 1
+        return np.array([[self.value, np.nan, 3.0], [4.0, 5.0, 6.0]])
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    streets = tmp_path / "streets.osm"
+    streets.write_text("<osm/>")
+    origins = tmp_path / "origins.csv"
+    origins.write_text("id,lon,lat\na,-80,40.4\n")
+    return streets, origins
+
+
+def test_hit_reuses_without_computing(tmp_path, inputs):
+    streets, origins = inputs
+    compute = Counter()
+    parts = {"streets": streets, "origins": origins, "max_minutes": 30.0}
+    first = cached_matrix("drive", parts, compute, cache_dir=tmp_path / "cache")
+    second = cached_matrix("drive", dict(reversed(parts.items())), compute, cache_dir=tmp_path / "cache")
+    assert compute.calls == 1
+    assert np.array_equal(first, second, equal_nan=True) and second.shape == (2, 3) and np.isnan(second[0, 1])
+    assert cache_path("drive", parts, cache_dir=tmp_path / "cache").is_file()
+
+
+def test_parameter_change_recomputes(tmp_path, inputs):
+    streets, origins = inputs
+    compute = Counter()
+    for minutes in (30.0, 45.0, 30.0):
+        cached_matrix("drive", {"streets": streets, "max_minutes": minutes}, compute, cache_dir=tmp_path)
+    assert compute.calls == 2
+    cached_matrix("transit", {"streets": streets, "max_minutes": 30.0}, compute, cache_dir=tmp_path)
+    assert compute.calls == 3
+
+
+def test_input_file_change_recomputes(tmp_path, inputs):
+    streets, origins = inputs
+    parts = {"streets": streets, "origins": origins}
+    cached_matrix("drive", parts, Counter(1.0), cache_dir=tmp_path)
+    origins.write_text("id,lon,lat\na,-80,40.5\n")  # same path, new content
+    changed = Counter(9.0)
+    result = cached_matrix("drive", parts, changed, cache_dir=tmp_path)
+    assert changed.calls == 1 and result[0, 0] == 9.0
+
+
+def test_folder_inputs_hash_their_files(tmp_path):
+    region = tmp_path / "region"
+    region.mkdir()
+    (region / "nodes.csv").write_text("osmid,lat,lon\n")
+    compute = Counter()
+    cached_matrix("drive", {"streets": region}, compute, cache_dir=tmp_path / "c")
+    (region / "nodes.csv").write_text("osmid,lat,lon\n1,40,-80\n")
+    cached_matrix("drive", {"streets": region}, compute, cache_dir=tmp_path / "c")
+    assert compute.calls == 2
+
+
+def test_arrays_and_frames_are_hashed_by_value(tmp_path):
+    compute = Counter()
+    xy = np.array([[-80.0, 40.4], [-79.9, 40.5]])
+    frame = pd.DataFrame({"id": ["a", "b"], "lon": xy[:, 0]})
+    cached_matrix("drive", {"xy": xy, "ids": frame}, compute, cache_dir=tmp_path)
+    cached_matrix("drive", {"xy": xy.copy(), "ids": frame.copy()}, compute, cache_dir=tmp_path)
+    assert compute.calls == 1
+    cached_matrix("drive", {"xy": xy + 1e-9, "ids": frame}, compute, cache_dir=tmp_path)
+    assert compute.calls == 2
+
+
+def test_default_dir_follows_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("HANDOFF_CACHE_DIR", str(tmp_path / "env-cache"))
+    assert default_cache_dir() == tmp_path / "env-cache"
+    cached_matrix("drive", {"k": 1}, Counter())
+    assert len(list((tmp_path / "env-cache").glob("drive-*.parquet"))) == 1
+    monkeypatch.delenv("HANDOFF_CACHE_DIR")
+    assert default_cache_dir() == Path.home() / ".cache" / "handoff"
+
+
+def test_bad_key_and_bad_matrix(tmp_path):
+    with pytest.raises(TypeError, match="cannot hash"):
+        cached_matrix("drive", {"k": object()}, Counter(), cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="2-D"):
+        cached_matrix("drive", {"k": 2}, lambda: np.zeros(3), cache_dir=tmp_path)
+    assert not list(tmp_path.glob("*.parquet")) and not list(tmp_path.glob(".*tmp"))
+
+
+def test_empty_matrix_round_trip(tmp_path):
+    compute = lambda: np.empty((4, 0))  # noqa: E731
+    assert cached_matrix("drive", {"k": 3}, compute, cache_dir=tmp_path).shape == (4, 0)
+    assert cached_matrix("drive", {"k": 3}, compute, cache_dir=tmp_path).shape == (4, 0)
