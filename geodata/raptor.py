@@ -1,0 +1,193 @@
+"""Numba kernels for range-RAPTOR (see docs/transit.md for the algorithm and its invariants).
+
+All times are int32 seconds. ``INF`` marks an unreached label. Labels are kept per round
+``k`` (number of rides) in two arrays that are never mixed:
+
+* ``veh[k, s]``: earliest time at stop ``s`` having *arrived by vehicle* with at most ``k`` rides
+  (plus ``alight_slack``), the only label footpaths and egress walks start from;
+* ``walk[k, s]``: earliest time *ready to board* at ``s`` with at most ``k`` rides, after at most
+  one walk (access, a footpath or a same-stop transfer), the only label boardings read.
+
+So a journey never chains two walks: footpaths are not transitively closed.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+INF = np.int32(1 << 30)
+
+
+@njit(cache=True, inline="always")
+def _lower(labels, k, K, s, t):
+    """Set labels[k..K, s] to min(label, t) (labels are non-increasing in k); True if improved."""
+    if t >= labels[k, s]:
+        return False
+    for kk in range(k, K + 1):
+        if t < labels[kk, s]:
+            labels[kk, s] = t
+        else:
+            break
+    return True
+
+
+@njit(cache=True)
+def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_travel, out):
+    """rRAPTOR from source ``o`` for each departure ``deps[i]`` (processed latest first, labels
+    reused); writes travel minutes to ``out[i, j]`` for every target ``j`` (``inf`` when not reached
+    within ``max_travel`` seconds)."""
+    (pat_stop_ptr, pat_stops, pat_board, pat_alight, pat_ntrips, pat_time_ptr, arr, dep,
+     stop_pat_ptr, stop_pat, stop_pat_pos) = tt
+    (acc_ptr, acc_idx, acc_s, egr_ptr, egr_idx, egr_s, dir_ptr, dir_idx, dir_s,
+     fp_ptr, fp_to, fp_s, self_s) = legs
+    n_stops = len(stop_pat_ptr) - 1
+    n_pat = len(pat_ntrips)
+    n_tgt = out.shape[1]
+    K = max_rides
+    veh = np.full((K + 1, n_stops), INF, np.int32)
+    walk = np.full((K + 1, n_stops), INF, np.int32)
+    best = np.full(n_tgt, np.int64(INF), np.int64)
+    marked = np.zeros(n_stops, np.bool_)
+    marked_list = np.empty(n_stops, np.int64)
+    vimp = np.zeros(n_stops, np.bool_)
+    vimp_list = np.empty(n_stops, np.int64)
+    dimp = np.zeros(n_stops, np.bool_)
+    dimp_list = np.empty(n_stops, np.int64)
+    pat_start = np.full(n_pat, -1, np.int64)
+    queue = np.empty(n_pat, np.int64)
+    for di in range(len(deps) - 1, -1, -1):
+        d = deps[di]
+        horizon = d + max_travel
+        n_marked = 0
+        n_dimp = 0
+        for e in range(acc_ptr[o], acc_ptr[o + 1]):
+            s = acc_idx[e]
+            if _lower(walk, 0, K, s, d + acc_s[e]) and not marked[s]:
+                marked[s] = True
+                marked_list[n_marked] = s
+                n_marked += 1
+        for k in range(1, K + 1):
+            if n_marked == 0:
+                break
+            n_q = 0
+            for m in range(n_marked):
+                s = marked_list[m]
+                marked[s] = False
+                for e in range(stop_pat_ptr[s], stop_pat_ptr[s + 1]):
+                    p = stop_pat[e]
+                    pos = stop_pat_pos[e]
+                    if not pat_board[pat_stop_ptr[p] + pos]:
+                        continue
+                    if pat_start[p] < 0:
+                        queue[n_q] = p
+                        n_q += 1
+                        pat_start[p] = pos
+                    elif pos < pat_start[p]:
+                        pat_start[p] = pos
+            n_marked = 0
+            n_vimp = 0
+            for q in range(n_q):
+                p = queue[q]
+                base = pat_stop_ptr[p]
+                length = pat_stop_ptr[p + 1] - base
+                nt = pat_ntrips[p]
+                tp = pat_time_ptr[p]
+                trip = -1
+                for i in range(pat_start[p], length):
+                    s = pat_stops[base + i]
+                    col = tp + i * nt
+                    if trip >= 0 and pat_alight[base + i]:
+                        a = arr[col + trip] + alight_slack
+                        if a <= horizon and _lower(veh, k, K, s, a) and not vimp[s]:
+                            vimp[s] = True
+                            vimp_list[n_vimp] = s
+                            n_vimp += 1
+                    if pat_board[base + i] and walk[k - 1, s] < INF:
+                        ready = walk[k - 1, s] + board_slack
+                        if trip < 0 or ready <= dep[col + trip]:
+                            lo = 0
+                            hi = trip if trip >= 0 else nt
+                            top = hi
+                            while lo < hi:
+                                mid = (lo + hi) // 2
+                                if dep[col + mid] >= ready:
+                                    hi = mid
+                                else:
+                                    lo = mid + 1
+                            if lo < top:
+                                trip = lo
+                pat_start[p] = -1
+            for v in range(n_vimp):
+                s = vimp_list[v]
+                vimp[s] = False
+                if not dimp[s]:
+                    dimp[s] = True
+                    dimp_list[n_dimp] = s
+                    n_dimp += 1
+                a = veh[k, s]
+                if self_s[s] < INF and _lower(walk, k, K, s, a + self_s[s]) and not marked[s]:
+                    marked[s] = True
+                    marked_list[n_marked] = s
+                    n_marked += 1
+                for e in range(fp_ptr[s], fp_ptr[s + 1]):
+                    u = fp_to[e]
+                    if _lower(walk, k, K, u, a + fp_s[e]) and not marked[u]:
+                        marked[u] = True
+                        marked_list[n_marked] = u
+                        n_marked += 1
+        for m in range(n_marked):
+            marked[marked_list[m]] = False
+        for v in range(n_dimp):
+            s = dimp_list[v]
+            dimp[s] = False
+            a = veh[K, s]
+            for e in range(egr_ptr[s], egr_ptr[s + 1]):
+                j = egr_idx[e]
+                if a + egr_s[e] < best[j]:
+                    best[j] = a + egr_s[e]
+        for e in range(dir_ptr[o], dir_ptr[o + 1]):
+            j = dir_idx[e]
+            if d + dir_s[e] < best[j]:
+                best[j] = d + dir_s[e]
+        for j in range(n_tgt):
+            travel = best[j] - d
+            out[di, j] = travel / 60.0 if travel <= max_travel else np.inf
+
+
+@njit(cache=True)
+def percentile_columns(values, percentiles, out_row):
+    """Percentiles (linear interpolation, as numpy's default) of each column of ``values``
+    (departures x targets, ``inf`` = unreachable) into ``out_row[q, j]``; NaN when the percentile
+    falls on an unreachable departure."""
+    n = values.shape[0]
+    for j in range(values.shape[1]):
+        col = np.sort(values[:, j])
+        for q in range(len(percentiles)):
+            pos = percentiles[q] / 100.0 * (n - 1)
+            lo = int(np.floor(pos))
+            hi = min(lo + 1, n - 1)
+            frac = pos - lo
+            if col[lo] == np.inf or (frac > 0 and col[hi] == np.inf):
+                out_row[q, j] = np.nan
+            else:
+                out_row[q, j] = col[lo] + (col[hi] - col[lo]) * frac
+
+
+@njit(parallel=True, cache=True)
+def range_raptor(sources, deps, tt, legs, board_slack, alight_slack, max_rides, max_travel,
+                 percentiles, n_targets, out):
+    """Range-RAPTOR from each source in ``sources`` (in parallel) over departures ``deps``;
+    ``out[q, i, j]`` receives percentile ``percentiles[q]`` of travel minutes from
+    ``sources[i]`` to target ``j`` over the departures."""
+    for i in prange(len(sources)):
+        minutes = np.empty((len(deps), n_targets), np.float64)
+        search_one(sources[i], deps, tt, legs, board_slack, alight_slack, max_rides, max_travel, minutes)
+        percentile_columns(minutes, percentiles, out[:, i, :])
+
+
+@njit(parallel=True, cache=True)
+def all_departures(sources, deps, tt, legs, board_slack, alight_slack, max_rides, max_travel,
+                   n_targets, out):
+    """Like ``range_raptor`` but keeps every departure: ``out[i, d, j]`` minutes (``inf`` unreached)."""
+    for i in prange(len(sources)):
+        search_one(sources[i], deps, tt, legs, board_slack, alight_slack, max_rides, max_travel, out[i])

@@ -1,0 +1,257 @@
+"""Schedule-exact transit travel-time matrices (range-RAPTOR over GTFS; see docs/transit.md).
+
+``transit_matrix(feeds, graph, origins, destinations, date=..., depart="07:00-09:00")`` returns,
+for each requested percentile, an (origins x destinations) array of door-to-door minutes over
+the departure window (one departure every ``step_minutes``), NaN where the destination cannot be
+reached within ``max_minutes``. ``arrive_by="HH:MM"`` instead answers "how long before the
+appointment must I leave" with a reverse search from each destination.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from geodata import raptor
+from geodata.gtfs import GtfsFeed, load_gtfs, parse_date
+from geodata.transit_timetable import Timetable, build_timetable, reverse_timetable
+from geodata.walk import Legs, WalkNetwork, straight_line_metres
+
+log = logging.getLogger(__name__)
+INF = int(raptor.INF)
+
+
+class NoServiceWarning(UserWarning):
+    """No trip of any feed runs on the requested date and time window."""
+
+
+@dataclass
+class TransitProblem:
+    """Everything a search needs: the timetable and the walking legs (int seconds).
+
+    ``access``: origins x stops; ``egress``: stops x destinations; ``direct``: origins x
+    destinations (walk-only trips); ``footpaths``: stop x stop walking transfers after
+    transfers.txt; ``self_transfer``: seconds to change vehicles at the same stop (INF = forbidden).
+    """
+
+    timetable: Timetable
+    access: Legs
+    egress: Legs
+    direct: Legs
+    footpaths: Legs
+    self_transfer: np.ndarray
+
+
+def parse_clock(text: str) -> int:
+    """``HH:MM`` or ``HH:MM:SS`` (hours may exceed 23) to seconds since midnight."""
+    match = re.fullmatch(r"\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*", str(text))
+    if not match:
+        raise ValueError(f"time {text!r} is not HH:MM")
+    h, m, s = (int(x) if x else 0 for x in match.groups())
+    return h * 3600 + m * 60 + s
+
+
+def parse_window(text: str, step_minutes: float) -> np.ndarray:
+    """``"07:00-09:00"`` to departure seconds every ``step_minutes`` from the start (inclusive) to
+    the end (exclusive); ``"07:30"`` to a single departure."""
+    if step_minutes <= 0:
+        raise ValueError("step_minutes must be positive")
+    parts = str(text).split("-")
+    start = parse_clock(parts[0])
+    if len(parts) == 1:
+        return np.array([start], dtype=np.int64)
+    end = parse_clock(parts[1])
+    if len(parts) != 2 or end <= start:
+        raise ValueError(f"window {text!r} is not START-END with END after START, e.g. 07:00-09:00")
+    return np.arange(start, end, int(round(step_minutes * 60)), dtype=np.int64)
+
+
+def as_lonlat(points) -> np.ndarray:
+    """(n, 2) lon/lat degrees from a GeoSeries/GeoDataFrame of points (reprojected to EPSG:4326),
+    a DataFrame with ``lon``/``lat`` columns, or an array-like of pairs."""
+    if hasattr(points, "geometry") or hasattr(points, "to_crs"):
+        geo = points.geometry if hasattr(points, "geometry") else points
+        if geo.crs is not None and geo.crs.to_epsg() != 4326:
+            geo = geo.to_crs(4326)
+        return np.column_stack((geo.x.to_numpy(), geo.y.to_numpy())).astype(float)
+    if isinstance(points, pd.DataFrame):
+        return points[["lon", "lat"]].to_numpy(dtype=float)
+    return np.asarray(points, dtype=float).reshape(-1, 2)
+
+
+def _transfer_rules(feeds: list[GtfsFeed], index: dict) -> pd.DataFrame:
+    """Stop-level transfers.txt rows as stop indices (rows naming routes or trips are ignored)."""
+    rows = []
+    for fi, feed in enumerate(feeds):
+        t = feed.transfers
+        specific = (t["from_route_id"] != "") | (t["to_route_id"] != "") | (t["from_trip_id"] != "") | (
+            t["to_trip_id"] != "")
+        t = t[~specific]
+        for a, b, kind, mtt in zip(t["from_stop_id"], t["to_stop_id"], t["transfer_type"], t["min_transfer_time"]):
+            if (fi, a) in index and (fi, b) in index:
+                rows.append((index[(fi, a)], index[(fi, b)], int(kind), mtt))
+    return pd.DataFrame(rows, columns=["src", "dst", "kind", "mtt"])
+
+
+def _footpaths(tt: Timetable, walk: Legs, rules: pd.DataFrame, walker: WalkNetwork) -> tuple[Legs, np.ndarray]:
+    """Walking transfers between stops: street walking, straight-line walking between platforms of
+    one station, then transfers.txt: type 2 sets the time to min_transfer_time, type 3 forbids."""
+    src = np.repeat(np.arange(walk.n_rows), np.diff(walk.indptr))
+    paths = pd.DataFrame({"src": src, "dst": walk.indices, "s": walk.seconds.astype(np.int64)})
+    members = pd.DataFrame({"stop": np.arange(tt.n_stops), "group": tt.parent})
+    members = members[members["group"] >= 0]
+    pairs = members.merge(members, on="group")
+    pairs = pairs[pairs["stop_x"] != pairs["stop_y"]]
+    if len(pairs):
+        metres = straight_line_metres(tt.stop_lonlat[pairs["stop_x"]], tt.stop_lonlat[pairs["stop_y"]])
+        secs = np.round(metres / walker.speed_ms).astype(np.int64)
+        paths = pd.concat([paths, pd.DataFrame({"src": pairs["stop_x"], "dst": pairs["stop_y"], "s": secs})])
+    between = rules[rules["src"] != rules["dst"]]
+    ruled = set(zip(between.loc[between["kind"].isin([2, 3]), "src"], between.loc[between["kind"].isin([2, 3]), "dst"]))
+    is_ruled = np.array([(a, b) in ruled for a, b in zip(paths["src"], paths["dst"])], dtype=bool)
+    fixed = between[between["kind"] == 2]
+    paths = pd.concat([paths[~is_ruled], pd.DataFrame({"src": fixed["src"], "dst": fixed["dst"],
+                                                       "s": fixed["mtt"].fillna(0).astype(np.int64)})])
+    same = rules[rules["src"] == rules["dst"]]
+    self_s = np.zeros(tt.n_stops, dtype=np.int32)
+    two, three = same[same["kind"] == 2], same[same["kind"] == 3]
+    self_s[two["src"].to_numpy(np.int64)] = two["mtt"].fillna(0).to_numpy(np.int64)
+    self_s[three["src"].to_numpy(np.int64)] = INF
+    paths = paths.groupby(["src", "dst"], as_index=False)["s"].min().sort_values(["src", "dst"])
+    indptr = np.searchsorted(paths["src"].to_numpy(), np.arange(tt.n_stops + 1)).astype(np.int64)
+    return Legs(indptr, paths["dst"].to_numpy(np.int64), paths["s"].to_numpy(np.int32), tt.n_stops), self_s
+
+
+def _feeds(feeds) -> list[GtfsFeed]:
+    items = feeds if isinstance(feeds, (list, tuple)) else [feeds]
+    return [f if isinstance(f, GtfsFeed) else load_gtfs(Path(f)) for f in items]
+
+
+def prepare(feeds, graph, origins, destinations, *, date, start_s: int, end_s: int, walk_kmh: float = 4.8,
+            max_walk_minutes: float = 20, detour: float | None = None) -> TransitProblem:
+    """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and every walking leg
+    (access, egress, walk-only and stop-to-stop, each at most ``max_walk_minutes``)."""
+    feeds = _feeds(feeds)
+    tt = build_timetable(feeds, date, start_s, end_s)
+    walker = WalkNetwork(graph, walk_kmh=walk_kmh, **({"detour": detour} if detour else {}))
+    limit = max_walk_minutes * 60.0
+    orig, dest = as_lonlat(origins), as_lonlat(destinations)
+    stop_walk = walker.legs(tt.stop_lonlat, tt.stop_lonlat, max_seconds=limit, skip_same_index=True)
+    index = {key: i for i, key in enumerate(tt.stop_keys)}
+    footpaths, self_s = _footpaths(tt, stop_walk, _transfer_rules(feeds, index), walker)
+    return TransitProblem(
+        timetable=tt,
+        access=walker.legs(orig, tt.stop_lonlat, max_seconds=limit),
+        egress=walker.legs(dest, tt.stop_lonlat, max_seconds=limit).transpose(),
+        direct=walker.legs(orig, dest, max_seconds=limit),
+        footpaths=footpaths,
+        self_transfer=self_s,
+    )
+
+
+def _tt_arrays(tt: Timetable) -> tuple:
+    return (tt.pat_stop_ptr, tt.pat_stops, tt.pat_board, tt.pat_alight, tt.pat_ntrips, tt.pat_time_ptr,
+            tt.arr, tt.dep, tt.stop_pat_ptr, tt.stop_pat, tt.stop_pat_pos)
+
+
+def _leg_arrays(access: Legs, egress: Legs, direct: Legs, footpaths: Legs, self_s: np.ndarray) -> tuple:
+    out = []
+    for legs in (access, egress, direct, footpaths):
+        out += [legs.indptr.astype(np.int64), legs.indices.astype(np.int64), legs.seconds.astype(np.int64)]
+    return (*out, self_s.astype(np.int64))
+
+
+def search_arrays(problem: TransitProblem, *, reverse: bool) -> tuple[tuple, tuple]:
+    """Kernel inputs (timetable tuple, legs tuple) for a forward search from origins or, with
+    ``reverse``, a search backwards in time from destinations."""
+    p = problem
+    if not reverse:
+        return _tt_arrays(p.timetable), _leg_arrays(p.access, p.egress, p.direct, p.footpaths, p.self_transfer)
+    return (_tt_arrays(reverse_timetable(p.timetable)),
+            _leg_arrays(p.egress.transpose(), p.access.transpose(), p.direct.transpose(),
+                        p.footpaths.transpose(), p.self_transfer))
+
+
+def run_search(problem: TransitProblem, times_s: np.ndarray, *, percentiles: Sequence[float] | None,
+               reverse: bool = False, boarding_slack_s: int = 60, max_rides: int = 4, max_minutes: float = 180,
+               progress: Callable[[int, int], None] | None = None, chunk: int = 32) -> np.ndarray:
+    """Run range-RAPTOR for every source. Forward: sources are origins, ``times_s`` departures,
+    result ``[q, origin, destination]`` percentiles (or ``[origin, departure, destination]`` minutes
+    when ``percentiles`` is None). Reverse: ``times_s`` are arrival deadlines, sources are
+    destinations, and the result is transposed back to ``[.., origin, .., destination]``."""
+    tt, legs = search_arrays(problem, reverse=reverse)
+    n_src = problem.egress.n_cols if reverse else problem.access.n_rows
+    n_tgt = problem.access.n_rows if reverse else problem.egress.n_cols
+    deps = (-np.asarray(times_s, dtype=np.int64))[::-1].copy() if reverse else np.asarray(times_s, np.int64)
+    slack = (0, boarding_slack_s) if reverse else (boarding_slack_s, 0)
+    args = (tt, legs, np.int64(slack[0]), np.int64(slack[1]), int(max_rides), np.int64(max_minutes * 60))
+    if percentiles is None:
+        out = np.empty((n_src, len(deps), n_tgt))
+    else:
+        q = np.asarray(percentiles, dtype=np.float64)
+        out = np.empty((len(q), n_src, n_tgt))
+    for start in range(0, n_src, chunk):
+        sources = np.arange(start, min(start + chunk, n_src), dtype=np.int64)
+        if percentiles is None:
+            raptor.all_departures(sources, deps, *args, n_tgt, out[start:start + chunk])
+        else:
+            raptor.range_raptor(sources, deps, *args, q, n_tgt, out[:, start:start + chunk])
+        if progress is not None:
+            progress(min(start + chunk, n_src), n_src)
+    if not reverse:
+        return out
+    return out[:, ::-1, :].transpose(2, 1, 0).copy() if percentiles is None else out.transpose(0, 2, 1).copy()
+
+
+def transit_matrix(feeds, graph, origins, destinations, *, date: dt.date | str, depart: str = "07:00-09:00",
+                   step_minutes: float = 1, percentiles: Sequence[int] = (50,), walk_kmh: float = 4.8,
+                   max_rides: int = 4, max_walk_minutes: float = 20, arrive_by: str | None = None,
+                   boarding_slack_s: int = 60, max_minutes: float = 180,
+                   progress: Callable[[int, int], None] | None = None) -> dict[int, np.ndarray]:
+    """Door-to-door transit minutes, shape (n_origins, n_destinations), per percentile.
+
+    ``feeds``: a GtfsFeed, a path, or a list of them; ``graph``: osmnx street graph for walking
+    (None: straight line x 1.3); ``origins``/``destinations``: points (GeoSeries/GeoDataFrame,
+    DataFrame with lon/lat, or (n, 2) lon/lat). For each departure in ``depart`` (``HH:MM-HH:MM``,
+    every ``step_minutes``) the travel time is the earliest arrival minus the departure time
+    (waiting at the origin counts); percentiles are over the departures. ``arrive_by="HH:MM"``
+    (or a window) gives instead minutes between the latest departure and the appointment.
+    Limits: ``max_rides`` vehicles, each walk leg <= ``max_walk_minutes`` at ``walk_kmh`` km/h,
+    ``boarding_slack_s`` seconds before each boarding, trips longer than ``max_minutes`` are
+    unreachable. Unreachable pairs are NaN; their count is logged. Warns ``NoServiceWarning`` when
+    no trip runs on ``date`` in the window.
+    """
+    reverse = arrive_by is not None
+    times = parse_window(arrive_by if reverse else depart, step_minutes)
+    horizon = int(max_minutes * 60)
+    start_s, end_s = (times.min() - horizon, times.max()) if reverse else (times.min(), times.max() + horizon)
+    feeds = _feeds(feeds)
+    problem = prepare(feeds, graph, origins, destinations, date=date, start_s=int(start_s), end_s=int(end_s),
+                      walk_kmh=walk_kmh, max_walk_minutes=max_walk_minutes)
+    if problem.timetable.n_trips == 0:
+        ranges = ", ".join(f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none"
+                           for f in feeds)
+        warnings.warn(NoServiceWarning(
+            f"no transit trip runs on {parse_date(date)} between {start_s // 3600:02d}:{start_s % 3600 // 60:02d} "
+            f"and {end_s // 3600:02d}:{end_s % 3600 // 60:02d}; only walking is possible. "
+            f"Service dates in the feeds: {ranges}. Pick a date with service (--date)."), stacklevel=2)
+    out = run_search(problem, times, percentiles=list(percentiles), reverse=reverse,
+                     boarding_slack_s=boarding_slack_s, max_rides=max_rides, max_minutes=max_minutes,
+                     progress=progress)
+    result = {int(q): out[i] for i, q in enumerate(percentiles)}
+    for q, matrix in result.items():
+        log.info("transit p%d: %d of %d origin-destination pairs unreachable", q, int(np.isnan(matrix).sum()),
+                 matrix.size)
+    return result
+
+
+def unreachable_count(matrix: np.ndarray) -> int:
+    """Number of origin-destination pairs with no transit or walking trip (NaN)."""
+    return int(np.isnan(matrix).sum())
