@@ -265,10 +265,29 @@ def isochrone(
     return gpd.GeoDataFrame({"minutes": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326")
 
 
+def point_isochrones(lonlat: np.ndarray, minutes: np.ndarray, limits: Sequence[float], *,
+                     buffer_m: float = 100.0) -> gpd.GeoDataFrame:
+    """Isochrones from travel minutes to sample points (e.g. street nodes reached by transit).
+
+    For each limit, the union of ``buffer_m``-metre discs around the points reached within it;
+    a GeoDataFrame (EPSG:4326) with columns ``minutes`` and ``geometry``.
+    """
+    lonlat = np.asarray(lonlat, dtype=float)
+    minutes = np.asarray(minutes, dtype=float)
+    crs = utm_crs(float(np.nanmean(lonlat[:, 0])), float(np.nanmean(lonlat[:, 1])))
+    points = gpd.GeoSeries(shapely.points(lonlat), crs="EPSG:4326").to_crs(crs)
+    areas = []
+    for limit in sorted(float(m) for m in limits):
+        reached = points[np.nan_to_num(minutes, nan=np.inf) <= limit]
+        areas.append(shapely.union_all(reached.buffer(buffer_m).to_numpy()) if len(reached) else shapely.Polygon())
+    frame = gpd.GeoDataFrame({"minutes": sorted(float(m) for m in limits)}, geometry=areas, crs=crs)
+    return frame.to_crs("EPSG:4326")
+
+
 def unreachable_count(minutes: np.ndarray) -> int:
     """Number of NaN (unreachable) entries of a travel-time matrix."""
     return int(np.isnan(minutes).sum())
 
 
-__all__ = ["ACCESS_KPH", "MAX_SNAP_M", "StreetIndex", "drive_matrix", "isochrone", "snap", "street_index",
-           "unreachable_count", "utm_crs"]
+__all__ = ["ACCESS_KPH", "MAX_SNAP_M", "StreetIndex", "drive_matrix", "isochrone", "point_isochrones", "snap",
+           "street_index", "unreachable_count", "utm_crs"]

@@ -202,3 +202,15 @@ def test_beatty_isochrone_contains_exactly_nodes_within_time(beatty):
     for (node, data), m in zip(beatty.nodes(data=True), minutes):
         if m < 2.9:
             assert area.contains(shapely.Point(data["x"], data["y"])), node
+
+
+def test_demo_region_random_pairs_match_networkx(demo_region_dir):
+    from geodata.region import load_region
+
+    graph = load_region(demo_region_dir).streets
+    rng = np.random.default_rng(21)
+    origins, dests = random_points(graph, 9, rng, 0.002), random_points(graph, 7, rng, 0.002)
+    got = drive_matrix(graph, origins, dests)
+    want = reference_matrix(graph, origins, dests, turn_delay_s=graph.graph["turn_delay_s"])
+    assert np.isfinite(want).any()
+    assert np.allclose(got, want, rtol=1e-9, atol=1e-6, equal_nan=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import demo, region, report, scenario
+from api.cli import demo, region, report, scenario, traveltime
 
 app = typer.Typer(
     name="handoff",
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.add_typer(region.app, name="region")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(report.app, name="report")
+app.add_typer(traveltime.app, name="traveltime")
 app.command("demo")(demo.demo)
 
 

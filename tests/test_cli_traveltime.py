@@ -1,0 +1,110 @@
+"""`handoff traveltime` end to end on the demo region: drive matrix, cache, isochrones, bad input."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from geodata.drive import drive_matrix
+from geodata.region import load_region
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def region(demo_region_dir):
+    return load_region(demo_region_dir)
+
+
+@pytest.fixture
+def points(region, tmp_path):
+    sites = region.sites
+    origins = pd.DataFrame({"id": sites["site_id"].astype(str), "lon": sites.geometry.x, "lat": sites.geometry.y})
+    rng = np.random.default_rng(4)
+    nodes = list(region.streets.nodes(data=True))
+    picks = [nodes[k][1] for k in rng.choice(len(nodes), 7, replace=False)]
+    dests = pd.DataFrame({"id": [f"d{k}" for k in range(7)], "lon": [p["x"] + 0.0004 for p in picks],
+                          "lat": [p["y"] for p in picks]})
+    origins.to_csv(tmp_path / "o.csv", index=False)
+    dests.to_csv(tmp_path / "d.csv", index=False)
+    return origins, dests
+
+
+def run(*args, cache_dir):
+    return runner.invoke(app, ["traveltime", *map(str, args)], env={"HANDOFF_CACHE_DIR": str(cache_dir)})
+
+
+def test_drive_matrix_long_then_cached(demo_region_dir, region, points, tmp_path):
+    origins, dests = points
+    out = tmp_path / "m.parquet"
+    args = ("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv",
+            "--destinations", tmp_path / "d.csv", "-o", out)
+    first = run(*args, cache_dir=tmp_path / "cache")
+    assert first.exit_code == 0, first.output
+    assert "computed" in first.output and "unreachable pairs" in first.output
+    table = pd.read_parquet(out)
+    assert list(table.columns) == ["origin_id", "destination_id", "minutes"]
+    assert len(table) == len(origins) * len(dests)
+    expected = drive_matrix(region.streets, origins[["lon", "lat"]].to_numpy(), dests[["lon", "lat"]].to_numpy())
+    got = table.pivot(index="origin_id", columns="destination_id", values="minutes")
+    got = got.loc[origins["id"], dests["id"]].to_numpy()
+    assert np.allclose(got, expected, equal_nan=True)
+    assert f"{int(np.isnan(expected).sum()):,} unreachable pairs" in first.output
+
+    second = run(*args, cache_dir=tmp_path / "cache")
+    assert second.exit_code == 0 and "from cache" in second.output
+    assert pd.read_parquet(out).equals(table)
+    capped = run(*args, "--max-minutes", "2", cache_dir=tmp_path / "cache")
+    assert capped.exit_code == 0 and "computed" in capped.output
+    capped_minutes = pd.read_parquet(out)["minutes"]
+    assert (capped_minutes.dropna() <= 2).all() and capped_minutes.isna().sum() >= table["minutes"].isna().sum()
+
+
+def test_drive_wide_layout(demo_region_dir, points, tmp_path):
+    origins, dests = points
+    out = tmp_path / "wide.parquet"
+    result = run("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv", "--destinations",
+                 tmp_path / "d.csv", "-o", out, "--layout", "wide", "--no-cache", cache_dir=tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    wide = pd.read_parquet(out)
+    assert list(wide.columns) == ["origin_id", *dests["id"]] and list(wide["origin_id"]) == list(origins["id"])
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("id,lon,lat\na,-80.0,40.44\nb,-80.0,north\n", "row 2, field 'lat'"),
+    ("id,lon,lat\na,-80.0,40.44\na,-80.0,40.45\n", "row 2, field 'id'"),
+    ("id,x,y\na,-80.0,40.44\n", "field 'lon'"),
+])
+def test_bad_points_file_names_row_and_field(demo_region_dir, tmp_path, text, words):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text)
+    result = run("drive", "--region", demo_region_dir, "--origins", bad, "--destinations", bad,
+                 "-o", tmp_path / "x.parquet", cache_dir=tmp_path / "c")
+    assert result.exit_code == 2 and words in result.output.replace("\n", " ")
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_region_without_streets(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "region.toml").write_text('name = "Empty"\n')
+    (tmp_path / "p.csv").write_text("id,lon,lat\na,-80,40.4\n")
+    result = run("drive", "--region", tmp_path / "r", "--origins", tmp_path / "p.csv", "--destinations",
+                 tmp_path / "p.csv", "-o", tmp_path / "x.parquet", cache_dir=tmp_path / "c")
+    assert result.exit_code == 2 and "no street network" in result.output
+
+
+def test_drive_isochrone_geojson(demo_region_dir, region, tmp_path):
+    node = next(iter(region.streets.nodes(data=True)))[1]
+    out = tmp_path / "iso.geojson"
+    result = run("isochrone", "--region", demo_region_dir, "--lon", node["x"], "--lat", node["y"],
+                 "--minutes", "2,4", "-o", out, cache_dir=tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    iso = gpd.read_file(out)
+    assert list(iso["minutes"]) == [2, 4] and iso.geometry.iloc[1].contains(iso.geometry.iloc[0].buffer(-1e-5))
+    bad = run("isochrone", "--region", demo_region_dir, "--lon", node["x"], "--lat", node["y"],
+              "--minutes", "soon", "-o", out, cache_dir=tmp_path / "c")
+    assert bad.exit_code == 2 and "--minutes" in bad.output
