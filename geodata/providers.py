@@ -72,8 +72,9 @@ def _check_eligibility(rule: dict, path: Path, row: int) -> None:
                         row=row, field=f"eligibility.{key}")
 
     for key in _LIST_KEYS:
-        if key in rule and not (isinstance(rule[key], list) and all(isinstance(v, str) for v in rule[key])):
-            fail(key, "a list of strings")
+        if key in rule and rule[key] is not None and not (
+                isinstance(rule[key], list) and all(isinstance(v, str) for v in rule[key])):
+            fail(key, "a list of strings or null")
     for key in _BOOL_KEYS:
         if key in rule and rule[key] is not None and not isinstance(rule[key], bool):
             fail(key, "true, false or null")

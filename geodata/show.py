@@ -1,0 +1,158 @@
+"""Look at a region: a summary table of its parts and a PNG map (what ``handoff region show`` prints)."""
+from __future__ import annotations
+
+import io
+import textwrap
+import zipfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from geodata.region import Region  # noqa: E402
+
+SERVICE_STYLE = {"housing": ("tab:blue", "s"), "treatment": ("tab:orange", "^"), "clinic": ("tab:purple", "o")}
+
+
+def _counts(values: pd.Series) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in values.value_counts().sort_index().items())
+
+
+def _rows(region: Region):
+    if region.boundary is not None:
+        km2 = region.boundary.to_crs(region.manifest.metric_crs).area.sum() / 1e6
+        yield "boundary", 1, f"{km2:,.0f} km²"
+    for part in ("municipalities", "police_zones"):
+        areas = getattr(region, part)
+        if areas is not None:
+            yield part, len(areas), ", ".join(areas["name"].head(6)) + (", ..." if len(areas) > 6 else "")
+    if region.cohorts:
+        yield "cohorts", len(region.cohorts), "; ".join(f"{c} ({len(m)})" for c, m in region.cohorts.items())
+    population = region.population
+    if population is not None:
+        shapeless = int(population.geometry.is_empty.sum())
+        yield "population", len(population), (f"{int(population['population'].sum()):,} people"
+                                               + (f"; {shapeless} areas without a shape" if shapeless else ""))
+    encounters = region.encounters
+    if encounters is not None:
+        unlocated = int(encounters.geometry.is_empty.sum())
+        span = f"{encounters['time'].min():%Y-%m-%d} to {encounters['time'].max():%Y-%m-%d}" if len(encounters) else ""
+        yield "encounters", len(encounters), span + f"; {unlocated:,} without a location"
+    if region.manifest.spec("streets") is not None:
+        graph = region.streets
+        km = sum(d.get("length", 0.0) for _, _, d in graph.edges(data=True)) / 1000
+        yield "streets", graph.number_of_nodes(), f"nodes; {graph.number_of_edges():,} edges, {km:,.0f} km"
+    for feed in region.transit:
+        yield "transit", len(feed.stops), f"stops; {len(feed.routes)} routes, {len(feed.trips):,} trips ({feed.path.name})"
+    providers = region.providers
+    if providers is not None:
+        yield "providers", len(providers), (f"{_counts(providers['service'])}; {int(providers['capacity'].sum()):,}"
+                                            f" places, {int(providers['occupied'].sum()):,} occupied")
+    wait_lists = region.wait_lists
+    if wait_lists is not None:
+        waiting = wait_lists[wait_lists["status"] == "waiting"]
+        yield "wait_lists", len(wait_lists), f"{len(waiting):,} waiting ({int(waiting['lead'].sum()):,} LEAD)"
+    sites = region.sites
+    if sites is not None:
+        yield "sites", len(sites), f"{int(sites['existing'].sum())} existing; cost ${sites['cost'].sum():,.0f}/year"
+
+
+def region_summary(region: Region) -> pd.DataFrame:
+    """One row per part of the region: ``part``, ``count`` (rows, areas, nodes or stops), ``notes``.
+
+    Parts listed in the manifest's ``generated`` are marked "(generated)" in their notes.
+    """
+    rows = []
+    for part, count, notes in _rows(region):
+        if part in region.generated:
+            notes = f"{notes} (generated)"
+        rows.append({"part": part, "count": int(count), "notes": notes})
+    return pd.DataFrame(rows, columns=["part", "count", "notes"])
+
+
+def _read_shapes(path: Path) -> pd.DataFrame | None:
+    if path.is_dir():
+        file = path / "shapes.txt"
+        return pd.read_csv(file, dtype={"shape_id": str}) if file.is_file() else None
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "shapes.txt"]
+        if not names:
+            return None
+        return pd.read_csv(io.BytesIO(archive.read(names[0])), dtype={"shape_id": str})
+
+
+def transit_lines(feed) -> list[np.ndarray]:
+    """One lon/lat polyline per GTFS route: the feed's shapes.txt when present, else the stop sequence
+    of the route's longest trip."""
+    shapes = _read_shapes(Path(feed.path))
+    if shapes is not None and len(shapes):
+        shapes = shapes.sort_values(["shape_id", "shape_pt_sequence"])
+        return [g[["shape_pt_lon", "shape_pt_lat"]].to_numpy(float) for _, g in shapes.groupby("shape_id")]
+    stop_times = feed.stop_times.merge(feed.trips[["trip_id", "route_id"]], on="trip_id")
+    sizes = stop_times.groupby(["route_id", "trip_id"]).size().reset_index(name="n")
+    longest = sizes.sort_values("n", ascending=False).drop_duplicates("route_id")["trip_id"]
+    chosen = stop_times[stop_times["trip_id"].isin(set(longest))].sort_values(["trip_id", "stop_sequence"])
+    chosen = chosen.merge(feed.stops[["stop_id", "stop_lon", "stop_lat"]], on="stop_id")
+    return [g[["stop_lon", "stop_lat"]].to_numpy(float) for _, g in chosen.groupby("trip_id")]
+
+
+def _extent(region: Region):
+    frame = region.boundary if region.boundary is not None else region.municipalities
+    if frame is None:
+        return None
+    minx, miny, maxx, maxy = frame.total_bounds
+    pad_x, pad_y = (maxx - minx) * 0.03, (maxy - miny) * 0.03
+    return minx - pad_x, maxx + pad_x, miny - pad_y, maxy + pad_y
+
+
+def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
+    """Draw the region to ``out_png``: municipalities, police zones, encounter density (hexbin),
+    transit lines, providers by service and candidate sites. Returns the PNG path."""
+    out_png = Path(out_png)
+    fig, ax = plt.subplots(figsize=(10, 10))
+    extent = _extent(region)
+    if region.municipalities is not None:
+        region.municipalities.boundary.plot(ax=ax, color="0.65", linewidth=0.4)
+    encounters = region.encounters
+    if encounters is not None:
+        located = encounters[~encounters.geometry.is_empty]
+        if len(located):
+            hexes = ax.hexbin(located.geometry.x, located.geometry.y, gridsize=60, mincnt=1, cmap="Reds", bins="log",
+                              extent=extent, alpha=0.75, zorder=2)
+            fig.colorbar(hexes, ax=ax, shrink=0.5, label="encounters per hexagon (log scale)")
+    for feed in region.transit:
+        for i, line in enumerate(transit_lines(feed)):
+            ax.plot(line[:, 0], line[:, 1], color="tab:green", linewidth=0.8, alpha=0.7, zorder=3,
+                    label="transit lines" if i == 0 else None)
+    if region.police_zones is not None:
+        zones = region.police_zones
+        zones.boundary.plot(ax=ax, color="navy", linewidth=1.4, zorder=4)
+        for name, point in zip(zones["name"], zones.geometry.representative_point()):
+            ax.annotate(str(name), (point.x, point.y), color="navy", fontsize=9, ha="center", zorder=6)
+    providers = region.providers
+    if providers is not None:
+        for service, (color, marker) in SERVICE_STYLE.items():
+            chosen = providers[providers["service"] == service]
+            ax.scatter(chosen.geometry.x, chosen.geometry.y, c=color, marker=marker, s=28, edgecolors="white",
+                       linewidths=0.5, zorder=5, label=f"{service} ({len(chosen)})")
+    if region.sites is not None:
+        ax.scatter(region.sites.geometry.x, region.sites.geometry.y, marker="x", c="black", s=20, zorder=5,
+                   label=f"candidate sites ({len(region.sites)})")
+    if extent is not None:
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+        ax.set_aspect(1 / np.cos(np.radians((extent[2] + extent[3]) / 2)))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
+    note = f"\n(generated: {', '.join(region.generated)})" if region.generated else ""
+    ax.set_title(region.name + textwrap.fill(note, 100, replace_whitespace=False), fontsize=11)
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_png, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return out_png
