@@ -26,3 +26,31 @@ def demo_region_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo-region")
     write_demo_region(folder, scale="small", seed=7)
     return folder
+
+
+def pittsburgh_inputs(data: Path):
+    """The real Pittsburgh / Allegheny County files in ``data`` (../shared/data) as region inputs."""
+    from geodata.build import RegionInputs, Source
+
+    return RegionInputs(
+        name="Allegheny County",
+        municipalities=Source(data / "pgh_boundaries_2010s" / "Allegheny_Munis.json", {"name_field": "LABEL"}),
+        police_zones=Source(data / "pgh_city_boundaries_2017" / "Pittsburgh_Police_Zones", {"name_field": "zone"}),
+        population=Source(data / "allegheny_tract_pop_2010" / "tract_pop_2010_derived.csv",
+                          {"id_field": "GEOID10", "count_field": "POP10",
+                           "areas": str(data / "pgh_boundaries_2010s" / "Pittsburgh_Tracts.json")}),
+        encounters=Source(data / "pgh_police_arrests_2016_2017" / "ArrestData.csv", {"outside": "blank"}),
+        streets=Source(data / "pgh_osm_road_network_2018"),
+        gtfs=[data / "gtfs_bcta_beaver_2019"],
+        generate_providers=True,
+        cohorts={"North Boroughs": ["Bellevue Borough", "Avalon Borough", "Ben Avon Borough"]})
+
+
+@pytest.fixture(scope="session")
+def pittsburgh_region_dir(shared_data, tmp_path_factory) -> Path:
+    """The Pittsburgh region built once per session from ../shared/data (skips when absent)."""
+    from geodata.build import build_region
+
+    folder = tmp_path_factory.mktemp("pittsburgh") / "region"
+    build_region(pittsburgh_inputs(shared_data), folder)
+    return folder
