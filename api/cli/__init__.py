@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from api.cli import demo, region, report, scenario, traveltime
+from api.cli import serve, users
 
 app = typer.Typer(
     name="handoff",
@@ -20,6 +21,9 @@ app.add_typer(scenario.app, name="scenario")
 app.add_typer(report.app, name="report")
 app.add_typer(traveltime.app, name="traveltime")
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
+app.add_typer(users.app, name="users")
+app.add_typer(serve.db_app, name="db")
 
 
 def main() -> None:

@@ -1,0 +1,121 @@
+"""The FastAPI application: ``create_app(database_url=None, region_dir=None) -> FastAPI``.
+
+On start it migrates the database (Alembic, to head), loads the region when given (boundary and
+cohorts), expires overdue holds once and starts the background sweeper that keeps doing so.
+``/healthz`` answers while the process lives; ``/readyz`` once the database is reachable, at the
+newest migration and the first sweep is done.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from api.db.engine import make_engine, make_sessionmaker
+from api.db.migrate import is_current, upgrade
+from api.errors import BodySizeLimit, Problem, install_error_handlers
+from api.routers import oversight, participants, placements, providers, waitlists
+from api.routers.deps import Settings
+from api.services.holds import expire_holds
+from api.services.region import load_region_context
+
+log = logging.getLogger("handoff.api")
+PROBLEM_RESPONSES = {code: {"model": Problem, "content": {"application/problem+json": {}},
+                            "description": description}
+                     for code, description in [(401, "Missing or unknown bearer token"), (403, "Role not allowed"),
+                                               (404, "Unknown id"), (409, "Conflicts with the current state"),
+                                               (413, "Body too large"), (422, "Request not valid")]}
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: str
+    database: str = ""
+
+
+def settings_from_env() -> Settings:
+    """Settings from ``HANDOFF_HOLD_MINUTES``, ``HANDOFF_SWEEP_SECONDS``, ``HANDOFF_CANDIDATES``."""
+    return Settings(hold_minutes=float(os.environ.get("HANDOFF_HOLD_MINUTES", 30)),
+                    sweep_seconds=float(os.environ.get("HANDOFF_SWEEP_SECONDS", 5)),
+                    candidates_per_need=int(os.environ.get("HANDOFF_CANDIDATES", 40)))
+
+
+def _sweeper(app: FastAPI, stop: threading.Event) -> None:
+    while not stop.wait(app.state.settings.sweep_seconds):
+        try:
+            expire_holds(app.state.sessions)
+        except Exception:
+            log.exception("hold sweeper failed; retrying next period")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    state = app.state
+    upgrade(state.engine)
+    expire_holds(state.sessions)
+    state.ready = True
+    stop = threading.Event()
+    thread = threading.Thread(target=_sweeper, args=(app, stop), name="handoff-hold-sweeper", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        state.engine.dispose()
+
+
+def create_app(database_url: str | None = None, region_dir: str | Path | None = None, *,
+               settings: Settings | None = None) -> FastAPI:
+    """The Handoff API on ``database_url`` (default ``HANDOFF_DATABASE_URL`` or ./handoff.db), bounded
+    by the region in ``region_dir`` (default ``HANDOFF_REGION_DIR``; none: any lon/lat accepted)."""
+    app = FastAPI(title="Handoff placement service", version="1.0.0", lifespan=_lifespan,
+                  description="Coordinators request placements for LEAD participants; the matcher holds "
+                              "slots without bumping anyone on a wait list and explains every answer. "
+                              "Authenticate with `Authorization: Bearer TOKEN` (`handoff users add`). "
+                              "Every error is RFC 9457 problem details.",
+                  responses=PROBLEM_RESPONSES)
+    app.state.engine = make_engine(database_url)
+    app.state.sessions = make_sessionmaker(app.state.engine)
+    app.state.settings = settings or settings_from_env()
+    app.state.region = load_region_context(region_dir or os.environ.get("HANDOFF_REGION_DIR"))
+    app.state.ready = False
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    for module in (providers, waitlists, participants, placements, oversight):
+        app.include_router(module.router, prefix="/v1")
+
+    @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
+    def healthz() -> Health:
+        """The process answers."""
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Health, tags=["health"], summary="Readiness",
+             responses={503: {"model": Health, "description": "Not ready yet"}})
+    def readyz(request: Request):
+        """Ready when the database answers, is at the newest migration and the first sweep ran."""
+        try:
+            with request.app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            current = is_current(request.app.state.engine)
+        except Exception as exc:
+            log.warning("readiness: database unreachable: %s", exc)
+            return JSONResponse(Health(status="unavailable", database="unreachable").model_dump(), status_code=503)
+        if not (current and request.app.state.ready):
+            return JSONResponse(Health(status="starting", database="migrating").model_dump(), status_code=503)
+        return Health(status="ready", database=request.app.state.engine.dialect.name)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory api.app:app_from_env`` (reads ``HANDOFF_*`` variables)."""
+    return create_app()

@@ -1,0 +1,156 @@
+"""One error model for every failure: RFC 9457 problem details (``application/problem+json``).
+
+Every 4xx names what was wrong (``errors[].field``) and what to do (``detail``). Validation
+errors from FastAPI, unknown routes, oversized bodies and unexpected exceptions all answer in
+the same shape; an unexpected exception is logged and answers a 500 problem without internals.
+"""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://handoff.readthedocs.io/problems/"
+MAX_BODY_BYTES = 1_000_000
+
+log = logging.getLogger("handoff.api")
+
+
+class FieldError(BaseModel):
+    """One offending field: a dotted path into the request (``body.capacity``) and the message."""
+
+    field: str = Field(examples=["body.capacity"])
+    message: str = Field(examples=["capacity 3 is below the 5 slots occupied, held or confirmed"])
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[PROBLEM_BASE + "validation"])
+    title: str = Field(examples=["Request is not valid"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["1 field is not valid; fix it and send the request again."])
+    instance: str = Field(examples=["/v1/providers/P1/capacity"])
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class ApiError(Exception):
+    """An error with a status, a short title (also the ``type`` slug) and a detail saying what to do."""
+
+    def __init__(self, status: int, title: str, detail: str, *, slug: str | None = None,
+                 errors: list[tuple[str, str]] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.slug = slug or title.lower().replace(" ", "-")
+        self.errors = [FieldError(field=f, message=m) for f, m in (errors or [])]
+        self.headers = headers or {}
+
+
+def not_found(kind: str, record_id: str, field: str = "path.id") -> ApiError:
+    """404 for an unknown id of ``kind`` (provider, participant, ...)."""
+    return ApiError(404, "Not found", f"No {kind} with id {record_id!r}; list them with GET to find the id.",
+                    slug="not-found", errors=[(field, f"unknown {kind} id {record_id!r}")])
+
+
+def conflict(detail: str, field: str, message: str, slug: str = "conflict") -> ApiError:
+    """409 for a request that is well-formed but clashes with the current state."""
+    return ApiError(409, "Conflict with current state", detail, slug=slug, errors=[(field, message)])
+
+
+def invalid(field: str, message: str, detail: str | None = None) -> ApiError:
+    """422 for a value that is well-typed but not acceptable (outside the region, in the past...)."""
+    return ApiError(422, "Request is not valid", detail or f"{field}: {message}", slug="validation",
+                    errors=[(field, message)])
+
+
+def problem_response(request: Request, status: int, title: str, detail: str, slug: str,
+                     errors: list[FieldError] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The problem+json response for ``request``."""
+    body = Problem(type=PROBLEM_BASE + slug, title=title, status=status, detail=detail,
+                   instance=request.url.path, errors=errors or [])
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return problem_response(request, exc.status, exc.title, exc.detail, exc.slug, exc.errors, exc.headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [FieldError(field=_field_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    noun = "field is" if len(errors) == 1 else "fields are"
+    return problem_response(request, 422, "Request is not valid",
+                            f"{len(errors)} {noun} not valid; fix and send the request again "
+                            "(the OpenAPI schema at /openapi.json lists every field).", "validation", errors)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated", 403: "Forbidden"}
+    title = titles.get(exc.status_code, "HTTP error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route {request.url.path}; the API lives under /v1 (see /docs)."
+    return problem_response(request, exc.status_code, title, detail, title.lower().replace(" ", "-"),
+                            headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem_response(request, 500, "Internal error",
+                            "The server failed unexpectedly; nothing was saved. The error is logged.",
+                            "internal")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error through the problem-details model."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse request bodies over ``max_bytes`` with a 413 problem."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        too_big = declared is not None and declared.isdigit() and int(declared) > self.max_bytes
+        messages: list[Message] = []
+        size = 0
+        while not too_big:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            too_big = size > self.max_bytes
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        if too_big:
+            response = problem_response(Request(scope), 413, "Request too large",
+                                        f"The body is over {self.max_bytes} bytes; send fewer records per "
+                                        "request (split an import into several).", "too-large",
+                                        [FieldError(field="body", message=f"larger than {self.max_bytes} bytes")])
+            await response(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)

@@ -1,0 +1,47 @@
+"""Dependencies shared by the routers: a database session per request and the service settings."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from api.services.region import RegionContext
+
+
+@dataclass
+class Settings:
+    """Service settings: default hold time (minutes), sweeper period (seconds), matcher budget."""
+
+    hold_minutes: float = 30.0
+    sweep_seconds: float = 5.0
+    candidates_per_need: int = 40
+    round_time_limit_s: float = 10.0
+    request_time_limit_s: float = 2.0
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for this request; services commit explicitly, anything uncommitted is rolled back."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    """The running service's settings."""
+    return request.app.state.settings
+
+
+def get_region(request: Request) -> RegionContext:
+    """The region the service runs in (boundary and cohorts), possibly unbounded."""
+    return request.app.state.region
+
+
+SessionDep = Depends(get_session)
+SettingsDep = Depends(get_settings)
+RegionDep = Depends(get_region)
+
+
+def paging(offset: int = Query(0, ge=0, le=1_000_000_000), limit: int = Query(100, ge=1, le=1000)) -> tuple[int, int]:
+    """Query parameters ``offset`` (rows to skip) and ``limit`` (rows per page, 1..1000)."""
+    return offset, limit

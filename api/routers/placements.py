@@ -1,0 +1,132 @@
+"""``/v1/placement-requests``, ``/v1/placements`` and ``/v1/placement-rounds``."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import Principal, require
+from api.db.models import Participant, Placement, PlacementRequest
+from api.routers.deps import RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
+                                    RoundOut, SolverReport, WaitPositionOut)
+from api.services import decisions
+from api.services.placements import Budget, request_placement
+from api.services.region import RegionContext
+
+router = APIRouter(tags=["placements"])
+coordinators = require("coordinator")
+deciders = require("coordinator", "provider")
+admins = require()
+
+REQUEST_EXAMPLE = {"participant_id": "LEAD-2024-0042", "hold_minutes": 30}
+
+
+def budget(settings: Settings) -> Budget:
+    """The matcher budget from the service settings."""
+    return Budget(settings.hold_minutes, settings.candidates_per_need, settings.request_time_limit_s)
+
+
+def placement_out(p: Placement) -> PlacementOut:
+    """Response body of a placement."""
+    return PlacementOut.model_validate(p, from_attributes=True)
+
+
+def request_out(request: PlacementRequest, placements: dict[str, Placement]) -> PlacementRequestOut:
+    """Response body of a request with the current state of its placements."""
+    needs = [NeedOutcome(service=n["service"], urgency=n["urgency"],
+                         placement=placement_out(placements[n["placement_id"]]) if n["placement_id"] else None,
+                         wait_positions=[WaitPositionOut(provider_id=w["provider_id"], service=w["service"],
+                                                         position=w["position"], ahead=w["ahead"],
+                                                         estimated_start=w.get("estimated_start"),
+                                                         explanation=w.get("explanation", ""))
+                                         for w in n["wait_positions"]],
+                         explanation=n["explanation"]) for n in request.result.get("needs", [])]
+    return PlacementRequestOut(id=request.id, participant_id=request.participant_id, status=request.status,
+                               hold_minutes=request.hold_minutes, needs=needs,
+                               solver=SolverReport(**request.result["solver"]), created_by=request.created_by,
+                               created_at=request.created_at)
+
+
+@router.post("/placement-requests", response_model=PlacementRequestOut, status_code=201,
+             summary="Request placements for a participant",
+             openapi_extra={"requestBody": {"content": {"application/json": {"example": REQUEST_EXAMPLE}}}})
+def create_request(body: PlacementRequestIn, request: Request, session: Session = SessionDep,
+                   settings: Settings = SettingsDep, region: RegionContext = RegionDep,
+                   principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
+    """Solve the participant's open needs now. Per need: a held placement (with transit minutes and
+    the matcher's explanation) or wait-list positions with estimated start dates and the reason.
+    Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm."""
+    saved = request_placement(request.app.state.sessions, principal, body.participant_id, body.hold_minutes,
+                              budget(settings), region)
+    return request_out(saved, decisions.placements_of(session, saved.id))
+
+
+@router.get("/placement-requests/{request_id}", response_model=PlacementRequestOut, summary="One placement request")
+def get_request(request_id: str, session: Session = SessionDep,
+                principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
+    """A request with the current status of its placements."""
+    saved = decisions.get_request(session, principal, request_id)
+    return request_out(saved, decisions.placements_of(session, saved.id))
+
+
+@router.get("/placements", response_model=list[PlacementOut], summary="List placements")
+def list_placements(status: str | None = Query(None, pattern="^(held|confirmed|declined|released|expired)$"),
+                    participant_id: str | None = None, page: tuple[int, int] = Depends(paging),
+                    session: Session = SessionDep, principal: Principal = Depends(deciders)) -> list[PlacementOut]:
+    """Placements the caller may see (a provider: at its provider; a coordinator: their cohort)."""
+    offset, limit = page
+    query = select(Placement)
+    if principal.role == "provider":
+        query = query.where(Placement.provider_id == principal.provider_id)
+    if principal.role == "coordinator":
+        query = query.join(Participant, Participant.id == Placement.participant_id).where(
+            Participant.cohort == principal.cohort)
+    if status:
+        query = query.where(Placement.status == status)
+    if participant_id:
+        query = query.where(Placement.participant_id == participant_id)
+    rows = session.scalars(query.order_by(Placement.created_at, Placement.id).offset(offset).limit(limit))
+    return [placement_out(p) for p in rows]
+
+
+@router.get("/placements/{placement_id}", response_model=PlacementOut, summary="One placement")
+def get_placement(placement_id: str, session: Session = SessionDep,
+                  principal: Principal = Depends(deciders)) -> PlacementOut:
+    """A placement with its status, hold expiry and reason."""
+    return placement_out(decisions.get_placement(session, principal, placement_id))
+
+
+@router.post("/placements/{placement_id}/confirm", response_model=PlacementOut, summary="Confirm a held placement")
+def confirm(placement_id: str, session: Session = SessionDep,
+            principal: Principal = Depends(deciders)) -> PlacementOut:
+    """Confirm before the hold expires (409 once expired, declined or released)."""
+    placement = decisions.confirm(session, principal, placement_id)
+    session.commit()
+    return placement_out(placement)
+
+
+@router.post("/placements/{placement_id}/decline", response_model=PlacementOut, summary="Decline a held placement")
+def decline(placement_id: str, body: DecisionIn, session: Session = SessionDep,
+            principal: Principal = Depends(deciders)) -> PlacementOut:
+    """Give a held slot back, with the reason."""
+    placement = decisions.decide(session, principal, placement_id, "declined", body.reason)
+    session.commit()
+    return placement_out(placement)
+
+
+@router.post("/placements/{placement_id}/release", response_model=PlacementOut, summary="Release a placement")
+def release(placement_id: str, body: DecisionIn, session: Session = SessionDep,
+            principal: Principal = Depends(deciders)) -> PlacementOut:
+    """End a held or confirmed placement (the participant left, or the slot ended), with the reason."""
+    placement = decisions.decide(session, principal, placement_id, "released", body.reason)
+    session.commit()
+    return placement_out(placement)
+
+
+@router.post("/placement-rounds", response_model=RoundOut, status_code=201, summary="Run a batch placement round")
+def run_round(request: Request, settings: Settings = SettingsDep, region: RegionContext = RegionDep,
+              principal: Principal = Depends(admins)) -> RoundOut:
+    """Solve every pending request (waiting or partial) together and hold what is found (admin)."""
+    round_budget = Budget(settings.hold_minutes, settings.candidates_per_need, settings.round_time_limit_s)
+    return RoundOut(**decisions.run_round(request.app.state.sessions, principal, round_budget, region))

@@ -1,0 +1,115 @@
+"""Participants (pseudonymous), their needs and their release-of-information consent."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+from api.schemas.common import Identifier, Label, Lat, Lon, Minutes, Page, Service, Strict
+
+
+class NeedIn(Strict):
+    """One service the participant needs; urgency 1 (routine) .. 5 (urgent)."""
+
+    service: Service = Field(examples=["housing"])
+    urgency: int = Field(1, ge=1, le=5)
+    subtype: Label | None = None
+
+
+class ParticipantAttributes(Strict):
+    """What eligibility rules look at; never a name, birth date or address."""
+
+    gender: Label | None = Field(None, examples=["female"])
+    age: int | None = Field(None, ge=0, le=120, examples=[34])
+    insurance: Label | None = Field(None, examples=["medicaid"])
+    moud: bool | None = None
+    pets: bool | None = None
+    language: Label | None = None
+    referral_reason: Label | None = None
+
+
+class ParticipantFields(Strict):
+    """Everything about a participant except the id."""
+
+    cohort: Label = Field(min_length=1, examples=["North Boroughs"])
+    lon: Lon = Field(examples=[-80.0])
+    lat: Lat = Field(examples=[40.45])
+    needs: list[NeedIn] = Field(min_length=1, max_length=3)
+    attributes: ParticipantAttributes = Field(default_factory=ParticipantAttributes)
+    max_transit_minutes: Minutes = Field(45.0, description="longest one-way transit trip accepted, minutes")
+    preferences: list[Identifier] = Field(default_factory=list, max_length=50,
+                                          description="provider ids, best first; when given, others are unacceptable")
+
+    @model_validator(mode="after")
+    def _distinct_needs(self) -> "ParticipantFields":
+        services = [n.service for n in self.needs]
+        if len(set(services)) != len(services):
+            raise ValueError("a service is listed twice in needs; list each of housing, treatment, clinic once")
+        if len(set(self.preferences)) != len(self.preferences):
+            raise ValueError("a provider is ranked twice in preferences")
+        return self
+
+
+class ParticipantCreate(ParticipantFields):
+    """A new participant under a pseudonymous id chosen by the coordinator."""
+
+    id: Identifier = Field(examples=["LEAD-2024-0042"])
+
+
+class ParticipantUpdate(Strict):
+    """Fields to change."""
+
+    lon: Lon | None = None
+    lat: Lat | None = None
+    needs: list[NeedIn] | None = Field(None, min_length=1, max_length=3)
+    attributes: ParticipantAttributes | None = None
+    max_transit_minutes: Minutes | None = None
+    preferences: list[Identifier] | None = Field(None, max_length=50)
+
+
+class ConsentIn(Strict):
+    """A signed release of information, valid from ``granted_on`` through ``expires_on``."""
+
+    scope: Label = Field("placement", min_length=1, examples=["placement"])
+    granted_on: date
+    expires_on: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ConsentIn":
+        if self.expires_on < self.granted_on:
+            raise ValueError("expires_on is before granted_on")
+        return self
+
+
+class ConsentOut(BaseModel):
+    """A recorded consent."""
+
+    id: int
+    scope: str
+    granted_on: date
+    expires_on: date
+    revoked_at: datetime | None
+    active: bool
+
+
+class ParticipantOut(BaseModel):
+    """A participant as stored."""
+
+    id: str
+    cohort: str
+    lon: float
+    lat: float
+    needs: list[dict]
+    attributes: dict
+    max_transit_minutes: float
+    preferences: list[str]
+    consents: list[ConsentOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ParticipantList(BaseModel):
+    """A page of participants."""
+
+    page: Page
+    items: list[ParticipantOut]

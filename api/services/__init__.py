@@ -1,0 +1,1 @@
+"""Service layer: each function runs inside the caller's transaction and writes its audit rows."""

@@ -1,0 +1,124 @@
+"""Deciding on a placement: confirm, decline or release; reading requests; batch placement rounds."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.auth import Principal, forbidden
+from api.db.models import Participant, Placement, PlacementRequest, WaitListEntry, utcnow
+from api.errors import conflict, not_found
+from api.services import audit
+from api.services import participants as participant_service
+from api.services.holds import release
+from api.services.matching import candidate_ids, snapshot
+from api.services.placements import Budget, open_services, outcome, solve, solver_report, write_holds
+from api.services.providers import get as get_provider
+from api.services.providers import lock_providers
+from api.services.region import RegionContext
+
+
+def check_scope(session: Session, principal: Principal, placement: Placement) -> None:
+    """Coordinators act on their cohort's placements, providers on placements at their provider."""
+    if principal.role == "provider" and placement.provider_id != principal.provider_id:
+        raise forbidden(principal, f"act on placements at provider {placement.provider_id!r}")
+    if principal.role == "coordinator":
+        participant_service.get(session, principal, placement.participant_id)
+
+
+def get_placement(session: Session, principal: Principal, placement_id: str, *, lock: bool = False) -> Placement:
+    """A placement the caller may see (404 unknown); with ``lock`` its provider row is locked first."""
+    placement = session.get(Placement, placement_id)
+    if placement is None:
+        raise not_found("placement", placement_id, "path.placement_id")
+    check_scope(session, principal, placement)
+    if lock:
+        get_provider(session, placement.provider_id, lock=True)
+        placement = session.scalar(select(Placement).where(Placement.id == placement_id).with_for_update()
+                                   .execution_options(populate_existing=True))
+    return placement
+
+
+def confirm(session: Session, principal: Principal, placement_id: str) -> Placement:
+    """Confirm a held, unexpired placement; the participant leaves that provider's wait list."""
+    placement = get_placement(session, principal, placement_id, lock=True)
+    now = utcnow()
+    if placement.status == "held" and placement.hold_expires_at <= now:
+        release(session, placement, "expired", principal.name, "hold expired before confirmation")
+        session.commit()
+        raise conflict(f"The hold on placement {placement_id} expired at {placement.hold_expires_at.isoformat()}; "
+                       "send a new placement request.", "path.placement_id", "hold expired", slug="hold-expired")
+    if placement.status != "held":
+        raise conflict(f"Placement {placement_id} is {placement.status}; only a held placement can be confirmed.",
+                       "path.placement_id", f"placement is {placement.status}", slug="not-held")
+    placement.status, placement.updated_at, placement.hold_expires_at = "confirmed", now, None
+    provider = get_provider(session, placement.provider_id)
+    for entry in session.scalars(select(WaitListEntry).where(WaitListEntry.list_id == provider.list_id,
+                                                             WaitListEntry.person_id == placement.participant_id,
+                                                             WaitListEntry.status == "waiting")):
+        entry.status, entry.updated_at = "placed", now
+    audit.record(session, principal.name, "placement.confirm", "placement", placement.id,
+                 provider_id=placement.provider_id, participant_id=placement.participant_id)
+    return placement
+
+
+def decide(session: Session, principal: Principal, placement_id: str, status: str, reason: str) -> Placement:
+    """Decline a held placement or release a held or confirmed one, with the reason."""
+    placement = get_placement(session, principal, placement_id, lock=True)
+    allowed = ("held",) if status == "declined" else ("held", "confirmed")
+    if placement.status not in allowed:
+        verb = "declined" if status == "declined" else "released"
+        raise conflict(f"Placement {placement_id} is {placement.status}; only {' or '.join(allowed)} can be {verb}.",
+                       "path.placement_id", f"placement is {placement.status}", slug="wrong-state")
+    release(session, placement, status, principal.name, reason or status)
+    return placement
+
+
+def get_request(session: Session, principal: Principal, request_id: str) -> PlacementRequest:
+    """A placement request the caller may see."""
+    request = session.get(PlacementRequest, request_id)
+    if request is None:
+        raise not_found("placement request", request_id, "path.request_id")
+    participant_service.get(session, principal, request.participant_id)
+    return request
+
+
+def placements_of(session: Session, request_id: str) -> dict[str, Placement]:
+    """The placements made for a request, by id."""
+    return {p.id: p for p in session.scalars(select(Placement).where(Placement.request_id == request_id))}
+
+
+def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Budget, region: RegionContext) -> dict:
+    """One batch round over every pending request (waiting or partial), solved together under locks."""
+    with sessions() as session:
+        latest: dict[str, PlacementRequest] = {}
+        for request in session.scalars(select(PlacementRequest).where(PlacementRequest.status.in_(("waiting",
+                                                                                                   "partial")))
+                                       .order_by(PlacementRequest.created_at)):
+            latest[request.participant_id] = request
+        people = list(session.scalars(select(Participant).where(Participant.id.in_(sorted(latest)))
+                                      .order_by(Participant.id).with_for_update()))
+        now = utcnow()
+        services_of = {p.id: open_services(session, p, now) for p in people}
+        people = [p for p in people if services_of[p.id] and participant_service.has_active_consent(session, p.id)]
+        ids = candidate_ids(session, region, people, services_of, budget.candidates_per_need)
+        lock_providers(session, ids)
+        snap = snapshot(session, region, people, services_of, ids)
+        result = solve(snap.instance, budget.time_limit_s)
+        rows = write_holds(session, result, None, {p.id: latest[p.id] for p in people}, budget.hold_minutes,
+                           principal.name, region)
+        for p in people:
+            request = latest[p.id]
+            needs = outcome(p, result, rows)
+            held_now = {n["service"] for n in needs if n["placement_id"]}
+            request.status = "placed" if held_now >= services_of[p.id] else ("partial" if held_now else "waiting")
+            request.result = {"needs": needs, "solver": solver_report(result, len(ids))}
+            request.updated_at = now
+        round_id = str(uuid.uuid4())
+        audit.record(session, principal.name, "placement_round.run", "placement_round", round_id,
+                     requests=len(people), holds=len(rows), status=result.status)
+        session.commit()
+        return {"requests": len(people), "placements_held": len(rows),
+                "needs_unmet": sum(len(services_of[p.id]) for p in people) - len(rows),
+                "solver": solver_report(result, len(ids)), "request_ids": [latest[p.id].id for p in people]}

@@ -1,0 +1,77 @@
+"""Choosing what the matcher sees for a request: candidate providers and the decision-view instance.
+
+Per need the matcher sees the ``k`` providers of that service nearest by transit minutes, plus
+the ``k`` nearest that have a free slot now, plus every provider the participant ranked. This
+keeps a request's instance small on a county-sized directory without hiding a free slot in reach.
+Provider rows are read before placements and wait lists, so a version read here is never newer
+than the counts: a concurrent change makes the versions differ at write time and the request retries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matcher
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db.models import Participant, Provider
+from api.services.providers import slot_counts
+from api.services.region import RegionContext
+from api.services.state import participant_record, provider_records, travel, wait_entries
+from api.services.providers import local_now
+
+SHOWN_OVER_LIMIT = 3
+
+
+@dataclass
+class Snapshot:
+    """A decision-view instance and the provider versions it was built from."""
+
+    instance: matcher.Instance
+    versions: dict[str, int]
+
+
+def candidate_ids(session: Session, region: RegionContext, participants: list[Participant],
+                  services_of: dict[str, set[str]], k: int) -> set[str]:
+    """Provider ids the matcher should consider for these participants' open needs."""
+    services = sorted({s for v in services_of.values() for s in v})
+    if not services:
+        return set()
+    rows = session.execute(select(Provider.id, Provider.service, Provider.lon, Provider.lat, Provider.capacity,
+                                  Provider.occupied).where(Provider.service.in_(services),
+                                                           Provider.archived.is_(False))).all()
+    if not rows:
+        return set()
+    taken = slot_counts(session, None)
+    ids = np.array([r[0] for r in rows])
+    service = np.array([r[1] for r in rows])
+    free = np.array([r[4] - r[5] - (taken[r[0]].taken if r[0] in taken else 0) for r in rows]) > 0
+    lons, lats = np.array([r[2] for r in rows], float), np.array([r[3] for r in rows], float)
+    chosen: set[str] = set()
+    for p in participants:
+        minutes = region.travel_minutes(p.lon, p.lat, lons, lats)
+        chosen.update(x for x in p.preferences if x in set(ids))
+        for s in services_of[p.id]:
+            mask = service == s
+            within = mask & (minutes <= p.max_transit_minutes)
+            for subset, count in ((within, k), (within & free, k), (mask, SHOWN_OVER_LIMIT)):
+                idx = np.flatnonzero(subset)
+                chosen.update(ids[idx[np.argsort(minutes[idx], kind="stable")[:count]]].tolist())
+    return chosen
+
+
+def snapshot(session: Session, region: RegionContext, participants: list[Participant],
+             services_of: dict[str, set[str]], provider_ids: set[str]) -> Snapshot:
+    """The decision-view instance for ``participants`` (open needs ``services_of``) over ``provider_ids``."""
+    providers = list(session.scalars(select(Provider).where(Provider.id.in_(sorted(provider_ids)))
+                                     .order_by(Provider.id).execution_options(populate_existing=True)))
+    versions = {p.id: p.version for p in providers}
+    records = provider_records(session, providers, view="decision")
+    known = set(versions)
+    people = [participant_record(p, services_of[p.id], known) for p in participants if services_of[p.id]]
+    instance = matcher.Instance(participants=people, providers=records,
+                                wait_list=wait_entries(session, {p.list_id for p in providers}),
+                                travel_minutes=travel(region, people, records),
+                                as_of=local_now().date().isoformat(), region=region.name)
+    return Snapshot(instance, versions)

@@ -1,0 +1,146 @@
+"""From database rows to matcher records: providers with live counts, wait lists, participants.
+
+Two views of the stored state:
+
+- the *decision view* for a new request: every slot taken through Handoff (confirmed or held and
+  unexpired) counts as occupied, so the matcher only sees slots that are really free;
+- the *check view* after a commit: confirmed placements count as occupied and the active holds are
+  the result placements, so ``matcher.check`` verifies capacity, eligibility, travel and no-bump
+  for every hold against who is waiting now.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+import matcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db.models import Participant, Placement, Provider, WaitListEntry, utcnow
+from api.services.providers import active_condition, local_now
+from api.services.region import RegionContext
+
+
+def need_records(needs: list[dict], services: Iterable[str] | None = None) -> tuple[matcher.Need, ...]:
+    """Matcher needs from stored needs, limited to ``services`` when given."""
+    keep = None if services is None else set(services)
+    return tuple(matcher.Need(service=n["service"], urgency=int(n.get("urgency", 1)), subtype=n.get("subtype"))
+                 for n in needs if keep is None or n["service"] in keep)
+
+
+def participant_record(p: Participant, services: Iterable[str] | None, known: set[str]) -> matcher.Participant:
+    """A matcher participant; preferences are kept only for providers present in the instance."""
+    return matcher.Participant(participant_id=p.id, needs=need_records(p.needs, services),
+                               max_transit_minutes=float(p.max_transit_minutes), attributes=dict(p.attributes),
+                               preferences=tuple(x for x in p.preferences if x in known), lon=p.lon, lat=p.lat)
+
+
+def _taken(session: Session, provider_ids: list[str], now: datetime, statuses: tuple[str, ...]):
+    """Per provider: general and set-aside counts and appointment times of active placements."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    times: dict[str, set[str]] = defaultdict(set)
+    if not provider_ids:
+        return counts, times
+    rows = session.execute(select(Placement.provider_id, Placement.category, Placement.appointment)
+                           .where(Placement.provider_id.in_(provider_ids), active_condition(now),
+                                  Placement.status.in_(statuses)))
+    for provider_id, category, appointment in rows:
+        counts[provider_id][0] += 1
+        counts[provider_id][1] += category == "set-aside"
+        if appointment is not None:
+            times[provider_id].add(appointment.isoformat())
+    return counts, times
+
+
+def provider_records(session: Session, providers: list[Provider], *, view: str,
+                     now: datetime | None = None) -> list[matcher.Provider]:
+    """Matcher providers; ``view`` "decision" folds holds into occupied, "check" folds only confirmed."""
+    now = now or utcnow()
+    statuses = ("held", "confirmed") if view == "decision" else ("confirmed",)
+    counts, taken_times = _taken(session, [p.id for p in providers], now, statuses)
+    cutoff = local_now().isoformat() if view == "decision" else ""
+    out = []
+    for p in providers:
+        used, used_set_aside = counts.get(p.id, (0, 0))
+        times = tuple(t for t in p.appointment_times if t not in taken_times.get(p.id, set()) and t > cutoff)
+        occupied, lead_occupied = p.occupied + used, p.lead_occupied + used_set_aside
+        if view == "decision":
+            occupied, lead_occupied = min(occupied, p.capacity), min(lead_occupied, p.lead_slots, occupied)
+        out.append(matcher.Provider(
+            provider_id=p.id, service=p.service, capacity=p.capacity, name=p.name, subtype=p.subtype,
+            occupied=occupied, lead_slots=p.lead_slots, lead_occupied=lead_occupied,
+            monthly_turnover=float(p.monthly_turnover), intake_days=float(p.intake_days),
+            eligibility=dict(p.eligibility), open_hours=p.open_hours, appointment_times=times,
+            list_id=p.list_id, lon=p.lon, lat=p.lat))
+    return out
+
+
+def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.WaitListEntry]:
+    """Waiting entries of the given lists as matcher records."""
+    ids = sorted(set(list_ids))
+    if not ids:
+        return []
+    rows = session.scalars(select(WaitListEntry).where(WaitListEntry.list_id.in_(ids),
+                                                       WaitListEntry.status == "waiting"))
+    return [matcher.WaitListEntry(list_id=e.list_id, person_id=e.person_id, priority=float(e.priority),
+                                  lead=e.lead, lead_priority=e.lead_priority, added=e.added.isoformat(),
+                                  status="waiting", attributes=dict(e.attributes)) for e in rows]
+
+
+def travel(region: RegionContext, participants: list[matcher.Participant],
+           providers: list[matcher.Provider]) -> dict[tuple[str, str], float]:
+    """Transit minutes for every participant x provider pair (see :mod:`api.services.region`)."""
+    if not providers:
+        return {}
+    lons = [s.lon for s in providers]
+    lats = [s.lat for s in providers]
+    out = {}
+    for p in participants:
+        minutes = region.travel_minutes(p.lon, p.lat, lons, lats)
+        out.update({(p.participant_id, s.provider_id): round(float(m), 2) for s, m in zip(providers, minutes)})
+    return out
+
+
+def placement_record(row: Placement) -> matcher.Placement:
+    """A stored placement as a matcher placement."""
+    return matcher.Placement(participant_id=row.participant_id, provider_id=row.provider_id, service=row.service,
+                             category=row.category, transit_minutes=row.transit_minutes,
+                             appointment=row.appointment.isoformat() if row.appointment else None,
+                             expected_start=row.expected_start.isoformat() if row.expected_start else None,
+                             explanation=row.explanation)
+
+
+def check_view(session: Session, region: RegionContext, provider_ids: Iterable[str] | None = None,
+               now: datetime | None = None) -> tuple[matcher.Instance, matcher.Result, dict[str, list[Placement]]]:
+    """The check view of the pools (wait lists) of ``provider_ids`` (all providers when None).
+
+    Returns the instance, the result made of active holds, and the hold rows by provider id."""
+    now = now or utcnow()
+    query = select(Provider)
+    if provider_ids is not None:
+        lists = select(Provider.list_id).where(Provider.id.in_(list(provider_ids)))
+        query = query.where(Provider.list_id.in_(lists))
+    providers = list(session.scalars(query.order_by(Provider.id)))
+    ids = [p.id for p in providers]
+    holds = list(session.scalars(select(Placement).where(Placement.provider_id.in_(ids), Placement.status == "held",
+                                                         Placement.hold_expires_at > now)
+                                 .order_by(Placement.created_at, Placement.id))) if ids else []
+    by_participant: dict[str, set[str]] = defaultdict(set)
+    for h in holds:
+        by_participant[h.participant_id].add(h.service)
+    records = provider_records(session, providers, view="check", now=now)
+    known = set(ids)
+    people = [participant_record(p, by_participant[p.id], known)
+              for p in session.scalars(select(Participant).where(Participant.id.in_(list(by_participant)))
+                                       .order_by(Participant.id))] if by_participant else []
+    instance = matcher.Instance(participants=people, providers=records,
+                                wait_list=wait_entries(session, {p.list_id for p in providers}),
+                                travel_minutes=travel(region, people, [r for r in records]),
+                                as_of=local_now().date().isoformat(), region=region.name)
+    result = matcher.Result(placements=[placement_record(h) for h in holds], mode="coverage", method="stored")
+    rows: dict[str, list[Placement]] = defaultdict(list)
+    for h in holds:
+        rows[h.provider_id].append(h)
+    return instance, result, rows
