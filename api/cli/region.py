@@ -83,9 +83,9 @@ def build(
                                          "counts without a polygon are kept without a shape."),
     encounters: str = typer.Option(None, "--encounters", metavar="FILE",
                                    help="WPRDC police arrest or incident-blotter CSV."),
-    outside: str = typer.Option(None, "--outside", metavar="error|drop|blank",
-                                help="Check encounter locations against the boundary: fail (error), drop the "
-                                "rows, or keep them without a location (blank). Default: no check."),
+    outside: str = typer.Option("error", "--outside", metavar="error|drop|blank",
+                                help="An encounter located outside the boundary fails the build (error), is "
+                                "dropped (drop) or kept without a location (blank)."),
     streets: str = typer.Option(None, "--streets", metavar="PATH",
                                 help="Street network: .osm, .osm.pbf, .graphml, or a folder with nodes.csv and "
                                 "edges.csv (as exported from osmnx); read by geodata.streets."),
@@ -125,7 +125,7 @@ def build(
                 options["areas_id_field"] = areas.options.get("name_field", population_id)
             population_source.options = options
         encounter_source = _source(encounters, "--encounters")
-        if encounter_source is not None and outside:
+        if encounter_source is not None:
             encounter_source.options = {"outside": outside}
         inputs = RegionInputs(
             name=name, municipalities=_source(municipalities, "--municipalities"),
@@ -222,7 +222,8 @@ def fetch(
         inputs = RegionInputs(
             name=name or place, municipalities=Source(files["municipalities"]), boundary=Source(files["boundary"]),
             streets=Source(files["streets"]), gtfs=files["gtfs"],
-            population=_source(population, "--population"), encounters=_source(encounters, "--encounters"),
+            population=_source(population, "--population"),
+            encounters=Source(Path(encounters).resolve(), {"outside": "error"}) if encounters else None,
             generate_providers=generate_providers and population is not None)
         build_region(inputs, out, overwrite=force)
         _print_summary(out)
