@@ -164,9 +164,17 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
             return True
         return person.preferences.index(got.provider_id) <= person.preferences.index(than.provider_id)
 
+    housed = {pl.participant_id: pl.provider_id for pl, _, site in good if site.service == "housing"}
+
+    def far_from_home(person, site) -> bool:
+        """Their housing placement puts ``site`` over their limit (so they no longer want it)."""
+        key = (housed.get(person.participant_id), site.provider_id)
+        return site.service != "housing" and key in instance.provider_travel_minutes and not _ok_minutes(
+            instance.provider_travel_minutes[key], person.max_transit_minutes)
+
     def wants(person, site) -> bool:
         need = next((n for n in person.needs if n.service == site.service), None)
-        return (need is not None and (not need.subtype or need.subtype == site.subtype)
+        return (need is not None and not far_from_home(person, site) and (not need.subtype or need.subtype == site.subtype)
                 and (not person.preferences or site.provider_id in person.preferences)
                 and _allowed(person.attributes, site.eligibility, unknown_ok=False)
                 and _ok_minutes(instance.travel_minutes.get((person.participant_id, site.provider_id)),

@@ -3,6 +3,7 @@ with an explanation a coordinator can read. Shared by the solver, the baselines 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import timedelta
 
@@ -35,21 +36,26 @@ class _Round:
             self.used[(o.s, o.category)] += 1
             if prep.providers[o.s].service == "housing":
                 self.housing[o.p] = o
+        self._ranks = {}
         self.wanting = defaultdict(list)
         for (p, need), wanted in prep.wants.items():
             for s, _rank in wanted:
                 self.wanting[s].append((p, need))
+
+    def _sorted_ranks(self, s: int, category: str, unplaced_only: bool) -> list[float]:
+        key = (s, category, unplaced_only)
+        if key not in self._ranks:
+            list_id = self.prep.providers[s].wait_list
+            self._ranks[key] = sorted(self.prep.rank(list_id, category, q) for q, need in self.wanting[s]
+                                      if not unplaced_only or (q, need) not in self.placed_need)
+        return self._ranks[key]
 
     def ahead(self, p: int, s: int, category: str, *, unplaced_only: bool) -> int:
         """Eligible people strictly ahead of ``p`` at provider ``s`` who want it (fixed + participants)."""
         pool = (self.prep.providers[s].wait_list, category)
         mine = self.prep.rank(pool[0], category, p)
         count = claims_ahead(self.prep, pool, self.prep.group_of[pool][mine])
-        for q, need in self.wanting[s]:
-            if q != p and self.prep.rank(pool[0], category, q) < mine:
-                if not unplaced_only or (q, need) not in self.placed_need:
-                    count += 1
-        return count
+        return count + bisect_left(self._sorted_ranks(s, category, unplaced_only), mine)
 
     def minutes(self, o) -> float:
         """Transit minutes of a placement: from the housing placement when there is one."""

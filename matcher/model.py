@@ -74,17 +74,19 @@ def build_model(prep: Prepared, *, mode: str = "coverage") -> Built:
 
     # bundle coherence: treatment/clinic must be reachable from the housing placement
     travel = prep.instance.provider_travel_minutes
-    if travel:
-        housing = defaultdict(list)
-        for o in opts:
-            if prep.providers[o.s].service == "housing":
-                housing[o.p].append(o)
-        for o in opts:
-            if prep.providers[o.s].service == "housing":
-                continue
-            far = [h for h in housing[o.p] if not _reachable(travel, prep, h, o)]
-            for h in far:
-                model.AddBoolOr([place[o.index].Not(), place[h.index].Not()])
+    housing = defaultdict(list)
+    for o in opts:
+        if travel and prep.providers[o.s].service == "housing":
+            housing[o.p].append(o)
+
+    def housed_far(p: int, s: int) -> list:
+        """Housing placements of ``p`` from which provider ``s`` is over their limit."""
+        return [place[h.index] for h in housing.get(p, []) if not _reachable(travel, prep, h, p, s)]
+
+    for o in opts:
+        if prep.providers[o.s].service != "housing":
+            for far in housed_far(o.p, o.s):
+                model.AddBoolOr([place[o.index].Not(), far.Not()])
 
     # no-bump cutoff chains per provider and category
     chains = {key: _chain(model, group, place, f"s{key[0]}_{key[1]}") for key, group in at_seat.items()}
@@ -100,7 +102,8 @@ def build_model(prep: Prepared, *, mode: str = "coverage") -> Built:
                 groups, cutoff = chains[(s, cat)]
                 k = _first_after(groups, prep.group(prep.providers[s].wait_list, cat, p))
                 if k is not None:
-                    model.Add(met(p, need, None if mode == "coverage" else rank) >= cutoff[k])
+                    excused = sum(housed_far(p, s))
+                    model.Add(met(p, need, None if mode == "coverage" else rank) + excused >= cutoff[k])
 
     # fixed entries ahead of the last person placed from a pool keep a claim on its seats
     pool_used = {}
@@ -117,10 +120,11 @@ def build_model(prep: Prepared, *, mode: str = "coverage") -> Built:
         ahead = [claims_ahead(prep, pool, g) for g in groups]
         steps = [a - b for a, b in zip(ahead, [0] + ahead[:-1])]
         model.Add(total + sum(c * z for c, z in zip(steps, cutoff) if c) <= prep.pool_free[pool])
+        _suffix_cuts(model, group, place, groups, cutoff, [prep.pool_free[pool] - a for a in ahead])
         pool_used[pool] = (total, groups, cutoff)
 
     if mode == "preference":
-        _stability(model, prep, place, seated, at_time, pool_used, met)
+        _stability(model, prep, place, seated, at_time, pool_used, met, housed_far)
 
     # objective: urgency-weighted needs met, then minutes + days (coverage) or ranks (preference)
     cost = [round(o.minutes + o.days) if mode == "coverage" else o.rank for o in opts]
@@ -131,16 +135,31 @@ def build_model(prep: Prepared, *, mode: str = "coverage") -> Built:
     return Built(model, place, weight, chains)
 
 
-def _reachable(travel, prep: Prepared, housing_option, option) -> bool:
-    """Whether ``option``'s provider is within the participant's limit from the housing option."""
-    key = (prep.providers[housing_option.s].provider_id, prep.providers[option.s].provider_id)
+def _suffix_cuts(model, options, place, groups, cutoff, room) -> None:
+    """Tighten the relaxation: people placed from rank group ``groups[k]`` on are at most
+    ``room[k] * cutoff[k]`` (suffix sums keep it linear in size)."""
+    where = {g: k for k, g in enumerate(groups)}
+    by_group = defaultdict(list)
+    for o in options:
+        by_group[where[o.group]].append(place[o.index])
+    behind = 0
+    for k in range(len(groups) - 1, -1, -1):
+        total = model.NewIntVar(0, len(options), f"from_group_{groups[k]}_{id(options)}_{k}")
+        model.Add(total == behind + sum(by_group[k]))
+        model.Add(total <= max(room[k], 0) * cutoff[k])
+        behind = total
+
+
+def _reachable(travel, prep: Prepared, housing_option, p: int, s: int) -> bool:
+    """Whether provider ``s`` is within participant ``p``'s limit from the housing option."""
+    key = (prep.providers[housing_option.s].provider_id, prep.providers[s].provider_id)
     if key not in travel:
         return True
     minutes = travel[key]
-    return minutes is not None and minutes == minutes and minutes <= prep.participants[option.p].max_transit_minutes
+    return minutes is not None and minutes == minutes and minutes <= prep.participants[p].max_transit_minutes
 
 
-def _stability(model, prep: Prepared, place, seated, at_time, pool_used, met) -> None:
+def _stability(model, prep: Prepared, place, seated, at_time, pool_used, met, housed_far) -> None:
     """Weak stability: whoever wants a provider more than their placement finds it full for them."""
     opts = prep.options
     full_seat = {}
@@ -175,7 +194,7 @@ def _stability(model, prep: Prepared, place, seated, at_time, pool_used, met) ->
                     for t in times:
                         model.Add(taken[(s, t)] >= 1).OnlyEnforceIf(all_taken)
                     reasons.append(all_taken)
-                model.Add(met(p, need, rank) + sum(reasons) >= 1)
+                model.Add(met(p, need, rank) + sum(reasons) + sum(housed_far(p, s)) >= 1)
 
 
 @dataclass
@@ -200,7 +219,7 @@ def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, wo
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
     code = solver.Solve(built.model)
-    status = solver.StatusName(code)
+    status = solver.status_name(code)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solved([], status, None, None, None, time.perf_counter() - start, built.weight)
     chosen = [i for i, v in enumerate(built.place) if solver.BooleanValue(v)]

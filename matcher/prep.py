@@ -7,6 +7,7 @@ who are not in this round. The rule itself is in docs/no-bump.md.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -96,6 +97,7 @@ class Prepared:
     mine: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     reachable: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     ineligible: dict[tuple[int, int], str] = field(default_factory=dict)
+    ahead: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     def rank(self, list_id: str, category: str, p: int) -> float:
         """Priority of participant index ``p`` on a list for a seat category (BACK if not on it)."""
@@ -156,6 +158,8 @@ def prepare(instance: Instance) -> Prepared:
     for (pid, sid), minutes in instance.travel_minutes.items():
         if minutes is not None and not math.isnan(minutes):
             reachable[pid].append(index[sid])
+    prep.mine = mine
+    _group(prep)
     for pi, p in enumerate(prep.participants):
         pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
         for ni, need in enumerate(p.needs):
@@ -183,15 +187,15 @@ def prepare(instance: Instance) -> Prepared:
                         continue
                 prep.wants[(pi, ni)].append((si, rank))
                 for cat in ("general", "set-aside"):
-                    if prep.seats[(si, cat)] == 0:
+                    group = prep.group(s.wait_list, cat, pi)
+                    if prep.seats[(si, cat)] == 0 or claims_ahead(prep, (s.wait_list, cat), group) >= prep.pool_free[(s.wait_list, cat)]:
                         continue
                     for t in times:
                         days = (day_of(t) - as_of).days if t else s.intake_days
-                        opt = Option(len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0), rank)
+                        opt = Option(len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0),
+                                     rank, group)
                         prep.options.append(opt)
                         prep.by_need[(pi, ni)].append(opt.index)
-    prep.mine = mine
-    _group(prep)
     return prep
 
 
@@ -202,12 +206,10 @@ def _group(prep: Prepared) -> None:
         ordered = sorted(ranks)
         prep.ranks[pool] = ordered
         prep.group_of[pool] = {r: g for g, r in enumerate(ordered)}
-    for opt in prep.options:
-        opt.group = prep.group(prep.providers[opt.s].wait_list, opt.category, opt.p)
+        claims = sorted(prep.claims.get(pool, []))
+        prep.ahead[pool] = [bisect_left(claims, r) for r in ordered]
 
 
 def claims_ahead(prep: Prepared, pool: tuple[str, str], group: int) -> int:
     """Number of fixed entries strictly ahead of rank group ``group`` in ``pool``."""
-    ranks = prep.ranks[pool]
-    cutoff = ranks[group] if group < len(ranks) else BACK
-    return sum(1 for r in prep.claims.get(pool, []) if r < cutoff)
+    return prep.ahead[pool][group]

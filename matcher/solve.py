@@ -8,13 +8,13 @@ from matcher.types import MODES, Instance, Result, validate_instance
 
 
 def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 10.0, seed: int = 0,
-          workers: int = 2) -> Result:
+          workers: int = 8) -> Result:
     """Place participants under capacity, eligibility, travel limits, appointments and no-bump.
 
     ``mode="coverage"`` maximises urgency-weighted needs met, then minimises transit minutes plus
     days to start; ``mode="preference"`` returns the largest weakly stable matching, best for
     participants by their ranked preferences. ``time_limit_s`` is wall seconds, ``seed`` makes the
-    search reproducible (with ``workers=1`` fully deterministic), ``workers`` is search threads.
+    search reproducible (with ``workers=1`` fully deterministic), ``workers`` is search threads (8 portfolio workers prove optimality much sooner than 2, even on 2 cores).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
