@@ -131,7 +131,7 @@ def load_encounters(path: str | Path, *, crs: str, format: str = "auto", bounds=
     shape, described = _region_shape(path, bounds, boundary, crs)
     result.attrs["outside"] = 0
     if shape is not None:
-        out = ~result.geometry.is_empty & ~result.geometry.within(shape)
+        out = ~result.geometry.is_empty & ~shapely.covers(shape, result.geometry.to_numpy())
         pos = first_bad(out)
         if pos is not None and outside == "error":
             raise DataError(path, f"the location ({x[pos]:.6f}, {y[pos]:.6f}) lies outside {described}; "
