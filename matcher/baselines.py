@@ -66,22 +66,29 @@ def _preference(prep: Prepared, o) -> tuple:
     return (o.rank, o.minutes + o.days, o.index)
 
 
-def fcfs(instance: Instance, *, seed: int = 0) -> Result:
-    """First come, first served: in list order of instance participants, each need takes the
-    nearest option with a seat. ``seed`` is accepted for interface symmetry (the order is fixed)."""
-    start = time.perf_counter()
-    validate_instance(instance)
-    prep = prepare(instance)
+def greedy_fill(prep: Prepared, order) -> list[int]:
+    """Participants in ``order`` each take, need by need, their best option that still has room
+    (by preference rank, then transit minutes plus days to start). Returns chosen option indices."""
     seats, chosen, housed = _Seats(prep), [], {}
-    for p in range(len(prep.participants)):
+    for p in order:
         for need in _service_order(prep, p):
-            options = sorted((prep.options[i] for i in prep.by_need[(p, need)]), key=lambda o: (o.minutes + o.days, o.index))
+            options = sorted((prep.options[i] for i in prep.by_need[(p, need)]), key=lambda o: _preference(prep, o))
             pick = next((o for o in options if _bundle_ok(prep, housed, o) and seats.fits(o)), None)
             if pick is not None:
                 seats.take(pick)
                 chosen.append(pick.index)
                 if prep.providers[pick.s].service == "housing":
                     housed[p] = pick.s
+    return chosen
+
+
+def fcfs(instance: Instance, *, seed: int = 0) -> Result:
+    """First come, first served: in list order of instance participants, each need takes the
+    nearest option with a seat. ``seed`` is accepted for interface symmetry (the order is fixed)."""
+    start = time.perf_counter()
+    validate_instance(instance)
+    prep = prepare(instance)
+    chosen = greedy_fill(prep, range(len(prep.participants)))
     return build_result(prep, chosen, mode="coverage", method="fcfs", status="HEURISTIC",
                         seconds=time.perf_counter() - start)
 

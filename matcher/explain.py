@@ -54,7 +54,7 @@ class _Round:
         """Eligible people strictly ahead of ``p`` at provider ``s`` who want it (fixed + participants)."""
         pool = (self.prep.providers[s].wait_list, category)
         mine = self.prep.rank(pool[0], category, p)
-        count = claims_ahead(self.prep, pool, self.prep.group_of[pool][mine])
+        count = claims_ahead(self.prep, pool, self.prep.group(pool[0], category, p))
         return count + bisect_left(self._sorted_ranks(s, category, unplaced_only), mine)
 
     def minutes(self, o) -> float:

@@ -105,7 +105,9 @@ class Prepared:
 
     def group(self, list_id: str, category: str, p: int) -> int:
         """Rank group of participant index ``p`` in pool (list, category)."""
-        return self.group_of[(list_id, category)][self.rank(list_id, category, p)]
+        mine = self.rank(list_id, category, p)
+        known = self.group_of[(list_id, category)].get(mine)
+        return known if known is not None else bisect_left(self.ranks[(list_id, category)], mine)
 
 
 def seat_count(provider: Provider, category: str) -> int:
@@ -134,12 +136,10 @@ def _orders(instance: Instance, participant_ids: set[str]):
     return mine, fixed
 
 
-def prepare(instance: Instance) -> Prepared:
-    """Build options, rank groups and fixed claims for ``instance`` (already validated)."""
-    prep = Prepared(instance, list(instance.participants), list(instance.providers))
-    as_of = day_of(instance.as_of)
-    pids = {p.participant_id for p in prep.participants}
-    mine, fixed = _orders(instance, pids)
+def prepare_board(instance: Instance, participants: list[Participant]) -> Prepared:
+    """Seats, pools, fixed claims and rank groups; everyone not in ``participants`` is fixed."""
+    prep = Prepared(instance, list(participants), list(instance.providers))
+    mine, fixed = _orders(instance, {p.participant_id for p in participants})
     members: dict[str, list[int]] = defaultdict(list)
     for si, s in enumerate(prep.providers):
         members[s.wait_list].append(si)
@@ -153,50 +153,63 @@ def prepare(instance: Instance) -> Prepared:
         for cat in ("general", "set-aside"):
             prep.pools[(list_id, cat)] = sis
             prep.pool_free[(list_id, cat)] = sum(prep.seats[(si, cat)] for si in sis)
-    index = {s.provider_id: si for si, s in enumerate(prep.providers)}
-    reachable = prep.reachable
-    for (pid, sid), minutes in instance.travel_minutes.items():
-        if minutes is not None and not math.isnan(minutes):
-            reachable[pid].append(index[sid])
     prep.mine = mine
     _group(prep)
-    for pi, p in enumerate(prep.participants):
-        pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
-        for ni, need in enumerate(p.needs):
-            for si in sorted(reachable[p.participant_id]):
-                s = prep.providers[si]
-                if s.service != need.service or (need.subtype and s.subtype != need.subtype):
-                    continue
-                if p.preferences and s.provider_id not in pref_rank:
-                    continue
-                ok, why = rule_check(p.attributes, s.eligibility)
-                if ok is not True:
-                    prep.ineligible[(pi, si)] = why
-                    continue
-                minutes = instance.travel_minutes.get((p.participant_id, s.provider_id))
-                if not usable(minutes, p.max_transit_minutes):
-                    continue
-                rank = pref_rank.get(s.provider_id, 0)
-                times = [None]
-                if s.service == "clinic" and s.appointment_times:
-                    times = [t for t in s.appointment_times if usable(
-                        instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes),
-                        p.max_transit_minutes)]
-                    if not times:
-                        prep.ineligible[(pi, si)] = "no appointment time you can reach on time"
-                        continue
-                prep.wants[(pi, ni)].append((si, rank))
-                for cat in ("general", "set-aside"):
-                    group = prep.group(s.wait_list, cat, pi)
-                    if prep.seats[(si, cat)] == 0 or claims_ahead(prep, (s.wait_list, cat), group) >= prep.pool_free[(s.wait_list, cat)]:
-                        continue
-                    for t in times:
-                        days = (day_of(t) - as_of).days if t else s.intake_days
-                        opt = Option(len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0),
-                                     rank, group)
-                        prep.options.append(opt)
-                        prep.by_need[(pi, ni)].append(opt.index)
     return prep
+
+
+def prepare(instance: Instance) -> Prepared:
+    """Build options, rank groups and fixed claims for ``instance`` (already validated)."""
+    prep = prepare_board(instance, instance.participants)
+    index = {s.provider_id: si for si, s in enumerate(prep.providers)}
+    for (pid, sid), minutes in instance.travel_minutes.items():
+        if minutes is not None and not math.isnan(minutes):
+            prep.reachable[pid].append(index[sid])
+    for pi in range(len(prep.participants)):
+        add_options(prep, pi)
+    return prep
+
+
+def add_options(prep: Prepared, pi: int) -> None:
+    """Wants and placement options of participant index ``pi`` (``prep.reachable`` filled for them)."""
+    instance, p = prep.instance, prep.participants[pi]
+    as_of = day_of(instance.as_of)
+    pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
+    for ni, need in enumerate(p.needs):
+        for si in sorted(prep.reachable[p.participant_id]):
+            s = prep.providers[si]
+            if s.service != need.service or (need.subtype and s.subtype != need.subtype):
+                continue
+            if p.preferences and s.provider_id not in pref_rank:
+                continue
+            ok, why = rule_check(p.attributes, s.eligibility)
+            if ok is not True:
+                prep.ineligible[(pi, si)] = why
+                continue
+            minutes = instance.travel_minutes.get((p.participant_id, s.provider_id))
+            if not usable(minutes, p.max_transit_minutes):
+                continue
+            rank = pref_rank.get(s.provider_id, 0)
+            times = [None]
+            if s.service == "clinic" and s.appointment_times:
+                times = [t for t in s.appointment_times if usable(
+                    instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes),
+                    p.max_transit_minutes)]
+                if not times:
+                    prep.ineligible[(pi, si)] = "no appointment time you can reach on time"
+                    continue
+            prep.wants[(pi, ni)].append((si, rank))
+            for cat in ("general", "set-aside"):
+                pool = (s.wait_list, cat)
+                group = prep.group(s.wait_list, cat, pi)
+                if prep.seats[(si, cat)] == 0 or claims_ahead(prep, pool, group) >= prep.pool_free[pool]:
+                    continue
+                for t in times:
+                    days = (day_of(t) - as_of).days if t else s.intake_days
+                    opt = Option(len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0),
+                                 rank, group)
+                    prep.options.append(opt)
+                    prep.by_need[(pi, ni)].append(opt.index)
 
 
 def _group(prep: Prepared) -> None:

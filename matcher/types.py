@@ -248,7 +248,8 @@ def _validate_provider(s: Provider) -> None:
         raise InstanceError(rec, "an appointment time is listed twice", "appointment_times")
 
 
-def _validate_participant(p: Participant, providers: dict[str, Provider]) -> None:
+def validate_participant(p: Participant, providers: dict[str, Provider]) -> None:
+    """Raise :class:`InstanceError` naming the participant when a need, limit or preference is bad."""
     rec = f"participant '{p.participant_id}'"
     if not p.needs:
         raise InstanceError(rec, "has no needs; list at least one of housing, treatment, clinic", "needs")
@@ -283,7 +284,7 @@ def validate_instance(instance: Instance) -> Instance:
         if p.participant_id in seen:
             raise InstanceError(f"participant '{p.participant_id}'", "duplicate participant id", "participant_id")
         seen.add(p.participant_id)
-        _validate_participant(p, providers)
+        validate_participant(p, providers)
     entries: set[tuple[str, str]] = set()
     for i, e in enumerate(instance.wait_list):
         rec = f"wait-list entry {i} (list '{e.list_id}', person '{e.person_id}')"
