@@ -10,7 +10,9 @@ import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+import geopandas as gpd
 import httpx
+import shapely
 
 from geodata.errors import DataError
 
@@ -44,6 +46,16 @@ def download_gtfs(url: str, folder: str | Path) -> Path:
     return path
 
 
+def municipalities_within(features: gpd.GeoDataFrame, outline: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The named polygons of ``features`` whose interior point lies inside ``outline`` (both EPSG:4326):
+    OSM queries also return neighbours that only touch the place. Returns GeoDataFrame[``name``, ``geometry``]."""
+    named = features[features.geometry.geom_type.isin(POLYGONAL)]
+    named = named[named["name"].notna()] if "name" in named.columns else named.iloc[0:0]
+    inside = named.geometry.representative_point().within(shapely.union_all(outline.geometry.to_numpy()))
+    return gpd.GeoDataFrame({"name": named.loc[inside, "name"].to_numpy()},
+                            geometry=named.loc[inside].geometry.to_numpy(), crs=named.crs)
+
+
 def download_inputs(place: str, folder: str | Path, *, gtfs_urls: list[str] = (),
                     admin_level: str = "8") -> dict:
     """Download ``place``'s drive network (``streets.graphml``), outline (``boundary.geojson``), municipalities
@@ -60,10 +72,10 @@ def download_inputs(place: str, folder: str | Path, *, gtfs_urls: list[str] = ()
     outline = ox.geocode_to_gdf(place)
     outline[["geometry"]].to_file(paths["boundary"], driver="GeoJSON")
     features = ox.features_from_place(place, tags={"boundary": "administrative", "admin_level": admin_level})
-    munis = features[features.geometry.geom_type.isin(POLYGONAL) & features["name"].notna()]
+    munis = municipalities_within(features, outline)
     if munis.empty:
         raise DataError(place, f"OpenStreetMap has no named admin_level={admin_level} boundaries here; "
                         "try another --admin-level")
-    munis[["name", "geometry"]].reset_index(drop=True).to_file(paths["municipalities"], driver="GeoJSON")
+    munis.to_file(paths["municipalities"], driver="GeoJSON")
     ox.save_graphml(ox.graph_from_place(place, network_type="drive"), paths["streets"])
     return {**paths, "gtfs": [download_gtfs(url, folder) for url in gtfs_urls]}

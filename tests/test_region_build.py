@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from api.cli.region import app
 from geodata.build import RegionInputs, Source, build_region
 from geodata.errors import DataError
-from geodata.fetch import download_gtfs
+from geodata.fetch import download_gtfs, municipalities_within
 from geodata.region import load_region
 
 ARREST_HEADER = ("_id,PK,CCR,AGE,GENDER,RACE,ARRESTTIME,ARRESTLOCATION,OFFENSES,INCIDENTLOCATION,"
@@ -238,3 +238,12 @@ def test_pittsburgh_region_builds_from_shared_data(shared_data, tmp_path):
     assert 0.95 * len(nodes) < graph.number_of_nodes() <= len(nodes)
     munis = gpd.read_file(out / "municipalities.geojson")
     assert set(munis.columns) == {"name", "geometry"}
+
+
+def test_osm_municipalities_keep_named_polygons_inside_the_place():
+    outline = gpd.GeoDataFrame(geometry=[shapely.box(-80.2, 40.3, -79.8, 40.6)], crs="EPSG:4326")
+    features = gpd.GeoDataFrame({"name": ["Inside", "Neighbour", None, "Node"]}, geometry=[
+        shapely.box(-80.1, 40.4, -80.0, 40.5), shapely.box(-79.8, 40.4, -79.7, 40.5),
+        shapely.box(-80.0, 40.4, -79.9, 40.5), shapely.Point(-80.0, 40.45)], crs="EPSG:4326")
+    munis = municipalities_within(features, outline)
+    assert list(munis["name"]) == ["Inside"] and list(munis.columns) == ["name", "geometry"]
