@@ -1,0 +1,70 @@
+"""Running the real server (uvicorn on ``api.app:app_from_env``, what `handoff serve` runs) in a
+subprocess for the load and crash tests."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+
+READY_DEADLINE_S = 60.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A server process on ``port``."""
+
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flush — a crash."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """SIGTERM and wait for a clean exit."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_server(database_url: str, *, port: int | None = None, env: dict[str, str] | None = None) -> Server:
+    """Start the server on ``database_url`` and poll /readyz until ready (deadline 60 s)."""
+    port = port or free_port()
+    environment = os.environ | {"HANDOFF_DATABASE_URL": database_url} | (env or {})
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env",
+                                "--port", str(port), "--log-level", "warning"], env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = Server(process, port)
+    deadline = time.monotonic() + READY_DEADLINE_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("server not ready before the deadline")
