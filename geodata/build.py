@@ -29,6 +29,7 @@ from geodata.region import MANIFEST, load_region
 from geodata.validate import WGS84, geojson_safe
 
 STREET_FILES = ("nodes.csv", "edges.csv")
+OUTSIDE_MARGIN_M = 10_000.0
 
 
 @dataclass
@@ -143,6 +144,22 @@ def _copy_gtfs(sources: list[Path], folder: Path) -> list[str]:
     return names
 
 
+def check_inside(table: gpd.GeoDataFrame, path: Path, boundary: gpd.GeoDataFrame, *, metric_crs: str,
+                 margin_m: float = OUTSIDE_MARGIN_M) -> None:
+    """Every located row of ``table`` must lie within ``margin_m`` metres of the region's boundary
+    (a service just over the county line is fine; swapped lon/lat or a wrong CRS is not)."""
+    outline = boundary.to_crs(metric_crs).geometry.iloc[0]
+    points = table.geometry.to_crs(metric_crs)
+    distance = points.distance(outline).where(~points.is_empty, 0.0)
+    far = (distance > margin_m).to_numpy().nonzero()[0]
+    if far.size:
+        row, point = int(far[0]), table.geometry.iloc[int(far[0])]
+        field = "lon" if path.suffix.lower() == ".csv" else "geometry"
+        raise DataError(path, f"the location ({point.x:.5f}, {point.y:.5f}) is {distance.iloc[row] / 1000:,.1f} km "
+                        "outside the region's boundary; check lon/lat (swapped?) and the CRS",
+                        row=row + 1, field=field)
+
+
 def _check_cohorts(cohorts: dict[str, list[str]], municipalities: gpd.GeoDataFrame | None) -> None:
     if not cohorts:
         return
@@ -224,7 +241,9 @@ def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
     for part, loader in (("providers", load_providers), ("wait_lists", load_wait_lists), ("sites", load_sites)):
         source = getattr(inputs, part)
         if source is not None and part not in files:
-            loader(source.path, crs=crs)
+            table = loader(source.path, crs=crs)
+            if boundary is not None and part != "wait_lists":
+                check_inside(table, source.path, boundary, metric_crs=inputs.metric_crs)
             files[part], sources[part] = _copy_table(source.path, folder, part), str(source.path)
     write_manifest(folder, name=inputs.name, crs=crs, metric_crs=inputs.metric_crs, generated=generated,
                    files=files, cohorts=inputs.cohorts, sources=sources)

@@ -247,3 +247,12 @@ def test_osm_municipalities_keep_named_polygons_inside_the_place():
         shapely.box(-80.0, 40.4, -79.9, 40.5), shapely.Point(-80.0, 40.45)], crs="EPSG:4326")
     munis = municipalities_within(features, outline)
     assert list(munis["name"]) == ["Inside"] and list(munis.columns) == ["name", "geometry"]
+
+
+def test_provider_with_swapped_coordinates_is_rejected(inputs, tmp_path):
+    text = inputs.providers.path.read_text().replace("Bellevue,-80.06,40.41", "Bellevue,40.41,-80.06")
+    inputs.providers.path.write_text(text)
+    with pytest.raises(DataError) as caught:
+        build_region(inputs, tmp_path / "region")
+    assert (caught.value.file, caught.value.row, caught.value.field) == (inputs.providers.path, 2, "lon")
+    assert "km outside the region's boundary" in caught.value.message
