@@ -5,6 +5,7 @@ import typer
 
 from api.cli import demo, region, report, scenario, traveltime
 from api.cli import serve, users
+from api.cli import match
 
 app = typer.Typer(
     name="handoff",
@@ -21,6 +22,9 @@ app.add_typer(scenario.app, name="scenario")
 app.add_typer(report.app, name="report")
 app.add_typer(traveltime.app, name="traveltime")
 app.command("demo")(demo.demo)
+app.command("match")(match.match)
+app.command("check")(match.check)
+app.command("schema")(match.schema)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
 app.add_typer(serve.db_app, name="db")
