@@ -191,19 +191,31 @@ def _copy_table(source: Path, folder: Path, stem: str) -> str:
     return name
 
 
+def _encounters(source: Source, folder: Path, *, crs: str, has_boundary: bool) -> tuple[Any, int, int]:
+    """Check the encounter CSV (against the region's boundary when ``outside`` is set) and copy it.
+    Returns the manifest entry, the number of encounters and how many lie outside."""
+    options = dict(source.options)
+    check = dict(options)
+    if options.get("outside") and has_boundary and not {"bounds", "boundary"} & set(options):
+        options["boundary"], check["boundary"] = "boundary.geojson", folder / "boundary.geojson"
+    encounters = load_encounters(source.path, crs=crs, **check)
+    copied = _copy_table(source.path, folder, "encounters")
+    return _entry(copied, options), len(encounters), encounters.attrs["outside"]
+
+
 def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
     crs = inputs.crs
     files: dict[str, Any] = {}
     sources: dict[str, str] = {}
     generated: list[str] = []
     counts: dict[str, Any] = {}
-    munis = zones = boundary = population = None
+    munis = boundary = population = None
     for part, source in (("municipalities", inputs.municipalities), ("police_zones", inputs.police_zones)):
         if source is not None:
             areas = load_areas(source.path, crs=crs, **source.options)
             _write_geojson(areas, folder / f"{part}.geojson")
             files[part], sources[part], counts[part] = f"{part}.geojson", str(source.path), len(areas)
-            munis, zones = (areas, zones) if part == "municipalities" else (munis, areas)
+            munis = areas if part == "municipalities" else munis
     if inputs.boundary is not None:
         boundary = load_boundary(inputs.boundary.path, crs=crs, **inputs.boundary.options)
         sources["boundary"] = str(inputs.boundary.path)
@@ -221,14 +233,10 @@ def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
         sources["population"] = str(inputs.population.path)
         counts["population"], counts["population_areas"] = int(population["population"].sum()), len(population)
     if inputs.encounters is not None:
-        options = dict(inputs.encounters.options)
-        check = dict(options)
-        if options.get("outside") and boundary is not None and not {"bounds", "boundary"} & set(options):
-            options["boundary"], check["boundary"] = "boundary.geojson", folder / "boundary.geojson"
-        encounters = load_encounters(inputs.encounters.path, crs=crs, **check)
-        copied = _copy_table(inputs.encounters.path, folder, "encounters")
-        files["encounters"], sources["encounters"] = _entry(copied, options), str(inputs.encounters.path)
-        counts["encounters"], counts["encounters_outside"] = len(encounters), encounters.attrs["outside"]
+        files["encounters"], found, outside = _encounters(inputs.encounters, folder, crs=crs,
+                                                          has_boundary=boundary is not None)
+        sources["encounters"], counts["encounters"], counts["encounters_outside"] = (
+            str(inputs.encounters.path), found, outside)
     if inputs.streets is not None:
         if not inputs.streets.path.exists():
             raise DataError(inputs.streets.path, "street network file or folder not found")
