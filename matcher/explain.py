@@ -120,7 +120,12 @@ def _unmet_reason(r: _Round, p: int, need: int) -> str:
         else f"{name} has no transit route from you" for m, name in far[:2]
     ] + notes[:1]
     if not parts:
-        return f"No {want.service} provider within reach matches this need."
+        unreachable = [s.label for s in prep.providers if s.service == want.service
+                       and (not want.subtype or s.subtype == want.subtype)][:2]
+        if unreachable:
+            return (f"No {want.service} placement now: no transit route from you to "
+                    + " or ".join(unreachable) + ".")
+        return f"No {want.service} provider matches this need."
     return f"No {want.service} placement now: " + "; ".join(parts) + "."
 
 
