@@ -219,3 +219,27 @@ def test_generate_providers_for_a_real_region_like_input():
     sites = generate_sites(munis, population, seed=3, n=2)
     assert list(sites.columns) == ["site_id", "name", "municipality", "cost", "existing", "geometry"]
     assert sites["cost"].between(100_000, 400_000).all()
+
+
+@pytest.mark.slow
+def test_county_scale_is_shaped_like_allegheny_county(tmp_path):
+    counts = write_demo_region(tmp_path, scale="county", seed=7)
+    region = load_region(tmp_path)
+    assert len(region.municipalities) == counts["municipalities"] == 130
+    assert counts["police_departments"] == 109 and len(region.police_zones) == 6
+    assert region.population["population"].sum() == counts["population"] == 1_223_348
+    assert 380 <= len(region.population) == counts["areas"] <= 420
+    assert len(region.encounters) == counts["encounters"]
+    assert region.providers["service"].value_counts().to_dict() == {"housing": 60, "treatment": 80, "clinic": 40}
+    assert len(region.wait_lists) == counts["wait_list_entries"] > 500
+    with zipfile.ZipFile(tmp_path / "gtfs.zip") as z:
+        stops = pd.read_csv(z.open("stops.txt"), dtype=str)
+        routes = pd.read_csv(z.open("routes.txt"), dtype=str)
+        trips = pd.read_csv(z.open("trips.txt"), dtype=str)
+    assert (len(stops), len(routes), len(trips)) == (counts["stops"], counts["routes"], counts["trips"])
+    assert 6_000 <= len(stops) <= 8_500 and 95 <= len(routes) <= 105
+    assert 14_000 <= counts["weekday_departures"] <= 18_000
+    assert routes["route_type"].value_counts().to_dict() == {"3": len(routes) - 1, "0": 1}
+    weekend = region.encounters["time"].dt.dayofweek >= 5
+    night = region.encounters["time"].dt.hour.isin([0, 1, 2])
+    assert night[weekend].mean() > 1.3 * night[~weekend].mean()

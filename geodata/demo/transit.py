@@ -135,7 +135,7 @@ def _endpoints(rng, net: StreetNet, scale: Scale, land_nodes: np.ndarray, hub: i
     for k in range(n_radial):
         angle = 2 * np.pi * k / n_radial + rng.uniform(-0.2, 0.2)
         kind = "frequent" if k % 4 == 0 else "standard"
-        pairs.append((hub, near(angle, R * rng.uniform(0.45, 0.9)), kind))
+        pairs.append((hub, near(angle, R * rng.uniform(0.4, 0.8)), kind))
     for k in range(n_cross):
         a = 2 * np.pi * k / n_cross + rng.uniform(-0.3, 0.3)
         pairs.append((near(a, R * rng.uniform(0.3, 0.7)), near(a + rng.uniform(1.2, 2.2), R * rng.uniform(0.3, 0.7)),
