@@ -24,6 +24,7 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
+from geodata.drive_search import many_to_many
 from geodata.streets import DEFAULT_TURN_DELAY_S
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 ACCESS_KPH = 15.0
 MAX_SNAP_M = 1000.0
 TIE_M = 1e-3
-CHUNK = 64
 
 
 @dataclass
@@ -86,11 +86,13 @@ def street_index(graph: nx.MultiDiGraph, *, turn_delay_s: float | None = None) -
     tails = np.fromiter((position[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
     heads = np.fromiter((position[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
     seconds = np.fromiter((d["travel_time"] for _, _, d in edges), dtype=float, count=len(edges))
-    lines = np.array([
-        shapely.transform(d["geometry"], lambda c: np.column_stack(to_metric.transform(c[:, 0], c[:, 1])))
-        if "geometry" in d else shapely.LineString([(x[tails[i]], y[tails[i]]), (x[heads[i]], y[heads[i]])])
-        for i, (_, _, d) in enumerate(edges)
-    ], dtype=object)
+    lines = shapely.linestrings(np.stack([np.column_stack([x[tails], y[tails]]),
+                                          np.column_stack([x[heads], y[heads]])], axis=1))
+    curved = np.array([i for i, (_, _, d) in enumerate(edges) if "geometry" in d], dtype=np.int64)
+    if curved.size:
+        coords, which = shapely.get_coordinates([edges[i][2]["geometry"] for i in curved], return_index=True)
+        metric = np.column_stack(to_metric.transform(coords[:, 0], coords[:, 1]))
+        lines[curved] = shapely.linestrings(metric, indices=which)
     n = len(node_ids)
     low, high = np.minimum(tails, heads), np.maximum(tails, heads)
     streets = np.unique(low[low != high] * n + high[low != high])
@@ -182,6 +184,7 @@ def drive_matrix(
     turn_delay_s: float | None = None,
     access_kph: float = ACCESS_KPH,
     max_snap_m: float = MAX_SNAP_M,
+    engine: str = "numba",
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Drive minutes from every origin to every destination, shape (n_origins, n_destinations).
@@ -190,7 +193,10 @@ def drive_matrix(
     ``max_minutes`` bounds the search: longer trips are NaN. ``turn_delay_s`` (seconds per
     intersection crossed) defaults to the graph's; ``access_kph`` is the speed (km/h) of the
     straight line between a point and its street; points farther than ``max_snap_m`` metres
-    from a street are unreachable. ``progress(done, total)`` is called as searches finish.
+    from a street are unreachable. ``engine``: "numba" (parallel binary-heap Dijkstra) or "scipy"
+    (``scipy.sparse.csgraph.dijkstra``); both give the same minutes. Searches run from the
+    smaller side (on the reversed graph from destinations when they are fewer);
+    ``progress(done, total)`` is called as batches of searches finish.
     NaN marks unreachable pairs; their count is logged.
     """
     index = _prepared(graph, turn_delay_s)
@@ -208,14 +214,8 @@ def drive_matrix(
         sources = n + np.arange(n_o) if forward else n + n_o + np.arange(n_d)
         targets = n + n_o + np.arange(n_d) if forward else n + np.arange(n_o)
         limit = np.inf if max_minutes is None else float(max_minutes) * 60.0
-        for lo in range(0, len(sources), CHUNK):
-            block = dijkstra(csr, directed=True, indices=sources[lo:lo + CHUNK], limit=limit)[:, targets]
-            if forward:
-                out[lo:lo + CHUNK] = block
-            else:
-                out[:, lo:lo + CHUNK] = block.T
-            if progress is not None:
-                progress(min(lo + CHUNK, len(sources)), len(sources))
+        found = many_to_many(csr, sources, targets, limit=limit, engine=engine, progress=progress)
+        out = found if forward else found.T
         out = np.minimum(out, _same_arc(start, end, index, (n_o, n_d)))
     minutes = out / 60.0
     if max_minutes is not None:

@@ -130,14 +130,17 @@ def test_points_far_from_streets_are_unreachable():
 # ---- random pairs against the reference --------------------------------------------------------
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize("engine", ["numba", "scipy"])
 @pytest.mark.parametrize(("n_o", "n_d"), [(12, 5), (5, 12)])  # forward and reversed search
-def test_beatty_random_pairs_match_networkx(beatty, n_o, n_d):
+def test_beatty_random_pairs_match_networkx(beatty, n_o, n_d, engine):
     rng = np.random.default_rng(n_o)
     origins, dests = random_points(beatty, n_o, rng), random_points(beatty, n_d, rng)
-    got = drive_matrix(beatty, origins, dests)
+    got = drive_matrix(beatty, origins, dests, engine=engine)
     want = reference_matrix(beatty, origins, dests, turn_delay_s=beatty.graph["turn_delay_s"])
     assert np.array_equal(np.isnan(got), np.isnan(want))
     assert np.allclose(got, want, rtol=1e-9, atol=1e-6, equal_nan=True)
+    capped = drive_matrix(beatty, origins, dests, engine=engine, max_minutes=4.0)
+    assert np.allclose(capped, np.where(want <= 4.0, want, np.nan), rtol=1e-9, atol=1e-6, equal_nan=True)
 
 
 @pytest.mark.shared_data
@@ -167,6 +170,7 @@ def test_pittsburgh_random_pairs_match_networkx(shared_data):
     want = reference_matrix(graph, origins, dests, turn_delay_s=graph.graph["turn_delay_s"])
     assert np.allclose(got, want, rtol=1e-9, atol=1e-6, equal_nan=True)
     assert np.isfinite(got).all()
+    assert np.allclose(drive_matrix(graph, origins, dests, engine="scipy"), got, rtol=1e-12, atol=0)
 
 
 @pytest.mark.shared_data
@@ -214,3 +218,29 @@ def test_demo_region_random_pairs_match_networkx(demo_region_dir):
     want = reference_matrix(graph, origins, dests, turn_delay_s=graph.graph["turn_delay_s"])
     assert np.isfinite(want).any()
     assert np.allclose(got, want, rtol=1e-9, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("limit", [np.inf, 25.0])
+def test_many_to_many_engines_agree_with_scipy_all_pairs(limit):
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    from geodata.drive_search import many_to_many
+
+    rng = np.random.default_rng(2)
+    n, m = 300, 900
+    rows, cols = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = rows != cols
+    pairs = np.unique(np.column_stack([rows[keep], cols[keep]]), axis=0)
+    csr = sp.csr_matrix((rng.uniform(0, 10, len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    sources, targets = rng.choice(n, 150, replace=False), rng.choice(n, 40, replace=False)
+    want = dijkstra(csr, indices=sources)[:, targets]
+    want[want > limit] = np.inf
+    for engine in ("numba", "scipy"):
+        done = []
+        got = many_to_many(csr, sources, targets, limit=limit, engine=engine, progress=lambda d, t: done.append(d))
+        assert np.allclose(got, want, equal_nan=False) and np.array_equal(np.isinf(got), np.isinf(want))
+        assert done[-1] == len(sources)
+    assert np.isinf(want).any() and np.isfinite(want).any()
+    with pytest.raises(ValueError, match="distinct"):
+        many_to_many(csr, sources, [1, 1])
