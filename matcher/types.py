@@ -299,8 +299,8 @@ def validate_instance(instance: Instance) -> Instance:
         if e.status == "waiting":
             entries.add((e.list_id, e.person_id))
     for key, minutes in instance.travel_minutes.items():
-        if key[0] not in seen or key[1] not in providers:
-            raise InstanceError(f"travel_minutes {key}", "names an unknown participant or provider")
+        if key[1] not in providers:
+            raise InstanceError(f"travel_minutes {key}", f"names unknown provider {key[1]!r}")
         if minutes is not None and not math.isnan(minutes) and minutes < 0:
             raise InstanceError(f"travel_minutes {key}", f"negative minutes {minutes}")
     for key in instance.provider_travel_minutes:
