@@ -99,7 +99,7 @@ def load_street_graph(
     if graph.number_of_edges() == 0:
         raise DataError(path, f"no drivable streets ({network_type}) in this file")
     if component != "all":
-        graph = ox.truncate.largest_component(graph, strongly=component == "strong")
+        _keep_largest_component(graph, strongly=component == "strong")
     _add_speeds(graph, path, hwy_speeds_mph, fallback_mph)
     graph.graph["turn_delay_s"] = float(turn_delay_s)
     graph.graph["source"] = str(path)
@@ -119,7 +119,16 @@ def _add_speeds(graph: nx.MultiDiGraph, path: Path, hwy_speeds_mph: dict | None,
         hwy_speeds={k: v * MPH_TO_KPH for k, v in table.items()},
         fallback=fallback_mph * MPH_TO_KPH,
     )
-    ox.routing.add_edge_travel_times(graph)
+    # osmnx.routing.add_edge_travel_times' formula, without building edge geometries for every edge
+    for _, _, data in graph.edges(data=True):
+        data["travel_time"] = (float(data["length"]) / 1000) / (data["speed_kph"] / 3600)
+
+
+def _keep_largest_component(graph: nx.MultiDiGraph, *, strongly: bool) -> None:
+    """Remove, in place, every node outside the largest strongly/weakly connected component."""
+    components = nx.strongly_connected_components(graph) if strongly else nx.weakly_connected_components(graph)
+    largest = max(components, key=len)
+    graph.remove_nodes_from([node for node in graph if node not in largest])
 
 
 def _graph_from_graphml(path: Path) -> nx.MultiDiGraph:

@@ -1,6 +1,7 @@
 """Street graph loaders: OSM XML, PBF, GraphML, node/edge CSV; drive filter, speeds, validation."""
 from __future__ import annotations
 
+import networkx as nx
 import osmium
 import osmnx as ox
 import pytest
@@ -75,6 +76,13 @@ def test_speeds_use_maxspeed_then_us_defaults(osm_file):
     custom = load_street_graph(osm_file, component="all", hwy_speeds_mph={"tertiary": 20}, turn_delay_s=9)
     assert custom.edges[1, 4, 0]["speed_kph"] == pytest.approx(20 * MPH_TO_KPH)
     assert custom.graph["turn_delay_s"] == 9
+
+
+def test_travel_times_equal_osmnx(osm_file):
+    graph = load_street_graph(osm_file, component="all")
+    mine = {(u, v, k): d["travel_time"] for u, v, k, d in graph.edges(keys=True, data=True)}
+    theirs = nx.get_edge_attributes(ox.routing.add_edge_travel_times(graph.copy()), "travel_time")
+    assert mine.keys() == theirs.keys() and all(mine[e] == pytest.approx(theirs[e], rel=1e-12) for e in mine)
 
 
 def test_strong_component_drops_nodes_that_cannot_return(tmp_path):
