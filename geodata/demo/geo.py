@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import LineString, Polygon
 from shapely.ops import unary_union
 
 ORIGIN_LON = -80.01
@@ -42,19 +42,9 @@ def to_lonlat(x, y):
     return (ORIGIN_LON + np.asarray(x) / M_PER_DEG_LON, ORIGIN_LAT + np.asarray(y) / M_PER_DEG_LAT)
 
 
-def to_metres(lon, lat):
-    """(lon, lat) degrees to local metres; inverse of :func:`to_lonlat`."""
-    return ((np.asarray(lon) - ORIGIN_LON) * M_PER_DEG_LON, (np.asarray(lat) - ORIGIN_LAT) * M_PER_DEG_LAT)
-
-
 def geom_to_lonlat(geom):
     """A shapely geometry in local metres, converted to lon/lat degrees."""
     return shapely.transform(geom, lambda xy: np.column_stack(to_lonlat(xy[:, 0], xy[:, 1])))
-
-
-def geom_to_metres(geom):
-    """A shapely geometry in lon/lat degrees, converted to local metres."""
-    return shapely.transform(geom, lambda xy: np.column_stack(to_metres(xy[:, 0], xy[:, 1])))
 
 
 def _blob(cx: float, cy: float, radius: float, harmonics, n: int = 180) -> Polygon:
@@ -74,10 +64,6 @@ class Layout:
     water: Polygon                  # union of the rivers, clipped to the boundary
     city: Polygon
     zones: dict[str, Polygon]
-
-    def land(self):
-        """The boundary minus the rivers."""
-        return self.boundary.difference(self.water)
 
 
 def build_layout(radius_m: float, city_radius_m: float) -> Layout:
@@ -123,8 +109,3 @@ def nearest_index(polygons: list, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if len(missing):
         out[missing] = tree.query_nearest(pts[missing], all_matches=False)[1]
     return out
-
-
-def point(x: float, y: float) -> Point:
-    """A shapely point in local metres."""
-    return Point(float(x), float(y))

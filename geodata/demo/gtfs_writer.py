@@ -101,7 +101,7 @@ def write_gtfs(rng: np.random.Generator, transit: TransitNet, path: Path, *, hea
             hw = _headways(route.kind, service, headway_scale)
             if p.route == freq_route:
                 starts = np.array([s for (s, _), h in zip(PERIODS, hw) if h is not None], dtype=np.int64)
-                for k, ((s, e), h) in enumerate((ph for ph in zip(PERIODS, hw) if ph[1] is not None)):
+                for k, ((s, e), h) in enumerate(ph for ph in zip(PERIODS, hw) if ph[1] is not None):
                     freqs.append({"trip_id": f"{route.short_name}-{service}-{p.direction}-F{k}",
                                   "start_time": s, "end_time": e, "headway_secs": int(round(h * 60)),
                                   "exact_times": 0})
@@ -123,7 +123,8 @@ def write_gtfs(rng: np.random.Generator, transit: TransitNet, path: Path, *, hea
     seconds = np.concatenate(st_time)
     clock = pa.DictionaryArray.from_arrays(seconds.astype(np.int32), _time_strings(np.arange(seconds.max() + 1)))
     stop_times = pa.table({
-        "trip_id": pa.DictionaryArray.from_arrays(np.concatenate(st_trip).astype(np.int32), [t["trip_id"] for t in trips]),
+        "trip_id": pa.DictionaryArray.from_arrays(np.concatenate(st_trip).astype(np.int32),
+                                                  [t["trip_id"] for t in trips]),
         "arrival_time": clock, "departure_time": clock,
         "stop_id": pa.DictionaryArray.from_arrays(np.concatenate(st_stop).astype(np.int32), stop_ids),
         "stop_sequence": np.concatenate(st_seq),

@@ -63,7 +63,7 @@ def _partition(rng: np.random.Generator, layout: Layout, n: int) -> list:
     return [c if c.geom_type == "Polygon" else max(c.geoms, key=lambda g: g.area) for c in cells]
 
 
-def _departments(rng: np.random.Generator, munis: list[Municipality], departments: int, radius: float) -> None:
+def _departments(rng: np.random.Generator, munis: list[Municipality], departments: int) -> None:
     munis[0].department = CITY_POLICE
     others = munis[1:]
     dist = np.array([np.hypot(m.geometry.centroid.x, m.geometry.centroid.y) for m in others])
@@ -125,6 +125,6 @@ def build_municipalities(rng: np.random.Generator, layout: Layout, scale: Scale)
     munis[0].population = city_pop
     for m, p in zip(munis[1:], pops):
         m.population = int(p)
-    _departments(rng, munis, scale.police_departments, scale.radius_m)
+    _departments(rng, munis, scale.police_departments)
     _cohorts(munis, scale.cohorts, scale.radius_m)
     return munis

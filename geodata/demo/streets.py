@@ -224,7 +224,8 @@ def write_osm(net: StreetNet, path: Path) -> dict[str, int]:
     ways = _ways(net)
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<osm version="0.6" generator="handoff demo region">',
-           f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>']
+           f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" '
+           f'maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>']
     out += [f'  <node id="{i + 1}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>'
             for i, (lo, la) in enumerate(zip(lon.tolist(), lat.tolist()))]
     for w, (nodes, tags) in enumerate(ways, start=1):

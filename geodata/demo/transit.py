@@ -104,7 +104,7 @@ def _bus_pattern(net: StreetNet, path: list[int], speeds: np.ndarray, spacing: f
             chosen.append(c)
             last = c[0]
     ids = []
-    for d, x, y, j, key, name in chosen:
+    for _, x, y, j, key, name in chosen:
         hx, hy = px[j + 1] - px[j], py[j + 1] - py[j]
         norm = np.hypot(hx, hy)
         bound = "ENWS"[int(np.round(np.arctan2(hy, hx) / (np.pi / 2))) % 4]
