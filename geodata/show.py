@@ -46,8 +46,10 @@ def _rows(region: Region):
         graph = region.streets
         km = sum(d.get("length", 0.0) for _, _, d in graph.edges(data=True)) / 1000
         yield "streets", graph.number_of_nodes(), f"nodes; {graph.number_of_edges():,} edges, {km:,.0f} km"
-    for feed in region.transit:
-        yield "transit", len(feed.stops), f"stops; {len(feed.routes)} routes, {len(feed.trips):,} trips ({feed.path.name})"
+    for spec in region.manifest.files.get("transit", []):
+        stops, routes, trips = (_gtfs_table(spec.path, name, (key,)) for name, key in
+                                (("stops", "stop_id"), ("routes", "route_id"), ("trips", "trip_id")))
+        yield "transit", len(stops), f"stops; {len(routes)} routes, {len(trips):,} trips ({spec.path.name})"
     providers = region.providers
     if providers is not None:
         yield "providers", len(providers), (f"{_counts(providers['service'])}; {int(providers['capacity'].sum()):,}"
@@ -74,30 +76,44 @@ def region_summary(region: Region) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["part", "count", "notes"])
 
 
-def _read_shapes(path: Path) -> pd.DataFrame | None:
+def _gtfs_table(path: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """Some columns of one GTFS file (zip or folder) as text; None when the feed has no such file.
+
+    A light read for counting and drawing, much faster than the full checked ``load_gtfs``."""
+    wanted = set(columns)
     if path.is_dir():
-        file = path / "shapes.txt"
-        return pd.read_csv(file, dtype={"shape_id": str}) if file.is_file() else None
-    with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "shapes.txt"]
-        if not names:
+        source = path / f"{name}.txt"
+        if not source.is_file():
             return None
-        return pd.read_csv(io.BytesIO(archive.read(names[0])), dtype={"shape_id": str})
+    else:
+        with zipfile.ZipFile(path) as archive:
+            members = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == f"{name}.txt"]
+            if not members:
+                return None
+            source = io.BytesIO(archive.read(members[0]))
+    table = pd.read_csv(source, dtype=str, encoding="utf-8-sig", usecols=lambda c: c.strip() in wanted)
+    table.columns = [c.strip() for c in table.columns]
+    return table
 
 
-def transit_lines(feed) -> list[np.ndarray]:
-    """One lon/lat polyline per GTFS route: the feed's shapes.txt when present, else the stop sequence
-    of the route's longest trip."""
-    shapes = _read_shapes(Path(feed.path))
+def transit_lines(path: str | Path) -> list[np.ndarray]:
+    """One lon/lat polyline per shape of the GTFS feed at ``path`` (zip or folder) when it has
+    shapes.txt, else per route: the stop sequence of the route's longest trip."""
+    path = Path(path)
+    shapes = _gtfs_table(path, "shapes", ("shape_id", "shape_pt_lon", "shape_pt_lat", "shape_pt_sequence"))
     if shapes is not None and len(shapes):
+        shapes = shapes.astype({"shape_pt_lon": float, "shape_pt_lat": float, "shape_pt_sequence": float})
         shapes = shapes.sort_values(["shape_id", "shape_pt_sequence"])
         return [g[["shape_pt_lon", "shape_pt_lat"]].to_numpy(float) for _, g in shapes.groupby("shape_id")]
-    stop_times = feed.stop_times.merge(feed.trips[["trip_id", "route_id"]], on="trip_id")
+    stop_times = _gtfs_table(path, "stop_times", ("trip_id", "stop_id", "stop_sequence"))
+    trips = _gtfs_table(path, "trips", ("trip_id", "route_id"))
+    stops = _gtfs_table(path, "stops", ("stop_id", "stop_lon", "stop_lat"))
+    stop_times = stop_times.astype({"stop_sequence": int}).merge(trips, on="trip_id")
     sizes = stop_times.groupby(["route_id", "trip_id"]).size().reset_index(name="n")
-    longest = sizes.sort_values("n", ascending=False).drop_duplicates("route_id")["trip_id"]
-    chosen = stop_times[stop_times["trip_id"].isin(set(longest))].sort_values(["trip_id", "stop_sequence"])
-    chosen = chosen.merge(feed.stops[["stop_id", "stop_lon", "stop_lat"]], on="stop_id")
-    return [g[["stop_lon", "stop_lat"]].to_numpy(float) for _, g in chosen.groupby("trip_id")]
+    longest = set(sizes.sort_values("n", ascending=False).drop_duplicates("route_id")["trip_id"])
+    chosen = stop_times[stop_times["trip_id"].isin(longest)].sort_values(["trip_id", "stop_sequence"])
+    chosen = chosen.merge(stops.astype({"stop_lon": float, "stop_lat": float}), on="stop_id")
+    return [g[["stop_lon", "stop_lat"]].to_numpy(float) for _, g in chosen.groupby("trip_id", sort=True)]
 
 
 def _extent(region: Region):
@@ -124,10 +140,10 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
             hexes = ax.hexbin(located.geometry.x, located.geometry.y, gridsize=60, mincnt=1, cmap="Reds", bins="log",
                               extent=extent, alpha=0.75, zorder=2)
             fig.colorbar(hexes, ax=ax, shrink=0.5, label="encounters per hexagon (log scale)")
-    for feed in region.transit:
-        for i, line in enumerate(transit_lines(feed)):
+    for k, spec in enumerate(region.manifest.files.get("transit", [])):
+        for i, line in enumerate(transit_lines(spec.path)):
             ax.plot(line[:, 0], line[:, 1], color="tab:green", linewidth=0.8, alpha=0.7, zorder=3,
-                    label="transit lines" if i == 0 else None)
+                    label="transit lines" if i == 0 and k == 0 else None)
     if region.police_zones is not None:
         zones = region.police_zones
         zones.boundary.plot(ax=ax, color="navy", linewidth=1.4, zorder=4)

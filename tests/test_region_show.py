@@ -33,6 +33,9 @@ def test_summary_counts_match_the_files(demo_region, demo_region_dir):
     for service, n in providers["service"].value_counts().items():
         assert f"{service} {n}" in summary.loc["providers", "notes"]
     assert summary.loc["streets", "count"] == demo_region.streets.number_of_nodes()
+    (feed,) = demo_region.transit
+    assert summary.loc["transit", "count"] == len(feed.stops)
+    assert f"{len(feed.routes)} routes, {len(feed.trips):,} trips" in summary.loc["transit", "notes"]
     for part in demo_region.generated:
         if part in summary.index:
             assert summary.loc[part, "notes"].endswith("(generated)")
@@ -71,9 +74,9 @@ def _feed(folder, with_shapes: bool):
 
 
 def test_transit_lines_from_stop_sequences_or_shapes(tmp_path):
-    (line,) = transit_lines(_feed(tmp_path / "plain", with_shapes=False))
+    (line,) = transit_lines(_feed(tmp_path / "plain", with_shapes=False).path)
     assert line.tolist() == [[-80.00, 40.40], [-80.02, 40.41], [-80.03, 40.43]]
-    (line,) = transit_lines(_feed(tmp_path / "shaped", with_shapes=True))
+    (line,) = transit_lines(_feed(tmp_path / "shaped", with_shapes=True).path)
     assert line.tolist() == [[-80.00, 40.40], [-80.05, 40.45], [-80.06, 40.46]]
 
 
