@@ -128,6 +128,14 @@ def test_no_street_crosses_a_river_except_on_a_bridge(small):
     assert bridge.sum() == 2 * small[1]["bridges"]
 
 
+def test_streets_meet_only_at_junctions(small):
+    graph = ox.graph_from_xml(small[0] / "streets.osm", simplify=False, retain_all=True)
+    pairs = sorted({tuple(sorted((a, b))) for a, b, _ in graph.edges(keys=True)})
+    lines = shapely.linestrings([[(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in pair] for pair in pairs])
+    first, second = shapely.STRtree(lines).query(lines, predicate="crosses")
+    assert list(zip(first.tolist(), second.tolist())) == []
+
+
 def test_streets_are_strongly_connected(small):
     import networkx as nx
 

@@ -82,24 +82,32 @@ def _segments(x, y, ii, jj, k, layout: Layout, spacing: float):
         gap = pos[b] - pos[a]
         parts.append((a, b, gap, line[a] * 2 + orient))
     a, b, gap, line = (np.concatenate(p) for p in zip(*parts))
+    coarse = (ii % k == 0) & (jj % k == 0)
     lines = shapely.linestrings(np.stack([np.column_stack([x[a], y[a]]), np.column_stack([x[b], y[b]])], axis=1))
     crosses = shapely.intersects(lines, layout.water)
-    street = (gap <= k) & ~crosses
+    # a segment skipping grid points joins coarse-grid nodes only, so streets meet at junctions
+    street = ~crosses & ((gap == 1) | ((gap <= k) & coarse[a] & coarse[b]))
     length = np.hypot(x[a] - x[b], y[a] - y[b])
     candidate = crosses & (length <= MAX_BRIDGE_M) & (gap * spacing <= MAX_BRIDGE_M)
-    return a, b, line, street, candidate
+    return a, b, line, street, candidate, lines
 
 
-def _choose_bridges(n, a, b, line, street, candidate, k, in_city_mid):
+def _choose_bridges(n, a, b, line, street, candidate, lines, k, in_city_mid):
+    """Bridges on every 2nd city line and 6th suburban line, then more until the network is
+    connected; a bridge crossing a street or an earlier bridge (without a junction) is skipped."""
+    cands = np.flatnonzero(candidate)
+    hit_cand, hit = shapely.STRtree(lines).query(lines[cands], predicate="crosses")
+    partners = {int(c): hit[hit_cand == i] for i, c in enumerate(cands)}
+    accepted = street.copy()
     every = np.where(in_city_mid, 2 * k, 6 * k)
-    chosen = candidate & ((line // 2) % every == 0)
-    ua, ub = a[street | chosen], b[street | chosen]
-    _, labels = _components(n, ua, ub)
-    for idx in np.flatnonzero(candidate & ~chosen):
-        if labels[a[idx]] != labels[b[idx]]:
-            chosen[idx] = True
-            _, labels = _components(n, a[street | chosen], b[street | chosen])
-    return chosen, labels
+    for idx in cands[(line[cands] // 2) % every[cands] == 0]:
+        accepted[idx] = not accepted[partners[int(idx)]].any()
+    _, labels = _components(n, a[accepted], b[accepted])
+    for idx in cands[~accepted[cands]]:
+        if labels[a[idx]] != labels[b[idx]] and not accepted[partners[int(idx)]].any():
+            accepted[idx] = True
+            _, labels = _components(n, a[accepted], b[accepted])
+    return accepted & ~street, labels
 
 
 def _one_way_downtown(x, y, u, v, line, highway, bridge, centre, radius):
@@ -146,9 +154,9 @@ def _add_spurs(x, y, u, v):
 def build_streets(rng: np.random.Generator, layout: Layout, scale: Scale) -> StreetNet:
     """The demo street network for ``layout`` at ``scale`` (positions in local metres)."""
     x, y, ii, jj, k = _grid(rng, layout, scale)
-    a, b, line, street, candidate = _segments(x, y, ii, jj, k, layout, scale.city_spacing_m)
+    a, b, line, street, candidate, lines = _segments(x, y, ii, jj, k, layout, scale.city_spacing_m)
     mid_in_city = shapely.contains_xy(layout.city, (x[a] + x[b]) / 2, (y[a] + y[b]) / 2)
-    chosen, labels = _choose_bridges(len(x), a, b, line, street, candidate, k, mid_in_city)
+    chosen, labels = _choose_bridges(len(x), a, b, line, street, candidate, lines, k, mid_in_city)
     use = street | chosen
     a, b, line, bridge = a[use], b[use], line[use], chosen[use]
     giant = np.bincount(labels).argmax()
