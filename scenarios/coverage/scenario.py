@@ -1,0 +1,203 @@
+"""``kind: coverage``: which weekly hours a cohort staffs, what they capture, and who pays what.
+
+``run`` prints progress and writes ``demand_by_hour.csv``, ``frontier.csv``, ``frontier.png``/``.svg``,
+``week.png``, ``schedule.csv`` and ``split.csv`` (see ``spec`` for the scenario keys).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+
+from geodata.region import load_region
+from scenarios.coverage import schedule as sched
+from scenarios.coverage.costs import WEEKS_PER_YEAR
+from scenarios.coverage.demand import HOURS_PER_WEEK, assign_areas, demand_table, hour_label, observed_weeks
+from scenarios.coverage.game import coverage_game, split_bill
+from scenarios.coverage.plots import plot_frontier, plot_week
+from scenarios.coverage.spec import FIXED_SCHEDULES, CoverageSpec, fail, parse_spec
+from scenarios.coverage.value import value_of
+from scenarios.result import ScenarioResult
+
+DEFAULT_FRONTIER_STEPS = 8
+
+
+def prepare(spec: dict, *, base_dir: Path) -> dict[str, Any]:
+    """Load the region once: encounters with their area (municipality or police zone), names, cohorts."""
+    if not isinstance(spec.get("region"), str):
+        raise fail("region", "name the region folder (relative to the scenario file)")
+    folder = (Path(base_dir) / spec["region"]).resolve()
+    if not (folder / "region.toml").is_file():
+        raise fail("region", f"no region.toml in {folder}")
+    region = load_region(folder)
+    area_kind = spec.get("area", "municipality")
+    areas = region.police_zones if area_kind == "police_zone" else region.municipalities
+    if areas is None:
+        raise fail("area", f"the region has no {area_kind.replace('_', ' ')} polygons")
+    encounters = region.encounters
+    if encounters is None:
+        raise fail("region", f"the region at {folder} has no encounters file")
+    names = [str(n) for n in areas["name"]]
+    if area_kind == "police_zone":
+        area = encounters["zone"].where(encounters["zone"].isin(names), None)
+        missing = area.isna()
+        area[missing] = assign_areas(encounters[missing], areas)
+    else:
+        area = assign_areas(encounters, areas)
+    table = pd.DataFrame({"time": encounters["time"], "offences": encounters["offences"], "area": area})
+    return {"names": names, "cohorts": dict(region.cohorts), "encounters": table,
+            "weeks": observed_weeks(encounters["time"]), "region_name": region.name}
+
+
+def member_demand(cs: CoverageSpec, context: dict[str, Any]) -> pd.DataFrame:
+    """Eligible hand-offs per week, one row per member and one column per hour of week."""
+    table = context["encounters"]
+    return demand_table(table, table["area"], cs.demand, weeks=context["weeks"], areas=cs.members)
+
+
+def _fixed_hours(name: str) -> np.ndarray:
+    hours = np.zeros(HOURS_PER_WEEK, dtype=bool)
+    for day, start, length in FIXED_SCHEDULES[name][1]:
+        hours[day * 24 + start: day * 24 + start + length] = True
+    return hours
+
+
+def _row(label: str, plan: sched.Schedule, week: sched.Week, cs: CoverageSpec) -> dict[str, Any]:
+    ok = plan.status in ("OPTIMAL", "FEASIBLE")
+    worth = value_of(plan.captured, plan.cost, cs.value) if ok else {}
+    return {"schedule": label, "status": plan.status,
+            "hours_covered": int(plan.covered_on.sum() + plan.covered_call.sum()) if ok else 0,
+            "captured_per_week": plan.captured if ok else float("nan"),
+            "share_of_demand": plan.captured / max(week.demand.sum(), 1e-9) if ok else float("nan"),
+            "cost_usd_per_year": plan.cost * WEEKS_PER_YEAR if ok else float("nan"),
+            "cost_per_diversion_usd": worth.get("cost_per_diversion_usd", float("nan")),
+            "net_cost_usd_per_year": worth.get("net_cost_usd_per_year", float("nan"))}
+
+
+def _choose(cs: CoverageSpec, week: sched.Week, compared: dict[str, sched.Schedule]) -> tuple[str, sched.Schedule]:
+    options = dict(time_limit_s=cs.time_limit_s, workers=cs.workers)
+    if cs.target is not None:
+        goal = cs.target * week.demand.sum()
+        plan = sched.min_cost(week, goal, **options)
+        if plan.status not in ("OPTIMAL", "FEASIBLE"):
+            reach = sched.max_capture(week, 1e12, **options).captured / max(week.demand.sum(), 1e-9)
+            raise fail("target", f"no schedule captures {cs.target:.0%} of eligible demand; at most {reach:.0%} "
+                       "can be (hours needing more than staffing.max_staff case managers stay uncovered)")
+        return f"least cost for {cs.target:.0%} of demand", plan
+    if cs.budget is not None:
+        budget, key = cs.budget, "budget"
+    else:
+        first = next((p for p in compared.values() if p.status in ("OPTIMAL", "FEASIBLE")), None)
+        budget, key = (first.cost * WEEKS_PER_YEAR if first else 0.0), "budget"
+    affordable = [p for p in compared.values() if p.status in ("OPTIMAL", "FEASIBLE")
+                  and p.cost <= budget / WEEKS_PER_YEAR]
+    hint = max(affordable, key=lambda p: p.captured).staff if affordable else None
+    plan = sched.max_capture(week, budget / WEEKS_PER_YEAR, hint=hint, **options)
+    if plan.captured <= 0:
+        cheapest = sched.min_cost(week, 1.0 / sched.MILLI, **options)
+        raise fail(key, f"USD {budget:,.0f}/year buys no covered hour; the cheapest schedule that covers any "
+                   f"hour costs USD {cheapest.cost * WEEKS_PER_YEAR:,.0f}/year")
+    return f"optimised for USD {budget:,.0f}/year", plan
+
+
+def _budgets(cs: CoverageSpec, compared: dict[str, sched.Schedule]) -> list[float]:
+    if cs.budgets:
+        return cs.budgets
+    costs = [p.cost * WEEKS_PER_YEAR for p in compared.values() if p.status in ("OPTIMAL", "FEASIBLE")]
+    top = max(costs + [cs.budget or 0.0]) or 1e6
+    return list(np.linspace(top / DEFAULT_FRONTIER_STEPS, top, DEFAULT_FRONTIER_STEPS))
+
+
+def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> ScenarioResult:
+    """Run a coverage scenario: demand, fixed schedules, frontier, chosen plan, value and bill split."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    console.print(f"[bold]Coverage hours[/]: loading region and encounters for {spec.get('name', 'scenario')}")
+    context = prepare(spec, base_dir=base_dir)
+    cs = parse_spec(spec, base_dir=base_dir, known_members=context["names"], cohorts=context["cohorts"])
+    demand = member_demand(cs, context)
+    week = sched.build_week(demand.sum(axis=0).to_numpy(), cs.shifts, cs.wages, cs.standard)
+    console.print(f"  {week.demand.sum():.1f} eligible hand-offs/week across {len(cs.members)} members; "
+                  f"{len(week.shift_label)} candidate shift slots")
+    options = dict(time_limit_s=cs.time_limit_s, workers=cs.workers)
+    compared = {FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name), **options)
+                for name in cs.compare}
+    label, chosen = _choose(cs, week, compared)
+    budgets = _budgets(cs, compared)
+    with console.status("solving the frontier") as status:
+        plans = sched.frontier(week, [b / WEEKS_PER_YEAR for b in budgets], **options,
+                               progress=lambda b, p: status.update(
+                                   f"frontier: USD {b * WEEKS_PER_YEAR:,.0f}/year -> {p.captured:.1f}/week"))
+    frontier = pd.DataFrame([{**_row(f"budget USD {b:,.0f}", p, week, cs), "budget_usd_per_year": b,
+                              "bound_captured_per_week": p.bound} for b, p in zip(sorted(budgets), plans)])
+    comparison = pd.DataFrame([_row(name, plan, week, cs) for name, plan in compared.items()]
+                              + [_row(label, chosen, week, cs)])
+    tiers = [(t["hours"], t["buyers"]) for t in cs.tiers]
+    game = coverage_game(cs.members, demand.to_numpy(), chosen.covered_on, chosen.covered_call,
+                         tiers=tiers, wages=cs.wages, standard=cs.standard)
+    split, notes = split_bill(game, methods=cs.methods, samples=cs.samples)
+    money = [c for c in split.columns if c not in ("member", "captured_per_week", "shapley_ci95")]
+    split[money] = split[money] * WEEKS_PER_YEAR
+    split = split.rename(columns={"stand_alone_usd_per_week": "stand_alone_usd_per_year"})
+    overhead = chosen.cost - float(game.cost_of(np.ones((1, len(cs.members)), dtype=bool))[0])
+    notes.append(f"Shift-boundary overhead (schedule cost minus staff-hour cost) is USD "
+                 f"{overhead * WEEKS_PER_YEAR:,.0f}/year, not included in the split columns.")
+    files = _write(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
+    worth = value_of(chosen.captured, chosen.cost, cs.value)
+    baseline = comparison.iloc[0]
+    summary = {"eligible_per_week": float(week.demand.sum()), "captured_per_week": chosen.captured,
+               "share_of_demand": chosen.captured / max(week.demand.sum(), 1e-9),
+               "hours_covered": float(chosen.covered_on.sum() + chosen.covered_call.sum()),
+               **worth, f"{baseline['schedule']} captured_per_week": float(baseline["captured_per_week"]),
+               f"{baseline['schedule']} cost_usd_per_year": float(baseline["cost_usd_per_year"])}
+    notes.insert(0, f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
+                 f"{chosen.captured:.1f} of {week.demand.sum():.1f} eligible hand-offs a week "
+                 f"({summary['share_of_demand']:.0%}); solver status {chosen.status}.")
+    tables = {"Schedules compared": comparison, "Efficient frontier": frontier,
+              "Staffed shifts": sched.schedule_table(week, chosen), "Bill split (USD/year)": split}
+    return ScenarioResult(title=f"Coverage hours: {cs.name}", tables=tables, summary=summary,
+                          files=files, notes=notes)
+
+
+def _write(out_dir: Path, cs: CoverageSpec, demand: pd.DataFrame, week: sched.Week, chosen: sched.Schedule,
+           frontier: pd.DataFrame, comparison: pd.DataFrame, split: pd.DataFrame, label: str) -> list[Path]:
+    by_hour = demand.copy()
+    by_hour.columns = [hour_label(h) for h in range(HOURS_PER_WEEK)]
+    files = [out_dir / "demand_by_hour.csv", out_dir / "frontier.csv", out_dir / "schedule.csv", out_dir / "split.csv"]
+    by_hour.to_csv(files[0])
+    pd.concat([frontier, comparison]).to_csv(files[1], index=False)
+    covered = pd.DataFrame({"hour": [hour_label(h) for h in range(HOURS_PER_WEEK)], "demand_per_week": week.demand,
+                            "case_managers_needed": week.need, "covered_on_site": chosen.covered_on,
+                            "covered_on_call": chosen.covered_call})
+    covered.to_csv(files[2], index=False)
+    split.to_csv(files[3], index=False)
+    files += plot_frontier(frontier, comparison.iloc[:-1], out_dir / "frontier", title=f"{cs.name}: cost vs capture")
+    files.append(plot_week(week.demand, chosen.covered_on, chosen.covered_call, out_dir / "week.png",
+                           title=f"{label}: eligible hand-offs and covered hours"))
+    return files
+
+
+def evaluate(spec: dict, *, base_dir: Path, seed: int, context: dict[str, Any]) -> dict[str, float]:
+    """One sweep task: the chosen plan's capture, cost and value (deterministic; CP-SAT seed 0)."""
+    cs = parse_spec(spec, base_dir=base_dir, known_members=context["names"], cohorts=context["cohorts"])
+    week = sched.build_week(member_demand(cs, context).sum(axis=0).to_numpy(), cs.shifts, cs.wages, cs.standard)
+    compared = {FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name),
+                                                         time_limit_s=cs.time_limit_s, workers=cs.workers)
+                for name in cs.compare}
+    _, plan = _choose(cs, week, compared)
+    return {"eligible_per_week": float(week.demand.sum()), "captured_per_week": plan.captured,
+            "hours_covered": float(plan.covered_on.sum() + plan.covered_call.sum()),
+            **value_of(plan.captured, plan.cost, cs.value)}
+
+
+def demo_spec(region_dir: Path) -> dict:
+    """A coverage scenario for the generated demo region (its first cohort, 8-hour shifts)."""
+    region = load_region(region_dir)
+    cohort = next(iter(region.cohorts))
+    return {"kind": "coverage", "name": f"{cohort} coverage hours", "region": str(Path(region_dir).resolve()),
+            "cohort": cohort, "demand": {"eligibility_rate": 0.6},
+            "shifts": {"every_hours": 2, "lengths": [8], "on_call_lengths": [8]},
+            "sharing": {"methods": ["proportional", "shapley", "nucleolus"]}, "time_limit_s": 5}
