@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import shapely
 from pyproj import Transformer
@@ -119,6 +120,10 @@ def _lonlat(points) -> np.ndarray:
         xy = np.full((len(series), 2), np.nan)
         xy[~empty] = shapely.get_coordinates(series[~empty].to_numpy())[:, :2]
         return xy
+    if isinstance(points, pd.DataFrame):
+        if not {"lon", "lat"} <= set(points.columns):
+            raise ValueError("a DataFrame of points needs lon and lat columns (degrees)")
+        return points[["lon", "lat"]].to_numpy(dtype=float)
     xy = np.asarray(points, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise ValueError(f"points must be a GeoSeries of points or an (n, 2) array of lon/lat, got shape {xy.shape}")
@@ -189,7 +194,8 @@ def drive_matrix(
 ) -> np.ndarray:
     """Drive minutes from every origin to every destination, shape (n_origins, n_destinations).
 
-    ``origins``/``destinations``: GeoSeries/GeoDataFrame of points or (n, 2) arrays of lon/lat.
+    ``origins``/``destinations``: GeoSeries/GeoDataFrame of points, DataFrames with ``lon``/``lat``
+    columns or (n, 2) arrays of lon/lat degrees.
     ``max_minutes`` bounds the search: longer trips are NaN. ``turn_delay_s`` (seconds per
     intersection crossed) defaults to the graph's; ``access_kph`` is the speed (km/h) of the
     straight line between a point and its street; points farther than ``max_snap_m`` metres

@@ -125,6 +125,22 @@ def test_one_way_gives_nan_and_max_minutes():
 def test_points_far_from_streets_are_unreachable():
     m = drive_matrix(line_graph(), [(-80.0, 40.44), (-80.5, 40.44)], [(-79.999, 40.44)], max_snap_m=500)
     assert np.isfinite(m[0, 0]) and np.isnan(m[1, 0])
+    iso = isochrone(line_graph(), (-80.5, 40.44), minutes=[5])
+    assert iso.geometry.iloc[0].is_empty
+
+
+def test_point_inputs_geoseries_frame_array_agree():
+    import geopandas as gpd
+    import pandas as pd
+
+    graph = line_graph()
+    xy = np.array([[-80.0, 40.44], [-79.9985, 40.4401], [np.nan, np.nan]])
+    frame = pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1]})
+    series = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:4326").to_crs("EPSG:26917")
+    base = drive_matrix(graph, xy, xy[:2])
+    assert np.isnan(base[2]).all() and np.isfinite(base[:2]).all()
+    assert np.allclose(drive_matrix(graph, frame, xy[:2]), base, equal_nan=True)
+    assert np.allclose(drive_matrix(graph, series, xy[:2]), base, atol=1e-6, equal_nan=True)
 
 
 # ---- random pairs against the reference --------------------------------------------------------
