@@ -6,6 +6,7 @@ import typer
 from api.cli import demo, region, report, scenario, traveltime
 from api.cli import serve, users
 from api.cli import match
+from api.cli import site
 
 app = typer.Typer(
     name="handoff",
@@ -26,6 +27,7 @@ app.command("match")(match.match)
 app.command("check")(match.check)
 app.command("schema")(match.schema)
 app.command("serve")(serve.serve)
+app.command("site")(site.site)
 app.add_typer(users.app, name="users")
 app.add_typer(serve.db_app, name="db")
 

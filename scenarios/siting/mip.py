@@ -17,13 +17,15 @@ SOLVERS = ("highs", "scip", "cbc")
 
 @dataclass
 class MipResult:
-    """Status (``optimal``, ``feasible``, ``infeasible``, ``unknown``), values, objective, bound, seconds."""
+    """Status (``optimal``, ``feasible``, ``infeasible``, ``unknown``), values, objective, bound,
+    seconds, and for pure LPs the reduced costs of the variables (c - A^T duals)."""
 
     status: str
     x: np.ndarray | None
     objective: float
     bound: float
     seconds: float
+    reduced_costs: np.ndarray | None = None
 
 
 def solve_mip(
@@ -82,7 +84,12 @@ def solve_mip(
     }.get(status, "unknown")
     if name not in ("optimal", "feasible"):
         return MipResult(name, None, float("nan"), float("nan"), seconds)
-    values = engine.values(model.get_variables()).to_numpy()
+    variables = model.get_variables()
+    values = engine.values(variables).to_numpy()
     objective = float(engine.objective_value)
     bound = objective if name == "optimal" else float(engine.best_objective_bound)
-    return MipResult(name, values, objective, bound, seconds)
+    reduced = None
+    if not np.any(integer):
+        duals = engine.dual_values(model.get_linear_constraints()).to_numpy()
+        reduced = np.asarray(c, float) - sp.csr_matrix(A).T @ duals
+    return MipResult(name, values, objective, bound, seconds, reduced)

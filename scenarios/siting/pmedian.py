@@ -96,11 +96,12 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     _, start_cost = nearest_assignment(cost, start)
     top = np.array([min(_level_of(v, c) if np.isfinite(c) else len(v) - 1, len(v) - 1)
                     for (v, _, _), c in zip(levels, start_cost)])
-    bound = -np.inf
-    status = "optimal"
-    rounds = 0
-    while True:
-        rounds += 1
+    hint = None
+    if best_sites is not None:
+        hint = np.zeros(n_sites)
+        hint[best_sites] = 1.0
+
+    def solve(top: np.ndarray, integer: bool):
         A, z_obj, z_upper, rhs, constant = _build(levels, top, weight_used, n_sites)
         n_vars = A.shape[1]
         extra_rows, extra_lo, extra_hi = [], [], []
@@ -114,24 +115,55 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
             extra_hi.append(problem.budget)
         if extra_rows:
             A = sp.vstack([A, sp.csr_matrix(np.array(extra_rows))]).tocsr()
-        c = np.r_[np.zeros(n_sites) if fixed is None else fixed, z_obj]
         lower = np.zeros(n_vars)
         lower[forced] = 1.0
         upper = np.r_[np.zeros(n_sites), z_upper]
         upper[allowed] = 1.0
-        hint = None
-        if best_sites is not None:
-            hint = np.zeros(n_vars)
-            hint[best_sites] = 1.0
         remaining = time_limit_s - (time.perf_counter() - started)
         result = solve_mip(
-            c, A, np.r_[rhs, extra_lo], np.r_[np.full(len(rhs), np.inf), extra_hi],
-            lower=lower, upper=upper, integer=np.r_[np.ones(n_sites, bool), np.zeros(n_vars - n_sites, bool)],
-            hint=hint, cutoff=None if best_sites is None else best_value - constant + 1e-6 * max(1.0, best_value),
+            np.r_[np.zeros(n_sites) if fixed is None else fixed, z_obj], A,
+            np.r_[rhs, extra_lo], np.r_[np.full(len(rhs), np.inf), extra_hi],
+            lower=lower, upper=upper,
+            integer=np.r_[np.full(n_sites, integer), np.zeros(n_vars - n_sites, bool)],
+            hint=None if hint is None else np.r_[hint, np.zeros(n_vars - n_sites)],
             time_limit_s=remaining, solver=solver, threads=threads, log=log)
-        if result.status == "infeasible" and best_sites is not None:
-            bound = max(bound, best_value)
+        return result, constant, A
+
+    # Phase 1: grow levels until the LP relaxation no longer leans on a truncated top level.
+    lp_bound = -np.inf
+    while time.perf_counter() - started < time_limit_s:
+        result, constant, A = solve(top, integer=False)
+        if result.x is None:
             break
+        lp_bound = result.objective + constant
+        offsets = np.cumsum([0] + [int(t) + 1 for t in top])
+        z_top = result.x[n_sites + offsets[1:] - 1]
+        grow = (z_top > 1e-7) & (top < np.array([len(v) - 1 for v, _, _ in levels]))
+        if not grow.any():
+            break
+        top = np.where(grow, top + np.maximum(2, top // 2), top)
+        top = np.minimum(top, [len(v) - 1 for v, _, _ in levels])
+
+    # Reduced-cost fixing: a site whose LP reduced cost lifts the bound above a known solution
+    # cannot be in any better solution, so it is closed (or kept open, symmetrically).
+    n_fixed = 0
+    if result.reduced_costs is not None and best_sites is not None and problem.budget is None:
+        slack = best_value - lp_bound + 1e-6 * max(1.0, abs(best_value))
+        rc = result.reduced_costs[:n_sites]
+        y = result.x[:n_sites]
+        closed = [j for j in allowed if y[j] < 1e-9 and rc[j] > slack and j not in problem.forced]
+        opened = [j for j in allowed if y[j] > 1 - 1e-9 and -rc[j] > slack]
+        allowed = np.setdiff1d(allowed, closed)
+        forced = sorted(set(forced) | set(opened))
+        n_fixed = len(closed) + len(opened)
+
+    # Phase 2: the MIP; add levels for points whose cost in the answer lies above those modelled.
+    bound = lp_bound
+    status = "optimal"
+    rounds = 0
+    while True:
+        rounds += 1
+        result, constant, A = solve(top, integer=True)
         if result.x is None:
             status = "infeasible" if result.status == "infeasible" else "unknown"
             break
@@ -163,4 +195,6 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     return SitingSolution("p-median" if problem.p is not None else "fixed-charge", status,
                           open_sites=best_sites, objective=best_value, bound=float(bound),
                           seconds=seconds, assignment=assignment,
-                          details={"rounds": rounds, "rows": float(A.shape[0]), "nonzeros": float(A.nnz)})
+                          details={"rounds": rounds, "lp_bound": float(lp_bound),
+                                   "sites_fixed": float(n_fixed),
+                                   "rows": float(A.shape[0]), "nonzeros": float(A.nnz)})
