@@ -88,6 +88,19 @@ def test_bad_points_file_names_row_and_field(demo_region_dir, tmp_path, text, wo
     assert not (tmp_path / "x.parquet").exists()
 
 
+def test_points_off_the_network_are_named(demo_region_dir, tmp_path):
+    (tmp_path / "o.csv").write_text("id,lon,lat\nfar,-81.5,40.44\n")
+    node = next(iter(load_region(demo_region_dir).streets.nodes(data=True)))[1]
+    (tmp_path / "d.csv").write_text(f"id,lon,lat\nnear,{node['x']},{node['y']}\n")
+    out = tmp_path / "m.parquet"
+    result = run("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv", "--destinations",
+                 tmp_path / "d.csv", "-o", out, cache_dir=tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "1 unreachable pairs" in text and "1 origins reach nothing (e.g. far)" in text
+    assert pd.read_parquet(out)["minutes"].isna().all()
+
+
 def test_region_without_streets(tmp_path):
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "region.toml").write_text('name = "Empty"\n')

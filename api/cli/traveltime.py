@@ -150,16 +150,26 @@ def drive(
     except DataError as error:
         _fail(error)
     write_matrix(minutes, origin_ids, destination_ids, out, layout=layout)
-    _report(minutes, out, from_cache=not computed)
+    report_matrix(minutes, origin_ids, destination_ids, out, from_cache=not computed)
 
 
-def _report(minutes: np.ndarray, out: Path, *, from_cache: bool) -> None:
+def report_matrix(minutes: np.ndarray, origin_ids: list[str], destination_ids: list[str], out: Path, *,
+                  from_cache: bool) -> None:
+    """Print a matrix summary: size, median minutes, unreachable pairs and points reaching nothing."""
     unreachable = int(np.isnan(minutes).sum())
     finite = minutes[np.isfinite(minutes)]
     median = f"{np.median(finite):.1f}" if finite.size else "-"
     source = "from cache" if from_cache else "computed"
     console.print(f"{minutes.shape[0]:,} x {minutes.shape[1]:,} matrix ({source}): median {median} min, "
                   f"[{'yellow' if unreachable else 'green'}]{unreachable:,} unreachable pairs[/] -> {out}")
+    if minutes.size == 0:
+        return
+    for label, ids, isolated in (("origins", origin_ids, np.isnan(minutes).all(axis=1)),
+                                 ("destinations", destination_ids, np.isnan(minutes).all(axis=0))):
+        if isolated.any():
+            names = ", ".join(str(ids[k]) for k in np.flatnonzero(isolated)[:5])
+            console.print(f"[yellow]{int(isolated.sum()):,} {label} reach nothing[/] (e.g. {names}): far from "
+                          "every street, off the largest connected street network, or beyond --max-minutes")
 
 
 @app.command()
