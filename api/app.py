@@ -29,7 +29,7 @@ from api.services.region import load_region_context
 log = logging.getLogger("handoff.api")
 PROBLEM_RESPONSES = {code: {"model": Problem, "content": {"application/problem+json": {}},
                             "description": description}
-                     for code, description in [(401, "Missing or unknown bearer token"), (403, "Role not allowed"),
+                     for code, description in [(400, "Body is not valid JSON or not UTF-8"), (401, "Missing or unknown bearer token"), (403, "Role not allowed"),
                                                (404, "Unknown id"), (409, "Conflicts with the current state"),
                                                (413, "Body too large"), (422, "Request not valid")]}
 

@@ -7,6 +7,7 @@ the same shape; an unexpected exception is logged and answers a 500 problem with
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -95,14 +96,29 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
                             "(the OpenAPI schema at /openapi.json lists every field).", "validation", errors)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Methods the OpenAPI schema documents for the request's path (for a 405 ``Allow`` header)."""
+    table = getattr(request.app.state, "route_methods", None)
+    if table is None:
+        table = [(re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), {m.upper() for m in ops})
+                 for path, ops in request.app.openapi()["paths"].items()]
+        request.app.state.route_methods = table
+    return sorted({m for pattern, methods in table if pattern.match(request.url.path) for m in methods})
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated", 403: "Forbidden"}
     title = titles.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route {request.url.path}; the API lives under /v1 (see /docs)."
+    if exc.status_code == 405:
+        methods = allowed_methods(request)
+        headers["Allow"] = ", ".join(methods)
+        detail = f"{request.method} is not supported here; use {', '.join(methods) or 'another path'}."
     return problem_response(request, exc.status_code, title, detail, title.lower().replace(" ", "-"),
-                            headers=getattr(exc, "headers", None))
+                            headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

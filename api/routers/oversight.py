@@ -1,8 +1,6 @@
 """``/v1/audit`` (admin) and ``/v1/reports/capacity`` (aggregate, small cells suppressed)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,7 +8,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal, require
 from api.db.models import Provider, WaitListEntry
 from api.routers.deps import SessionDep, paging
-from api.schemas.common import Label, Page
+from api.schemas.common import IsoDateTime, Label, Page
 from api.schemas.placements import AuditList, AuditOut, CapacityReport, ServiceCapacity
 from api.services import audit
 from api.services.providers import slot_counts
@@ -22,8 +20,11 @@ SMALL_CELL = 11
 
 
 @router.get("/audit", response_model=AuditList, summary="Query the audit log")
-def query_audit(actor: Label | None = None, action: Label | None = None, record_type: Label | None = None,
-                record_id: Label | None = None, since: datetime | None = None, until: datetime | None = None,
+def query_audit(actor: Label = Query("", description="user name; empty: anyone"),
+                action: Label = Query("", description="e.g. placement.confirm; empty: any"),
+                record_type: Label = Query("", description="e.g. placement; empty: any"),
+                record_id: Label = Query("", description="empty: any"),
+                since: IsoDateTime | None = None, until: IsoDateTime | None = None,
                 page: tuple[int, int] = Depends(paging), session: Session = SessionDep,
                 principal: Principal = Depends(admins)) -> AuditList:
     """Who did what to which record, when; newest first; every filter optional (admin)."""

@@ -5,10 +5,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Identifier, Label, Lat, Lon, Minutes, Page, Service, Strict
+from api.schemas.common import Identifier, IsoDate, Label, Lat, Lon, Minutes, Page, Service, StrictBody
 
 
-class NeedIn(Strict):
+class NeedIn(StrictBody):
     """One service the participant needs; urgency 1 (routine) .. 5 (urgent)."""
 
     service: Service = Field(examples=["housing"])
@@ -16,7 +16,7 @@ class NeedIn(Strict):
     subtype: Label | None = None
 
 
-class ParticipantAttributes(Strict):
+class ParticipantAttributes(StrictBody):
     """What eligibility rules look at; never a name, birth date or address."""
 
     gender: Label | None = Field(None, examples=["female"])
@@ -28,7 +28,7 @@ class ParticipantAttributes(Strict):
     referral_reason: Label | None = None
 
 
-class ParticipantFields(Strict):
+class ParticipantFields(StrictBody):
     """Everything about a participant except the id."""
 
     cohort: Label = Field(min_length=1, examples=["North Boroughs"])
@@ -56,7 +56,7 @@ class ParticipantCreate(ParticipantFields):
     id: Identifier = Field(examples=["LEAD-2024-0042"])
 
 
-class ParticipantUpdate(Strict):
+class ParticipantUpdate(StrictBody):
     """Fields to change."""
 
     lon: Lon | None = None
@@ -67,12 +67,12 @@ class ParticipantUpdate(Strict):
     preferences: list[Identifier] | None = Field(None, max_length=50)
 
 
-class ConsentIn(Strict):
+class ConsentIn(StrictBody):
     """A signed release of information, valid from ``granted_on`` through ``expires_on``."""
 
     scope: Label = Field("placement", min_length=1, examples=["placement"])
-    granted_on: date
-    expires_on: date
+    granted_on: IsoDate
+    expires_on: IsoDate
 
     @model_validator(mode="after")
     def _ordered(self) -> "ConsentIn":
@@ -86,8 +86,8 @@ class ConsentOut(BaseModel):
 
     id: int
     scope: str
-    granted_on: date
-    expires_on: date
+    granted_on: IsoDate
+    expires_on: IsoDate
     revoked_at: datetime | None
     active: bool
 

@@ -5,12 +5,12 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Identifier, Label, Page, Strict
+from api.schemas.common import Identifier, Label, Page, StrictBody
 
 PLACEMENT_STATES = ("held", "confirmed", "declined", "released", "expired")
 
 
-class PlacementRequestIn(Strict):
+class PlacementRequestIn(StrictBody):
     """Ask for placements for every need of a participant; found slots are held for ``hold_minutes``."""
 
     participant_id: Identifier = Field(examples=["LEAD-2024-0042"])
@@ -84,7 +84,7 @@ class PlacementRequestOut(BaseModel):
     created_at: datetime
 
 
-class DecisionIn(Strict):
+class DecisionIn(StrictBody):
     """Why a placement is declined or released (kept in the audit log)."""
 
     reason: Label = Field("", examples=["participant chose another programme"])

@@ -5,10 +5,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Count, Identifier, Label, Lat, Lon, Name, Page, Service, Strict
+from api.schemas.common import Count, Identifier, IsoDate, IsoDateTime, Label, Lat, Lon, Name, Page, Service, StrictBody
 
 
-class Eligibility(Strict):
+class Eligibility(StrictBody):
     """Who a provider can take; an absent rule admits everyone."""
 
     gender: list[Label] | None = Field(None, max_length=10, examples=[["female"]])
@@ -20,7 +20,7 @@ class Eligibility(Strict):
     language: list[Label] | None = Field(None, max_length=20)
 
 
-class Capacity(Strict):
+class Capacity(StrictBody):
     """Slot counts: ``occupied`` are filled outside Handoff; ``lead_slots`` are the LEAD-funded
     set-aside within ``capacity`` (``lead_occupied`` of them filled)."""
 
@@ -54,7 +54,7 @@ class ProviderFields(Capacity):
                                description="days from placement to start")
     eligibility: Eligibility = Field(default_factory=Eligibility)
     open_hours: Label = Field("", examples=["Mo-Fr 08:00-17:00"])
-    appointment_times: list[datetime] = Field(default_factory=list, max_length=500,
+    appointment_times: list[IsoDateTime] = Field(default_factory=list, max_length=500,
                                               description="open clinic appointments, naive local time; none in the past")
     municipality: Label = Field("", examples=["Pittsburgh"])
     lon: Lon = Field(examples=[-79.99])
@@ -68,7 +68,7 @@ class ProviderCreate(ProviderFields):
     id: Identifier = Field(examples=["TRT-007"])
 
 
-class ProviderUpdate(Strict):
+class ProviderUpdate(StrictBody):
     """Fields to change (capacity has its own endpoint)."""
 
     name: Name | None = None
@@ -77,7 +77,7 @@ class ProviderUpdate(Strict):
     intake_days: float | None = Field(None, ge=0.0, le=365.0, allow_inf_nan=False)
     eligibility: Eligibility | None = None
     open_hours: Label | None = None
-    appointment_times: list[datetime] | None = Field(None, max_length=500)
+    appointment_times: list[IsoDateTime] | None = Field(None, max_length=500)
     municipality: Label | None = None
     lon: Lon | None = None
     lat: Lat | None = None
@@ -118,7 +118,7 @@ class ProviderList(BaseModel):
     items: list[ProviderOut]
 
 
-class EntryAttributes(Strict):
+class EntryAttributes(StrictBody):
     """What the provider knows about a waiting person (for eligibility), no identity."""
 
     gender: Label | None = None
@@ -129,7 +129,7 @@ class EntryAttributes(Strict):
     language: Label | None = None
 
 
-class WaitListEntryIn(Strict):
+class WaitListEntryIn(StrictBody):
     """A person joining a wait list (pseudonymous id)."""
 
     person_id: Identifier = Field(examples=["W-00042"])
@@ -137,17 +137,17 @@ class WaitListEntryIn(Strict):
     priority: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False,
                                    description="lower is ahead; default: behind everyone")
     lead_priority: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
-    added: date | None = None
+    added: IsoDate | None = None
     attributes: EntryAttributes = Field(default_factory=EntryAttributes)
 
 
-class WaitListImport(Strict):
+class WaitListImport(StrictBody):
     """A provider's whole wait list, ahead first; replaces the people now waiting."""
 
     entries: list[WaitListEntryIn] = Field(max_length=5000)
 
 
-class WaitListOrder(Strict):
+class WaitListOrder(StrictBody):
     """New order of the waiting entries: every waiting entry id exactly once, ahead first."""
 
     entry_ids: list[int] = Field(max_length=5000)
