@@ -71,7 +71,7 @@ def eligible_mask(encounters: pd.DataFrame, options: DemandOptions) -> np.ndarra
 def hour_of_week(times: pd.Series) -> np.ndarray:
     """Hour of the week (0 = Monday 00:00) of each timestamp."""
     times = pd.to_datetime(times)
-    return (times.dt.dayofweek * 24 + times.dt.hour).to_numpy(dtype=int)
+    return (times.dt.day_of_week * 24 + times.dt.hour).to_numpy(dtype=int)
 
 
 def hour_label(hour: int) -> str:
@@ -87,8 +87,8 @@ def assign_areas(encounters: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Se
                        how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     names = pd.Series([None] * len(encounters), index=encounters.index, dtype=object)
-    names.loc[joined.index] = joined["name"].where(joined["name"].notna(), None)
-    return names
+    names.loc[joined.index] = joined["name"].to_numpy(dtype=object)
+    return names.where(names.notna(), None)
 
 
 def _weights(times: pd.Series, options: DemandOptions) -> np.ndarray:
