@@ -1,0 +1,122 @@
+"""The `make demo` walk-through: the real server on a free port, one placement request end to end.
+
+``run_walkthrough(region_dir, *, database_url, console) -> dict`` loads the region's providers and
+wait lists, makes an admin, a coordinator and a provider user, starts uvicorn in a thread, then
+over HTTP adds a participant with consent, requests placements, confirms one, reads the audit
+trail and shuts the server down. Every exchange is printed.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import uvicorn
+from rich.console import Console
+from rich.syntax import Syntax
+
+from api.app import create_app
+from api.auth import add_user
+from api.services.seed import load_region_into_db
+
+READY_DEADLINE_S = 30.0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _inside_point(region_dir: Path, cohort: str | None) -> tuple[float, float]:
+    """A point (lon, lat) inside the first municipality of ``cohort`` (or of the region)."""
+    from geodata.region import load_region
+
+    region = load_region(region_dir)
+    areas = region.municipalities.to_crs("EPSG:4326")
+    members = region.cohorts.get(cohort, []) if cohort else []
+    chosen = areas[areas["name"].isin(members)] if members else areas
+    point = (chosen if len(chosen) else areas).geometry.iloc[0].representative_point()
+    return round(point.x, 6), round(point.y, 6)
+
+
+def _show(console: Console, method: str, path: str, body: dict | None, response: httpx.Response) -> dict:
+    console.print(f"[bold cyan]{method} {path}[/bold cyan] -> [bold]{response.status_code}[/bold]")
+    if body is not None:
+        console.print(Syntax(json.dumps(body, indent=2), "json", theme="ansi_dark"))
+    data = response.json()
+    text = json.dumps(data, indent=2)
+    lines = text.splitlines()
+    console.print(Syntax("\n".join(lines[:60]) + ("\n..." if len(lines) > 60 else ""), "json", theme="ansi_dark"))
+    return data
+
+
+def _start(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="handoff-walkthrough-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + READY_DEADLINE_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2.0).status_code == 200:
+                return server, thread
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    server.should_exit = True
+    raise RuntimeError("the API server did not become ready within 30 s")
+
+
+def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) -> dict:
+    """Start the API on ``database_url`` for the region in ``region_dir``, request and confirm a
+    placement over real HTTP, print the exchange, stop the server; returns what happened."""
+    region_dir = Path(region_dir)
+    app = create_app(database_url, region_dir)
+    port = _free_port()
+    server, thread = _start(app, port)
+    try:
+        with app.state.sessions() as session:
+            counts = load_region_into_db(session, region_dir)
+            cohort = next(iter(app.state.region.cohorts), "Demo")
+            stamp = int(time.time())
+            _, coordinator = add_user(session, f"coordinator-{stamp}", "coordinator", cohort=cohort)
+            _, admin = add_user(session, f"admin-{stamp}", "admin")
+            session.commit()
+        console.print(f"API on http://127.0.0.1:{port} (docs at /docs); loaded {counts['providers']} providers, "
+                      f"{counts['wait_list_entries']} wait-list entries; coordinator of cohort {cohort!r}")
+        lon, lat = _inside_point(region_dir, cohort)
+        participant_id = f"LEAD-DEMO-{stamp}"
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0,
+                          headers={"Authorization": f"Bearer {coordinator}"}) as client:
+            def call(method: str, path: str, body: dict | None = None) -> dict:
+                return _show(console, method, path, body, client.request(method, path, json=body))
+
+            call("POST", "/v1/participants", {
+                "id": participant_id, "cohort": cohort, "lon": lon, "lat": lat, "max_transit_minutes": 60,
+                "needs": [{"service": "housing", "urgency": 4}, {"service": "treatment", "urgency": 3},
+                          {"service": "clinic"}],
+                "attributes": {"gender": "female", "age": 34, "insurance": "medicaid", "moud": True}})
+            today = date.today()
+            call("POST", f"/v1/participants/{participant_id}/consents",
+                 {"scope": "placement", "granted_on": today.isoformat(),
+                  "expires_on": (today + timedelta(days=365)).isoformat()})
+            answer = call("POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30})
+            held = [n["placement"] for n in answer.get("needs", []) if n.get("placement")]
+            confirmed = None
+            if held:
+                confirmed = call("POST", f"/v1/placements/{held[0]['id']}/confirm")["id"]
+            audit = client.get("/v1/audit", params={"record_type": "placement"},
+                               headers={"Authorization": f"Bearer {admin}"}).json()
+        console.print(f"Audit log: {audit['page']['total']} placement rows (append-only).")
+        return {"url": f"http://127.0.0.1:{port}", "participant_id": participant_id, "request_id": answer.get("id"),
+                "status": answer.get("status"), "held": [h["provider_id"] for h in held], "confirmed": confirmed,
+                "needs": {n["service"]: n["explanation"] for n in answer.get("needs", [])},
+                "audit_rows": audit["page"]["total"]}
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
