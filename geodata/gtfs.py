@@ -100,15 +100,18 @@ def parse_date(value: dt.date | str) -> dt.date:
 
 
 def parse_times(values: pd.Series, *, file: str, field: str, allow_blank: bool) -> np.ndarray:
-    """GTFS ``H:MM:SS`` strings (hours may exceed 23) to float seconds; blanks to NaN when allowed."""
-    parts = values.str.extract(_TIME)
-    blank = values.str.strip() == ""
-    bad = parts[0].isna() & ~(blank & allow_blank)
+    """GTFS ``H:MM:SS`` strings (hours may exceed 23) to float seconds; blanks to NaN when allowed.
+    Each distinct string is parsed once (a timetable repeats few thousand times)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype=object).astype(str)
+    parts = distinct.str.extract(_TIME)
+    blank = distinct.str.strip() == ""
+    bad = (parts[0].isna() & ~(blank & allow_blank)).to_numpy()
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = int(np.flatnonzero(bad[codes])[0])
         raise DataError(file, f"time {values.iloc[row]!r} is not H:MM:SS", row=row + 1, field=field)
     nums = parts.astype(float)
-    return (nums[0] * 3600 + nums[1] * 60 + nums[2]).to_numpy()
+    return (nums[0] * 3600 + nums[1] * 60 + nums[2]).to_numpy()[codes]
 
 
 def _read_tables(path: Path) -> dict[str, bytes]:
@@ -136,19 +139,31 @@ def _frame(raw: bytes | None, name: str, label: str) -> pd.DataFrame:
     for column in optional:
         if column not in frame.columns:
             frame[column] = ""
-    return frame.apply(lambda s: s.str.strip())
+    for column in frame.columns:
+        values = frame[column]
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        stripped = pd.Index(uniques, dtype=object).astype(str).str.strip()
+        if not (stripped == pd.Index(uniques, dtype=object).astype(str)).all():
+            frame[column] = np.asarray(stripped, dtype=object)[codes]
+    return frame
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Strings to floats (NaN when not a number), converting each distinct string once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float)[codes]
 
 
 def _ints(frame: pd.DataFrame, column: str, label: str, *, default: int | None = None) -> np.ndarray:
     values = frame[column]
     if default is not None:
         values = values.where(values != "", str(default))
-    nums = pd.to_numeric(values, errors="coerce")
-    bad = nums.isna() | (nums != nums.round())
+    nums = _numbers(values)
+    bad = np.isnan(nums) | (nums != np.round(nums))
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = int(np.flatnonzero(bad)[0])
         raise DataError(label, f"{values.iloc[row]!r} is not an integer", row=row + 1, field=column)
-    return nums.to_numpy().astype(np.int64)
+    return nums.astype(np.int64)
 
 
 def _dates(frame: pd.DataFrame, column: str, label: str) -> pd.Series:
@@ -190,9 +205,16 @@ def _interpolate(st: pd.DataFrame, arr: np.ndarray, dep: np.ndarray, label: str)
     """Fill blank times in place, linearly between the timepoints of each trip."""
     trip_codes, starts = np.unique(st["trip_id"].to_numpy(), return_index=True)
     bounds = np.append(np.sort(starts), len(st))
-    dist = pd.to_numeric(st["shape_dist_traveled"], errors="coerce").to_numpy()
+    dist = _numbers(st["shape_dist_traveled"])
     arr[np.isnan(arr)] = dep[np.isnan(arr)]
     dep[np.isnan(dep)] = arr[np.isnan(dep)]
+    timed = np.flatnonzero(~np.isnan(arr))
+    trips = st["trip_id"].to_numpy()[timed]
+    backwards = np.flatnonzero((dep[timed] < arr[timed])
+                               | np.r_[False, (trips[1:] == trips[:-1]) & (arr[timed][1:] < dep[timed][:-1])])
+    if backwards.size:
+        raise DataError(label, "times go backwards within the trip", row=int(st.index[timed[backwards[0]]]) + 1,
+                        field="arrival_time")
     for a, b in zip(bounds[:-1], bounds[1:]):
         known = ~np.isnan(arr[a:b])
         if not known[0] or not known[-1]:
@@ -233,11 +255,9 @@ def _check_stop_times(st: pd.DataFrame, trips: pd.DataFrame, stops: pd.DataFrame
     _interpolate(st, arr, dep, label)
     same_trip = st["trip_id"].to_numpy()[1:] == st["trip_id"].to_numpy()[:-1]
     repeat = same_trip & (st["stop_sequence"].to_numpy()[1:] == st["stop_sequence"].to_numpy()[:-1])
-    backwards = (dep < arr) | np.append(False, same_trip & (arr[1:] < dep[:-1]))
-    for mask, field, message in ((np.append(False, repeat), "stop_sequence", "stop_sequence repeats within a trip"),
-                                 (backwards, "arrival_time", "times go backwards within the trip")):
-        if mask.any():
-            raise DataError(label, message, row=int(st.index[np.flatnonzero(mask)[0]]) + 1, field=field)
+    if repeat.any():
+        raise DataError(label, "stop_sequence repeats within a trip",
+                        row=int(st.index[np.flatnonzero(repeat)[0] + 1]) + 1, field="stop_sequence")
     st["arrival_s"] = arr.astype(np.int64)
     st["departure_s"] = dep.astype(np.int64)
     return st.reset_index(drop=True)

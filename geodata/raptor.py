@@ -3,9 +3,9 @@
 All times are int32 seconds. ``INF`` marks an unreached label. Labels are kept per round
 ``k`` (number of rides) in two arrays that are never mixed:
 
-* ``veh[k, s]``: earliest time at stop ``s`` having *arrived by vehicle* with at most ``k`` rides
+* ``veh[s, k]``: earliest time at stop ``s`` having *arrived by vehicle* with at most ``k`` rides
   (plus ``alight_slack``), the only label footpaths and egress walks start from;
-* ``walk[k, s]``: earliest time *ready to board* at ``s`` with at most ``k`` rides, after at most
+* ``walk[s, k]``: earliest time *ready to board* at ``s`` with at most ``k`` rides, after at most
   one walk (access, a footpath or a same-stop transfer), the only label boardings read.
 
 So a journey never chains two walks: footpaths are not transitively closed.
@@ -20,15 +20,28 @@ INF = np.int32(1 << 30)
 
 @njit(cache=True, inline="always")
 def _lower(labels, k, K, s, t):
-    """Set labels[k..K, s] to min(label, t) (labels are non-increasing in k); True if improved."""
-    if t >= labels[k, s]:
+    """Set labels[s, k..K] to min(label, t) (labels are non-increasing in k); True if improved."""
+    if t >= labels[s, k]:
         return False
     for kk in range(k, K + 1):
-        if t < labels[kk, s]:
-            labels[kk, s] = t
+        if t < labels[s, kk]:
+            labels[s, kk] = t
         else:
             break
     return True
+
+
+@njit(cache=True, inline="always")
+def _departs_within(times, lo, hi, start, end):
+    """True if the sorted ``times[lo:hi]`` has a value in ``[start, end)``."""
+    stop = hi
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if times[mid] >= start:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo < stop and times[lo] < end
 
 
 @njit(cache=True)
@@ -37,15 +50,15 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
     reused); writes travel minutes to ``out[i, j]`` for every target ``j`` (``inf`` when not reached
     within ``max_travel`` seconds)."""
     (pat_stop_ptr, pat_stops, pat_board, pat_alight, pat_ntrips, pat_time_ptr, arr, dep,
-     stop_pat_ptr, stop_pat, stop_pat_pos) = tt
+     stop_pat_ptr, stop_pat, stop_pat_pos, stop_dep_ptr, stop_dep) = tt
     (acc_ptr, acc_idx, acc_s, egr_ptr, egr_idx, egr_s, dir_ptr, dir_idx, dir_s,
      fp_ptr, fp_to, fp_s, self_s) = legs
     n_stops = len(stop_pat_ptr) - 1
     n_pat = len(pat_ntrips)
     n_tgt = out.shape[1]
     K = max_rides
-    veh = np.full((K + 1, n_stops), INF, np.int32)
-    walk = np.full((K + 1, n_stops), INF, np.int32)
+    veh = np.full((n_stops, K + 1), INF, np.int32)
+    walk = np.full((n_stops, K + 1), INF, np.int32)
     best = np.full(n_tgt, np.int64(INF), np.int64)
     marked = np.zeros(n_stops, np.bool_)
     marked_list = np.empty(n_stops, np.int64)
@@ -60,9 +73,12 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
         horizon = d + max_travel
         n_marked = 0
         n_dimp = 0
+        step = deps[di + 1] - d if di + 1 < len(deps) else INF
         for e in range(acc_ptr[o], acc_ptr[o + 1]):
             s = acc_idx[e]
-            if _lower(walk, 0, K, s, d + acc_s[e]) and not marked[s]:
+            ready = d + acc_s[e] + board_slack
+            if (_lower(walk, 0, K, s, d + acc_s[e]) and not marked[s]
+                    and _departs_within(stop_dep, stop_dep_ptr[s], stop_dep_ptr[s + 1], ready, ready + step)):
                 marked[s] = True
                 marked_list[n_marked] = s
                 n_marked += 1
@@ -95,22 +111,21 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                 trip = -1
                 for i in range(pat_start[p], length):
                     s = pat_stops[base + i]
-                    col = tp + i * nt
                     if trip >= 0 and pat_alight[base + i]:
-                        a = arr[col + trip] + alight_slack
+                        a = arr[tp + trip * length + i] + alight_slack
                         if a <= horizon and _lower(veh, k, K, s, a) and not vimp[s]:
                             vimp[s] = True
                             vimp_list[n_vimp] = s
                             n_vimp += 1
-                    if pat_board[base + i] and walk[k - 1, s] < INF:
-                        ready = walk[k - 1, s] + board_slack
-                        if trip < 0 or ready <= dep[col + trip]:
+                    if pat_board[base + i] and walk[s, k - 1] < INF:
+                        ready = walk[s, k - 1] + board_slack
+                        if trip < 0 or ready <= dep[tp + trip * length + i]:
                             lo = 0
                             hi = trip if trip >= 0 else nt
                             top = hi
                             while lo < hi:
                                 mid = (lo + hi) // 2
-                                if dep[col + mid] >= ready:
+                                if dep[tp + mid * length + i] >= ready:
                                     hi = mid
                                 else:
                                     lo = mid + 1
@@ -124,7 +139,7 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                     dimp[s] = True
                     dimp_list[n_dimp] = s
                     n_dimp += 1
-                a = veh[k, s]
+                a = veh[s, k]
                 if self_s[s] < INF and _lower(walk, k, K, s, a + self_s[s]) and not marked[s]:
                     marked[s] = True
                     marked_list[n_marked] = s
@@ -140,7 +155,7 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
         for v in range(n_dimp):
             s = dimp_list[v]
             dimp[s] = False
-            a = veh[K, s]
+            a = veh[s, K]
             for e in range(egr_ptr[s], egr_ptr[s + 1]):
                 j = egr_idx[e]
                 if a + egr_s[e] < best[j]:

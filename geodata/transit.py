@@ -135,15 +135,18 @@ def _feeds(feeds) -> list[GtfsFeed]:
 
 
 def prepare(feeds, graph, origins, destinations, *, date, start_s: int, end_s: int, walk_kmh: float = 4.8,
-            max_walk_minutes: float = 20, detour: float | None = None) -> TransitProblem:
-    """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and every walking leg
-    (access, egress, walk-only and stop-to-stop, each at most ``max_walk_minutes``)."""
+            max_walk_minutes: float = 20, max_transfer_minutes: float = 10,
+            detour: float | None = None) -> TransitProblem:
+    """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and every walking leg:
+    access, egress and walk-only legs up to ``max_walk_minutes``, stop-to-stop transfers up to
+    ``min(max_walk_minutes, max_transfer_minutes)`` (R5 similarly caps transfers at 1 km)."""
     feeds = _feeds(feeds)
     tt = build_timetable(feeds, date, start_s, end_s)
     walker = WalkNetwork(graph, walk_kmh=walk_kmh, **({"detour": detour} if detour else {}))
     limit = max_walk_minutes * 60.0
     orig, dest = as_lonlat(origins), as_lonlat(destinations)
-    stop_walk = walker.legs(tt.stop_lonlat, tt.stop_lonlat, max_seconds=limit, skip_same_index=True)
+    stop_walk = walker.legs(tt.stop_lonlat, tt.stop_lonlat, max_seconds=min(limit, max_transfer_minutes * 60.0),
+                            skip_same_index=True)
     index = {key: i for i, key in enumerate(tt.stop_keys)}
     footpaths, self_s = _footpaths(tt, stop_walk, _transfer_rules(feeds, index), walker)
     return TransitProblem(
@@ -157,15 +160,27 @@ def prepare(feeds, graph, origins, destinations, *, date, start_s: int, end_s: i
 
 
 def _tt_arrays(tt: Timetable) -> tuple:
+    """Kernel timetable tuple; adds, per stop, the sorted times of every boardable departure."""
+    pos_stop, pos_board = [], []
+    for p in range(len(tt.pat_ntrips)):
+        a, b = tt.pat_stop_ptr[p], tt.pat_stop_ptr[p + 1]
+        pos_stop.append(np.tile(tt.pat_stops[a:b], tt.pat_ntrips[p]))
+        pos_board.append(np.tile(tt.pat_board[a:b], tt.pat_ntrips[p]))
+    stops = np.concatenate(pos_stop) if pos_stop else np.zeros(0, np.int32)
+    board = np.concatenate(pos_board) if pos_board else np.zeros(0, bool)
+    stops, times = stops[board], tt.dep[board]
+    order = np.lexsort((times, stops))
+    stop_dep_ptr = np.searchsorted(stops[order], np.arange(tt.n_stops + 1)).astype(np.int64)
     return (tt.pat_stop_ptr, tt.pat_stops, tt.pat_board, tt.pat_alight, tt.pat_ntrips, tt.pat_time_ptr,
-            tt.arr, tt.dep, tt.stop_pat_ptr, tt.stop_pat, tt.stop_pat_pos)
+            tt.arr, tt.dep, tt.stop_pat_ptr, tt.stop_pat.astype(np.int32), tt.stop_pat_pos.astype(np.int32),
+            stop_dep_ptr, times[order].astype(np.int32))
 
 
 def _leg_arrays(access: Legs, egress: Legs, direct: Legs, footpaths: Legs, self_s: np.ndarray) -> tuple:
     out = []
     for legs in (access, egress, direct, footpaths):
-        out += [legs.indptr.astype(np.int64), legs.indices.astype(np.int64), legs.seconds.astype(np.int64)]
-    return (*out, self_s.astype(np.int64))
+        out += [legs.indptr.astype(np.int64), legs.indices.astype(np.int32), legs.seconds.astype(np.int32)]
+    return (*out, self_s.astype(np.int32))
 
 
 def search_arrays(problem: TransitProblem, *, reverse: bool) -> tuple[tuple, tuple]:
@@ -213,7 +228,7 @@ def run_search(problem: TransitProblem, times_s: np.ndarray, *, percentiles: Seq
 def transit_matrix(feeds, graph, origins, destinations, *, date: dt.date | str, depart: str = "07:00-09:00",
                    step_minutes: float = 1, percentiles: Sequence[int] = (50,), walk_kmh: float = 4.8,
                    max_rides: int = 4, max_walk_minutes: float = 20, arrive_by: str | None = None,
-                   boarding_slack_s: int = 60, max_minutes: float = 180,
+                   boarding_slack_s: int = 60, max_minutes: float = 180, max_transfer_minutes: float = 10,
                    progress: Callable[[int, int], None] | None = None) -> dict[int, np.ndarray]:
     """Door-to-door transit minutes, shape (n_origins, n_destinations), per percentile.
 
@@ -223,7 +238,8 @@ def transit_matrix(feeds, graph, origins, destinations, *, date: dt.date | str, 
     every ``step_minutes``) the travel time is the earliest arrival minus the departure time
     (waiting at the origin counts); percentiles are over the departures. ``arrive_by="HH:MM"``
     (or a window) gives instead minutes between the latest departure and the appointment.
-    Limits: ``max_rides`` vehicles, each walk leg <= ``max_walk_minutes`` at ``walk_kmh`` km/h,
+    Limits: ``max_rides`` vehicles, access/egress walks <= ``max_walk_minutes`` and transfer walks
+    <= ``max_transfer_minutes`` at ``walk_kmh`` km/h,
     ``boarding_slack_s`` seconds before each boarding, trips longer than ``max_minutes`` are
     unreachable. Unreachable pairs are NaN; their count is logged. Warns ``NoServiceWarning`` when
     no trip runs on ``date`` in the window.
@@ -234,7 +250,8 @@ def transit_matrix(feeds, graph, origins, destinations, *, date: dt.date | str, 
     start_s, end_s = (times.min() - horizon, times.max()) if reverse else (times.min(), times.max() + horizon)
     feeds = _feeds(feeds)
     problem = prepare(feeds, graph, origins, destinations, date=date, start_s=int(start_s), end_s=int(end_s),
-                      walk_kmh=walk_kmh, max_walk_minutes=max_walk_minutes)
+                      walk_kmh=walk_kmh, max_walk_minutes=max_walk_minutes,
+                      max_transfer_minutes=max_transfer_minutes)
     if problem.timetable.n_trips == 0:
         ranges = ", ".join(f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none"
                            for f in feeds)

@@ -28,7 +28,8 @@ class Timetable:
 
     Pattern ``p`` visits ``pat_stops[pat_stop_ptr[p]:pat_stop_ptr[p+1]]`` (stop indices) with
     ``pat_board``/``pat_alight`` flags per position; its ``pat_ntrips[p]`` trips are sorted so that
-    the departure of trip ``t`` at position ``i`` is ``dep[pat_time_ptr[p] + i * ntrips + t]``.
+    the departure of trip ``t`` at position ``i`` is ``dep[pat_time_ptr[p] + t * n_positions + i]``
+    (trip-major, so scanning along a trip reads contiguous memory).
     ``stop_pat``/``stop_pat_pos`` list, per stop (CSR ``stop_pat_ptr``), the patterns serving it.
     ``stop_keys`` are ``(feed index, stop_id)``; ``stop_lonlat`` degrees; ``parent`` is a station
     group number shared by stops with the same ``parent_station`` (-1 when none).
@@ -169,8 +170,8 @@ def _assemble(by_key, stops, board, alight, arr, dep, index, lonlat, parent) -> 
             pat_stop_ptr.append(pat_stop_ptr[-1] + (b0 - a0))
             pat_ntrips.append(len(group))
             pat_time_ptr.append(offset)
-            arr_out.append(rows_arr[group].T.ravel())
-            dep_out.append(rows_dep[group].T.ravel())
+            arr_out.append(rows_arr[group].ravel())
+            dep_out.append(rows_dep[group].ravel())
             offset += len(group) * (b0 - a0)
     cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
     pstops = cat(pat_stops, np.int32)
@@ -200,8 +201,8 @@ def reverse_timetable(tt: Timetable) -> Timetable:
         stops[a:b] = tt.pat_stops[a:b][::-1]
         board[a:b] = tt.pat_alight[a:b][::-1]
         alight[a:b] = tt.pat_board[a:b][::-1]
-        grid_arr = tt.arr[o:o + n * (b - a)].reshape(b - a, n)
-        grid_dep = tt.dep[o:o + n * (b - a)].reshape(b - a, n)
+        grid_arr = tt.arr[o:o + n * (b - a)].reshape(n, b - a)
+        grid_dep = tt.dep[o:o + n * (b - a)].reshape(n, b - a)
         arr[o:o + n * (b - a)] = (-grid_dep[::-1, ::-1]).ravel()
         dep[o:o + n * (b - a)] = (-grid_arr[::-1, ::-1]).ravel()
     ptr = tt.pat_stop_ptr
