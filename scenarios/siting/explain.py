@@ -115,7 +115,7 @@ def explain_infeasible(problem: SitingProblem, model: str) -> str | None:
     checks = [check_site_count, check_budget, check_capacity]
     if model in ("p-median", "fixed-charge", "p-center"):
         checks.append(check_reachable)
-    if model == "lscp" or (model in ("p-median", "fixed-charge") and problem.radius is not None):
+    if model == "lscp":
         checks.append(check_radius)
     for check in checks:
         reason = check(problem)

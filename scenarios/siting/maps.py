@@ -1,0 +1,99 @@
+"""Maps of siting answers: an interactive folium HTML map (one layer per answer) and a PNG.
+
+Demand points are pooled cells and areas, never individual encounters; cells with fewer than 11
+encounters show "<11" instead of their count.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from scenarios.siting.travel import SitingData  # noqa: E402
+
+PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+           "#1f78b4", "#b2df8a"]
+SMALL_CELL = 11
+
+
+def _count_text(source: str, count: float) -> str:
+    if source == "encounters" and count < SMALL_CELL:
+        return "<11 encounters"
+    return f"{count:,.0f} {'encounters' if source == 'encounters' else 'people'}"
+
+
+def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: str) -> Path:
+    """Write an HTML map: candidate sites, and per answer its open sites and who each serves.
+
+    ``answers``: dicts with ``label``, ``open_sites`` (site row indices), ``assignment`` (site row
+    index per demand point, -1 unserved) and ``minutes`` (per point, weighted minutes).
+    """
+    points, sites = data.points, data.sites
+    center = [float(points["lat"].mean()), float(points["lon"].mean())]
+    fmap = folium.Map(location=center, zoom_start=12, tiles="OpenStreetMap", control_scale=True)
+    folium.map.Marker(center, icon=folium.DivIcon(html=f"<b style='font-size:14px'>{title}</b>")).add_to(fmap)
+    if data.municipalities is not None:
+        folium.GeoJson(data.municipalities[["name", "geometry"]].to_json(), name="municipalities",
+                       style_function=lambda _: {"color": "#555", "weight": 1, "fillOpacity": 0.02},
+                       tooltip=folium.GeoJsonTooltip(fields=["name"])).add_to(fmap)
+    candidates = folium.FeatureGroup(name="candidate sites")
+    for row in sites.itertuples():
+        folium.CircleMarker([row.geometry.y, row.geometry.x], radius=4, color="#333", fill=True,
+                            tooltip=f"{row.site_id} {row.name} ({row.municipality}), USD {row.cost:,.0f}/year"
+                            ).add_to(candidates)
+    candidates.add_to(fmap)
+    biggest = max(float(points["count"].max()), 1.0)
+    for k, answer in enumerate(answers):
+        layer = folium.FeatureGroup(name=answer["label"], show=k == len(answers) - 1)
+        colour = {site: PALETTE[n % len(PALETTE)] for n, site in enumerate(answer["open_sites"])}
+        for row, site, minutes in zip(points.itertuples(), answer["assignment"], answer["minutes"]):
+            served_by = sites.iloc[site]["site_id"] if site >= 0 else "nobody"
+            folium.CircleMarker(
+                [row.lat, row.lon], radius=3 + 9 * np.sqrt(row.count / biggest), weight=0,
+                fill=True, fill_opacity=0.6, fill_color=colour.get(site, "#000"),
+                tooltip=f"{row.label if row.source == 'population' else 'encounter cell'}: "
+                        f"{_count_text(row.source, row.count)}; served by {served_by}, {minutes:.1f} min",
+            ).add_to(layer)
+        for site in answer["open_sites"]:
+            row = sites.iloc[site]
+            folium.Marker([row.geometry.y, row.geometry.x], icon=folium.Icon(color="red", icon="home"),
+                          tooltip=f"OPEN: {row['site_id']} {row['name']} ({row['municipality']})").add_to(layer)
+        layer.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.save(str(out_html))
+    return out_html
+
+
+def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str) -> Path:
+    """Write a PNG with one panel per answer: demand coloured by serving site, open sites as stars."""
+    points, sites = data.points, data.sites
+    fig, axes = plt.subplots(1, len(answers), figsize=(5.5 * len(answers), 5.5), squeeze=False)
+    sizes = 8 + 120 * points["count"].to_numpy() / max(float(points["count"].max()), 1.0)
+    for ax, answer in zip(axes[0], answers):
+        if data.municipalities is not None:
+            data.municipalities.boundary.plot(ax=ax, color="#999", linewidth=0.6)
+        colour_of = {site: PALETTE[n % len(PALETTE)] for n, site in enumerate(answer["open_sites"])}
+        colours = [colour_of.get(site, "#000") for site in answer["assignment"]]
+        ax.scatter(points["lon"], points["lat"], s=sizes, c=colours, alpha=0.55, linewidths=0)
+        ax.scatter(sites.geometry.x, sites.geometry.y, s=18, c="#333", marker="o", label="candidate site")
+        opened = sites.iloc[answer["open_sites"]]
+        ax.scatter(opened.geometry.x, opened.geometry.y, s=260, c=[colour_of[s] for s in answer["open_sites"]],
+                   marker="*", edgecolors="black", linewidths=0.8, label="open site", zorder=3)
+        for _, row in opened.iterrows():
+            ax.annotate(str(row["site_id"]), (row.geometry.x, row.geometry.y), xytext=(5, 5),
+                        textcoords="offset points", fontsize=8, weight="bold")
+        ax.set_title(answer["label"], fontsize=10)
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        ax.set_aspect(1 / np.cos(np.radians(float(points["lat"].mean()))))
+        ax.legend(loc="lower left", fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=110)
+    plt.close(fig)
+    return out_png
