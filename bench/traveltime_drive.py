@@ -16,13 +16,17 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import networkx as nx
-import numba
-import numpy as np
+# bench/ holds scripts such as coverage.py that would shadow installed packages of the same name
+# (numba imports `coverage` when present): drop this folder from the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from geodata.drive import drive_matrix, street_index
-from geodata.drive_search import ENGINES
-from geodata.streets import load_street_graph
+import networkx as nx  # noqa: E402
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+from geodata.drive import drive_matrix, street_index  # noqa: E402
+from geodata.drive_search import ENGINES  # noqa: E402
+from geodata.streets import load_street_graph  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 NETWORK = Path(os.environ.get("HANDOFF_SHARED_DATA", REPO.parent / "shared" / "data")) / "pgh_osm_road_network_2018"
