@@ -22,7 +22,7 @@ from scenarios.coverage.spec import FIXED_SCHEDULES, CoverageSpec, fail, parse_s
 from scenarios.coverage.value import value_of
 from scenarios.result import ScenarioResult
 
-DEFAULT_FRONTIER_STEPS = 8
+DEFAULT_FRONTIER_STEPS = 6
 
 
 def prepare(spec: dict, *, base_dir: Path) -> dict[str, Any]:
@@ -200,4 +200,4 @@ def demo_spec(region_dir: Path) -> dict:
     return {"kind": "coverage", "name": f"{cohort} coverage hours", "region": str(Path(region_dir).resolve()),
             "cohort": cohort, "demand": {"eligibility_rate": 0.6},
             "shifts": {"every_hours": 2, "lengths": [8], "on_call_lengths": [8]},
-            "sharing": {"methods": ["proportional", "shapley", "nucleolus"]}, "time_limit_s": 5}
+            "sharing": {"methods": ["proportional", "shapley", "nucleolus"]}, "time_limit_s": 2}
