@@ -45,7 +45,7 @@ def settings_from_env() -> Settings:
     """Settings from ``HANDOFF_HOLD_MINUTES``, ``HANDOFF_SWEEP_SECONDS``, ``HANDOFF_CANDIDATES``."""
     return Settings(hold_minutes=float(os.environ.get("HANDOFF_HOLD_MINUTES", 30)),
                     sweep_seconds=float(os.environ.get("HANDOFF_SWEEP_SECONDS", 5)),
-                    candidates_per_need=int(os.environ.get("HANDOFF_CANDIDATES", 40)))
+                    candidates_per_need=int(os.environ.get("HANDOFF_CANDIDATES", 12)))
 
 
 def _sweeper(app: FastAPI, stop: threading.Event) -> None:

@@ -60,7 +60,8 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
     if region:
         os.environ["HANDOFF_REGION_DIR"] = str(region)
     console.print(f"Serving on http://{host}:{port} (docs at /docs), database {database_url.split('@')[-1]}")
-    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                timeout_keep_alive=30)
 
 
 @db_app.command("upgrade")

@@ -16,7 +16,7 @@ class Settings:
 
     hold_minutes: float = 30.0
     sweep_seconds: float = 5.0
-    candidates_per_need: int = 40
+    candidates_per_need: int = 12
     round_time_limit_s: float = 10.0
     request_time_limit_s: float = 2.0
 

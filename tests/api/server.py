@@ -53,7 +53,7 @@ def start_server(database_url: str, *, port: int | None = None, env: dict[str, s
     port = port or free_port()
     environment = os.environ | {"HANDOFF_DATABASE_URL": database_url} | (env or {})
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env",
-                                "--port", str(port), "--log-level", "warning"], env=environment,
+                                "--port", str(port), "--timeout-keep-alive", "120", "--log-level", "warning"], env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(process, port)
     deadline = time.monotonic() + READY_DEADLINE_S

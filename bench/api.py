@@ -1,0 +1,193 @@
+"""Benchmark: placement requests against the real server on PostgreSQL.
+
+1,000 providers (a third each housing, treatment, clinic; most nearly full, a third with people
+waiting), 2,000 consenting participants, 32 concurrent clients each sending one placement request
+after another. Prints p50/p95/p99 latency (ms) and throughput (requests/s), next to a baseline
+measured in the same run with the same clients: GET /healthz (HTTP + framework, no database) and
+GET /v1/providers/{id} (authenticated read). Afterwards ``matcher.check`` runs on the stored state.
+
+Run: ``nice -n 10 .venv/bin/python bench/api.py [--workers 2] [--participants 2000]``
+(needs PostgreSQL at HANDOFF_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, insert, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from api.auth import add_user  # noqa: E402
+from api.db.engine import make_engine, make_sessionmaker  # noqa: E402
+from api.db.migrate import upgrade  # noqa: E402
+from api.db.models import Consent, Participant, Provider, WaitListEntry  # noqa: E402
+
+POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SERVICES = ("housing", "treatment", "clinic")
+CLIENTS = 32
+
+
+def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) -> tuple[list[str], list[str]]:
+    """Bulk-insert providers, wait lists, participants with consent and 32 coordinators."""
+    engine = make_engine(url)
+    upgrade(engine)
+    providers, entries = [], []
+    for i in range(n_providers):
+        capacity = rng.randint(4, 30)
+        pid = f"{SERVICES[i % 3][0].upper()}{i:04d}"
+        providers.append(dict(id=pid, name=f"Provider {pid}", service=SERVICES[i % 3], subtype="", capacity=capacity,
+                              occupied=capacity - rng.randint(0, 3), lead_slots=0, lead_occupied=0,
+                              monthly_turnover=rng.uniform(0.5, 6), intake_days=rng.randint(0, 7),
+                              eligibility={}, open_hours="", appointment_times=[], municipality="",
+                              lon=-79.99 + rng.uniform(-0.2, 0.2), lat=40.44 + rng.uniform(-0.12, 0.12),
+                              list_id=pid, archived=False, version=1))
+        if i % 3 == 0:
+            for k in range(rng.randint(1, 4)):
+                entries.append(dict(list_id=pid, person_id=f"W-{pid}-{k}", lead=False, priority=float(k),
+                                    position=k, added=date.today() - timedelta(days=30), status="waiting",
+                                    attributes={}))
+    people, consents = [], []
+    for i in range(n_participants):
+        pid = f"LEAD-{i:05d}"
+        needs = [{"service": s, "urgency": rng.randint(1, 5)} for s in rng.sample(SERVICES, rng.randint(1, 3))]
+        people.append(dict(id=pid, cohort="County", lon=-79.99 + rng.uniform(-0.2, 0.2),
+                           lat=40.44 + rng.uniform(-0.12, 0.12), needs=needs, attributes={},
+                           max_transit_minutes=60.0, preferences=[]))
+        consents.append(dict(participant_id=pid, scope="placement", granted_on=date.today() - timedelta(days=1),
+                             expires_on=date.today() + timedelta(days=365)))
+    with engine.begin() as connection:
+        connection.execute(insert(Provider), providers)
+        connection.execute(insert(WaitListEntry), entries)
+        connection.execute(insert(Participant), people)
+        connection.execute(insert(Consent), consents)
+    tokens = []
+    with make_sessionmaker(engine)() as session:
+        for k in range(CLIENTS):
+            tokens.append(add_user(session, f"coord{k}", "coordinator", cohort="County")[1])
+        session.commit()
+    engine.dispose()
+    return tokens, [p["id"] for p in people]
+
+
+def start(url: str, port: int, workers: int) -> subprocess.Popen:
+    """The server (uvicorn, ``workers`` processes); returns once /readyz answers 200."""
+    env = os.environ | {"HANDOFF_DATABASE_URL": url}
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env", "--port",
+                                str(port), "--workers", str(workers), "--timeout-keep-alive", "120", "--log-level", "warning"],
+                               env=env)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server not ready")
+
+
+async def drive(base: str, jobs: list[tuple[str, str, dict | None, str]]) -> tuple[list[float], float, Counter]:
+    """Run (method, path, body, token) jobs with CLIENTS concurrent clients; latencies in ms."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+            while not queue.empty():
+                method, path, body, token = queue.get_nowait()
+                t0 = time.perf_counter()
+                response = await http.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
+                latencies.append((time.perf_counter() - t0) * 1000)
+                statuses[response.status_code] += 1
+
+    start_time = time.perf_counter()
+    await asyncio.gather(*[client() for _ in range(CLIENTS)])
+    return latencies, time.perf_counter() - start_time, statuses
+
+
+def summary(name: str, latencies: list[float], seconds: float) -> dict:
+    """p50/p95/p99 in ms and throughput; printed as one line."""
+    q = statistics.quantiles(latencies, n=100)
+    row = {"p50": q[49], "p95": q[94], "p99": q[98], "rps": len(latencies) / seconds}
+    print(f"{name:<28} n={len(latencies):>5}  p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms  "
+          f"p99 {row['p99']:7.1f} ms  {row['rps']:7.1f} req/s")
+    return row
+
+
+def check_state(url: str) -> int:
+    """Violations ``matcher.check`` finds on the stored holds (0 expected)."""
+    from matcher.check import check
+
+    from api.services.region import RegionContext
+    from api.services.state import check_view
+
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        instance, result, _ = check_view(session, RegionContext())
+        found = check(instance, result)
+    engine.dispose()
+    return len(found)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--providers", type=int, default=1000)
+    parser.add_argument("--participants", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    args = parser.parse_args()
+    rng = random.Random(7)
+    schema = f"handoff_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
+    port = 18000 + rng.randint(0, 999)
+    process = None
+    try:
+        t0 = time.perf_counter()
+        tokens, people = seed(url, args.providers, args.participants, rng)
+        print(f"seeded {args.providers} providers, {args.participants} participants in {time.perf_counter() - t0:.1f} s")
+        process = start(url, port, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        health = [("GET", "/healthz", None, tokens[0])] * 2000
+        reads = [("GET", f"/v1/providers/H{3 * (i % (args.providers // 3)):04d}", None, tokens[i % CLIENTS])
+                 for i in range(2000)]
+        requests = [("POST", "/v1/placement-requests", {"participant_id": pid}, tokens[i % CLIENTS])
+                    for i, pid in enumerate(people)]
+        print(f"server: {args.workers} uvicorn worker(s); {CLIENTS} concurrent clients")
+        base_h = summary("baseline GET /healthz", *asyncio.run(drive(base, health))[:2])
+        base_r = summary("baseline GET /v1/providers/{id}", *asyncio.run(drive(base, reads))[:2])
+        latencies, seconds, statuses = asyncio.run(drive(base, requests))
+        placed = summary("POST /v1/placement-requests", latencies, seconds)
+        print(f"statuses {dict(statuses)}")
+        print(f"ratios: p95 placement / p95 healthz = {placed['p95'] / base_h['p95']:.1f}x, "
+              f"/ p95 provider read = {placed['p95'] / base_r['p95']:.1f}x; target p95 < 150 ms: "
+              f"{'met' if placed['p95'] < 150 else 'not met'}")
+        print(f"matcher.check violations on stored state: {check_state(url)}")
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
