@@ -20,17 +20,17 @@ def test_demo_scenario_writes_its_files(demo_region_dir, tmp_path):
     spec = demo_spec(demo_region_dir)
     result = run(spec, base_dir=tmp_path, out_dir=tmp_path / "out", console=Console(quiet=True))
     names = {path.name for path in result.files}
-    assert {"frontier.png", "frontier.svg", "split.csv", "demand_by_hour.csv", "week.png"} <= names
+    assert {"frontier.png", "frontier.svg", "split.csv", "demand_by_hour.csv", "week.png", "compared.csv"} <= names
     assert all(path.stat().st_size > 0 for path in result.files)
     split = pd.read_csv(tmp_path / "out" / "split.csv")
     assert set(split["member"]) == set(spec_members(demo_region_dir, spec["cohort"]))
     assert split["shapley"].sum() == pytest.approx(split["proportional"].sum())
     assert split["nucleolus"].sum() == pytest.approx(split["proportional"].sum())
-    compared = result.tables["Schedules compared"]
+    compared = pd.read_csv(tmp_path / "out" / "compared.csv")
     weekdays, optimised = compared.iloc[0], compared.iloc[-1]
     assert optimised["cost_usd_per_year"] <= weekdays["cost_usd_per_year"] + 1e-6
     assert optimised["captured_per_week"] >= weekdays["captured_per_week"] - 1e-9
-    frontier = result.tables["Efficient frontier"]
+    frontier = pd.read_csv(tmp_path / "out" / "frontier.csv")
     assert (frontier["cost_usd_per_year"] <= frontier["budget_usd_per_year"] + 1e-6).all()
     assert frontier["captured_per_week"].is_monotonic_increasing
     assert 0 < result.summary["captured_per_week"] <= result.summary["eligible_per_week"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.coverage import sharing
-from scenarios.coverage.costs import Wages
+from scenarios.coverage.costs import WEEKS_PER_YEAR, Wages
 from scenarios.coverage.staffing import StaffingStandard, load_thresholds, served_fraction, staff_needed
 
 
@@ -116,7 +116,8 @@ def split_bill(game: CoverageGame, *, methods: tuple[str, ...] = ("proportional"
 
 def explain(game: CoverageGame, total: float) -> str:
     """What the methods mean, in plain words, for the planner."""
-    return (f"The cohort's covered hours cost ${total:,.0f} a week when priced per staff-hour. "
+    return (f"The cohort's covered hours cost ${total:,.0f} a week (${total * WEEKS_PER_YEAR:,.0f} a year) "
+            "when priced per staff-hour. "
             "Proportional: each member pays its share of the hand-offs captured. Shapley: each member "
             "pays its average extra cost over every order in which members could have joined, so "
             "shared fixed costs (a case manager on duty, the open facility) are split fairly. "

@@ -30,6 +30,7 @@ def plot_frontier(frontier: pd.DataFrame, compared: pd.DataFrame, out_stem: Path
                        color="#c0392b", zorder=4)
             ax.annotate(row["schedule"], (row["cost_usd_per_year"] / 1e3, row["captured_per_week"]),
                         textcoords="offset points", xytext=(6, -12), fontsize=8, color="#c0392b")
+    ax.margins(x=0.08)
     ax.set_xlabel("cost, thousand USD per year")
     ax.set_ylabel("captured hand-offs per week")
     ax.set_title(title, fontsize=11)

@@ -1,7 +1,9 @@
 """``kind: coverage``: which weekly hours a cohort staffs, what they capture, and who pays what.
 
-``run`` prints progress and writes ``demand_by_hour.csv``, ``frontier.csv``, ``frontier.png``/``.svg``,
-``week.png``, ``schedule.csv`` and ``split.csv`` (see ``spec`` for the scenario keys).
+``run`` prints progress and writes ``demand_by_hour.csv`` (members x hours of week), ``frontier.csv``
+and ``frontier.png``/``.svg`` (cost vs capture), ``compared.csv`` (fixed schedules vs the optimised
+one), ``schedule.csv`` and ``week.png`` (covered hours), ``split.csv`` (the bill split); see ``spec``
+for the scenario keys.
 """
 from __future__ import annotations
 
@@ -142,9 +144,16 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     money = [c for c in split.columns if c not in ("member", "captured_per_week", "shapley_ci95")]
     split[money] = split[money] * WEEKS_PER_YEAR
     split = split.rename(columns={"stand_alone_usd_per_week": "stand_alone_usd_per_year"})
-    overhead = chosen.cost - float(game.cost_of(np.ones((1, len(cs.members)), dtype=bool))[0])
-    notes.append(f"Shift-boundary overhead (schedule cost minus staff-hour cost) is USD "
-                 f"{overhead * WEEKS_PER_YEAR:,.0f}/year, not included in the split columns.")
+    everyone = np.ones((1, len(cs.members)), dtype=bool)
+    base_game = coverage_game(cs.members, demand.to_numpy(), chosen.covered_on, chosen.covered_call,
+                              tiers=[], wages=cs.wages, standard=cs.standard)
+    base_cost = float(base_game.cost_of(everyone)[0])
+    if tiers:
+        extra = float(game.cost_of(everyone)[0]) - base_cost
+        notes.append(f"Tiers ({', '.join(t['name'] for t in cs.tiers)}) add USD {extra * WEEKS_PER_YEAR:,.0f}/year "
+                     "of extra hours, charged only to their buyers in the Shapley and nucleolus columns.")
+    notes.append(f"Shift-boundary overhead (schedule cost minus staff-hour cost of the base hours) is USD "
+                 f"{(chosen.cost - base_cost) * WEEKS_PER_YEAR:,.0f}/year, not in the split columns.")
     files = _write(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
     worth = value_of(chosen.captured, chosen.cost, cs.value)
     baseline = comparison.iloc[0]
@@ -156,19 +165,44 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     notes.insert(0, f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
                  f"{chosen.captured:.1f} of {week.demand.sum():.1f} eligible hand-offs a week "
                  f"({summary['share_of_demand']:.0%}); solver status {chosen.status}.")
-    tables = {"Schedules compared": comparison, "Efficient frontier": frontier,
-              "Staffed shifts": sched.schedule_table(week, chosen), "Bill split (USD/year)": split}
+    tables = {"Schedules compared": _readable(comparison, drop=("status",)),
+              "Efficient frontier": _readable(frontier, drop=("schedule", "cost_per_diversion_usd",
+                                                              "net_cost_usd_per_year")),
+              "Staffed shifts": sched.schedule_table(week, chosen), "Bill split (USD/year)": _readable(split)}
     return ScenarioResult(title=f"Coverage hours: {cs.name}", tables=tables, summary=summary,
                           files=files, notes=notes)
+
+
+READABLE = {"schedule": "schedule", "member": "member", "budget_usd_per_year": "budget $/yr",
+            "cost_usd_per_year": "cost $/yr", "captured_per_week": "captured/wk",
+            "bound_captured_per_week": "bound/wk", "share_of_demand": "share", "hours_covered": "hours",
+            "cost_per_diversion_usd": "$/diversion", "net_cost_usd_per_year": "net $/yr",
+            "stand_alone_usd_per_year": "alone $/yr", "proportional": "proportional", "shapley": "Shapley",
+            "shapley_ci95": "Shapley ±95%", "nucleolus": "nucleolus", "status": "status"}
+
+
+def _readable(table: pd.DataFrame, *, drop: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Short headers, dollars with thousands separators, shares in percent (CSV files keep full precision)."""
+    shown = table[[c for c in READABLE if c in table.columns and c not in drop]].rename(columns=READABLE)
+    for column in shown.columns:
+        if column in ("captured/wk", "bound/wk"):
+            shown[column] = shown[column].map(lambda v: f"{v:.2f}")
+        elif column == "share":
+            shown[column] = shown[column].map(lambda v: f"{v:.0%}" if np.isfinite(v) else "-")
+        elif shown[column].dtype.kind == "f":
+            shown[column] = shown[column].map(lambda v: f"{v:,.0f}" if np.isfinite(v) else "-")
+    return shown
 
 
 def _write(out_dir: Path, cs: CoverageSpec, demand: pd.DataFrame, week: sched.Week, chosen: sched.Schedule,
            frontier: pd.DataFrame, comparison: pd.DataFrame, split: pd.DataFrame, label: str) -> list[Path]:
     by_hour = demand.copy()
     by_hour.columns = [hour_label(h) for h in range(HOURS_PER_WEEK)]
-    files = [out_dir / "demand_by_hour.csv", out_dir / "frontier.csv", out_dir / "schedule.csv", out_dir / "split.csv"]
+    files = [out_dir / "demand_by_hour.csv", out_dir / "frontier.csv", out_dir / "schedule.csv", out_dir / "split.csv",
+             out_dir / "compared.csv"]
     by_hour.to_csv(files[0])
-    pd.concat([frontier, comparison]).to_csv(files[1], index=False)
+    frontier.to_csv(files[1], index=False)
+    comparison.to_csv(files[4], index=False)
     covered = pd.DataFrame({"hour": [hour_label(h) for h in range(HOURS_PER_WEEK)], "demand_per_week": week.demand,
                             "case_managers_needed": week.need, "covered_on_site": chosen.covered_on,
                             "covered_on_call": chosen.covered_call})
