@@ -21,7 +21,7 @@ def _points(feed, n, rng, spread=0.004):
     return stops[rng.choice(len(stops), n)] + rng.normal(0, spread, (n, 2))
 
 
-def _reference(feed, graph, problem, origins, destinations, *, date=DATE, walk_kmh=4.8):
+def _reference(feed, graph, problem, origins, destinations, *, window, date=DATE, walk_kmh=4.8, rides=RIDES):
     """The time-expanded reference on the same walking legs (street or straight-line)."""
     ids = [key[1] for key in problem.timetable.stop_keys]
     walker = WalkNetwork(graph, walk_kmh=walk_kmh)
@@ -31,7 +31,8 @@ def _reference(feed, graph, problem, origins, destinations, *, date=DATE, walk_k
     egress_dense = problem.egress.dense()
     egress = {ids[s]: [(int(j), int(egress_dense[s, j])) for j in np.flatnonzero(np.isfinite(egress_dense[s]))]
               for s in range(len(ids))}
-    te = TimeExpanded(feed, date, stop_walk, walk_ms=walk_kmh / 3.6, slack=SLACK, max_rides=RIDES, egress=egress)
+    te = TimeExpanded(feed, date, stop_walk, walk_ms=walk_kmh / 3.6, slack=SLACK, max_rides=rides, egress=egress,
+                      window=window)
     access_dense, direct_dense = problem.access.dense(), problem.direct.dense()
     access = {i: [(ids[s], int(access_dense[i, s])) for s in np.flatnonzero(np.isfinite(access_dense[i]))]
               for i in range(len(origins))}
@@ -40,17 +41,19 @@ def _reference(feed, graph, problem, origins, destinations, *, date=DATE, walk_k
     return te, access, direct, egress_dense, direct_dense, ids
 
 
-def _compare_forward(feed, graph, origins, destinations, window, *, date=DATE):
+def _compare_forward(feed, graph, origins, destinations, window, *, date=DATE, rides=RIDES, max_min=MAX_MIN):
+    """RAPTOR (every departure of ``window``) against the reference on 3 random departures per origin."""
     times = parse_window(window, 1)
     problem = prepare([feed], graph, origins, destinations, date=date, start_s=int(times.min()),
-                      end_s=int(times.max()) + MAX_MIN * 60, max_walk_minutes=WALK_MIN)
-    cube = run_search(problem, times, percentiles=None, boarding_slack_s=SLACK, max_rides=RIDES, max_minutes=MAX_MIN)
-    te, access, direct, *_ = _reference(feed, graph, problem, origins, destinations, date=date)
+                      end_s=int(times.max()) + max_min * 60, max_walk_minutes=WALK_MIN)
+    cube = run_search(problem, times, percentiles=None, boarding_slack_s=SLACK, max_rides=rides, max_minutes=max_min)
+    te, access, direct, *_ = _reference(feed, graph, problem, origins, destinations, date=date, rides=rides,
+                                        window=(int(times.min()), int(times.max()) + max_min * 60))
     rng = np.random.default_rng(1)
     checked = reachable = 0
     for i in range(len(origins)):
         for ti in rng.choice(len(times), 3, replace=False):
-            ref = te.depart(int(times[ti]), access[i], direct[i], len(destinations), MAX_MIN * 60) / 60.0
+            ref = te.depart(int(times[ti]), access[i], direct[i], len(destinations), max_min * 60) / 60.0
             np.testing.assert_allclose(cube[i, ti], ref, err_msg=f"origin {i} departing {hms(int(times[ti]))}")
             checked += len(ref)
             reachable += int(np.isfinite(ref).sum())
@@ -86,7 +89,8 @@ def test_arrive_by_equals_reference_latest_departure(tmp_path):
                       end_s=deadline, max_walk_minutes=WALK_MIN)
     got = run_search(problem, np.array([deadline]), percentiles=[50], reverse=True, boarding_slack_s=SLACK,
                      max_rides=RIDES, max_minutes=MAX_MIN)[0]
-    te, access, _, egress_dense, direct_dense, ids = _reference(feed, None, problem, origins, destinations)
+    te, access, _, egress_dense, direct_dense, ids = _reference(feed, None, problem, origins, destinations,
+                                                                window=(deadline - MAX_MIN * 60, deadline))
     finite = 0
     for j in range(len(destinations)):
         egress_j = [(ids[s], int(egress_dense[s, j])) for s in np.flatnonzero(np.isfinite(egress_dense[:, j]))]

@@ -62,7 +62,7 @@ def test_walking_without_a_street_graph_is_straight_line_times_detour():
 def test_demo_feed_matches_reference_with_street_walking(demo):
     feed = demo.transit[0]
     rng = np.random.default_rng(11)
-    origins, destinations = _points(feed, 4, rng, 0.003), _points(feed, 6, rng, 0.003)
+    origins, destinations = _points(feed, 6, rng, 0.003), _points(feed, 8, rng, 0.003)
     weekday = next(d for d in (dt.date(2026, 3, 4) + dt.timedelta(days=i) for i in range(7)) if d.weekday() == 2)
     checked, reachable = _compare_forward(feed, demo.streets, origins, destinations, "07:30-08:10", date=weekday)
     assert reachable > checked // 4
@@ -73,6 +73,6 @@ def test_demo_feed_matches_reference_with_street_walking(demo):
 def test_beaver_county_feed_matches_reference(shared_data):
     feed = load_gtfs(shared_data / "gtfs_bcta_beaver_2019")
     rng = np.random.default_rng(5)
-    origins, destinations = _points(feed, 5, rng, 0.002), _points(feed, 12, rng, 0.002)
+    origins, destinations = _points(feed, 8, rng, 0.002), _points(feed, 12, rng, 0.002)
     checked, reachable = _compare_forward(feed, None, origins, destinations, "06:30-08:30", date=dt.date(2018, 9, 5))
     assert reachable > 0

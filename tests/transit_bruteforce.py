@@ -90,10 +90,10 @@ def footpaths(feed, stop_walk: dict, walk_ms: float):
 
 class TimeExpanded:
     """The layered time-expanded graph of one feed on one date (trips of the day before and after
-    included with shifted times)."""
+    included with shifted times; only trips in motion within ``window`` seconds when given)."""
 
     def __init__(self, feed, date: dt.date, stop_walk: dict, *, walk_ms: float, slack: int, max_rides: int,
-                 egress: dict[str, list[tuple[int, int]]]):
+                 egress: dict[str, list[tuple[int, int]]], window: tuple[int, int] | None = None):
         self.g = nx.DiGraph()
         self.wait = defaultdict(set)
         paths, same = footpaths(feed, stop_walk, walk_ms)
@@ -102,6 +102,8 @@ class TimeExpanded:
             out_paths[a].append((b, s))
         for shift in (-86400, 0, 86400):
             for trip, rows in trips_of(feed, date + dt.timedelta(days=shift // 86400), shift):
+                if window and (rows[-1][1] < window[0] or rows[0][2] > window[1]):
+                    continue  # a trip entirely outside the searched hours cannot be used
                 for k in range(1, max_rides + 1):
                     for i, (stop, arr, dep, can_board, can_alight) in enumerate(rows):
                         if i > 0:
