@@ -227,3 +227,8 @@ def isochrone(
     for limit, km2 in zip(polygons["minutes"], areas):
         console.print(f"{limit:g} min: {km2:.2f} km2")
     console.print(f"-> {out}")
+
+
+from api.cli import traveltime_transit  # noqa: E402  (the transit command lives in its own module)
+
+app.command("transit")(traveltime_transit.transit)
