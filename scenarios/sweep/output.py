@@ -19,7 +19,7 @@ def metric_columns(results: pd.DataFrame) -> list[str]:
 
 
 def write_results(results: pd.DataFrame, out_dir: Path, *, name: str) -> list[Path]:
-    """Write ``NAME.parquet`` and ``NAME.png`` (the first metric against each grid parameter)."""
+    """Write ``NAME.parquet`` (one row per task) and ``NAME.png`` (see ``summary_plot``); returns both paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     table = out_dir / f"{name}.parquet"
     results.to_parquet(table, index=False)
@@ -28,9 +28,22 @@ def write_results(results: pd.DataFrame, out_dir: Path, *, name: str) -> list[Pa
     return [table, plot]
 
 
+def informative_metrics(results: pd.DataFrame, limit: int = 4) -> list[str]:
+    """Up to ``limit`` metrics worth a panel: they vary across scenarios and repeat no earlier metric."""
+    ok = results[results["status"] == "ok"]
+    chosen: list[str] = []
+    for metric in metric_columns(results):
+        values = ok[metric]
+        if values.nunique(dropna=True) < 2 or any(values.equals(ok[c]) for c in chosen):
+            continue
+        chosen.append(metric)
+    return chosen[:limit]
+
+
 def summary_plot(results: pd.DataFrame, path: Path) -> None:
-    """One panel per result metric (up to four): mean and 10-90 % band over draws, against the first parameter."""
-    metrics = metric_columns(results)[:4]
+    """One panel per varying metric (up to four): mean and 10-90 % band over draws against the first
+    grid parameter, or a histogram when no numeric parameter varies."""
+    metrics = informative_metrics(results)
     params = [c for c in results.columns if c.startswith("param.")]
     fig, axes = plt.subplots(1, max(len(metrics), 1), figsize=(4.5 * max(len(metrics), 1), 3.6), squeeze=False)
     ok = results[results["status"] == "ok"]
@@ -41,6 +54,7 @@ def summary_plot(results: pd.DataFrame, path: Path) -> None:
             ax.plot(x, grouped.mean().values, marker="o", label="mean")
             ax.fill_between(x, grouped.quantile(0.1).values, grouped.quantile(0.9).values, alpha=0.25,
                             label="10-90 % of draws")
+            ax.set_xticks(x)
             ax.set_xlabel(params[0].removeprefix("param."))
             ax.legend(fontsize=8)
         else:
@@ -49,7 +63,7 @@ def summary_plot(results: pd.DataFrame, path: Path) -> None:
             ax.set_ylabel("scenarios")
         ax.set_title(metric, fontsize=10)
     if not metrics:
-        axes[0][0].text(0.5, 0.5, "no numeric results", ha="center", va="center")
+        axes[0][0].text(0.5, 0.5, "no metric varies across the scenarios", ha="center", va="center")
     failed = int((results["status"] != "ok").sum())
     fig.suptitle(f"{len(results)} scenarios, {failed} failed", fontsize=11)
     fig.tight_layout()

@@ -91,8 +91,12 @@ def _check_distribution(file: Path, key: str, dist: Any) -> None:
         raise SweepError(file, f"random.{key}.{name}", f"expected a list of {arity or 'one or more'} values")
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and check a sweep file and the scenario file it names."""
+def load_sweep(path: str | Path, *, region: str | Path | None = None) -> SweepSpec:
+    """Read and check a sweep file and the scenario file it names.
+
+    ``region`` (a folder) replaces the scenario's ``region`` key, e.g. to run the example sweeps
+    on a demo region written elsewhere.
+    """
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -114,11 +118,17 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise SweepError(path, "scenario", f"cannot read {scenario_path}: {exc}") from exc
     if not isinstance(scenario, dict) or "kind" not in scenario:
         raise SweepError(path, "scenario", f"{scenario_path} has no 'kind'")
+    if region is not None:
+        scenario["region"] = str(Path(region).resolve())
     grid = raw.get("grid") or {}
+    if not isinstance(grid, dict):
+        raise SweepError(path, "grid", "a mapping of parameter -> list of values")
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise SweepError(path, f"grid.{key}", "a grid parameter is a non-empty list of values")
     random = raw.get("random") or {}
+    if not isinstance(random, dict):
+        raise SweepError(path, "random", "a mapping of parameter -> {distribution: [arguments]}")
     for key, dist in random.items():
         _check_distribution(path, key, dist)
         if key in grid:
@@ -137,7 +147,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
         draws=raw.get("draws", 1),
         random=random,
         retries=raw.get("retries", 2),
-        name=raw.get("name", path.stem),
+        name=str(raw.get("name", path.stem)),
     )
 
 
