@@ -117,17 +117,17 @@ def _bus_pattern(net: StreetNet, path: list[int], speeds: np.ndarray, spacing: f
     return Pattern(route, direction, ids, offsets)
 
 
-def _endpoints(rng, net: StreetNet, scale: Scale, land_nodes: np.ndarray, hub: int):
+def _endpoints(rng, net: StreetNet, scale: Scale, land_nodes: np.ndarray, hub: int, centre: tuple[float, float]):
     """(origin, destination, kind) per bus route: radials from the hub, crosstowns and locals."""
     n = scale.bus_routes
     n_radial = max(3, int(round(0.55 * n)))
     n_cross = max(2, int(round(0.25 * n))) if n > 5 else n - n_radial
     n_local = n - n_radial - n_cross
-    r = np.hypot(net.x[land_nodes], net.y[land_nodes])
-    ang = np.arctan2(net.y[land_nodes], net.x[land_nodes])
+    node_x, node_y = net.x[land_nodes], net.y[land_nodes]
 
     def near(angle, radius):
-        d = np.hypot(r * np.cos(ang) - radius * np.cos(angle), r * np.sin(ang) - radius * np.sin(angle))
+        """The street node nearest to ``radius`` metres from the county centre at ``angle``."""
+        d = np.hypot(node_x - centre[0] - radius * np.cos(angle), node_y - centre[1] - radius * np.sin(angle))
         return int(land_nodes[np.argmin(d)])
 
     R = scale.radius_m
@@ -135,7 +135,7 @@ def _endpoints(rng, net: StreetNet, scale: Scale, land_nodes: np.ndarray, hub: i
     for k in range(n_radial):
         angle = 2 * np.pi * k / n_radial + rng.uniform(-0.2, 0.2)
         kind = "frequent" if k % 4 == 0 else "standard"
-        pairs.append((hub, near(angle, R * rng.uniform(0.4, 0.8)), kind))
+        pairs.append((hub, near(angle, R * rng.uniform(*scale.route_reach)), kind))
     for k in range(n_cross):
         a = 2 * np.pi * k / n_cross + rng.uniform(-0.3, 0.3)
         pairs.append((near(a, R * rng.uniform(0.3, 0.7)), near(a + rng.uniform(1.2, 2.2), R * rng.uniform(0.3, 0.7)),
@@ -188,7 +188,8 @@ def build_transit(rng: np.random.Generator, net: StreetNet, layout: Layout, scal
         edge_speed[(a, b)] = edge_speed[(b, a)] = s
     stops: dict = {}
     routes, patterns = [], []
-    pairs = _endpoints(rng, net, scale, land, hub)
+    centre = layout.boundary.centroid
+    pairs = _endpoints(rng, net, scale, land, hub, (centre.x, centre.y))
     for o, d, kind in pairs:
         noisy = graph.copy()
         noisy.data = noisy.data * rng.lognormal(0, 0.35, len(noisy.data))
