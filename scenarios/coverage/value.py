@@ -14,12 +14,12 @@ from scenarios.coverage.costs import WEEKS_PER_YEAR
 class ValueAssumptions:
     """Per-diversion outcomes (per year after referral) and unit costs (USD)."""
 
-    jail_day_cost: float = 77.40              # Allegheny County Jail, per inmate-day
-    jail_days_avoided: float = 39.0           # per engaged participant per year (Collins et al. 2019)
-    engagement_rate: float = 0.6              # share of hand-offs who engage with case management
-    booking_cost: float = 0.0                 # per avoided booking (arrest processing), local figure
-    court_cost: float = 0.0                   # per avoided prosecution, local figure
-    bookings_avoided: float = 1.4             # per engaged participant per year (Collins et al. 2019)
+    jail_day_cost: float = 77.40              # Allegheny County Jail per inmate-day (Pitt IOP, 2016)
+    jail_days_avoided: float = 41.0           # per participant per year (Collins et al. 2019)
+    engagement_rate: float = 0.6              # share of hand-offs that are new participants (assumption)
+    booking_cost: float = 0.0                 # per avoided booking (arrest processing): set a local figure
+    court_cost: float = 0.0                   # per avoided prosecution: set a local figure
+    bookings_avoided: float = 1.4             # per participant per year (Collins et al. 2019)
 
 
 def value_of(handoffs_per_week: float, cost_per_week: float, assumptions: ValueAssumptions) -> dict[str, float]:
