@@ -132,7 +132,7 @@ def summary(name: str, latencies: list[float], seconds: float) -> dict:
 
 def check_state(url: str) -> int:
     """Violations ``matcher.check`` finds on the stored holds (0 expected)."""
-    from matcher.check import check
+    from matcher import check
 
     from api.services.region import RegionContext
     from api.services.state import check_view

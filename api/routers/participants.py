@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
+from api.db.models import Placement
 from api.routers.deps import RegionDep, SessionDep, paging
 from api.schemas.common import Label, Page
 from api.schemas.participants import (ConsentIn, ConsentOut, ParticipantCreate, ParticipantList, ParticipantOut,
                                       ParticipantUpdate)
 from api.services import participants as service
+from api.services.holds import revalidate
+from api.services.providers import lock_providers
 from api.services.region import RegionContext
 
 router = APIRouter(prefix="/participants", tags=["participants"])
@@ -46,8 +50,14 @@ def get_participant(participant_id: str, session: Session = SessionDep,
 def patch_participant(participant_id: str, body: ParticipantUpdate, session: Session = SessionDep,
                       region: RegionContext = RegionDep,
                       principal: Principal = Depends(coordinators)) -> ParticipantOut:
-    """Change needs, location, attributes, travel limit or preferences."""
+    """Change needs, location, attributes, travel limit or preferences; holds that no longer fit
+    (too far now, no longer eligible) are released with the reason."""
     participant = service.patch(session, principal, participant_id, body, region)
+    held_at = session.scalars(select(Placement.provider_id).where(Placement.participant_id == participant.id,
+                                                                  Placement.status == "held")).all()
+    if held_at:
+        lock_providers(session, held_at)
+        revalidate(session, held_at, principal.name, region)
     session.commit()
     return service.to_out(session, participant)
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import matcher
-from matcher.check import check as matcher_check
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +29,7 @@ def violations(session: Session, region: RegionContext, provider_ids: Iterable[s
                now: datetime | None = None) -> tuple[list[matcher.Violation], dict[str, list[Placement]]]:
     """``matcher.check`` on the check view of the pools of ``provider_ids`` (all when None)."""
     instance, result, rows = check_view(session, region, provider_ids, now)
-    return matcher_check(instance, result), rows
+    return matcher.check(instance, result), rows
 
 
 def _culprit(violation: matcher.Violation, rows: dict[str, list[Placement]],

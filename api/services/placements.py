@@ -1,6 +1,6 @@
 """Placement requests and their holds: solve outside the lock, write under it, retry on change.
 
-A request reads a decision-view snapshot, asks the matcher, then in one transaction locks the
+A request reads a decision-view snapshot, asks ``matcher.place_one``, then in one transaction locks the
 participant and the chosen providers (``SELECT ... FOR UPDATE`` in id order; SQLite: ``BEGIN
 IMMEDIATE``), checks that no chosen provider changed since the snapshot (its ``version``), writes
 the request, its holds and their audit rows, runs ``matcher.check`` on the touched pools and
@@ -51,10 +51,18 @@ def open_services(session: Session, participant: Participant, now: datetime) -> 
 
 
 def solve(instance: matcher.Instance, time_limit_s: float) -> matcher.Result:
-    """The matcher's answer for a decision-view instance (one search thread, reproducible)."""
+    """The matcher's answer for a decision-view round (CP-SAT, one search thread, reproducible)."""
     if not instance.participants:
         return matcher.Result(status="OPTIMAL", method="none")
     return matcher.solve(instance, mode="coverage", time_limit_s=time_limit_s, seed=0, workers=1)
+
+
+def place_one(instance: matcher.Instance) -> matcher.Result:
+    """The matcher's answer for one participant against the decision view (``matcher.place_one``:
+    everyone already waiting keeps their place; milliseconds)."""
+    if not instance.participants:
+        return matcher.Result(status="OPTIMAL", method="none")
+    return matcher.place_one(instance, instance.participants[0])
 
 
 def write_holds(session: Session, result: matcher.Result, snap: Snapshot | None, request_of: dict[str, PlacementRequest],
@@ -134,7 +142,7 @@ def _attempt(session: Session, principal: Principal, participant_id: str, budget
     snap = snapshot(session, region, [participant], {participant.id: services}, ids)
     if not locked:
         session.rollback()
-    result = solve(snap.instance, budget.time_limit_s)
+    result = place_one(snap.instance)
     if not locked:
         participant = participant_service.get(session, principal, participant_id, lock=True)
         if open_services(session, participant, utcnow()) != services:

@@ -80,8 +80,9 @@ def lock_providers(session: Session, provider_ids: Iterable[str]) -> dict[str, P
 
 def bump(session: Session, provider_ids: Iterable[str]) -> None:
     """Mark a change at these providers (their ``version`` grows), in id order."""
-    for provider_id in sorted(set(provider_ids)):
-        session.execute(update(Provider).where(Provider.id == provider_id)
+    ids = sorted(set(provider_ids))
+    if ids:
+        session.execute(update(Provider).where(Provider.id.in_(ids))
                         .values(version=Provider.version + 1, updated_at=utcnow()))
 
 

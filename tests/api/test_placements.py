@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from matcher.check import check as matcher_check
+import matcher
 from sqlalchemy import select
 
 from api.db.models import AuditEntry, Placement, utcnow
@@ -17,7 +17,7 @@ def stored_state_ok(api) -> None:
     """The active holds pass the matcher's independent checker, and no provider is over capacity."""
     with api.app.state.sessions() as session:
         instance, result, _ = check_view(session, RegionContext())
-        assert matcher_check(instance, result) == []
+        assert matcher.check(instance, result) == []
         for provider in instance.providers:
             assert provider.occupied <= provider.capacity
 
@@ -140,4 +140,14 @@ def test_batch_round_places_waiting_requests_when_capacity_opens(api):
     statuses = sorted(api.call("GET", f"/v1/placement-requests/{rid}", who="coord_north").json()["status"]
                       for rid in outcome["request_ids"])
     assert statuses == ["placed", "waiting"]
+    stored_state_ok(api)
+
+
+def test_moving_a_participant_out_of_reach_releases_the_hold(api):
+    api.provider("H1", capacity=1)
+    api.participant("LEAD-1")
+    held = api.request("LEAD-1").json()["needs"][0]["placement"]
+    api.call("PATCH", "/v1/participants/LEAD-1", who="coord_north", json={"lon": -79.2, "lat": 40.9})
+    after = api.call("GET", f"/v1/placements/{held['id']}", who="coord_north").json()
+    assert after["status"] == "released" and "transit" in after["reason"]
     stored_state_ok(api)

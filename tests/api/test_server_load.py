@@ -13,8 +13,8 @@ from collections import Counter
 from datetime import date, timedelta
 
 import httpx
+import matcher
 import pytest
-from matcher.check import check as matcher_check
 from sqlalchemy import func, select
 
 from api.auth import Principal, add_user
@@ -82,7 +82,7 @@ def assert_consistent(url: str) -> dict[str, int]:
     now = utcnow()
     with sessions() as session:
         instance, result, _ = check_view(session, RegionContext(), now=now)
-        assert matcher_check(instance, result) == []
+        assert matcher.check(instance, result) == []
         active = (Placement.status == "confirmed") | ((Placement.status == "held") & (Placement.hold_expires_at > now))
         used = dict(session.execute(select(Placement.provider_id, func.count()).where(active)
                                     .group_by(Placement.provider_id)).all())
