@@ -124,3 +124,13 @@ def test_split_bill_explains_and_checks_every_method():
     assert sum(note.startswith(("proportional:", "shapley:", "nucleolus:")) for note in notes) == 3
     # tier buyers (members 0 and 1) bear the night hours: their stand-alone costs include them
     assert table.loc[0, "stand_alone_usd_per_week"] > 0
+
+
+def test_large_cohorts_use_sampled_shapley_with_intervals():
+    game = small_coverage_game(22, 31)
+    table, notes = split_bill(game, methods=("shapley", "nucleolus"), samples=300)
+    total = float(game.cost_of(np.ones((1, 22), dtype=bool))[0])
+    assert table["shapley"].sum() == pytest.approx(total)
+    assert (table["shapley_ci95"] > 0).all() and "nucleolus" not in table
+    assert any("random join orders" in note for note in notes)
+    assert any("too many to check the core" in note for note in notes)

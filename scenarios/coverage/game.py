@@ -99,6 +99,12 @@ def split_bill(game: CoverageGame, *, methods: tuple[str, ...] = ("proportional"
                          f"{sharing.EXACT_SHAPLEY_MAX} members.")
     if "nucleolus" in methods and costs is not None and n <= sharing.NUCLEOLUS_MAX:
         table["nucleolus"] = sharing.nucleolus(costs)
+    elif "nucleolus" in methods:
+        notes.append(f"The nucleolus is computed for up to {sharing.NUCLEOLUS_MAX} members (one LP row per "
+                     f"group); this cohort has {n}.")
+    if costs is None:
+        notes.append(f"With {n} members the {2 ** n:,} groups are too many to check the core exhaustively; "
+                     f"it is checked up to {sharing.EXACT_SHAPLEY_MAX} members.")
     for method in [m for m in ("proportional", "shapley", "nucleolus") if m in table]:
         if costs is None:
             continue

@@ -137,7 +137,8 @@ def _demand(raw: dict) -> DemandOptions:
     if raw.get("match", "all") not in ("all", "any"):
         raise fail("demand.match", "expected all or any")
     seasonality = raw.get("seasonality") or {}
-    if not isinstance(seasonality, dict) or any(int(m) not in range(1, 13) or not isinstance(v, (int, float)) or v <= 0
+    if not isinstance(seasonality, dict) or any(not str(m).isdigit() or int(m) not in range(1, 13)
+                                                or not isinstance(v, (int, float)) or v <= 0
                                                 for m, v in seasonality.items()):
         raise fail("demand.seasonality", "expected month (1-12) -> positive relative volume")
     months = raw.get("plan_months") or []
