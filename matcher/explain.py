@@ -94,7 +94,7 @@ def _unmet_reason(r: _Round, p: int, need: int) -> str:
     want = person.needs[need]
     wanted = {s for s, _ in prep.wants.get((p, need), [])}
     notes, far, blocked = [], [], []
-    for si in prep.reachable.get(person.participant_id, []):
+    for si, minutes in prep.reachable.get(person.participant_id, []):
         s = prep.providers[si]
         if s.service != want.service or (want.subtype and s.subtype != want.subtype):
             continue
@@ -103,8 +103,7 @@ def _unmet_reason(r: _Round, p: int, need: int) -> str:
         elif si not in wanted:
             if person.preferences and s.provider_id not in person.preferences:
                 continue
-            m = prep.instance.travel_minutes.get((person.participant_id, s.provider_id))
-            far.append((m if m is not None and not math.isnan(m) else math.inf, s.label))
+            far.append((minutes, s.label))
         else:
             n = r.ahead(p, si, "general", unplaced_only=False)
             free = sum(prep.seats[(si, c)] - r.used[(si, c)] for c in ("general", "set-aside"))

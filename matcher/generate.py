@@ -16,6 +16,7 @@ from matcher.types import Instance, Need, Participant, Provider, WaitListEntry
 SHARE = {"housing": 0.4, "treatment": 0.35, "clinic": 0.25}
 MINUTES_PER_KM = 4.0
 WAIT_MINUTES = 8.0
+MAX_LISTED_MINUTES = 75.0  # pairs farther than this are left out (unreachable)
 
 
 def _minutes(a, b, rng: random.Random) -> float:
@@ -81,7 +82,7 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
         limit = float(rng.choice([30, 45, 45, 60]))
         near = []
         row = _row(home, xy, noise)
-        for j in np.flatnonzero(row <= 90):
+        for j in np.flatnonzero(row <= MAX_LISTED_MINUTES):
             s, m = providers[j], float(row[j])
             travel[(pid, s.provider_id)] = m
             near.append((m, s.provider_id))

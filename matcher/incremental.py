@@ -59,7 +59,7 @@ def place_one(instance: Instance, participant: Participant, *, board: Board | No
     for si, s in enumerate(prep.providers):
         minutes = instance.travel_minutes.get((pid, s.provider_id))
         if minutes is not None and not math.isnan(minutes):
-            prep.reachable[pid].append(si)
+            prep.reachable[pid].append((si, minutes))
     add_options(prep, 0)
     chosen = greedy_fill(prep, [0])
     return build_result(prep, chosen, mode="coverage", method="incremental", status="FEASIBLE",

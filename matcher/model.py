@@ -48,8 +48,9 @@ def _first_after(groups: list[int], group: int) -> int | None:
     return None
 
 
-def build_model(prep: Prepared, *, mode: str = "coverage") -> Built:
-    """Build the CP-SAT model of one placement round for ``mode`` "coverage" or "preference"."""
+def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minutes: float | None = None) -> Built:
+    """Build the CP-SAT model of one placement round for ``mode`` "coverage" or "preference";
+    ``max_mean_transit_minutes`` optionally caps the mean transit minutes over all placements."""
     model = cp_model.CpModel()
     opts = prep.options
     place = [model.NewBoolVar(f"place_{o.p}_{o.need}_{o.s}_{o.category}_{o.appointment or ''}") for o in opts]
@@ -125,6 +126,9 @@ def build_model(prep: Prepared, *, mode: str = "coverage") -> Built:
 
     if mode == "preference":
         _stability(model, prep, place, seated, at_time, pool_used, met, housed_far)
+
+    if max_mean_transit_minutes is not None:
+        model.Add(sum(round(10 * (o.minutes - max_mean_transit_minutes)) * place[o.index] for o in opts) <= 0)
 
     # objective: urgency-weighted needs met, then minutes + days (coverage) or ranks (preference)
     cost = [round(o.minutes + o.days) if mode == "coverage" else o.rank for o in opts]
@@ -210,10 +214,18 @@ class Solved:
     weight: int
 
 
-def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int) -> Solved:
-    """Build and solve; ``time_limit_s`` seconds wall time, ``workers`` search threads."""
-    start = time.perf_counter()
-    built = build_model(prep, mode=mode)
+def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int,
+                start: float | None = None, max_mean_transit_minutes: float | None = None,
+                hint: set | None = None) -> Solved:
+    """Build and solve within ``time_limit_s`` wall seconds counted from ``start`` (a
+    ``time.perf_counter()`` value, default now); ``workers`` search threads; ``hint`` is a set of
+    (participant id, provider id, category, appointment) placements to start the search from."""
+    start = time.perf_counter() if start is None else start
+    built = build_model(prep, mode=mode, max_mean_transit_minutes=max_mean_transit_minutes)
+    if hint:
+        for o, var in zip(prep.options, built.place):
+            key = (prep.participants[o.p].participant_id, prep.providers[o.s].provider_id, o.category, o.appointment)
+            built.model.AddHint(var, key in hint)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - start), 0.1)
     solver.parameters.random_seed = seed

@@ -95,7 +95,7 @@ class Prepared:
     group_of: dict[tuple[str, str], dict[float, int]] = field(default_factory=dict)
     claims: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     mine: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
-    reachable: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    reachable: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
     ineligible: dict[tuple[int, int], str] = field(default_factory=dict)
     ahead: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
@@ -164,30 +164,30 @@ def prepare(instance: Instance) -> Prepared:
     index = {s.provider_id: si for si, s in enumerate(prep.providers)}
     for (pid, sid), minutes in instance.travel_minutes.items():
         if minutes is not None and not math.isnan(minutes):
-            prep.reachable[pid].append(index[sid])
+            prep.reachable[pid].append((index[sid], minutes))
     for pi in range(len(prep.participants)):
         add_options(prep, pi)
     return prep
 
 
 def add_options(prep: Prepared, pi: int) -> None:
-    """Wants and placement options of participant index ``pi`` (``prep.reachable`` filled for them)."""
+    """Wants and placement options of participant index ``pi`` (``prep.reachable`` lists their
+    (provider index, finite transit minutes))."""
     instance, p = prep.instance, prep.participants[pi]
     as_of = day_of(instance.as_of)
     pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
+    by_service = defaultdict(list)
+    for si, minutes in sorted(prep.reachable[p.participant_id]):
+        if minutes <= p.max_transit_minutes:
+            by_service[prep.providers[si].service].append((si, minutes))
     for ni, need in enumerate(p.needs):
-        for si in sorted(prep.reachable[p.participant_id]):
+        for si, minutes in by_service[need.service]:
             s = prep.providers[si]
-            if s.service != need.service or (need.subtype and s.subtype != need.subtype):
+            if (need.subtype and s.subtype != need.subtype) or (p.preferences and s.provider_id not in pref_rank):
                 continue
-            if p.preferences and s.provider_id not in pref_rank:
-                continue
-            ok, why = rule_check(p.attributes, s.eligibility)
+            ok, why = rule_check(p.attributes, s.eligibility) if s.eligibility else (True, "")
             if ok is not True:
                 prep.ineligible[(pi, si)] = why
-                continue
-            minutes = instance.travel_minutes.get((p.participant_id, s.provider_id))
-            if not usable(minutes, p.max_transit_minutes):
                 continue
             rank = pref_rank.get(s.provider_id, 0)
             times = [None]
@@ -200,9 +200,11 @@ def add_options(prep: Prepared, pi: int) -> None:
                     continue
             prep.wants[(pi, ni)].append((si, rank))
             for cat in ("general", "set-aside"):
+                if prep.seats[(si, cat)] == 0:
+                    continue
                 pool = (s.wait_list, cat)
                 group = prep.group(s.wait_list, cat, pi)
-                if prep.seats[(si, cat)] == 0 or claims_ahead(prep, pool, group) >= prep.pool_free[pool]:
+                if claims_ahead(prep, pool, group) >= prep.pool_free[pool]:
                     continue
                 for t in times:
                     days = (day_of(t) - as_of).days if t else s.intake_days

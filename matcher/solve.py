@@ -1,6 +1,8 @@
 """``solve``: one placement round with CP-SAT, returned as an explained :class:`Result`."""
 from __future__ import annotations
 
+import time
+
 from matcher.explain import build_result
 from matcher.model import solve_model
 from matcher.prep import prepare
@@ -8,19 +10,28 @@ from matcher.types import MODES, Instance, Result, validate_instance
 
 
 def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 10.0, seed: int = 0,
-          workers: int = 8) -> Result:
+          workers: int = 8, max_mean_transit_minutes: float | None = None, hint: Result | None = None) -> Result:
     """Place participants under capacity, eligibility, travel limits, appointments and no-bump.
 
     ``mode="coverage"`` maximises urgency-weighted needs met, then minimises transit minutes plus
     days to start; ``mode="preference"`` returns the largest weakly stable matching, best for
-    participants by their ranked preferences. ``time_limit_s`` is wall seconds, ``seed`` makes the
-    search reproducible (with ``workers=1`` fully deterministic), ``workers`` is search threads (8 portfolio workers prove optimality much sooner than 2, even on 2 cores).
+    participants by their ranked preferences. ``time_limit_s`` is wall seconds for data preparation,
+    model building and search (explanations come after), ``seed`` makes the
+    search reproducible (with ``workers=1`` fully deterministic), ``workers`` is search threads
+    (8 portfolio workers prove optimality much sooner than 2, even on 2 cores).
+    ``max_mean_transit_minutes`` is an optional service standard: the mean transit minutes (from
+    where participants are now) over all placements may not exceed it. ``hint`` is an earlier
+    result (a previous round, a baseline) whose placements start the search.
     """
+    start = time.perf_counter()
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     validate_instance(instance)
     prep = prepare(instance)
-    solved = solve_model(prep, mode=mode, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    solved = solve_model(prep, mode=mode, time_limit_s=time_limit_s, seed=seed, workers=workers, start=start,
+                         max_mean_transit_minutes=max_mean_transit_minutes,
+                         hint={(p.participant_id, p.provider_id, p.category, p.appointment)
+                               for p in hint.placements} if hint else None)
     return build_result(prep, solved.chosen, mode=mode, method="cp-sat", status=solved.status,
                         objective=solved.objective, bound=solved.bound, gap=solved.gap,
                         seconds=solved.seconds)
