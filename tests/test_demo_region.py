@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from datetime import datetime
 
@@ -41,6 +44,13 @@ def test_same_seed_gives_byte_identical_files(small, tmp_path):
     first, second = _files(folder), _files(tmp_path / "again")
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_same_seed_gives_the_same_bytes_in_another_process(small, tmp_path):
+    code = f"from geodata.demo import write_demo_region; write_demo_region({str(tmp_path)!r}, seed=7)"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    assert _files(tmp_path) == _files(small[0])
 
 
 def test_another_seed_gives_different_files(small, tmp_path):

@@ -31,6 +31,7 @@ COLORS = {"frequent": "C8102E", "standard": "0055A4", "local": "6A737B", "rail":
 
 
 def _headways(kind: str, service: str, scale: float) -> list[float | None]:
+    """Headways in minutes per period of ``PERIODS`` (``None``: no service) for a route kind and service day."""
     h = HEADWAYS[kind]
     f = 1.0 if kind == "rail" else scale
     if service == "WKDY":
@@ -43,6 +44,7 @@ def _headways(kind: str, service: str, scale: float) -> list[float | None]:
 
 
 def _holidays(year: int) -> list[date]:
+    """The year's holidays that run the Sunday service."""
     def nth(month, weekday, n):
         d = date(year, month, 1)
         d += timedelta(days=(weekday - d.weekday()) % 7)
@@ -52,6 +54,7 @@ def _holidays(year: int) -> list[date]:
 
 
 def _calendar() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``calendar.txt`` (weekday, Saturday, Sunday services) and ``calendar_dates.txt`` (holidays)."""
     days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     rows = []
     for sid, on in (("WKDY", range(5)), ("SAT", [5]), ("SUN", [6])):
@@ -68,6 +71,7 @@ def _calendar() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _departures(rng, headways: list[float | None]) -> np.ndarray:
+    """First-stop departures in seconds after midnight, one period after another at its headway."""
     out = []
     for (start, end), h in zip(PERIODS, headways):
         if h is None:
@@ -78,6 +82,7 @@ def _departures(rng, headways: list[float | None]) -> np.ndarray:
 
 
 def _time_strings(seconds: np.ndarray) -> np.ndarray:
+    """Seconds after midnight as GTFS ``HH:MM:SS`` strings (hours may pass 24), via a lookup table."""
     top = int(seconds.max()) + 1 if len(seconds) else 1
     s = np.arange(top)
     lut = np.char.add(np.char.add(np.char.add(np.char.zfill((s // 3600).astype(str), 2), ":"),

@@ -50,6 +50,7 @@ def largest_remainder(weights: np.ndarray, total: int, minimum: int = 0) -> np.n
 
 
 def _partition(rng: np.random.Generator, layout: Layout, n: int) -> list:
+    """``n`` suburb polygons: Voronoi cells of relaxed random seeds, clipped to the county minus the city."""
     outside = layout.boundary.difference(layout.city)
     seeds = sample_points(rng, outside, n)
     cells = []
@@ -64,6 +65,7 @@ def _partition(rng: np.random.Generator, layout: Layout, n: int) -> list:
 
 
 def _departments(rng: np.random.Generator, munis: list[Municipality], departments: int) -> None:
+    """Police departments: city bureau, State Police outermost, regional ones merging neighbours."""
     munis[0].department = CITY_POLICE
     others = munis[1:]
     dist = np.array([np.hypot(m.geometry.centroid.x, m.geometry.centroid.y) for m in others])
@@ -86,6 +88,7 @@ def _departments(rng: np.random.Generator, munis: list[Municipality], department
 
 
 def _cohorts(munis: list[Municipality], n_cohorts: int, radius: float) -> None:
+    """Cohorts: "Central" (the city and its nearest suburbs), then angular sectors of inner suburbs."""
     city = munis[0]
     city.cohort = "Central"
     cx = np.array([m.geometry.centroid.x for m in munis[1:]])

@@ -102,6 +102,7 @@ def population_table(areas: Areas, munis: list[Municipality]) -> pd.DataFrame:
 
 
 def _times(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Sorted encounter times over the year: seasonal day weights, weekday or weekend hour profile."""
     start = np.datetime64(f"{ENCOUNTER_YEAR}-01-01T00:00:00")
     days = 366 if ENCOUNTER_YEAR % 4 == 0 else 365
     season = 1 + 0.15 * np.sin(2 * np.pi * (np.arange(days) - 100) / days)
@@ -114,6 +115,7 @@ def _times(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _offences(rng: np.random.Generator, n: int) -> list[str]:
+    """One to three distinct WPRDC offence texts per encounter, joined by " / "."""
     names = list(OFFENCES)
     p = np.array(list(OFFENCES.values()), dtype=float)
     p /= p.sum()

@@ -69,6 +69,7 @@ def _place(rng, municipalities, population, n: int, spread_m: float, *, distinct
 
 
 def _eligibility(rng, service: str, subtype: str) -> dict:
+    """Eligibility rules: gender, age range (years), insurance, pets, MOUD."""
     gender = None
     if service == "housing" and rng.random() < 0.35:
         gender = [["male"], ["female"]][int(rng.integers(2))]
@@ -87,6 +88,7 @@ def _eligibility(rng, service: str, subtype: str) -> dict:
 
 
 def _appointments(rng, capacity: int, open_hours: str, today: date) -> list[str]:
+    """Open clinic appointment times (30-minute slots within open hours) over the two weeks from ``today``."""
     days = "Mo-Sa" if open_hours.startswith("Mo-Sa") else "Mo-Fr"
     start_h, end_h = int(open_hours[6:8]), int(open_hours[12:14])
     slots = []
@@ -99,6 +101,7 @@ def _appointments(rng, capacity: int, open_hours: str, today: date) -> list[str]
 
 
 def _people(rng, n: int) -> pd.DataFrame:
+    """A pool of pseudonymous community members (some LEAD participants) for the wait lists."""
     return pd.DataFrame({
         "person_id": [f"P{i:06d}" for i in range(1, n + 1)],
         "gender": rng.choice(["male", "female", "nonbinary"], size=n, p=[0.68, 0.3, 0.02]),
@@ -111,6 +114,7 @@ def _people(rng, n: int) -> pd.DataFrame:
 
 
 def _eligible(people: pd.DataFrame, rules: dict) -> np.ndarray:
+    """Row positions of the people in ``people`` who meet ``rules``."""
     ok = people["age"].to_numpy() >= rules["min_age"]
     if rules["max_age"] is not None:
         ok &= people["age"].to_numpy() <= rules["max_age"]
@@ -126,6 +130,7 @@ def _eligible(people: pd.DataFrame, rules: dict) -> np.ndarray:
 
 
 def _wait_list(rng, provider_id: str, capacity: int, rules: dict, people: pd.DataFrame, today: date) -> list[dict]:
+    """Wait-list rows for a full provider: eligible people, priority = days since 2025-01-01 when added."""
     pool = _eligible(people, rules)
     size = min(len(pool), int(rng.poisson(max(3.0, 0.5 * capacity))))
     rows = []

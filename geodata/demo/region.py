@@ -24,6 +24,7 @@ PARTS = ["boundary", "municipalities", "police_zones", "population", "encounters
 
 
 def _manifest(scale: str, seed: int, cohorts: dict[str, list[str]]) -> str:
+    """The ``region.toml`` text."""
     q = json.dumps
     lines = [
         f"name = {q(f'Demo County ({scale}, seed {seed})')}",

@@ -58,6 +58,7 @@ def _components(n: int, u: np.ndarray, v: np.ndarray, *, directed: bool = False,
 
 
 def _grid(rng: np.random.Generator, layout: Layout, scale: Scale):
+    """Jittered grid nodes (metres) on land: every point in the city, every k-th row and column outside."""
     s = scale.city_spacing_m
     k = max(1, round(scale.street_spacing_m / s))
     xmin, ymin, xmax, ymax = layout.boundary.bounds
@@ -111,6 +112,7 @@ def _choose_bridges(n, a, b, line, street, candidate, lines, k, in_city_mid):
 
 
 def _one_way_downtown(x, y, u, v, line, highway, bridge, centre, radius):
+    """Make downtown rows one-way in alternating directions, keeping the graph strongly connected."""
     midx, midy = (x[u] + x[v]) / 2, (y[u] + y[v]) / 2
     horizontal = line % 2 == 0
     oneway = (horizontal & (highway != "primary") & ~bridge

@@ -57,6 +57,7 @@ class TransitNet:
 
 
 def _graph(net: StreetNet):
+    """The street graph weighted by length (metres) times a preference for main streets."""
     pref = np.array([PREFERENCE[h] for h in net.highway]) * np.where(net.line < 0, 20.0, 1.0)
     w = net.lengths * pref
     n = len(net.x)
@@ -65,6 +66,7 @@ def _graph(net: StreetNet):
 
 
 def _path(pred: np.ndarray, target: int) -> list[int]:
+    """Node path to ``target`` from a Dijkstra predecessor row."""
     path = [target]
     while pred[path[-1]] >= 0:
         path.append(int(pred[path[-1]]))
@@ -72,6 +74,7 @@ def _path(pred: np.ndarray, target: int) -> list[int]:
 
 
 def _node_streets(net: StreetNet) -> list[str]:
+    """For every node, the names of the streets meeting there ("A Street at B Avenue")."""
     names = [""] * len(net.x)
     for a, b, line in zip(net.u.tolist(), net.v.tolist(), net.line.tolist()):
         for node in (a, b):
@@ -148,6 +151,7 @@ def _endpoints(rng, net: StreetNet, scale: Scale, land_nodes: np.ndarray, hub: i
 
 
 def _rail(layout: Layout, scale: Scale, stops: dict, route: int, names: list[str]) -> list[Pattern]:
+    """The light-rail line: parent stations about 1.2 km apart, a platform per direction, both patterns."""
     r, R = scale.city_radius_m, scale.radius_m
     line = np.array([(0.3 * r, 0.05 * r), (0.3 * r, -0.25 * r), (0.0, -0.3 * R), (-0.15 * R, -0.7 * R)])
     seg = np.hypot(*np.diff(line, axis=0).T)
