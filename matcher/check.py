@@ -172,18 +172,27 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
         return site.service != "housing" and key in instance.provider_travel_minutes and not _ok_minutes(
             instance.provider_travel_minutes[key], person.max_transit_minutes)
 
-    def wants(person, site) -> bool:
+    booked = {(site.provider_id, pl.appointment) for pl, _, site in good if pl.appointment}
+
+    def on_time(person, site, when) -> bool:
+        home = instance.travel_minutes.get((person.participant_id, site.provider_id))
+        return _ok_minutes(instance.arrive_by_minutes.get((person.participant_id, site.provider_id, when), home),
+                           person.max_transit_minutes)
+
+    def wants(person, site, taken_time) -> bool:
+        """Whether ``person`` wants ``site`` and could use the seat taken at ``taken_time``: for a
+        clinic with times, they can make that time or another time nobody booked."""
         need = next((n for n in person.needs if n.service == site.service), None)
-        return (need is not None and not far_from_home(person, site) and (not need.subtype or need.subtype == site.subtype)
+        return (need is not None and not far_from_home(person, site)
+                and (not need.subtype or need.subtype == site.subtype)
                 and (not person.preferences or site.provider_id in person.preferences)
                 and _allowed(person.attributes, site.eligibility, unknown_ok=False)
                 and _ok_minutes(instance.travel_minutes.get((person.participant_id, site.provider_id)),
                                 person.max_transit_minutes)
-                and (site.service != "clinic" or not site.appointment_times or any(
-                    _ok_minutes(instance.arrive_by_minutes.get(
-                        (person.participant_id, site.provider_id, when),
-                        instance.travel_minutes.get((person.participant_id, site.provider_id))),
-                        person.max_transit_minutes) for when in site.appointment_times)))
+                and (site.service != "clinic" or not site.appointment_times
+                     or on_time(person, site, taken_time)
+                     or any(on_time(person, site, when) for when in site.appointment_times
+                            if (site.provider_id, when) not in booked)))
 
     for pl, person, site in good:
         lst = site.list_id or site.provider_id
@@ -192,7 +201,7 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
             other = people[other_id]
             if other is person or key >= mine:
                 continue
-            if wants(other, site) and not content(other, site.service, site, site):
+            if wants(other, site, pl.appointment) and not content(other, site.service, site, site):
                 bad("no-bump", pl.participant_id, pl.provider_id,
                     f"{other.participant_id} is ahead on list {lst} ({pl.category}), wants {site.provider_id} "
                     "and is left without it")

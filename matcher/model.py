@@ -95,16 +95,36 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
     def met(p: int, need: int, rank: int | None = None):
         return sum(place[i] for i in prep.by_need[(p, need)] if rank is None or opts[i].rank <= rank)
 
+    # clinics with times: a bump needs the person ahead to be able to use the seat taken behind them
+    by_slot = defaultdict(list)
+    for o in opts:
+        if o.appointment:
+            by_slot[(o.s, o.category, o.appointment)].append(o)
+    slot_chains = {key: _chain(model, group, place, f"slot_{key[0]}_{key[1]}_{key[2]}") for key, group in by_slot.items()}
+    booked = {key: sum(v) for key, v in at_time.items()}
+
     for (p, need), wanted in prep.wants.items():
         for s, rank in wanted:
+            content = met(p, need, None if mode == "coverage" else rank) + sum(housed_far(p, s))
+            times = prep.times.get((p, s))
             for cat in ("general", "set-aside"):
                 if (s, cat) not in chains:
                     continue
                 groups, cutoff = chains[(s, cat)]
-                k = _first_after(groups, prep.group(prep.providers[s].wait_list, cat, p))
-                if k is not None:
-                    excused = sum(housed_far(p, s))
-                    model.Add(met(p, need, None if mode == "coverage" else rank) + excused >= cutoff[k])
+                mine = prep.group(prep.providers[s].wait_list, cat, p)
+                k = _first_after(groups, mine)
+                if times is None:
+                    if k is not None:
+                        model.Add(content >= cutoff[k])
+                    continue
+                for t in times:
+                    if k is not None:  # someone behind got a seat while a time they can make is free
+                        model.Add(content + booked.get((s, t), 0) >= cutoff[k])
+                    if (s, cat, t) in slot_chains:  # someone behind got a time they can make
+                        slot_groups, slot_cutoff = slot_chains[(s, cat, t)]
+                        j = _first_after(slot_groups, mine)
+                        if j is not None:
+                            model.Add(content >= slot_cutoff[j])
 
     # fixed entries ahead of the last person placed from a pool keep a claim on its seats
     pool_used = {}

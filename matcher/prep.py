@@ -98,6 +98,7 @@ class Prepared:
     reachable: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
     ineligible: dict[tuple[int, int], str] = field(default_factory=dict)
     ahead: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    times: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
     def rank(self, list_id: str, category: str, p: int) -> float:
         """Priority of participant index ``p`` on a list for a seat category (BACK if not on it)."""
@@ -198,6 +199,7 @@ def add_options(prep: Prepared, pi: int) -> None:
                 if not times:
                     prep.ineligible[(pi, si)] = "no appointment time you can reach on time"
                     continue
+                prep.times[(pi, si)] = times
             prep.wants[(pi, ni)].append((si, rank))
             for cat in ("general", "set-aside"):
                 if prep.seats[(si, cat)] == 0:
