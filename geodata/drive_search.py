@@ -2,7 +2,7 @@
 
 Weights are seconds. Each search stops once every target is settled or the next node is beyond
 ``limit``; unreached targets stay ``inf``. The numba engine runs sources of a batch in parallel
-threads (``NUMBA_NUM_THREADS`` caps them) with a binary heap; the scipy engine calls
+threads (``NUMBA_NUM_THREADS`` caps them) with an indexed 4-ary heap; the scipy engine calls
 ``scipy.sparse.csgraph.dijkstra`` (Fibonacci heap, all nodes) and keeps the target columns.
 """
 from __future__ import annotations
@@ -19,54 +19,50 @@ BATCH = 64
 
 
 @numba.njit(cache=True, nogil=True)
-def _push(heap_d, heap_v, size, d, v):
-    i = size
-    heap_d[i] = d
-    heap_v[i] = v
-    while i > 0:
-        parent = (i - 1) >> 1
-        if heap_d[parent] <= heap_d[i]:
-            break
-        heap_d[i], heap_d[parent] = heap_d[parent], heap_d[i]
-        heap_v[i], heap_v[parent] = heap_v[parent], heap_v[i]
-        i = parent
-    return size + 1
+def _search(indptr, indices, weights, source, column, counted, n_targets, limit, row):
+    """One Dijkstra with an indexed 4-ary heap (decrease-key, no stale entries).
 
-
-@numba.njit(cache=True, nogil=True)
-def _pop(heap_d, heap_v, size):
-    size -= 1
-    heap_d[0] = heap_d[size]
-    heap_v[0] = heap_v[size]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and heap_d[child + 1] < heap_d[child]:
-            child += 1
-        if heap_d[i] <= heap_d[child]:
-            break
-        heap_d[i], heap_d[child] = heap_d[child], heap_d[i]
-        heap_v[i], heap_v[child] = heap_v[child], heap_v[i]
-        i = child
-    return size
-
-
-@numba.njit(cache=True, nogil=True)
-def _search(indptr, indices, weights, source, column, counted, n_targets, limit, dist, heap_d, heap_v, row):
-    dist[:] = np.inf
+    ``pos[v]``: -1 never reached, -2 settled, else v's slot in the heap.
+    """
+    n = indptr.size - 1
+    dist = np.full(n, np.inf)
+    pos = np.full(n, -1, dtype=np.int64)
+    heap_d = np.empty(n)
+    heap_v = np.empty(n, dtype=np.int64)
     dist[source] = 0.0
     heap_d[0] = 0.0
     heap_v[0] = source
+    pos[source] = 0
     size = 1
     remaining = n_targets
     while size > 0:
-        d = heap_d[0]
         u = heap_v[0]
-        size = _pop(heap_d, heap_v, size)
-        if d > dist[u]:
-            continue  # a stale heap entry: u was settled with a shorter distance
+        d = heap_d[0]
+        pos[u] = -2
+        size -= 1
+        if size > 0:  # move the last entry down from the root
+            key = heap_d[size]
+            node = heap_v[size]
+            i = 0
+            while True:
+                first = 4 * i + 1
+                if first >= size:
+                    break
+                best = first
+                best_d = heap_d[first]
+                for c in range(first + 1, min(first + 4, size)):
+                    if heap_d[c] < best_d:
+                        best = c
+                        best_d = heap_d[c]
+                if best_d >= key:
+                    break
+                heap_d[i] = best_d
+                heap_v[i] = heap_v[best]
+                pos[heap_v[i]] = i
+                i = best
+            heap_d[i] = key
+            heap_v[i] = node
+            pos[node] = i
         if column[u] >= 0:
             row[column[u]] = d
             if counted[column[u]]:
@@ -75,22 +71,34 @@ def _search(indptr, indices, weights, source, column, counted, n_targets, limit,
                     return
         for k in range(indptr[u], indptr[u + 1]):
             v = indices[k]
+            if pos[v] == -2:
+                continue
             nd = d + weights[k]
-            if nd < dist[v] and nd <= limit:
-                dist[v] = nd
-                size = _push(heap_d, heap_v, size, nd, v)
+            if nd >= dist[v] or nd > limit:
+                continue
+            dist[v] = nd
+            i = pos[v]
+            if i == -1:
+                i = size
+                size += 1
+            while i > 0:  # move v up to its place
+                parent = (i - 1) >> 2
+                if heap_d[parent] <= nd:
+                    break
+                heap_d[i] = heap_d[parent]
+                heap_v[i] = heap_v[parent]
+                pos[heap_v[i]] = i
+                i = parent
+            heap_d[i] = nd
+            heap_v[i] = v
+            pos[v] = i
 
 
 @numba.njit(cache=True, parallel=True)
 def _batch(indptr, indices, weights, sources, column, counted, n_targets, limit, lanes, out):
-    n = indptr.size - 1
     for lane in numba.prange(lanes):
-        dist = np.empty(n)
-        heap_d = np.empty(indices.size + 1)
-        heap_v = np.empty(indices.size + 1, dtype=np.int64)
         for s in range(lane, sources.size, lanes):
-            _search(indptr, indices, weights, sources[s], column, counted, n_targets, limit, dist, heap_d, heap_v,
-                    out[s])
+            _search(indptr, indices, weights, sources[s], column, counted, n_targets, limit, out[s])
 
 
 def many_to_many(
