@@ -1,0 +1,189 @@
+"""Transit travel-time benchmark: range-RAPTOR on the county-scale demo feed.
+
+    nice -n 10 .venv/bin/python bench/traveltime.py [--region DIR] [--origins 2000] [--destinations 500]
+
+Without --region it generates the county-scale demo region (geodata.demo, ~7,900 stops, ~16,000
+weekday trips) in a temporary folder. It measures, on a Wednesday:
+
+1. a single departure (07:00), origins x destinations;
+2. a 60-minute window (07:00-08:00) at 1-minute steps with the median and 90th percentile,
+   reported as OD-minute pairs per second per core, where "per core" divides by the CPU seconds
+   of all threads (time.process_time), so a busy shared machine does not flatter or hurt it;
+3. the networkx time-expanded baseline (tests/transit_bruteforce.py, the tests' independent
+   reference) on a sample of origin-departures, and RAPTOR on the same sample with the same
+   parameters; the ratio of their OD-minute pairs per CPU second, and whether they agree.
+   The baseline keeps 2 rides and a 60-minute limit so its graph fits in memory.
+
+Memory is the peak resident set size of the process after each stage.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+# bench/ holds scripts named like packages (bench/coverage.py would shadow `coverage`, which numba
+# imports): drop this folder from the import path; the baseline is the tests' networkx reference.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"] + [str(REPO / "tests")]
+
+DATE = dt.date(2026, 3, 4)  # a Wednesday inside the demo feed's service dates
+
+
+SERVED_M = 600.0
+
+
+def served_mask(lonlat: np.ndarray, feed) -> np.ndarray:
+    """Points within SERVED_M metres (straight line) of a stop."""
+    from scipy.spatial import cKDTree
+
+    stops = feed.stops.loc[feed.stops["location_type"] == 0, ["stop_lon", "stop_lat"]].to_numpy()
+    scale = np.array([np.cos(np.radians(stops[:, 1].mean())), 1.0]) * 111_195.0
+    distance, _ = cKDTree(stops * scale).query(lonlat * scale)
+    return distance <= SERVED_M
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Clock:
+    """Wall and CPU (all threads) seconds of a block."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def region_dir(args) -> Path:
+    if args.region:
+        return Path(args.region)
+    from geodata.demo import write_demo_region
+
+    folder = Path(tempfile.mkdtemp(prefix="handoff-bench-county-"))
+    with Clock() as c:
+        counts = write_demo_region(folder, scale="county", seed=7)
+    print(f"generated county demo region in {c.wall:.0f} s: {counts['stops']:,} stops, "
+          f"{counts['weekday_trips']:,} weekday trips, {counts['stop_times']:,} stop_times -> {folder}")
+    return folder
+
+
+def baseline(feed, graph, problem, origins, destinations, sample: int, rng) -> tuple[float, float, float]:
+    """(baseline pairs per CPU s, RAPTOR pairs per CPU s, max |difference| minutes) on a sample."""
+    from transit_bruteforce import TimeExpanded
+
+    from geodata.transit import run_search
+    from geodata.walk import WalkNetwork
+
+    rides, max_min, slack = 2, 60, 60
+    times = np.arange(7 * 3600, 7 * 3600 + 600, 60)
+    ids = [key[1] for key in problem.timetable.stop_keys]
+    raw = WalkNetwork(graph).legs(problem.timetable.stop_lonlat, problem.timetable.stop_lonlat, max_seconds=600,
+                                  skip_same_index=True)
+    rows = np.repeat(np.arange(raw.n_rows), np.diff(raw.indptr))
+    stop_walk = {(ids[a], ids[b]): int(s) for a, b, s in zip(rows, raw.indices, raw.seconds)}
+    eg = problem.egress
+    egress = {ids[s]: list(zip(eg.indices[eg.indptr[s]:eg.indptr[s + 1]].tolist(),
+                               eg.seconds[eg.indptr[s]:eg.indptr[s + 1]].tolist())) for s in range(eg.n_rows)}
+    with Clock() as build:
+        te = TimeExpanded(feed, DATE, stop_walk, walk_ms=4.8 / 3.6, slack=slack, max_rides=rides, egress=egress,
+                          window=(int(times[0]), int(times[-1]) + max_min * 60))
+    print(f"baseline graph: {te.g.number_of_nodes():,} nodes, {te.g.number_of_edges():,} edges, built in "
+          f"{build.wall:.0f} s; peak memory {peak_mb():,.0f} MB")
+    picks = [(int(o), int(rng.integers(len(times)))) for o in rng.choice(problem.access.n_rows, sample, replace=False)]
+    acc, di = problem.access, problem.direct
+    with Clock() as slow:
+        ref = [te.depart(int(times[t]), [(ids[s], int(x)) for s, x in zip(acc.indices[acc.indptr[o]:acc.indptr[o + 1]],
+                                                                            acc.seconds[acc.indptr[o]:acc.indptr[o + 1]])],
+                         list(zip(di.indices[di.indptr[o]:di.indptr[o + 1]].tolist(),
+                                  di.seconds[di.indptr[o]:di.indptr[o + 1]].tolist())),
+                         destinations, max_min * 60) / 60 for o, t in picks]
+    with Clock() as fast:
+        cube = run_search(problem, times, percentiles=None, boarding_slack_s=slack, max_rides=rides,
+                          max_minutes=max_min)
+    got = [cube[o, t] for o, t in picks]
+    both = [np.isfinite(a) & np.isfinite(b) for a, b in zip(got, ref)]
+    same_reach = all((np.isfinite(a) == np.isfinite(b)).all() for a, b in zip(got, ref))
+    diff = max(float(np.abs(a[m] - b[m]).max(initial=0)) for a, b, m in zip(got, ref, both))
+    if not same_reach:
+        diff = float("inf")
+    base_rate = sample * destinations / slow.cpu
+    raptor_rate = cube.size / fast.cpu
+    return base_rate, raptor_rate, diff
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--region", help="an existing region folder (default: generate the county demo)")
+    parser.add_argument("--origins", type=int, default=2000)
+    parser.add_argument("--destinations", type=int, default=500)
+    parser.add_argument("--baseline-sample", type=int, default=12, help="origin-departures for the networkx baseline")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+
+    import numba
+
+    from geodata.gtfs import load_gtfs
+    from geodata.streets import load_street_graph
+    from geodata.transit import parse_window, prepare, run_search
+
+    folder = region_dir(args)
+    with Clock() as c:
+        feed = load_gtfs(folder / "gtfs.zip")
+        graph = load_street_graph(folder / "streets.osm", crs="EPSG:4326")
+    print(f"loaded {len(feed.stop_times):,} stop_times and {len(graph):,} street nodes in {c.wall:.0f} s")
+    rng = np.random.default_rng(7)
+    nodes = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
+    served = nodes[served_mask(nodes, feed)]
+    origins = served[rng.choice(len(served), args.origins)]
+    destinations = served[rng.choice(len(served), args.destinations)]
+    print(f"origins and destinations: random street nodes within {SERVED_M:.0f} m of a stop "
+          f"({len(served):,} of {len(nodes):,} nodes), so every search does real work")
+    window = parse_window("07:00-08:00", 1)
+    with Clock() as c:
+        problem = prepare([feed], graph, origins, destinations, date=DATE, start_s=int(window[0]),
+                          end_s=int(window[-1]) + 180 * 60)
+    tt = problem.timetable
+    print(f"timetable {DATE}: {tt.n_stops:,} stops, {tt.n_trips:,} trips in {len(tt.pat_ntrips):,} patterns; "
+          f"walking legs: {problem.access.seconds.size:,} access, {problem.egress.seconds.size:,} egress, "
+          f"{problem.footpaths.seconds.size:,} transfers; prepared in {c.wall:.0f} s")
+    run_search(problem, window[:2], percentiles=[50])  # compile (cached on disk after the first run)
+    threads = numba.get_num_threads()
+    print(f"numba threads: {threads}; peak memory so far {peak_mb():,.0f} MB")
+
+    with Clock() as single:
+        one = run_search(problem, window[:1], percentiles=[50])
+    print(f"single departure {args.origins:,} x {args.destinations:,}: {single.wall:.2f} s wall, "
+          f"{single.cpu:.2f} CPU s; {np.isnan(one).mean():.0%} of pairs unreachable")
+
+    with Clock() as ranged:
+        result = run_search(problem, window, percentiles=[50, 90])
+    pairs = args.origins * args.destinations * len(window)
+    per_core = pairs / ranged.cpu
+    print(f"60-minute window, p50+p90: {ranged.wall:.1f} s wall, {ranged.cpu:.1f} CPU s; "
+          f"{pairs:,} OD-minute pairs -> {per_core / 1e6:.2f} M pairs/s per core "
+          f"({pairs / ranged.wall / threads / 1e6:.2f} M by wall clock / {threads} threads); "
+          f"median p50 {np.nanmedian(result[0]):.1f} min, p90 {np.nanmedian(result[1]):.1f} min")
+    print(f"peak memory after RAPTOR: {peak_mb():,.0f} MB")
+
+    if not args.no_baseline:
+        base_rate, raptor_rate, diff = baseline(feed, graph, problem, origins, args.destinations,
+                                                args.baseline_sample, rng)
+        print(f"baseline (networkx time-expanded, 2 rides, 60 min): {base_rate:,.0f} pairs/CPU s; RAPTOR same "
+              f"settings {raptor_rate / 1e6:.2f} M pairs/CPU s -> {raptor_rate / base_rate:,.0f}x faster; "
+              f"max difference {diff:.3g} min; peak memory {peak_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
