@@ -70,3 +70,17 @@ def test_target_gives_least_cost_plan(demo_region_dir, tmp_path):
     result = run(spec, base_dir=tmp_path, out_dir=tmp_path / "out", console=Console(quiet=True))
     assert result.summary["share_of_demand"] >= 0.3 - 1e-9
     assert "least cost" in result.tables["Schedules compared"].iloc[-1]["schedule"]
+
+
+def test_prepare_once_evaluate_for_sweeps(demo_region_dir, tmp_path):
+    import pickle
+
+    from scenarios.coverage.scenario import evaluate, prepare
+    spec = quick(demo_spec(demo_region_dir), budget=400_000, compare=["weekdays_8_to_midnight"])
+    context = pickle.loads(pickle.dumps(prepare(spec, base_dir=tmp_path)))
+    first = evaluate(spec, base_dir=tmp_path, seed=1, context=context)
+    richer = evaluate({**spec, "budget": 600_000}, base_dir=tmp_path, seed=1, context=context)
+    assert first == evaluate(spec, base_dir=tmp_path, seed=1, context=context)
+    assert all(isinstance(v, float) for v in first.values())
+    assert first["program_cost_usd_per_year"] <= 400_000 + 1e-6
+    assert richer["captured_per_week"] >= first["captured_per_week"]
