@@ -118,12 +118,9 @@ def _da_market(prep: Prepared, proposals: dict[tuple[int, int], list], tiebreak:
     return [o for group in held.values() for o in group]
 
 
-def deferred_acceptance(instance: Instance, *, seed: int = 0) -> Result:
-    """Participant-proposing deferred acceptance with equal priorities broken by a ``seed``ed lottery;
-    participants propose in order of their ranking, then transit minutes plus days to start."""
-    start = time.perf_counter()
-    validate_instance(instance)
-    prep = prepare(instance)
+def da_choice(prep: Prepared, *, seed: int = 0) -> list[int]:
+    """Option indices chosen by deferred acceptance with a ``seed``ed lottery (housing market first,
+    then treatment and clinic options reachable from the housing placement)."""
     rng = random.Random(seed)
     tiebreak = {p: rng.random() for p in range(len(prep.participants))}
     chosen, housed = [], {}
@@ -137,5 +134,15 @@ def deferred_acceptance(instance: Instance, *, seed: int = 0) -> Result:
             chosen.append(o.index)
             if prep.providers[o.s].service == "housing":
                 housed[o.p] = o.s
+    return sorted(chosen)
+
+
+def deferred_acceptance(instance: Instance, *, seed: int = 0) -> Result:
+    """Participant-proposing deferred acceptance with equal priorities broken by a ``seed``ed lottery;
+    participants propose in order of their ranking, then transit minutes plus days to start."""
+    start = time.perf_counter()
+    validate_instance(instance)
+    prep = prepare(instance)
+    chosen = da_choice(prep, seed=seed)
     return build_result(prep, chosen, mode="preference", method="deferred-acceptance", status="HEURISTIC",
                         seconds=time.perf_counter() - start)

@@ -236,16 +236,15 @@ class Solved:
 
 def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int,
                 start: float | None = None, max_mean_transit_minutes: float | None = None,
-                hint: set | None = None) -> Solved:
+                hint: list[int] | None = None) -> Solved:
     """Build and solve within ``time_limit_s`` wall seconds counted from ``start`` (a
-    ``time.perf_counter()`` value, default now); ``workers`` search threads; ``hint`` is a set of
-    (participant id, provider id, category, appointment) placements to start the search from."""
+    ``time.perf_counter()`` value, default now); ``workers`` search threads; ``hint`` lists option indices to start the search from."""
     start = time.perf_counter() if start is None else start
     built = build_model(prep, mode=mode, max_mean_transit_minutes=max_mean_transit_minutes)
-    if hint:
-        for o, var in zip(prep.options, built.place):
-            key = (prep.participants[o.p].participant_id, prep.providers[o.s].provider_id, o.category, o.appointment)
-            built.model.AddHint(var, key in hint)
+    if hint is not None:
+        hinted = set(hint)
+        for i, var in enumerate(built.place):
+            built.model.AddHint(var, i in hinted)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - start), 0.1)
     solver.parameters.random_seed = seed

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+from matcher.baselines import da_choice
+from matcher.check import check
 from matcher.explain import build_result
 from matcher.model import solve_model
 from matcher.prep import prepare
@@ -20,18 +22,29 @@ def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 1
     search reproducible (with ``workers=1`` fully deterministic), ``workers`` is search threads
     (8 portfolio workers prove optimality much sooner than 2, even on 2 cores).
     ``max_mean_transit_minutes`` is an optional service standard: the mean transit minutes (from
-    where participants are now) over all placements may not exceed it. ``hint`` is an earlier
-    result (a previous round, a baseline) whose placements start the search.
+    where participants are now) over all placements may not exceed it. The search starts from
+    ``hint`` (an earlier result: a previous round, a baseline) or else from deferred acceptance,
+    which is also returned (status HEURISTIC, verified by the checker) if CP-SAT finds no solution
+    in time.
     """
     start = time.perf_counter()
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     validate_instance(instance)
     prep = prepare(instance)
+    warm = da_choice(prep, seed=seed)
+    if hint is not None:
+        wanted = {(p.participant_id, p.provider_id, p.category, p.appointment) for p in hint.placements}
+        start_from = [o.index for o in prep.options if (prep.participants[o.p].participant_id,
+                      prep.providers[o.s].provider_id, o.category, o.appointment) in wanted]
+    else:
+        start_from = warm
     solved = solve_model(prep, mode=mode, time_limit_s=time_limit_s, seed=seed, workers=workers, start=start,
-                         max_mean_transit_minutes=max_mean_transit_minutes,
-                         hint={(p.participant_id, p.provider_id, p.category, p.appointment)
-                               for p in hint.placements} if hint else None)
-    return build_result(prep, solved.chosen, mode=mode, method="cp-sat", status=solved.status,
-                        objective=solved.objective, bound=solved.bound, gap=solved.gap,
-                        seconds=solved.seconds)
+                         max_mean_transit_minutes=max_mean_transit_minutes, hint=start_from)
+    if solved.status in ("OPTIMAL", "FEASIBLE") or max_mean_transit_minutes is not None:
+        return build_result(prep, solved.chosen, mode=mode, method="cp-sat", status=solved.status,
+                            objective=solved.objective, bound=solved.bound, gap=solved.gap, seconds=solved.seconds)
+    fallback = build_result(prep, warm, mode=mode, method="cp-sat (no solution in time: deferred acceptance)",
+                            status="HEURISTIC", seconds=solved.seconds)
+    return fallback if not check(instance, fallback) else build_result(
+        prep, [], mode=mode, method="cp-sat", status=solved.status, seconds=solved.seconds)
