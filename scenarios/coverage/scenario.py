@@ -17,7 +17,8 @@ from rich.console import Console
 from geodata.region import load_region
 from scenarios.coverage import schedule as sched
 from scenarios.coverage.costs import WEEKS_PER_YEAR
-from scenarios.coverage.demand import HOURS_PER_WEEK, assign_areas, demand_table, hour_label, observed_weeks
+from scenarios.coverage.demand import (HOURS_PER_WEEK, assign_areas, by_day_and_hour, demand_table, hour_label,
+                                       observed_weeks)
 from scenarios.coverage.game import coverage_game, split_bill
 from scenarios.coverage.plots import plot_frontier, plot_week
 from scenarios.coverage.spec import FIXED_SCHEDULES, CoverageSpec, fail, parse_spec
@@ -165,7 +166,11 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     notes.insert(0, f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
                  f"{chosen.captured:.1f} of {week.demand.sum():.1f} eligible hand-offs a week "
                  f"({summary['share_of_demand']:.0%}); solver status {chosen.status}.")
-    tables = {"Schedules compared": _readable(comparison, drop=("status",)),
+    blocks = by_day_and_hour(demand).T.groupby(np.arange(24) // 4).sum().T
+    blocks.columns = [f"{4 * b:02d}-{4 * b + 4:02d}" for b in blocks.columns]
+    tables = {"Eligible hand-offs per week (cohort, by day and 4-hour block)": blocks.round(2).reset_index(
+                  names="day"),
+              "Schedules compared": _readable(comparison, drop=("status",)),
               "Efficient frontier": _readable(frontier, drop=("schedule", "cost_per_diversion_usd",
                                                               "net_cost_usd_per_year")),
               "Staffed shifts": sched.schedule_table(week, chosen), "Bill split (USD/year)": _readable(split)}

@@ -48,8 +48,7 @@ def shapley_exact(costs: np.ndarray) -> np.ndarray:
     """
     n = int(round(math.log2(len(costs))))
     masks = np.arange(1 << n)
-    sizes = np.array([bin(m).count("1") for m in range(1 << n)]) if n <= 16 else \
-        masks_to_members(masks, n).sum(axis=1)
+    sizes = sum((masks >> i) & 1 for i in range(n))
     weight = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) if s < n else 0.0
                        for s in range(n + 1)])
     values = np.empty(n)
