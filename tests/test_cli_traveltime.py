@@ -121,3 +121,25 @@ def test_drive_isochrone_geojson(demo_region_dir, region, tmp_path):
     bad = run("isochrone", "--region", demo_region_dir, "--lon", node["x"], "--lat", node["y"],
               "--minutes", "soon", "-o", out, cache_dir=tmp_path / "c")
     assert bad.exit_code == 2 and "--minutes" in bad.output
+
+
+def test_transit_isochrone_contains_the_nodes_reached(demo_region_dir, region, tmp_path):
+    from geodata.transit import transit_matrix
+
+    stops = region.transit[0].stops
+    origin = (float(stops["stop_lon"].mean()), float(stops["stop_lat"].mean()))
+    out = tmp_path / "transit.geojson"
+    result = run("isochrone", "--region", demo_region_dir, "--lon", origin[0], "--lat", origin[1], "--minutes",
+                 "10,25", "--mode", "transit", "--date", "2026-03-03", "--depart", "08:00-08:05", "-o", out,
+                 cache_dir=tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    iso = gpd.read_file(out)
+    assert list(iso["minutes"]) == [10, 25] and iso.geometry.iloc[1].buffer(1e-7).covers(iso.geometry.iloc[0])
+    nodes = np.array([(d["x"], d["y"]) for _, d in region.streets.nodes(data=True)])
+    sample = nodes[np.random.default_rng(1).choice(len(nodes), 60, replace=False)]
+    minutes = transit_matrix(region.transit, region.streets, np.array([origin]), sample, date="2026-03-03",
+                             depart="08:00-08:05", percentiles=(50,), max_minutes=25)[50][0]
+    assert (minutes <= 25).any()
+    for (lon, lat), m in zip(sample, minutes):
+        if m <= 25:
+            assert iso.geometry.iloc[1].buffer(1e-6).contains(gpd.points_from_xy([lon], [lat])[0])
