@@ -71,8 +71,10 @@ def test_manifest_names_every_part_and_marks_all_generated(region, small):
     assert set(region.generated) == set(PARTS)
     names = set(region.municipalities["name"])
     assert len(region.cohorts) == small[1]["cohorts"] == 2
+    munis = region.municipalities.to_crs(region.manifest.metric_crs).set_index("name")
     for members in region.cohorts.values():
         assert len(members) >= 2 and set(members) <= names
+        assert munis.loc[members].geometry.buffer(5).union_all().geom_type == "Polygon"  # neighbours
 
 
 def test_areas_load_through_the_real_loaders_with_reported_counts(region, small):

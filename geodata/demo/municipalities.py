@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from shapely.ops import unary_union
 
 from geodata.demo.geo import Layout, sample_points
 from geodata.demo.names import municipality_names
@@ -99,9 +100,17 @@ def _cohorts(munis: list[Municipality], n_cohorts: int, radius: float) -> None:
     for i in order[:n_central]:
         munis[1 + i].cohort = "Central"
     sectors = n_cohorts - 1
-    if sectors == 1:  # small regions: one suburban cohort of the three nearest suburbs left
-        for i in [i for i in order if not munis[1 + i].cohort][:3]:
-            munis[1 + i].cohort = SECTOR_COHORTS[0]
+    if sectors == 1:  # small regions: one suburban cohort grown from the nearest suburb left
+        free = [1 + i for i in order if not munis[1 + i].cohort]
+        group = free[:1]
+        while len(group) < 3:
+            touching = [j for j in free if j not in group
+                        and any(munis[j].geometry.distance(munis[g].geometry) < 1.0 for g in group)]
+            if not touching:
+                break
+            group.append(touching[0])
+        for j in group:
+            munis[j].cohort = SECTOR_COHORTS[0]
         return
     width = 2 * np.pi / sectors
     angle = np.mod(np.arctan2(cy, cx), 2 * np.pi)
@@ -112,6 +121,22 @@ def _cohorts(munis: list[Municipality], n_cohorts: int, radius: float) -> None:
         k = int(angle[i] // width)
         if abs(angle[i] - (k + 0.5) * width) <= 0.3 * width:
             m.cohort = SECTOR_COHORTS[k * len(SECTOR_COHORTS) // sectors]
+    _keep_contiguous(munis)
+
+
+def _keep_contiguous(munis: list[Municipality]) -> None:
+    """Cohorts share case managers, so each keeps only its largest group of touching members."""
+    for name in sorted({m.cohort for m in munis if m.cohort}):
+        members = [m for m in munis if m.cohort == name]
+        union = unary_union([m.geometry.buffer(1.0) for m in members])
+        if union.geom_type == "Polygon":
+            continue
+        parts = list(union.geoms)
+        inside = [sum(part.contains(m.geometry.representative_point()) for m in members) for part in parts]
+        keep = parts[int(np.argmax(inside))]
+        for m in members:
+            if not keep.contains(m.geometry.representative_point()):
+                m.cohort = None
 
 
 def build_municipalities(rng: np.random.Generator, layout: Layout, scale: Scale) -> list[Municipality]:
