@@ -56,6 +56,8 @@ def spec_members(region_dir, cohort):
     ({"sharing": {"tiers": [{"name": "nights", "start": 0, "length": 8, "buyers": ["Atlantis"]}]}},
      "sharing.tiers[0].buyers[0]"),
     ({"area": "county"}, "area"),
+    ({"sharing": {"method": "banzhaf"}}, "sharing.method"),
+    ({"compare": []}, "budget"),
 ])
 def test_bad_scenario_files_name_the_key(demo_region_dir, tmp_path, changes, key):
     spec = quick(demo_spec(demo_region_dir), **changes)

@@ -254,13 +254,19 @@ def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts:
         if name not in FIXED_SCHEDULES:
             raise fail(f"compare[{i}]", f"unknown schedule {name!r}; expected one of {', '.join(FIXED_SCHEDULES)}")
     sharing = _section(spec, "sharing")
-    _known(sharing, "sharing.", {"methods", "samples", "seed", "tiers"})
-    methods = tuple(sharing.get("methods", METHODS))
+    _known(sharing, "sharing.", {"method", "methods", "samples", "seed", "tiers"})
+    methods = sharing.get("methods", [sharing["method"]] if "method" in sharing else list(METHODS))
+    if not isinstance(methods, list):
+        raise fail("sharing.methods", f"expected a list of {', '.join(METHODS)}")
     for i, method in enumerate(methods):
         if method not in METHODS:
-            raise fail(f"sharing.methods[{i}]", f"expected one of {', '.join(METHODS)}")
+            raise fail("sharing.method" if "method" in sharing else f"sharing.methods[{i}]",
+                       f"expected one of {', '.join(METHODS)}, got {method!r}")
     budget = spec.get("budget")
     target = spec.get("target")
+    if budget is None and target is None and not compare:
+        raise fail("budget", "give a budget (USD/year), a target (share of eligible demand) or a fixed schedule "
+                   "to compare with")
     return CoverageSpec(
         name=str(spec.get("name", "coverage")),
         region=(base_dir / str(spec.get("region", "."))).resolve(),
@@ -277,7 +283,7 @@ def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts:
         budget=None if budget is None else _number(spec, "budget", "", None, low=0),
         target=None if target is None else _number(spec, "target", "", None, low=0, high=1),
         budgets=[_fail_budget("budgets", i, v) for i, v in enumerate(_list(spec, "budgets"))],
-        compare=list(compare), methods=methods,
+        compare=list(compare), methods=tuple(methods),
         samples=_number(sharing, "samples", "sharing.", 2000, low=10, integer=True),
         tiers=_tiers(sharing, [str(m) for m in members]),
         time_limit_s=_number(spec, "time_limit_s", "", 10.0, low=0.1),
