@@ -263,3 +263,27 @@ def test_county_scale_is_shaped_like_allegheny_county(tmp_path):
     weekend = region.encounters["time"].dt.dayofweek >= 5
     night = region.encounters["time"].dt.hour.isin([0, 1, 2])
     assert night[weekend].mean() > 1.3 * night[~weekend].mean()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_invariants_hold_for_other_seeds(seed, tmp_path):
+    import networkx as nx
+
+    counts = write_demo_region(tmp_path, scale="small", seed=seed)
+    graph = ox.graph_from_xml(tmp_path / "streets.osm", simplify=False, retain_all=True)
+    assert (len(graph), len(graph.edges)) == (counts["street_nodes"], counts["street_edges"])
+    assert nx.is_strongly_connected(graph)
+    rivers = gpd.read_file(tmp_path / "rivers.geojson").union_all()
+    for a, b, data in graph.edges(data=True):
+        line = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (a, b)])
+        assert data.get("bridge") == "yes" or not line.intersects(rivers)
+    with zipfile.ZipFile(tmp_path / "gtfs.zip") as z:
+        stops = pd.read_csv(z.open("stops.txt"), dtype=str)
+        trips = pd.read_csv(z.open("trips.txt"), dtype=str)
+        st = pd.read_csv(z.open("stop_times.txt"), dtype=str)
+    assert set(st["stop_id"]) <= set(stops["stop_id"]) and set(st["trip_id"]) == set(trips["trip_id"])
+    region = load_region(tmp_path)
+    munis = region.municipalities.to_crs(region.manifest.metric_crs).set_index("name")
+    assert len(region.cohorts) == 2
+    for members in region.cohorts.values():
+        assert munis.loc[members].geometry.buffer(5).union_all().geom_type == "Polygon"
