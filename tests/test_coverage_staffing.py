@@ -57,3 +57,31 @@ def test_staff_needed_is_smallest_meeting_standard_and_thresholds_agree(model):
         if need > 1:
             assert not meets_standard(need - 1, lam, standard)
         assert 1 + np.searchsorted(thresholds, lam, side="left") == need
+
+
+def simulate_abandonment(c: int, lam: float, mu: float, theta: float, *, arrivals: int, seed: int) -> tuple[float, float]:
+    """First-come-first-served M/M/c+M by simulation: (share who abandon, mean wait in hours of all arrivals)."""
+    import heapq
+    rng = np.random.default_rng(seed)
+    times = np.cumsum(rng.exponential(1 / lam, arrivals))
+    patience = rng.exponential(1 / theta, arrivals)
+    service = rng.exponential(1 / mu, arrivals)
+    free = [0.0] * c
+    abandoned, waited = 0, 0.0
+    for t, p, s in zip(times, patience, service):
+        wait = max(free[0] - t, 0.0)
+        if wait > p:
+            abandoned += 1
+            waited += p
+            continue
+        waited += wait
+        heapq.heapreplace(free, t + wait + s)
+    return abandoned / arrivals, waited / arrivals
+
+
+@pytest.mark.parametrize("c,lam,mu,theta", [(1, 1.0, 1.333, 3.0), (2, 3.0, 1.333, 3.0), (3, 5.0, 2.0, 1.0)])
+def test_erlang_a_matches_simulation(c, lam, mu, theta):
+    share, wait = simulate_abandonment(c, lam, mu, theta, arrivals=120_000, seed=c)
+    exact = erlang_a(c, lam, mu, theta)
+    assert share == pytest.approx(exact["p_abandon"], abs=0.01)
+    assert 60 * wait == pytest.approx(exact["mean_wait_minutes"], rel=0.05)
