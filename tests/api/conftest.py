@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
-from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from tests.api.helpers import Api, make_users
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
@@ -70,73 +70,6 @@ def database_url(request, tmp_path):
     schema, url = fresh_postgres_schema()
     yield url
     drop_postgres_schema(schema)
-
-
-@dataclass
-class Api:
-    """A running app (in-process) with a token per role and helpers for common set-up."""
-
-    client: object
-    app: object
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    def as_(self, who: str) -> dict[str, str]:
-        """Authorization header of user ``who`` (admin, coord_north, coord_central, provider_h1, planner, pcg)."""
-        return {"Authorization": f"Bearer {self.tokens[who]}"}
-
-    def call(self, method: str, path: str, who: str = "admin", **kwargs):
-        """An HTTP call as ``who``; every non-2xx must be problem details, never a 5xx."""
-        response = self.client.request(method, path, headers=self.as_(who), **kwargs)
-        assert response.status_code < 500, response.text
-        if response.status_code >= 400:
-            assert response.headers["content-type"].startswith("application/problem+json"), response.text
-            body = response.json()
-            assert body["status"] == response.status_code and body["title"] and body["detail"]
-        return response
-
-    def provider(self, pid: str, service: str = "housing", capacity: int = 2, occupied: int = 0, **extra):
-        """Create a provider near downtown Pittsburgh."""
-        body = {"id": pid, "name": f"Provider {pid}", "service": service, "capacity": capacity,
-                "occupied": occupied, "lon": -80.0, "lat": 40.44, "monthly_turnover": 1.0} | extra
-        response = self.call("POST", "/v1/providers", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def participant(self, pid: str, needs=("housing",), cohort: str = "North", consent: bool = True,
-                    who: str = "coord_north", **extra):
-        """Create a participant (with an active release of information unless ``consent`` is False)."""
-        body = {"id": pid, "cohort": cohort, "lon": -80.0, "lat": 40.45,
-                "needs": [{"service": s} for s in needs]} | extra
-        response = self.call("POST", "/v1/participants", who=who, json=body)
-        assert response.status_code == 201, response.text
-        if consent:
-            today = date.today()
-            response = self.call("POST", f"/v1/participants/{pid}/consents", who=who,
-                                 json={"granted_on": (today - timedelta(days=1)).isoformat(),
-                                       "expires_on": (today + timedelta(days=365)).isoformat()})
-            assert response.status_code == 201, response.text
-        return response.json()
-
-    def request(self, pid: str, who: str = "coord_north", **extra):
-        """POST a placement request and return the response."""
-        return self.call("POST", "/v1/placement-requests", who=who, json={"participant_id": pid} | extra)
-
-
-USERS = {"admin": ("admin", {}), "coord_north": ("coordinator", {"cohort": "North"}),
-         "coord_central": ("coordinator", {"cohort": "Central"}),
-         "provider_h1": ("provider", {"provider_id": "H1"}), "planner": ("planner", {}), "pcg": ("pcg", {})}
-
-
-def make_users(sessions) -> dict[str, str]:
-    """One user per role (two coordinators of different cohorts); returns name -> token."""
-    from api.auth import add_user
-
-    tokens = {}
-    with sessions() as session:
-        for name, (role, scope) in USERS.items():
-            _, tokens[name] = add_user(session, name, role, **scope)
-        session.commit()
-    return tokens
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from rich.console import Console
 from sqlalchemy import func, select, text
 
 from api.db.models import AuditEntry, Provider
-from tests.api.conftest import Api, make_users
+from tests.api.helpers import Api, make_users
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from api.app import create_app
-from tests.api.conftest import Api, make_users
+from tests.api.helpers import Api, make_users
 
 pytestmark = pytest.mark.slow
 FOLDER = Path(tempfile.mkdtemp(prefix="handoff-fuzz-"))

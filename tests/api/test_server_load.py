@@ -136,7 +136,7 @@ async def _load(url: str, tokens: dict, people: list[str], provider_ids: list[st
 
 
 def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
-    tokens, people, provider_ids = seed(postgres_url, n_participants=220)
+    tokens, people, provider_ids = seed(postgres_url, n_participants=180)
     server = start_server(postgres_url)
     try:
         outcome = asyncio.run(_load(server.url, tokens, people, provider_ids, seed_value=11))
