@@ -67,6 +67,9 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
     dimp = np.zeros(n_stops, np.bool_)
     dimp_list = np.empty(n_stops, np.int64)
     pat_start = np.full(n_pat, -1, np.int64)
+    pat_end = np.zeros(n_pat, np.int64)
+    rec_trip = np.full((n_pat, K + 1), INF, np.int64)  # per pattern and round: the earliest trip ridden
+    rec_pos = np.full((n_pat, K + 1), INF, np.int64)   # ... and where it was boarded, in any earlier scan
     queue = np.empty(n_pat, np.int64)
     for di in range(len(deps) - 1, -1, -1):
         d = deps[di]
@@ -98,8 +101,10 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                         queue[n_q] = p
                         n_q += 1
                         pat_start[p] = pos
-                    elif pos < pat_start[p]:
-                        pat_start[p] = pos
+                        pat_end[p] = pos
+                    else:
+                        pat_start[p] = min(pat_start[p], pos)
+                        pat_end[p] = max(pat_end[p], pos)
             n_marked = 0
             n_vimp = 0
             for q in range(n_q):
@@ -109,6 +114,7 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                 nt = pat_ntrips[p]
                 tp = pat_time_ptr[p]
                 trip = -1
+                boarded_at = -1
                 for i in range(pat_start[p], length):
                     s = pat_stops[base + i]
                     if trip >= 0 and pat_alight[base + i]:
@@ -131,6 +137,12 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                                     lo = mid + 1
                             if lo < top:
                                 trip = lo
+                                boarded_at = i
+                    if i >= pat_end[p] and (trip < 0 or (rec_trip[p, k] <= trip and rec_pos[p, k] <= i)):
+                        break  # no marked stop ahead, and an earlier scan already rode this trip (or an earlier one) from here
+                if trip >= 0 and (trip < rec_trip[p, k] or (trip == rec_trip[p, k] and boarded_at < rec_pos[p, k])):
+                    rec_trip[p, k] = trip
+                    rec_pos[p, k] = boarded_at
                 pat_start[p] = -1
             for v in range(n_vimp):
                 s = vimp_list[v]
