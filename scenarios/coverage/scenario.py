@@ -153,8 +153,9 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
         extra = float(game.cost_of(everyone)[0]) - base_cost
         notes.append(f"Tiers ({', '.join(t['name'] for t in cs.tiers)}) add USD {extra * WEEKS_PER_YEAR:,.0f}/year "
                      "of extra hours, charged only to their buyers in the Shapley and nucleolus columns.")
-    notes.append(f"Shift-boundary overhead (schedule cost minus staff-hour cost of the base hours) is USD "
-                 f"{(chosen.cost - base_cost) * WEEKS_PER_YEAR:,.0f}/year, not in the split columns.")
+    notes.append(f"The schedule costs USD {(chosen.cost - base_cost) * WEEKS_PER_YEAR:+,.0f}/year against the "
+                 "staff-hour pricing of its hours (shift boundaries, rounding to whole dollars); the split "
+                 "columns share the staff-hour cost.")
     files = _write(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
     worth = value_of(chosen.captured, chosen.cost, cs.value)
     baseline = comparison.iloc[0]
@@ -163,6 +164,11 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
                "hours_covered": float(chosen.covered_on.sum() + chosen.covered_call.sum()),
                **worth, f"{baseline['schedule']} captured_per_week": float(baseline["captured_per_week"]),
                f"{baseline['schedule']} cost_usd_per_year": float(baseline["cost_usd_per_year"])}
+    for name, plan in compared.items():
+        if plan.status not in ("OPTIMAL", "FEASIBLE"):
+            notes.append(f"{name}: no staffing with these shifts covers exactly those hours on site to the "
+                         f"standard (solver status {plan.status}); hours needing more than "
+                         f"{cs.standard.max_staff} case managers, or shifts that do not fit the hours, cause this.")
     notes.insert(0, f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
                  f"{chosen.captured:.1f} of {week.demand.sum():.1f} eligible hand-offs a week "
                  f"({summary['share_of_demand']:.0%}); solver status {chosen.status}.")

@@ -242,6 +242,7 @@ def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts:
         members = spec.get("members")
         if not isinstance(members, list) or not members:
             raise fail("members", "name a cohort (cohort: NAME) or list members (members: [A, B])")
+        members = [str(m) for m in members]
     for i, member in enumerate(members):
         if member not in known_members:
             raise fail(f"members[{i}]" if cohort is None else "cohort",
