@@ -31,6 +31,7 @@ from geodata.streets import DEFAULT_TURN_DELAY_S
 log = logging.getLogger(__name__)
 
 ACCESS_KPH = 15.0
+MODEL_VERSION = 1  # bump when the drive model changes, so cached matrices keyed on it are recomputed
 MAX_SNAP_M = 1000.0
 TIE_M = 1e-3
 
@@ -295,5 +296,5 @@ def unreachable_count(minutes: np.ndarray) -> int:
     return int(np.isnan(minutes).sum())
 
 
-__all__ = ["ACCESS_KPH", "MAX_SNAP_M", "StreetIndex", "drive_matrix", "isochrone", "point_isochrones", "snap",
-           "street_index", "unreachable_count", "utm_crs"]
+__all__ = ["ACCESS_KPH", "MAX_SNAP_M", "MODEL_VERSION", "StreetIndex", "drive_matrix", "isochrone",
+           "point_isochrones", "snap", "street_index", "unreachable_count", "utm_crs"]

@@ -303,23 +303,31 @@ def _graph_from_csv(path: Path, nodes: str | Path | None, crs: str) -> nx.MultiD
     oneway = _oneway(edge_frame, edge_path)
     geometry = _geometries(edge_frame, edge_path)
     if geometry is not None and to_lonlat is not None:
-        geometry = [None if g is None else shapely.transform(g, lambda c: np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1])))
+        geometry = [None if g is None else
+                    shapely.transform(g, lambda c: np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1])))
                     for g in geometry]
     skip = {u_col, v_col, "length", "oneway", "geometry", "key", "FID", "reversed"}
     attrs = [c for c in edge_frame.columns if c not in skip]
     listed = set(zip(us.tolist(), vs.tolist(), np.round(lengths, 2).tolist()))
-    records = edge_frame[attrs].to_dict("records")
+    values = edge_frame[attrs].to_numpy(dtype=object)
+    keys: dict[tuple[int, int], int] = {}
+
+    def add(a: int, b: int, data: dict) -> None:
+        key = keys.get((a, b), 0)
+        keys[(a, b)] = key + 1
+        graph.add_edge(a, b, key=key, **data)
+
     for row, (u, v, length, one) in enumerate(zip(us.tolist(), vs.tolist(), lengths.tolist(), oneway)):
-        data = {k: _cell(val) for k, val in records[row].items() if val != ""}
+        data = {k: _cell(val) for k, val in zip(attrs, values[row]) if val != ""}
         data.update(length=length, oneway=one, reversed=False)
         if geometry is not None and geometry[row] is not None:
             data["geometry"] = geometry[row]
-        graph.add_edge(u, v, **data)
+        add(u, v, data)
         if not one and u != v and (v, u, round(length, 2)) not in listed:
             back = dict(data, reversed=True)
             if "geometry" in back:
                 back["geometry"] = back["geometry"].reverse()
-            graph.add_edge(v, u, **back)
+            add(v, u, back)
     graph.remove_nodes_from(list(nx.isolates(graph)))
     return graph
 

@@ -184,3 +184,22 @@ def test_pittsburgh_csv(shared_data):
     assert 20_000 < len(graph) <= 20_930
     assert graph.number_of_edges() > 29_834  # two-way edges doubled
     assert all(d["speed_kph"] > 0 for _, _, d in graph.edges(data=True))
+
+
+def test_csv_in_a_projected_crs_with_wkt_geometry(tmp_path):
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:26917", always_xy=True).transform
+    (x1, y1), (x2, y2), (xm, ym) = to_utm(-80.0, 40.44), to_utm(-79.999, 40.44), to_utm(-79.9995, 40.4402)
+    nodes = f"osmid,x,y\n1,{x1},{y1}\n2,{x2},{y2}\n"
+    edges = f'u,v,length,oneway,geometry\n1,2,110.0,False,"LINESTRING ({x1} {y1}, {xm} {ym}, {x2} {y2})"\n'
+    graph = load_street_graph(write_csv(tmp_path / "utm", nodes=nodes, edges=edges), crs="EPSG:26917",
+                              component="all")
+    assert graph.nodes[2]["x"] == pytest.approx(-79.999, abs=1e-7) and graph.nodes[2]["y"] == pytest.approx(40.44)
+    forward, back = graph.edges[1, 2, 0]["geometry"], graph.edges[2, 1, 0]["geometry"]
+    assert forward.coords[1] == pytest.approx((-79.9995, 40.4402), abs=1e-7)
+    assert list(back.coords) == list(forward.coords)[::-1]
+    bad = write_csv(tmp_path / "bad", nodes=nodes, edges='u,v,length,oneway,geometry\n1,2,110.0,False,"POINT (1 2)"\n')
+    with pytest.raises(DataError) as err:
+        load_street_graph(bad, crs="EPSG:26917")
+    assert (err.value.row, err.value.field) == (1, "geometry")

@@ -119,7 +119,7 @@ def drive(
         handoff traveltime drive --region demo/region --origins sites.csv --destinations zones.csv -o drive.parquet
     """
     from geodata.cache import cached_matrix
-    from geodata.drive import ACCESS_KPH, MAX_SNAP_M, drive_matrix
+    from geodata.drive import ACCESS_KPH, MAX_SNAP_M, MODEL_VERSION, drive_matrix
     from geodata.streets import load_street_graph
 
     if layout not in ("long", "wide"):
@@ -144,7 +144,7 @@ def drive(
 
     key = {"streets": spec.path, "streets_options": spec.options, "crs": manifest.crs, "origins": origin_xy,
            "destinations": destination_xy, "max_minutes": max_minutes, "turn_delay_s": turn_delay,
-           "access_kph": ACCESS_KPH, "max_snap_m": MAX_SNAP_M}
+           "access_kph": ACCESS_KPH, "max_snap_m": MAX_SNAP_M, "model": MODEL_VERSION}
     try:
         minutes = cached_matrix("drive", key, compute, cache_dir=cache_dir) if cache else compute()
     except DataError as error:
