@@ -70,7 +70,7 @@ def _fixed_hours(name: str) -> np.ndarray:
 
 def _row(label: str, plan: sched.Schedule, week: sched.Week, cs: CoverageSpec) -> dict[str, Any]:
     ok = plan.status in ("OPTIMAL", "FEASIBLE")
-    worth = value_of(plan.captured, plan.cost, cs.value) if ok else {}
+    worth = value_of(plan.captured, plan.cost, cs.value, engagement_rate=cs.wages.engagement_rate) if ok else {}
     return {"schedule": label, "status": plan.status,
             "hours_covered": int(plan.covered_on.sum() + plan.covered_call.sum()) if ok else 0,
             "captured_per_week": plan.captured if ok else float("nan"),
@@ -157,7 +157,7 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
                  "staff-hour pricing of its hours (shift boundaries, rounding to whole dollars); the split "
                  "columns share the staff-hour cost.")
     files = _write(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
-    worth = value_of(chosen.captured, chosen.cost, cs.value)
+    worth = value_of(chosen.captured, chosen.cost, cs.value, engagement_rate=cs.wages.engagement_rate)
     baseline = comparison.iloc[0]
     summary = {"eligible_per_week": float(week.demand.sum()), "captured_per_week": chosen.captured,
                "share_of_demand": chosen.captured / max(week.demand.sum(), 1e-9),
@@ -235,7 +235,7 @@ def evaluate(spec: dict, *, base_dir: Path, seed: int, context: dict[str, Any]) 
     _, plan = _choose(cs, week, compared)
     return {"eligible_per_week": float(week.demand.sum()), "captured_per_week": plan.captured,
             "hours_covered": float(plan.covered_on.sum() + plan.covered_call.sum()),
-            **value_of(plan.captured, plan.cost, cs.value)}
+            **value_of(plan.captured, plan.cost, cs.value, engagement_rate=cs.wages.engagement_rate)}
 
 
 def demo_spec(region_dir: Path) -> dict:

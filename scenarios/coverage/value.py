@@ -16,16 +16,20 @@ class ValueAssumptions:
 
     jail_day_cost: float = 77.40              # Allegheny County Jail per inmate-day (Pitt IOP, 2016)
     jail_days_avoided: float = 41.0           # per participant per year (Collins et al. 2019)
-    engagement_rate: float = 0.6              # share of hand-offs that are new participants (assumption)
     booking_cost: float = 0.0                 # per avoided booking (arrest processing): set a local figure
     court_cost: float = 0.0                   # per avoided prosecution: set a local figure
     bookings_avoided: float = 1.4             # per participant per year (Collins et al. 2019)
 
 
-def value_of(handoffs_per_week: float, cost_per_week: float, assumptions: ValueAssumptions) -> dict[str, float]:
-    """Yearly diversions, avoided jail-days and costs, cost per diversion and net cost (USD/year)."""
+def value_of(handoffs_per_week: float, cost_per_week: float, assumptions: ValueAssumptions, *,
+             engagement_rate: float) -> dict[str, float]:
+    """Yearly diversions, avoided jail-days and costs, cost per diversion and net cost (USD/year).
+
+    ``engagement_rate`` is the share of hand-offs that become participants (``wages.engagement_rate``,
+    the same share that fills caseloads).
+    """
     diversions = handoffs_per_week * WEEKS_PER_YEAR
-    engaged = diversions * assumptions.engagement_rate
+    engaged = diversions * engagement_rate
     jail_days = engaged * assumptions.jail_days_avoided
     avoided = (jail_days * assumptions.jail_day_cost
                + engaged * assumptions.bookings_avoided * (assumptions.booking_cost + assumptions.court_cost))
