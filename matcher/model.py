@@ -4,8 +4,8 @@
 No-bump uses cutoff chains: per provider and seat category, ``cutoff[k]`` is 1 when anyone in rank
 group ``>= groups[k]`` is placed there; everyone strictly ahead who wants the provider must then be
 placed (coverage) or placed somewhere they like at least as much (preference). Size is linear in the
-number of options. Objective: urgency-weighted needs met, then (with a weight larger than any
-possible secondary total, so lexicographic) transit minutes plus days to start, or preference ranks.
+number of options. Objectives, solved lexicographically: urgency-weighted needs met, then transit
+minutes plus days to start (coverage) or preference ranks (preference).
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from ortools.sat.python import cp_model
 
 from matcher.prep import Prepared, claims_ahead
 
+PRIMARY_SHARE = 0.7  # share of the time left given to maximising needs met before the cost phase
+
 
 @dataclass
 class Built:
@@ -25,6 +27,8 @@ class Built:
     model: cp_model.CpModel
     place: list
     weight: int
+    urgency: list[int]
+    cost: list[int]
     chains: dict = field(default_factory=dict)
 
 
@@ -150,13 +154,13 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
     if max_mean_transit_minutes is not None:
         model.Add(sum(round(10 * (o.minutes - max_mean_transit_minutes)) * place[o.index] for o in opts) <= 0)
 
-    # objective: urgency-weighted needs met, then minutes + days (coverage) or ranks (preference)
+    # objective terms: urgency-weighted needs met, then minutes + days (coverage) or ranks (preference);
+    # ``weight`` exceeds any possible cost total, so urgency * weight - cost ranks results lexicographically
     cost = [round(o.minutes + o.days) if mode == "coverage" else o.rank for o in opts]
     worst = sum(max(cost[i] for i in idx) for idx in prep.by_need.values() if idx)
     weight = worst + 1
     urgency = [prep.participants[o.p].needs[o.need].urgency for o in opts]
-    model.Maximize(sum((urgency[i] * weight - cost[i]) * place[i] for i in range(len(opts))))
-    return Built(model, place, weight, chains)
+    return Built(model, place, weight, urgency, cost, chains)
 
 
 def _suffix_cuts(model, options, place, groups, cutoff, room) -> None:
@@ -234,26 +238,55 @@ class Solved:
     weight: int
 
 
+def _search(model: cp_model.CpModel, place: list, hint: list[int], *, seconds: float, seed: int, workers: int):
+    """One CP-SAT run from ``hint``: (status name, solver, chosen option indices or None)."""
+    model.ClearHints()
+    hinted = set(hint)
+    for i, var in enumerate(place):
+        model.AddHint(var, i in hinted)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.1)
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = workers
+    code = solver.Solve(model)
+    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    chosen = [i for i, v in enumerate(place) if solver.BooleanValue(v)] if found else None
+    return solver.status_name(code), solver, chosen
+
+
 def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int,
                 start: float | None = None, max_mean_transit_minutes: float | None = None,
                 hint: list[int] | None = None) -> Solved:
-    """Build and solve within ``time_limit_s`` wall seconds counted from ``start`` (a
-    ``time.perf_counter()`` value, default now); ``workers`` search threads; ``hint`` lists option indices to start the search from."""
+    """Build and solve lexicographically within ``time_limit_s`` wall seconds counted from ``start``
+    (a ``time.perf_counter()`` value, default now): first urgency-weighted needs met (up to
+    ``PRIMARY_SHARE`` of the time left), then, holding that, the least cost. ``workers`` search
+    threads; ``hint`` lists option indices to start from. The reported objective and bound are on
+    the combined scale ``urgency * weight - cost``."""
     start = time.perf_counter() if start is None else start
     built = build_model(prep, mode=mode, max_mean_transit_minutes=max_mean_transit_minutes)
-    if hint is not None:
-        hinted = set(hint)
-        for i, var in enumerate(built.place):
-            built.model.AddHint(var, i in hinted)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - start), 0.1)
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers
-    code = solver.Solve(built.model)
-    status = solver.status_name(code)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solved([], status, None, None, None, time.perf_counter() - start, built.weight)
-    chosen = [i for i, v in enumerate(built.place) if solver.BooleanValue(v)]
-    objective, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
+    model, place = built.model, built.place
+    primary = sum(u * x for u, x in zip(built.urgency, place))
+    secondary = sum(c * x for c, x in zip(built.cost, place))
+
+    def left() -> float:
+        return time_limit_s - (time.perf_counter() - start)
+
+    model.Maximize(primary)
+    status1, solver, chosen = _search(model, place, hint or [], seconds=left() * PRIMARY_SHARE, seed=seed,
+                                      workers=workers)
+    if chosen is None:
+        return Solved([], status1, None, None, None, time.perf_counter() - start, built.weight)
+    best, best_bound = round(solver.ObjectiveValue()), solver.BestObjectiveBound()
+    model.Add(primary >= best)
+    model.Minimize(secondary)
+    status2, solver, second = _search(model, place, chosen, seconds=left(), seed=seed, workers=workers)
+    if second is not None:
+        chosen, cost, cost_bound = second, solver.ObjectiveValue(), solver.BestObjectiveBound()
+    else:
+        cost, cost_bound = sum(built.cost[i] for i in chosen), 0.0
+    optimal = status1 == status2 == "OPTIMAL"
+    objective = best * built.weight - cost
+    bound = best_bound * built.weight - (cost_bound if status1 == "OPTIMAL" else 0.0)
     gap = abs(bound - objective) / max(abs(objective), 1.0)
-    return Solved(chosen, status, objective, bound, gap, time.perf_counter() - start, built.weight)
+    return Solved(chosen, "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap,
+                  time.perf_counter() - start, built.weight)
