@@ -167,6 +167,21 @@ def test_csv_node_errors(tmp_path):
     assert (err.value.row, err.value.field) == (2, "osmid") and "duplicate" in err.value.message
 
 
+def test_ways_cut_by_the_extract_keep_their_present_part(tmp_path):
+    path = write_osm(tmp_path / "cut.osm", extra_nodes={30: (0, 3), 31: (1, 3)},
+                     extra_ways=[(21, [11, 30, 31, 999], {"highway": "residential", "name": "Edge Rd"})])
+    graph = load_street_graph(path, component="all")
+    assert graph.has_edge(11, 31) and graph.has_edge(31, 11) and 999 not in graph  # 30 simplified away
+
+
+def test_no_drivable_street_is_an_error(tmp_path):
+    path = tmp_path / "paths.osm"
+    path.write_text("<osm version='0.6'><node id='1' lat='40.44' lon='-80'/><node id='2' lat='40.441' lon='-80'/>"
+                    "<way id='3'><nd ref='1'/><nd ref='2'/><tag k='highway' v='footway'/></way></osm>")
+    with pytest.raises(DataError, match="no drivable streets"):
+        load_street_graph(path)
+
+
 def test_unreadable_files_raise_data_error(tmp_path):
     bad = tmp_path / "broken.osm"
     bad.write_text("<osm><node id='1' lat='x'")
