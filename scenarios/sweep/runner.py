@@ -118,7 +118,7 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[Cl
             yield client
         return
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -140,10 +140,13 @@ def run_sweep(spec: SweepSpec, *, scheduler: str | None = None, n_workers: int =
                        first_done=first_done, console=console)
 
 
-def run_in_process(spec: SweepSpec) -> pd.DataFrame:
-    """The same tasks one by one in this process, without Dask: the reference for a sweep's results."""
+def run_in_process(spec: SweepSpec, *, context: Any = None) -> pd.DataFrame:
+    """The same tasks one by one in this process, without Dask: the reference for a sweep's results.
+
+    ``context`` reuses a context from ``prepare_context``; by default it is prepared here.
+    """
     module_name = kind_module(spec.kind)
-    context = prepare_context(spec)
+    context = prepare_context(spec) if context is None else context
     base_dir = str(spec.scenario_path.parent)
     rows = []
     for task in expand(spec):
