@@ -105,6 +105,10 @@ def test_two_workers_give_each_result_once_equal_to_in_process_and_prepare_once(
     pd.testing.assert_frame_equal(results, reference, check_exact=True)
     assert results["param.p"].tolist() == [1] * 4 + [2] * 4 + [3] * 4 + [4] * 4 + [5] * 4
     assert results["sites"].str.count(";").add(1).tolist() == results["param.p"].tolist()
+    # same draw (same demand mix) at every p: an optimal p-median never gets worse with more sites
+    assert (results["optimal"] == 1).all()
+    by_draw = results.pivot(index="draw", columns="param.p", values="objective")
+    assert (by_draw.diff(axis=1).iloc[:, 1:] <= 1e-9).all().all()
 
     # positive control: the counter does see a region load on a worker
     worker = next(iter(pids))

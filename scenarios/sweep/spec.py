@@ -9,7 +9,7 @@ A sweep file (YAML)::
       p: [1, 2, 3, 4, 5]
       demand.growth: [0.0, 0.1]
     draws: 20                      # Monte Carlo draws per grid point (default 1)
-    random:                        # drawn anew for every draw, from the task's own seed
+    random:                        # drawn anew for every draw (the same values at every grid point)
       demand.growth: {normal: [0.05, 0.02]}
       capacity.extra_slots: {choice: [0, 1, 2]}
     retries: 2                     # how often a failed task is retried before it is reported as failed
@@ -162,18 +162,29 @@ def _draw(rng: np.random.Generator, dist: dict[str, Any]) -> Any:
     return args[int(rng.integers(len(args)))]
 
 
+def draw_values(spec: SweepSpec, draw: int) -> dict[str, Any]:
+    """The random parameters of Monte Carlo draw ``draw``: each from its own stream, seeded by the sweep
+    seed, the parameter's name and the draw number.
+
+    Every grid point sees the same values in the same draw (common random numbers), so differences
+    between grid points are not blurred by different draws; adding a random parameter leaves the
+    values of the others unchanged.
+    """
+    return {key: _draw(np.random.default_rng(task_seed(spec.seed, {"random": key}, draw)), spec.random[key])
+            for key in sorted(spec.random)}
+
+
 def expand(spec: SweepSpec) -> list[Task]:
-    """Every task of the sweep: the grid's combinations times the draws, random values drawn per task."""
+    """Every task of the sweep: the grid's combinations times the draws, each with its drawn values
+    and its own seed (from the sweep seed, its grid parameters and its draw number)."""
     keys = sorted(spec.grid)
+    draws = [draw_values(spec, draw) for draw in range(spec.draws)]
     tasks = []
     for values in itertools.product(*(spec.grid[k] for k in keys)):
         grid_params = dict(zip(keys, values))
         for draw in range(spec.draws):
             seed = task_seed(spec.seed, grid_params, draw)
-            rng = np.random.default_rng(seed)
-            params = dict(grid_params)
-            for key in sorted(spec.random):
-                params[key] = _draw(rng, spec.random[key])
+            params = {**grid_params, **draws[draw]}
             task_id = hashlib.sha256(canonical([grid_params, draw]).encode()).hexdigest()[:12]
             tasks.append(Task(task_id=task_id, params=params, draw=draw, seed=seed))
     return tasks
