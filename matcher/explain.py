@@ -76,9 +76,12 @@ def _placement(r: _Round, o) -> Placement:
     minutes = r.minutes(o)
     ahead = r.ahead(o.p, o.s, o.category, unplaced_only=False)
     seat = "a LEAD set-aside seat" if o.category == "set-aside" else "a seat"
-    before = ("nobody eligible is ahead of you on its list" if ahead == 0 else
-              f"the {_people(ahead).replace(' are', '').replace(' is', '')} ahead of you on its list "
-              "are placed or keep their seats first")
+    if ahead == 0:
+        before = "nobody eligible is ahead of you on its list"
+    elif ahead == 1:
+        before = "the 1 eligible person ahead of you on its list is placed or keeps a seat first"
+    else:
+        before = f"the {ahead} eligible people ahead of you on its list are placed or keep their seats first"
     text = (f"{s.label} has {seat} for you: you are eligible, it is {minutes:.0f} min by transit "
             f"(your limit {p.max_transit_minutes:.0f}), and {before}")
     if o.appointment:

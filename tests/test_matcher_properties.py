@@ -3,6 +3,7 @@ seeded violations; baselines and incremental placement honour the rules they pro
 from __future__ import annotations
 
 import itertools
+import statistics
 import random
 from dataclasses import replace
 from datetime import date, datetime
@@ -201,3 +202,20 @@ def test_place_one_is_safe_against_the_state(seed, ties):
     # with the whole state as fixed entries, the greedy answer is the exact optimum for one person
     alone = solve(single_participant_instance(state, newcomer), time_limit_s=10, workers=1)
     assert result.needs_met == alone.needs_met
+
+
+@FAST
+@given(seed=st.integers(0, 10**6), ties=st.booleans())
+def test_mean_transit_standard_and_hint(seed, ties):
+    instance = generate_instance(30, 10, 90, seed=seed, ties=ties)
+    free = solve(instance, time_limit_s=10, workers=1)
+    warm = solve(instance, time_limit_s=10, workers=1, hint=deferred_acceptance(instance, seed=seed))
+    assert warm.urgency_met == free.urgency_met
+    if len(free.placements) < 2:
+        return
+    cap = statistics.fmean(p.transit_minutes for p in free.placements) - 3
+    capped = solve(instance, time_limit_s=10, workers=1, max_mean_transit_minutes=cap)
+    assert check(instance, capped) == []
+    assert capped.urgency_met <= free.urgency_met
+    if capped.placements:
+        assert statistics.fmean(p.transit_minutes for p in capped.placements) <= cap + 0.05
