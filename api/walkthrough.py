@@ -23,6 +23,32 @@ from api.auth import add_user
 from api.services.seed import load_region_into_db
 
 READY_DEADLINE_S = 30.0
+ATTRIBUTES = {"gender": "female", "age": 34, "insurance": "medicaid", "moud": True}
+
+
+def _admits(rules: dict, person: dict) -> bool:
+    """Whether a provider's eligibility rules admit ``person`` (gender, age, insurance, moud)."""
+    for key in ("gender", "insurance"):
+        if rules.get(key) and person[key] not in rules[key]:
+            return False
+    if rules.get("min_age") is not None and person["age"] < rules["min_age"]:
+        return False
+    if rules.get("max_age") is not None and person["age"] > rules["max_age"]:
+        return False
+    return not (rules.get("moud") is False and person["moud"])
+
+
+def _open_providers(base: str, admin: str) -> set[str]:
+    """Providers with more free slots than people waiting, that would take the demo participant."""
+    headers = {"Authorization": f"Bearer {admin}"}
+    listing = httpx.get(f"{base}/v1/providers", params={"limit": 1000}, headers=headers, timeout=60.0).json()
+    open_ids = set()
+    for p in listing["items"]:
+        if p["free"] > 0 and _admits(p["eligibility"], ATTRIBUTES):
+            waiting = httpx.get(f"{base}/v1/wait-lists/{p['list_id']}", headers=headers, timeout=60.0).json()
+            if p["free"] > len(waiting["entries"]):
+                open_ids.add(p["id"])
+    return open_ids
 
 
 def _free_port() -> int:
@@ -33,8 +59,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _inside_point(region_dir: Path, cohort: str | None) -> tuple[float, float]:
-    """A point (lon, lat) inside the first municipality of ``cohort`` (or of the region)."""
+def _meeting_point(app, region_dir: Path, cohort: str | None, limit: float, free: set[str]) -> tuple[float, float]:
+    """Where the officer meets the participant: the population point with the most open providers
+    (``free``) within ``limit`` transit minutes, or without transit data a point inside ``cohort``'s
+    first municipality."""
+    table = app.state.region.transit_table()
+    if table is not None:
+        import numpy as np
+
+        columns = [col for pid, col in table.column.items() if pid in free] or list(table.column.values())
+        reachable = (np.nan_to_num(table.minutes[:, columns], nan=np.inf) <= limit).sum(axis=1)
+        lon, lat = table.origins[int(np.argmax(reachable))]
+        return round(float(lon), 6), round(float(lat), 6)
     from geodata.region import load_region
 
     region = load_region(region_dir)
@@ -89,7 +125,7 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
             session.commit()
         console.print(f"API on http://127.0.0.1:{port} (docs at /docs); loaded {counts['providers']} providers, "
                       f"{counts['wait_list_entries']} wait-list entries; coordinator of cohort {cohort!r}")
-        lon, lat = _inside_point(region_dir, cohort)
+        lon, lat = _meeting_point(app, region_dir, cohort, 60.0, _open_providers(f"http://127.0.0.1:{port}", admin))
         participant_id = f"LEAD-DEMO-{stamp}"
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0,
                           headers={"Authorization": f"Bearer {coordinator}"}) as client:
@@ -100,7 +136,7 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
                 "id": participant_id, "cohort": cohort, "lon": lon, "lat": lat, "max_transit_minutes": 60,
                 "needs": [{"service": "housing", "urgency": 4}, {"service": "treatment", "urgency": 3},
                           {"service": "clinic"}],
-                "attributes": {"gender": "female", "age": 34, "insurance": "medicaid", "moud": True}})
+                "attributes": ATTRIBUTES})
             today = date.today()
             call("POST", f"/v1/participants/{participant_id}/consents",
                  {"scope": "placement", "granted_on": today.isoformat(),

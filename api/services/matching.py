@@ -50,7 +50,7 @@ def candidate_ids(session: Session, region: RegionContext, participants: list[Pa
     lons, lats = np.array([r[2] for r in rows], float), np.array([r[3] for r in rows], float)
     chosen: set[str] = set()
     for p in participants:
-        minutes = region.travel_minutes(p.lon, p.lat, lons, lats)
+        minutes = region.travel_minutes(p.lon, p.lat, lons, lats, ids.tolist())
         chosen.update(x for x in p.preferences if x in set(ids))
         for s in services_of[p.id]:
             mask = service == s

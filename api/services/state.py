@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import matcher
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -98,8 +99,9 @@ def travel(region: RegionContext, participants: list[matcher.Participant],
     lats = [s.lat for s in providers]
     out = {}
     for p in participants:
-        minutes = region.travel_minutes(p.lon, p.lat, lons, lats)
-        out.update({(p.participant_id, s.provider_id): round(float(m), 2) for s, m in zip(providers, minutes)})
+        minutes = region.travel_minutes(p.lon, p.lat, lons, lats, [s.provider_id for s in providers])
+        out.update({(p.participant_id, s.provider_id): None if np.isnan(m) else round(float(m), 2)
+                    for s, m in zip(providers, minutes)})
     return out
 
 

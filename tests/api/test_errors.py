@@ -79,13 +79,33 @@ def test_audit_log_refuses_update_and_delete(database_url, api):
         assert session.scalar(select(AuditEntry.actor).where(AuditEntry.action == "provider.create")) == "admin"
 
 
-def test_walkthrough_places_and_confirms_over_http(demo_region_dir, tmp_path):
+def test_walkthrough_places_and_confirms_over_http(demo_region_dir, tmp_path, monkeypatch):
     from api.walkthrough import run_walkthrough
 
+    monkeypatch.setenv("HANDOFF_CACHE_DIR", str(tmp_path / "cache"))
     console = Console(file=open(tmp_path / "out.txt", "w"), width=100)
     outcome = run_walkthrough(demo_region_dir, database_url=f"sqlite:///{tmp_path / 'demo.db'}", console=console)
-    assert outcome["request_id"] and outcome["status"] in ("placed", "partial", "waiting")
+    assert outcome["request_id"] and outcome["status"] in ("placed", "partial"), outcome["needs"]
     assert set(outcome["needs"]) == {"housing", "treatment", "clinic"}
-    if outcome["held"]:
-        assert outcome["confirmed"] and outcome["audit_rows"] >= 2
+    assert outcome["held"] and outcome["confirmed"] and outcome["audit_rows"] >= 2
+    assert "min by transit" in " ".join(outcome["needs"].values())
     assert "POST /v1/placement-requests" in (tmp_path / "out.txt").read_text()
+
+
+def test_region_transit_minutes_come_from_the_gtfs_engine(region_api, monkeypatch, tmp_path):
+    """With a region, minutes are the transit engine's (NaN kept unreachable), not the estimate."""
+    import numpy as np
+
+    from api.services.region import straight_line_minutes
+
+    monkeypatch.setenv("HANDOFF_CACHE_DIR", str(tmp_path / "cache"))
+    region = region_api.app.state.region
+    table = region.transit_table()
+    assert table is not None and table.minutes.shape == (len(table.origins), len(table.column))
+    lon, lat = table.origins[0]
+    ids = list(table.column)
+    lons, lats = np.zeros(len(ids)), np.zeros(len(ids))
+    minutes = region.travel_minutes(lon, lat, lons, lats, ids)
+    expected = table.minutes[0, [table.column[i] for i in ids]]
+    assert np.allclose(minutes, expected, equal_nan=True)
+    assert not np.allclose(np.nan_to_num(minutes), straight_line_minutes(lon, lat, lons, lats))
