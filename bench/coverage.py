@@ -74,7 +74,7 @@ def timed(work):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budgets", type=int, default=20)
-    parser.add_argument("--time-limit", type=float, default=1.2, help="seconds per CP-SAT solve phase")
+    parser.add_argument("--time-limit", type=float, default=1.2, help="deterministic seconds per CP-SAT solve")
     args = parser.parse_args()
     if not ARRESTS.is_file():
         print(f"skipped: {ARRESTS} not found")

@@ -82,9 +82,9 @@ def test_fixed_hours_cover_exactly_those_hours_at_least_cost():
 
 def test_evaluate_prices_shifts_differentials_and_handoffs():
     wages = Wages(case_manager_hourly=20.0, benefits_rate=0.0, night_differential=0.5, weekend_differential=0.0,
-                  facility_hourly=10.0, police_overtime_hours=0.0, engagement_rate=0.0)
+                  facility_hourly=10.0, police_overtime_hours=0.0, engagement_rate=0.0, handover_hours=0.5)
     week = build_week(np.zeros(24), [Shift("night", 20, 4, (0,))], wages, StaffingStandard())
     plan = evaluate(week, np.array([1]))
-    # 20:00-22:00 at $20, 22:00-24:00 at $30, facility 4 x $10; no demand so nothing captured
-    assert plan.cost == pytest.approx(2 * 20 + 2 * 30 + 40)
+    # 20:00-22:00 at $20, 22:00-24:00 at $30, half an hour's hand-over at $20, facility 4 x $10
+    assert plan.cost == pytest.approx(2 * 20 + 2 * 30 + 10 + 40)
     assert plan.captured == 0.0 and plan.covered_on.sum() == 4

@@ -44,6 +44,7 @@ class Wages:
     weekend_differential: float = 0.10       # Saturday and Sunday
     night_start: int = 22
     night_end: int = 6
+    handover_hours: float = 0.5              # paid hand-over time per on-site shift (notes, briefing)
     on_call_hourly: float = 4.0              # on-call premium per hour on call
     callout_hours: float = 2.0               # hours paid per callout, at overtime
     overtime_multiplier: float = 1.5
@@ -87,7 +88,8 @@ def shift_cost(shift: Shift, day: int, wages: Wages) -> float:
     hours = shift.hours_on(day)
     if shift.on_call:
         return wages.on_call_hourly * len(hours)
-    return float(sum(wages.hourly_pay(int(h)) for h in hours))
+    handover = wages.handover_hours * wages.hourly_pay(int(hours[0]))
+    return float(sum(wages.hourly_pay(int(h)) for h in hours)) + handover
 
 
 def parse_days(value) -> tuple[int, ...]:
