@@ -31,9 +31,9 @@ from geodata.streets import DEFAULT_TURN_DELAY_S
 log = logging.getLogger(__name__)
 
 ACCESS_KPH = 15.0
-MODEL_VERSION = 1  # bump when the drive model changes, so cached matrices keyed on it are recomputed
 MAX_SNAP_M = 1000.0
 TIE_M = 1e-3
+MODEL_VERSION = 1  # bump when the drive model changes, so cached matrices keyed on it are recomputed
 
 
 @dataclass
@@ -137,7 +137,7 @@ def snap(index: StreetIndex, lonlat: np.ndarray, *, access_kph: float = ACCESS_K
     ok = np.flatnonzero(np.isfinite(lonlat).all(axis=1))
     x, y = index.to_metric.transform(lonlat[ok, 0], lonlat[ok, 1])
     points = shapely.points(x, y)
-    (_, nearest), dist = index.tree.query_nearest(points, return_distance=True, all_matches=False)
+    _, dist = index.tree.query_nearest(points, return_distance=True, all_matches=False)
     pos, arcs = index.tree.query(points, predicate="dwithin", distance=dist + TIE_M)
     gap = shapely.distance(points[pos], index.lines[arcs])
     keep = (gap <= dist[pos] + TIE_M) & (dist[pos] <= max_snap_m)

@@ -218,3 +218,15 @@ def test_csv_in_a_projected_crs_with_wkt_geometry(tmp_path):
     with pytest.raises(DataError) as err:
         load_street_graph(bad, crs="EPSG:26917")
     assert (err.value.row, err.value.field) == (1, "geometry")
+
+
+def test_region_manifest_options_reach_the_loader(tmp_path):
+    from geodata.region import load_region
+
+    write_csv(tmp_path / "net")
+    (tmp_path / "region.toml").write_text(
+        'name = "CSV streets"\n[files]\n'
+        'streets = { path = "net", turn_delay_s = 3.0, component = "all", hwy_speeds_mph = { residential = 20 } }\n')
+    graph = load_region(tmp_path).streets
+    assert graph.graph["turn_delay_s"] == 3.0
+    assert graph.edges[1, 2, 0]["speed_kph"] == pytest.approx(20 * MPH_TO_KPH)
