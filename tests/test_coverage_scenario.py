@@ -58,6 +58,7 @@ def spec_members(region_dir, cohort):
     ({"area": "county"}, "area"),
     ({"sharing": {"method": "banzhaf"}}, "sharing.method"),
     ({"compare": []}, "budget"),
+    ({"budjet": 100_000}, "budjet"),
 ])
 def test_bad_scenario_files_name_the_key(demo_region_dir, tmp_path, changes, key):
     spec = quick(demo_spec(demo_region_dir), **changes)

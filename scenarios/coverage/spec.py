@@ -42,6 +42,8 @@ FIXED_SCHEDULES = {
 }
 AREAS = ("municipality", "police_zone")
 METHODS = ("proportional", "shapley", "nucleolus")
+TOP_LEVEL = {"kind", "name", "description", "region", "cohort", "members", "area", "demand", "staffing", "shifts",
+             "wages", "value", "budget", "target", "budgets", "compare", "sharing", "time_limit_s", "workers"}
 
 
 @dataclass
@@ -229,6 +231,7 @@ def _tiers(raw: dict, members: list[str]) -> list[dict[str, Any]]:
 
 def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts: dict[str, list[str]]) -> CoverageSpec:
     """Check a scenario dict against the region's member names and cohorts; raise ScenarioError on a bad key."""
+    _known(spec, "", TOP_LEVEL)
     if spec.get("area", "municipality") not in AREAS:
         raise fail("area", f"expected one of {', '.join(AREAS)}, got {spec.get('area')!r}")
     cohort = spec.get("cohort")
