@@ -1,7 +1,7 @@
 """Participants (pseudonymous), their needs and their release-of-information consent."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
