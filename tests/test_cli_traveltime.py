@@ -114,10 +114,12 @@ def test_drive_isochrone_geojson(demo_region_dir, region, tmp_path):
     node = next(iter(region.streets.nodes(data=True)))[1]
     out = tmp_path / "iso.geojson"
     result = run("isochrone", "--region", demo_region_dir, "--lon", node["x"], "--lat", node["y"],
-                 "--minutes", "2,4", "-o", out, cache_dir=tmp_path / "c")
+                 "--minutes", "2,4", "-o", out, "--map", tmp_path / "iso.html", cache_dir=tmp_path / "c")
     assert result.exit_code == 0, result.output
     iso = gpd.read_file(out)
     assert list(iso["minutes"]) == [2, 4] and iso.geometry.iloc[1].contains(iso.geometry.iloc[0].buffer(-1e-5))
+    html = (tmp_path / "iso.html").read_text()
+    assert "within 2 min" in html and "within 4 min" in html
     bad = run("isochrone", "--region", demo_region_dir, "--lon", node["x"], "--lat", node["y"],
               "--minutes", "soon", "-o", out, cache_dir=tmp_path / "c")
     assert bad.exit_code == 2 and "--minutes" in bad.output

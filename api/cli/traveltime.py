@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -183,6 +184,7 @@ def isochrone(
     date: str = typer.Option(None, "--date", help="Transit: service date YYYY-MM-DD (default today)."),
     depart: str = typer.Option("08:00", "--depart", help="Transit: departure time HH:MM or window HH:MM-HH:MM "
                                "(the median over the window is used)."),
+    map_html: Path = typer.Option(None, "--map", help="Also write an interactive HTML map (folium)."),
 ) -> None:
     """Areas reachable from a point within each limit, as GeoJSON polygons (property `minutes`).
 
@@ -192,7 +194,7 @@ def isochrone(
         handoff traveltime isochrone --region demo/region --lon -79.99 --lat 40.44 --minutes 5,10,15 -o iso.geojson
     """
     from geodata.drive import isochrone as drive_isochrone
-    from geodata.drive import point_isochrones
+    from geodata.drive import point_isochrones, utm_crs
     from geodata.region import load_region
 
     try:
@@ -211,22 +213,52 @@ def isochrone(
             if not loaded.transit:
                 raise DataError(loaded.root / "region.toml", "this region has no transit feed", field="files.transit")
             nodes = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
-            with progress_bar("transit search") as bar:
+            with progress_bar("transit search") as bar, warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 task = bar.add_task("transit", total=None)
                 reached = transit_matrix(
                     loaded.transit, graph, np.array([(lon, lat)]), nodes,
                     date=date or dt.date.today().isoformat(), depart=depart, percentiles=(50,),
                     max_minutes=limits[-1],
                     progress=lambda done, total: bar.update(task, completed=done, total=total))[50][0]
+            for warning in caught:
+                console.print(f"[yellow]warning:[/] {warning.message}")
             polygons = point_isochrones(nodes, reached, limits, buffer_m=100.0)
     except (DataError, ValueError) as error:
         _fail(error)
     out.parent.mkdir(parents=True, exist_ok=True)
     polygons.to_file(out, driver="GeoJSON")
-    areas = polygons.to_crs(polygons.estimate_utm_crs()).area / 1e6
+    areas = polygons.to_crs(utm_crs(lon, lat)).area / 1e6
     for limit, km2 in zip(polygons["minutes"], areas):
         console.print(f"{limit:g} min: {km2:.2f} km2")
     console.print(f"-> {out}")
+    if map_html is not None:
+        isochrone_map(polygons, (lon, lat), map_html, title=f"{mode} isochrones")
+        console.print(f"-> {map_html}")
+
+
+def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: str) -> Path:
+    """Write a folium HTML map of isochrone polygons (largest first, darker = quicker) and the origin."""
+    import folium
+
+    fmap = folium.Map(location=[origin[1], origin[0]], zoom_start=13, tiles="OpenStreetMap")
+    shades = ["#08306b", "#2171b5", "#6baed6", "#c6dbef"]
+    rows = list(polygons.itertuples(index=False))
+    for k, row in reversed(list(enumerate(rows))):
+        if row.geometry is None or row.geometry.is_empty:
+            continue
+        colour = shades[min(k, len(shades) - 1)]
+        folium.GeoJson(row.geometry.__geo_interface__, name=f"{row.minutes:g} min",
+                       style_function=lambda _, c=colour: {"color": c, "fillColor": c, "weight": 1,
+                                                           "fillOpacity": 0.35},
+                       tooltip=f"within {row.minutes:g} min").add_to(fmap)
+    folium.Marker([origin[1], origin[0]], tooltip="origin").add_to(fmap)
+    folium.LayerControl().add_to(fmap)
+    fmap.get_root().html.add_child(folium.Element(f"<h4 style='position:absolute;z-index:1000;left:50px'>"
+                                                  f"{title}</h4>"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fmap.save(str(out))
+    return out
 
 
 from api.cli import traveltime_transit  # noqa: E402  (the transit command lives in its own module)
