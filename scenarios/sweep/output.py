@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -34,7 +35,7 @@ def informative_metrics(results: pd.DataFrame, limit: int = 4) -> list[str]:
     chosen: list[str] = []
     for metric in metric_columns(results):
         values = ok[metric]
-        if values.nunique(dropna=True) < 2 or any(values.equals(ok[c]) for c in chosen):
+        if values.nunique(dropna=True) < 2 or any(np.allclose(values, ok[c], equal_nan=True) for c in chosen):
             continue
         chosen.append(metric)
     return chosen[:limit]
