@@ -80,9 +80,11 @@ def test_capacity_below_use_is_refused_and_state_unchanged(api):
     api.participant("LEAD-2")
     api.request("LEAD-1")
     api.request("LEAD-2")
+    audit_rows = api.call("GET", "/v1/audit").json()["page"]["total"]
     refused = api.call("PUT", "/v1/providers/H1/capacity", who="provider_h1", json={"capacity": 1})
     assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "body.capacity"
     assert api.call("GET", "/v1/providers/H1").json()["capacity"] == 2
+    assert api.call("GET", "/v1/audit").json()["page"]["total"] == audit_rows, "a refused change leaves no trace"
     api.participant("LEAD-3")
     assert api.request("LEAD-3").json()["needs"][0]["placement"] is None
     stored_state_ok(api)
