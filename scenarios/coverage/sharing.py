@@ -14,7 +14,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 EXACT_SHAPLEY_MAX = 20
-NUCLEOLUS_MAX = 14
+NUCLEOLUS_MAX = 16
 TOLERANCE = 1e-6
 
 
