@@ -178,17 +178,17 @@ def _graph_from_osm(path: Path, network_type: str) -> nx.MultiDiGraph:
     if network_type not in _EXCLUDED_SERVICE:
         raise DataError(path, f"network_type must be one of {', '.join(_EXCLUDED_SERVICE)}",
                         field="network_type")
-    try:
-        ways = [
-            (way.id, [n.ref for n in way.nodes], dict(way.tags))
-            for way in osmium.FileProcessor(str(path), osmium.osm.WAY)
-            if _is_drivable(dict(way.tags), network_type)
-        ]
-        wanted = {ref for _, refs, _ in ways for ref in refs}
+    try:  # two passes, filtered in C++: ways with a highway tag, then only the nodes drivable ways use
+        ways, used = [], osmium.IdTracker()
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
+            tags = dict(way.tags)
+            if _is_drivable(tags, network_type):
+                ways.append((way.id, [n.ref for n in way.nodes], tags))
+                used.add_references(way)
         located = {
             node.id: (node.location.lon, node.location.lat)
-            for node in osmium.FileProcessor(str(path), osmium.osm.NODE)
-            if node.id in wanted and node.location.valid()
+            for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(used.id_filter())
+            if node.location.valid()
         }
     except RuntimeError as exc:
         raise DataError(path, f"not a readable OSM file: {exc}") from exc
