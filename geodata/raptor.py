@@ -73,7 +73,17 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
     queue = np.empty(n_pat, np.int64)
     for di in range(len(deps) - 1, -1, -1):
         d = deps[di]
-        horizon = d + max_travel
+        for e in range(dir_ptr[o], dir_ptr[o + 1]):
+            j = dir_idx[e]
+            if d + dir_s[e] < best[j]:
+                best[j] = d + dir_s[e]
+        # Labels at or after ``bound`` cannot improve any target: over the time limit, or no earlier
+        # than every target's best arrival so far (bests never get worse as departures get earlier).
+        bound = d + max_travel + 1
+        worst = np.int64(0)
+        for j in range(n_tgt):
+            worst = max(worst, best[j])
+        bound = min(bound, worst)
         n_marked = 0
         n_dimp = 0
         step = deps[di + 1] - d if di + 1 < len(deps) else INF
@@ -119,7 +129,7 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                     s = pat_stops[base + i]
                     if trip >= 0 and pat_alight[base + i]:
                         a = arr[tp + trip * length + i] + alight_slack
-                        if a <= horizon and _lower(veh, k, K, s, a) and not vimp[s]:
+                        if a < bound and _lower(veh, k, K, s, a) and not vimp[s]:
                             vimp[s] = True
                             vimp_list[n_vimp] = s
                             n_vimp += 1
@@ -152,13 +162,13 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                     dimp_list[n_dimp] = s
                     n_dimp += 1
                 a = veh[s, k]
-                if self_s[s] < INF and _lower(walk, k, K, s, a + self_s[s]) and not marked[s]:
+                if a + self_s[s] < bound and _lower(walk, k, K, s, a + self_s[s]) and not marked[s]:
                     marked[s] = True
                     marked_list[n_marked] = s
                     n_marked += 1
                 for e in range(fp_ptr[s], fp_ptr[s + 1]):
                     u = fp_to[e]
-                    if _lower(walk, k, K, u, a + fp_s[e]) and not marked[u]:
+                    if a + fp_s[e] < bound and _lower(walk, k, K, u, a + fp_s[e]) and not marked[u]:
                         marked[u] = True
                         marked_list[n_marked] = u
                         n_marked += 1
@@ -172,10 +182,6 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                 j = egr_idx[e]
                 if a + egr_s[e] < best[j]:
                     best[j] = a + egr_s[e]
-        for e in range(dir_ptr[o], dir_ptr[o + 1]):
-            j = dir_idx[e]
-            if d + dir_s[e] < best[j]:
-                best[j] = d + dir_s[e]
         for j in range(n_tgt):
             travel = best[j] - d
             out[di, j] = travel / 60.0 if travel <= max_travel else np.inf
