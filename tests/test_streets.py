@@ -230,3 +230,15 @@ def test_region_manifest_options_reach_the_loader(tmp_path):
     graph = load_region(tmp_path).streets
     assert graph.graph["turn_delay_s"] == 3.0
     assert graph.edges[1, 2, 0]["speed_kph"] == pytest.approx(20 * MPH_TO_KPH)
+
+
+def test_osmnx_csv_export_round_trip(osm_file, tmp_path):
+    graph = load_street_graph(osm_file)
+    nodes, edges = ox.graph_to_gdfs(graph)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    nodes.drop(columns="geometry").to_csv(folder / "nodes.csv")
+    edges.drop(columns=["speed_kph", "travel_time"]).to_csv(folder / "edges.csv")  # with WKT geometry
+    again = load_street_graph(folder)
+    assert arcs(again) == arcs(graph)
+    assert again.edges[1, 4, 0]["geometry"].equals_exact(edges.loc[(1, 4, 0), "geometry"], 1e-9)
