@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -20,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+log = logging.getLogger(__name__)
 
 ENV_CACHE_DIR = "HANDOFF_CACHE_DIR"
 FORMAT_VERSION = 1
@@ -79,6 +82,18 @@ def cache_path(kind: str, key_parts: Mapping[str, Any], *, cache_dir: str | Path
     return folder / f"{kind}-{cache_key(kind, key_parts)}.parquet"
 
 
+def _read(path: Path) -> np.ndarray | None:
+    """The matrix stored at ``path``, or ``None`` when the file is damaged or not ours."""
+    try:
+        table = pq.read_table(path)
+        shape = tuple(json.loads(table.schema.metadata[b"handoff.shape"]))
+        if not table.num_columns:
+            return np.empty(shape)
+        return np.column_stack([c.to_numpy(zero_copy_only=False) for c in table.columns]).reshape(shape)
+    except (pa.ArrowException, OSError, KeyError, TypeError, ValueError):
+        return None
+
+
 def cached_matrix(
     kind: str,
     key_parts: Mapping[str, Any],
@@ -89,15 +104,15 @@ def cached_matrix(
     """Return the 2-D float matrix for ``kind`` and ``key_parts``: from the cache, or ``compute()``.
 
     A computed matrix is written atomically to ``cache_dir`` (default :func:`default_cache_dir`)
-    as parquet, one float64 column per matrix column; NaN (unreachable) is kept.
+    as parquet, one float64 column per matrix column; NaN (unreachable) is kept. A damaged cache
+    file is recomputed and replaced.
     """
     path = cache_path(kind, key_parts, cache_dir=cache_dir)
     if path.is_file():
-        table = pq.read_table(path)
-        shape = tuple(json.loads(table.schema.metadata[b"handoff.shape"]))
-        if not table.num_columns:
-            return np.empty(shape)
-        return np.column_stack([c.to_numpy(zero_copy_only=False) for c in table.columns]).reshape(shape)
+        stored = _read(path)
+        if stored is not None:
+            return stored
+        log.warning("unreadable cache file %s: recomputing it", path)
     matrix = np.asarray(compute(), dtype=float)
     if matrix.ndim != 2:
         raise ValueError(f"{kind}: compute() must return a 2-D matrix, got shape {matrix.shape}")

@@ -105,3 +105,14 @@ def test_empty_matrix_round_trip(tmp_path):
     compute = lambda: np.empty((4, 0))  # noqa: E731
     assert cached_matrix("drive", {"k": 3}, compute, cache_dir=tmp_path).shape == (4, 0)
     assert cached_matrix("drive", {"k": 3}, compute, cache_dir=tmp_path).shape == (4, 0)
+
+
+def test_damaged_cache_file_is_recomputed(tmp_path):
+    parts = {"k": 4}
+    cached_matrix("drive", parts, Counter(), cache_dir=tmp_path)
+    path = cache_path("drive", parts, cache_dir=tmp_path)
+    path.write_bytes(b"not parquet at all")
+    compute = Counter(7.0)
+    assert cached_matrix("drive", parts, compute, cache_dir=tmp_path)[0, 0] == 7.0 and compute.calls == 1
+    again = Counter()
+    assert cached_matrix("drive", parts, again, cache_dir=tmp_path)[0, 0] == 7.0 and again.calls == 0
