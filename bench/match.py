@@ -95,7 +95,8 @@ def run(size: str, ties: bool, *, seed: int, workers: int) -> dict:
         best = rows[name]
         for base in ("da", "fcfs"):
             ratios[f"{name}_needs_met_vs_{base}"] = round(best["needs_met"] / max(rows[base]["needs_met"], 1), 4)
-            ratios[f"{name}_transit_vs_{base}"] = round(best["mean_transit_min"] / rows[base]["mean_transit_min"], 4)
+            if best["mean_transit_min"] and rows[base]["mean_transit_min"]:
+                ratios[f"{name}_transit_vs_{base}"] = round(best["mean_transit_min"] / rows[base]["mean_transit_min"], 4)
     report = {"size": size, "ties": ties, "time_limit_s": limit, "capped_time_limit_s": capped_limit,
               "methods": rows, "ratios": ratios}
     if size == "M":

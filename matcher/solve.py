@@ -24,8 +24,8 @@ def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 1
     ``max_mean_transit_minutes`` is an optional service standard: the mean transit minutes (from
     where participants are now) over all placements may not exceed it. The search starts from
     ``hint`` (an earlier result: a previous round, a baseline) or else from deferred acceptance,
-    which is also returned (status HEURISTIC, verified by the checker) if CP-SAT finds no solution
-    in time.
+    which (or, in coverage mode, the hint) is returned instead, status HEURISTIC, if CP-SAT finds
+    no solution in time and it passes the checker and the transit standard.
     """
     start = time.perf_counter()
     if mode not in MODES:
@@ -41,10 +41,20 @@ def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 1
         start_from = warm
     solved = solve_model(prep, mode=mode, time_limit_s=time_limit_s, seed=seed, workers=workers, start=start,
                          max_mean_transit_minutes=max_mean_transit_minutes, hint=start_from)
-    if solved.status in ("OPTIMAL", "FEASIBLE") or max_mean_transit_minutes is not None:
+    if solved.status in ("OPTIMAL", "FEASIBLE"):
         return build_result(prep, solved.chosen, mode=mode, method="cp-sat", status=solved.status,
                             objective=solved.objective, bound=solved.bound, gap=solved.gap, seconds=solved.seconds)
-    fallback = build_result(prep, warm, mode=mode, method="cp-sat (no solution in time: deferred acceptance)",
-                            status="HEURISTIC", seconds=solved.seconds)
-    return fallback if not check(instance, fallback) else build_result(
-        prep, [], mode=mode, method="cp-sat", status=solved.status, seconds=solved.seconds)
+    for candidate in (start_from, warm) if mode == "coverage" else (warm,):
+        fallback = build_result(prep, candidate, mode=mode, method="cp-sat (no solution in time: warm start)",
+                                status="HEURISTIC", seconds=solved.seconds)
+        if not check(instance, fallback) and _within(fallback, max_mean_transit_minutes):
+            return fallback
+    return build_result(prep, [], mode=mode, method="cp-sat", status=solved.status, seconds=solved.seconds)
+
+
+def _within(result: Result, max_mean_transit_minutes: float | None) -> bool:
+    """Whether a result meets the mean-transit standard (minutes), if one is set."""
+    if max_mean_transit_minutes is None or not result.placements:
+        return True
+    minutes = [p.transit_minutes for p in result.placements]
+    return sum(minutes) / len(minutes) <= max_mean_transit_minutes
