@@ -87,6 +87,10 @@ def street_index(graph: nx.MultiDiGraph, *, turn_delay_s: float | None = None) -
     edges = list(graph.edges(data=True))
     tails = np.fromiter((position[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
     heads = np.fromiter((position[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
+    missing = next(((u, v) for u, v, d in edges if "travel_time" not in d), None)
+    if missing is not None:
+        raise ValueError(f"edge {missing[0]}->{missing[1]} has no travel_time (seconds): load the graph with "
+                         "geodata.streets.load_street_graph, or run osmnx add_edge_speeds/add_edge_travel_times")
     seconds = np.fromiter((d["travel_time"] for _, _, d in edges), dtype=float, count=len(edges))
     lines = shapely.linestrings(np.stack([np.column_stack([x[tails], y[tails]]),
                                           np.column_stack([x[heads], y[heads]])], axis=1))

@@ -128,6 +128,13 @@ def test_one_way_gives_nan_and_max_minutes():
     assert capped[0, 0] == 0 and np.isnan(capped[0, 1])
 
 
+def test_graph_without_travel_times_is_refused():
+    graph = line_graph()
+    del graph.edges[1, 2, 0]["travel_time"]
+    with pytest.raises(ValueError, match="1->2 has no travel_time"):
+        drive_matrix(graph, [(-80.0, 40.44)], [(-79.998, 40.44)])
+
+
 def test_points_far_from_streets_are_unreachable():
     m = drive_matrix(line_graph(), [(-80.0, 40.44), (-80.5, 40.44)], [(-79.999, 40.44)], max_snap_m=500)
     assert np.isfinite(m[0, 0]) and np.isnan(m[1, 0])
