@@ -8,6 +8,8 @@ transit feed, and otherwise from straight-line distance at an effective door-to-
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -39,15 +41,31 @@ def grid_origins(points: np.ndarray, *, cell_m: float = CELL_M) -> tuple[np.ndar
     return centres, inverse.ravel()
 
 
+def typical_weekday(feeds) -> dt.date | None:
+    """The weekday with the most services running in the first four weeks of the feeds' calendars."""
+    ranges = [r for r in (feed.service_dates() for feed in feeds) if r]
+    if not ranges:
+        return None
+    start = min(r[0] for r in ranges)
+    end = min(max(r[1] for r in ranges), start + dt.timedelta(days=27))
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    weekdays = [d for d in days if d.weekday() < 5] or days
+    return max(weekdays, key=lambda d: (sum(len(feed.service_ids_on(d)) for feed in feeds), -d.toordinal()))
+
+
 def travel_minutes(region, origins: np.ndarray, destinations: np.ndarray, *, date=None) -> tuple[np.ndarray, str]:
-    """Transit minutes (median, 07:00-09:00) from origins to destinations, and the method used."""
+    """Transit minutes (median, 07:00-09:00) from origins to destinations, and the method used.
+
+    ``date`` defaults to the feeds' typical weekday (:func:`typical_weekday`).
+    """
     feeds = region.transit if region.manifest.spec("transit") else []
-    if feeds:
+    date = date or (typical_weekday(feeds) if feeds else None)
+    if date is not None:
         from geodata.transit import transit_matrix
 
         matrices = transit_matrix(feeds, region.streets, origins, destinations, date=date,
                                   depart="07:00-09:00", percentiles=(50,))
-        return matrices[50], "transit timetable (median over 07:00-09:00)"
+        return matrices[50], f"transit timetable of {date} (median over 07:00-09:00)"
     return straight_line_minutes(origins, destinations), f"straight line at {EFFECTIVE_KMH:g} km/h door to door"
 
 
@@ -57,7 +75,7 @@ def reach_within(region, encounters, providers, *, minutes: float, date=None) ->
     Encounters without a location count as not within reach. Returns (frame or ``None`` when there
     are no located encounters, method description).
     """
-    located = ~encounters.geometry.is_empty & encounters.geometry.notna()
+    located = ~(encounters.geometry.isna() | encounters.geometry.is_empty)
     if not located.any() or providers is None or len(providers) == 0:
         return None, "no located encounters"
     points = np.stack([encounters.geometry[located].x.to_numpy(), encounters.geometry[located].y.to_numpy()], axis=1)

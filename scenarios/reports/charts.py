@@ -62,7 +62,7 @@ def capacity_chart(headline: dict[str, dict]):
         values = [headline[s].get(key) for s in services]
         ax.bar(x + (i - 1) * width, [v if v is not None else 0 for v in values], width, label=label, color=colour)
         for xi, v in zip(x, values):
-            ax.annotate("<11" if v is None else f"{v:,.0f}", (xi + (i - 1) * width, v or 0), ha="center",
+            ax.annotate("withheld" if v is None else f"{v:,.0f}", (xi + (i - 1) * width, v or 0), ha="center",
                         va="bottom", fontsize=7)
     ax.set_xticks(x, services)
     ax.set_ylabel("slots / people")

@@ -1,13 +1,18 @@
 """Where one more slot helps most: the marginal value of a seat at each provider, by re-solving.
 
-The placement round of the report is every LEAD participant waiting on a provider's list now
-(community members' entries stay fixed and keep their places, so the no-bump rule holds). Each
-participant needs the services of the lists they are on and, lacking home locations in wait-list
-data, is taken to reach the providers whose lists they joined. The value of one more seat at
-provider *s* is the increase in LEAD needs met when the round is re-solved with *s*'s capacity
-plus one (``matcher.solve``). A seat at a provider whose list holds no waiting LEAD participant
-cannot change the round, so it is valued 0 without a re-solve (an exact screen, checked against
-re-solving every provider in the tests). Values are ranked per $100,000 a year of seat cost.
+The report's placement round looks ``horizon_days`` ahead (30 by default): every person waiting
+now (LEAD participants and other community members) is in it, each needing the services of the
+lists they are on and taken to reach those providers (wait-list data carries no home locations).
+A provider offers its free seats plus the seats its turnover frees within the horizon. The round is
+solved with ``matcher.solve`` under the no-bump rule, so people on several lists are placed once
+and the seat they leave goes to the next person on the other list.
+
+One more seat at provider *s* adds itself plus its own turnover within the horizon (one seat's
+share of *s*'s turnover). Its value is how many more needs are met within the horizon when the
+round is solved again. A provider that can already seat everyone on its list within the horizon
+gains nothing from another seat, so it is valued 0 without a re-solve (an exact screen, checked
+against re-solving every provider in the tests). Values are ranked per $100,000 a year of seat
+cost.
 """
 from __future__ import annotations
 
@@ -20,9 +25,10 @@ import pandas as pd
 import matcher
 from matcher import Instance, Need, Participant, Provider, WaitListEntry
 
-METHOD = ("Each provider's capacity is raised by one seat and the placement round of LEAD participants "
-          "now waiting is solved again (no one is bumped: community members keep their places). The value is "
-          "how many more LEAD needs are met; cost is one seat-year at the service's typical cost.")
+DAYS_PER_MONTH = 30.44
+METHOD = ("Each provider gets one more seat (plus that seat's own turnover over the next {horizon} days) and the "
+          "placement round of everyone now waiting is solved again under the no-bump rule. The value is how many "
+          "more people start within {horizon} days; cost is one seat-year at the service's typical cost.")
 
 
 def _json(value) -> dict:
@@ -33,68 +39,78 @@ def _json(value) -> dict:
     return json.loads(value)
 
 
-def round_instance(providers: pd.DataFrame, wait_lists: pd.DataFrame, *, as_of: str) -> Instance:
-    """The report's placement round: LEAD participants waiting now, against every provider's list."""
+def horizon_seats(provider: Provider, horizon_days: float) -> int:
+    """Seats that open at ``provider`` within the horizon: free now plus turnover (seats)."""
+    return provider.capacity - provider.occupied + int(round(provider.monthly_turnover * horizon_days / DAYS_PER_MONTH))
+
+
+def round_instance(providers: pd.DataFrame, wait_lists: pd.DataFrame, *, as_of: str, horizon_days: float) -> Instance:
+    """The report's placement round: everyone waiting now, against the seats opening within the horizon."""
     waiting = wait_lists[wait_lists["status"].astype(str) == "waiting"]
     service_of = dict(zip(providers["provider_id"].astype(str), providers["service"].astype(str)))
     list_of = {str(p): str(l) for p, l in zip(waiting["provider_id"], waiting["list_id"])}
-    entries, lists_of_person, attributes = [], {}, {}
+    entries, providers_of_person, attributes = {}, {}, {}
     for row in waiting.itertuples(index=False):
         person, list_id = str(row.person_id), str(row.list_id)
-        entries.append(WaitListEntry(list_id=list_id, person_id=person, priority=float(row.priority),
-                                     lead=bool(int(row.lead)), added=str(row.added)))
-        if bool(int(row.lead)):
-            lists_of_person.setdefault(person, set()).add(str(row.provider_id))
-            attributes.setdefault(person, {}).update(_json(row.attributes))
-    entries = list({(e.list_id, e.person_id): e for e in entries}.values())
-    provider_objects = [
-        Provider(provider_id=str(r.provider_id), name=str(r.name), service=str(r.service), capacity=int(r.capacity),
-                 occupied=int(r.occupied), monthly_turnover=float(r.monthly_turnover),
-                 eligibility=_json(r.eligibility), list_id=list_of.get(str(r.provider_id), str(r.provider_id)))
-        for r in providers.itertuples(index=False)]
+        entries[(list_id, person)] = WaitListEntry(list_id=list_id, person_id=person, priority=float(row.priority),
+                                                   lead=bool(int(row.lead)), added=str(row.added))
+        providers_of_person.setdefault(person, set()).add(str(row.provider_id))
+        attributes.setdefault(person, {}).update(_json(row.attributes))
+    provider_objects = []
+    for r in providers.itertuples(index=False):
+        seat = Provider(provider_id=str(r.provider_id), name=str(r.name), service=str(r.service),
+                        capacity=int(r.capacity), occupied=int(r.occupied), monthly_turnover=float(r.monthly_turnover),
+                        eligibility=_json(r.eligibility), list_id=list_of.get(str(r.provider_id), str(r.provider_id)))
+        provider_objects.append(dataclasses.replace(seat, occupied=0, capacity=horizon_seats(seat, horizon_days)))
     participants, travel = [], {}
-    for person, provider_ids in sorted(lists_of_person.items()):
+    for person, provider_ids in sorted(providers_of_person.items()):
         services = sorted({service_of[p] for p in provider_ids if p in service_of})
-        if not services:
-            continue
         participants.append(Participant(participant_id=person, needs=tuple(Need(s) for s in services),
                                         attributes=attributes.get(person, {})))
         travel.update({(person, p): 0.0 for p in provider_ids})
-    return Instance(participants=participants, providers=provider_objects, wait_list=entries,
+    return Instance(participants=participants, providers=provider_objects, wait_list=list(entries.values()),
                     travel_minutes=travel, as_of=as_of)
 
 
-def with_one_more_seat(instance: Instance, provider_id: str) -> Instance:
-    """A copy of ``instance`` with one more seat at ``provider_id``."""
-    providers = [dataclasses.replace(s, capacity=s.capacity + 1) if s.provider_id == provider_id else s
-                 for s in instance.providers]
-    return dataclasses.replace(instance, providers=providers)
+def extra_seats(*, monthly_turnover: float, capacity: int, horizon_days: float) -> int:
+    """One more seat plus its own share of the provider's turnover within the horizon (seats)."""
+    per_seat = monthly_turnover / capacity if capacity else 0.0
+    return 1 + int(round(per_seat * horizon_days / DAYS_PER_MONTH))
 
 
-def seat_values(instance: Instance, provider_ids: list[str], *, screen: bool = True,
+def seat_values(instance: Instance, extra: dict[str, int], *, screen: bool = True,
                 time_limit_s: float = 5.0) -> dict[str, int]:
-    """More LEAD needs met with one more seat at each provider (re-solves; screened when ``screen``)."""
+    """More needs met when provider ``p`` gets ``extra[p]`` more seats in the round (re-solves).
+
+    With ``screen``, providers that can already seat everyone on their list are valued 0 unsolved.
+    """
     if not instance.participants:
-        return {p: 0 for p in provider_ids}
+        return {p: 0 for p in extra}
     base = matcher.solve(instance, time_limit_s=time_limit_s, seed=0).needs_met
-    lead_lists = {e.list_id for e in instance.wait_list if e.lead and e.status == "waiting"}
-    list_of = {s.provider_id: s.wait_list for s in instance.providers}
-    todo = [p for p in provider_ids if not screen or list_of[p] in lead_lists]
+    listed: dict[str, int] = {}
+    for entry in instance.wait_list:
+        listed[entry.list_id] = listed.get(entry.list_id, 0) + 1
+    seats = {s.provider_id: (s.wait_list, s.capacity - s.occupied) for s in instance.providers}
+    todo = [p for p in extra if not screen or listed.get(seats[p][0], 0) > seats[p][1]]
 
     def gain(provider_id: str) -> int:
-        return matcher.solve(with_one_more_seat(instance, provider_id), time_limit_s=time_limit_s,
+        more = [dataclasses.replace(s, capacity=s.capacity + extra[provider_id]) if s.provider_id == provider_id else s
+                for s in instance.providers]
+        return matcher.solve(dataclasses.replace(instance, providers=more), time_limit_s=time_limit_s,
                              seed=0, workers=1).needs_met - base
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         gains = dict(zip(todo, pool.map(gain, todo)))
-    return {p: gains.get(p, 0) for p in provider_ids}
+    return {p: gains.get(p, 0) for p in extra}
 
 
 def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options) -> dict:
     """The report's "where one more slot helps most" section: providers and best seat per area, ranked."""
-    instance = round_instance(providers, wait_lists, as_of=options.as_of or "2026-01-01")
-    ids = providers["provider_id"].astype(str).tolist()
-    values = seat_values(instance, ids, time_limit_s=options.marginal_time_limit)
+    horizon = options.horizon_days
+    instance = round_instance(providers, wait_lists, as_of=options.as_of or "2026-01-01", horizon_days=horizon)
+    extra = {str(r.provider_id): extra_seats(monthly_turnover=float(r.monthly_turnover), capacity=int(r.capacity),
+                                             horizon_days=horizon) for r in providers.itertuples(index=False)}
+    values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit)
     rows = []
     for r in providers.itertuples(index=False):
         cost = float(options.slot_costs.get(str(r.service), 0.0))
@@ -108,4 +124,4 @@ def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options) 
         best_by_area.setdefault((r["municipality"], r["service"]), r)
     areas = [{"level": "municipality", "area": area, "service": service, "name": r["name"], "value": r["value"],
               "value_per_100k": r["value_per_100k"]} for (area, service), r in best_by_area.items()]
-    return {"method": METHOD, "providers": rows, "areas": areas}
+    return {"method": METHOD.format(horizon=f"{horizon:g}"), "providers": rows, "areas": areas}

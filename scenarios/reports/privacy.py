@@ -7,13 +7,15 @@ the arrests of one race x gender x age band x zone combination). All cells of a 
 counts by municipality and by cohort) is the attacker we protect against.
 
 1. Primary suppression: every cell with ``1 <= count < threshold`` (11) is withheld.
-2. Complementary suppression: for each withheld cell we solve the *interval LP* an attacker would
-   solve -- minimise and maximise the cell subject to every published cell's value and
-   microcells >= 0 (scipy ``linprog``, HiGHS). While some withheld cell's feasible interval is
+2. Complementary suppression: for each small (primary) cell we solve the *interval LP* an
+   attacker would solve -- minimise and maximise the cell subject to every published cell's value
+   and microcells >= 0 (scipy ``linprog``, HiGHS). While some small cell's feasible interval is
    narrower than ``min_width`` (default ``threshold - 1``: at least as many possible values as the
-   whole small-cell range 0..10), one more cell is withheld: among the published cells that pin
-   it (nonzero dual value in either LP), the finest and smallest nonzero one. Withholding only
-   widens intervals, so cells that passed stay passed and the loop ends.
+   whole small-cell range 0..10), one more cell is withheld, with every cell that sums the same
+   microcells (the same count shown in another table): among the published cells that pin it
+   (nonzero dual value in either LP), an interior one before a margin, the finest and smallest.
+   Complementary cells are not small, so only the small cells' intervals are checked.
+   Withholding only widens intervals, so cells that passed stay passed and the loop ends.
 
 Microcells that are empty may be left out: the attacker is then assumed to know they are empty,
 which only makes the check stricter.
@@ -33,7 +35,7 @@ from scipy.optimize import linprog
 
 THRESHOLD = 11
 TOTAL = "Total"
-SUPPRESSED_MARK = "<11"
+SUPPRESSED_MARK = "withheld"
 PSEUDONYM = re.compile(r"\b(?:CM|P)-\d{3,}\b")
 
 
@@ -140,8 +142,10 @@ class Publication:
                 break
             width, cell, binding = min(narrow, key=lambda t: t[0])
             partner = _complement(cell, binding, published)
-            partner.suppressed = True
-            to_check = [t[1] for t in narrow] + [partner]
+            for twin in self.cells:
+                if twin.members.size == partner.members.size and np.array_equal(twin.members, partner.members):
+                    twin.suppressed = True
+            to_check = [t[1] for t in narrow]
         self.protected = True
         return self
 
@@ -149,11 +153,12 @@ class Publication:
 def _complement(cell: Cell, binding: list[Cell], published: list[Cell]) -> Cell:
     """The published cell to withhold next so that ``cell``'s interval widens.
 
-    Prefers the finest, smallest nonzero cell among the constraints that pin ``cell`` in the
-    attacker's LP (nonzero dual value); falls back to the smallest published total containing it.
+    Prefers an interior (not a margin) cell, then the finest, smallest nonzero one, among the
+    constraints that pin ``cell`` in the attacker's LP (nonzero dual value), so that totals stay
+    published where possible; falls back to the smallest published total containing it.
     """
     if binding:
-        return min(binding, key=lambda c: (c.members.size, c.value == 0, c.value))
+        return min(binding, key=lambda c: (TOTAL in (c.row, c.column), c.members.size, c.value == 0, c.value))
     member_set = set(cell.members.tolist())
     containers = [c for c in published if member_set <= set(c.members.tolist())]
     if not containers:
@@ -215,7 +220,7 @@ def table_interval(published: pd.DataFrame, row: str, column: str) -> tuple[floa
 
 
 def format_count(value: float) -> str:
-    """A published count as text: withheld cells show ``<11`` whatever their true size."""
+    """A published count as text: withheld cells show ``withheld`` (small, or withheld so a small one cannot be worked out)."""
     return SUPPRESSED_MARK if pd.isna(value) else f"{int(round(value)):,}"
 
 

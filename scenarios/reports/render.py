@@ -22,7 +22,7 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from scenarios.reports import charts  # noqa: E402
 from scenarios.reports.measures import LEVEL_TITLES, LEVELS  # noqa: E402
-from scenarios.reports.privacy import assert_no_pseudonyms  # noqa: E402
+from scenarios.reports.privacy import SUPPRESSED_MARK, assert_no_pseudonyms, format_count  # noqa: E402
 
 TEMPLATE = "report.html.j2"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -59,7 +59,7 @@ def figures(report: dict, municipalities=None) -> dict:
 
 
 def _count(value) -> str:
-    return "<11" if value is None else f"{value:,.0f}"
+    return format_count(float("nan") if value is None else value)
 
 
 def _pct(value) -> str:
@@ -68,7 +68,7 @@ def _pct(value) -> str:
 
 def _wait(value) -> str:
     if value is None:
-        return "<11 waiting"
+        return f"{SUPPRESSED_MARK} waiting"
     return value if isinstance(value, str) else f"{value:,.0f}"
 
 

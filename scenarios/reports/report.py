@@ -30,6 +30,7 @@ class ReportOptions:
     as_of: str | None = None
     marginal: bool = True
     marginal_time_limit: float = 5.0
+    horizon_days: float = 30.0
     slot_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SLOT_COSTS))
 
 
@@ -76,15 +77,23 @@ def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame 
     """The equity section: published arrest and access tables by group, rates and Katz ratios."""
     groups, areas = equity_inputs(region, encounters, eligible)
     micro = equity.equity_microdata(groups, areas, eligible, within)
-    publication = Publication(micro["count"].to_numpy(dtype=float), threshold=threshold)
     services = list(within.columns) if within is not None else []
     dimensions = list(equity.GROUP_DIMENSIONS) + ["municipality", "police_zone", "cohort"]
     orders = {"age_band": equity.band_order()}
-    equity.register_tables(publication, micro, dimensions, services, orders=orders)
-    publication.protect()
+    publications = {}
+    for dim in dimensions:
+        # One publication per dimension: tables of different dimensions share only their status
+        # margins, and any two such tables extend to a joint table, so protecting each dimension's
+        # tables together is exactly as strong as protecting all of them at once (docs/reports.md).
+        by_dim = micro.groupby([c for c in micro.columns if c == dim or c == "eligible" or c.startswith("within:")],
+                               dropna=False)["count"].sum().reset_index()
+        publication = Publication(by_dim["count"].to_numpy(dtype=float), threshold=threshold)
+        equity.register_tables(publication, by_dim, [dim], services, orders=orders)
+        publications[dim] = publication.protect()
     section = {"dimensions": {}, "tables": {}, "transit_minutes": transit_minutes}
     rate_tables = {}
     for dim in dimensions:
+        publication = publications[dim]
         arrests = publication.table(f"arrests:{dim}")
         rates = equity.rate_table(arrests, equity.ELIGIBLE, label="share of arrests diversion-eligible")
         entry = {"eligible": _records(rates), "access": {}}
@@ -101,7 +110,7 @@ def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame 
                             f"{dim.replace('_', ' ')}"] = reach
         section["dimensions"][dim] = entry
     section["findings"] = equity.summary_findings(rate_tables)
-    section["privacy"] = privacy_summary(publication)
+    section["privacy"] = privacy_summary(*publications.values())
     return section
 
 
@@ -143,13 +152,12 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
         "measures": measures_section(table, publication, share_within_by_area(equity_section)),
         "equity": equity_section,
         "marginal": marginal_fn(providers, wait_lists, options) if (options.marginal and marginal_fn) else None,
-        "privacy": privacy_summary(publication),
+        "privacy": combined_privacy(privacy_summary(publication), equity_section),
         "providers_map": [{"lon": float(g.x), "lat": float(g.y), "service": str(s), "capacity": int(c)}
                           for g, s, c in zip(providers.geometry, providers["service"], providers["capacity"])],
     }
     report["summary"] = summary_sentences(report)
-    if previous is not None:
-        report["comparison"] = compare.compare_reports(previous, report)
+    report["comparison"] = compare.compare_reports(previous, report) if previous is not None else None
     return report
 
 
@@ -168,7 +176,7 @@ def headline_section(table: pd.DataFrame, publication: Publication) -> dict:
             "waiting": people, "lead_unmet": _published(unmet.loc["All", service]) if service in unmet else 0.0,
             "monthly_turnover": figures["monthly_turnover"],
             "wait_days": None if people is None or math.isinf(days) else round(days, 1),
-            "waiting_label": "<11" if people is None else f"{people:,.0f}",
+            "waiting_label": "withheld" if people is None else f"{people:,.0f}",
             "wait_label": ("withheld" if people is None else "no turnover" if math.isinf(days)
                            else f"{days:,.0f} days"),
         }
@@ -180,8 +188,8 @@ def summary_sentences(report: dict) -> list[str]:
     sentences = []
     for service, h in report["headline"].items():
         if h["waiting"] is None:
-            sentences.append(f"{service.capitalize()}: fewer than {report['privacy']['threshold']} people waiting "
-                             f"region-wide; {h['free']} of {h['capacity']} slots free.")
+            sentences.append(f"{service.capitalize()}: the region-wide number waiting is withheld to protect counts "
+                             f"under {report['privacy']['threshold']}; {h['free']} of {h['capacity']} slots free.")
             continue
         sentences.append(f"{service.capitalize()}: {h['waiting_label']} people waiting for {h['free']} free of "
                          f"{h['capacity']} slots; someone joining a list today waits about {h['wait_label']}.")
@@ -199,12 +207,21 @@ def summary_sentences(report: dict) -> list[str]:
     return sentences
 
 
-def privacy_summary(publication: Publication) -> dict:
-    """How many cells were withheld and why (no values)."""
-    withheld = [c for c in publication.cells if c.suppressed]
-    return {"threshold": publication.threshold, "published_cells": len(publication.cells),
+def privacy_summary(*publications: Publication) -> dict:
+    """How many cells were withheld and why (no values), over one or more publications."""
+    cells = [c for publication in publications for c in publication.cells]
+    withheld = [c for c in cells if c.suppressed]
+    return {"threshold": publications[0].threshold, "published_cells": len(cells),
             "withheld": len(withheld), "primary": sum(c.primary for c in withheld),
             "complementary": sum(not c.primary for c in withheld)}
+
+
+def combined_privacy(summary: dict, equity_section: dict | None) -> dict:
+    """The report's privacy counts: the capacity tables' plus the equity tables'."""
+    if not equity_section:
+        return summary
+    return {key: value if key == "threshold" else value + equity_section["privacy"][key]
+            for key, value in summary.items()}
 
 
 def _table_json(frame: pd.DataFrame) -> dict:
