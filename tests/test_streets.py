@@ -242,3 +242,13 @@ def test_osmnx_csv_export_round_trip(osm_file, tmp_path):
     again = load_street_graph(folder)
     assert arcs(again) == arcs(graph)
     assert again.edges[1, 4, 0]["geometry"].equals_exact(edges.loc[(1, 4, 0), "geometry"], 1e-9)
+
+
+def test_projected_graphml_comes_back_in_lon_lat(osm_file, tmp_path):
+    graph = load_street_graph(osm_file)
+    ox.save_graphml(ox.projection.project_graph(graph, to_crs="EPSG:26917"), tmp_path / "utm.graphml")
+    again = load_street_graph(tmp_path / "utm.graphml")
+    assert again.graph["crs"] == "EPSG:4326"
+    assert again.nodes[5]["x"] == pytest.approx(graph.nodes[5]["x"], abs=1e-7)
+    assert again.nodes[5]["y"] == pytest.approx(graph.nodes[5]["y"], abs=1e-7)
+    assert arcs(again) == arcs(graph)
