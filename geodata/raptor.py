@@ -161,6 +161,8 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                     dimp[s] = True
                     dimp_list[n_dimp] = s
                     n_dimp += 1
+                if k == K:
+                    continue  # walk labels only serve boardings, and there is no ride after the last
                 a = veh[s, k]
                 if a + self_s[s] < bound and _lower(walk, k, K, s, a + self_s[s]) and not marked[s]:
                     marked[s] = True

@@ -102,11 +102,15 @@ class TimeExpanded:
             out_paths[a].append((b, s))
         for shift in (-86400, 0, 86400):
             for trip, rows in trips_of(feed, date + dt.timedelta(days=shift // 86400), shift):
-                if window and (rows[-1][1] < window[0] or rows[0][2] > window[1]):
-                    continue  # a trip entirely outside the searched hours cannot be used
+                lo, hi = window or (-np.inf, np.inf)
+                # an event leaving before the first departure or reached after the last useful
+                # arrival cannot be part of a searched journey
+                kept = [dep >= lo and arr <= hi for _, arr, dep, _, _ in rows]
                 for k in range(1, max_rides + 1):
                     for i, (stop, arr, dep, can_board, can_alight) in enumerate(rows):
-                        if i > 0:
+                        if not kept[i]:
+                            continue
+                        if i > 0 and kept[i - 1]:
                             self.g.add_edge(("D", k, trip, i - 1), ("A", k, trip, i), weight=arr - rows[i - 1][2])
                             if i < len(rows) - 1:
                                 self.g.add_edge(("A", k, trip, i), ("D", k, trip, i), weight=dep - arr)
