@@ -273,3 +273,38 @@ def test_many_to_many_engines_agree_with_scipy_all_pairs(limit):
     assert np.isinf(want).any() and np.isfinite(want).any()
     with pytest.raises(ValueError, match="distinct"):
         many_to_many(csr, sources, [1, 1])
+
+
+def random_street_graph(seed: int, turn_delay_s: float) -> nx.MultiDiGraph:
+    """A jittered 5 x 5 grid near Pittsburgh with random one-way and missing streets."""
+    rng = np.random.default_rng(seed)
+    graph = nx.MultiDiGraph(crs="EPSG:4326", turn_delay_s=turn_delay_s)
+    for i in range(5):
+        for j in range(5):
+            graph.add_node(i * 5 + j, x=-80.0 + 0.002 * i + rng.uniform(-3e-4, 3e-4),
+                           y=40.44 + 0.002 * j + rng.uniform(-3e-4, 3e-4))
+    for i in range(5):
+        for j in range(5):
+            a = i * 5 + j
+            for b, inside in (((i + 1) * 5 + j, i < 4), (a + 1, j < 4)):
+                if not inside or rng.random() < 0.15:  # 15% of streets missing
+                    continue
+                seconds = float(rng.uniform(5, 60))
+                kind = rng.random()  # 70% two-way, 15% one-way a->b, 15% one-way b->a
+                if kind < 0.7 or kind >= 0.85:
+                    graph.add_edge(a, b, length=seconds * 10, travel_time=seconds)
+                if kind < 0.85:
+                    graph.add_edge(b, a, length=seconds * 10, travel_time=seconds * float(rng.uniform(0.8, 1.2)))
+    return graph
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_graphs_with_one_way_streets_match_the_reference(seed):
+    graph = random_street_graph(seed, turn_delay_s=[0.0, 6.0][seed % 2])
+    rng = np.random.default_rng(100 + seed)
+    origins, dests = random_points(graph, 7, rng, 0.0008), random_points(graph, 6, rng, 0.0008)
+    want = reference_matrix(graph, origins, dests, turn_delay_s=graph.graph["turn_delay_s"])
+    for engine in ("numba", "scipy"):
+        got = drive_matrix(graph, origins, dests, engine=engine)
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        assert np.allclose(got, want, rtol=1e-9, atol=1e-6, equal_nan=True)
