@@ -10,8 +10,55 @@ from rich.console import Console
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the demo region and every output."),
     seed: int = typer.Option(7, "--seed", help="Seed of the generated region; the same seed gives the same files."),
+    scale: str = typer.Option("small", "--scale", help="small (seconds) or county (shaped like Allegheny County)."),
 ) -> None:
-    """Generate the demo region and run every part of Handoff on it, printing what each step found."""
+    """Generate the demo region and run every part of Handoff on it, printing what each step found.
+
+    Steps: the region (summary and map), a placement request over HTTP against the embedded SQLite
+    store, a facility-siting scenario, a coverage-hours scenario, and the PCG's capacity-gap report.
+    """
+    # Imported here so that `handoff --help` stays fast: the demo pulls in every part of Handoff.
+    from api.cli.scenario import frame_table, print_result
+    from api.walkthrough import run_walkthrough
+    from geodata.demo import write_demo_region
+    from geodata.region import load_region
+    from geodata.show import plot_region, region_summary
+    from scenarios.coverage.scenario import demo_spec as coverage_spec
+    from scenarios.reports.marginal import marginal_values
+    from scenarios.reports.render import render_html, write_pdf
+    from scenarios.reports.report import ReportOptions, build_report, to_json
+    from scenarios.runner import run_scenario
+    from scenarios.siting.scenario import demo_spec as siting_spec
+
     console = Console()
     out.mkdir(parents=True, exist_ok=True)
-    console.rule("[bold]Handoff demo")
+    region_dir = out / "region"
+
+    console.rule("[bold]1. The demo region")
+    counts = write_demo_region(region_dir, scale=scale, seed=seed)
+    console.print(f"generated {region_dir} ({', '.join(f'{k} {v}' for k, v in counts.items() if isinstance(v, int))})")
+    region = load_region(region_dir)
+    console.print(frame_table(region_summary(region), title=region.name))
+    console.print(f"wrote {plot_region(region, out / 'region-map.png')}")
+
+    console.rule("[bold]2. A placement request over HTTP (SQLite)")
+    database = out / "handoff.db"
+    database.unlink(missing_ok=True)
+    run_walkthrough(region_dir, database_url=f"sqlite:///{database.resolve()}", console=console)
+
+    console.rule("[bold]3. Where to site case-management facilities")
+    print_result(console, run_scenario(siting_spec(region_dir), base_dir=out, out_dir=out / "siting", console=console))
+
+    console.rule("[bold]4. Coverage hours: cost, capture and the split")
+    print_result(console, run_scenario(coverage_spec(region_dir), base_dir=out, out_dir=out / "coverage",
+                                       console=console))
+
+    console.rule("[bold]5. The PCG's capacity-gap report")
+    report = build_report(region, options=ReportOptions(), marginal_fn=marginal_values)
+    html = render_html(report, out / "report.html", municipalities=region.municipalities)
+    (out / "report.json").write_text(to_json(report), encoding="utf-8")
+    pdf, engine = write_pdf(html, out / "report.pdf", report, municipalities=region.municipalities)
+    for sentence in report["summary"]:
+        console.print(f"- {sentence}")
+    console.print(f"wrote {html}, {out / 'report.json'} and {pdf} ({engine})")
+    console.rule("[bold green]demo complete")

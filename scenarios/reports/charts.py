@@ -37,7 +37,8 @@ def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title:
         shaded.assign(wait=finite).plot(ax=ax, column="wait", cmap="OrRd", vmin=0, vmax=vmax, edgecolor="#555555",
                                         linewidth=0.5, legend=True,
                                         legend_kwds={"label": "expected wait for housing (days)", "shrink": 0.6},
-                                        missing_kwds={"color": "#eeeeee", "hatch": "//", "edgecolor": "#999999"})
+                                        missing_kwds={"color": "#eeeeee", "hatch": "//", "edgecolor": "#999999",
+                                                     "label": "withheld or no list"})
     for service, colour in SERVICE_COLOURS.items():
         rows = providers[providers["service"] == service]
         if len(rows):

@@ -63,7 +63,7 @@ def point_areas(points, areas) -> np.ndarray:
     import geopandas as gpd
 
     pts = gpd.GeoDataFrame({"i": np.arange(len(points))}, geometry=points.geometry.to_numpy(), crs=areas.crs)
-    joined = gpd.sjoin(pts[pts.geometry.notna()], areas[["name", "geometry"]], how="left", predicate="within")
+    joined = gpd.sjoin(pts[~(pts.geometry.isna() | pts.geometry.is_empty)], areas[["name", "geometry"]], how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     names = np.full(len(points), OUTSIDE, dtype=object)
     found = joined["name"].notna()

@@ -178,9 +178,15 @@ def headline_section(table: pd.DataFrame, publication: Publication) -> dict:
             "wait_days": None if people is None or math.isinf(days) else round(days, 1),
             "waiting_label": "withheld" if people is None else f"{people:,.0f}",
             "wait_label": ("withheld" if people is None else "no turnover" if math.isinf(days)
-                           else f"{days:,.0f} days"),
+                           else days_text(days)),
         }
     return out
+
+
+def days_text(days: float) -> str:
+    """``"1 day"``, ``"18 days"``: a wait rounded to whole days."""
+    whole = round(days)
+    return f"{whole:,} day" if whole == 1 else f"{whole:,} days"
 
 
 def summary_sentences(report: dict) -> list[str]:
@@ -197,7 +203,7 @@ def summary_sentences(report: dict) -> list[str]:
     if worst:
         top = max(worst, key=lambda r: r["wait_days"])
         sentences.append(f"The longest expected wait is for {top['service']} in {top['area']}: "
-                         f"about {top['wait_days']:,.0f} days.")
+                         f"about {days_text(top['wait_days'])}.")
     if report.get("marginal") and report["marginal"].get("providers"):
         best = report["marginal"]["providers"][0]
         sentences.append(f"One more {best['service']} slot at {best['name']} meets the most needs per dollar "
