@@ -108,8 +108,14 @@ def test_graphml_round_trip(osm_file, tmp_path):
     assert arcs(again) == arcs(graph)
 
 
-def test_real_osm_extract_beatty(shared_data):
+@pytest.mark.shared_data
+def test_real_osm_extract_beatty(shared_data, tmp_path):
     graph = load_street_graph(shared_data / "gtfs_sample_graphhopper" / "beatty.osm")
+    pbf = tmp_path / "beatty.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(shared_data / "gtfs_sample_graphhopper" / "beatty.osm")):
+            writer.add(obj)
+    assert arcs(load_street_graph(pbf)) == arcs(graph)
     highways = {d["highway"] if isinstance(d["highway"], str) else d["highway"][0]
                 for _, _, d in graph.edges(data=True)}
     assert highways <= set(US_HWY_SPEEDS_MPH) and "footway" not in highways
