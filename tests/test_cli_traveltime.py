@@ -101,6 +101,13 @@ def test_points_off_the_network_are_named(demo_region_dir, tmp_path):
     assert pd.read_parquet(out)["minutes"].isna().all()
 
 
+@pytest.mark.parametrize(("option", "value"), [("--max-minutes", "0"), ("--turn-delay", "-1"), ("--layout", "tall")])
+def test_bad_options_are_named(demo_region_dir, points, tmp_path, option, value):
+    result = run("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv", "--destinations",
+                 tmp_path / "d.csv", "-o", tmp_path / "x.parquet", option, value, cache_dir=tmp_path / "c")
+    assert result.exit_code == 2 and option in result.output and not (tmp_path / "x.parquet").exists()
+
+
 def test_region_without_streets(tmp_path):
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "region.toml").write_text('name = "Empty"\n')

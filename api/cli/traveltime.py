@@ -113,7 +113,7 @@ def drive(
 ) -> None:
     """Drive minutes from every origin to every destination on the region's street graph.
 
-    Points snap to the nearest street edge (the straight line to it is driven at 15 km/h);
+    Points snap to the nearest street edge (the straight line to it is travelled at 15 km/h);
     unreachable pairs (one-way traps, too far from any street, over --max-minutes) have no
     minutes (NaN) and are counted. Example:
 
@@ -125,6 +125,10 @@ def drive(
 
     if layout not in ("long", "wide"):
         _fail(DataError("--layout", f"expected long or wide, got {layout!r}"))
+    if max_minutes is not None and max_minutes <= 0:
+        _fail(DataError("--max-minutes", f"must be positive minutes, got {max_minutes:g}"))
+    if turn_delay is not None and turn_delay < 0:
+        _fail(DataError("--turn-delay", f"must be zero or more seconds, got {turn_delay:g}"))
     try:
         manifest, spec = _streets_spec(region)
         origin_ids, origin_xy = read_points(origins)
