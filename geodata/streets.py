@@ -85,6 +85,11 @@ def load_street_graph(
     path = Path(path)
     if component not in COMPONENTS:
         raise DataError(path, f"component must be one of {', '.join(COMPONENTS)}", field="component")
+    if not turn_delay_s >= 0:
+        raise DataError(path, f"turn_delay_s must be zero or more seconds, got {turn_delay_s}", field="turn_delay_s")
+    for road, mph in {**(hwy_speeds_mph or {}), "fallback": fallback_mph}.items():
+        if not (isinstance(mph, (int, float)) and mph > 0):
+            raise DataError(path, f"speed for {road} must be positive mph, got {mph!r}", field="hwy_speeds_mph")
     if not path.exists():
         raise DataError(path, "street file not found")
     name = path.name.lower()

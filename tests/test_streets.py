@@ -258,3 +258,13 @@ def test_projected_graphml_comes_back_in_lon_lat(osm_file, tmp_path):
     assert again.nodes[5]["x"] == pytest.approx(graph.nodes[5]["x"], abs=1e-7)
     assert again.nodes[5]["y"] == pytest.approx(graph.nodes[5]["y"], abs=1e-7)
     assert arcs(again) == arcs(graph)
+
+
+@pytest.mark.parametrize(("options", "field"), [({"turn_delay_s": -2}, "turn_delay_s"),
+                                                ({"hwy_speeds_mph": {"residential": 0}}, "hwy_speeds_mph"),
+                                                ({"component": "largest"}, "component"),
+                                                ({"network_type": "walk"}, "network_type")])
+def test_bad_options_name_the_option(osm_file, options, field):
+    with pytest.raises(DataError) as err:
+        load_street_graph(osm_file, **options)
+    assert err.value.field == field
