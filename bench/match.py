@@ -32,7 +32,7 @@ from matcher import (
 SIZES = {"M": (2_000, 500, 20_000, 10.0), "L": (20_000, 2_000, 200_000, 60.0)}
 CAPPED_LIMIT_FACTOR = 3  # the mean-transit cap is a global constraint: M gets 30 s for it
 OUT = Path(__file__).resolve().parent / "results" / "match.json"
-console = Console()
+console = Console(width=150)
 
 
 def measure(instance, result) -> dict:
