@@ -12,7 +12,7 @@ every hour of every day (504 shift slots, 168 hours). Measured in the same run:
 Also times the exact Shapley value and the nucleolus of the 10-member bill. Skips when
 ../shared/data is absent.
 
-    nice -n 10 .venv/bin/python bench/coverage.py [--budgets 20] [--time-limit 1.2]
+    nice -n 10 .venv/bin/python bench/coverage_hours.py [--budgets 20] [--time-limit 1.2]
 """
 from __future__ import annotations
 
