@@ -8,9 +8,6 @@ import typer
 from rich.console import Console
 
 from geodata.errors import DataError
-from geodata.region import load_region
-from scenarios.reports.render import render_html, write_pdf
-from scenarios.reports.report import ReportOptions, build_report, to_json
 
 app = typer.Typer(help="Reports for the Policy Coordination Group: aggregate figures only, counts under 11 withheld.",
                   no_args_is_help=True)
@@ -33,6 +30,12 @@ def capacity_gap(
 
     Writes OUT (HTML), OUT with .json (the same figures as data) and, with --pdf, OUT with .pdf.
     """
+    # Imported here so that `handoff --help` stays fast (matplotlib, scipy, the matcher).
+    from geodata.region import load_region
+    from scenarios.reports.marginal import marginal_values
+    from scenarios.reports.render import render_html, write_pdf
+    from scenarios.reports.report import ReportOptions, build_report, to_json
+
     console = Console()
     try:
         loaded = load_region(region)
@@ -40,10 +43,8 @@ def capacity_gap(
         if state:
             from api.state import read_capacity_state
 
-            providers, wait_lists = read_capacity_state(state, region=loaded)
+            providers, wait_lists = read_capacity_state(state)
         options = ReportOptions(transit_minutes=transit_minutes, as_of=as_of, marginal=marginal)
-        from scenarios.reports.marginal import marginal_values
-
         with console.status("computing measures, reach, equity and marginal values"):
             report = build_report(loaded, options=options, providers=providers, wait_lists=wait_lists,
                                   previous=json.loads(previous.read_text()) if previous else None,
