@@ -185,7 +185,8 @@ class UnmetNeed:
 @dataclass
 class Result:
     """The outcome of a round. ``objective``/``bound`` are the solver's (weighted needs met first,
-    then transit minutes and days to start); ``gap`` is relative, ``seconds`` wall time."""
+    then transit minutes and days to start); ``gap`` is relative; ``seconds`` is wall time of
+    preparation, model building and search."""
 
     placements: list[Placement] = field(default_factory=list)
     wait_positions: list[WaitPosition] = field(default_factory=list)
