@@ -17,15 +17,13 @@ SOLVERS = ("highs", "scip", "cbc")
 
 @dataclass
 class MipResult:
-    """Status (``optimal``, ``feasible``, ``infeasible``, ``unknown``), values, objective, bound,
-    seconds, and for pure LPs the reduced costs of the variables (c - A^T duals)."""
+    """Status (``optimal``, ``feasible``, ``infeasible``, ``unknown``), values, objective, bound, seconds."""
 
     status: str
     x: np.ndarray | None
     objective: float
     bound: float
     seconds: float
-    reduced_costs: np.ndarray | None = None
 
 
 def solve_mip(
@@ -71,6 +69,8 @@ def solve_mip(
     engine.set_time_limit_in_seconds(max(time_limit_s, 0.01))
     if solver == "highs":
         options = [f"threads={threads}", "mip_rel_gap=1e-9", "mip_abs_gap=1e-6"]
+        if cutoff is not None and not maximize and np.any(integer):
+            options.append(f"objective_bound={float(cutoff)!r}")
         engine.set_solver_specific_parameters("\n".join(options))
     elif solver == "scip":
         engine.set_solver_specific_parameters("limits/gap = 1e-9\nlimits/absgap = 1e-6")
@@ -88,8 +88,4 @@ def solve_mip(
     values = engine.values(variables).to_numpy()
     objective = float(engine.objective_value)
     bound = objective if name == "optimal" else float(engine.best_objective_bound)
-    reduced = None
-    if not np.any(integer):
-        duals = engine.dual_values(model.get_linear_constraints()).to_numpy()
-        reduced = np.asarray(c, float) - sp.csr_matrix(A).T @ duals
-    return MipResult(name, values, objective, bound, seconds, reduced)
+    return MipResult(name, values, objective, bound, seconds)

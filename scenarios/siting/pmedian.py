@@ -126,6 +126,7 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
             lower=lower, upper=upper,
             integer=np.r_[np.full(n_sites, integer), np.zeros(n_vars - n_sites, bool)],
             hint=None if hint is None else np.r_[hint, np.zeros(n_vars - n_sites)],
+            cutoff=None if best_sites is None else best_value - constant + 1e-6 * max(1.0, abs(best_value)),
             time_limit_s=remaining, solver=solver, threads=threads, log=log)
         return result, constant, A
 
@@ -144,19 +145,6 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         top = np.where(grow, top + np.maximum(2, top // 2), top)
         top = np.minimum(top, [len(v) - 1 for v, _, _ in levels])
 
-    # Reduced-cost fixing: a site whose LP reduced cost lifts the bound above a known solution
-    # cannot be in any better solution, so it is closed (or kept open, symmetrically).
-    n_fixed = 0
-    if result.reduced_costs is not None and best_sites is not None and problem.budget is None:
-        slack = best_value - lp_bound + 1e-6 * max(1.0, abs(best_value))
-        rc = result.reduced_costs[:n_sites]
-        y = result.x[:n_sites]
-        closed = [j for j in allowed if y[j] < 1e-9 and rc[j] > slack and j not in problem.forced]
-        opened = [j for j in allowed if y[j] > 1 - 1e-9 and -rc[j] > slack]
-        allowed = np.setdiff1d(allowed, closed)
-        forced = sorted(set(forced) | set(opened))
-        n_fixed = len(closed) + len(opened)
-
     # Phase 2: the MIP; add levels for points whose cost in the answer lies above those modelled.
     bound = lp_bound
     status = "optimal"
@@ -165,9 +153,12 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         rounds += 1
         result, constant, A = solve(top, integer=True)
         if result.x is None:
-            status = "infeasible" if result.status == "infeasible" else "unknown"
+            if result.status == "infeasible" and best_sites is not None:
+                bound = best_value  # nothing beats the cutoff: the heuristic solution is optimal
+            else:
+                status = "infeasible" if result.status == "infeasible" else "unknown"
             break
-        bound = max(bound, result.bound + constant)
+        bound = max(bound, min(result.bound + constant, best_value))
         sites = sorted(int(j) for j in np.flatnonzero(result.x[:n_sites] > 0.5))
         value = weighted_cost(cost, weight_used, sites, fixed)
         if value < best_value - 1e-9:
@@ -196,5 +187,4 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
                           open_sites=best_sites, objective=best_value, bound=float(bound),
                           seconds=seconds, assignment=assignment,
                           details={"rounds": rounds, "lp_bound": float(lp_bound),
-                                   "sites_fixed": float(n_fixed),
                                    "rows": float(A.shape[0]), "nonzeros": float(A.nnz)})
