@@ -91,6 +91,18 @@ def _placement(r: _Round, o) -> Placement:
                      o.appointment, start.isoformat(), text)
 
 
+def _blocked_reason(r: _Round, p: int, si: int) -> str:
+    """Why a provider the participant wants and can reach did not place them."""
+    prep, s = r.prep, r.prep.providers[si]
+    n = r.ahead(p, si, "general", unplaced_only=False)
+    free = sum(prep.seats[(si, c)] - r.used[(si, c)] for c in ("general", "set-aside"))
+    if free <= 0:
+        return f"{s.label} is full ({_people(n)} ahead of you on its list)"
+    if n:
+        return f"{_people(n)} ahead of you on {s.label}'s list"
+    return f"{s.label} has no seat or appointment that fits with your other placements"
+
+
 def _unmet_reason(r: _Round, p: int, need: int) -> str:
     prep = r.prep
     person = prep.participants[p]
@@ -108,16 +120,9 @@ def _unmet_reason(r: _Round, p: int, need: int) -> str:
                 continue
             far.append((minutes, s.label))
         else:
-            n = r.ahead(p, si, "general", unplaced_only=False)
-            free = sum(prep.seats[(si, c)] - r.used[(si, c)] for c in ("general", "set-aside"))
-            if free <= 0:
-                blocked.append(f"{s.label} is full ({_people(n)} ahead of you on its list)")
-            elif n:
-                blocked.append(f"{_people(n)} ahead of you on {s.label}'s list")
-            else:
-                blocked.append(f"{s.label} has no seat or appointment that fits with your other placements")
+            blocked.append((minutes, si))
     far.sort()
-    parts = blocked[:2] + [
+    parts = [_blocked_reason(r, p, si) for _, si in sorted(blocked)[:2]] + [
         f"{name} is {m:.0f} min by transit, over your {person.max_transit_minutes:.0f}" if m < math.inf
         else f"{name} has no transit route from you" for m, name in far[:2]
     ] + notes[:1]
