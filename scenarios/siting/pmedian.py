@@ -142,7 +142,7 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         grow = (z_top > 1e-7) & (top < np.array([len(v) - 1 for v, _, _ in levels]))
         if not grow.any():
             break
-        top = np.where(grow, top + np.maximum(2, top // 2), top)
+        top = np.where(grow, 2 * top + 2, top)
         top = np.minimum(top, [len(v) - 1 for v, _, _ in levels])
 
     # Phase 2: the MIP; add levels for points whose cost in the answer lies above those modelled.

@@ -1,0 +1,122 @@
+"""Benchmark: exact siting against OR-Library's published optima, and PySAL spopt's p-median.
+
+For every pmedN.txt (1-40): our radius-formulation p-median (OR-Tools + HiGHS, one thread, the
+heuristic warm start) — status, objective, published optimum, time to proven optimum. In the same
+run, spopt's ``PMedian`` (classic assignment formulation, PuLP + CBC, one thread) on the same
+cost matrices with the same time limit: objective and the time ratio spopt / ours. spopt builds
+n^2 assignment variables (810,000 for n = 900), so ``--spopt-max-n`` bounds where it is tried.
+Then every capXX.txt (fixed-charge, capacitated, demand may be split) against capopt.txt, and with
+``--capabc`` capa/capb/capc at their four published capacities.
+
+Run: ``nice -n 10 .venv/bin/python bench/siting.py [--time-limit 300] [--spopt-max-n 300]``
+(needs ../shared/data and the ``bench`` extra: ``pip install -e .[bench]``).
+Writes bench/results/siting_pmed.csv and bench/results/siting_cap.csv.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scenarios.siting.orlib import cap_problem, pmed_problem, read_cap, read_optima, read_pmed  # noqa: E402
+from scenarios.siting.solve import solve  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_spopt(cost: np.ndarray, p: int, time_limit: float) -> tuple[str, float, float]:
+    """spopt PMedian with CBC (one thread): status, objective, seconds (model building included)."""
+    import pulp
+    from spopt.locate import PMedian
+
+    started = time.perf_counter()
+    model = PMedian.from_cost_matrix(cost, np.ones(len(cost)), p_facilities=p, name="pmedian")
+    try:
+        model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1), results=False)
+    except Exception as error:  # spopt raises when CBC stops without an optimal answer
+        return f"stopped ({type(error).__name__})", float("nan"), time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    status = {1: "optimal", 2: "feasible"}.get(model.problem.sol_status, "no solution")
+    return status, float(pulp.value(model.problem.objective) or np.nan), seconds
+
+
+def bench_pmed(folder: Path, names: list[str], *, time_limit: float, spopt_max_n: int) -> pd.DataFrame:
+    optima = read_optima(folder / "pmedopt.txt")
+    rows = []
+    for name in names:
+        instance = read_pmed(folder / f"{name}.txt")
+        n = instance.cost.shape[0]
+        solution = solve(pmed_problem(instance), "p-median", time_limit_s=time_limit)
+        row = {"instance": name, "n": n, "p": instance.p, "published": optima[name],
+               "status": solution.status, "objective": solution.objective, "bound": solution.bound,
+               "matches": bool(abs(solution.objective - optima[name]) < 1e-6), "seconds": solution.seconds}
+        if n <= spopt_max_n:
+            status, objective, seconds = run_spopt(instance.cost, instance.p, time_limit)
+            row.update(spopt_status=status, spopt_objective=objective, spopt_seconds=seconds,
+                       time_ratio=seconds / solution.seconds)
+        else:
+            row.update(spopt_status=f"not run (n^2 = {n * n:,} variables)", spopt_objective=np.nan,
+                       spopt_seconds=np.nan, time_ratio=np.nan)
+        rows.append(row)
+        print(f"{name:7s} n={n:4d} p={instance.p:3d}  ours {solution.status:8s} {solution.objective:8.0f} "
+              f"(published {optima[name]:.0f}) {solution.seconds:7.2f} s   spopt {row['spopt_status']:10s} "
+              f"{row['spopt_objective']:8.0f} {row['spopt_seconds']:7.2f} s", flush=True)
+    return pd.DataFrame(rows)
+
+
+def bench_cap(folder: Path, *, time_limit: float, capabc: bool) -> pd.DataFrame:
+    optima = read_optima(folder / "capopt.txt")
+    cases = [(name, None) for name, value in optima.items() if not isinstance(value, dict)]
+    if capabc:
+        cases += [(name, capacity) for name, value in optima.items() if isinstance(value, dict) for capacity in value]
+    rows = []
+    for name, capacity in cases:
+        instance = read_cap(folder / f"{name}.txt", capacity=capacity)
+        solution = solve(cap_problem(instance), "fixed-charge", time_limit_s=time_limit)
+        published = optima[name][capacity] if capacity else optima[name]
+        rows.append({"instance": name if capacity is None else f"{name}@{capacity:g}", "status": solution.status,
+                     "objective": solution.objective, "published": published,
+                     "matches": bool(abs(solution.objective - published) <= 1e-2), "seconds": solution.seconds})
+        print(f"{rows[-1]['instance']:12s} {solution.status:8s} {solution.objective:14.3f} "
+              f"(published {published:.3f}) {solution.seconds:7.2f} s", flush=True)
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per instance, ours and spopt's")
+    parser.add_argument("--spopt-max-n", type=int, default=300, help="run spopt only where n <= this")
+    parser.add_argument("--instances", nargs="*", help="pmed names, default pmed1..pmed40")
+    parser.add_argument("--capabc", action="store_true", help="also capa/capb/capc at their 4 capacities")
+    parser.add_argument("--skip-cap", action="store_true")
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    names = args.instances or [f"pmed{k}" for k in range(1, 41)]
+    pmed = bench_pmed(args.data / "orlib_pmed", names, time_limit=args.time_limit, spopt_max_n=args.spopt_max_n)
+    pmed.to_csv(RESULTS / "siting_pmed.csv", index=False)
+    proven = pmed["status"].eq("optimal") & pmed["matches"]
+    both = pmed["spopt_status"].eq("optimal")
+    print(f"\npmed: {int(proven.sum())}/{len(pmed)} proven optimal and equal to the published optimum; "
+          f"total {pmed['seconds'].sum():.1f} s, max {pmed['seconds'].max():.1f} s")
+    if both.any():
+        ratio = pmed.loc[both, "spopt_seconds"].sum() / pmed.loc[both, "seconds"].sum()
+        print(f"spopt (CBC) finished {int(both.sum())} of {int(pmed['spopt_seconds'].notna().sum())} tried within "
+              f"{args.time_limit:g} s; on those, spopt total / ours total = {ratio:.1f}x, median per-instance "
+              f"ratio {pmed.loc[both, 'time_ratio'].median():.1f}x, min {pmed.loc[both, 'time_ratio'].min():.1f}x")
+    if not args.skip_cap:
+        cap = bench_cap(args.data / "orlib_cap", time_limit=args.time_limit, capabc=args.capabc)
+        cap.to_csv(RESULTS / "siting_cap.csv", index=False)
+        print(f"\ncap: {int((cap['status'].eq('optimal') & cap['matches']).sum())}/{len(cap)} optimal and equal "
+              f"to capopt.txt; total {cap['seconds'].sum():.1f} s")
+
+
+if __name__ == "__main__":
+    main()
