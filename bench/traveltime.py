@@ -159,6 +159,11 @@ def main() -> None:
     print(f"timetable {DATE}: {tt.n_stops:,} stops, {tt.n_trips:,} trips in {len(tt.pat_ntrips):,} patterns; "
           f"walking legs: {problem.access.seconds.size:,} access, {problem.egress.seconds.size:,} egress, "
           f"{problem.footpaths.seconds.size:,} transfers; prepared in {c.wall:.0f} s")
+    arrays = [v for v in vars(tt).values() if isinstance(v, np.ndarray)] + [
+        a for legs in (problem.access, problem.egress, problem.direct, problem.footpaths)
+        for a in (legs.indptr, legs.indices, legs.seconds)]
+    print(f"search data (timetable arrays + walking legs): {sum(a.nbytes for a in arrays) / 2**20:.1f} MB; "
+          f"labels per origin search: {2 * 5 * tt.n_stops * 4 / 2**10:.0f} kB")
     run_search(problem, window[:2], percentiles=[50])  # compile (cached on disk after the first run)
     threads = numba.get_num_threads()
     print(f"numba threads: {threads}; peak memory so far {peak_mb():,.0f} MB")
