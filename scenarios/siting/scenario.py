@@ -191,10 +191,13 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
         title = f"{parsed.name} ({data.region_name})"
         files.append(folium_map(data, drawn, out_dir / "siting_map.html", title=title))
         files.append(png_map(data, drawn, out_dir / "siting_map.png", title=title))
-    shown = table[[c for c in ("p", "status", "objective", "gap", "mean_police_drive_min",
-                                "mean_participant_transit_min", "covered_share", "worst_min", "sites")
-                   if c in table.columns]]
-    return ScenarioResult(title=f"Siting: {parsed.name}", tables={"answers": shown, "open sites": sites_table},
+    columns = {"p": "p", "status": "status", "objective": "objective", "gap": "gap",
+               "mean_police_drive_min": "police drive min", "mean_participant_transit_min": "transit min",
+               "covered_share": "covered", "worst_min": "worst min", "sites": "sites"}
+    shown = table[[c for c in columns if c in table.columns]].rename(columns=columns)
+    brief_sites = sites_table.drop(columns=["name"], errors="ignore").rename(
+        columns={"demand_share": "demand share", "mean_police_drive_min": "police drive min"})
+    return ScenarioResult(title=f"Siting: {parsed.name}", tables={"answers": shown, "open sites": brief_sites},
                           summary=summary, files=files, notes=notes)
 
 

@@ -83,8 +83,8 @@ def straight_line_minutes(origins: np.ndarray, destinations: np.ndarray, kph: fl
 
 
 def _service_date(region: Region, wanted: str | None) -> dt.date | None:
-    """The scenario's transit date, or a typical weekday: of the feeds' first six Wednesdays, the one
-    with the most services running (skips holidays such as 1 January)."""
+    """The scenario's transit date, or a typical weekday: of the Wednesdays in weeks 2-7 of the
+    feeds' service, the one with the most services running (away from New Year holidays)."""
     if wanted:
         return dt.date.fromisoformat(wanted)
     ranges = [r for feed in region.transit if (r := feed.service_dates())]
@@ -93,7 +93,7 @@ def _service_date(region: Region, wanted: str | None) -> dt.date | None:
     day = max(r[0] for r in ranges)
     while day.weekday() != 2:
         day += dt.timedelta(days=1)
-    wednesdays = [day + dt.timedelta(weeks=k) for k in range(6)]
+    wednesdays = [day + dt.timedelta(weeks=k) for k in range(1, 7)]
     return max(wednesdays, key=lambda d: sum(len(feed.service_ids_on(d)) for feed in region.transit))
 
 
