@@ -26,6 +26,12 @@ DEFAULT_DETOUR = 1.3
 _BATCH = 64
 
 
+def _project(lonlat: np.ndarray, lat0: float) -> np.ndarray:
+    """Metres on a local equirectangular projection about latitude ``lat0`` (degrees)."""
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    return np.column_stack((lon * np.cos(np.radians(lat0)), lat)) * EARTH_RADIUS_M
+
+
 def straight_line_metres(a_lonlat: np.ndarray, b_lonlat: np.ndarray) -> np.ndarray:
     """Great-circle metres between matching rows of two (n, 2) lon/lat arrays (haversine)."""
     lon1, lat1, lon2, lat2 = (np.radians(x) for x in (a_lonlat[:, 0], a_lonlat[:, 1], b_lonlat[:, 0], b_lonlat[:, 1]))
@@ -101,12 +107,7 @@ class WalkNetwork:
         first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
         n = len(nodes)
         self.graph_csr = csr_matrix((length[first], (u[first], v[first])), shape=(n, n))
-        self.node_tree = cKDTree(self._project(self.node_lonlat))
-
-    def _project(self, lonlat: np.ndarray) -> np.ndarray:
-        lat0 = self.lat0 if self.graph_csr is not None else self._lat0_fallback
-        lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-        return np.column_stack((lon * np.cos(np.radians(lat0)), lat)) * EARTH_RADIUS_M
+        self.node_tree = cKDTree(_project(self.node_lonlat, self.lat0))
 
     def legs(self, from_lonlat, to_lonlat, *, max_seconds: float, skip_same_index: bool = False) -> Legs:
         """Walking seconds from each ``from_lonlat`` point to each ``to_lonlat`` point ((n, 2) lon/lat
@@ -116,8 +117,8 @@ class WalkNetwork:
         max_m = max_seconds * self.speed_ms
         if self.graph_csr is None:
             return self._straight_legs(src, dst, max_m, skip_same_index)
-        snap_src, node_src = self.node_tree.query(self._project(src)) if len(src) else (np.zeros(0), np.zeros(0, int))
-        snap_dst, node_dst = self.node_tree.query(self._project(dst)) if len(dst) else (np.zeros(0), np.zeros(0, int))
+        snap_src, node_src = self.node_tree.query(_project(src, self.lat0)) if len(src) else (np.zeros(0), np.zeros(0, int))
+        snap_dst, node_dst = self.node_tree.query(_project(dst, self.lat0)) if len(dst) else (np.zeros(0), np.zeros(0, int))
         unique_nodes, which = np.unique(node_src, return_inverse=True)
         rows, cols, secs = [], [], []
         for start in range(0, len(unique_nodes), _BATCH):
@@ -133,14 +134,14 @@ class WalkNetwork:
         return _legs_from_triples(len(src), len(dst), rows, cols, secs)
 
     def _straight_legs(self, src, dst, max_m, skip_same_index) -> Legs:
-        self._lat0_fallback = float(np.mean(np.r_[src[:, 1], dst[:, 1]])) if len(src) + len(dst) else 0.0
         if not len(src) or not len(dst):
             return _legs_from_triples(len(src), len(dst), [], [], [])
-        a, b = self._project(src), self._project(dst)
-        near = cKDTree(b).query_ball_point(a, max_m / self.detour)
+        lat0 = float(np.mean(np.r_[src[:, 1], dst[:, 1]]))
+        a, b = _project(src, lat0), _project(dst, lat0)
+        near = cKDTree(b).query_ball_point(a, 1.01 * max_m / self.detour)  # candidates; exact distance below
         r = np.repeat(np.arange(len(a)), [len(x) for x in near])
         c = np.fromiter((j for x in near for j in x), dtype=np.int64, count=len(r))
-        metres = np.linalg.norm(a[r] - b[c], axis=1) * self.detour
-        keep = (r != c) if skip_same_index else np.ones(len(r), bool)
+        metres = straight_line_metres(src[r], dst[c]) * self.detour
+        keep = (metres <= max_m) & ((r != c) if skip_same_index else True)
         rows, cols, secs = [r[keep]], [c[keep]], [np.round(metres[keep] / self.speed_ms)]
         return _legs_from_triples(len(src), len(dst), rows, cols, secs)
