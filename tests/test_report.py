@@ -114,14 +114,15 @@ def test_pdf_has_the_expected_pages(demo_report, tmp_path):
     assert pages >= (sections + 1 if engine == "chromium" else 1 + 3)
 
 
-def test_comparison_of_two_snapshots_reports_the_change(demo_region_dir):
-    region = load_region(demo_region_dir)
-    before = build_report(region, options=ReportOptions(as_of="2026-07-01", marginal=False))
-    fewer = region.providers.copy()
-    fewer["capacity"] = fewer["capacity"] + 5
-    after = build_report(region, options=ReportOptions(as_of="2026-10-01", marginal=False), providers=fewer,
+def test_comparison_of_two_snapshots_reports_the_change(demo_report):
+    region, before, _ = demo_report
+    more = region.providers.copy()
+    more["capacity"] = more["capacity"] + 5
+    after = build_report(region, options=ReportOptions(as_of="2027-01-01", marginal=False), providers=more,
                          previous=json.loads(to_json(before)))
+    assert after["comparison"]["previous_as_of"] == before["as_of"]
     rows = [r for r in after["comparison"]["headline"] if r["measure"] == "capacity (slots)"]
+    assert rows
     for row in rows:
         providers = int((region.providers["service"] == row["service"]).sum())
         assert row["change"] == 5 * providers
