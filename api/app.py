@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from api.db.engine import make_engine, make_sessionmaker
+from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
 from api.errors import BodySizeLimit, Problem, install_error_handlers
 from api.routers import oversight, participants, placements, providers, waitlists
@@ -85,6 +85,7 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
                   responses=PROBLEM_RESPONSES)
     app.state.engine = make_engine(database_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
+    app.state.lookups = make_sessionmaker(autocommit_reads(app.state.engine))
     app.state.settings = settings or settings_from_env()
     app.state.region = load_region_context(region_dir or os.environ.get("HANDOFF_REGION_DIR"))
     app.state.ready = False

@@ -83,7 +83,7 @@ def current_principal(request: Request,
     """FastAPI dependency: the caller, from the ``Authorization: Bearer`` header (401 otherwise)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("Send `Authorization: Bearer TOKEN`; make a token with `handoff users add`.")
-    with request.app.state.sessions() as session:
+    with request.app.state.lookups() as session:
         principal = principal_for_token(session, credentials.credentials)
     if principal is None:
         raise _unauthorized("The bearer token is unknown or revoked; ask an admin for a new one.")

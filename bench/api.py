@@ -1,8 +1,8 @@
 """Benchmark: placement requests against the real server on PostgreSQL.
 
 1,000 providers (a third each housing, treatment, clinic; most nearly full, a third with people
-waiting), 2,000 consenting participants, 32 concurrent clients each sending one placement request
-after another. Prints p50/p95/p99 latency (ms) and throughput (requests/s), next to a baseline
+waiting), 2,000 consenting participants: 200 placement requests from a single client (service
+time), then 1,800 from 32 concurrent clients each sending one request after another. Prints p50/p95/p99 latency (ms) and throughput (requests/s), next to a baseline
 measured in the same run with the same clients: GET /healthz (HTTP + framework, no database) and
 GET /v1/providers/{id} (authenticated read). Afterwards ``matcher.check`` runs on the stored state.
 
@@ -37,6 +37,7 @@ from api.db.models import Consent, Participant, Provider, WaitListEntry  # noqa:
 POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SERVICES = ("housing", "treatment", "clinic")
 CLIENTS = 32
+SEQUENTIAL = 200
 
 
 def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) -> tuple[list[str], list[str]]:
@@ -99,8 +100,9 @@ def start(url: str, port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("server not ready")
 
 
-async def drive(base: str, jobs: list[tuple[str, str, dict | None, str]]) -> tuple[list[float], float, Counter]:
-    """Run (method, path, body, token) jobs with CLIENTS concurrent clients; latencies in ms."""
+async def drive(base: str, jobs: list[tuple[str, str, dict | None, str]],
+                clients: int = CLIENTS) -> tuple[list[float], float, Counter]:
+    """Run (method, path, body, token) jobs with ``clients`` concurrent clients; latencies in ms."""
     queue: asyncio.Queue = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
@@ -117,7 +119,7 @@ async def drive(base: str, jobs: list[tuple[str, str, dict | None, str]]) -> tup
                 statuses[response.status_code] += 1
 
     start_time = time.perf_counter()
-    await asyncio.gather(*[client() for _ in range(CLIENTS)])
+    await asyncio.gather(*[client() for _ in range(clients)])
     return latencies, time.perf_counter() - start_time, statuses
 
 
@@ -173,12 +175,14 @@ def main() -> None:
         print(f"server: {args.workers} uvicorn worker(s); {CLIENTS} concurrent clients")
         base_h = summary("baseline GET /healthz", *asyncio.run(drive(base, health))[:2])
         base_r = summary("baseline GET /v1/providers/{id}", *asyncio.run(drive(base, reads))[:2])
-        latencies, seconds, statuses = asyncio.run(drive(base, requests))
-        placed = summary("POST /v1/placement-requests", latencies, seconds)
+        alone = summary("POST placement, 1 client", *asyncio.run(drive(base, requests[:SEQUENTIAL], 1))[:2])
+        latencies, seconds, statuses = asyncio.run(drive(base, requests[SEQUENTIAL:]))
+        placed = summary(f"POST placement, {CLIENTS} clients", latencies, seconds)
         print(f"statuses {dict(statuses)}")
         print(f"ratios: p95 placement / p95 healthz = {placed['p95'] / base_h['p95']:.1f}x, "
               f"/ p95 provider read = {placed['p95'] / base_r['p95']:.1f}x; target p95 < 150 ms: "
               f"{'met' if placed['p95'] < 150 else 'not met'}")
+        print(f"service time (1 client p50) {alone['p50']:.1f} ms; queueing explains the rest at {CLIENTS} clients")
         print(f"matcher.check violations on stored state: {check_state(url)}")
     finally:
         if process is not None:

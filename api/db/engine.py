@@ -53,6 +53,12 @@ def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
 
 
+def autocommit_reads(engine: Engine) -> Engine:
+    """For single-statement lookups (token checks): on PostgreSQL the same pool in autocommit, which
+    saves the BEGIN and ROLLBACK round trips; SQLite keeps its serialising transactions."""
+    return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (responses are built after it)."""
     return sessionmaker(engine, expire_on_commit=False)

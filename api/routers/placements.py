@@ -58,7 +58,7 @@ def create_request(body: PlacementRequestIn, request: Request, session: Session 
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm."""
     saved = request_placement(request.app.state.sessions, principal, body.participant_id, body.hold_minutes,
-                              budget(settings), region)
+                              budget(settings), region, request.app.state.lookups)
     return request_out(saved, decisions.placements_of(session, saved.id))
 
 

@@ -65,9 +65,10 @@ def place_one(instance: matcher.Instance) -> matcher.Result:
     return matcher.place_one(instance, instance.participants[0])
 
 
-def write_holds(session: Session, result: matcher.Result, snap: Snapshot | None, request_of: dict[str, PlacementRequest],
-                hold_minutes: float, actor: str, region: RegionContext) -> list[Placement]:
-    """Insert the result's placements as holds under locks; raise :class:`Retry` on any change."""
+def stage_holds(session: Session, result: matcher.Result, snap: Snapshot | None, request_of: dict[str, PlacementRequest],
+                hold_minutes: float, actor: str) -> tuple[list[Placement], set[str], datetime]:
+    """Lock the chosen providers, check their versions against ``snap`` (:class:`Retry` when one
+    changed) and add the holds with their audit rows, unflushed; returns (holds, chosen ids, now)."""
     chosen = {pl.provider_id for pl in result.placements}
     locked = lock_providers(session, chosen)
     if snap is not None and any(locked[pid].version != snap.versions[pid] for pid in chosen):
@@ -87,12 +88,25 @@ def write_holds(session: Session, result: matcher.Result, snap: Snapshot | None,
         audit.record(session, actor, "placement.hold", "placement", row.id, request_id=row.request_id,
                      participant_id=row.participant_id, provider_id=row.provider_id, service=row.service,
                      expires_at=row.hold_expires_at.isoformat())
+    return rows, chosen, now
+
+
+def verify_holds(session: Session, chosen: set[str], region: RegionContext, now: datetime) -> None:
+    """Write everything staged, bump the chosen providers and run ``matcher.check`` on their pools
+    (:class:`Retry` on any violation, so nothing inadmissible is ever committed)."""
     bump(session, chosen)
     session.flush()
     if chosen:
         found, _ = violations(session, region, chosen, now)
         if found:
             raise Retry()
+
+
+def write_holds(session: Session, result: matcher.Result, snap: Snapshot | None, request_of: dict[str, PlacementRequest],
+                hold_minutes: float, actor: str, region: RegionContext) -> list[Placement]:
+    """Stage and verify the result's holds under locks (see :func:`stage_holds`, :func:`verify_holds`)."""
+    rows, chosen, now = stage_holds(session, result, snap, request_of, hold_minutes, actor)
+    verify_holds(session, chosen, region, now)
     return rows
 
 
@@ -124,24 +138,25 @@ def _status(needs: list[dict], open_now: set[str]) -> str:
     return "placed" if held == len(open_now) else ("partial" if held else "waiting")
 
 
-def _attempt(session: Session, principal: Principal, participant_id: str, budget: Budget, hold_minutes: float,
-             region: RegionContext, locked: bool) -> PlacementRequest:
-    participant = participant_service.get(session, principal, participant_id, lock=locked, field="body.participant_id")
-    if not participant_service.has_active_consent(session, participant.id):
+def _attempt(session: Session, read: Session, principal: Principal, participant_id: str, budget: Budget,
+             hold_minutes: float, region: RegionContext, locked: bool) -> PlacementRequest:
+    """One try: read a snapshot through ``read`` (``session`` itself when ``locked``), place, write."""
+    participant = participant_service.get(read, principal, participant_id, lock=locked, field="body.participant_id")
+    if not participant_service.has_active_consent(read, participant.id):
         raise conflict(f"Participant {participant.id!r} has no release of information covering today; record one "
                        f"with POST /v1/participants/{participant.id}/consents.", "body.participant_id",
                        "no active consent", slug="no-consent")
     now = utcnow()
-    services = open_services(session, participant, now)
+    services = open_services(read, participant, now)
     if not services:
         raise conflict(f"Every need of {participant.id!r} has a held or confirmed placement; confirm, decline or "
                        "release one first.", "body.participant_id", "no open need", slug="no-open-need")
-    ids = candidate_ids(session, region, [participant], {participant.id: services}, budget.candidates_per_need)
+    ids = candidate_ids(read, region, [participant], {participant.id: services}, budget.candidates_per_need)
     if locked:
         lock_providers(session, ids)
-    snap = snapshot(session, region, [participant], {participant.id: services}, ids)
-    if not locked:
-        session.rollback()
+    snap = snapshot(read, region, [participant], {participant.id: services}, ids)
+    if read is not session:
+        read.rollback()
     result = place_one(snap.instance)
     if not locked:
         participant = participant_service.get(session, principal, participant_id, lock=True)
@@ -149,27 +164,31 @@ def _attempt(session: Session, principal: Principal, participant_id: str, budget
             raise Retry()
     request = PlacementRequest(id=str(uuid.uuid4()), participant_id=participant.id, status="waiting",
                                hold_minutes=hold_minutes, created_by=principal.name, created_at=now, updated_at=now)
-    session.add(request)
-    session.flush()
-    holds = write_holds(session, result, None if locked else snap, {participant.id: request}, hold_minutes,
-                        principal.name, region)
+    holds, chosen, held_at = stage_holds(session, result, None if locked else snap, {participant.id: request},
+                                         hold_minutes, principal.name)
     needs = outcome(participant, result, holds)
     request.status = _status(needs, services)
     request.result = {"needs": needs, "solver": solver_report(result, len(ids))}
+    session.add(request)
     audit.record(session, principal.name, "placement_request.create", "placement_request", request.id,
                  participant_id=participant.id, status=request.status, holds=[h.id for h in holds])
+    verify_holds(session, chosen, region, held_at)
     return request
 
 
 def request_placement(sessions: sessionmaker[Session], principal: Principal, participant_id: str,
-                      hold_minutes: float | None, budget: Budget, region: RegionContext) -> PlacementRequest:
-    """Solve and hold placements for a participant's open needs; returns the committed request."""
+                      hold_minutes: float | None, budget: Budget, region: RegionContext,
+                      lookups: sessionmaker[Session] | None = None) -> PlacementRequest:
+    """Solve and hold placements for a participant's open needs; returns the committed request.
+
+    ``lookups`` makes the sessions for the snapshot reads (autocommit on PostgreSQL)."""
     minutes = hold_minutes if hold_minutes is not None else budget.hold_minutes
     for attempt in range(ATTEMPTS):
-        with sessions() as session:
+        locked = attempt == ATTEMPTS - 1
+        with sessions() as session, (lookups or sessions)() as reader:
             try:
-                request = _attempt(session, principal, participant_id, budget, minutes, region,
-                                   locked=attempt == ATTEMPTS - 1)
+                read = session if locked else reader
+                request = _attempt(session, read, principal, participant_id, budget, minutes, region, locked)
                 session.commit()
                 return request
             except Retry:

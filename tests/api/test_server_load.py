@@ -172,11 +172,23 @@ async def _load_until_kill(server, tokens: dict, people: list[str], kill_after: 
     return confirmed
 
 
+def _hold_unconfirmed(server, token: str, people: list[str]) -> list[str]:
+    """Hold placements for ``people`` one by one and leave them unconfirmed; returns their ids."""
+    held = []
+    for pid in people:
+        response = httpx.post(f"{server.url}/v1/placement-requests", json={"participant_id": pid},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=60.0)
+        held += [n["placement"]["id"] for n in response.json()["needs"] if n["placement"]]
+    return held
+
+
 def test_sigkill_during_load_loses_no_confirmed_placement(postgres_url):
     tokens, people, _ = seed(postgres_url, n_participants=120, seed_value=5)
     env = {"HANDOFF_HOLD_MINUTES": "0.1", "HANDOFF_SWEEP_SECONDS": "0.5"}
     server = start_server(postgres_url, env=env)
-    confirmed = asyncio.run(_load_until_kill(server, tokens, people, kill_after=8))
+    unconfirmed = _hold_unconfirmed(server, tokens["coord0"], people[:4])
+    assert unconfirmed, "some holds are left open when the server dies"
+    confirmed = asyncio.run(_load_until_kill(server, tokens, people[4:], kill_after=8))
     assert server.process.poll() is not None, "the server was killed during the load"
     assert len(confirmed) >= 8
     restarted = start_server(postgres_url, env=env)
@@ -186,25 +198,28 @@ def test_sigkill_during_load_loses_no_confirmed_placement(postgres_url):
         with sessions() as session:
             rows = session.scalars(select(Placement).where(Placement.id.in_(confirmed))).all()
             assert {r.id for r in rows} == confirmed and all(r.status == "confirmed" for r in rows)
-        assert asyncio.run(_until_no_overdue_hold(sessions)), "a hold outlived its expiry after the restart"
+        assert asyncio.run(_until_holds_drain(sessions)), "holds did not all end after the restart"
         with sessions() as session:
-            expired = session.scalar(select(func.count()).select_from(Placement).where(Placement.status == "expired"))
-        assert expired > 0, "unconfirmed holds from before the crash were expired"
+            statuses = set(session.scalars(select(Placement.status).where(Placement.id.in_(unconfirmed))))
+        assert statuses == {"expired"}
         engine.dispose()
         assert_consistent(postgres_url)
     finally:
         restarted.stop()
 
 
-async def _until_no_overdue_hold(sessions, deadline_s: float = 30.0) -> bool:
-    """Poll (deadline) until no hold past its expiry is still 'held'; the sweeper must get there."""
+async def _until_holds_drain(sessions, deadline_s: float = 40.0, slack_s: float = 2.0) -> bool:
+    """Poll (deadline) until no placement is 'held'; at every poll no hold may be past its expiry
+    by more than ``slack_s`` (the sweeper runs every 0.5 s, and once before the server is ready)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline_s
     while loop.time() < end:
         with sessions() as session:
+            held = session.scalar(select(func.count()).select_from(Placement).where(Placement.status == "held"))
             overdue = session.scalar(select(func.count()).select_from(Placement).where(
-                Placement.status == "held", Placement.hold_expires_at <= utcnow() - timedelta(seconds=2)))
-        if not overdue:
+                Placement.status == "held", Placement.hold_expires_at <= utcnow() - timedelta(seconds=slack_s)))
+        assert overdue == 0, f"{overdue} holds outlived their expiry"
+        if not held:
             return True
         await asyncio.sleep(0.2)
     return False
