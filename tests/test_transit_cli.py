@@ -60,5 +60,7 @@ def test_arrive_by_and_clear_errors(demo_region_dir, points, tmp_path):
     assert pd.read_parquet(tmp_path / "c.parquet")["minutes_p50"].notna().any()
     bad = _run(*base, "--percentiles", "50,abc", "-o", tmp_path / "d.parquet")
     assert bad.exit_code == 2 and "--percentiles" in bad.output
+    bad_window = _run(*base, "--depart", "9-7", "-o", tmp_path / "f.parquet")
+    assert bad_window.exit_code == 2 and "--depart" in bad_window.output and "HH:MM" in bad_window.output
     no_service = _run(*base, "--date", "2031-01-01", "-o", tmp_path / "e.parquet")
     assert no_service.exit_code == 0 and "no transit trip runs on 2031-01-01" in no_service.output

@@ -73,7 +73,7 @@ def transit(
     from geodata.cache import cached_matrix
     from geodata.gtfs import parse_date
     from geodata.region import read_manifest
-    from geodata.transit import NoServiceWarning, transit_matrix
+    from geodata.transit import NoServiceWarning, parse_window, transit_matrix
 
     try:
         manifest = read_manifest(region)
@@ -82,6 +82,10 @@ def transit(
             raise DataError(manifest.root / "region.toml", "this region has no transit feed", field="files.transit")
         day = parse_date(date) if date else dt.date.today()
         wanted = _percentiles(percentiles)
+        try:
+            parse_window(arrive_by or depart, step)
+        except ValueError as exc:
+            raise DataError("--arrive-by" if arrive_by else "--depart", str(exc)) from exc
         origin_ids, origin_xy = read_points(origins)
         destination_ids, destination_xy = read_points(destinations)
     except (DataError, ValueError) as error:
