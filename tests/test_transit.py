@@ -182,3 +182,20 @@ def test_graphhopper_sample_feed_matches_reference(shared_data):
     origins, destinations = _points(feed, 5, rng, 0.001), _points(feed, 6, rng, 0.001)
     _, reachable = _compare_forward(feed, None, origins, destinations, "07:50-08:40", date=dt.date(2007, 6, 5))
     assert reachable > 0
+
+
+def test_a_transfer_between_two_feeds(tmp_path):
+    bus = _line_feed(tmp_path / "bus", "T1,08:00:00,08:00:00,A,1\nT1,08:10:00,08:10:00,B,2\n")
+    rail = load_gtfs(write_feed(tmp_path / "rail", {
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\nA,Platform,40.4018,-79.90\nZ,Z,40.60,-79.70\n",
+        "routes.txt": "route_id,route_type\nL,1\n", "trips.txt": "route_id,service_id,trip_id\nL,WK,T1\n",
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                          "T1,08:16:00,08:16:00,A,1\nT1,08:40:00,08:40:00,Z,2\n"}))
+    walk_s = round(0.0018 * 111_195 * 1.3 / (4.8 / 3.6))  # 200 m north of bus stop B, straight line x 1.3
+    assert 10 * 60 + walk_s + 60 <= 16 * 60  # the connection is feasible with the boarding slack
+    result = transit_matrix([bus, rail], None, [[-80.0, 40.40]], [[-79.70, 40.60]], date=DATE, depart="07:59",
+                            max_walk_minutes=5)
+    assert result[50][0, 0] == pytest.approx(41)
+    alone = transit_matrix([bus], None, [[-80.0, 40.40]], [[-79.70, 40.60]], date=DATE, depart="07:59",
+                           max_walk_minutes=5)
+    assert np.isnan(alone[50][0, 0])
