@@ -18,8 +18,9 @@ def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 1
     ``mode="coverage"`` maximises urgency-weighted needs met, then minimises transit minutes plus
     days to start; ``mode="preference"`` returns the largest weakly stable matching, best for
     participants by their ranked preferences. ``time_limit_s`` is wall seconds for data preparation,
-    model building and search (explanations come after), ``seed`` makes the
-    search reproducible (with ``workers=1`` fully deterministic), ``workers`` is search threads
+    model building and search (explanations come after), ``seed`` fixes the
+    search's randomisation and the DA lottery (a run proven OPTIMAL reproduces its objective; one stopped by
+    the wall-clock limit may end elsewhere on a busy machine), ``workers`` is search threads
     (8 portfolio workers prove optimality much sooner than 2, even on 2 cores).
     ``max_mean_transit_minutes`` is an optional service standard: the mean transit minutes (from
     where participants are now) over all placements may not exceed it. The search starts from
