@@ -21,7 +21,7 @@ from sqlalchemy import text
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
 from api.errors import BodySizeLimit, Problem, install_error_handlers
-from api.routers import oversight, participants, placements, providers, waitlists
+from api.routers import oversight, participants, placements, providers, reports, waitlists
 from api.routers.deps import Settings
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
@@ -91,7 +91,7 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     app.state.ready = False
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (providers, waitlists, participants, placements, oversight):
+    for module in (providers, waitlists, participants, placements, oversight, reports):
         app.include_router(module.router, prefix="/v1")
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")

@@ -114,13 +114,25 @@ def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame 
     return section
 
 
+def equity_for(region, providers, options: ReportOptions) -> tuple[dict | None, str]:
+    """The equity section and the reach method, from the region's encounters and these providers."""
+    encounters = region.encounters
+    if encounters is None or not len(encounters):
+        return None, "no encounter records"
+    eligible = equity.diversion_eligible(encounters["offences"])
+    within, reach_method = access.reach_within(region, encounters, providers, minutes=options.transit_minutes)
+    return build_equity(region, encounters, eligible, within, options.threshold, options.transit_minutes), reach_method
+
+
 def build_report(region, *, options: ReportOptions | None = None, providers=None, wait_lists=None,
-                 previous: dict | None = None, marginal_fn=None) -> dict:
+                 previous: dict | None = None, marginal_fn=None, equity_fn=equity_for) -> dict:
     """The capacity-gap report for ``region`` as a JSON-ready dict (aggregate counts only).
 
     ``providers``/``wait_lists`` override the region's files (e.g. the live state of the API's
     database). ``previous`` is an earlier report dict to compare against. ``marginal_fn(providers,
-    wait_lists, options) -> dict`` computes the "where one more slot helps most" section.
+    wait_lists, options) -> dict`` computes the "where one more slot helps most" section;
+    ``equity_fn(region, providers, options) -> (section, reach method)`` the equity section (the
+    API passes a cached one: it depends on the encounters and provider locations only).
     """
     options = options or ReportOptions()
     providers = region.providers if providers is None else providers
@@ -133,13 +145,7 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
     publication, _ = waiting_publication(entries, table, options.threshold)
     publication.protect()
 
-    equity_section, reach_method = None, "no encounter records"
-    encounters = region.encounters
-    if encounters is not None and len(encounters):
-        eligible = equity.diversion_eligible(encounters["offences"])
-        within, reach_method = access.reach_within(region, encounters, providers, minutes=options.transit_minutes)
-        equity_section = build_equity(region, encounters, eligible, within, options.threshold,
-                                      options.transit_minutes)
+    equity_section, reach_method = equity_fn(region, providers, options)
     report = {
         "kind": REPORT_KIND,
         "title": "Capacity-gap report",
