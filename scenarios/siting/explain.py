@@ -10,6 +10,10 @@ import numpy as np
 from scenarios.siting.problem import SitingProblem
 
 
+def _share(fraction: float) -> str:
+    return f"{fraction:.0%}" if fraction >= 0.01 or fraction == 0 else f"{fraction:.2%}"
+
+
 def _names(problem: SitingProblem, indices, *, limit: int = 5) -> str:
     indices = list(indices)
     shown = ", ".join(problem.client_name(i) for i in indices[:limit])
@@ -47,7 +51,7 @@ def check_reachable(problem: SitingProblem) -> str | None:
     if not len(stranded):
         return None
     share = problem.weight[stranded].sum() / max(problem.weight.sum(), 1e-12)
-    return (f"{len(stranded)} demand point{'s' if len(stranded) != 1 else ''} ({share:.0%} of the demand: "
+    return (f"{len(stranded)} demand point{'s' if len(stranded) != 1 else ''} ({_share(share)} of the demand: "
             f"{_names(problem, stranded)}) cannot reach any allowed site at all (no route in the travel "
             f"matrix). Allow a site they can reach, or check the street network and transit feed there.")
 
@@ -65,7 +69,7 @@ def check_radius(problem: SitingProblem) -> str | None:
     needed = float(np.max(nearest[outside]))
     needed_text = f"{needed:.1f}" if np.isfinite(needed) else "an unreachable"
     return (f"Full coverage within {problem.radius:g} minutes is impossible: {len(outside)} demand point"
-            f"{'s' if len(outside) != 1 else ''} ({share:.0%} of the demand: {_names(problem, outside)}) have "
+            f"{'s' if len(outside) != 1 else ''} ({_share(share)} of the demand: {_names(problem, outside)}) have "
             f"no allowed site within {problem.radius:g} minutes even if every site opened. The radius "
             f"would have to be at least {needed_text} minutes, or add a candidate site near them.")
 

@@ -46,11 +46,16 @@ def _site_indices(names: list[str], data: SitingData, key: str, *, municipalitie
 
 def weighted_minutes(spec: SitingSpec, data: SitingData) -> tuple[np.ndarray, int]:
     """Cost matrix in weighted minutes and the number of pairs without a transit route."""
-    no_transit = np.isnan(data.transit) & np.isfinite(data.drive)
-    transit = np.where(np.isnan(data.transit), spec.unreachable_minutes, data.transit)
     total = spec.police_drive + spec.participant_transit
-    cost = (spec.police_drive * data.drive + spec.participant_transit * transit) / total
-    return cost, int(no_transit.sum())
+    cost = np.zeros_like(data.drive)
+    no_transit = 0
+    if spec.police_drive > 0:
+        cost += spec.police_drive / total * data.drive
+    if spec.participant_transit > 0:
+        no_transit = int((np.isnan(data.transit) & np.isfinite(cost)).sum())
+        cost += spec.participant_transit / total * np.where(np.isnan(data.transit), spec.unreachable_minutes,
+                                                            data.transit)
+    return cost, no_transit
 
 
 def demand_weights(spec: SitingSpec, points: pd.DataFrame) -> np.ndarray:
@@ -96,13 +101,16 @@ def measures(spec: SitingSpec, data: SitingData, problem: SitingProblem, solutio
     weight = problem.weight
     encounter = (data.points["source"] == "encounters").to_numpy()
     drive = data.drive[rows, served[rows]]
-    transit = np.where(np.isnan(data.transit), spec.unreachable_minutes, data.transit)[rows, served[rows]]
+    transit = data.transit[rows, served[rows]]
+    if spec.participant_transit > 0:
+        transit = np.where(np.isnan(transit), spec.unreachable_minutes, transit)
     minutes = problem.cost[rows, served[rows]]
     enc_rows = encounter[rows]
     out = {
         "mean_police_drive_min": float(np.average(drive[enc_rows], weights=weight[rows][enc_rows]))
         if enc_rows.any() else float("nan"),
-        "mean_participant_transit_min": float(np.average(transit, weights=weight[rows])),
+        "mean_participant_transit_min": float(np.average(transit, weights=weight[rows]))
+        if spec.participant_transit > 0 else float("nan"),
         "mean_weighted_min": float(np.average(minutes, weights=weight[rows])),
         "worst_min": float(minutes.max()),
         "served_share": float(weight[rows].sum() / weight.sum()),

@@ -114,7 +114,10 @@ def _matrices(region: Region, spec: SitingSpec, origins: np.ndarray, sites: np.n
                               lambda: drive_matrix(graph, origins, sites), cache_dir=spec.cache_dir)
     feeds = region.transit
     date = _service_date(region, spec.transit_date) if feeds else None
-    if not feeds or date is None:
+    if spec.participant_transit == 0:
+        notes.append("Participant transit has weight 0 in this scenario: transit minutes were not computed.")
+        transit = np.full_like(drive, np.nan)
+    elif not feeds or date is None:
         notes.append(f"No transit feed with service in the region: participant minutes are straight-line "
                      f"walking estimates ({DETOUR} x distance at {FALLBACK_WALK_KPH:g} km/h).")
         transit = straight_line_minutes(origins, sites, FALLBACK_WALK_KPH)
@@ -161,5 +164,17 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
     origins = points[["lon", "lat"]].to_numpy(dtype=float)
     site_xy = np.column_stack([sites.geometry.x, sites.geometry.y])
     drive, transit = _matrices(region, spec, origins, site_xy, notes)
+    if spec.police_drive > 0:
+        stranded = ~np.isfinite(drive).any(axis=1)
+        if stranded.any():
+            counts = points.loc[stranded].groupby("source")["count"].sum()
+            lost = ", ".join(f"{counts[s]:,.0f} of {points.loc[points['source'] == s, 'count'].sum():,.0f} "
+                             f"{'encounters' if s == 'encounters' else 'people'}" for s in counts.index)
+            notes.append(f"{int(stranded.sum())} demand points ({lost}) are more than the snapping "
+                         f"distance from any street, or cut off from every candidate site by road, "
+                         f"and are left out.")
+            points = points.loc[~stranded].reset_index(drop=True)
+            points["point_id"] = np.arange(len(points))
+            drive, transit = drive[~stranded], transit[~stranded]
     return SitingData(region.name, sites.reset_index(drop=True), points, drive, transit,
                       region.municipalities, region.boundary, notes)
