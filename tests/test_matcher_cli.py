@@ -83,3 +83,12 @@ def test_region_folder_supplies_transit_minutes(demo_region_dir, tmp_path):
     result = json.loads(out.read_text())
     assert result["placements"], result["unmet"]
     assert all(p["transit_minutes"] > 0 for p in result["placements"])
+
+
+@pytest.mark.parametrize("extra", [["--mode", "preference"], ["--baseline", "da"]])
+def test_match_modes_and_baselines_write_checked_results(instance_file, tmp_path, extra):
+    out = tmp_path / "r.json"
+    ran = runner.invoke(app, ["match", str(instance_file), "-o", str(out), *extra])
+    assert ran.exit_code == 0, ran.output
+    assert runner.invoke(app, ["check", str(instance_file), str(out)]).exit_code == 0
+    assert json.loads(out.read_text())["mode"] == "preference"

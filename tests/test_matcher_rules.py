@@ -154,3 +154,20 @@ def test_explanations_name_distance_and_people_ahead(mode):
     assert "3 eligible people are ahead of you on Allies House's list" in text["housing"]
     assert "Bethany does not take you (it takes gender female only)" in text["housing"]
     assert "Mercy Clinic is 52 min by transit, over your 45" in text["clinic"]
+
+
+def test_no_solution_in_time_returns_checked_deferred_acceptance(monkeypatch):
+    import importlib
+
+    from matcher import deferred_acceptance, generate_instance
+    from matcher.model import Solved
+
+    solve_module = importlib.import_module("matcher.solve")  # the module, not the function it exports
+    instance = generate_instance(30, 10, 90, seed=3, ties=True)
+    monkeypatch.setattr(solve_module, "solve_model", lambda prep, **kw: Solved([], "UNKNOWN", None, None, None, 0.1, 1))
+    result = solve_module.solve(instance, time_limit_s=1)
+    assert result.status == "HEURISTIC" and "warm start" in result.method
+    assert check(instance, result) == []
+    da = deferred_acceptance(instance, seed=0)
+    assert {(p.participant_id, p.provider_id) for p in result.placements} == \
+        {(p.participant_id, p.provider_id) for p in da.placements}
