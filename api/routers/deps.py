@@ -12,13 +12,13 @@ from api.services.region import RegionContext
 
 @dataclass
 class Settings:
-    """Service settings: default hold time (minutes), sweeper period (seconds), matcher budget."""
+    """Service settings: default hold time (minutes), sweeper period (seconds), candidates per need,
+    CP-SAT time limit of a batch round (seconds)."""
 
     hold_minutes: float = 30.0
     sweep_seconds: float = 5.0
     candidates_per_need: int = 12
     round_time_limit_s: float = 10.0
-    request_time_limit_s: float = 2.0
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -24,7 +24,7 @@ REQUEST_EXAMPLE = {"participant_id": "LEAD-2024-0042", "hold_minutes": 30}
 
 def budget(settings: Settings) -> Budget:
     """The matcher budget from the service settings."""
-    return Budget(settings.hold_minutes, settings.candidates_per_need, settings.request_time_limit_s)
+    return Budget(settings.hold_minutes, settings.candidates_per_need, settings.round_time_limit_s)
 
 
 def placement_out(p: Placement) -> PlacementOut:
@@ -128,5 +128,4 @@ def release(placement_id: str, body: DecisionIn, session: Session = SessionDep,
 def run_round(request: Request, settings: Settings = SettingsDep, region: RegionContext = RegionDep,
               principal: Principal = Depends(admins)) -> RoundOut:
     """Solve every pending request (waiting or partial) together and hold what is found (admin)."""
-    round_budget = Budget(settings.hold_minutes, settings.candidates_per_need, settings.round_time_limit_s)
-    return RoundOut(**decisions.run_round(request.app.state.sessions, principal, round_budget, region))
+    return RoundOut(**decisions.run_round(request.app.state.sessions, principal, budget(settings), region))
