@@ -204,22 +204,9 @@ def test_fetch_downloads_gtfs_over_http_then_builds(inputs, tmp_path, http_folde
 
 @pytest.mark.shared_data
 @pytest.mark.slow
-def test_pittsburgh_region_builds_from_shared_data(shared_data, tmp_path):
+def test_pittsburgh_region_builds_from_shared_data(shared_data, pittsburgh_region_dir):
     d = shared_data
-    inputs = RegionInputs(
-        name="Allegheny County",
-        municipalities=Source(d / "pgh_boundaries_2010s" / "Allegheny_Munis.json", {"name_field": "LABEL"}),
-        police_zones=Source(d / "pgh_city_boundaries_2017" / "Pittsburgh_Police_Zones", {"name_field": "zone"}),
-        population=Source(d / "allegheny_tract_pop_2010" / "tract_pop_2010_derived.csv",
-                          {"id_field": "GEOID10", "count_field": "POP10",
-                           "areas": str(d / "pgh_boundaries_2010s" / "Pittsburgh_Tracts.json")}),
-        encounters=Source(d / "pgh_police_arrests_2016_2017" / "ArrestData.csv", {"outside": "blank"}),
-        streets=Source(d / "pgh_osm_road_network_2018"),
-        gtfs=[d / "gtfs_bcta_beaver_2019"],
-        generate_providers=True,
-        cohorts={"North Boroughs": ["Bellevue Borough", "Avalon Borough", "Ben Avon Borough"]})
-    out = tmp_path / "pgh"
-    build_region(inputs, out)
+    out = pittsburgh_region_dir
     region = load_region(out)
     assert len(region.municipalities) == 130
     assert sorted(region.police_zones["name"]) == ["1", "2", "3", "4", "5", "6"]

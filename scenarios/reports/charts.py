@@ -72,34 +72,33 @@ def capacity_chart(headline: dict[str, dict]):
     return fig
 
 
-def wait_chart(rows: list[dict], *, top: int = 12):
-    """Horizontal bars: expected wait (days) for the longest-waiting (area, service) pairs."""
-    usable = [r for r in rows if isinstance(r.get("wait_days"), (int, float))]
-    usable.sort(key=lambda r: -r["wait_days"])
-    usable = usable[:top][::-1]
-    fig, ax = plt.subplots(figsize=(7.0, 0.35 * max(len(usable), 3) + 1.0))
-    if usable:
-        ax.barh([f"{r['area']} - {r['service']}" for r in usable], [r["wait_days"] for r in usable],
-                color=[SERVICE_COLOURS.get(r["service"], "#888888") for r in usable])
+def _ranked_bars(labels: list[str], values: list[float], services: list[str], *, xlabel: str, empty: str):
+    """Horizontal bars, one per label, coloured by service; a note instead when there are none."""
+    fig, ax = plt.subplots(figsize=(7.0, 0.35 * max(len(labels), 3) + 1.0))
+    if labels:
+        ax.barh(labels, values, color=[SERVICE_COLOURS.get(s, "#888888") for s in services])
     else:
-        ax.text(0.5, 0.5, "no published waits", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("expected wait for someone joining the list today (days)")
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel(xlabel)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+def wait_chart(rows: list[dict], *, top: int = 12):
+    """Horizontal bars: expected wait (days) for the longest-waiting (area, service) pairs."""
+    usable = sorted((r for r in rows if isinstance(r.get("wait_days"), (int, float))), key=lambda r: -r["wait_days"])
+    usable = usable[:top][::-1]
+    return _ranked_bars([f"{r['area']} - {r['service']}" for r in usable], [r["wait_days"] for r in usable],
+                        [r["service"] for r in usable], empty="no published waits",
+                        xlabel="expected wait for someone joining the list today (days)")
 
 
 def marginal_chart(rows: list[dict], *, top: int = 10):
-    """Horizontal bars: needs met per $100k of added slots, best first."""
+    """Horizontal bars: needs met per $100k of added seats, best first."""
     usable = [r for r in rows if r.get("value_per_100k") is not None][:top][::-1]
-    fig, ax = plt.subplots(figsize=(7.0, 0.35 * max(len(usable), 3) + 1.0))
-    if usable:
-        ax.barh([f"{r['name']} ({r['service']})" for r in usable], [r["value_per_100k"] for r in usable],
-                color=[SERVICE_COLOURS.get(r["service"], "#888888") for r in usable])
-    else:
-        ax.text(0.5, 0.5, "no slot adds a placement now", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("more needs met per $100,000 a year of added slots")
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    return _ranked_bars([f"{r['name']} ({r['service']})" for r in usable], [r["value_per_100k"] for r in usable],
+                        [r["service"] for r in usable], empty="no seat adds a placement now",
+                        xlabel="more needs met per $100,000 a year of added seats")
 
 
 def ratio_chart(rows: list[dict], *, title: str):
