@@ -90,3 +90,17 @@ def test_ties_give_largest_weakly_stable_matching(seed):
         da = deferred_acceptance(instance, seed=lottery)
         assert blocking_pairs(instance, {(p.participant_id, p.provider_id) for p in da.placements}) == []
         assert len(placed) >= len(da.placements)
+
+
+@FAST
+@given(seed=st.integers(0, 10**6), ties=st.booleans())
+def test_preference_mode_with_fixed_claims_and_clinics_dominates_lottery_da(seed, ties):
+    """Every lottery DA outcome is weakly stable, so the largest weakly stable matching is no smaller."""
+    from matcher import generate_instance
+
+    instance = generate_instance(25, 9, 80, seed=seed, ties=ties, preferences=True)
+    result = solve(instance, mode="preference", time_limit_s=10, workers=1)
+    assert check(instance, result) == []
+    da = deferred_acceptance(instance, seed=seed)
+    assert check(instance, da) == []
+    assert result.urgency_met >= da.urgency_met
