@@ -96,7 +96,10 @@ def main() -> None:
                 same = table.equals(reference)
                 print(f"{f'Dask, {n} worker' + ('s' if n > 1 else '') + f', run {repeat + 1}':>24}: {wall:7.1f} s wall  "
                       f"{len(tasks) / wall:5.1f} scenarios/s  {1000 * cpu / len(tasks):5.0f} ms CPU/scenario  "
-                      f"workers busy {100 * cpu / (wall * n):3.0f}% of {n} core{'s' if n > 1 else ''}  table equal to in-process: {'yes' if same else 'NO'}  load {os.getloadavg()[0]:.1f}")
+                      f"workers busy {100 * cpu / (wall * n):3.0f}% of {n} core{'s' if n > 1 else ''}  "
+                      f"table equal to in-process: {'yes' if same else 'NO'}  load {os.getloadavg()[0]:.1f}")
+            if 1 in walls and 2 in walls:
+                pairs.append(walls[1] / walls[2])
         for n, wall in seconds.items():
             print(f"best of {args.repeat}, {n} worker{'s' if n > 1 else ''}: {wall:.1f} s, {len(tasks) / wall:.1f} "
                   f"scenarios/s, x{baseline_s / wall:.2f} vs in-process")
