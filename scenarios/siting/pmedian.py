@@ -68,6 +68,9 @@ def _build(levels, top: np.ndarray, weight: np.ndarray, n_sites: int):
     return A, np.concatenate(obj), np.concatenate(upper), np.concatenate(rhs), constant
 
 
+START_MARGIN = 3  # levels kept above each point's cost in the heuristic solution
+
+
 def _level_of(values: np.ndarray, cost: float) -> int:
     return int(np.searchsorted(values, cost, side="left"))
 
@@ -94,7 +97,7 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     best_sites = start if budget_ok else None
     best_value = weighted_cost(cost, weight_used, start, fixed) if budget_ok else np.inf
     _, start_cost = nearest_assignment(cost, start)
-    top = np.array([min(_level_of(v, c) if np.isfinite(c) else len(v) - 1, len(v) - 1)
+    top = np.array([min(_level_of(v, c) + START_MARGIN if np.isfinite(c) else len(v) - 1, len(v) - 1)
                     for (v, _, _), c in zip(levels, start_cost)])
     hint = None
     if best_sites is not None:
