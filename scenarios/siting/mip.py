@@ -68,7 +68,7 @@ def solve_mip(
         raise RuntimeError(f"MIP solver {solver!r} is not available in this OR-Tools build")
     engine.set_time_limit_in_seconds(max(time_limit_s, 0.01))
     if solver == "highs":
-        options = [f"threads={threads}", "mip_rel_gap=1e-9", "mip_abs_gap=1e-6"]
+        options = [f"threads={threads}", "mip_rel_gap=1e-9", "mip_abs_gap=1e-6", f"output_flag={str(log).lower()}"]
         if cutoff is not None and not maximize and np.any(integer):
             options.append(f"objective_bound={float(cutoff)!r}")
         engine.set_solver_specific_parameters("\n".join(options))
