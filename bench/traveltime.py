@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-# bench/ holds scripts named like packages (bench/coverage.py would shadow `coverage`, which numba
-# imports): drop this folder from the import path; the baseline is the tests' networkx reference.
+# bench/ holds scripts named like packages (bench/api.py would shadow Handoff's `api`): drop this
+# folder from the import path; the baseline is the tests' networkx reference.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"] + [str(REPO / "tests")]
 
 DATE = dt.date(2026, 3, 4)  # a Wednesday inside the demo feed's service dates

@@ -16,8 +16,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-# bench/ holds scripts such as coverage.py that would shadow installed packages of the same name
-# (numba imports `coverage` when present): drop this folder from the import path.
+# bench/ holds scripts named like packages (bench/api.py would shadow Handoff's `api`): drop this
+# folder from the import path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import networkx as nx  # noqa: E402
