@@ -9,12 +9,13 @@ demand mix). Measured in the same run:
   shared context, running every task and gathering every result.
 
 Each cluster size runs ``--repeat`` times, interleaved (1, 2, 1, 2 workers). Prints wall seconds,
-scenarios per second, CPU milliseconds per scenario (summed over the worker processes: the Dask
-overhead per task, independent of the machine's load), how busy the workers were (their CPU
-seconds over wall seconds x workers: below 100 % they waited for a core, not for Dask) and the
-load average. The speed-up of 2 workers over 1 is given best against best and as the median over
-back-to-back pairs (more robust to load bursts on a shared machine). Every Dask table is checked
-to equal the in-process one.
+scenarios per second, CPU milliseconds per scenario in the workers and in this process (client,
+scheduler and nannies; the Dask overhead per task, independent of the machine's load), how busy
+the workers were (their CPU seconds over wall seconds x workers: below 100 % they waited for a
+core, not for Dask) and the load average. The speed-up of 2 workers over 1 is given best against best and as the median over
+back-to-back pairs (more robust to load bursts on a shared machine), next to a control measured on
+the same clusters: 4 tasks of 0.5 CPU-seconds of pure computation, whose speed-up is the most the
+machine allows at the time. Every Dask table is checked to equal the in-process one.
 
     nice -n 10 .venv/bin/python bench/sweep.py [--workers 1 2] [--draws 40] [--repeat 4]
 """
@@ -43,20 +44,31 @@ from scenarios.sweep.runner import collect, kind_module, prepare_context, run_in
 SWEEP = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples" / "sweep-siting-200.yaml"
 
 
-def dask_run(spec, context, n_workers: int) -> tuple[float, float, pd.DataFrame]:
+def busy_loop(cpu_seconds: float) -> float:
+    """Spin for ``cpu_seconds`` of this process's CPU time (the control task); returns it."""
+    started = time.process_time()
+    while time.process_time() - started < cpu_seconds:
+        pass
+    return cpu_seconds
+
+
+def dask_run(spec, context, n_workers: int) -> tuple[float, float, float, float, pd.DataFrame]:
     """Wall seconds of scatter + all tasks + gather on a warm LocalCluster of ``n_workers``, the CPU
-    seconds the workers spent meanwhile, and the table."""
+    seconds the workers and this process (client, scheduler, nannies) spent meanwhile, the wall
+    seconds of the control (4 tasks of 0.5 CPU-seconds of pure computation) and the table."""
     module = kind_module(spec.kind)
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         client.wait_for_workers(n_workers)
         client.run(__import__, module)
-        cpu_before = client.run(time.process_time)
+        cpu_before, own_before = client.run(time.process_time), time.process_time()
         started = time.perf_counter()
         table = collect(submit_tasks(client, spec, expand(spec), context), progress=False)
-        wall = time.perf_counter() - started
+        wall, own = time.perf_counter() - started, time.process_time() - own_before
         cpu = sum(client.run(time.process_time).values()) - sum(cpu_before.values())
-        return wall, cpu, table
+        started = time.perf_counter()
+        client.gather(client.map(busy_loop, [0.5] * 4, pure=False))
+        return wall, cpu, own, time.perf_counter() - started, table
 
 
 def main() -> None:
@@ -87,16 +99,18 @@ def main() -> None:
 
         seconds: dict[int, float] = {}
         pairs: list[float] = []
+        controls: dict[int, dict[int, float]] = {}
         for repeat in range(args.repeat):
             walls = {}
             for n in args.workers:
-                wall, cpu, table = dask_run(spec, context, n)
+                wall, cpu, own, control, table = dask_run(spec, context, n)
+                controls.setdefault(repeat, {})[n] = control
                 walls[n] = wall
                 seconds[n] = min(wall, seconds.get(n, wall))
                 same = table.equals(reference)
                 print(f"{f'Dask, {n} worker' + ('s' if n > 1 else '') + f', run {repeat + 1}':>24}: {wall:7.1f} s wall  "
-                      f"{len(tasks) / wall:5.1f} scenarios/s  {1000 * cpu / len(tasks):5.0f} ms CPU/scenario  "
-                      f"workers busy {100 * cpu / (wall * n):3.0f}% of {n} core{'s' if n > 1 else ''}  "
+                      f"{len(tasks) / wall:5.1f} scenarios/s  {1000 * cpu / len(tasks):4.0f} + {1000 * own / len(tasks):2.0f} ms "
+                      f"CPU/scenario (workers + scheduler)  workers busy {100 * cpu / (wall * n):3.0f}% of {n} core{'s' if n > 1 else ''}  "
                       f"table equal to in-process: {'yes' if same else 'NO'}  load {os.getloadavg()[0]:.1f}")
             if 1 in walls and 2 in walls:
                 pairs.append(walls[1] / walls[2])
@@ -107,6 +121,10 @@ def main() -> None:
             print(f"speed-up, 2 workers over 1: x{seconds[1] / seconds[2]:.2f} best against best; "
                   f"x{statistics.median(pairs):.2f} median of {len(pairs)} back-to-back pairs "
                   f"({', '.join(f'{r:.2f}' for r in pairs)})")
+            control = [c[1] / c[2] for c in controls.values() if 1 in c and 2 in c]
+            print(f"control, 2 workers over 1 on pure computation (2 CPU-seconds) in the same runs: "
+                  f"x{statistics.median(control):.2f} median ({', '.join(f'{r:.2f}' for r in control)}): "
+                  f"the most this machine allowed at the time")
 
 
 if __name__ == "__main__":
