@@ -2,7 +2,8 @@
 
 Every 4xx names what was wrong (``errors[].field``) and what to do (``detail``). Validation
 errors from FastAPI, unknown routes, oversized bodies and unexpected exceptions all answer in
-the same shape; an unexpected exception is logged and answers a 500 problem without internals.
+the same shape; a database too busy to answer in time is a 503 with ``Retry-After``; an unexpected
+exception is logged and answers a 500 problem without internals.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -121,6 +124,14 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
                             headers=headers)
 
 
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, OperationalError) and "locked" not in str(exc):
+        return await _unexpected(request, exc)
+    log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(request, 503, "Busy", "The database is busy with other requests; nothing was saved. "
+                            "Send the request again in a moment.", "busy", headers={"Retry-After": "1"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(request, 500, "Internal error",
@@ -133,6 +144,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _busy)
+    app.add_exception_handler(OperationalError, _busy)
     app.add_exception_handler(Exception, _unexpected)
 
 

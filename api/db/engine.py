@@ -1,7 +1,8 @@
 """Engines and sessions: SQLite file by default, PostgreSQL via ``HANDOFF_DATABASE_URL``.
 
-SQLite serialises writers: every transaction starts with ``BEGIN IMMEDIATE`` (WAL journal,
-30 s busy timeout), so two requests never interleave their read-check-write steps. PostgreSQL
+SQLite serialises writers: every transaction that may write starts with ``BEGIN IMMEDIATE`` (WAL
+journal, 120 s busy timeout), so two requests never interleave their read-check-write steps;
+read-only lookups use deferred ``BEGIN`` and read a WAL snapshot without waiting. PostgreSQL
 runs READ COMMITTED and the services take ``SELECT ... FOR UPDATE`` row locks on providers.
 """
 from __future__ import annotations
@@ -13,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_FILE = "handoff.db"
+BUSY_SECONDS = 120
+SQLITE_POOL = 20
 
 
 def default_database_url() -> str:
@@ -31,20 +34,22 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get("handoff_read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
     """An engine for ``url`` (default: :func:`default_database_url`) with Handoff's locking set-up."""
     url = url or default_database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
+                               pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL, pool_timeout=BUSY_SECONDS)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -52,9 +57,12 @@ def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
 
 
 def autocommit_reads(engine: Engine) -> Engine:
-    """For single-statement lookups (token checks): on PostgreSQL the same pool in autocommit, which
-    saves the BEGIN and ROLLBACK round trips; SQLite keeps its serialising transactions."""
-    return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
+    """For reads that write nothing (token checks, snapshots): on PostgreSQL the same pool in
+    autocommit, which saves the BEGIN and ROLLBACK round trips; on SQLite plain deferred ``BEGIN``
+    transactions, which read a WAL snapshot without waiting for the write lock."""
+    if is_sqlite(engine):
+        return engine.execution_options(handoff_read_only=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

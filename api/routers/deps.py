@@ -1,7 +1,7 @@
 """Dependencies shared by the routers: a database session per request and the service settings."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import Depends, Query, Request
@@ -21,10 +21,16 @@ class Settings:
     round_time_limit_s: float = 10.0
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session for this request; services commit explicitly, anything uncommitted is rolled back."""
-    with request.app.state.sessions() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for this request; services commit explicitly, anything uncommitted is rolled back.
+
+    Async on purpose: its clean-up runs on the event loop at once, not queued behind busy worker
+    threads, so a finished request never keeps a transaction (on SQLite: the write lock) open."""
+    session = request.app.state.sessions()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 def get_settings(request: Request) -> Settings:

@@ -60,6 +60,7 @@ def cases(ids: dict[str, str]) -> list[tuple[str, str, str, dict | None, set[str
         ("GET", "/v1/audit", "/v1/audit", None, {"admin"}),
         ("GET", "/v1/reports/capacity", "/v1/reports/capacity", None, {"admin", "planner", "pcg"}),
         ("GET", "/v1/reports/capacity-gap", "/v1/reports/capacity-gap", None, {"admin", "planner", "pcg"}),
+        ("GET", "/v1/reports/capacity-gap", "/v1/reports/capacity-gap", None, {"admin", "planner", "pcg"}),
         ("DELETE", "/v1/wait-lists/{list_id}/entries/{entry_id}", f"/v1/wait-lists/H1/entries/{e}", None, H1),
         ("DELETE", "/v1/participants/{participant_id}/consents/{consent_id}",
          f"/v1/participants/LEAD-N/consents/{c}", None, NORTH),

@@ -28,7 +28,7 @@ from api.services.region import RegionContext
 from api.services.state import check_view
 from tests.api.server import start_server
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 ADMIN = Principal("seed", "admin")
 SERVICES = ("housing", "treatment", "clinic")
 
@@ -135,9 +135,9 @@ async def _load(url: str, tokens: dict, people: list[str], provider_ids: list[st
             "confirmed": sum(1 for r in second if r.status_code == 200 and r.json().get("status") == "confirmed")}
 
 
-def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
-    tokens, people, provider_ids = seed(postgres_url, n_participants=180)
-    server = start_server(postgres_url)
+def _load_and_check(url: str, n_participants: int) -> None:
+    tokens, people, provider_ids = seed(url, n_participants=n_participants)
+    server = start_server(url)
     try:
         outcome = asyncio.run(_load(server.url, tokens, people, provider_ids, seed_value=11))
     finally:
@@ -145,8 +145,13 @@ def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
     assert outcome["requests"] >= 200
     assert outcome["held"] > 10, outcome
     assert outcome["confirmed"] > 5, outcome
-    counts = assert_consistent(postgres_url)
+    counts = assert_consistent(url)
     assert counts.get("confirmed", 0) == outcome["confirmed"]
+
+
+@pytest.mark.postgres
+def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
+    _load_and_check(postgres_url, n_participants=180)
 
 
 async def _load_until_kill(server, tokens: dict, people: list[str], kill_after: int) -> set[str]:
@@ -182,6 +187,7 @@ def _hold_unconfirmed(server, token: str, people: list[str]) -> list[str]:
     return held
 
 
+@pytest.mark.postgres
 def test_sigkill_during_load_loses_no_confirmed_placement(postgres_url):
     tokens, people, _ = seed(postgres_url, n_participants=120, seed_value=5)
     env = {"HANDOFF_HOLD_MINUTES": "0.1", "HANDOFF_SWEEP_SECONDS": "0.5"}
