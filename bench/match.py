@@ -126,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="M,L", help="comma-separated: M, L")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=8, help="CP-SAT search workers")
+    parser.add_argument("--workers", type=int, default=None, help="CP-SAT search workers (default: one per core, at most 8)")
     args = parser.parse_args()
     reports = []
     for size in args.sizes.split(","):
