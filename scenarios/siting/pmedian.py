@@ -158,6 +158,8 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         if result.x is None:
             if result.status == "infeasible" and best_sites is not None:
                 bound = best_value  # nothing beats the cutoff: the heuristic solution is optimal
+            elif best_sites is not None:
+                status = "feasible"  # time limit before the solver beat the heuristic solution
             else:
                 status = "infeasible" if result.status == "infeasible" else "unknown"
             break
