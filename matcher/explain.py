@@ -37,6 +37,7 @@ class _Round:
             if prep.providers[o.s].service == "housing":
                 self.housing[o.p] = o
         self._ranks = {}
+        self._reach = {}
         self.wanting = defaultdict(list)
         for (p, need), wanted in prep.wants.items():
             for s, _rank in wanted:
@@ -52,10 +53,21 @@ class _Round:
 
     def ahead(self, p: int, s: int, category: str, *, unplaced_only: bool) -> int:
         """Eligible people strictly ahead of ``p`` at provider ``s`` who want it (fixed + participants)."""
-        pool = (self.prep.providers[s].wait_list, category)
-        mine = self.prep.rank(pool[0], category, p)
-        count = claims_ahead(self.prep, pool, self.prep.group(pool[0], category, p))
+        prep = self.prep
+        pool = (prep.providers[s].wait_list, category)
+        mine = prep.rank(pool[0], category, p)
+        group = prep.group_of[pool].get(mine)
+        count = claims_ahead(prep, pool, bisect_left(prep.ranks[pool], mine) if group is None else group)
         return count + bisect_left(self._sorted_ranks(s, category, unplaced_only), mine)
+
+    def reachable(self, p: int, service: str) -> list[tuple[int, float]]:
+        """(provider index, transit minutes) of the providers of ``service`` participant ``p`` has a route to."""
+        if p not in self._reach:
+            by_service = defaultdict(list)
+            for si, minutes in self.prep.reachable.get(self.prep.participants[p].participant_id, []):
+                by_service[self.prep.providers[si].service].append((si, minutes))
+            self._reach[p] = by_service
+        return self._reach[p].get(service, [])
 
     def minutes(self, o) -> float:
         """Transit minutes of a placement: from the housing placement when there is one."""
@@ -109,9 +121,9 @@ def _unmet_reason(r: _Round, p: int, need: int) -> str:
     want = person.needs[need]
     wanted = {s for s, _ in prep.wants.get((p, need), [])}
     notes, far, blocked = [], [], []
-    for si, minutes in prep.reachable.get(person.participant_id, []):
+    for si, minutes in r.reachable(p, want.service):
         s = prep.providers[si]
-        if s.service != want.service or (want.subtype and s.subtype != want.subtype):
+        if want.subtype and s.subtype != want.subtype:
             continue
         if (p, si) in prep.ineligible:
             notes.append(f"{s.label} does not take you ({prep.ineligible[(p, si)]})")
@@ -140,28 +152,35 @@ def _wait_positions(r: _Round, p: int, need: int) -> list[WaitPosition]:
     prep = r.prep
     person = prep.participants[p]
     as_of = day_of(prep.instance.as_of)
-    rows = []
+    candidates = []
     for si, _rank in prep.wants.get((p, need), []):
         s = prep.providers[si]
-        pool = (s.wait_list, "general")
         ahead = r.ahead(p, si, "general", unplaced_only=True)
-        mine = prep.rank(pool[0], "general", p)
         left = prep.seats[(si, "general")] - r.used[(si, "general")]
         before_you = ahead + 1 - max(left, 0)
         if before_you <= 0:
-            start, why = as_of, "a seat is free now but did not fit this round's other placements"
+            start = as_of
         elif s.monthly_turnover > 0:
             start = as_of + timedelta(days=math.ceil(before_you / s.monthly_turnover * DAYS_PER_MONTH))
+        else:
+            start = None
+        candidates.append((start is None, start or as_of, ahead, before_you, si))
+    candidates.sort(key=lambda c: c[:3])
+    rows = []
+    for _none, start, ahead, before_you, si in candidates[:WAIT_POSITIONS_PER_NEED]:
+        s = prep.providers[si]
+        if before_you <= 0:
+            why, start = "a seat is free now but did not fit this round's other placements", as_of
+        elif s.monthly_turnover > 0:
             why = f"about {s.monthly_turnover:g} seat{'' if s.monthly_turnover == 1 else 's'} free up a month"
         else:
-            start, why = None, "it reports no turnover, so no date can be estimated"
-        place = "at the back of the list" if mine == BACK else "by your place on the list"
+            why, start = "it reports no turnover, so no date can be estimated", None
+        place = "at the back of the list" if prep.rank(s.wait_list, "general", p) == BACK else "by your place on the list"
         text = (f"{_ordinal(ahead + 1)} in line at {s.label} ({place}); {why}"
                 + (f"; estimated start {start.isoformat()}." if start else "."))
         rows.append(WaitPosition(person.participant_id, s.provider_id, s.service, ahead + 1, ahead,
                                  start.isoformat() if start else None, text))
-    rows.sort(key=lambda w: (w.estimated_start is None, w.estimated_start or "", w.position))
-    return rows[:WAIT_POSITIONS_PER_NEED]
+    return rows
 
 
 def build_result(prep: Prepared, chosen: list[int], *, mode: str, method: str, status: str,
