@@ -129,19 +129,22 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                     s = pat_stops[base + i]
                     if trip >= 0 and pat_alight[base + i]:
                         a = arr[tp + trip * length + i] + alight_slack
-                        if a < bound and _lower(veh, k, K, s, a) and not vimp[s]:
-                            vimp[s] = True
+                        if a < bound and a < veh[s, k]:
+                            veh[s, k] = a  # copied to later rounds below, once per improved stop
+                            if not vimp[s]:
+                                vimp[s] = True
                             vimp_list[n_vimp] = s
                             n_vimp += 1
                     if pat_board[base + i] and walk[s, k - 1] < INF:
                         ready = walk[s, k - 1] + board_slack
-                        if trip < 0 or ready <= dep[tp + trip * length + i]:
+                        col = tp + i * nt
+                        if trip < 0 or ready <= dep[col + trip]:
                             lo = 0
                             hi = trip if trip >= 0 else nt
                             top = hi
                             while lo < hi:
                                 mid = (lo + hi) // 2
-                                if dep[tp + mid * length + i] >= ready:
+                                if dep[col + mid] >= ready:
                                     hi = mid
                                 else:
                                     lo = mid + 1
@@ -161,19 +164,31 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                     dimp[s] = True
                     dimp_list[n_dimp] = s
                     n_dimp += 1
+                a = veh[s, k]
+                for kk in range(k + 1, K + 1):
+                    if a < veh[s, kk]:
+                        veh[s, kk] = a
+                    else:
+                        break
                 if k == K:
                     continue  # walk labels only serve boardings, and there is no ride after the last
-                a = veh[s, k]
-                if a + self_s[s] < bound and _lower(walk, k, K, s, a + self_s[s]) and not marked[s]:
-                    marked[s] = True
-                    marked_list[n_marked] = s
-                    n_marked += 1
-                for e in range(fp_ptr[s], fp_ptr[s + 1]):
-                    u = fp_to[e]
-                    if a + fp_s[e] < bound and _lower(walk, k, K, u, a + fp_s[e]) and not marked[u]:
-                        marked[u] = True
-                        marked_list[n_marked] = u
-                        n_marked += 1
+                for e in range(fp_ptr[s] - 1, fp_ptr[s + 1]):
+                    u = s if e < fp_ptr[s] else fp_to[e]  # the same-stop change first, then footpaths
+                    t = a + (self_s[s] if e < fp_ptr[s] else fp_s[e])
+                    if t < bound and t < walk[u, k]:
+                        walk[u, k] = t  # copied to later rounds below, once per marked stop
+                        if not marked[u]:
+                            marked[u] = True
+                            marked_list[n_marked] = u
+                            n_marked += 1
+            for m in range(n_marked):
+                u = marked_list[m]
+                t = walk[u, k]
+                for kk in range(k + 1, K + 1):
+                    if t < walk[u, kk]:
+                        walk[u, kk] = t
+                    else:
+                        break
         for m in range(n_marked):
             marked[marked_list[m]] = False
         for v in range(n_dimp):

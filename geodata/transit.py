@@ -160,7 +160,8 @@ def prepare(feeds, graph, origins, destinations, *, date, start_s: int, end_s: i
 
 
 def _tt_arrays(tt: Timetable) -> tuple:
-    """Kernel timetable tuple; adds, per stop, the sorted times of every boardable departure."""
+    """Kernel timetable tuple: departures reordered position-major (``dep[pat_time_ptr[p] + i * ntrips
+    + t]``, trip ``t`` at position ``i``) and, per stop, the sorted times of every boardable departure."""
     pos_stop, pos_board = [], []
     for p in range(len(tt.pat_ntrips)):
         a, b = tt.pat_stop_ptr[p], tt.pat_stop_ptr[p + 1]
@@ -171,8 +172,12 @@ def _tt_arrays(tt: Timetable) -> tuple:
     stops, times = stops[board], tt.dep[board]
     order = np.lexsort((times, stops))
     stop_dep_ptr = np.searchsorted(stops[order], np.arange(tt.n_stops + 1)).astype(np.int64)
+    dep_by_pos = np.empty_like(tt.dep)  # position-major: a binary search over trips reads one or two cache lines
+    for p in range(len(tt.pat_ntrips)):
+        nt, length, tp = tt.pat_ntrips[p], tt.pat_stop_ptr[p + 1] - tt.pat_stop_ptr[p], tt.pat_time_ptr[p]
+        dep_by_pos[tp:tp + nt * length] = tt.dep[tp:tp + nt * length].reshape(nt, length).T.ravel()
     return (tt.pat_stop_ptr, tt.pat_stops, tt.pat_board, tt.pat_alight, tt.pat_ntrips, tt.pat_time_ptr,
-            tt.arr, tt.dep, tt.stop_pat_ptr, tt.stop_pat.astype(np.int32), tt.stop_pat_pos.astype(np.int32),
+            tt.arr, dep_by_pos, tt.stop_pat_ptr, tt.stop_pat.astype(np.int32), tt.stop_pat_pos.astype(np.int32),
             stop_dep_ptr, times[order].astype(np.int32))
 
 
