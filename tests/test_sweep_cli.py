@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from api.cli import app
-from scenarios.sweep import expand, load_sweep
+from scenarios.sweep import expand, load_sweep, run_in_process
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -79,3 +79,19 @@ def test_a_scenario_file_without_region_is_named_before_any_worker_starts(tmp_pa
     result = runner.invoke(app, ["scenario", "sweep", str(tmp_path / "sweep.yaml")])
     assert result.exit_code == 2
     assert "region" in result.output and "nowhere" in result.output
+
+
+def test_example_files_expand_as_documented_and_coverage_budgets_hold(demo_region_dir):
+    counts = {"sweep-siting.yaml": 20, "sweep-siting-200.yaml": 200, "sweep-coverage.yaml": 12}
+    for name, count in counts.items():
+        assert len(expand(load_sweep(EXAMPLES / name, region=demo_region_dir))) == count
+    spec = load_sweep(EXAMPLES / "sweep-coverage.yaml", region=demo_region_dir)
+    spec.grid = {"budget": [150000, 600000]}
+    spec.draws = 1
+    table = run_in_process(spec).set_index("param.budget")
+    assert (table["status"] == "ok").all(), table["error"].tolist()
+    # common random numbers: both budgets see the same demand growth, hence the same demand
+    assert table["param.demand.growth_per_year"].nunique() == 1 and table["eligible_per_week"].nunique() == 1
+    for budget in (150000, 600000):
+        assert 0 < table.loc[budget, "program_cost_usd_per_year"] <= budget
+    assert table.loc[600000, "captured_per_week"] > table.loc[150000, "captured_per_week"]
