@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -217,14 +218,18 @@ def run_search(problem: TransitProblem, times_s: np.ndarray, *, percentiles: Seq
     else:
         q = np.asarray(percentiles, dtype=np.float64)
         out = np.empty((len(q), n_src, n_tgt))
-    for start in range(0, n_src, chunk):
-        sources = np.arange(start, min(start + chunk, n_src), dtype=np.int64)
-        if percentiles is None:
-            raptor.all_departures(sources, deps, *args, n_tgt, out[start:start + chunk])
-        else:
-            raptor.range_raptor(sources, deps, *args, q, n_tgt, out[:, start:start + chunk])
-        if progress is not None:
-            progress(min(start + chunk, n_src), n_src)
+    previous = numba.set_parallel_chunksize(1)  # origins differ in cost: threads take them one at a time
+    try:
+        for start in range(0, n_src, chunk):
+            sources = np.arange(start, min(start + chunk, n_src), dtype=np.int64)
+            if percentiles is None:
+                raptor.all_departures(sources, deps, *args, n_tgt, out[start:start + chunk])
+            else:
+                raptor.range_raptor(sources, deps, *args, q, n_tgt, out[:, start:start + chunk])
+            if progress is not None:
+                progress(min(start + chunk, n_src), n_src)
+    finally:
+        numba.set_parallel_chunksize(previous)
     if not reverse:
         return out
     return out[:, ::-1, :].transpose(2, 1, 0).copy() if percentiles is None else out.transpose(0, 2, 1).copy()
