@@ -133,8 +133,8 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                             veh[s, k] = a  # copied to later rounds below, once per improved stop
                             if not vimp[s]:
                                 vimp[s] = True
-                            vimp_list[n_vimp] = s
-                            n_vimp += 1
+                                vimp_list[n_vimp] = s
+                                n_vimp += 1
                     if pat_board[base + i] and walk[s, k - 1] < INF:
                         ready = walk[s, k - 1] + board_slack
                         col = tp + i * nt
