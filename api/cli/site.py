@@ -77,6 +77,11 @@ def site(
     from scenarios.siting import orlib as readers
     from scenarios.siting.solve import solve
 
+    from scenarios.siting.mip import SOLVERS
+
+    if solver not in SOLVERS:
+        console.print(f"[bold red]error:[/] --solver must be one of {', '.join(SOLVERS)}, not {solver!r}")
+        raise typer.Exit(code=2)
     if (orlib is None) == (orlib_cap is None):
         console.print("[bold red]error:[/] give exactly one of --orlib FILE or --orlib-cap FILE")
         raise typer.Exit(code=2)
