@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TypeVar
 from dataclasses import dataclass
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from api.services.region import RegionContext
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,8 +27,9 @@ class Settings:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for this request; services commit explicitly, anything uncommitted is rolled back.
 
-    Async on purpose: its clean-up runs on the event loop at once, not queued behind busy worker
-    threads, so a finished request never keeps a transaction (on SQLite: the write lock) open."""
+    Closed when the endpoint function returns, before the response is serialised (``scope=
+    "function"``), and on the event loop: a finished request never keeps a transaction (on SQLite
+    the write lock) open while its response waits for a worker thread."""
     session = request.app.state.sessions()
     try:
         yield session
@@ -43,7 +47,7 @@ def get_region(request: Request) -> RegionContext:
     return request.app.state.region
 
 
-SessionDep = Depends(get_session)
+SessionDep = Depends(get_session, scope="function")
 SettingsDep = Depends(get_settings)
 RegionDep = Depends(get_region)
 
@@ -51,3 +55,11 @@ RegionDep = Depends(get_region)
 def paging(offset: int = Query(0, ge=0, le=1_000_000_000), limit: int = Query(100, ge=1, le=1000)) -> tuple[int, int]:
     """Query parameters ``offset`` (rows to skip) and ``limit`` (rows per page, 1..1000)."""
     return offset, limit
+
+
+def closed(session: Session, value: T) -> T:
+    """End the request's transaction now (the response is already built in ``value``): the
+    response is validated and sent after this, on worker threads, and on SQLite an open
+    transaction there would hold the write lock while every worker waits for it."""
+    session.close()
+    return value

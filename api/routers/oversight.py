@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.db.models import Provider, WaitListEntry
-from api.routers.deps import SessionDep, paging
+from api.routers.deps import closed, SessionDep, paging
 from api.schemas.common import IsoDateTime, Label, Page
 from api.schemas.placements import AuditList, AuditOut, CapacityReport, ServiceCapacity
 from api.services import audit
@@ -31,8 +31,8 @@ def query_audit(actor: Label = Query("", description="user name; empty: anyone")
     offset, limit = page
     total, rows = audit.query(session, actor=actor, action=action, record_type=record_type, record_id=record_id,
                               since=since, until=until, offset=offset, limit=limit)
-    return AuditList(page=Page(total=total, offset=offset, limit=limit),
-                     items=[AuditOut.model_validate(r, from_attributes=True) for r in rows])
+    return closed(session, AuditList(page=Page(total=total, offset=offset, limit=limit),
+                     items=[AuditOut.model_validate(r, from_attributes=True) for r in rows]))
 
 
 def _suppress(value: int) -> int | None:
@@ -66,4 +66,4 @@ def capacity_report(session: Session = SessionDep,
                                         occupied=r["occupied"], held=held, confirmed=confirmed,
                                         waiting=_suppress(int(waiting.get(name, 0))),
                                         free=None if held is None or confirmed is None else free))
-    return CapacityReport(small_cell_threshold=SMALL_CELL, services=services)
+    return closed(session, CapacityReport(small_cell_threshold=SMALL_CELL, services=services))

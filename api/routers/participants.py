@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.db.models import Placement
-from api.routers.deps import RegionDep, SessionDep, paging
+from api.routers.deps import closed, RegionDep, SessionDep, paging
 from api.schemas.common import Label, Page
 from api.schemas.participants import (ConsentIn, ConsentOut, ParticipantCreate, ParticipantList, ParticipantOut,
                                       ParticipantUpdate)
@@ -26,8 +26,8 @@ def list_participants(cohort: Label | None = Query(None), page: tuple[int, int] 
     """Participants ordered by id; a coordinator sees only their own cohort."""
     offset, limit = page
     total, rows = service.listing(session, principal, cohort=cohort, offset=offset, limit=limit)
-    return ParticipantList(page=Page(total=total, offset=offset, limit=limit),
-                           items=[service.to_out(session, p) for p in rows])
+    return closed(session, ParticipantList(page=Page(total=total, offset=offset, limit=limit),
+                           items=[service.to_out(session, p) for p in rows]))
 
 
 @router.post("", response_model=ParticipantOut, status_code=201, summary="Add a participant")
@@ -36,14 +36,14 @@ def create_participant(body: ParticipantCreate, session: Session = SessionDep, r
     """Add a participant under a pseudonymous id (never a name); location inside the region."""
     participant = service.create(session, principal, body, region)
     session.commit()
-    return service.to_out(session, participant)
+    return closed(session, service.to_out(session, participant))
 
 
 @router.get("/{participant_id}", response_model=ParticipantOut, summary="One participant")
 def get_participant(participant_id: str, session: Session = SessionDep,
                     principal: Principal = Depends(coordinators)) -> ParticipantOut:
     """A participant with their consents (coordinators: own cohort only)."""
-    return service.to_out(session, service.get(session, principal, participant_id))
+    return closed(session, service.to_out(session, service.get(session, principal, participant_id)))
 
 
 @router.patch("/{participant_id}", response_model=ParticipantOut, summary="Change needs, location, constraints")
@@ -59,7 +59,7 @@ def patch_participant(participant_id: str, body: ParticipantUpdate, session: Ses
         lock_providers(session, held_at)
         revalidate(session, held_at, principal.name, region)
     session.commit()
-    return service.to_out(session, participant)
+    return closed(session, service.to_out(session, participant))
 
 
 @router.post("/{participant_id}/consents", response_model=ConsentOut, status_code=201,
@@ -69,8 +69,8 @@ def add_consent(participant_id: str, body: ConsentIn, session: Session = Session
     """Record a signed release of information; placement requests need one covering today."""
     consent = service.add_consent(session, principal, participant_id, body)
     session.commit()
-    return ConsentOut(id=consent.id, scope=consent.scope, granted_on=consent.granted_on,
-                      expires_on=consent.expires_on, revoked_at=None, active=service.consent_active(consent))
+    return closed(session, ConsentOut(id=consent.id, scope=consent.scope, granted_on=consent.granted_on,
+                      expires_on=consent.expires_on, revoked_at=None, active=service.consent_active(consent)))
 
 
 @router.delete("/{participant_id}/consents/{consent_id}", response_model=ConsentOut, summary="Revoke a consent")
@@ -79,5 +79,5 @@ def revoke_consent(participant_id: str, consent_id: int, session: Session = Sess
     """Revoke a release of information (kept on record with the time of revocation)."""
     consent = service.revoke_consent(session, principal, participant_id, consent_id)
     session.commit()
-    return ConsentOut(id=consent.id, scope=consent.scope, granted_on=consent.granted_on,
-                      expires_on=consent.expires_on, revoked_at=consent.revoked_at, active=False)
+    return closed(session, ConsentOut(id=consent.id, scope=consent.scope, granted_on=consent.granted_on,
+                      expires_on=consent.expires_on, revoked_at=consent.revoked_at, active=False))

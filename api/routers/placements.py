@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.db.models import Participant, Placement, PlacementRequest
-from api.routers.deps import RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.routers.deps import closed, RegionDep, SessionDep, Settings, SettingsDep, paging
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
 from api.services import decisions
@@ -59,7 +59,7 @@ def create_request(body: PlacementRequestIn, request: Request, session: Session 
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm."""
     saved = request_placement(request.app.state.sessions, principal, body.participant_id, body.hold_minutes,
                               budget(settings), region, request.app.state.lookups)
-    return request_out(saved, decisions.placements_of(session, saved.id))
+    return closed(session, request_out(saved, decisions.placements_of(session, saved.id)))
 
 
 @router.get("/placement-requests/{request_id}", response_model=PlacementRequestOut, summary="One placement request")
@@ -67,7 +67,7 @@ def get_request(request_id: str, session: Session = SessionDep,
                 principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
     """A request with the current status of its placements."""
     saved = decisions.get_request(session, principal, request_id)
-    return request_out(saved, decisions.placements_of(session, saved.id))
+    return closed(session, request_out(saved, decisions.placements_of(session, saved.id)))
 
 
 @router.get("/placements", response_model=list[PlacementOut], summary="List placements")
@@ -87,14 +87,14 @@ def list_placements(status: str | None = Query(None, pattern="^(held|confirmed|d
     if participant_id:
         query = query.where(Placement.participant_id == participant_id)
     rows = session.scalars(query.order_by(Placement.created_at, Placement.id).offset(offset).limit(limit))
-    return [placement_out(p) for p in rows]
+    return closed(session, [placement_out(p) for p in rows])
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, summary="One placement")
 def get_placement(placement_id: str, session: Session = SessionDep,
                   principal: Principal = Depends(deciders)) -> PlacementOut:
     """A placement with its status, hold expiry and reason."""
-    return placement_out(decisions.get_placement(session, principal, placement_id))
+    return closed(session, placement_out(decisions.get_placement(session, principal, placement_id)))
 
 
 @router.post("/placements/{placement_id}/confirm", response_model=PlacementOut, summary="Confirm a held placement")
@@ -103,7 +103,7 @@ def confirm(placement_id: str, session: Session = SessionDep,
     """Confirm before the hold expires (409 once expired, declined or released)."""
     placement = decisions.confirm(session, principal, placement_id)
     session.commit()
-    return placement_out(placement)
+    return closed(session, placement_out(placement))
 
 
 @router.post("/placements/{placement_id}/decline", response_model=PlacementOut, summary="Decline a held placement")
@@ -112,7 +112,7 @@ def decline(placement_id: str, body: DecisionIn, session: Session = SessionDep,
     """Give a held slot back, with the reason."""
     placement = decisions.decide(session, principal, placement_id, "declined", body.reason)
     session.commit()
-    return placement_out(placement)
+    return closed(session, placement_out(placement))
 
 
 @router.post("/placements/{placement_id}/release", response_model=PlacementOut, summary="Release a placement")
@@ -121,7 +121,7 @@ def release(placement_id: str, body: DecisionIn, session: Session = SessionDep,
     """End a held or confirmed placement (the participant left, or the slot ended), with the reason."""
     placement = decisions.decide(session, principal, placement_id, "released", body.reason)
     session.commit()
-    return placement_out(placement)
+    return closed(session, placement_out(placement))
 
 
 @router.post("/placement-rounds", response_model=RoundOut, status_code=201, summary="Run a batch placement round")

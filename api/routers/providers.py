@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
-from api.routers.deps import RegionDep, SessionDep, paging
+from api.routers.deps import closed, RegionDep, SessionDep, paging
 from api.schemas.common import Page, Service
 from api.schemas.providers import Capacity, ProviderCreate, ProviderList, ProviderOut, ProviderUpdate
 from api.services import providers as service
@@ -33,7 +33,7 @@ def list_providers(service_name: Service | None = Query(None, alias="service"), 
                                   offset=offset, limit=limit)
     counts = service.slot_counts(session, [p.id for p in rows])
     items = [service.to_out(p, counts.get(p.id, service.SlotCounts())) for p in rows]
-    return ProviderList(page=Page(total=total, offset=offset, limit=limit), items=items)
+    return closed(session, ProviderList(page=Page(total=total, offset=offset, limit=limit), items=items))
 
 
 @router.post("", response_model=ProviderOut, status_code=201, summary="Add a provider")
@@ -42,7 +42,7 @@ def create_provider(body: ProviderCreate, session: Session = SessionDep, region:
     """Add a provider (admin). Its location must lie inside the region; appointment times in the future."""
     provider = service.create(session, body, principal.name, region)
     session.commit()
-    return service.to_out(provider, service.SlotCounts())
+    return closed(session, service.to_out(provider, service.SlotCounts()))
 
 
 @router.get("/{provider_id}", response_model=ProviderOut, summary="One provider")
@@ -50,7 +50,7 @@ def get_provider(provider_id: str, session: Session = SessionDep,
                  principal: Principal = Depends(readers)) -> ProviderOut:
     """A provider with its live slot counts (a provider user sees only its own)."""
     service.check_scope(principal, provider_id, "see")
-    return _out(session, service.get(session, provider_id))
+    return closed(session, _out(session, service.get(session, provider_id)))
 
 
 @router.patch("/{provider_id}", response_model=ProviderOut, summary="Change a provider's details")
@@ -60,7 +60,7 @@ def patch_provider(provider_id: str, body: ProviderUpdate, session: Session = Se
     provider = service.patch(session, provider_id, body, principal.name, region)
     revalidate(session, [provider.id], principal.name, region)
     session.commit()
-    return _out(session, provider)
+    return closed(session, _out(session, provider))
 
 
 @router.delete("/{provider_id}", response_model=ProviderOut, summary="Archive a provider")
@@ -69,7 +69,7 @@ def archive_provider(provider_id: str, session: Session = SessionDep,
     """Archive (admin): kept for history, no longer offered; refused while slots are held or confirmed."""
     provider = service.archive(session, provider_id, principal.name)
     session.commit()
-    return _out(session, provider)
+    return closed(session, _out(session, provider))
 
 
 @router.put("/{provider_id}/capacity", response_model=ProviderOut, summary="Update capacity")
@@ -83,4 +83,4 @@ def put_capacity(provider_id: str, body: Capacity, session: Session = SessionDep
     provider = service.set_capacity(session, provider_id, body, principal.name)
     revalidate(session, [provider.id], principal.name, region)
     session.commit()
-    return _out(session, provider)
+    return closed(session, _out(session, provider))

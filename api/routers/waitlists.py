@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
-from api.routers.deps import RegionDep, SessionDep
+from api.routers.deps import closed, RegionDep, SessionDep
 from api.schemas.common import Label
 from api.schemas.providers import WaitListEntryIn, WaitListEntryOut, WaitListImport, WaitListOrder, WaitListOut
 from api.services import waitlists as service
@@ -22,7 +22,7 @@ def get_wait_list(list_id: str, session: Session = SessionDep,
     """Waiting entries in order (the provider serving the list, or admin)."""
     ids = service.providers_of(session, list_id)
     service.check_scope(principal, ids, list_id)
-    return service.to_out(session, list_id, ids)
+    return closed(session, service.to_out(session, list_id, ids))
 
 
 @router.put("/{list_id}", response_model=WaitListOut, summary="Import a wait list in order")
@@ -33,7 +33,7 @@ def import_wait_list(list_id: str, body: WaitListImport, session: Session = Sess
     ids = service.import_list(session, principal, list_id, body.entries)
     revalidate(session, ids, principal.name, region)
     session.commit()
-    return service.to_out(session, list_id, ids)
+    return closed(session, service.to_out(session, list_id, ids))
 
 
 @router.post("/{list_id}/entries", response_model=WaitListEntryOut, status_code=201, summary="Add a person")
@@ -44,7 +44,7 @@ def add_entry(list_id: str, body: WaitListEntryIn, session: Session = SessionDep
     entry = service.add_entry(session, principal, list_id, body)
     revalidate(session, service.providers_of(session, list_id), principal.name, region)
     session.commit()
-    return WaitListEntryOut.model_validate(entry, from_attributes=True)
+    return closed(session, WaitListEntryOut.model_validate(entry, from_attributes=True))
 
 
 @router.delete("/{list_id}/entries/{entry_id}", response_model=WaitListEntryOut, summary="Remove a person")
@@ -53,7 +53,7 @@ def remove_entry(list_id: str, entry_id: int, reason: Label = Query("", descript
     """Take a waiting person off the list (kept as ``removed``)."""
     entry = service.remove_entry(session, principal, list_id, entry_id, reason)
     session.commit()
-    return WaitListEntryOut.model_validate(entry, from_attributes=True)
+    return closed(session, WaitListEntryOut.model_validate(entry, from_attributes=True))
 
 
 @router.post("/{list_id}/order", response_model=WaitListOut, summary="Reorder a wait list")
@@ -64,4 +64,4 @@ def reorder(list_id: str, body: WaitListOrder, session: Session = SessionDep,
     ids = service.reorder(session, principal, list_id, body.entry_ids)
     revalidate(session, ids, principal.name, region)
     session.commit()
-    return service.to_out(session, list_id, ids)
+    return closed(session, service.to_out(session, list_id, ids))

@@ -154,6 +154,11 @@ def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
     _load_and_check(postgres_url, n_participants=180)
 
 
+def test_concurrent_load_on_sqlite_keeps_every_rule(tmp_path):
+    """The embedded store serialises writers (BEGIN IMMEDIATE): the same rules hold under load."""
+    _load_and_check(f"sqlite:///{tmp_path / 'handoff.db'}", n_participants=180)
+
+
 async def _load_until_kill(server, tokens: dict, people: list[str], kill_after: int) -> set[str]:
     """Request and confirm at once (every third participant leaves the hold unconfirmed); SIGKILL
     the server after ``kill_after`` confirmations. Returns the placement ids the clients saw confirmed."""
