@@ -10,7 +10,7 @@ the DA result when DA is the better one, 30 s on M) and, on M, at FCFS's; increm
 ``place_one`` p50/p95 on M-sized state.
 
     nice -n 10 .venv/bin/python bench/match.py            # M (both priority kinds) and L
-    nice -n 10 .venv/bin/python bench/match.py --sizes M  # M only (about a minute)
+    nice -n 10 .venv/bin/python bench/match.py --sizes M  # M only (about two minutes)
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from matcher.types import Instance, Participant, Provider
 
@@ -52,6 +53,7 @@ def rule_check(attributes: dict, rules: dict) -> tuple[bool | None, str]:
     return (None, unknown) if unknown else (True, "")
 
 
+@lru_cache(maxsize=4096)
 def day_of(value: str) -> date:
     """The date of an ISO date or datetime string."""
     return datetime.fromisoformat(value).date() if "T" in value or " " in value else date.fromisoformat(value)
@@ -163,9 +165,10 @@ def prepare(instance: Instance) -> Prepared:
     """Build options, rank groups and fixed claims for ``instance`` (already validated)."""
     prep = prepare_board(instance, instance.participants)
     index = {s.provider_id: si for si, s in enumerate(prep.providers)}
+    reachable = prep.reachable
     for (pid, sid), minutes in instance.travel_minutes.items():
-        if minutes is not None and not math.isnan(minutes):
-            prep.reachable[pid].append((index[sid], minutes))
+        if minutes is not None and minutes == minutes:  # NaN is unreachable
+            reachable[pid].append((index[sid], minutes))
     for pi in range(len(prep.participants)):
         add_options(prep, pi)
     return prep
@@ -177,6 +180,7 @@ def add_options(prep: Prepared, pi: int) -> None:
     instance, p = prep.instance, prep.participants[pi]
     as_of = day_of(instance.as_of)
     pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
+    groups: dict[tuple[str, str], int] = {}
     by_service = defaultdict(list)
     for si, minutes in sorted(prep.reachable[p.participant_id]):
         if minutes <= p.max_transit_minutes:
@@ -205,7 +209,9 @@ def add_options(prep: Prepared, pi: int) -> None:
                 if prep.seats[(si, cat)] == 0:
                     continue
                 pool = (s.wait_list, cat)
-                group = prep.group(s.wait_list, cat, pi)
+                group = groups.get(pool)
+                if group is None:
+                    group = groups[pool] = prep.group(s.wait_list, cat, pi)
                 if claims_ahead(prep, pool, group) >= prep.pool_free[pool]:
                     continue
                 for t in times:
