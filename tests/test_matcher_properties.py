@@ -90,10 +90,10 @@ def brute_force(instance: Instance, mode: str) -> tuple[int, int]:
 
 
 @FAST
-@given(seed=st.integers(0, 10**6), ties=st.booleans())
-def test_objective_equals_brute_force(seed, ties):
+@given(seed=st.integers(0, 10**6), ties=st.booleans(), workers=st.sampled_from([1, 2, 8]))
+def test_objective_equals_brute_force(seed, ties, workers):
     instance = tiny_instance(seed, ties)
-    result = solve(instance, time_limit_s=10, workers=1)
+    result = solve(instance, time_limit_s=10, workers=workers)
     assert result.status == "OPTIMAL"
     assert check(instance, result) == []
     assert (result.urgency_met, -_cost(instance, result.placements)) == brute_force(instance, "coverage")
@@ -218,4 +218,4 @@ def test_mean_transit_standard_and_hint(seed, ties):
     assert check(instance, capped) == []
     assert capped.urgency_met <= free.urgency_met
     if capped.placements:
-        assert statistics.fmean(p.transit_minutes for p in capped.placements) <= cap + 0.05
+        assert statistics.fmean(p.transit_minutes for p in capped.placements) <= cap + 1e-9
