@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.errors import conflict
-from api.routers.deps import SessionDep, get_region
+from api.routers.deps import SessionDep, closed, get_region
 from api.services.region import RegionContext
 from api.state import capacity_state
 
@@ -53,7 +53,7 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, description=
         raise conflict("The service runs without a region; start it with `handoff serve --demo` or set "
                        "HANDOFF_REGION_DIR to a region folder.", "query.transit_minutes",
                        "a capacity-gap report needs the region's areas and encounters", slug="no-region")
-    providers, wait_lists = capacity_state(session)
+    providers, wait_lists = closed(session, capacity_state(session))
     points = tuple((str(i), str(s), float(g.x), float(g.y))
                    for i, s, g in zip(providers["provider_id"], providers["service"], providers.geometry))
 
