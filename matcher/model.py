@@ -19,11 +19,12 @@ from ortools.sat.python import cp_model
 from matcher.prep import Prepared, claims_ahead
 
 PRIMARY_SHARE = 0.7  # share of the time left given to maximising needs met before the cost phase
-# Full-problem subsolvers, best first, when there are fewer workers than CP-SAT's default portfolio
-# needs to include its LP-heavy worker: "max_lp" (linearization level 2) closes the needs-met bound on
-# generated M in about a second, while CP-SAT's own 2-worker choice leaves a 7% gap after 7 s;
-# "pseudo_costs" next found the better cost-phase solutions in trials on M.
-SMALL_PORTFOLIO = ("max_lp", "pseudo_costs", "default_lp", "quick_restart", "core", "no_lp", "reduced_costs")
+# Full-problem subsolvers for 2-3 workers: CP-SAT's own choice there leaves out its LP-heavy worker
+# "max_lp" (linearization level 2, in its default portfolio from 4 workers on), which closes the
+# needs-met bound on generated M in about a second, while the default 2-worker search leaves a 7%
+# gap after 7 s. With 2 workers CP-SAT runs one full-problem subsolver (max_lp) and its interleaved
+# heuristics (feasibility jump, local search, RINS/RENS) on the other thread.
+SMALL_PORTFOLIO = ("max_lp", "default_lp")
 
 
 @dataclass
@@ -258,8 +259,8 @@ def _search(model: cp_model.CpModel, place: list, hint: list[int], *, seconds: f
     solver.parameters.num_workers = workers
     if workers == 1:
         solver.parameters.linearization_level = 2
-    elif workers < len(SMALL_PORTFOLIO):
-        solver.parameters.subsolvers.extend(SMALL_PORTFOLIO[:workers])
+    elif workers <= 3:
+        solver.parameters.subsolvers.extend(SMALL_PORTFOLIO)
     code = solver.Solve(model)
     found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     chosen = [i for i, v in enumerate(place) if solver.BooleanValue(v)] if found else None

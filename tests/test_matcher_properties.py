@@ -90,7 +90,7 @@ def brute_force(instance: Instance, mode: str) -> tuple[int, int]:
 
 
 @FAST
-@given(seed=st.integers(0, 10**6), ties=st.booleans(), workers=st.sampled_from([1, 2, 8]))
+@given(seed=st.integers(0, 10**6), ties=st.booleans(), workers=st.sampled_from([1, 2, 3, 8]))
 def test_objective_equals_brute_force(seed, ties, workers):
     instance = tiny_instance(seed, ties)
     result = solve(instance, time_limit_s=10, workers=workers)
