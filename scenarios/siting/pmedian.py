@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from scenarios.siting.heuristic import heuristic_pmedian, weighted_cost
+from scenarios.siting.lagrangian import lagrangian_pmedian
 from scenarios.siting.mip import solve_mip
 from scenarios.siting.problem import SitingProblem, SitingSolution, nearest_assignment
 
@@ -97,6 +98,17 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     best_sites = start if budget_ok else None
     best_value = weighted_cost(cost, weight_used, start, fixed) if budget_ok else np.inf
     _, start_cost = nearest_assignment(cost, start)
+    lagrange = None
+    if problem.p is not None and problem.budget is None and fixed is None and best_sites is not None:
+        integral = bool(np.all(cost == np.round(cost)) and np.all(weight_used == np.round(weight_used)))
+        lagrange = lagrangian_pmedian(cost, weight_used, problem.p, best_value, forced=forced, allowed=allowed,
+                                      integral=integral, start=weight_used * start_cost)
+        pruned = cost.copy()
+        pruned[:, lagrange.closed] = np.inf
+        if np.isfinite(pruned).any(axis=1).all():
+            levels = _levels(pruned)
+        else:
+            lagrange.closed = np.zeros(0, int)
     top = np.array([min(_level_of(v, c) + START_MARGIN if np.isfinite(c) else len(v) - 1, len(v) - 1)
                     for (v, _, _), c in zip(levels, start_cost)])
     hint = None
@@ -122,6 +134,9 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         lower[forced] = 1.0
         upper = np.r_[np.zeros(n_sites), z_upper]
         upper[allowed] = 1.0
+        if lagrange is not None:
+            lower[lagrange.opened] = 1.0
+            upper[lagrange.closed] = 0.0
         remaining = time_limit_s - (time.perf_counter() - started)
         result = solve_mip(
             np.r_[np.zeros(n_sites) if fixed is None else fixed, z_obj], A,
@@ -134,12 +149,13 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         return result, constant, A
 
     # Phase 1: grow levels until the LP relaxation no longer leans on a truncated top level.
-    lp_bound = -np.inf
-    while time.perf_counter() - started < time_limit_s:
+    lp_bound = -np.inf if lagrange is None else lagrange.bound
+    proven = lagrange is not None and lagrange.bound >= best_value - 1e-6 * max(1.0, abs(best_value))
+    while not proven and time.perf_counter() - started < time_limit_s:
         result, constant, A = solve(top, integer=False)
         if result.x is None:
             break
-        lp_bound = result.objective + constant
+        lp_bound = max(lp_bound, result.objective + constant)
         offsets = np.cumsum([0] + [int(t) + 1 for t in top])
         z_top = result.x[n_sites + offsets[1:] - 1]
         grow = (z_top > 1e-7) & (top < np.array([len(v) - 1 for v, _, _ in levels]))
@@ -152,7 +168,8 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     bound = lp_bound
     status = "optimal"
     rounds = 0
-    while True:
+    A = None
+    while not proven:
         rounds += 1
         result, constant, A = solve(top, integer=True)
         if result.x is None:
@@ -192,4 +209,7 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
                           open_sites=best_sites, objective=best_value, bound=float(bound),
                           seconds=seconds, assignment=assignment,
                           details={"rounds": rounds, "lp_bound": float(lp_bound),
-                                   "rows": float(A.shape[0]), "nonzeros": float(A.nnz)})
+                                   "rows": float(0 if A is None else A.shape[0]),
+                                   "nonzeros": float(0 if A is None else A.nnz),
+                                   "sites_fixed": float(0 if lagrange is None else
+                                                        len(lagrange.closed) + len(lagrange.opened))})
