@@ -20,7 +20,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from scenarios.siting.heuristic import heuristic_pmedian, weighted_cost
+from scenarios.siting.heuristic import heuristic_pmedian, interchange, weighted_cost
 from scenarios.siting.lagrangian import lagrangian_pmedian
 from scenarios.siting.mip import solve_mip
 from scenarios.siting.problem import SitingProblem, SitingSolution, nearest_assignment
@@ -103,6 +103,15 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         integral = bool(np.all(cost == np.round(cost)) and np.all(weight_used == np.round(weight_used)))
         lagrange = lagrangian_pmedian(cost, weight_used, problem.p, best_value, forced=forced, allowed=allowed,
                                       integral=integral, start=weight_used * start_cost)
+        sites = lagrange.sites.tolist()
+        if len(sites) == problem.p:
+            sites = interchange(cost, weight_used, sites, forced=forced, allowed=allowed)
+        value = weighted_cost(cost, weight_used, sites) if len(sites) == problem.p else np.inf
+        if value < best_value - 1e-9:  # a better upper bound fixes more sites: run the ascent again
+            best_sites, best_value = sites, value
+            _, start_cost = nearest_assignment(cost, sites)
+            lagrange = lagrangian_pmedian(cost, weight_used, problem.p, best_value, forced=forced,
+                                          allowed=allowed, integral=integral, start=weight_used * start_cost)
         pruned = cost.copy()
         pruned[:, lagrange.closed] = np.inf
         if np.isfinite(pruned).any(axis=1).all():
