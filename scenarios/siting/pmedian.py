@@ -76,6 +76,38 @@ def _level_of(values: np.ndarray, cost: float) -> int:
     return int(np.searchsorted(values, cost, side="left"))
 
 
+RESTARTS = 6  # random interchange starts among the sites the Lagrangian bound leaves, when p <= 20
+
+
+def _lagrangian_search(cost, weight, p, sites, value, forced, allowed, integral):
+    """Alternate the Lagrangian ascent (bound, site fixing against the incumbent ``value``) with
+    interchange from its subproblem's sites and from seeded random starts among the sites left
+    open to choice; repeat while the incumbent improves. Returns sites, value, last LagrangianResult."""
+    rng = np.random.default_rng(0)
+    n_sites = cost.shape[1]
+    while True:
+        start = None if sites is None else weight * nearest_assignment(cost, sites)[1]
+        lagrange = lagrangian_pmedian(cost, weight, p, value, forced=forced, allowed=allowed,
+                                      integral=integral, start=start)
+        if len(lagrange.sites) != p or lagrange.bound >= value:
+            return sites, value, lagrange
+        keep = np.ones(n_sites, bool)
+        if allowed is not None:
+            keep[:] = False
+            keep[allowed] = True
+        keep[lagrange.closed] = False
+        free = np.setdiff1d(np.flatnonzero(keep), forced)
+        starts = [lagrange.sites.tolist()]
+        if p <= 20 and len(free) >= p - len(forced):
+            starts += [list(forced) + rng.choice(free, p - len(forced), replace=False).tolist()
+                       for _ in range(RESTARTS)]
+        found = [interchange(cost, weight, s, forced=forced, allowed=np.flatnonzero(keep)) for s in starts]
+        costs = [weighted_cost(cost, weight, s) for s in found]
+        if min(costs) >= value - 1e-9:
+            return sites, value, lagrange
+        sites, value = found[int(np.argmin(costs))], min(costs)
+
+
 def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs",
                   threads: int = 1, log: bool = False) -> SitingSolution:
     """Minimise demand-weighted cost with ``problem.p`` sites (or, with ``p=None`` and site costs,
@@ -101,17 +133,9 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     lagrange = None
     if problem.p is not None and problem.budget is None and fixed is None and best_sites is not None:
         integral = bool(np.all(cost == np.round(cost)) and np.all(weight_used == np.round(weight_used)))
-        lagrange = lagrangian_pmedian(cost, weight_used, problem.p, best_value, forced=forced, allowed=allowed,
-                                      integral=integral, start=weight_used * start_cost)
-        sites = lagrange.sites.tolist()
-        if len(sites) == problem.p:
-            sites = interchange(cost, weight_used, sites, forced=forced, allowed=allowed)
-        value = weighted_cost(cost, weight_used, sites) if len(sites) == problem.p else np.inf
-        if value < best_value - 1e-9:  # a better upper bound fixes more sites: run the ascent again
-            best_sites, best_value = sites, value
-            _, start_cost = nearest_assignment(cost, sites)
-            lagrange = lagrangian_pmedian(cost, weight_used, problem.p, best_value, forced=forced,
-                                          allowed=allowed, integral=integral, start=weight_used * start_cost)
+        best_sites, best_value, lagrange = _lagrangian_search(cost, weight_used, problem.p, best_sites, best_value,
+                                                              forced, allowed, integral)
+        _, start_cost = nearest_assignment(cost, best_sites)
         pruned = cost.copy()
         pruned[:, lagrange.closed] = np.inf
         if np.isfinite(pruned).any(axis=1).all():
