@@ -12,6 +12,11 @@ Each site appears once per demand point, so the model has at most clients x site
 far fewer after truncation: levels above the heuristic solution's cost for a point are left out
 (a relaxation), and added back only for points whose cost in the solver's answer lies above the
 levels modelled. When the answer's true cost equals the relaxed objective it is optimal.
+
+For the plain p-median (no site costs, no budget) a Lagrangian ascent (``lagrangian.py``) first
+bounds the optimum, proving the warm start optimal outright when the bound reaches it, and fixes
+closed (or open) every site whose Lagrangian bound shows it cannot be in a strictly better
+solution; closed sites leave the model, so the levels and the MIP shrink.
 """
 from __future__ import annotations
 
