@@ -168,7 +168,7 @@ def match(
     baseline: Baseline | None = typer.Option(None, help="Run a baseline instead: fcfs (today's first come, first "
                                       "served) or da (deferred acceptance, random tie-breaking)."),
     seed: int = typer.Option(0, help="Random seed (solver search, DA lottery)."),
-    workers: int = typer.Option(8, help="CP-SAT search workers."),
+    workers: int = typer.Option(None, min=1, help="CP-SAT search workers (default: one per CPU core, at most 8)."),
 ) -> None:
     """Place participants in housing, treatment and clinic slots without bumping anyone on a wait list.
 
