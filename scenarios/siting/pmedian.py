@@ -109,8 +109,20 @@ def _lagrangian_search(cost, weight, p, sites, value, forced, allowed, integral)
         found = [interchange(cost, weight, s, forced=forced, allowed=np.flatnonzero(keep)) for s in starts]
         costs = [weighted_cost(cost, weight, s) for s in found]
         if min(costs) >= value - 1e-9:
+            if p <= 20:
+                lagrange.closed = np.union1d(lagrange.closed, _probe(cost, weight, p, sites, value, forced,
+                                                                     np.flatnonzero(keep), integral, start))
             return sites, value, lagrange
         sites, value = found[int(np.argmin(costs))], min(costs)
+
+
+def _probe(cost, weight, p, sites, value, forced, keep, integral, start):
+    """Sites in ``keep`` (outside the incumbent ``sites``) whose Lagrangian bound with the site
+    forced open reaches ``value``: no strictly better solution opens them."""
+    out = [j for j in np.setdiff1d(keep, np.r_[sites, forced].astype(int))
+           if lagrangian_pmedian(cost, weight, p, value, forced=list(forced) + [int(j)], allowed=keep,
+                                 integral=integral, start=start, max_iterations=400, patience=40).bound >= value]
+    return np.array(out, int)
 
 
 def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs",
