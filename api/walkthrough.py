@@ -20,6 +20,7 @@ from rich.syntax import Syntax
 
 from api.app import create_app
 from api.auth import add_user
+from api.ready import wait_until_ready
 from api.services.seed import load_region_into_db
 
 READY_DEADLINE_S = 30.0
@@ -96,14 +97,8 @@ def _start(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="handoff-walkthrough-server", daemon=True)
     thread.start()
-    deadline = time.monotonic() + READY_DEADLINE_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2.0).status_code == 200:
-                return server, thread
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
+    if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=READY_DEADLINE_S, poll_s=0.05):
+        return server, thread
     server.should_exit = True
     raise RuntimeError("the API server did not become ready within 30 s")
 

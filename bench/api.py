@@ -33,6 +33,7 @@ from api.auth import add_user  # noqa: E402
 from api.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from api.db.migrate import upgrade  # noqa: E402
 from api.db.models import Consent, Participant, Provider, WaitListEntry  # noqa: E402
+from api.ready import wait_until_ready  # noqa: E402
 
 POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SERVICES = ("housing", "treatment", "clinic")
@@ -88,14 +89,8 @@ def start(url: str, port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env", "--port",
                                 str(port), "--workers", str(workers), "--timeout-keep-alive", "120", "--log-level", "warning"],
                                env=env)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=90, poll_s=0.2):
+        return process
     process.kill()
     raise SystemExit("server not ready")
 

@@ -7,10 +7,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 
-import httpx
+from api.ready import wait_until_ready
 
 READY_DEADLINE_S = 60.0
 
@@ -56,15 +55,9 @@ def start_server(database_url: str, *, port: int | None = None, env: dict[str, s
                                 "--port", str(port), "--timeout-keep-alive", "120", "--log-level", "warning"], env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(process, port)
-    deadline = time.monotonic() + READY_DEADLINE_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+    if wait_until_ready(server.url, deadline_s=READY_DEADLINE_S, alive=lambda: process.poll() is None):
+        return server
+    if process.poll() is not None:
+        raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
     server.kill()
     raise RuntimeError("server not ready before the deadline")
