@@ -74,6 +74,8 @@ def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) ->
         connection.execute(insert(WaitListEntry), entries)
         connection.execute(insert(Participant), people)
         connection.execute(insert(Consent), consents)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")  # planner statistics after a bulk load, as PostgreSQL's docs advise
     tokens = []
     with make_sessionmaker(engine)() as session:
         for k in range(CLIENTS):

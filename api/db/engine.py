@@ -4,6 +4,9 @@ SQLite serialises writers: every transaction that may write starts with ``BEGIN 
 journal, 120 s busy timeout), so two requests never interleave their read-check-write steps;
 read-only lookups use deferred ``BEGIN`` and read a WAL snapshot without waiting. PostgreSQL
 runs READ COMMITTED and the services take ``SELECT ... FOR UPDATE`` row locks on providers.
+Pooled PostgreSQL connections are not pinged before use (a round trip on every request): after a
+database restart the first request on a dead connection answers 503 (retry) and SQLAlchemy then
+drops every connection of that pool, so the next request reconnects.
 """
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size)
 
 
 def autocommit_reads(engine: Engine) -> Engine:

@@ -57,9 +57,9 @@ def create_request(body: PlacementRequestIn, request: Request, session: Session 
     """Solve the participant's open needs now. Per need: a held placement (with transit minutes and
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm."""
-    saved = request_placement(request.app.state.sessions, principal, body.participant_id, body.hold_minutes,
-                              budget(settings), region, request.app.state.lookups)
-    return closed(session, request_out(saved, decisions.placements_of(session, saved.id)))
+    saved, holds = request_placement(request.app.state.sessions, principal, body.participant_id, body.hold_minutes,
+                                     budget(settings), region, request.app.state.lookups)
+    return closed(session, request_out(saved, {h.id: h for h in holds}))
 
 
 @router.get("/placement-requests/{request_id}", response_model=PlacementRequestOut, summary="One placement request")

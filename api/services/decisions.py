@@ -106,7 +106,7 @@ def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Bud
         lock_providers(session, ids)
         snap = snapshot(session, region, people, services_of, ids)
         result = solve(snap.instance, budget.time_limit_s)
-        rows = write_holds(session, result, None, {p.id: latest[p.id] for p in people}, budget.hold_minutes,
+        rows = write_holds(session, result, {p.id: latest[p.id] for p in people}, budget.hold_minutes,
                            principal.name, region)
         for p in people:
             request = latest[p.id]

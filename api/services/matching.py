@@ -1,10 +1,12 @@
 """Choosing what the matcher sees for a request: candidate providers and the decision-view instance.
 
 Per need the matcher sees the ``k`` providers of that service nearest by transit minutes, plus
-the ``k`` nearest that have a free slot now, plus every provider the participant ranked. This
-keeps a request's instance small on a county-sized directory without hiding a free slot in reach.
-Provider rows are read before placements and wait lists, so a version read here is never newer
-than the counts: a concurrent change makes the versions differ at write time and the request retries.
+the ``k`` nearest that have a free slot now, plus every provider the participant ranked, plus
+every provider sharing a wait list with one of those (the whole *pool*, so the no-bump rule is
+decided on everyone waiting for it). This keeps a request's instance small on a county-sized
+directory without hiding a free slot in reach. Provider rows are read before placements and wait
+lists, so a version read here is never newer than the counts: a concurrent change makes the
+versions differ at write time and the request retries.
 """
 from __future__ import annotations
 
@@ -12,24 +14,24 @@ from dataclasses import dataclass
 
 import matcher
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.db.models import Participant, Provider
-from api.services.providers import slot_counts
+from api.db.models import Participant, Placement, Provider, utcnow
+from api.services.providers import active_condition, local_now
 from api.services.region import RegionContext
 from api.services.state import participant_record, provider_records, travel, wait_entries
-from api.services.providers import local_now
 
 SHOWN_OVER_LIMIT = 3
 
 
 @dataclass
 class Snapshot:
-    """A decision-view instance and the provider versions it was built from."""
+    """A decision-view instance, the provider versions it was built from and each provider's list."""
 
     instance: matcher.Instance
     versions: dict[str, int]
+    list_of: dict[str, str]
 
 
 def candidate_ids(session: Session, region: RegionContext, participants: list[Participant],
@@ -38,15 +40,17 @@ def candidate_ids(session: Session, region: RegionContext, participants: list[Pa
     services = sorted({s for v in services_of.values() for s in v})
     if not services:
         return set()
-    rows = session.execute(select(Provider.id, Provider.service, Provider.lon, Provider.lat, Provider.capacity,
-                                  Provider.occupied).where(Provider.service.in_(services),
-                                                           Provider.archived.is_(False))).all()
+    taken = (select(Placement.provider_id, func.count().label("taken")).where(active_condition(utcnow()))
+             .group_by(Placement.provider_id).subquery())
+    rows = session.execute(select(Provider.id, Provider.service, Provider.lon, Provider.lat,
+                                  Provider.capacity - Provider.occupied - func.coalesce(taken.c.taken, 0))
+                           .outerjoin(taken, taken.c.provider_id == Provider.id)
+                           .where(Provider.service.in_(services), Provider.archived.is_(False))).all()
     if not rows:
         return set()
-    taken = slot_counts(session, None)
     ids = np.array([r[0] for r in rows])
     service = np.array([r[1] for r in rows])
-    free = np.array([r[4] - r[5] - (taken[r[0]].taken if r[0] in taken else 0) for r in rows]) > 0
+    free = np.array([r[4] for r in rows]) > 0
     lons, lats = np.array([r[2] for r in rows], float), np.array([r[3] for r in rows], float)
     chosen: set[str] = set()
     for p in participants:
@@ -63,8 +67,10 @@ def candidate_ids(session: Session, region: RegionContext, participants: list[Pa
 
 def snapshot(session: Session, region: RegionContext, participants: list[Participant],
              services_of: dict[str, set[str]], provider_ids: set[str]) -> Snapshot:
-    """The decision-view instance for ``participants`` (open needs ``services_of``) over ``provider_ids``."""
-    providers = list(session.scalars(select(Provider).where(Provider.id.in_(sorted(provider_ids)))
+    """The decision-view instance for ``participants`` (open needs ``services_of``) over the pools of
+    ``provider_ids`` (they and every provider sharing a wait list with them)."""
+    pools = select(Provider.list_id).where(Provider.id.in_(sorted(provider_ids)))
+    providers = list(session.scalars(select(Provider).where(Provider.list_id.in_(pools), Provider.archived.is_(False))
                                      .order_by(Provider.id).execution_options(populate_existing=True)))
     versions = {p.id: p.version for p in providers}
     records = provider_records(session, providers, view="decision")
@@ -74,4 +80,4 @@ def snapshot(session: Session, region: RegionContext, participants: list[Partici
                                 wait_list=wait_entries(session, {p.list_id for p in providers}),
                                 travel_minutes=travel(region, people, records),
                                 as_of=local_now().date().isoformat(), region=region.name)
-    return Snapshot(instance, versions)
+    return Snapshot(instance, versions, {p.id: p.list_id for p in providers})

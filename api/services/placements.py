@@ -1,24 +1,30 @@
 """Placement requests and their holds: solve outside the lock, write under it, retry on change.
 
-A request reads a decision-view snapshot, asks ``matcher.place_one``, then in one transaction locks the
-participant and the chosen providers (``SELECT ... FOR UPDATE`` in id order; SQLite: ``BEGIN
-IMMEDIATE``), checks that no chosen provider changed since the snapshot (its ``version``), writes
-the request, its holds and their audit rows, runs ``matcher.check`` on the touched pools and
-commits. A changed provider or a failed check rolls back and the request is solved again; the
+A request reads a decision-view snapshot of the candidate providers' pools (autocommit reads),
+asks ``matcher.place_one``, then in one transaction locks the participant (its record must not
+have changed) and the pools of the chosen providers (``SELECT ... FOR UPDATE`` in id order inside
+the ``UPDATE`` that bumps their versions; SQLite: ``BEGIN IMMEDIATE``). Every provider whose wait
+list, capacity or placements change bumps its version, so equal versions mean the snapshot is the
+current state of those pools: the holds are checked there by ``matcher.check`` and written with
+their audit rows. A changed pool or a failed check rolls back and the request is solved again; the
 last attempt solves while holding the locks, so it cannot lose the race again.
+
+A batch round (:func:`write_holds`) instead re-reads the pools it touched after writing and runs
+``matcher.check`` on that check view.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import matcher
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Principal
-from api.db.models import Participant, Placement, PlacementRequest, utcnow
+from api.db.models import Participant, Placement, PlacementRequest, Provider, utcnow
 from api.errors import ApiError, conflict
 from api.services import audit
 from api.services import participants as participant_service
@@ -28,6 +34,7 @@ from api.services.providers import active_condition, bump, lock_providers
 from api.services.region import RegionContext
 
 ATTEMPTS = 6
+log = logging.getLogger("handoff.api")
 
 
 @dataclass(frozen=True)
@@ -65,14 +72,9 @@ def place_one(instance: matcher.Instance) -> matcher.Result:
     return matcher.place_one(instance, instance.participants[0])
 
 
-def stage_holds(session: Session, result: matcher.Result, snap: Snapshot | None, request_of: dict[str, PlacementRequest],
-                hold_minutes: float, actor: str) -> tuple[list[Placement], set[str], datetime]:
-    """Lock the chosen providers, check their versions against ``snap`` (:class:`Retry` when one
-    changed) and add the holds with their audit rows, unflushed; returns (holds, chosen ids, now)."""
-    chosen = {pl.provider_id for pl in result.placements}
-    locked = lock_providers(session, chosen)
-    if snap is not None and any(locked[pid].version != snap.versions[pid] for pid in chosen):
-        raise Retry()
+def add_holds(session: Session, result: matcher.Result, request_of: dict[str, PlacementRequest],
+              hold_minutes: float, actor: str) -> tuple[list[Placement], datetime]:
+    """Add the result's placements as holds with their audit rows, unflushed; returns (holds, now)."""
     now = utcnow()
     rows = []
     for pl in result.placements:
@@ -88,26 +90,53 @@ def stage_holds(session: Session, result: matcher.Result, snap: Snapshot | None,
         audit.record(session, actor, "placement.hold", "placement", row.id, request_id=row.request_id,
                      participant_id=row.participant_id, provider_id=row.provider_id, service=row.service,
                      expires_at=row.hold_expires_at.isoformat())
-    return rows, chosen, now
+    return rows, now
 
 
-def verify_holds(session: Session, chosen: set[str], region: RegionContext, now: datetime) -> None:
-    """Write everything staged, bump the chosen providers and run ``matcher.check`` on their pools
-    (:class:`Retry` on any violation, so nothing inadmissible is ever committed)."""
+def write_holds(session: Session, result: matcher.Result, request_of: dict[str, PlacementRequest],
+                hold_minutes: float, actor: str, region: RegionContext) -> list[Placement]:
+    """A batch round's holds: lock the chosen providers, add the holds, bump the providers and run
+    ``matcher.check`` on the re-read pools (:class:`Retry` on any violation)."""
+    chosen = {pl.provider_id for pl in result.placements}
+    lock_providers(session, chosen)
+    rows, now = add_holds(session, result, request_of, hold_minutes, actor)
     bump(session, chosen)
     session.flush()
     if chosen:
         found, _ = violations(session, region, chosen, now)
         if found:
             raise Retry()
-
-
-def write_holds(session: Session, result: matcher.Result, snap: Snapshot | None, request_of: dict[str, PlacementRequest],
-                hold_minutes: float, actor: str, region: RegionContext) -> list[Placement]:
-    """Stage and verify the result's holds under locks (see :func:`stage_holds`, :func:`verify_holds`)."""
-    rows, chosen, now = stage_holds(session, result, snap, request_of, hold_minutes, actor)
-    verify_holds(session, chosen, region, now)
     return rows
+
+
+def lock_pools(session: Session, provider_ids: set[str]) -> None:
+    """Lock the pools of ``provider_ids`` (they and their wait-list mates) in id order."""
+    if provider_ids:
+        pools = select(Provider.list_id).where(Provider.id.in_(sorted(provider_ids)))
+        session.execute(select(Provider.id).where(Provider.list_id.in_(pools)).order_by(Provider.id).with_for_update())
+
+
+def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> None:
+    """Lock the pools of the chosen providers in id order and bump their versions in one statement;
+    :class:`Retry` when a pool changed since ``snap`` (a version moved or a provider came or went)."""
+    lists = sorted({snap.list_of[pid] for pid in chosen})
+    if not lists:
+        return
+    locked = (select(Provider.id).where(Provider.list_id.in_(lists), Provider.archived.is_(False))
+              .order_by(Provider.id).with_for_update().cte("locked"))
+    bumped = session.execute(update(Provider).where(Provider.id.in_(select(locked.c.id)))
+                             .values(version=Provider.version + 1, updated_at=utcnow())
+                             .returning(Provider.id, Provider.version)
+                             .execution_options(synchronize_session=False)).all()
+    expected = {pid for pid, list_id in snap.list_of.items() if list_id in set(lists)}
+    if {pid for pid, _ in bumped} != expected or any(snap.versions[pid] != version - 1 for pid, version in bumped):
+        raise Retry()
+
+
+def _record(participant: Participant) -> tuple:
+    """Everything of a participant a placement depends on, to compare two reads."""
+    return (participant.cohort, participant.lon, participant.lat, participant.needs, participant.attributes,
+            participant.max_transit_minutes, participant.preferences)
 
 
 def outcome(participant: Participant, result: matcher.Result, holds: list[Placement]) -> dict:
@@ -139,7 +168,7 @@ def _status(needs: list[dict], open_now: set[str]) -> str:
 
 
 def _attempt(session: Session, read: Session, principal: Principal, participant_id: str, budget: Budget,
-             hold_minutes: float, region: RegionContext, locked: bool) -> PlacementRequest:
+             hold_minutes: float, region: RegionContext, locked: bool) -> tuple[PlacementRequest, list[Placement]]:
     """One try: read a snapshot through ``read`` (``session`` itself when ``locked``), place, write."""
     participant = participant_service.get(read, principal, participant_id, lock=locked, field="body.participant_id")
     if not participant_service.has_active_consent(read, participant.id):
@@ -153,33 +182,37 @@ def _attempt(session: Session, read: Session, principal: Principal, participant_
                        "release one first.", "body.participant_id", "no open need", slug="no-open-need")
     ids = candidate_ids(read, region, [participant], {participant.id: services}, budget.candidates_per_need)
     if locked:
-        lock_providers(session, ids)
+        lock_pools(session, ids)
     snap = snapshot(read, region, [participant], {participant.id: services}, ids)
     if read is not session:
+        seen = _record(participant)
         read.rollback()
     result = place_one(snap.instance)
     if not locked:
         participant = participant_service.get(session, principal, participant_id, lock=True)
-        if open_services(session, participant, utcnow()) != services:
+        if _record(participant) != seen or open_services(session, participant, utcnow()) != services:
             raise Retry()
+    claim_pools(session, snap, {pl.provider_id for pl in result.placements})
+    found = matcher.check(snap.instance, result)
+    if found:
+        log.error("place_one's answer fails matcher.check on its own snapshot: %s", found)
+        raise Retry()
     request = PlacementRequest(id=str(uuid.uuid4()), participant_id=participant.id, status="waiting",
                                hold_minutes=hold_minutes, created_by=principal.name, created_at=now, updated_at=now)
-    holds, chosen, held_at = stage_holds(session, result, None if locked else snap, {participant.id: request},
-                                         hold_minutes, principal.name)
+    holds, _ = add_holds(session, result, {participant.id: request}, hold_minutes, principal.name)
     needs = outcome(participant, result, holds)
     request.status = _status(needs, services)
     request.result = {"needs": needs, "solver": solver_report(result, len(ids))}
     session.add(request)
     audit.record(session, principal.name, "placement_request.create", "placement_request", request.id,
                  participant_id=participant.id, status=request.status, holds=[h.id for h in holds])
-    verify_holds(session, chosen, region, held_at)
-    return request
+    return request, holds
 
 
 def request_placement(sessions: sessionmaker[Session], principal: Principal, participant_id: str,
                       hold_minutes: float | None, budget: Budget, region: RegionContext,
-                      lookups: sessionmaker[Session] | None = None) -> PlacementRequest:
-    """Solve and hold placements for a participant's open needs; returns the committed request.
+                      lookups: sessionmaker[Session] | None = None) -> tuple[PlacementRequest, list[Placement]]:
+    """Solve and hold placements for a participant's open needs; returns the committed request and its holds.
 
     ``lookups`` makes the sessions for the snapshot reads (autocommit on PostgreSQL)."""
     minutes = hold_minutes if hold_minutes is not None else budget.hold_minutes
@@ -188,9 +221,9 @@ def request_placement(sessions: sessionmaker[Session], principal: Principal, par
         with sessions() as session, (lookups or sessions)() as reader:
             try:
                 read = session if locked else reader
-                request = _attempt(session, read, principal, participant_id, budget, minutes, region, locked)
+                request, holds = _attempt(session, read, principal, participant_id, budget, minutes, region, locked)
                 session.commit()
-                return request
+                return request, holds
             except Retry:
                 session.rollback()
     raise ApiError(409, "Conflict with current state", "Capacity kept changing while placing; send the request again.",
