@@ -4,28 +4,19 @@
 No-bump uses cutoff chains: per provider and seat category, ``cutoff[k]`` is 1 when anyone in rank
 group ``>= groups[k]`` is placed there; everyone strictly ahead who wants the provider must then be
 placed (coverage) or placed somewhere they like at least as much (preference). Size is linear in the
-number of options. Objectives, solved lexicographically: urgency-weighted needs met, then transit
-minutes plus days to start (coverage) or preference ranks (preference).
+number of options. Objectives, lexicographic: urgency-weighted needs met, then transit minutes plus
+days to start (coverage) or preference ranks (preference); :mod:`matcher.solve` searches it.
+``independent_parts`` splits a round into parts that share no constraint.
 """
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
 from matcher.prep import Prepared, claims_ahead
-
-PRIMARY_SHARE = 0.7  # share of the time left given to maximising needs met before the cost phase
-# Full-problem subsolvers for 2-3 workers: CP-SAT's own choice there leaves out its LP-heavy worker
-# "max_lp" (linearization level 2, in its default portfolio from 4 workers on), which closes the
-# needs-met bound on generated M in about a second, while the default 2-worker search leaves a 7%
-# gap after 7 s. With 2 workers CP-SAT runs one full-problem subsolver (max_lp) and its interleaved
-# heuristics (feasibility jump, local search, RINS/RENS) on the other thread.
-SMALL_PORTFOLIO = ("max_lp", "default_lp")
-
 
 @dataclass
 class Built:
@@ -163,13 +154,23 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
         cap = math.floor(1000 * max_mean_transit_minutes)
         model.Add(sum((math.ceil(1000 * o.minutes) - cap) * place[o.index] for o in opts) <= 0)
 
-    # objective terms: urgency-weighted needs met, then minutes + days (coverage) or ranks (preference);
-    # ``weight`` exceeds any possible cost total, so urgency * weight - cost ranks results lexicographically
-    cost = [round(o.minutes + o.days) if mode == "coverage" else o.rank for o in opts]
-    worst = sum(max(cost[i] for i in idx) for idx in prep.by_need.values() if idx)
-    weight = worst + 1
+    cost = option_costs(prep, mode)
     urgency = [prep.participants[o.p].needs[o.need].urgency for o in opts]
-    return Built(model, place, weight, urgency, cost, chains)
+    return Built(model, place, lexicographic_weight(prep, cost), urgency, cost, chains)
+
+
+def option_costs(prep: Prepared, mode: str) -> list[int]:
+    """Secondary cost per option: transit minutes plus days to start, rounded (coverage), or the
+    preference rank (preference)."""
+    if mode == "coverage":
+        return [round(o.minutes + o.days) for o in prep.options]
+    return [o.rank for o in prep.options]
+
+
+def lexicographic_weight(prep: Prepared, cost: list[int]) -> int:
+    """A weight above any cost total a solution of ``prep`` can reach (each need met at most once),
+    so ``urgency * weight - cost`` ranks results by urgency first, then by cost."""
+    return 1 + sum(max(cost[i] for i in idx) for idx in prep.by_need.values() if idx)
 
 
 def _suffix_cuts(model, options, place, groups, cutoff, room) -> None:
@@ -234,72 +235,42 @@ def _stability(model, prep: Prepared, place, seated, at_time, pool_used, met, ho
                 model.Add(met(p, need, rank) + sum(reasons) + sum(housed_far(p, s)) >= 1)
 
 
-@dataclass
-class Solved:
-    """Chosen option indices and the solver's report."""
+def independent_parts(prep: Prepared) -> list[list[int]]:
+    """Option indices of parts of the round that no constraint of :func:`build_model` (either
+    mode) links, largest first; objective terms are per option, so solving the parts one by one
+    gives an optimum of the whole.
 
-    chosen: list[int]
-    status: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    weight: int
+    Links: a need's options; a seat category's options (capacity, cutoff chain); an appointment
+    time's options; a pool's options when it has fixed claims; a participant's options when bundles
+    apply. No-bump and stability rows add none: a need that wants a seat category has options there
+    (at every appointment time it can make) whenever anyone in a later rank group has one, since
+    fixed claims ahead only grow with the rank group; other needs get no row.
+    """
+    parent: dict = {}
 
+    def find(node):
+        root = node
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
 
-def _search(model: cp_model.CpModel, place: list, hint: list[int], *, seconds: float, seed: int, workers: int):
-    """One CP-SAT run from ``hint``: (status name, solver, chosen option indices or None)."""
-    model.ClearHints()
-    hinted = set(hint)
-    for i, var in enumerate(place):
-        model.AddHint(var, i in hinted)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.1)
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers
-    if workers == 1:
-        solver.parameters.linearization_level = 2
-    elif workers <= 3:
-        solver.parameters.subsolvers.extend(SMALL_PORTFOLIO)
-    code = solver.Solve(model)
-    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    chosen = [i for i, v in enumerate(place) if solver.BooleanValue(v)] if found else None
-    return solver.status_name(code), solver, chosen
+    def union(a, b) -> None:
+        parent[find(a)] = find(b)
 
-
-def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int,
-                start: float | None = None, max_mean_transit_minutes: float | None = None,
-                hint: list[int] | None = None) -> Solved:
-    """Build and solve lexicographically within ``time_limit_s`` wall seconds counted from ``start``
-    (a ``time.perf_counter()`` value, default now): first urgency-weighted needs met (up to
-    ``PRIMARY_SHARE`` of the time left), then, holding that, the least cost. ``workers`` search
-    threads; ``hint`` lists option indices to start from. The reported objective and bound are on
-    the combined scale ``urgency * weight - cost``."""
-    start = time.perf_counter() if start is None else start
-    built = build_model(prep, mode=mode, max_mean_transit_minutes=max_mean_transit_minutes)
-    model, place = built.model, built.place
-    primary = sum(u * x for u, x in zip(built.urgency, place))
-    secondary = sum(c * x for c, x in zip(built.cost, place))
-
-    def left() -> float:
-        return time_limit_s - (time.perf_counter() - start)
-
-    model.Maximize(primary)
-    status1, solver, chosen = _search(model, place, hint or [], seconds=left() * PRIMARY_SHARE, seed=seed,
-                                      workers=workers)
-    if chosen is None:
-        return Solved([], status1, None, None, None, time.perf_counter() - start, built.weight)
-    best, best_bound = round(solver.ObjectiveValue()), solver.BestObjectiveBound()
-    model.Add(primary >= best)
-    model.Minimize(secondary)
-    status2, solver, second = _search(model, place, chosen, seconds=left(), seed=seed, workers=workers)
-    if second is not None:
-        chosen, cost, cost_bound = second, solver.ObjectiveValue(), solver.BestObjectiveBound()
-    else:
-        cost, cost_bound = sum(built.cost[i] for i in chosen), 0.0
-    optimal = status1 == status2 == "OPTIMAL"
-    objective = best * built.weight - cost
-    bound = best_bound * built.weight - (cost_bound if status1 == "OPTIMAL" else 0.0)
-    gap = abs(bound - objective) / max(abs(objective), 1.0)
-    return Solved(chosen, "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap,
-                  time.perf_counter() - start, built.weight)
+    bundles = bool(prep.instance.provider_travel_minutes)
+    for o in prep.options:
+        need = ("need", o.p, o.need)
+        union(need, ("seat", o.s, o.category))
+        pool = (prep.providers[o.s].wait_list, o.category)
+        if prep.claims.get(pool):
+            union(need, ("pool", *pool))
+        if o.appointment:
+            union(need, ("time", o.s, o.appointment))
+        if bundles:
+            union(need, ("person", o.p))
+    parts: dict = defaultdict(list)
+    for o in prep.options:
+        parts[find(("need", o.p, o.need))].append(o.index)
+    return sorted(parts.values(), key=len, reverse=True)

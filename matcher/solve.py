@@ -1,15 +1,51 @@
-"""``solve``: one placement round with CP-SAT, returned as an explained :class:`Result`."""
+"""``solve``: one placement round with CP-SAT, returned as an explained :class:`Result`.
+
+The search: a round splits into independent parts (:func:`matcher.model.independent_parts`: on
+generated M a few large parts and a tail of small ones), solved one by one, smallest first, each
+with the single objective ``urgency * weight - cost`` (``weight`` above any cost total, so this is
+the lexicographic optimum). On generated M this proves the optimum in about a quarter of the time the
+former two phases took (needs met, then cost with needs met held by one global row, a knapsack
+row that leaves the cost phase's LP bound weak and joins all parts into one). A mean-transit
+standard joins all parts, and there the two phases on the whole model prove faster than one.
+"""
 from __future__ import annotations
 
+import math
 import os
 import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
 
 from matcher.baselines import da_choice
 from matcher.check import check
 from matcher.explain import build_result
-from matcher.model import solve_model
-from matcher.prep import prepare
+from matcher.model import build_model, independent_parts, lexicographic_weight, option_costs
+from matcher.prep import Prepared, prepare, restrict
 from matcher.types import MODES, Instance, Result, validate_instance
+
+PRIMARY_SHARE = 0.7  # two phases: share of the time left given to maximising needs met
+SMALL_PART = 1000  # parts with fewer options are solved together, up to this many options a model
+# Full-problem subsolvers for 2-3 workers: CP-SAT's own choice there leaves out its LP-heavy worker
+# "max_lp" (linearization level 2, in its default portfolio from 4 workers on), which closes the
+# bounds on generated M quickly, while the default 2-worker search leaves a 7% gap after 7 s.
+# With 2 workers CP-SAT runs one full-problem subsolver (max_lp) and its interleaved heuristics
+# (feasibility jump, local search, RINS/RENS, LNS) on the other thread.
+SMALL_PORTFOLIO = ("max_lp", "default_lp")
+
+
+@dataclass
+class Solved:
+    """Chosen option indices and the solver's report (objective and bound on the scale
+    ``urgency * weight - cost``)."""
+
+    chosen: list[int]
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    weight: int
 
 
 def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 10.0, seed: int = 0,
@@ -67,3 +103,117 @@ def _within(result: Result, max_mean_transit_minutes: float | None) -> bool:
         return True
     minutes = [p.transit_minutes for p in result.placements]
     return sum(minutes) / len(minutes) <= max_mean_transit_minutes
+
+
+def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int,
+                start: float | None = None, max_mean_transit_minutes: float | None = None,
+                hint: list[int] | None = None) -> Solved:
+    """Build and solve within ``time_limit_s`` wall seconds counted from ``start`` (a
+    ``time.perf_counter()`` value, default now): urgency-weighted needs met first, then the least
+    cost. ``workers`` search threads; ``hint`` lists option indices to start from. Part by part
+    (see the module docstring), or, with ``max_mean_transit_minutes``, in two phases on the whole."""
+    start = time.perf_counter() if start is None else start
+    deadline = start + time_limit_s
+    if max_mean_transit_minutes is not None:
+        return _two_phases(prep, mode=mode, deadline=deadline, seed=seed, workers=workers, start=start,
+                           max_mean_transit_minutes=max_mean_transit_minutes, hint=hint or [])
+    return _by_parts(prep, mode=mode, deadline=deadline, seed=seed, workers=workers, start=start, hint=hint or [])
+
+
+def _search(model: cp_model.CpModel, place: list, hint: list[int], *, seconds: float, seed: int, workers: int):
+    """One CP-SAT run from ``hint``: (status name, solver, chosen option indices or None)."""
+    model.ClearHints()
+    hinted = set(hint)
+    for i, var in enumerate(place):
+        model.AddHint(var, i in hinted)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.1)
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = workers
+    if workers == 1:
+        solver.parameters.linearization_level = 2
+    elif workers <= 3:
+        solver.parameters.subsolvers.extend(SMALL_PORTFOLIO)
+    code = solver.Solve(model)
+    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    chosen = [i for i, v in enumerate(place) if solver.BooleanValue(v)] if found else None
+    return solver.status_name(code), solver, chosen
+
+
+def _batches(parts: list[list[int]]) -> list[list[int]]:
+    """Parts smallest first, consecutive small ones merged up to ``SMALL_PART`` options a batch."""
+    batches: list[list[int]] = []
+    for part in sorted(parts, key=len):
+        if batches and len(batches[-1]) + len(part) <= SMALL_PART:
+            batches[-1] = batches[-1] + part
+        else:
+            batches.append(part)
+    return batches
+
+
+def _rescaled_bound(bound: float, weight: int, scale: int) -> int:
+    """An upper bound on ``urgency * scale - cost`` from ``bound`` on ``urgency * weight - cost``
+    (0 <= cost < weight <= scale): urgency is at most (bound + weight - 1) // weight, and at that
+    urgency cost is at least urgency * weight - bound."""
+    bound = math.floor(bound + 0.5)  # integral objective: a bound within rounding of an integer is that integer
+    urgency = (bound + weight - 1) // weight
+    return urgency * scale - max(0, urgency * weight - bound)
+
+
+def _by_parts(prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float,
+              hint: list[int]) -> Solved:
+    """Each batch of independent parts gets the time left in proportion to its options."""
+    weight = lexicographic_weight(prep, option_costs(prep, mode))
+    hinted = set(hint)
+    batches = _batches(independent_parts(prep))
+    remaining = sum(len(batch) for batch in batches)
+    chosen, objective, bound, optimal = [], 0, 0, True
+    for batch in batches:
+        share = len(batch) / remaining
+        remaining -= len(batch)
+        built = build_model(restrict(prep, batch), mode=mode)
+        urgency = sum(u * x for u, x in zip(built.urgency, built.place))
+        cost = sum(c * x for c, x in zip(built.cost, built.place))
+        built.model.Maximize(built.weight * urgency - cost)
+        status, solver, picked = _search(built.model, built.place, [j for j, i in enumerate(batch) if i in hinted],
+                                         seconds=(deadline - time.perf_counter()) * share, seed=seed, workers=workers)
+        if picked is None:
+            return Solved([], status, None, None, None, time.perf_counter() - start, weight)
+        chosen += [batch[j] for j in picked]
+        value = sum(built.urgency[j] for j in picked) * weight - sum(built.cost[j] for j in picked)
+        objective += value
+        bound += value if status == "OPTIMAL" else _rescaled_bound(solver.BestObjectiveBound(), built.weight, weight)
+        optimal = optimal and status == "OPTIMAL"
+    gap = (bound - objective) / max(abs(objective), 1)
+    return Solved(sorted(chosen), "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap,
+                  time.perf_counter() - start, weight)
+
+
+def _two_phases(prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float,
+                max_mean_transit_minutes: float, hint: list[int]) -> Solved:
+    """Maximise urgency-weighted needs met (``PRIMARY_SHARE`` of the time left), then, holding it,
+    the least cost, on the whole model with the mean-transit standard."""
+    built = build_model(prep, mode=mode, max_mean_transit_minutes=max_mean_transit_minutes)
+    model, place = built.model, built.place
+    primary = sum(u * x for u, x in zip(built.urgency, place))
+    secondary = sum(c * x for c, x in zip(built.cost, place))
+    model.Maximize(primary)
+    status1, solver, chosen = _search(model, place, hint, seconds=(deadline - time.perf_counter()) * PRIMARY_SHARE,
+                                      seed=seed, workers=workers)
+    if chosen is None:
+        return Solved([], status1, None, None, None, time.perf_counter() - start, built.weight)
+    best, best_bound = round(solver.ObjectiveValue()), solver.BestObjectiveBound()
+    model.Add(primary >= best)
+    model.Minimize(secondary)
+    status2, solver, second = _search(model, place, chosen, seconds=deadline - time.perf_counter(), seed=seed,
+                                      workers=workers)
+    if second is not None:
+        chosen, cost, cost_bound = second, solver.ObjectiveValue(), solver.BestObjectiveBound()
+    else:
+        cost, cost_bound = sum(built.cost[i] for i in chosen), 0.0
+    optimal = status1 == status2 == "OPTIMAL"
+    objective = best * built.weight - cost
+    bound = best_bound * built.weight - (cost_bound if status1 == "OPTIMAL" else 0.0)
+    gap = abs(bound - objective) / max(abs(objective), 1.0)
+    return Solved(chosen, "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap,
+                  time.perf_counter() - start, built.weight)

@@ -160,7 +160,7 @@ def test_no_solution_in_time_returns_checked_deferred_acceptance(monkeypatch):
     import importlib
 
     from matcher import deferred_acceptance, generate_instance
-    from matcher.model import Solved
+    from matcher.solve import Solved
 
     solve_module = importlib.import_module("matcher.solve")  # the module, not the function it exports
     instance = generate_instance(30, 10, 90, seed=3, ties=True)
