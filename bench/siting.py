@@ -8,6 +8,10 @@ n^2 assignment variables (810,000 for n = 900), so ``--spopt-max-n`` bounds wher
 Then every capXX.txt (fixed-charge, capacitated, demand may be split) against capopt.txt, and with
 ``--capabc`` capa/capb/capc at their four published capacities.
 
+Both sides run on one thread, numpy's BLAS included (set here before numpy loads), and both
+wall and CPU seconds are recorded (spopt's CPU includes its CBC subprocess): on a shared machine
+the CPU figures are the steadier ones.
+
 Run: ``nice -n 10 .venv/bin/python bench/siting.py [--time-limit 300] [--spopt-max-n 300]``
 (needs ../shared/data and the ``bench`` extra: ``pip install -e .[bench]``).
 Writes bench/results/siting_pmed.csv and bench/results/siting_cap.csv.
@@ -15,12 +19,17 @@ Writes bench/results/siting_pmed.csv and bench/results/siting_cap.csv.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,20 +40,27 @@ DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def run_spopt(cost: np.ndarray, p: int, time_limit: float) -> tuple[str, float, float]:
-    """spopt PMedian with CBC (one thread): status, objective, seconds (model building included)."""
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its finished subprocesses (CBC)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def run_spopt(cost: np.ndarray, p: int, time_limit: float) -> tuple[str, float, float, float]:
+    """spopt PMedian with CBC (one thread): status, objective, wall and CPU seconds (model building included)."""
     import pulp
     from spopt.locate import PMedian
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     model = PMedian.from_cost_matrix(cost, np.ones(len(cost)), p_facilities=p, name="pmedian")
     try:
         model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1), results=False)
     except Exception as error:  # spopt raises when CBC stops without an optimal answer
-        return f"stopped ({type(error).__name__})", float("nan"), time.perf_counter() - started
-    seconds = time.perf_counter() - started
+        return (f"stopped ({type(error).__name__})", float("nan"), time.perf_counter() - started,
+                _cpu_seconds() - cpu)
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     status = {1: "optimal", 2: "feasible"}.get(model.problem.sol_status, "no solution")
-    return status, float(pulp.value(model.problem.objective) or np.nan), seconds
+    return status, float(pulp.value(model.problem.objective) or np.nan), seconds, cpu
 
 
 def bench_pmed(folder: Path, names: list[str], *, time_limit: float, spopt_max_n: int) -> pd.DataFrame:
@@ -53,21 +69,26 @@ def bench_pmed(folder: Path, names: list[str], *, time_limit: float, spopt_max_n
     for name in names:
         instance = read_pmed(folder / f"{name}.txt")
         n = instance.cost.shape[0]
+        cpu = _cpu_seconds()
         solution = solve(pmed_problem(instance), "p-median", time_limit_s=time_limit)
+        cpu = _cpu_seconds() - cpu
         row = {"instance": name, "n": n, "p": instance.p, "published": optima[name],
                "status": solution.status, "objective": solution.objective, "bound": solution.bound,
-               "matches": bool(abs(solution.objective - optima[name]) < 1e-6), "seconds": solution.seconds}
+               "matches": bool(abs(solution.objective - optima[name]) < 1e-6), "seconds": solution.seconds,
+               "cpu_seconds": cpu}
         if n <= spopt_max_n:
-            status, objective, seconds = run_spopt(instance.cost, instance.p, time_limit)
+            status, objective, seconds, spopt_cpu = run_spopt(instance.cost, instance.p, time_limit)
             row.update(spopt_status=status, spopt_objective=objective, spopt_seconds=seconds,
-                       time_ratio=seconds / solution.seconds)
+                       spopt_cpu_seconds=spopt_cpu, time_ratio=seconds / solution.seconds,
+                       cpu_ratio=spopt_cpu / cpu)
         else:
             row.update(spopt_status=f"not run (n^2 = {n * n:,} variables)", spopt_objective=np.nan,
-                       spopt_seconds=np.nan, time_ratio=np.nan)
+                       spopt_seconds=np.nan, spopt_cpu_seconds=np.nan, time_ratio=np.nan, cpu_ratio=np.nan)
         rows.append(row)
         print(f"{name:7s} n={n:4d} p={instance.p:3d}  ours {solution.status:8s} {solution.objective:8.0f} "
-              f"(published {optima[name]:.0f}) {solution.seconds:7.2f} s   spopt {row['spopt_status']:10s} "
-              f"{row['spopt_objective']:8.0f} {row['spopt_seconds']:7.2f} s", flush=True)
+              f"(published {optima[name]:.0f}) {solution.seconds:7.3f} s (CPU {cpu:7.3f})   spopt "
+              f"{row['spopt_status']:10s} {row['spopt_objective']:8.0f} {row['spopt_seconds']:7.2f} s "
+              f"(CPU {row['spopt_cpu_seconds']:7.2f})", flush=True)
     return pd.DataFrame(rows)
 
 
@@ -105,12 +126,16 @@ def main() -> None:
     proven = pmed["status"].eq("optimal") & pmed["matches"]
     both = pmed["spopt_status"].eq("optimal")
     print(f"\npmed: {int(proven.sum())}/{len(pmed)} proven optimal and equal to the published optimum; "
-          f"total {pmed['seconds'].sum():.1f} s, max {pmed['seconds'].max():.1f} s")
+          f"total {pmed['seconds'].sum():.1f} s (CPU {pmed['cpu_seconds'].sum():.1f} s), "
+          f"max {pmed['seconds'].max():.1f} s")
     if both.any():
-        ratio = pmed.loc[both, "spopt_seconds"].sum() / pmed.loc[both, "seconds"].sum()
         print(f"spopt (CBC) finished {int(both.sum())} of {int(pmed['spopt_seconds'].notna().sum())} tried within "
-              f"{args.time_limit:g} s; on those, spopt total / ours total = {ratio:.1f}x, median per-instance "
-              f"ratio {pmed.loc[both, 'time_ratio'].median():.1f}x, min {pmed.loc[both, 'time_ratio'].min():.1f}x")
+              f"{args.time_limit:g} s; on those, spopt / ours:")
+        for label, ours, theirs, ratio in (("wall", "seconds", "spopt_seconds", "time_ratio"),
+                                           ("CPU", "cpu_seconds", "spopt_cpu_seconds", "cpu_ratio")):
+            total = pmed.loc[both, theirs].sum() / pmed.loc[both, ours].sum()
+            print(f"  {label:4s} total {total:.1f}x, median per-instance {pmed.loc[both, ratio].median():.1f}x, "
+                  f"min {pmed.loc[both, ratio].min():.1f}x")
     if not args.skip_cap:
         cap = bench_cap(args.data / "orlib_cap", time_limit=args.time_limit, capabc=args.capabc)
         cap.to_csv(RESULTS / "siting_cap.csv", index=False)

@@ -4,7 +4,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from scenarios.siting.lagrangian import lagrangian_pmedian
+from scenarios.siting.lagrangian import PMedianDual, lagrangian_pmedian
 
 
 def _all_values(cost, weight, p, forced=(), allowed=None):
@@ -43,3 +43,20 @@ def test_bound_reaches_optimum_when_relaxation_is_tight():
     weight = np.array([1.0, 2.0, 1.0, 3.0])
     result = lagrangian_pmedian(cost, weight, 2, 2.0, integral=True)
     assert result.bound == 2.0
+
+
+def test_prepared_dual_gives_the_same_ascent_every_time_and_skips_unreachable_pairs():
+    rng = np.random.default_rng(7)
+    cost = rng.integers(0, 60, size=(10, 8)).astype(float)
+    cost[rng.random(cost.shape) < 0.3] = np.inf
+    cost[:, 0] = 70.0
+    weight = rng.integers(1, 5, size=10).astype(float)
+    optimum = min(_all_values(cost, weight, 3).values())
+    dual = PMedianDual(cost, weight)
+    first = dual.ascent(3, optimum + 5.0, integral=True)
+    again = dual.ascent(3, optimum + 5.0, integral=True)
+    fresh = lagrangian_pmedian(cost, weight, 3, optimum + 5.0, integral=True)
+    for result in (again, fresh):
+        assert result.bound == first.bound and result.iterations == first.iterations
+        assert np.array_equal(result.closed, first.closed) and np.array_equal(result.sites, first.sites)
+    assert np.isfinite(first.bound) and first.bound <= optimum

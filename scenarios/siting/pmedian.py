@@ -16,7 +16,8 @@ levels modelled. When the answer's true cost equals the relaxed objective it is 
 For the plain p-median (no site costs, no budget) a Lagrangian ascent (``lagrangian.py``) first
 bounds the optimum, proving the warm start optimal outright when the bound reaches it, and fixes
 closed (or open) every site whose Lagrangian bound shows it cannot be in a strictly better
-solution; closed sites leave the model, so the levels and the MIP shrink.
+solution; closed sites leave the model, so the levels and the MIP shrink. When the sites left
+allow few enough combinations (``ENUMERATION_WORK``), trying each one proves the optimum instead.
 """
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from scenarios.siting.enumeration import best_completion, enumeration_work
 from scenarios.siting.heuristic import heuristic_pmedian, interchange, weighted_cost
-from scenarios.siting.lagrangian import lagrangian_pmedian
+from scenarios.siting.lagrangian import PMedianDual
 from scenarios.siting.mip import solve_mip
 from scenarios.siting.problem import SitingProblem, SitingSolution, nearest_assignment
 
@@ -90,10 +92,10 @@ def _lagrangian_search(cost, weight, p, sites, value, forced, allowed, integral)
     open to choice; repeat while the incumbent improves. Returns sites, value, last LagrangianResult."""
     rng = np.random.default_rng(0)
     n_sites = cost.shape[1]
+    dual = PMedianDual(cost, weight)
     while True:
         start = None if sites is None else weight * nearest_assignment(cost, sites)[1]
-        lagrange = lagrangian_pmedian(cost, weight, p, value, forced=forced, allowed=allowed,
-                                      integral=integral, start=start)
+        lagrange = dual.ascent(p, value, forced=forced, allowed=allowed, integral=integral, start=start)
         if len(lagrange.sites) != p or lagrange.bound >= value:
             return sites, value, lagrange
         keep = np.ones(n_sites, bool)
@@ -106,22 +108,50 @@ def _lagrangian_search(cost, weight, p, sites, value, forced, allowed, integral)
         if p <= 20 and len(free) >= p - len(forced):
             starts += [list(forced) + rng.choice(free, p - len(forced), replace=False).tolist()
                        for _ in range(RESTARTS)]
-        found = [interchange(cost, weight, s, forced=forced, allowed=np.flatnonzero(keep)) for s in starts]
+        found = _interchange_within(cost, weight, starts, forced, keep)
         costs = [weighted_cost(cost, weight, s) for s in found]
         if min(costs) >= value - 1e-9:
             if p <= 20:
-                lagrange.closed = np.union1d(lagrange.closed, _probe(cost, weight, p, sites, value, forced,
+                lagrange.closed = np.union1d(lagrange.closed, _probe(dual, p, sites, value, forced,
                                                                      np.flatnonzero(keep), integral, start))
             return sites, value, lagrange
         sites, value = found[int(np.argmin(costs))], min(costs)
 
 
-def _probe(cost, weight, p, sites, value, forced, keep, integral, start):
+def _interchange_within(cost, weight, starts, forced, keep):
+    """Interchange from each of ``starts`` with only the ``keep`` sites entering, on the columns
+    of ``keep``, ``forced`` and the starts alone (a fraction of the sites once the bound closes some)."""
+    cols = np.union1d(np.flatnonzero(keep), np.r_[np.concatenate(starts), forced].astype(int))
+    local = cost[:, cols]
+    entering = np.searchsorted(cols, np.flatnonzero(keep))
+    local_forced = np.searchsorted(cols, forced).tolist()
+    return [cols[interchange(local, weight, np.searchsorted(cols, s).tolist(), forced=local_forced,
+                             allowed=entering)].tolist() for s in starts]
+
+
+ENUMERATION_WORK = 6e7  # client-cost updates (~0.1 s) up to which the sites left are enumerated, not a MIP
+
+
+def _enumerate_rest(cost, weight, p, forced, allowed, lagrange):
+    """Best (value, sites) among the solutions the Lagrangian fixing leaves (every solution strictly
+    better than the incumbent is one of them), by trying each; None when they are too many."""
+    candidate = np.zeros(cost.shape[1], bool)
+    candidate[np.arange(cost.shape[1]) if allowed is None else allowed] = True
+    candidate[lagrange.closed] = False
+    fixed_open = np.union1d(np.asarray(forced, int), lagrange.opened).astype(int)
+    candidate[fixed_open] = False
+    k = p - len(fixed_open)
+    if enumeration_work(int(candidate.sum()), k, cost.shape[0]) > ENUMERATION_WORK:
+        return None
+    return best_completion(cost, weight, fixed_open.tolist(), np.flatnonzero(candidate), k)
+
+
+def _probe(dual, p, sites, value, forced, keep, integral, start):
     """Sites in ``keep`` (outside the incumbent ``sites``) whose Lagrangian bound with the site
     forced open reaches ``value``: no strictly better solution opens them."""
     out = [j for j in np.setdiff1d(keep, np.r_[sites, forced].astype(int))
-           if lagrangian_pmedian(cost, weight, p, value, forced=list(forced) + [int(j)], allowed=keep,
-                                 integral=integral, start=start, max_iterations=400, patience=40).bound >= value]
+           if dual.ascent(p, value, forced=list(forced) + [int(j)], allowed=keep, integral=integral,
+                          start=start, max_iterations=400, patience=40).bound >= value]
     return np.array(out, int)
 
 
@@ -141,26 +171,37 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     fixed = None if problem.site_cost is None else problem.site_cost * problem.site_cost_weight
     reachable = np.isfinite(cost).any(axis=1)
     cost, weight_used = cost[reachable], weight[reachable]
-    levels = _levels(cost)
     start = heuristic_pmedian(cost, weight_used, problem.p, forced=forced, allowed=allowed, site_cost=fixed)
     budget_ok = problem.budget is None or problem.site_cost[start].sum() <= problem.budget + 1e-9
     best_sites = start if budget_ok else None
     best_value = weighted_cost(cost, weight_used, start, fixed) if budget_ok else np.inf
     _, start_cost = nearest_assignment(cost, start)
     lagrange = None
+    lp_bound = -np.inf
+    proven = False
     if problem.p is not None and problem.budget is None and fixed is None and best_sites is not None:
         integral = bool(np.all(cost == np.round(cost)) and np.all(weight_used == np.round(weight_used)))
         best_sites, best_value, lagrange = _lagrangian_search(cost, weight_used, problem.p, best_sites, best_value,
                                                               forced, allowed, integral)
+        lp_bound = lagrange.bound
+        proven = lagrange.bound >= best_value - 1e-6 * max(1.0, abs(best_value))
+        if not proven:
+            exact = _enumerate_rest(cost, weight_used, problem.p, forced, allowed, lagrange)
+            if exact is not None:
+                if exact[0] < best_value - 1e-9:
+                    best_value, best_sites = exact
+                lp_bound, proven = best_value, True
         _, start_cost = nearest_assignment(cost, best_sites)
+    levels = top = None
+    if not proven:
         pruned = cost.copy()
-        pruned[:, lagrange.closed] = np.inf
-        if np.isfinite(pruned).any(axis=1).all():
-            levels = _levels(pruned)
-        else:
-            lagrange.closed = np.zeros(0, int)
-    top = np.array([min(_level_of(v, c) + START_MARGIN if np.isfinite(c) else len(v) - 1, len(v) - 1)
-                    for (v, _, _), c in zip(levels, start_cost)])
+        if lagrange is not None:
+            pruned[:, lagrange.closed] = np.inf
+            if not np.isfinite(pruned).any(axis=1).all():
+                pruned, lagrange.closed = cost, np.zeros(0, int)
+        levels = _levels(pruned)
+        top = np.array([min(_level_of(v, c) + START_MARGIN if np.isfinite(c) else len(v) - 1, len(v) - 1)
+                        for (v, _, _), c in zip(levels, start_cost)])
     hint = None
     if best_sites is not None:
         hint = np.zeros(n_sites)
@@ -199,8 +240,6 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         return result, constant, A
 
     # Phase 1: grow levels until the LP relaxation no longer leans on a truncated top level.
-    lp_bound = -np.inf if lagrange is None else lagrange.bound
-    proven = lagrange is not None and lagrange.bound >= best_value - 1e-6 * max(1.0, abs(best_value))
     while not proven and time.perf_counter() - started < time_limit_s:
         result, constant, A = solve(top, integer=False)
         if result.x is None:
