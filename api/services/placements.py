@@ -5,9 +5,10 @@ asks ``matcher.place_one``, then in one transaction locks the participant (its r
 have changed) and the pools of the chosen providers (``SELECT ... FOR UPDATE`` in id order inside
 the ``UPDATE`` that bumps their versions; SQLite: ``BEGIN IMMEDIATE``). Every provider whose wait
 list, capacity or placements change bumps its version, so equal versions mean the snapshot is the
-current state of those pools: the holds are checked there by ``matcher.check`` and written with
-their audit rows. A changed pool or a failed check rolls back and the request is solved again; the
-last attempt solves while holding the locks, so it cannot lose the race again.
+current state of those pools and the holds are checked there by ``matcher.check``; when a pool
+changed, its current state is read again under the locks and the holds are checked on that. Then
+they are written with their audit rows. A failed check rolls back and the request is solved
+again; the last attempt solves while holding the locks, so it cannot lose the race again.
 
 A batch round (:func:`write_holds`) instead re-reads the pools it touched after writing and runs
 ``matcher.check`` on that check view.
@@ -116,12 +117,12 @@ def lock_pools(session: Session, provider_ids: set[str]) -> None:
         session.execute(select(Provider.id).where(Provider.list_id.in_(pools)).order_by(Provider.id).with_for_update())
 
 
-def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> None:
+def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> bool:
     """Lock the pools of the chosen providers in id order and bump their versions in one statement;
-    :class:`Retry` when a pool changed since ``snap`` (a version moved or a provider came or went)."""
+    False when a pool changed since ``snap`` (a version moved or a provider came or went)."""
     lists = sorted({snap.list_of[pid] for pid in chosen})
     if not lists:
-        return
+        return True
     locked = (select(Provider.id).where(Provider.list_id.in_(lists), Provider.archived.is_(False))
               .order_by(Provider.id).with_for_update().cte("locked"))
     bumped = session.execute(update(Provider).where(Provider.id.in_(select(locked.c.id)))
@@ -129,8 +130,7 @@ def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> None:
                              .returning(Provider.id, Provider.version)
                              .execution_options(synchronize_session=False)).all()
     expected = {pid for pid, list_id in snap.list_of.items() if list_id in set(lists)}
-    if {pid for pid, _ in bumped} != expected or any(snap.versions[pid] != version - 1 for pid, version in bumped):
-        raise Retry()
+    return {pid for pid, _ in bumped} == expected and all(snap.versions[pid] == version - 1 for pid, version in bumped)
 
 
 def _record(participant: Participant) -> tuple:
@@ -192,10 +192,13 @@ def _attempt(session: Session, read: Session, principal: Principal, participant_
         participant = participant_service.get(session, principal, participant_id, lock=True)
         if _record(participant) != seen or open_services(session, participant, utcnow()) != services:
             raise Retry()
-    claim_pools(session, snap, {pl.provider_id for pl in result.placements})
-    found = matcher.check(snap.instance, result)
+    chosen = {pl.provider_id for pl in result.placements}
+    unchanged = claim_pools(session, snap, chosen)
+    view = snap if unchanged else snapshot(session, region, [participant], {participant.id: services}, chosen)
+    found = matcher.check(view.instance, result)
     if found:
-        log.error("place_one's answer fails matcher.check on its own snapshot: %s", found)
+        if unchanged:
+            log.error("place_one's answer fails matcher.check on its own snapshot: %s", found)
         raise Retry()
     request = PlacementRequest(id=str(uuid.uuid4()), participant_id=participant.id, status="waiting",
                                hold_minutes=hold_minutes, created_by=principal.name, created_at=now, updated_at=now)

@@ -4,6 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import matcher
+
+from api.services.region import RegionContext
+from api.services.state import check_view
+
 
 @dataclass
 class Api:
@@ -70,3 +75,12 @@ def make_users(sessions) -> dict[str, str]:
             _, tokens[name] = add_user(session, name, role, **scope)
         session.commit()
     return tokens
+
+
+def stored_state_ok(api) -> None:
+    """The active holds pass the matcher's independent checker, and no provider is over capacity."""
+    with api.app.state.sessions() as session:
+        instance, result, _ = check_view(session, RegionContext())
+        assert matcher.check(instance, result) == []
+        for provider in instance.providers:
+            assert provider.occupied <= provider.capacity

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import matcher
 from sqlalchemy import select
 
 from api.db.models import AuditEntry, Placement, utcnow
 from api.services.holds import expire_holds
-from api.services.region import RegionContext
-from api.services.state import check_view
-
-
-def stored_state_ok(api) -> None:
-    """The active holds pass the matcher's independent checker, and no provider is over capacity."""
-    with api.app.state.sessions() as session:
-        instance, result, _ = check_view(session, RegionContext())
-        assert matcher.check(instance, result) == []
-        for provider in instance.providers:
-            assert provider.occupied <= provider.capacity
+from tests.api.helpers import stored_state_ok
 
 
 def test_hold_then_confirm_is_audited(api):

@@ -1,0 +1,94 @@
+"""A placement request that loses a race between its snapshot and its write, on SQLite and PostgreSQL.
+
+The race is made deterministic: while the first request is solving (between its snapshot read and
+its locked write), another change commits at the same provider. A change that still leaves room
+must not cost a re-solve; a change that takes the last slot or puts someone ahead on the list must
+not let the first request's hold through.
+"""
+from __future__ import annotations
+
+import pytest
+
+import api.services.placements as placements
+from api.auth import principal_for_token
+from api.schemas.providers import WaitListEntryIn
+from api.services.waitlists import add_entry
+from tests.api.helpers import stored_state_ok
+
+
+@pytest.fixture
+def race(api, monkeypatch):
+    """Run ``change`` once, inside the first request's solve; counts solves per participant."""
+    solves: dict[str, int] = {}
+    pending: list = []
+    original = placements.place_one
+
+    def place_one(instance):
+        pid = instance.participants[0].participant_id
+        solves[pid] = solves.get(pid, 0) + 1
+        if pending:
+            pending.pop()()
+        return original(instance)
+
+    monkeypatch.setattr(placements, "place_one", place_one)
+
+    def arm(change) -> dict[str, int]:
+        pending.append(change)
+        return solves
+
+    return arm
+
+
+def other_request(api, participant_id: str) -> None:
+    """A second coordinator's placement request, committed at once (the concurrent change)."""
+    sessions = api.app.state.sessions
+    with sessions() as session:
+        principal = principal_for_token(session, api.tokens["coord_north"])
+    settings = api.app.state.settings
+    budget = placements.Budget(settings.hold_minutes, settings.candidates_per_need, settings.round_time_limit_s)
+    request, holds = placements.request_placement(sessions, principal, participant_id, None, budget,
+                                                  api.app.state.region, api.app.state.lookups)
+    assert len(holds) == 1, "the concurrent request itself takes a slot"
+
+
+def test_change_that_leaves_room_is_checked_not_resolved(api, race):
+    api.provider("H1", capacity=2)
+    api.participant("LEAD-1")
+    api.participant("LEAD-2")
+    solves = race(lambda: other_request(api, "LEAD-2"))
+    need = api.request("LEAD-1").json()["needs"][0]
+    assert need["placement"]["provider_id"] == "H1"
+    assert solves["LEAD-1"] == 1, "the pool changed but the hold still fits: no second solve"
+    assert api.call("GET", "/v1/providers/H1").json()["free"] == 0
+    stored_state_ok(api)
+
+
+def test_change_that_takes_the_last_slot_forces_a_new_answer(api, race):
+    api.provider("H1", capacity=1)
+    api.participant("LEAD-1")
+    api.participant("LEAD-2")
+    solves = race(lambda: other_request(api, "LEAD-2"))
+    need = api.request("LEAD-1").json()["needs"][0]
+    assert need["placement"] is None and need["wait_positions"][0]["provider_id"] == "H1"
+    assert solves["LEAD-1"] == 2
+    assert api.call("GET", "/v1/providers/H1").json()["free"] == 0
+    stored_state_ok(api)
+
+
+def test_person_added_ahead_during_the_solve_is_not_bumped(api, race):
+    api.provider("H1", capacity=1)
+    api.participant("LEAD-1")
+
+    def add_ahead() -> None:
+        with api.app.state.sessions() as session:
+            principal = principal_for_token(session, api.tokens["provider_h1"])
+            add_entry(session, principal, "H1", WaitListEntryIn(person_id="W-1"))
+            session.commit()
+
+    solves = race(add_ahead)
+    need = api.request("LEAD-1").json()["needs"][0]
+    assert need["placement"] is None, "W-1 now waits ahead for the only slot"
+    assert need["wait_positions"][0]["ahead"] == 1
+    assert solves["LEAD-1"] == 2
+    stored_state_ok(api)
+
