@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -241,9 +242,10 @@ def claims_ahead(prep: Prepared, pool: tuple[str, str], group: int) -> int:
 def restrict(prep: Prepared, options: list[int]) -> Prepared:
     """The round cut down to ``options`` (renumbered 0.. in the given order) and the wants of their
     needs; seats, pools, claims and orders are shared with ``prep`` (read-only)."""
-    kept = [replace(prep.options[i], index=j) for j, i in enumerate(options)]
+    kept = [copy(prep.options[i]) for i in options]  # dataclasses.replace is ten times slower
     by_need: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for o in kept:
-        by_need[(o.p, o.need)].append(o.index)
+    for j, o in enumerate(kept):
+        o.index = j
+        by_need[(o.p, o.need)].append(j)
     wants = defaultdict(list, {key: prep.wants[key] for key in by_need})
     return replace(prep, options=kept, by_need=by_need, wants=wants)

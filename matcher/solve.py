@@ -5,8 +5,10 @@ generated M a few large parts and a tail of small ones), solved one by one, smal
 with the single objective ``urgency * weight - cost`` (``weight`` above any cost total, so this is
 the lexicographic optimum). On generated M this proves the optimum in about a quarter of the time the
 former two phases took (needs met, then cost with needs met held by one global row, a knapsack
-row that leaves the cost phase's LP bound weak and joins all parts into one). A mean-transit
-standard joins all parts, and there the two phases on the whole model prove faster than one.
+row that leaves the cost phase's LP bound weak and joins all parts into one); on generated L it
+ends within 1e-5 of its bound in 60 s. A mean-transit standard joins all parts; there the two
+phases on the whole model (needs met, then cost) proved tie-heavy M held to FCFS's transit
+optimal within 30 s, where the single objective did not.
 """
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 1
     search's randomisation and the DA lottery (a run proven OPTIMAL reproduces its objective; one stopped by
     the wall-clock limit may end elsewhere on a busy machine), ``workers`` is search threads
     (default: one per CPU core, at most 8; below CP-SAT's full portfolio the LP-heavy worker comes
-    first, which proves needs met optimal on generated M in about a second even with 2).
+    first: generated M is proven optimal in about 2 s with 2).
     ``max_mean_transit_minutes`` is an optional service standard: the mean transit minutes (from
     where participants are now) over all placements may not exceed it. The search starts from
     ``hint`` (an earlier result: a previous round, a baseline) or else from deferred acceptance,
