@@ -100,7 +100,7 @@ def require(*roles: str):
     """Dependency factory: the caller must have one of ``roles`` (admin always may)."""
     allowed = set(roles) | {"admin"}
 
-    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
         if principal.role not in allowed:
             raise forbidden(principal, f"use this endpoint (allowed: {', '.join(sorted(allowed))})")
         return principal

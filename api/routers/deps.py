@@ -1,4 +1,7 @@
-"""Dependencies shared by the routers: a database session per request and the service settings."""
+"""Dependencies shared by the routers: a database session per request and the service settings.
+
+Dependencies that do no I/O are ``async def``: FastAPI runs them on the event loop instead of
+handing each to a worker thread."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -37,12 +40,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The running service's settings."""
     return request.app.state.settings
 
 
-def get_region(request: Request) -> RegionContext:
+async def get_region(request: Request) -> RegionContext:
     """The region the service runs in (boundary and cohorts), possibly unbounded."""
     return request.app.state.region
 
@@ -52,7 +55,7 @@ SettingsDep = Depends(get_settings)
 RegionDep = Depends(get_region)
 
 
-def paging(offset: int = Query(0, ge=0, le=1_000_000_000), limit: int = Query(100, ge=1, le=1000)) -> tuple[int, int]:
+async def paging(offset: int = Query(0, ge=0, le=1_000_000_000), limit: int = Query(100, ge=1, le=1000)) -> tuple[int, int]:
     """Query parameters ``offset`` (rows to skip) and ``limit`` (rows per page, 1..1000)."""
     return offset, limit
 
