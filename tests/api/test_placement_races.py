@@ -51,26 +51,19 @@ def other_request(api, participant_id: str) -> None:
     assert len(holds) == 1, "the concurrent request itself takes a slot"
 
 
-def test_change_that_leaves_room_is_checked_not_resolved(api, race):
-    api.provider("H1", capacity=2)
+@pytest.mark.parametrize("capacity", [2, 1])
+def test_concurrent_hold_is_checked_and_only_a_full_pool_forces_a_new_answer(api, race, capacity):
+    api.provider("H1", capacity=capacity)
     api.participant("LEAD-1")
     api.participant("LEAD-2")
     solves = race(lambda: other_request(api, "LEAD-2"))
     need = api.request("LEAD-1").json()["needs"][0]
-    assert need["placement"]["provider_id"] == "H1"
-    assert solves["LEAD-1"] == 1, "the pool changed but the hold still fits: no second solve"
-    assert api.call("GET", "/v1/providers/H1").json()["free"] == 0
-    stored_state_ok(api)
-
-
-def test_change_that_takes_the_last_slot_forces_a_new_answer(api, race):
-    api.provider("H1", capacity=1)
-    api.participant("LEAD-1")
-    api.participant("LEAD-2")
-    solves = race(lambda: other_request(api, "LEAD-2"))
-    need = api.request("LEAD-1").json()["needs"][0]
-    assert need["placement"] is None and need["wait_positions"][0]["provider_id"] == "H1"
-    assert solves["LEAD-1"] == 2
+    if capacity == 2:
+        assert need["placement"]["provider_id"] == "H1"
+        assert solves["LEAD-1"] == 1, "the pool changed but the hold still fits: no second solve"
+    else:
+        assert need["placement"] is None and need["wait_positions"][0]["provider_id"] == "H1"
+        assert solves["LEAD-1"] == 2, "LEAD-2 took the last slot: LEAD-1 is solved again"
     assert api.call("GET", "/v1/providers/H1").json()["free"] == 0
     stored_state_ok(api)
 
