@@ -1,14 +1,14 @@
 """``solve``: one placement round with CP-SAT, returned as an explained :class:`Result`.
 
 The search: a round splits into independent parts (:func:`matcher.model.independent_parts`: on
-generated M a few large parts and a tail of small ones), solved one by one, smallest first, each
-with the single objective ``urgency * weight - cost`` (``weight`` above any cost total, so this is
-the lexicographic optimum). On generated M this proves the optimum in about a quarter of the time the
-former two phases took (needs met, then cost with needs met held by one global row, a knapsack
-row that leaves the cost phase's LP bound weak and joins all parts into one); on generated L it
-ends within 1e-5 of its bound in 60 s. A mean-transit standard joins all parts; there the two
-phases on the whole model (needs met, then cost) proved tie-heavy M held to FCFS's transit
-optimal within 30 s, where the single objective did not.
+generated M a few large parts and a tail of small ones), solved one by one, smallest first. Each
+part first maximises urgency-weighted needs met, then, from that solution, the single objective
+``urgency * weight - cost`` (``weight`` above any cost total: the lexicographic optimum). The
+former search, two phases on the whole round holding needs met with one global row (a knapsack
+row that weakens the cost phase's LP bound and joins all parts into one), took about four times
+as long on generated M; generated L is now proven optimal within its 60 s. A mean-transit
+standard joins all parts: there the two phases run on the whole model (needs met, then cost),
+which proved tie-heavy M held to FCFS's transit optimal within 30 s where one objective did not.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from matcher.model import build_model, independent_parts, lexicographic_weight, 
 from matcher.prep import Prepared, prepare, restrict
 from matcher.types import MODES, Instance, Result, validate_instance
 
-PRIMARY_SHARE = 0.7  # two phases: share of the time left given to maximising needs met
+PRIMARY_SHARE = 0.7  # at most this share of a search's time goes to maximising urgency-weighted needs met
 SMALL_PART = 1000  # parts with fewer options are solved together, up to this many options a model
 # Full-problem subsolvers for 2-3 workers: CP-SAT's own choice there leaves out its LP-heavy worker
 # "max_lp" (linearization level 2, in its default portfolio from 4 workers on), which closes the
@@ -164,27 +164,43 @@ def _rescaled_bound(bound: float, weight: int, scale: int) -> int:
 
 def _by_parts(prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float,
               hint: list[int]) -> Solved:
-    """Each batch of independent parts gets the time left in proportion to its options."""
+    """Each batch of independent parts gets the time left in proportion to its options: first
+    ``PRIMARY_SHARE`` of it to maximise urgency alone, then the rest to ``urgency * weight - cost``
+    from that solution (any solution better on this scale meets at least as much urgency, so no row
+    has to hold it)."""
     weight = lexicographic_weight(prep, option_costs(prep, mode))
     hinted = set(hint)
     batches = _batches(independent_parts(prep))
     remaining = sum(len(batch) for batch in batches)
     chosen, objective, bound, optimal = [], 0, 0, True
     for batch in batches:
-        share = len(batch) / remaining
+        budget_end = time.perf_counter() + (deadline - time.perf_counter()) * len(batch) / remaining
         remaining -= len(batch)
         built = build_model(restrict(prep, batch), mode=mode)
         urgency = sum(u * x for u, x in zip(built.urgency, built.place))
         cost = sum(c * x for c, x in zip(built.cost, built.place))
-        built.model.Maximize(built.weight * urgency - cost)
-        status, solver, picked = _search(built.model, built.place, [j for j, i in enumerate(batch) if i in hinted],
-                                         seconds=(deadline - time.perf_counter()) * share, seed=seed, workers=workers)
-        if picked is None:
+
+        def value(picked: list[int], scale: int) -> int:
+            return sum(built.urgency[j] for j in picked) * scale - sum(built.cost[j] for j in picked)
+
+        built.model.Maximize(urgency)
+        status, solver, first = _search(built.model, built.place, [j for j, i in enumerate(batch) if i in hinted],
+                                        seconds=(budget_end - time.perf_counter()) * PRIMARY_SHARE, seed=seed,
+                                        workers=workers)
+        if first is None:
             return Solved([], status, None, None, None, time.perf_counter() - start, weight)
+        urgency_bound = math.floor(solver.BestObjectiveBound() + 0.5)
+        built.model.Maximize(built.weight * urgency - cost)
+        status, solver, second = _search(built.model, built.place, first, seconds=budget_end - time.perf_counter(),
+                                         seed=seed, workers=workers)
+        picked = second if second is not None and value(second, built.weight) >= value(first, built.weight) else first
         chosen += [batch[j] for j in picked]
-        value = sum(built.urgency[j] for j in picked) * weight - sum(built.cost[j] for j in picked)
-        objective += value
-        bound += value if status == "OPTIMAL" else _rescaled_bound(solver.BestObjectiveBound(), built.weight, weight)
+        objective += value(picked, weight)
+        if status == "OPTIMAL":
+            bound += value(picked, weight)
+        else:
+            found = solver.BestObjectiveBound() if second is not None else math.inf
+            bound += _rescaled_bound(min(found, urgency_bound * built.weight), built.weight, weight)
         optimal = optimal and status == "OPTIMAL"
     gap = (bound - objective) / max(abs(objective), 1)
     return Solved(sorted(chosen), "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap,
