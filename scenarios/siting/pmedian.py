@@ -16,8 +16,9 @@ levels modelled. When the answer's true cost equals the relaxed objective it is 
 For the plain p-median (no site costs, no budget) a Lagrangian ascent (``lagrangian.py``) first
 bounds the optimum, proving the warm start optimal outright when the bound reaches it, and fixes
 closed (or open) every site whose Lagrangian bound shows it cannot be in a strictly better
-solution; closed sites leave the model, so the levels and the MIP shrink. When the sites left
-allow few enough combinations (``ENUMERATION_WORK``), trying each one proves the optimum instead.
+solution; closed sites leave the model, so the levels and the MIP shrink. Before the MIP, a
+branching on sites with the same bound at every node (``branching.py``) usually proves the optimum
+much faster; the MIP takes over if it has not finished within ``BRANCH_SHARE`` of the time limit.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from scenarios.siting.enumeration import best_completion, enumeration_work
+from scenarios.siting.branching import branch_pmedian
 from scenarios.siting.heuristic import heuristic_pmedian, interchange, weighted_cost
 from scenarios.siting.lagrangian import PMedianDual
 from scenarios.siting.mip import solve_mip
@@ -83,16 +84,16 @@ def _level_of(values: np.ndarray, cost: float) -> int:
     return int(np.searchsorted(values, cost, side="left"))
 
 
+BRANCH_SHARE = 0.5  # of the time left, for branching on sites before the MIP takes over
 RESTARTS = 6  # random interchange starts among the sites the Lagrangian bound leaves, when p <= 20
 
 
-def _lagrangian_search(cost, weight, p, sites, value, forced, allowed, integral):
+def _lagrangian_search(dual, cost, weight, p, sites, value, forced, allowed, integral):
     """Alternate the Lagrangian ascent (bound, site fixing against the incumbent ``value``) with
     interchange from its subproblem's sites and from seeded random starts among the sites left
     open to choice; repeat while the incumbent improves. Returns sites, value, last LagrangianResult."""
     rng = np.random.default_rng(0)
     n_sites = cost.shape[1]
-    dual = PMedianDual(cost, weight)
     while True:
         start = None if sites is None else weight * nearest_assignment(cost, sites)[1]
         lagrange = dual.ascent(p, value, forced=forced, allowed=allowed, integral=integral, start=start)
@@ -127,23 +128,6 @@ def _interchange_within(cost, weight, starts, forced, keep):
     local_forced = np.searchsorted(cols, forced).tolist()
     return [cols[interchange(local, weight, np.searchsorted(cols, s).tolist(), forced=local_forced,
                              allowed=entering)].tolist() for s in starts]
-
-
-ENUMERATION_WORK = 6e7  # client-cost updates (~0.1 s) up to which the sites left are enumerated, not a MIP
-
-
-def _enumerate_rest(cost, weight, p, forced, allowed, lagrange):
-    """Best (value, sites) among the solutions the Lagrangian fixing leaves (every solution strictly
-    better than the incumbent is one of them), by trying each; None when they are too many."""
-    candidate = np.zeros(cost.shape[1], bool)
-    candidate[np.arange(cost.shape[1]) if allowed is None else allowed] = True
-    candidate[lagrange.closed] = False
-    fixed_open = np.union1d(np.asarray(forced, int), lagrange.opened).astype(int)
-    candidate[fixed_open] = False
-    k = p - len(fixed_open)
-    if enumeration_work(int(candidate.sum()), k, cost.shape[0]) > ENUMERATION_WORK:
-        return None
-    return best_completion(cost, weight, fixed_open.tolist(), np.flatnonzero(candidate), k)
 
 
 def _probe(dual, p, sites, value, forced, keep, integral, start):
@@ -181,16 +165,23 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     proven = False
     if problem.p is not None and problem.budget is None and fixed is None and best_sites is not None:
         integral = bool(np.all(cost == np.round(cost)) and np.all(weight_used == np.round(weight_used)))
-        best_sites, best_value, lagrange = _lagrangian_search(cost, weight_used, problem.p, best_sites, best_value,
-                                                              forced, allowed, integral)
+        dual = PMedianDual(cost, weight_used)
+        best_sites, best_value, lagrange = _lagrangian_search(dual, cost, weight_used, problem.p, best_sites,
+                                                              best_value, forced, allowed, integral)
         lp_bound = lagrange.bound
         proven = lagrange.bound >= best_value - 1e-6 * max(1.0, abs(best_value))
         if not proven:
-            exact = _enumerate_rest(cost, weight_used, problem.p, forced, allowed, lagrange)
-            if exact is not None:
-                if exact[0] < best_value - 1e-9:
-                    best_value, best_sites = exact
-                lp_bound, proven = best_value, True
+            candidate = np.zeros(n_sites, bool)
+            candidate[np.arange(n_sites) if allowed is None else allowed] = True
+            candidate[lagrange.closed] = False
+            share = BRANCH_SHARE * (time_limit_s - (time.perf_counter() - started))
+            best_sites, best_value, proven = branch_pmedian(
+                dual, cost, weight_used, problem.p, best_sites, best_value,
+                forced=sorted(set(forced) | set(lagrange.opened.tolist())), allowed=candidate,
+                integral=integral, start=weight_used * nearest_assignment(cost, best_sites)[1],
+                deadline=time.perf_counter() + share)
+            if proven:
+                lp_bound = best_value
         _, start_cost = nearest_assignment(cost, best_sites)
     levels = top = None
     if not proven:
