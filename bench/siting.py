@@ -1,7 +1,8 @@
 """Benchmark: exact siting against OR-Library's published optima, and PySAL spopt's p-median.
 
-For every pmedN.txt (1-40): our radius-formulation p-median (OR-Tools + HiGHS, one thread, the
-heuristic warm start) — status, objective, published optimum, time to proven optimum. In the same
+For every pmedN.txt (1-40): our exact p-median (heuristic warm start, Lagrangian bound and site
+fixing, branching on sites, the radius-formulation MIP with OR-Tools + HiGHS when that runs long;
+one thread) — status, objective, published optimum, time to proven optimum. In the same
 run, spopt's ``PMedian`` (classic assignment formulation, PuLP + CBC, one thread) on the same
 cost matrices with the same time limit: objective and the time ratio spopt / ours. spopt builds
 n^2 assignment variables (810,000 for n = 900), so ``--spopt-max-n`` bounds where it is tried.
