@@ -24,22 +24,25 @@ import numpy as np
 @dataclass
 class LagrangianResult:
     """Best lower bound (objective units), sites that may be fixed closed / open, iterations run,
-    and the p sites open in the subproblem at the best multipliers (a start for a heuristic)."""
+    the p sites open in the subproblem at the best multipliers (a start for a heuristic), and
+    those multipliers (clients,; a start for a related ascent)."""
 
     bound: float
     closed: np.ndarray
     opened: np.ndarray
     iterations: int
     sites: np.ndarray
+    multipliers: np.ndarray
 
 
-@numba.njit("Tuple((f8, i8))(f8[:, ::1], i4[:, ::1], f8[::1], b1[::1], b1[::1], b1[::1], i8, f8, f8, i8, i8)",
-            cache=True, nogil=True)
-def _ascent(sorted_cost, order, u, active, fixed_open, best_open, p, upper_bound, limit, patience,
+@numba.njit("Tuple((f8, i8))(f8[:, ::1], i4[:, ::1], f8[::1], b1[::1], b1[::1], b1[::1], f8[::1], i8, f8, f8, "
+            "i8, i8)", cache=True, nogil=True)
+def _ascent(sorted_cost, order, u, active, fixed_open, best_open, best_u, p, upper_bound, limit, patience,
             max_iterations):
     """Subgradient ascent from multipliers ``u`` (updated in place) over the ``active`` sites,
     ``fixed_open`` among them. Each step fixes open / drops (``active`` = False) the sites whose
-    bound exceeds ``limit``; ``best_open`` receives the subproblem's sites at the best bound.
+    bound exceeds ``limit``; ``best_open`` and ``best_u`` receive the subproblem's sites and the
+    multipliers at the best bound.
     Returns the best bound and the number of steps."""
     n_clients, n_sites = sorted_cost.shape
     rho = np.zeros(n_sites)
@@ -76,6 +79,7 @@ def _ascent(sorted_cost, order, u, active, fixed_open, best_open, p, upper_bound
         if iterations == 1 or value > best + 1e-9 * max(1.0, abs(best)):
             best, stall = value, 0
             best_open[:] = opened
+            best_u[:] = u
         else:
             stall += 1
             if stall >= patience:
@@ -144,17 +148,18 @@ class PMedianDual:
         candidate |= forced_mask
         empty = np.zeros(0, int)
         if not forced_mask.sum() <= p <= candidate.sum() or not np.isfinite(upper_bound):
-            return LagrangianResult(-np.inf, empty, empty, 0, empty)
+            return LagrangianResult(-np.inf, empty, empty, 0, empty, self.nearest.copy())
         u = self.nearest.copy() if start is None else np.array(start, float)
         active, fixed_open, best_open = candidate.copy(), forced_mask.copy(), np.zeros(self.n_sites, bool)
         slack = (1.0 - 1e-9) if integral else 1e-9 * max(1.0, abs(upper_bound))
-        best, iterations = _ascent(self.sorted_cost, self.order, u, active, fixed_open, best_open, int(p),
+        best_u = u.copy()
+        best, iterations = _ascent(self.sorted_cost, self.order, u, active, fixed_open, best_open, best_u, int(p),
                                    float(upper_bound), float(upper_bound - slack), int(patience),
                                    int(max_iterations))
         closed = np.flatnonzero(candidate & ~active & ~forced_mask)
         opened = np.flatnonzero(fixed_open & ~forced_mask)
         bound = min(float(np.ceil(best - 1e-6)) if integral else best, upper_bound)
-        return LagrangianResult(bound, closed, opened, iterations, np.flatnonzero(best_open))
+        return LagrangianResult(bound, closed, opened, iterations, np.flatnonzero(best_open), best_u)
 
 
 def lagrangian_pmedian(cost: np.ndarray, weight: np.ndarray, p: int, upper_bound: float,
