@@ -1,6 +1,8 @@
 """``/v1/placement-requests``, ``/v1/placements`` and ``/v1/placement-rounds``."""
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +13,7 @@ from api.routers.deps import closed, RegionDep, SessionDep, Settings, SettingsDe
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
 from api.services import decisions
-from api.services.placements import Budget, request_placement
+from api.services.placements import Budget
 from api.services.region import RegionContext
 
 router = APIRouter(tags=["placements"])
@@ -51,15 +53,14 @@ def request_out(request: PlacementRequest, placements: dict[str, Placement]) -> 
 @router.post("/placement-requests", response_model=PlacementRequestOut, status_code=201,
              summary="Request placements for a participant",
              openapi_extra={"requestBody": {"content": {"application/json": {"example": REQUEST_EXAMPLE}}}})
-def create_request(body: PlacementRequestIn, request: Request, session: Session = SessionDep,
-                   settings: Settings = SettingsDep, region: RegionContext = RegionDep,
-                   principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
+async def create_request(body: PlacementRequestIn, request: Request,
+                         principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
     """Solve the participant's open needs now. Per need: a held placement (with transit minutes and
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm."""
-    saved, holds = request_placement(request.app.state.sessions, principal, body.participant_id, body.hold_minutes,
-                                     budget(settings), region, request.app.state.lookups)
-    return closed(session, request_out(saved, {h.id: h for h in holds}))
+    answer = request.app.state.desk.submit(principal, body.participant_id, body.hold_minutes)
+    saved, holds = await asyncio.wrap_future(answer)
+    return request_out(saved, {h.id: h for h in holds})
 
 
 @router.get("/placement-requests/{request_id}", response_model=PlacementRequestOut, summary="One placement request")

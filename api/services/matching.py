@@ -37,9 +37,15 @@ class Snapshot:
 def candidate_ids(session: Session, region: RegionContext, participants: list[Participant],
                   services_of: dict[str, set[str]], k: int) -> set[str]:
     """Provider ids the matcher should consider for these participants' open needs."""
+    return set().union(*candidates_of(session, region, participants, services_of, k).values())
+
+
+def candidates_of(session: Session, region: RegionContext, participants: list[Participant],
+                  services_of: dict[str, set[str]], k: int) -> dict[str, set[str]]:
+    """Per participant id: the provider ids the matcher should consider for its open needs."""
     services = sorted({s for v in services_of.values() for s in v})
     if not services:
-        return set()
+        return {}
     taken = (select(Placement.provider_id, func.count().label("taken")).where(active_condition(utcnow()))
              .group_by(Placement.provider_id).subquery())
     rows = session.execute(select(Provider.id, Provider.service, Provider.lon, Provider.lat,
@@ -47,14 +53,15 @@ def candidate_ids(session: Session, region: RegionContext, participants: list[Pa
                            .outerjoin(taken, taken.c.provider_id == Provider.id)
                            .where(Provider.service.in_(services), Provider.archived.is_(False))).all()
     if not rows:
-        return set()
+        return {}
     ids = np.array([r[0] for r in rows])
     service = np.array([r[1] for r in rows])
     free = np.array([r[4] for r in rows]) > 0
     lons, lats = np.array([r[2] for r in rows], float), np.array([r[3] for r in rows], float)
-    chosen: set[str] = set()
+    out: dict[str, set[str]] = {}
     for p in participants:
         minutes = region.travel_minutes(p.lon, p.lat, lons, lats, ids.tolist())
+        chosen = out.setdefault(p.id, set())
         chosen.update(x for x in p.preferences if x in set(ids))
         for s in services_of[p.id]:
             mask = service == s
@@ -62,7 +69,7 @@ def candidate_ids(session: Session, region: RegionContext, participants: list[Pa
             for subset, count in ((within, k), (within & free, k), (mask, SHOWN_OVER_LIMIT)):
                 idx = np.flatnonzero(subset)
                 chosen.update(ids[idx[np.argsort(minutes[idx], kind="stable")[:count]]].tolist())
-    return chosen
+    return out
 
 
 def snapshot(session: Session, region: RegionContext, participants: list[Participant],

@@ -10,6 +10,9 @@ changed, its current state is read again under the locks and the holds are check
 they are written with their audit rows. A failed check rolls back and the request is solved
 again; the last attempt solves while holding the locks, so it cannot lose the race again.
 
+The placement desk (:mod:`api.services.desk`) serves concurrent requests in batches with the same
+steps and falls back to :func:`request_placement` one request at a time.
+
 A batch round (:func:`write_holds`) instead re-reads the pools it touched after writing and runs
 ``matcher.check`` on that check view.
 """
@@ -49,6 +52,19 @@ class Budget:
 
 class Retry(Exception):
     """The state changed between snapshot and write; solve again."""
+
+
+def no_consent(participant_id: str) -> ApiError:
+    """409: no release of information covers today."""
+    return conflict(f"Participant {participant_id!r} has no release of information covering today; record one "
+                    f"with POST /v1/participants/{participant_id}/consents.", "body.participant_id",
+                    "no active consent", slug="no-consent")
+
+
+def no_open_need(participant_id: str) -> ApiError:
+    """409: every need already has a held or confirmed placement."""
+    return conflict(f"Every need of {participant_id!r} has a held or confirmed placement; confirm, decline or "
+                    "release one first.", "body.participant_id", "no open need", slug="no-open-need")
 
 
 def open_services(session: Session, participant: Participant, now: datetime) -> set[str]:
@@ -133,7 +149,7 @@ def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> bool:
     return {pid for pid, _ in bumped} == expected and all(snap.versions[pid] == version - 1 for pid, version in bumped)
 
 
-def _record(participant: Participant) -> tuple:
+def record_of(participant: Participant) -> tuple:
     """Everything of a participant a placement depends on, to compare two reads."""
     return (participant.cohort, participant.lon, participant.lat, participant.needs, participant.attributes,
             participant.max_transit_minutes, participant.preferences)
@@ -172,25 +188,21 @@ def _attempt(session: Session, read: Session, principal: Principal, participant_
     """One try: read a snapshot through ``read`` (``session`` itself when ``locked``), place, write."""
     participant = participant_service.get(read, principal, participant_id, lock=locked, field="body.participant_id")
     if not participant_service.has_active_consent(read, participant.id):
-        raise conflict(f"Participant {participant.id!r} has no release of information covering today; record one "
-                       f"with POST /v1/participants/{participant.id}/consents.", "body.participant_id",
-                       "no active consent", slug="no-consent")
-    now = utcnow()
-    services = open_services(read, participant, now)
+        raise no_consent(participant.id)
+    services = open_services(read, participant, utcnow())
     if not services:
-        raise conflict(f"Every need of {participant.id!r} has a held or confirmed placement; confirm, decline or "
-                       "release one first.", "body.participant_id", "no open need", slug="no-open-need")
+        raise no_open_need(participant.id)
     ids = candidate_ids(read, region, [participant], {participant.id: services}, budget.candidates_per_need)
     if locked:
         lock_pools(session, ids)
     snap = snapshot(read, region, [participant], {participant.id: services}, ids)
     if read is not session:
-        seen = _record(participant)
+        seen = record_of(participant)
         read.rollback()
     result = place_one(snap.instance)
     if not locked:
         participant = participant_service.get(session, principal, participant_id, lock=True)
-        if _record(participant) != seen or open_services(session, participant, utcnow()) != services:
+        if record_of(participant) != seen or open_services(session, participant, utcnow()) != services:
             raise Retry()
     chosen = {pl.provider_id for pl in result.placements}
     unchanged = claim_pools(session, snap, chosen)
@@ -200,12 +212,19 @@ def _attempt(session: Session, read: Session, principal: Principal, participant_
         if unchanged:
             log.error("place_one's answer fails matcher.check on its own snapshot: %s", found)
         raise Retry()
+    return add_request(session, principal, participant, services, result, hold_minutes, len(ids))
+
+
+def add_request(session: Session, principal: Principal, participant: Participant, services: set[str],
+                result: matcher.Result, hold_minutes: float, candidates: int) -> tuple[PlacementRequest, list[Placement]]:
+    """Add a request for the open needs ``services`` with the result's holds and their audit rows, unflushed."""
+    now = utcnow()
     request = PlacementRequest(id=str(uuid.uuid4()), participant_id=participant.id, status="waiting",
                                hold_minutes=hold_minutes, created_by=principal.name, created_at=now, updated_at=now)
     holds, _ = add_holds(session, result, {participant.id: request}, hold_minutes, principal.name)
     needs = outcome(participant, result, holds)
     request.status = _status(needs, services)
-    request.result = {"needs": needs, "solver": solver_report(result, len(ids))}
+    request.result = {"needs": needs, "solver": solver_report(result, candidates)}
     session.add(request)
     audit.record(session, principal.name, "placement_request.create", "placement_request", request.id,
                  participant_id=participant.id, status=request.status, holds=[h.id for h in holds])

@@ -1,0 +1,250 @@
+"""The placement desk: a worker process's concurrent placement requests share one snapshot and one write.
+
+Each request becomes a :class:`Ticket` in the desk's queue; one desk thread takes everything
+queued (up to :data:`BATCH` tickets) and serves it as a batch:
+
+1. one autocommit read of the batch's participants, consents and open needs (``IN`` queries);
+   a ticket that fails fails alone, with the same errors as the single path (404, 403, 409);
+2. one candidate query and one decision-view snapshot for all of them;
+3. ``matcher.place_one`` for each participant in arrival order on a single-participant instance
+   of its own candidates' pools (what the single path would show it), each hold taken out of the
+   in-memory providers before the next participant is placed, so the batch never books a seat twice;
+4. one write transaction: the participants locked ``FOR UPDATE`` in id order (their records and
+   open needs must be as read), the chosen pools claimed (:func:`claim_pools`; a pool that changed
+   is read again under the locks) and ``matcher.check`` run on all the batch's holds together.
+   Then every request, hold and audit row is written and committed.
+
+A changed participant or a violation rolls the batch back and places it once more on a fresh
+snapshot (steps 2-4); when that changes too, or on any unexpected error, each of its tickets goes
+through the single path :func:`request_placement` (which retries on its own). A participant's
+second ticket in the same batch goes that way too, after the batch. The desk thread
+answers every ticket through its ``concurrent.futures.Future`` and keeps running.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import defaultdict
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+
+import matcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.auth import Principal
+from api.db.models import Consent, Participant, Placement, PlacementRequest, utcnow
+from api.errors import ApiError, not_found
+from api.services import placements
+from api.services.matching import Snapshot, candidates_of, snapshot
+from api.services.participants import check_scope, consent_active
+from api.services.providers import active_condition
+from api.services.region import RegionContext
+
+BATCH = 32
+log = logging.getLogger("handoff.api")
+
+
+@dataclass
+class Ticket:
+    """One placement request waiting at the desk; ``future`` gets (request, holds) or the ApiError."""
+
+    principal: Principal
+    participant_id: str
+    hold_minutes: float | None
+    future: Future = field(default_factory=Future)
+
+
+@dataclass
+class Case:
+    """A ticket that passed validation: its participant as read, the open needs, the answer and the
+    number of candidate providers it was chosen from."""
+
+    ticket: Ticket
+    participant: Participant
+    seen: tuple
+    services: set[str]
+    result: matcher.Result | None = None
+    candidates: int = 0
+
+
+class Changed(Exception):
+    """A participant or pool changed so that the batch's answers no longer hold; use the single path."""
+
+
+def covered_services(session: Session, participant_ids: list[str]) -> dict[str, set[str]]:
+    """Per participant: services with a held (unexpired) or confirmed placement."""
+    covered: dict[str, set[str]] = defaultdict(set)
+    rows = session.execute(select(Placement.participant_id, Placement.service)
+                           .where(Placement.participant_id.in_(participant_ids), active_condition(utcnow())))
+    for participant_id, service in rows:
+        covered[participant_id].add(service)
+    return covered
+
+
+def take_hold(provider: matcher.Provider, placement: matcher.Placement) -> matcher.Provider:
+    """The decision-view ``provider`` after ``placement`` took a seat (and its appointment time)."""
+    set_aside = placement.category == "set-aside"
+    return replace(provider, occupied=provider.occupied + 1, lead_occupied=provider.lead_occupied + set_aside,
+                   appointment_times=tuple(t for t in provider.appointment_times if t != placement.appointment))
+
+
+class Desk:
+    """Serves placement requests in batches on one thread; :meth:`start` and :meth:`stop` it with the app."""
+
+    def __init__(self, sessions: sessionmaker[Session], lookups: sessionmaker[Session],
+                 budget: placements.Budget, region: RegionContext):
+        self.sessions, self.lookups, self.budget, self.region = sessions, lookups, budget, region
+        self.queue: queue.SimpleQueue[Ticket | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="handoff-placement-desk", daemon=True)
+
+    def start(self) -> None:
+        """Start the desk thread."""
+        self.thread.start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Serve what is queued, then end the desk thread (waits up to ``timeout_s`` seconds)."""
+        self.queue.put(None)
+        self.thread.join(timeout=timeout_s)
+
+    def submit(self, principal: Principal, participant_id: str, hold_minutes: float | None) -> Future:
+        """Queue a placement request; the future resolves to (request, holds) or raises its ApiError."""
+        ticket = Ticket(principal, participant_id, hold_minutes)
+        self.queue.put(ticket)
+        return ticket.future
+
+    def _run(self) -> None:
+        """Take what is queued (up to :data:`BATCH` tickets, skipping cancelled ones) and serve it, until ``None``."""
+        while True:
+            batch: list[Ticket] = []
+            item = self.queue.get()
+            while item is not None:
+                if item.future.set_running_or_notify_cancel():
+                    batch.append(item)
+                if len(batch) == BATCH or self.queue.empty():
+                    break
+                item = self.queue.get()
+            if batch:
+                self.serve(batch)
+            if item is None:
+                return
+
+    def serve(self, batch: list[Ticket]) -> None:
+        """Answer every ticket of ``batch`` (running futures): together when possible, else one by one."""
+        cases: list[Case] = []
+        later: list[Ticket] = []
+        try:
+            cases, later = self._validate(batch)
+            try:
+                answers = self._place(cases)
+            except Changed:
+                answers = self._place(cases)
+        except Changed:
+            later = [c.ticket for c in cases] + later
+        except Exception:
+            log.exception("placement desk: batch of %d failed; serving each request on its own", len(batch))
+            later = [t for t in batch if not t.future.done()]
+        else:
+            for case, answer in zip(cases, answers):
+                case.ticket.future.set_result(answer)
+        for ticket in later:
+            self._single(ticket)
+
+    def _single(self, ticket: Ticket) -> None:
+        """Serve one ticket through :func:`placements.request_placement`."""
+        try:
+            ticket.future.set_result(placements.request_placement(
+                self.sessions, ticket.principal, ticket.participant_id, ticket.hold_minutes, self.budget,
+                self.region, self.lookups))
+        except Exception as exc:
+            ticket.future.set_exception(exc)
+
+    def _validate(self, batch: list[Ticket]) -> tuple[list[Case], list[Ticket]]:
+        """Read the participants, fail the tickets the single path would fail; returns the cases to
+        place and the later tickets of participants already in the batch."""
+        cases: list[Case] = []
+        later: list[Ticket] = []
+        ids = sorted({t.participant_id for t in batch})
+        with self.lookups() as read:
+            people = {p.id: p for p in read.scalars(select(Participant).where(Participant.id.in_(ids)))}
+            consenting = {c.participant_id for c in read.scalars(select(Consent).where(
+                Consent.participant_id.in_(ids), Consent.scope == "placement")) if consent_active(c)}
+            covered = covered_services(read, ids)
+        taken: set[str] = set()
+        for ticket in batch:
+            pid = ticket.participant_id
+            if pid in taken:
+                later.append(ticket)
+                continue
+            try:
+                participant = people.get(pid)
+                if participant is None:
+                    raise not_found("participant", pid, "body.participant_id")
+                check_scope(ticket.principal, participant)
+                if pid not in consenting:
+                    raise placements.no_consent(pid)
+                services = {n["service"] for n in participant.needs} - covered[pid]
+                if not services:
+                    raise placements.no_open_need(pid)
+            except ApiError as exc:
+                ticket.future.set_exception(exc)
+                continue
+            taken.add(pid)
+            cases.append(Case(ticket, participant, placements.record_of(participant), services))
+        return cases, later
+
+    def _place(self, cases: list[Case]) -> list[tuple[PlacementRequest, list[Placement]]]:
+        """Place the cases one after another on one snapshot, then write them in one transaction."""
+        if not cases:
+            return []
+        people = [c.participant for c in cases]
+        services_of = {c.participant.id: c.services for c in cases}
+        with self.lookups() as read:
+            wanted = candidates_of(read, self.region, people, services_of, self.budget.candidates_per_need)
+            ids = set().union(*wanted.values())
+            snap = snapshot(read, self.region, people, services_of, ids)
+        providers = snap.instance.provider_by_id()
+        record_of = snap.instance.participant_by_id()
+        for case in cases:
+            pid = case.participant.id
+            case.candidates = len(wanted.get(pid, ()))
+            lists = {snap.list_of[c] for c in wanted.get(pid, ()) if c in snap.list_of}
+            single = replace(snap.instance, participants=[record_of[pid]],
+                             providers=[p for p in providers.values() if p.list_id in lists],
+                             wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
+            case.result = placements.place_one(single)
+            for pl in case.result.placements:
+                providers[pl.provider_id] = take_hold(providers[pl.provider_id], pl)
+        return self._write(cases, snap)
+
+    def _write(self, cases: list[Case], snap: Snapshot) -> list[tuple[PlacementRequest, list[Placement]]]:
+        """Lock, check and write the batch; :class:`Changed` when its answers no longer hold."""
+        with self.sessions() as session:
+            locked = {p.id: p for p in session.scalars(
+                select(Participant).where(Participant.id.in_([c.participant.id for c in cases]))
+                .order_by(Participant.id).with_for_update().execution_options(populate_existing=True))}
+            covered = covered_services(session, sorted(locked))
+            for case in cases:
+                current = locked.get(case.participant.id)
+                if current is None or placements.record_of(current) != case.seen or \
+                        {n["service"] for n in current.needs} - covered[current.id] != case.services:
+                    raise Changed()
+            chosen = {pl.provider_id for c in cases for pl in c.result.placements}
+            combined = matcher.Result(placements=[pl for c in cases for pl in c.result.placements])
+            people = [locked[c.participant.id] for c in cases]
+            view = snap if placements.claim_pools(session, snap, chosen) else snapshot(
+                session, self.region, people, {c.participant.id: c.services for c in cases}, chosen)
+            found = matcher.check(view.instance, combined)
+            if found:
+                log.info("placement desk: batch of %d fails matcher.check (%s); serving each on its own",
+                         len(cases), found[0].message)
+                raise Changed()
+            answers = []
+            for case, participant in zip(cases, people):
+                minutes = case.ticket.hold_minutes
+                answers.append(placements.add_request(
+                    session, case.ticket.principal, participant, case.services, case.result,
+                    minutes if minutes is not None else self.budget.hold_minutes, case.candidates))
+            session.commit()
+        return answers
