@@ -14,10 +14,12 @@ queued (up to :data:`BATCH` tickets) and serves it as a batch:
    is read again under the locks) and ``matcher.check`` run on all the batch's holds together.
    Then every request, hold and audit row is written and committed.
 
-A changed participant or a violation rolls the batch back and places it once more on a fresh
-snapshot (steps 2-4); when that changes too, or on any unexpected error, each of its tickets goes
-through the single path :func:`request_placement` (which retries on its own). A participant's
-second ticket in the same batch goes that way too, after the batch. The desk thread
+A changed participant or a violation rolls the batch back and places it once more, this time
+locking the participants and every candidate pool (in id order) before reading the snapshot in
+the write transaction, so nothing can change under it. A participant that changed, or any
+unexpected error, sends each of the batch's tickets through the single path
+:func:`request_placement` (which retries on its own). A participant's second ticket in the same
+batch goes that way too, after the batch. The desk thread
 answers every ticket through its ``concurrent.futures.Future`` and keeps running.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ import logging
 import queue
 import threading
 from collections import defaultdict
+from contextlib import nullcontext
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
@@ -139,7 +142,7 @@ class Desk:
             try:
                 answers = self._place(cases)
             except Changed:
-                answers = self._place(cases)
+                answers = self._place(cases, locked=True)
         except Changed:
             later = [c.ticket for c in cases] + later
         except Exception:
@@ -194,57 +197,69 @@ class Desk:
             cases.append(Case(ticket, participant, placements.record_of(participant), services))
         return cases, later
 
-    def _place(self, cases: list[Case]) -> list[tuple[PlacementRequest, list[Placement]]]:
-        """Place the cases one after another on one snapshot, then write them in one transaction."""
+    def _place(self, cases: list[Case], *, locked: bool = False) -> list[tuple[PlacementRequest, list[Placement]]]:
+        """Place the cases one after another on one snapshot and write them in one transaction;
+        ``locked``: lock the participants and every candidate pool first and read under the locks."""
         if not cases:
             return []
         people = [c.participant for c in cases]
         services_of = {c.participant.id: c.services for c in cases}
-        with self.lookups() as read:
-            wanted = candidates_of(read, self.region, people, services_of, self.budget.candidates_per_need)
-            ids = set().union(*wanted.values())
-            snap = snapshot(read, self.region, people, services_of, ids)
-        providers = snap.instance.provider_by_id()
-        record_of = snap.instance.participant_by_id()
-        for case in cases:
-            pid = case.participant.id
-            case.candidates = len(wanted.get(pid, ()))
-            lists = {snap.list_of[c] for c in wanted.get(pid, ()) if c in snap.list_of}
-            single = replace(snap.instance, participants=[record_of[pid]],
-                             providers=[p for p in providers.values() if p.list_id in lists],
-                             wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
-            case.result = placements.place_one(single)
-            for pl in case.result.placements:
-                providers[pl.provider_id] = take_hold(providers[pl.provider_id], pl)
-        return self._write(cases, snap)
-
-    def _write(self, cases: list[Case], snap: Snapshot) -> list[tuple[PlacementRequest, list[Placement]]]:
-        """Lock, check and write the batch; :class:`Changed` when its answers no longer hold."""
         with self.sessions() as session:
-            locked = {p.id: p for p in session.scalars(
-                select(Participant).where(Participant.id.in_([c.participant.id for c in cases]))
-                .order_by(Participant.id).with_for_update().execution_options(populate_existing=True))}
-            covered = covered_services(session, sorted(locked))
+            if locked:
+                people = self._lock(session, cases)
+            with nullcontext(session) if locked else self.lookups() as read:
+                wanted = candidates_of(read, self.region, people, services_of, self.budget.candidates_per_need)
+                ids = set().union(*wanted.values())
+                if locked:
+                    placements.lock_pools(session, ids)
+                snap = snapshot(read, self.region, people, services_of, ids)
+            providers = snap.instance.provider_by_id()
+            record_of = snap.instance.participant_by_id()
             for case in cases:
-                current = locked.get(case.participant.id)
-                if current is None or placements.record_of(current) != case.seen or \
-                        {n["service"] for n in current.needs} - covered[current.id] != case.services:
-                    raise Changed()
-            chosen = {pl.provider_id for c in cases for pl in c.result.placements}
-            combined = matcher.Result(placements=[pl for c in cases for pl in c.result.placements])
-            people = [locked[c.participant.id] for c in cases]
-            view = snap if placements.claim_pools(session, snap, chosen) else snapshot(
-                session, self.region, people, {c.participant.id: c.services for c in cases}, chosen)
-            found = matcher.check(view.instance, combined)
-            if found:
-                log.info("placement desk: batch of %d fails matcher.check (%s); serving each on its own",
-                         len(cases), found[0].message)
+                pid = case.participant.id
+                case.candidates = len(wanted.get(pid, ()))
+                lists = {snap.list_of[c] for c in wanted.get(pid, ()) if c in snap.list_of}
+                single = replace(snap.instance, participants=[record_of[pid]],
+                                 providers=[p for p in providers.values() if p.list_id in lists],
+                                 wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
+                case.result = placements.place_one(single)
+                for pl in case.result.placements:
+                    providers[pl.provider_id] = take_hold(providers[pl.provider_id], pl)
+            if not locked:
+                people = self._lock(session, cases)
+            return self._write(session, cases, people, snap)
+
+    def _lock(self, session: Session, cases: list[Case]) -> list[Participant]:
+        """The cases' participants locked in id order, in case order; :class:`Changed` when a record or
+        its open needs differ from what the batch was validated on."""
+        locked = {p.id: p for p in session.scalars(
+            select(Participant).where(Participant.id.in_([c.participant.id for c in cases]))
+            .order_by(Participant.id).with_for_update().execution_options(populate_existing=True))}
+        covered = covered_services(session, sorted(locked))
+        for case in cases:
+            current = locked.get(case.participant.id)
+            if current is None or placements.record_of(current) != case.seen or \
+                    {n["service"] for n in current.needs} - covered[current.id] != case.services:
                 raise Changed()
-            answers = []
-            for case, participant in zip(cases, people):
-                minutes = case.ticket.hold_minutes
-                answers.append(placements.add_request(
-                    session, case.ticket.principal, participant, case.services, case.result,
-                    minutes if minutes is not None else self.budget.hold_minutes, case.candidates))
-            session.commit()
+        return [locked[c.participant.id] for c in cases]
+
+    def _write(self, session: Session, cases: list[Case], people: list[Participant],
+               snap: Snapshot) -> list[tuple[PlacementRequest, list[Placement]]]:
+        """Claim the chosen pools, check all the holds together, write and commit; :class:`Changed`
+        when a hold no longer fits."""
+        chosen = {pl.provider_id for c in cases for pl in c.result.placements}
+        combined = matcher.Result(placements=[pl for c in cases for pl in c.result.placements])
+        view = snap if placements.claim_pools(session, snap, chosen) else snapshot(
+            session, self.region, people, {c.participant.id: c.services for c in cases}, chosen)
+        found = matcher.check(view.instance, combined)
+        if found:
+            log.info("placement desk: batch of %d fails matcher.check (%s)", len(cases), found[0].message)
+            raise Changed()
+        answers = []
+        for case, participant in zip(cases, people):
+            minutes = case.ticket.hold_minutes
+            answers.append(placements.add_request(
+                session, case.ticket.principal, participant, case.services, case.result,
+                minutes if minutes is not None else self.budget.hold_minutes, case.candidates))
+        session.commit()
         return answers

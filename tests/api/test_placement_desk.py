@@ -83,39 +83,59 @@ def test_failing_tickets_fail_alone_with_the_single_path_errors(api, singles):
     stored_state_ok(api)
 
 
-@pytest.mark.parametrize("capacity,changes", [(3, 1), (2, 1), (2, 2)])
-def test_pool_changed_between_snapshot_and_write(api, singles, monkeypatch, capacity, changes):
-    """While the batch places LEAD-1, another request takes a seat at H1 (in ``changes`` attempts)."""
-    api.provider("H1", capacity=capacity)
-    for pid in ("LEAD-1", "LEAD-2", "LEAD-3", "LEAD-4"):
-        api.participant(pid)
-    pending = [lambda pid=pid: other_request(api, pid) for pid in ("LEAD-3", "LEAD-4")[:changes]]
+@pytest.fixture
+def during_place(monkeypatch):
+    """Run each queued change once, when a batch places LEAD-1; returns (queue, batch participants placed)."""
+    pending: list = []
     places: list[str] = []
     original = placements.place_one
 
     def place_one(instance):
-        places.append(instance.participants[0].participant_id)
-        if places[-1] == "LEAD-1" and pending:
+        pid = instance.participants[0].participant_id
+        if pid in ("LEAD-1", "LEAD-2"):
+            places.append(pid)
+        if pid == "LEAD-1" and pending:
             pending.pop(0)()
         return original(instance)
 
     monkeypatch.setattr(placements, "place_one", place_one)
+    return pending, places
+
+
+@pytest.mark.parametrize("capacity", [3, 2])
+def test_pool_changed_between_snapshot_and_write(api, singles, during_place, capacity):
+    """While the batch places LEAD-1, LEAD-3 takes a seat at H1 through the single path."""
+    api.provider("H1", capacity=capacity)
+    for pid in ("LEAD-1", "LEAD-2", "LEAD-3"):
+        api.participant(pid)
+    pending, places = during_place
+    pending.append(lambda: other_request(api, "LEAD-3"))
     batch = tickets(api, "LEAD-1", "LEAD-2")
     api.app.state.desk.serve(batch)
     answers = [t.future.result(timeout=0) for t in batch]
-    places = [pid for pid in places if pid in ("LEAD-1", "LEAD-2")]
+    assert singles == ["LEAD-3"], "only the concurrent change went through the single path"
     if capacity == 3:
-        assert singles == ["LEAD-3"], "the pool changed but both holds still fit: no new placement"
-        assert places == ["LEAD-1", "LEAD-2"]
+        assert places == ["LEAD-1", "LEAD-2"], "the pool changed but both holds still fit: placed once"
         assert [placed_at(a) for a in answers] == [["H1"], ["H1"]]
-    elif changes == 1:
-        assert singles == ["LEAD-3"], "LEAD-3 took a seat the batch counted on: placed again as a batch"
-        assert places == ["LEAD-1", "LEAD-2"] * 2
-        assert [placed_at(a) for a in answers] == [["H1"], []]
     else:
-        assert singles == ["LEAD-3", "LEAD-4", "LEAD-1", "LEAD-2"], "changed twice: each on its own"
-        assert [placed_at(a) for a in answers] == [[], []]
+        assert places == ["LEAD-1", "LEAD-2"] * 2, "LEAD-3 took a seat the batch counted on: placed again, locked"
+        assert [placed_at(a) for a in answers] == [["H1"], []]
     assert api.call("GET", "/v1/providers/H1").json()["free"] == 0
+    stored_state_ok(api)
+
+
+def test_participant_changed_during_the_batch_takes_the_single_path(api, singles, during_place):
+    api.provider("H1", capacity=1)
+    api.participant("LEAD-1")
+    api.participant("LEAD-2")
+    pending, _ = during_place
+    pending.append(lambda: api.call("PATCH", "/v1/participants/LEAD-2", who="coord_north",
+                                    json={"max_transit_minutes": 50}))
+    batch = tickets(api, "LEAD-1", "LEAD-2")
+    api.app.state.desk.serve(batch)
+    answers = [t.future.result(timeout=0) for t in batch]
+    assert singles == ["LEAD-1", "LEAD-2"], "LEAD-2's record changed: each ticket on its own"
+    assert [placed_at(a) for a in answers] == [["H1"], []]
     stored_state_ok(api)
 
 
