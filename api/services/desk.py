@@ -19,8 +19,9 @@ locking the participants and every candidate pool (in id order) before reading t
 the write transaction, so nothing can change under it. A participant that changed, or any
 unexpected error, sends each of the batch's tickets through the single path
 :func:`request_placement` (which retries on its own). A participant's second ticket in the same
-batch goes that way too, after the batch. The desk thread
-answers every ticket through its ``concurrent.futures.Future`` and keeps running.
+batch goes that way too, after the batch. The desk thread answers every ticket through its
+``concurrent.futures.Future`` (the endpoint awaits it with ``asyncio.wrap_future``, which hands
+the answer to the event loop with ``call_soon_threadsafe``) and keeps running.
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ import logging
 import queue
 import threading
 from collections import defaultdict
-from contextlib import nullcontext
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import matcher
@@ -45,7 +46,7 @@ from api.services.participants import check_scope, consent_active
 from api.services.providers import active_condition
 from api.services.region import RegionContext
 
-BATCH = 32
+BATCH = 32  # tickets served together at most
 log = logging.getLogger("handoff.api")
 
 
