@@ -5,15 +5,11 @@ import numpy as np
 import pytest
 
 from scenarios.siting.enumeration import best_completion, enumeration_work
+from tests.siting_random import random_pmedian
 
 
 def _instance(seed, n_clients=30, n_sites=14):
-    rng = np.random.default_rng(seed)
-    cost = rng.integers(1, 40, size=(n_clients, n_sites)).astype(float)
-    cost[rng.random(cost.shape) < 0.15] = np.inf
-    cost[:, 0] = rng.integers(30, 60, size=n_clients)  # every client reachable
-    weight = rng.integers(1, 5, size=n_clients).astype(float)
-    return cost, weight
+    return random_pmedian(seed, n_clients, n_sites)
 
 
 def _value(cost, weight, sites):
