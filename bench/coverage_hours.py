@@ -30,6 +30,7 @@ from scenarios.coverage.demand import DemandOptions, demand_table
 from scenarios.coverage.game import coverage_game
 from scenarios.coverage.schedule import build_week, evaluate, frontier, max_capture
 from scenarios.coverage.staffing import StaffingStandard
+from timing import timed
 
 REPO = Path(__file__).resolve().parent.parent
 ARRESTS = Path(os.environ.get("HANDOFF_SHARED_DATA", REPO.parent / "shared" / "data")) / \
@@ -62,13 +63,6 @@ def greedy_path(week) -> list[tuple[float, float]]:
 def greedy(path: list[tuple[float, float]], budget: float) -> float:
     """Captured hand-offs/week of the last greedy step within ``budget``."""
     return max(captured for cost, captured in path if cost <= budget)
-
-
-def timed(work):
-    """(result, wall seconds, CPU seconds of this process)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = work()
-    return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> int:

@@ -32,19 +32,13 @@ from matcher import (
 )
 from matcher.model import lexicographic_weight, option_costs
 from matcher.prep import prepare
+from timing import timed
 
 SIZES = {"M": (2_000, 500, 20_000, 10.0), "L": (20_000, 2_000, 200_000, 60.0)}
 CAPPED_LIMIT_FACTOR = 3  # the mean-transit cap is a global constraint: M gets 30 s for it
 TARGETS = {"da": 0.03, "fcfs": 0.10}  # tie-heavy: more needs met than each baseline, at its transit
 OUT = Path(__file__).resolve().parent / "results" / "match.json"
 console = Console(width=160)
-
-
-def timed(call):
-    """(result, wall seconds, CPU seconds of this process, all threads) of ``call()``."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = call()
-    return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def urgency_proven(instance, result) -> bool | None:

@@ -13,7 +13,7 @@ from api.services import audit
 from api.services import participants as participant_service
 from api.services.holds import release
 from api.services.matching import candidate_ids, snapshot
-from api.services.placements import Budget, open_services, outcome, solve, solver_report, write_holds
+from api.services.placements import Budget, open_services_of, outcome, solve, solver_report, write_holds
 from api.services.providers import get as get_provider
 from api.services.providers import lock_providers
 from api.services.region import RegionContext
@@ -100,7 +100,7 @@ def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Bud
         people = list(session.scalars(select(Participant).where(Participant.id.in_(sorted(latest)))
                                       .order_by(Participant.id).with_for_update()))
         now = utcnow()
-        services_of = {p.id: open_services(session, p, now) for p in people}
+        services_of = open_services_of(session, people, now)
         people = [p for p in people if services_of[p.id] and participant_service.has_active_consent(session, p.id)]
         ids = candidate_ids(session, region, people, services_of, budget.candidates_per_need)
         lock_providers(session, ids)

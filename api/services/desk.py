@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import defaultdict
 from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -43,7 +42,6 @@ from api.errors import ApiError, not_found
 from api.services import placements
 from api.services.matching import Snapshot, candidates_of, snapshot
 from api.services.participants import check_scope, consent_active
-from api.services.providers import active_condition
 from api.services.region import RegionContext
 
 BATCH = 32  # tickets served together at most
@@ -75,16 +73,6 @@ class Case:
 
 class Changed(Exception):
     """A participant or pool changed so that the batch's answers no longer hold; use the single path."""
-
-
-def covered_services(session: Session, participant_ids: list[str]) -> dict[str, set[str]]:
-    """Per participant: services with a held (unexpired) or confirmed placement."""
-    covered: dict[str, set[str]] = defaultdict(set)
-    rows = session.execute(select(Placement.participant_id, Placement.service)
-                           .where(Placement.participant_id.in_(participant_ids), active_condition(utcnow())))
-    for participant_id, service in rows:
-        covered[participant_id].add(service)
-    return covered
 
 
 def take_hold(provider: matcher.Provider, placement: matcher.Placement) -> matcher.Provider:
@@ -174,7 +162,7 @@ class Desk:
             people = {p.id: p for p in read.scalars(select(Participant).where(Participant.id.in_(ids)))}
             consenting = {c.participant_id for c in read.scalars(select(Consent).where(
                 Consent.participant_id.in_(ids), Consent.scope == "placement")) if consent_active(c)}
-            covered = covered_services(read, ids)
+            open_of = placements.open_services_of(read, list(people.values()), utcnow())
         taken: set[str] = set()
         for ticket in batch:
             pid = ticket.participant_id
@@ -188,7 +176,7 @@ class Desk:
                 check_scope(ticket.principal, participant)
                 if pid not in consenting:
                     raise placements.no_consent(pid)
-                services = {n["service"] for n in participant.needs} - covered[pid]
+                services = open_of[pid]
                 if not services:
                     raise placements.no_open_need(pid)
             except ApiError as exc:
@@ -236,11 +224,10 @@ class Desk:
         locked = {p.id: p for p in session.scalars(
             select(Participant).where(Participant.id.in_([c.participant.id for c in cases]))
             .order_by(Participant.id).with_for_update().execution_options(populate_existing=True))}
-        covered = covered_services(session, sorted(locked))
+        open_of = placements.open_services_of(session, list(locked.values()), utcnow())
         for case in cases:
             current = locked.get(case.participant.id)
-            if current is None or placements.record_of(current) != case.seen or \
-                    {n["service"] for n in current.needs} - covered[current.id] != case.services:
+            if current is None or placements.record_of(current) != case.seen or open_of[current.id] != case.services:
                 raise Changed()
         return [locked[c.participant.id] for c in cases]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -67,11 +68,21 @@ def no_open_need(participant_id: str) -> ApiError:
                     "release one first.", "body.participant_id", "no open need", slug="no-open-need")
 
 
+def open_services_of(session: Session, participants: list[Participant], now: datetime) -> dict[str, set[str]]:
+    """Per participant id: the services it needs that have no held (unexpired) or confirmed
+    placement at ``now`` (one query for all)."""
+    covered: dict[str, set[str]] = defaultdict(set)
+    if participants:
+        rows = session.execute(select(Placement.participant_id, Placement.service)
+                               .where(Placement.participant_id.in_([p.id for p in participants]), active_condition(now)))
+        for participant_id, service in rows:
+            covered[participant_id].add(service)
+    return {p.id: {n["service"] for n in p.needs} - covered[p.id] for p in participants}
+
+
 def open_services(session: Session, participant: Participant, now: datetime) -> set[str]:
     """Services the participant needs that have no held (unexpired) or confirmed placement."""
-    covered = set(session.scalars(select(Placement.service).where(Placement.participant_id == participant.id,
-                                                                  active_condition(now))))
-    return {n["service"] for n in participant.needs} - covered
+    return open_services_of(session, [participant], now)[participant.id]
 
 
 def solve(instance: matcher.Instance, time_limit_s: float) -> matcher.Result:
