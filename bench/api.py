@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
+import aiohttp
 from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -99,25 +99,29 @@ def start(url: str, port: int, workers: int) -> subprocess.Popen:
 
 async def drive(base: str, jobs: list[tuple[str, str, dict | None, str]],
                 clients: int = CLIENTS) -> tuple[list[float], float, Counter]:
-    """Run (method, path, body, token) jobs with ``clients`` concurrent clients; latencies in ms."""
+    """Run (method, path, body, token) jobs with ``clients`` concurrent clients, each sending its next
+    request when the last one is answered (aiohttp, one keep-alive connection each); latencies in ms."""
     queue: asyncio.Queue = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
     latencies: list[float] = []
     statuses: Counter = Counter()
+    connector = aiohttp.TCPConnector(limit=clients)
 
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=120) as http:
-            while not queue.empty():
-                method, path, body, token = queue.get_nowait()
-                t0 = time.perf_counter()
-                response = await http.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
-                latencies.append((time.perf_counter() - t0) * 1000)
-                statuses[response.status_code] += 1
+    async def client(http: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            method, path, body, token = queue.get_nowait()
+            t0 = time.perf_counter()
+            headers = {"Authorization": f"Bearer {token}"}
+            async with http.request(method, base + path, json=body, headers=headers) as response:
+                await response.read()
+            latencies.append((time.perf_counter() - t0) * 1000)
+            statuses[response.status] += 1
 
-    start_time = time.perf_counter()
-    await asyncio.gather(*[client() for _ in range(clients)])
-    return latencies, time.perf_counter() - start_time, statuses
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as http:
+        start_time = time.perf_counter()
+        await asyncio.gather(*[client(http) for _ in range(clients)])
+        return latencies, time.perf_counter() - start_time, statuses
 
 
 def summary(name: str, latencies: list[float], seconds: float) -> dict:

@@ -226,6 +226,9 @@ def add_options(prep: Prepared, pi: int) -> None:
 def _group(prep: Prepared) -> None:
     """Integer rank groups per pool: equal priorities share a group (ties are not 'ahead')."""
     for pool in prep.pools:
+        if pool not in prep.claims and not prep.mine.get(pool):
+            prep.ranks[pool], prep.group_of[pool], prep.ahead[pool] = [BACK], {BACK: 0}, [0]
+            continue
         ranks = set(prep.claims.get(pool, [])) | set(prep.mine.get(pool, {}).values()) | {BACK}
         ordered = sorted(ranks)
         prep.ranks[pool] = ordered

@@ -29,22 +29,24 @@ import logging
 import queue
 import threading
 from concurrent.futures import Future
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import matcher
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Principal
 from api.db.models import Consent, Participant, Placement, PlacementRequest, utcnow
 from api.errors import ApiError, not_found
 from api.services import placements
-from api.services.matching import Snapshot, candidates_of, snapshot
+from api.services.directory import Directory
+from api.services.matching import Snapshot, candidates_of, decision_instance, snapshot
 from api.services.participants import check_scope, consent_active
+from api.services.providers import local_now
 from api.services.region import RegionContext
 
 BATCH = 32  # tickets served together at most
+DESK_TURN = 0x4465736B  # advisory lock key of the desks' turn ("Desk")
 log = logging.getLogger("handoff.api")
 
 
@@ -82,12 +84,21 @@ def take_hold(provider: matcher.Provider, placement: matcher.Placement) -> match
                    appointment_times=tuple(t for t in provider.appointment_times if t != placement.appointment))
 
 
+def take_turn(session: Session) -> None:
+    """On PostgreSQL, wait until no other process's desk is placing a batch (a transaction-level
+    advisory lock, released at commit or rollback): the desks of all worker processes place one
+    batch at a time, so they never count on the same free seat."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DESK_TURN})
+
+
 class Desk:
     """Serves placement requests in batches on one thread; :meth:`start` and :meth:`stop` it with the app."""
 
     def __init__(self, sessions: sessionmaker[Session], lookups: sessionmaker[Session],
                  budget: placements.Budget, region: RegionContext):
         self.sessions, self.lookups, self.budget, self.region = sessions, lookups, budget, region
+        self.directory = Directory()
         self.queue: queue.SimpleQueue[Ticket | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="handoff-placement-desk", daemon=True)
 
@@ -187,36 +198,79 @@ class Desk:
         return cases, later
 
     def _place(self, cases: list[Case], *, locked: bool = False) -> list[tuple[PlacementRequest, list[Placement]]]:
-        """Place the cases one after another on one snapshot and write them in one transaction;
-        ``locked``: lock the participants and every candidate pool first and read under the locks."""
+        """Place the cases one after another and write them in one transaction: on the directory, or
+        (``locked``) on a snapshot read after locking the participants and every candidate pool."""
         if not cases:
             return []
-        people = [c.participant for c in cases]
-        services_of = {c.participant.id: c.services for c in cases}
         with self.sessions() as session:
+            take_turn(session)
             if locked:
                 people = self._lock(session, cases)
-            with nullcontext(session) if locked else self.lookups() as read:
-                wanted = candidates_of(read, self.region, people, services_of, self.budget.candidates_per_need)
-                ids = set().union(*wanted.values())
-                if locked:
-                    placements.lock_pools(session, ids)
-                snap = snapshot(read, self.region, people, services_of, ids)
-            providers = snap.instance.provider_by_id()
-            record_of = snap.instance.participant_by_id()
-            for case in cases:
-                pid = case.participant.id
-                case.candidates = len(wanted.get(pid, ()))
-                lists = {snap.list_of[c] for c in wanted.get(pid, ()) if c in snap.list_of}
-                single = replace(snap.instance, participants=[record_of[pid]],
-                                 providers=[p for p in providers.values() if p.list_id in lists],
-                                 wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
-                case.result = placements.place_one(single)
-                for pl in case.result.placements:
-                    providers[pl.provider_id] = take_hold(providers[pl.provider_id], pl)
-            if not locked:
+                snap = self._place_locked(session, cases, people)
+            else:
+                snap = self._place_cached(cases)
                 people = self._lock(session, cases)
-            return self._write(session, cases, people, snap)
+            answers, versions = self._write(session, cases, people, snap)
+        if versions and not locked:
+            self.directory.absorb(versions, [hold for _, holds in answers for hold in holds])
+        return answers
+
+    def _place_cached(self, cases: list[Case]) -> Snapshot:
+        """Place the cases on the refreshed directory; returns the decision view they were placed on
+        (before the batch's own holds), each participant with the transit minutes to its pools."""
+        now, cutoff = utcnow(), local_now().isoformat()
+        directory = self.directory
+        with self.lookups() as read:
+            directory.refresh(read, now)
+        people = [c.participant for c in cases]
+        wanted = directory.candidates(self.region, people, {c.participant.id: c.services for c in cases},
+                                      self.budget.candidates_per_need, now, cutoff)
+        before: dict[str, matcher.Provider] = {}
+        current: dict[str, matcher.Provider] = {}
+        travel: dict[tuple[str, str], float | None] = {}
+        placed: list[matcher.Participant] = []
+        for case in cases:
+            pid = case.participant.id
+            case.candidates = len(wanted.get(pid, ()))
+            lists = directory.pools(wanted.get(pid, set()))
+            members = [m for list_id in lists for m in directory.members[list_id]]
+            for m in members:
+                if m not in current:
+                    current[m] = before[m] = directory.record(m, now, cutoff)
+            single = decision_instance(self.region, [case.participant], {pid: case.services},
+                                       [current[m] for m in members], directory.waiting_of(lists))
+            case.result = placements.place_one(single)
+            for pl in case.result.placements:
+                current[pl.provider_id] = take_hold(current[pl.provider_id], pl)
+            placed += single.participants
+            travel.update(single.travel_minutes)
+        lists = directory.pools(set(before))
+        instance = matcher.Instance(participants=placed, providers=list(before.values()),
+                                    wait_list=directory.waiting_of(lists), travel_minutes=travel,
+                                    as_of=local_now().date().isoformat(), region=self.region.name)
+        return Snapshot(instance, {m: directory.versions[m] for m in before},
+                        {m: before[m].list_id for m in before})
+
+    def _place_locked(self, session: Session, cases: list[Case], people: list[Participant]) -> Snapshot:
+        """Lock every candidate pool, read the snapshot under the locks and place the cases on it."""
+        services_of = {c.participant.id: c.services for c in cases}
+        wanted = candidates_of(session, self.region, people, services_of, self.budget.candidates_per_need)
+        ids = set().union(*wanted.values())
+        placements.lock_pools(session, ids)
+        snap = snapshot(session, self.region, people, services_of, ids)
+        providers = snap.instance.provider_by_id()
+        record_of = snap.instance.participant_by_id()
+        for case in cases:
+            pid = case.participant.id
+            case.candidates = len(wanted.get(pid, ()))
+            lists = {snap.list_of[c] for c in wanted.get(pid, ()) if c in snap.list_of}
+            single = replace(snap.instance, participants=[record_of[pid]],
+                             providers=[p for p in providers.values() if p.list_id in lists],
+                             wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
+            case.result = placements.place_one(single)
+            for pl in case.result.placements:
+                providers[pl.provider_id] = take_hold(providers[pl.provider_id], pl)
+        return snap
 
     def _lock(self, session: Session, cases: list[Case]) -> list[Participant]:
         """The cases' participants locked in id order, in case order; :class:`Changed` when a record or
@@ -232,12 +286,14 @@ class Desk:
         return [locked[c.participant.id] for c in cases]
 
     def _write(self, session: Session, cases: list[Case], people: list[Participant],
-               snap: Snapshot) -> list[tuple[PlacementRequest, list[Placement]]]:
+               snap: Snapshot) -> tuple[list[tuple[PlacementRequest, list[Placement]]], dict[str, int] | None]:
         """Claim the chosen pools, check all the holds together, write and commit; :class:`Changed`
-        when a hold no longer fits."""
+        when a hold no longer fits. Returns the answers and the claimed pools' new versions (None
+        when a pool had changed and was checked as read again under the locks)."""
         chosen = {pl.provider_id for c in cases for pl in c.result.placements}
         combined = matcher.Result(placements=[pl for c in cases for pl in c.result.placements])
-        view = snap if placements.claim_pools(session, snap, chosen) else snapshot(
+        versions = placements.claim_pools(session, snap, chosen)
+        view = snap if versions is not None else snapshot(
             session, self.region, people, {c.participant.id: c.services for c in cases}, chosen)
         found = matcher.check(view.instance, combined)
         if found:
@@ -250,4 +306,4 @@ class Desk:
                 session, case.ticket.principal, participant, case.services, case.result,
                 minutes if minutes is not None else self.budget.hold_minutes, case.candidates))
         session.commit()
-        return answers
+        return answers, versions

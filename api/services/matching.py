@@ -54,15 +54,22 @@ def candidates_of(session: Session, region: RegionContext, participants: list[Pa
                            .where(Provider.service.in_(services), Provider.archived.is_(False))).all()
     if not rows:
         return {}
-    ids = np.array([r[0] for r in rows])
-    service = np.array([r[1] for r in rows])
-    free = np.array([r[4] for r in rows]) > 0
-    lons, lats = np.array([r[2] for r in rows], float), np.array([r[3] for r in rows], float)
+    return choose_candidates(region, participants, services_of, k, ids=np.array([r[0] for r in rows]),
+                             service=np.array([r[1] for r in rows]), free=np.array([r[4] for r in rows]) > 0,
+                             lons=np.array([r[2] for r in rows], float), lats=np.array([r[3] for r in rows], float))
+
+
+def choose_candidates(region: RegionContext, participants: list[Participant], services_of: dict[str, set[str]],
+                      k: int, *, ids: np.ndarray, service: np.ndarray, free: np.ndarray, lons: np.ndarray,
+                      lats: np.ndarray) -> dict[str, set[str]]:
+    """Per participant id, the candidates among providers ``ids`` (with their ``service``, whether
+    they have a ``free`` slot now, and ``lons``/``lats`` in degrees): see the module docstring."""
     out: dict[str, set[str]] = {}
+    known = set(ids.tolist())
     for p in participants:
         minutes = region.travel_minutes(p.lon, p.lat, lons, lats, ids.tolist())
         chosen = out.setdefault(p.id, set())
-        chosen.update(x for x in p.preferences if x in set(ids))
+        chosen.update(x for x in p.preferences if x in known)
         for s in services_of[p.id]:
             mask = service == s
             within = mask & (minutes <= p.max_transit_minutes)
@@ -81,10 +88,17 @@ def snapshot(session: Session, region: RegionContext, participants: list[Partici
                                      .order_by(Provider.id).execution_options(populate_existing=True)))
     versions = {p.id: p.version for p in providers}
     records = provider_records(session, providers, view="decision")
-    known = set(versions)
-    people = [participant_record(p, services_of[p.id], known) for p in participants if services_of[p.id]]
-    instance = matcher.Instance(participants=people, providers=records,
-                                wait_list=wait_entries(session, {p.list_id for p in providers}),
-                                travel_minutes=travel(region, people, records),
-                                as_of=local_now().date().isoformat(), region=region.name)
+    instance = decision_instance(region, participants, services_of, records,
+                                 wait_entries(session, {p.list_id for p in providers}))
     return Snapshot(instance, versions, {p.id: p.list_id for p in providers})
+
+
+def decision_instance(region: RegionContext, participants: list[Participant], services_of: dict[str, set[str]],
+                      records: list[matcher.Provider], waiting: list[matcher.WaitListEntry]) -> matcher.Instance:
+    """The decision-view instance of ``participants`` (open needs ``services_of``) over the
+    providers ``records`` and the ``waiting`` entries of their lists, with transit minutes."""
+    known = {r.provider_id for r in records}
+    people = [participant_record(p, services_of[p.id], known) for p in participants if services_of[p.id]]
+    return matcher.Instance(participants=people, providers=records, wait_list=waiting,
+                            travel_minutes=travel(region, people, records),
+                            as_of=local_now().date().isoformat(), region=region.name)

@@ -144,20 +144,22 @@ def lock_pools(session: Session, provider_ids: set[str]) -> None:
         session.execute(select(Provider.id).where(Provider.list_id.in_(pools)).order_by(Provider.id).with_for_update())
 
 
-def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> bool:
+def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> dict[str, int] | None:
     """Lock the pools of the chosen providers in id order and bump their versions in one statement;
-    False when a pool changed since ``snap`` (a version moved or a provider came or went)."""
+    returns the new versions, or None when a pool changed since ``snap`` (a version moved or a
+    provider came or went)."""
     lists = sorted({snap.list_of[pid] for pid in chosen})
     if not lists:
-        return True
+        return {}
     locked = (select(Provider.id).where(Provider.list_id.in_(lists), Provider.archived.is_(False))
               .order_by(Provider.id).with_for_update().cte("locked"))
-    bumped = session.execute(update(Provider).where(Provider.id.in_(select(locked.c.id)))
-                             .values(version=Provider.version + 1, updated_at=utcnow())
-                             .returning(Provider.id, Provider.version)
-                             .execution_options(synchronize_session=False)).all()
+    bumped = dict(session.execute(update(Provider).where(Provider.id.in_(select(locked.c.id)))
+                                  .values(version=Provider.version + 1, updated_at=utcnow())
+                                  .returning(Provider.id, Provider.version)
+                                  .execution_options(synchronize_session=False)).all())
     expected = {pid for pid, list_id in snap.list_of.items() if list_id in set(lists)}
-    return {pid for pid, _ in bumped} == expected and all(snap.versions[pid] == version - 1 for pid, version in bumped)
+    unchanged = set(bumped) == expected and all(snap.versions[pid] == version - 1 for pid, version in bumped.items())
+    return bumped if unchanged else None
 
 
 def record_of(participant: Participant) -> tuple:
@@ -173,8 +175,8 @@ def outcome(participant: Participant, result: matcher.Result, holds: list[Placem
         service = need["service"]
         held = next((h for h in holds if h.service == service and h.participant_id == participant.id), None)
         unmet = next((u for u in result.unmet if u.participant_id == participant.id and u.service == service), None)
-        waits = [matcher.result_to_dict(matcher.Result(wait_positions=[w]))["wait_positions"][0]
-                 for w in result.wait_positions if w.participant_id == participant.id and w.service == service]
+        waits = [dict(vars(w)) for w in result.wait_positions  # a WaitPosition's fields are all plain values
+                 if w.participant_id == participant.id and w.service == service]
         explanation = held.explanation if held else (unmet.explanation if unmet else
                                                      "Already placed or not asked for in this request.")
         needs.append({"service": service, "urgency": int(need.get("urgency", 1)),
@@ -216,7 +218,7 @@ def _attempt(session: Session, read: Session, principal: Principal, participant_
         if record_of(participant) != seen or open_services(session, participant, utcnow()) != services:
             raise Retry()
     chosen = {pl.provider_id for pl in result.placements}
-    unchanged = claim_pools(session, snap, chosen)
+    unchanged = claim_pools(session, snap, chosen) is not None
     view = snap if unchanged else snapshot(session, region, [participant], {participant.id: services}, chosen)
     found = matcher.check(view.instance, result)
     if found:

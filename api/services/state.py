@@ -62,20 +62,23 @@ def provider_records(session: Session, providers: list[Provider], *, view: str,
     statuses = ("held", "confirmed") if view == "decision" else ("confirmed",)
     counts, taken_times = _taken(session, [p.id for p in providers], now, statuses)
     cutoff = local_now().isoformat() if view == "decision" else ""
-    out = []
-    for p in providers:
-        used, used_set_aside = counts.get(p.id, (0, 0))
-        times = tuple(t for t in p.appointment_times if t not in taken_times.get(p.id, set()) and t > cutoff)
-        occupied, lead_occupied = p.occupied + used, p.lead_occupied + used_set_aside
-        if view == "decision":
-            occupied, lead_occupied = min(occupied, p.capacity), min(lead_occupied, p.lead_slots, occupied)
-        out.append(matcher.Provider(
-            provider_id=p.id, service=p.service, capacity=p.capacity, name=p.name, subtype=p.subtype,
-            occupied=occupied, lead_slots=p.lead_slots, lead_occupied=lead_occupied,
-            monthly_turnover=float(p.monthly_turnover), intake_days=float(p.intake_days),
-            eligibility=dict(p.eligibility), open_hours=p.open_hours, appointment_times=times,
-            list_id=p.list_id, lon=p.lon, lat=p.lat))
-    return out
+    return [provider_record(p, counts.get(p.id, (0, 0)), taken_times.get(p.id, set()), view=view, cutoff=cutoff)
+            for p in providers]
+
+
+def provider_record(p, used: tuple[int, int], taken_times: set[str], *, view: str, cutoff: str) -> matcher.Provider:
+    """A matcher provider from a provider row (ORM object or Core row) and the (all, set-aside) counts
+    and appointment times of its active placements; appointment times up to ``cutoff`` (ISO) are past."""
+    times = tuple(t for t in p.appointment_times if t not in taken_times and t > cutoff)
+    occupied, lead_occupied = p.occupied + used[0], p.lead_occupied + used[1]
+    if view == "decision":
+        occupied, lead_occupied = min(occupied, p.capacity), min(lead_occupied, p.lead_slots, occupied)
+    return matcher.Provider(
+        provider_id=p.id, service=p.service, capacity=p.capacity, name=p.name, subtype=p.subtype,
+        occupied=occupied, lead_slots=p.lead_slots, lead_occupied=lead_occupied,
+        monthly_turnover=float(p.monthly_turnover), intake_days=float(p.intake_days),
+        eligibility=dict(p.eligibility), open_hours=p.open_hours, appointment_times=times,
+        list_id=p.list_id, lon=p.lon, lat=p.lat)
 
 
 def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.WaitListEntry]:
@@ -83,11 +86,20 @@ def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.Wait
     ids = sorted(set(list_ids))
     if not ids:
         return []
-    rows = session.scalars(select(WaitListEntry).where(WaitListEntry.list_id.in_(ids),
+    rows = session.execute(select(*WAIT_COLUMNS).where(WaitListEntry.list_id.in_(ids),
                                                        WaitListEntry.status == "waiting"))
-    return [matcher.WaitListEntry(list_id=e.list_id, person_id=e.person_id, priority=float(e.priority),
-                                  lead=e.lead, lead_priority=e.lead_priority, added=e.added.isoformat(),
-                                  status="waiting", attributes=dict(e.attributes)) for e in rows]
+    return [wait_record(e) for e in rows]
+
+
+WAIT_COLUMNS = (WaitListEntry.list_id, WaitListEntry.person_id, WaitListEntry.priority, WaitListEntry.lead,
+                WaitListEntry.lead_priority, WaitListEntry.added, WaitListEntry.attributes)
+
+
+def wait_record(e) -> matcher.WaitListEntry:
+    """A matcher wait-list entry from a row of :data:`WAIT_COLUMNS` (a waiting entry)."""
+    return matcher.WaitListEntry(list_id=e.list_id, person_id=e.person_id, priority=float(e.priority),
+                                 lead=e.lead, lead_priority=e.lead_priority, added=e.added.isoformat(),
+                                 status="waiting", attributes=dict(e.attributes))
 
 
 def travel(region: RegionContext, participants: list[matcher.Participant],

@@ -145,9 +145,9 @@ def test_unexpected_error_serves_each_ticket_on_its_own(api, singles, monkeypatc
     api.participant("LEAD-2")
 
     def broken(*args, **kwargs):
-        raise RuntimeError("snapshot failed")
+        raise RuntimeError("directory refresh failed")
 
-    monkeypatch.setattr(desk_module, "snapshot", broken)
+    monkeypatch.setattr(desk_module.Directory, "refresh", broken)
     batch = tickets(api, "LEAD-1", "NOBODY", "LEAD-2")
     api.app.state.desk.serve(batch)
     assert placed_at(batch[0].future.result(timeout=0)) == ["H1"]

@@ -1,0 +1,152 @@
+"""The placement desk's directory: every provider's pool, kept in memory between batches.
+
+Read whole on first use, then brought up to date before each batch with one query for every
+provider's ``version``: only providers whose version moved, that came or that went are read again,
+with their active placements and the waiting entries of their wait lists. A version grows with
+every change to a provider's row, its wait list or its placements (``providers.bump``,
+``placements.claim_pools``), so an equal version means an unchanged pool. Versions are read before
+the rows they guard, so a cached version is never newer than the cached pool: a change in between
+shows as a moved version at the next refresh or when the desk claims the pool, never as a stale
+pool passing for current.
+
+Holds also end by the clock: each cached placement keeps its expiry, and the decision view counts
+a hold only while it is unexpired (as ``providers.active_condition`` does in SQL).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import matcher
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db.models import Participant, Placement, Provider, WaitListEntry
+from api.services.matching import choose_candidates
+from api.services.providers import active_condition
+from api.services.region import RegionContext
+from api.services.state import WAIT_COLUMNS, provider_record, wait_record
+
+PROVIDER_COLUMNS = (Provider.id, Provider.name, Provider.service, Provider.subtype, Provider.capacity,
+                    Provider.occupied, Provider.lead_slots, Provider.lead_occupied, Provider.monthly_turnover,
+                    Provider.intake_days, Provider.eligibility, Provider.open_hours, Provider.appointment_times,
+                    Provider.lon, Provider.lat, Provider.list_id, Provider.version)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A slot taken at a provider: its category, appointment (ISO) and, for a hold, when it expires."""
+
+    category: str
+    appointment: str | None
+    expires_at: datetime | None
+
+    def active(self, now: datetime) -> bool:
+        """Confirmed, or held and unexpired at ``now``."""
+        return self.expires_at is None or self.expires_at > now
+
+
+class Directory:
+    """Provider rows, versions, taken slots and wait lists of every provider not archived."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, object] = {}
+        self.versions: dict[str, int] = {}
+        self.taken: dict[str, list[Taken]] = {}
+        self.waiting: dict[str, list[matcher.WaitListEntry]] = {}
+        self.members: dict[str, list[str]] = {}
+        self._records: dict[str, tuple[matcher.Provider, datetime | None]] = {}
+        self._arrays: tuple[np.ndarray, ...] | None = None
+
+    def refresh(self, session: Session, now: datetime) -> int:
+        """Bring the directory up to date; returns how many providers were read again."""
+        current = dict(session.execute(select(Provider.id, Provider.version).where(Provider.archived.is_(False))).all())
+        changed = sorted(pid for pid, version in current.items() if self.versions.get(pid) != version)
+        gone = set(self.rows) - set(current)
+        if not changed and not gone:
+            return 0
+        lists = {self.rows[pid].list_id for pid in gone | set(changed) if pid in self.rows}
+        for pid in gone:
+            del self.rows[pid], self.taken[pid], self.versions[pid]
+        for pid in gone | set(changed):
+            self._records.pop(pid, None)
+        for chunk in (changed[i:i + 5000] for i in range(0, len(changed), 5000)):
+            rows = session.execute(select(*PROVIDER_COLUMNS).where(Provider.id.in_(chunk),
+                                                                   Provider.archived.is_(False))).all()
+            taken: dict[str, list[Taken]] = defaultdict(list)
+            for provider_id, category, appointment, status, expires in session.execute(
+                    select(Placement.provider_id, Placement.category, Placement.appointment, Placement.status,
+                           Placement.hold_expires_at)
+                    .where(Placement.provider_id.in_(chunk), active_condition(now))):
+                taken[provider_id].append(Taken(category, appointment.isoformat() if appointment else None,
+                                                expires if status == "held" else None))
+            for row in rows:
+                self.rows[row.id], self.versions[row.id] = row, row.version
+                self.taken[row.id] = taken.get(row.id, [])
+                lists.add(row.list_id)
+        self._read_lists(session, lists)
+        self._arrays = None
+        return len(changed)
+
+    def _read_lists(self, session: Session, lists: set[str]) -> None:
+        members: dict[str, list[str]] = defaultdict(list)
+        for pid, row in sorted(self.rows.items()):
+            members[row.list_id].append(pid)
+        self.members = dict(members)
+        ordered = sorted(lists)
+        for list_id in ordered:
+            self.waiting[list_id] = []
+        for chunk in (ordered[i:i + 5000] for i in range(0, len(ordered), 5000)):
+            for row in session.execute(select(*WAIT_COLUMNS).where(WaitListEntry.list_id.in_(chunk),
+                                                                   WaitListEntry.status == "waiting")):
+                self.waiting[row.list_id].append(wait_record(row))
+
+    def record(self, provider_id: str, now: datetime, cutoff: str) -> matcher.Provider:
+        """The decision-view record of a provider at ``now`` (appointments up to ``cutoff`` are past);
+        kept until its row or placements change or its first active hold expires."""
+        cached = self._records.get(provider_id)
+        if cached is not None and (cached[1] is None or now < cached[1]):
+            return cached[0]
+        row = self.rows[provider_id]
+        active = [t for t in self.taken[provider_id] if t.active(now)]
+        used = (len(active), sum(t.category == "set-aside" for t in active))
+        record = provider_record(row, used, {t.appointment for t in active if t.appointment}, view="decision",
+                                 cutoff=cutoff)
+        if not row.appointment_times:  # appointment times pass with the clock: those are never kept
+            self._records[provider_id] = (record, min((t.expires_at for t in active if t.expires_at), default=None))
+        return record
+
+    def candidates(self, region: RegionContext, participants: list[Participant], services_of: dict[str, set[str]],
+                   k: int, now: datetime, cutoff: str) -> dict[str, set[str]]:
+        """Per participant id, the candidate providers for its open needs (``matching.candidates_of``)."""
+        if not self.rows:
+            return {}
+        if self._arrays is None:
+            ids = sorted(self.rows)
+            self._arrays = (np.array(ids), np.array([self.rows[p].service for p in ids]),
+                            np.array([self.rows[p].lon for p in ids], float),
+                            np.array([self.rows[p].lat for p in ids], float))
+        ids, service, lons, lats = self._arrays
+        records = [self.record(p, now, cutoff) for p in ids.tolist()]
+        free = np.array([r.occupied < r.capacity for r in records])
+        return choose_candidates(region, participants, services_of, k, ids=ids, service=service, free=free,
+                                 lons=lons, lats=lats)
+
+    def pools(self, provider_ids: set[str]) -> list[str]:
+        """The wait lists of ``provider_ids``, sorted."""
+        return sorted({self.rows[pid].list_id for pid in provider_ids if pid in self.rows})
+
+    def waiting_of(self, lists: list[str]) -> list[matcher.WaitListEntry]:
+        """The waiting entries of ``lists``."""
+        return [e for list_id in lists for e in self.waiting.get(list_id, ())]
+
+    def absorb(self, versions: dict[str, int], holds: list[Placement]) -> None:
+        """Take in the desk's own committed write: the pools' new ``versions`` (bumped once, by this
+        write alone, as ``claim_pools`` verified) and the ``holds`` it added."""
+        self.versions.update(versions)
+        for hold in holds:
+            self._records.pop(hold.provider_id, None)
+            self.taken[hold.provider_id].append(Taken(hold.category, hold.appointment.isoformat() if hold.appointment
+                                                      else None, hold.hold_expires_at))
