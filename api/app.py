@@ -6,8 +6,10 @@ Requests run on 4 worker threads per process and the rest wait in the server's f
 on SQLite, which has one writer at a time, rather than in SQLite's busy loop (which is not
 first-come); on PostgreSQL because more threads only contend for the interpreter lock (at 32
 clients a placement request cost ~24 ms of server CPU on 40 threads, ~17 ms on 4).
-Placement requests go to the process's placement desk (:mod:`api.services.desk`, one thread,
-started and stopped with the app), which serves the requests waiting at the same time together.
+Placement requests go to the desk process when ``HANDOFF_DESK_SOCKET`` names one (what
+``handoff serve --workers N`` starts; :mod:`api.desk_server`), else, or while it cannot be reached,
+to the process's own placement desk (:mod:`api.services.desk`, one thread, started and stopped
+with the app). A desk serves the requests waiting at the same time together.
 ``/healthz`` answers while the process lives; ``/readyz`` once the database is reachable, at the
 newest migration and the first sweep is done.
 """
@@ -27,9 +29,10 @@ from sqlalchemy import text
 
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
+from api.desk_server import remote_desk_from_env
 from api.errors import BodySizeLimit, Problem, install_error_handlers
 from api.routers import oversight, participants, placements, providers, reports, waitlists
-from api.routers.deps import Settings
+from api.routers.deps import Settings, settings_from_env
 from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
@@ -50,13 +53,6 @@ class Health(BaseModel):
     database: str = ""
 
 
-def settings_from_env() -> Settings:
-    """Settings from ``HANDOFF_HOLD_MINUTES``, ``HANDOFF_SWEEP_SECONDS``, ``HANDOFF_CANDIDATES``."""
-    return Settings(hold_minutes=float(os.environ.get("HANDOFF_HOLD_MINUTES", 30)),
-                    sweep_seconds=float(os.environ.get("HANDOFF_SWEEP_SECONDS", 5)),
-                    candidates_per_need=int(os.environ.get("HANDOFF_CANDIDATES", 12)))
-
-
 def _sweeper(app: FastAPI, stop: threading.Event) -> None:
     while not stop.wait(app.state.settings.sweep_seconds):
         try:
@@ -73,6 +69,7 @@ async def _lifespan(app: FastAPI):
     expire_holds(state.sessions)
     state.desk = Desk(state.sessions, state.lookups, placements.budget(state.settings), state.region)
     state.desk.start()
+    state.remote_desk = remote_desk_from_env()
     state.ready = True
     stop = threading.Event()
     thread = threading.Thread(target=_sweeper, args=(app, stop), name="handoff-hold-sweeper", daemon=True)
@@ -82,6 +79,8 @@ async def _lifespan(app: FastAPI):
     finally:
         stop.set()
         thread.join(timeout=10)
+        if state.remote_desk is not None:
+            await state.remote_desk.close()
         state.desk.stop()
         state.engine.dispose()
 

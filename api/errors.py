@@ -124,12 +124,17 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
                             headers=headers)
 
 
+def busy() -> ApiError:
+    """503: the database was too busy to answer in time; nothing was saved."""
+    return ApiError(503, "Busy", "The database is busy with other requests; nothing was saved. Send the request "
+                    "again in a moment.", slug="busy", headers={"Retry-After": "1"})
+
+
 async def _busy(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, OperationalError) and "locked" not in str(exc):
         return await _unexpected(request, exc)
     log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
-    return problem_response(request, 503, "Busy", "The database is busy with other requests; nothing was saved. "
-                            "Send the request again in a moment.", "busy", headers={"Retry-After": "1"})
+    return await _api_error(request, busy())
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,9 +2,12 @@
 
 1,000 providers (a third each housing, treatment, clinic; most nearly full, a third with people
 waiting), 2,000 consenting participants: 200 placement requests from a single client (service
-time), then 1,800 from 32 concurrent clients each sending one request after another. Prints p50/p95/p99 latency (ms) and throughput (requests/s), next to a baseline
-measured in the same run with the same clients: GET /healthz (HTTP + framework, no database) and
-GET /v1/providers/{id} (authenticated read). Afterwards ``matcher.check`` runs on the stored state.
+time), then 1,800 from 32 concurrent clients each sending one request after another (closed
+loop, aiohttp: a light client, since it shares the machine with the server). The server is
+`handoff serve --workers 2`: two uvicorn workers and the placement desk process. Prints
+p50/p95/p99 latency (ms) and throughput (requests/s), next to a baseline measured in the same run
+with the same clients: GET /healthz (HTTP + framework, no database) and GET /v1/providers/{id}
+(authenticated read). Afterwards ``matcher.check`` runs on the stored state.
 
 Run: ``nice -n 10 .venv/bin/python bench/api.py [--workers 2] [--participants 2000]``
 (needs PostgreSQL at HANDOFF_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
@@ -86,11 +89,12 @@ def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) ->
 
 
 def start(url: str, port: int, workers: int) -> subprocess.Popen:
-    """The server (uvicorn, ``workers`` processes); returns once /readyz answers 200."""
+    """The server (`handoff serve`: ``workers`` uvicorn processes and, for more than one, the
+    placement desk process); returns once /readyz answers 200."""
     env = os.environ | {"HANDOFF_DATABASE_URL": url}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env", "--port",
-                                str(port), "--workers", str(workers), "--timeout-keep-alive", "120", "--log-level", "warning"],
-                               env=env)
+    handoff = Path(sys.executable).with_name("handoff")
+    process = subprocess.Popen([str(handoff), "serve", "--port", str(port), "--workers", str(workers)], env=env,
+                               stderr=subprocess.DEVNULL)
     if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=90, poll_s=0.2):
         return process
     process.kill()
@@ -173,7 +177,9 @@ def main() -> None:
                  for i in range(2000)]
         requests = [("POST", "/v1/placement-requests", {"participant_id": pid}, tokens[i % CLIENTS])
                     for i, pid in enumerate(people)]
-        print(f"server: {args.workers} uvicorn worker(s); {CLIENTS} concurrent clients")
+        desk = " and the placement desk process" if args.workers > 1 else ""
+        print(f"server: handoff serve --workers {args.workers} ({args.workers} uvicorn worker(s){desk}); "
+              f"{CLIENTS} concurrent clients (aiohttp)")
         base_h = summary("baseline GET /healthz", *asyncio.run(drive(base, health))[:2])
         base_r = summary("baseline GET /v1/providers/{id}", *asyncio.run(drive(base, reads))[:2])
         alone = summary("POST placement, 1 client", *asyncio.run(drive(base, requests[:SEQUENTIAL], 1))[:2])

@@ -46,8 +46,11 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
                                            help="SQLAlchemy URL; default a SQLite file handoff.db here."),
           region: Path = typer.Option(None, "--region", envvar="HANDOFF_REGION_DIR",
                                       help="Region folder: points outside its boundary are refused."),
-          workers: int = typer.Option(1, "--workers", help="Server processes (PostgreSQL only for more than 1).")) -> None:
-    """Run the placement API. Make tokens with `handoff users add`; open /docs for the interactive schema."""
+          workers: int = typer.Option(1, "--workers", help="Server processes (PostgreSQL only for more than 1; "
+                                                             "they share one placement desk process).")) -> None:
+    """Run the placement API. Make tokens with `handoff users add`; open /docs for the interactive schema.
+
+    With --workers N > 1 a placement desk process places the requests of all N workers together."""
     console = Console(stderr=True)
     if demo:
         database_url, region = prepare_demo(DEMO_DIR, console)
@@ -59,9 +62,20 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
     os.environ["HANDOFF_DATABASE_URL"] = database_url
     if region:
         os.environ["HANDOFF_REGION_DIR"] = str(region)
+    desk = None
+    if workers > 1:
+        from api.desk_server import SOCKET_ENV, start_desk_process
+
+        desk, os.environ[SOCKET_ENV] = start_desk_process(database_url, os.environ.get("HANDOFF_REGION_DIR"))
+        console.print(f"Placement desk process {desk.pid} serves the {workers} workers' placement requests.")
     console.print(f"Serving on http://{host}:{port} (docs at /docs), database {database_url.split('@')[-1]}")
-    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning",
-                timeout_keep_alive=30)
+    try:
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", timeout_keep_alive=30)
+    finally:
+        if desk is not None:
+            desk.terminate()
+            desk.join(timeout=30)
 
 
 @db_app.command("upgrade")

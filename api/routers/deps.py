@@ -4,6 +4,7 @@ Dependencies that do no I/O are ``async def``: FastAPI runs them on the event lo
 handing each to a worker thread."""
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from typing import TypeVar
 from dataclasses import dataclass
@@ -25,6 +26,13 @@ class Settings:
     sweep_seconds: float = 5.0
     candidates_per_need: int = 12
     round_time_limit_s: float = 10.0
+
+
+def settings_from_env() -> Settings:
+    """Settings from ``HANDOFF_HOLD_MINUTES``, ``HANDOFF_SWEEP_SECONDS``, ``HANDOFF_CANDIDATES``."""
+    return Settings(hold_minutes=float(os.environ.get("HANDOFF_HOLD_MINUTES", 30)),
+                    sweep_seconds=float(os.environ.get("HANDOFF_SWEEP_SECONDS", 5)),
+                    candidates_per_need=int(os.environ.get("HANDOFF_CANDIDATES", 12)))
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from api.routers.deps import closed, RegionDep, SessionDep, Settings, SettingsDe
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
 from api.services import decisions
+from api.services.desk import DeskUnavailable
 from api.services.placements import Budget
 from api.services.region import RegionContext
 
@@ -58,6 +59,13 @@ async def create_request(body: PlacementRequestIn, request: Request,
     """Solve the participant's open needs now. Per need: a held placement (with transit minutes and
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm."""
+    remote = request.app.state.remote_desk
+    if remote is not None:
+        try:
+            created = await remote.place(principal, body.participant_id, body.hold_minutes)
+            return Response(created, status_code=201, media_type="application/json")
+        except DeskUnavailable:
+            pass
     answer = request.app.state.desk.submit(principal, body.participant_id, body.hold_minutes)
     saved, holds = await asyncio.wrap_future(answer)
     return request_out(saved, {h.id: h for h in holds})

@@ -73,6 +73,10 @@ class Case:
     candidates: int = 0
 
 
+class DeskUnavailable(Exception):
+    """The desk process (:mod:`api.desk_server`) cannot be reached: place on the worker's own desk."""
+
+
 class Changed(Exception):
     """A participant or pool changed so that the batch's answers no longer hold; use the single path."""
 

@@ -20,7 +20,7 @@ from datetime import datetime
 
 import matcher
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db.models import Participant, Placement, Provider, WaitListEntry
@@ -57,21 +57,33 @@ class Directory:
         self.taken: dict[str, list[Taken]] = {}
         self.waiting: dict[str, list[matcher.WaitListEntry]] = {}
         self.members: dict[str, list[str]] = {}
+        self.clock: int | None = None
         self._records: dict[str, tuple[matcher.Provider, datetime | None]] = {}
         self._arrays: tuple[np.ndarray, ...] | None = None
+        self._free: np.ndarray | None = None
+        self._index: dict[str, int] = {}
+        self._dirty: set[str] = set()
+        self._next_expiry: datetime | None = None
 
     def refresh(self, session: Session, now: datetime) -> int:
-        """Bring the directory up to date; returns how many providers were read again."""
+        """Bring the directory up to date; returns how many providers were read again.
+
+        First one number: the sum of every provider's version, archived ones included. Versions
+        only grow and providers are never deleted, so any change makes it grow; while it stays
+        what the directory last saw (its own writes included), nothing is read again."""
+        clock = session.scalar(select(func.coalesce(func.sum(Provider.version), 0)))
+        if clock == self.clock:
+            return 0
         current = dict(session.execute(select(Provider.id, Provider.version).where(Provider.archived.is_(False))).all())
         changed = sorted(pid for pid, version in current.items() if self.versions.get(pid) != version)
         gone = set(self.rows) - set(current)
-        if not changed and not gone:
-            return 0
         lists = {self.rows[pid].list_id for pid in gone | set(changed) if pid in self.rows}
+        moved = bool(gone)
         for pid in gone:
             del self.rows[pid], self.taken[pid], self.versions[pid]
         for pid in gone | set(changed):
             self._records.pop(pid, None)
+        self._dirty.update(changed)
         for chunk in (changed[i:i + 5000] for i in range(0, len(changed), 5000)):
             rows = session.execute(select(*PROVIDER_COLUMNS).where(Provider.id.in_(chunk),
                                                                    Provider.archived.is_(False))).all()
@@ -82,19 +94,25 @@ class Directory:
                     .where(Placement.provider_id.in_(chunk), active_condition(now))):
                 taken[provider_id].append(Taken(category, appointment.isoformat() if appointment else None,
                                                 expires if status == "held" else None))
+                self._expires(expires if status == "held" else None)
             for row in rows:
+                before = self.rows.get(row.id)
+                moved = moved or before is None or (before.service, before.lon, before.lat, before.list_id) != (
+                    row.service, row.lon, row.lat, row.list_id)
                 self.rows[row.id], self.versions[row.id] = row, row.version
                 self.taken[row.id] = taken.get(row.id, [])
                 lists.add(row.list_id)
+        if moved:
+            self._arrays = self._free = None
+            members: dict[str, list[str]] = defaultdict(list)
+            for pid, row in sorted(self.rows.items()):
+                members[row.list_id].append(pid)
+            self.members = dict(members)
         self._read_lists(session, lists)
-        self._arrays = None
+        self.clock = clock
         return len(changed)
 
     def _read_lists(self, session: Session, lists: set[str]) -> None:
-        members: dict[str, list[str]] = defaultdict(list)
-        for pid, row in sorted(self.rows.items()):
-            members[row.list_id].append(pid)
-        self.members = dict(members)
         ordered = sorted(lists)
         for list_id in ordered:
             self.waiting[list_id] = []
@@ -102,6 +120,10 @@ class Directory:
             for row in session.execute(select(*WAIT_COLUMNS).where(WaitListEntry.list_id.in_(chunk),
                                                                    WaitListEntry.status == "waiting")):
                 self.waiting[row.list_id].append(wait_record(row))
+
+    def _expires(self, at: datetime | None) -> None:
+        if at is not None and (self._next_expiry is None or at < self._next_expiry):
+            self._next_expiry = at
 
     def record(self, provider_id: str, now: datetime, cutoff: str) -> matcher.Provider:
         """The decision-view record of a provider at ``now`` (appointments up to ``cutoff`` are past);
@@ -123,16 +145,38 @@ class Directory:
         """Per participant id, the candidate providers for its open needs (``matching.candidates_of``)."""
         if not self.rows:
             return {}
+        free = self.free(now, cutoff)
+        ids, service, lons, lats = self._arrays
+        return choose_candidates(region, participants, services_of, k, ids=ids, service=service, free=free,
+                                 lons=lons, lats=lats)
+
+    def free(self, now: datetime, cutoff: str) -> np.ndarray:
+        """Whether each provider (in id order) has a free slot at ``now``: recomputed for the providers
+        that changed, and for all once the first cached hold has expired."""
         if self._arrays is None:
             ids = sorted(self.rows)
+            self._index = {pid: i for i, pid in enumerate(ids)}
+            self._free = None
             self._arrays = (np.array(ids), np.array([self.rows[p].service for p in ids]),
                             np.array([self.rows[p].lon for p in ids], float),
                             np.array([self.rows[p].lat for p in ids], float))
-        ids, service, lons, lats = self._arrays
-        records = [self.record(p, now, cutoff) for p in ids.tolist()]
-        free = np.array([r.occupied < r.capacity for r in records])
-        return choose_candidates(region, participants, services_of, k, ids=ids, service=service, free=free,
-                                 lons=lons, lats=lats)
+        if self._free is None or (self._next_expiry is not None and now >= self._next_expiry):
+            self._next_expiry = None
+            for taken in self.taken.values():
+                for t in taken:
+                    if t.expires_at is not None and t.expires_at > now:
+                        self._expires(t.expires_at)
+            self._free = np.array([self._has_free(p, now, cutoff) for p in self._index], dtype=bool)
+        else:
+            for pid in self._dirty:
+                if pid in self._index:
+                    self._free[self._index[pid]] = self._has_free(pid, now, cutoff)
+        self._dirty.clear()
+        return self._free
+
+    def _has_free(self, provider_id: str, now: datetime, cutoff: str) -> bool:
+        record = self.record(provider_id, now, cutoff)
+        return record.occupied < record.capacity
 
     def pools(self, provider_ids: set[str]) -> list[str]:
         """The wait lists of ``provider_ids``, sorted."""
@@ -146,7 +190,11 @@ class Directory:
         """Take in the desk's own committed write: the pools' new ``versions`` (bumped once, by this
         write alone, as ``claim_pools`` verified) and the ``holds`` it added."""
         self.versions.update(versions)
+        if self.clock is not None:
+            self.clock += len(versions)
         for hold in holds:
             self._records.pop(hold.provider_id, None)
+            self._dirty.add(hold.provider_id)
+            self._expires(hold.hold_expires_at)
             self.taken[hold.provider_id].append(Taken(hold.category, hold.appointment.isoformat() if hold.appointment
                                                       else None, hold.hold_expires_at))

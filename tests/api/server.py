@@ -1,13 +1,16 @@
-"""Running the real server (uvicorn on ``api.app:app_from_env``, what `handoff serve` runs) in a
-subprocess for the load and crash tests."""
+"""Running the real server in a subprocess for the load and crash tests: uvicorn on
+``api.app:app_from_env`` (what `handoff serve` runs with one worker), or `handoff serve --workers N`
+(N workers and the placement desk process)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from api.ready import wait_until_ready
 
@@ -32,6 +35,14 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def desk_pid(self) -> int:
+        """The pid of the placement desk process, from what `handoff serve --workers N` printed."""
+        for line in self.process.stderr:
+            found = re.search(rb"Placement desk process (\d+)", line)
+            if found:
+                return int(found.group(1))
+        raise RuntimeError("the server printed no placement desk process")
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flush — a crash."""
         self.process.send_signal(signal.SIGKILL)
@@ -47,13 +58,19 @@ class Server:
                 self.kill()
 
 
-def start_server(database_url: str, *, port: int | None = None, env: dict[str, str] | None = None) -> Server:
-    """Start the server on ``database_url`` and poll /readyz until ready (deadline 60 s)."""
+def start_server(database_url: str, *, port: int | None = None, env: dict[str, str] | None = None,
+                 workers: int | None = None) -> Server:
+    """Start the server on ``database_url`` and poll /readyz until ready (deadline 60 s); with
+    ``workers``, through `handoff serve --workers N`."""
     port = port or free_port()
     environment = os.environ | {"HANDOFF_DATABASE_URL": database_url} | (env or {})
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env",
-                                "--port", str(port), "--timeout-keep-alive", "120", "--log-level", "warning"], env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if workers:
+        command = [str(Path(sys.executable).with_name("handoff")), "serve", "--port", str(port),
+                   "--workers", str(workers)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env", "--port", str(port),
+                   "--timeout-keep-alive", "120", "--log-level", "warning"]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(process, port)
     if wait_until_ready(server.url, deadline_s=READY_DEADLINE_S, alive=lambda: process.poll() is None):
         return server

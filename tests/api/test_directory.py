@@ -31,6 +31,8 @@ def assert_current(api, directory: Directory, now: datetime | None = None, *, re
     cutoff = local_now().isoformat()
     assert directory.versions == {p.id: p.version for p in providers}
     assert {pid: directory.record(pid, now, cutoff) for pid in directory.rows} == expected
+    free = directory.free(now, cutoff) if expected else []
+    assert dict(zip(sorted(expected), map(bool, free))) == {pid: r.occupied < r.capacity for pid, r in expected.items()}
     lists = sorted({p.list_id for p in providers})
     assert {m for list_id in lists for m in directory.members[list_id]} == set(expected)
     assert Counter(map(repr, directory.waiting_of(lists))) == Counter(map(repr, waiting))

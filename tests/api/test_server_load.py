@@ -8,7 +8,9 @@ confirmed is still confirmed and no hold outlives its expiry.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
 from collections import Counter
 from datetime import date, timedelta
 
@@ -152,6 +154,28 @@ def _load_and_check(url: str, n_participants: int) -> None:
 @pytest.mark.postgres
 def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
     _load_and_check(postgres_url, n_participants=180)
+
+
+@pytest.mark.postgres
+def test_two_workers_share_the_desk_process_and_survive_its_death(postgres_url):
+    """`handoff serve --workers 2`: the workers send placement requests to the desk process; once it
+    is killed they place on their own desks, and the stored state keeps every rule."""
+    tokens, people, provider_ids = seed(postgres_url, n_participants=240)
+    server = start_server(postgres_url, workers=2)
+    try:
+        desk = server.desk_pid()
+        first = asyncio.run(_load(server.url, tokens, people[:120], provider_ids, seed_value=5))
+        os.kill(desk, signal.SIGKILL)
+        second = asyncio.run(_load(server.url, tokens, people[120:], provider_ids, seed_value=6))
+    finally:
+        server.stop()
+    log = server.process.stderr.read().decode()
+    assert "placement desk process closed the connection" in log, "the workers were connected to the desk process"
+    assert first["held"] > 5 and second["held"] > 5, (first, second)
+    for outcome in (first, second):
+        assert set(outcome["statuses"]) <= {200, 201, 409, 422}, "nothing was in flight when the desk died"
+    counts = assert_consistent(postgres_url)
+    assert counts.get("confirmed", 0) == first["confirmed"] + second["confirmed"]
 
 
 def test_concurrent_load_on_sqlite_keeps_every_rule(tmp_path):
