@@ -32,6 +32,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 import matcher
+import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -227,8 +228,9 @@ class Desk:
         with self.lookups() as read:
             directory.refresh(read, now)
         people = [c.participant for c in cases]
+        minutes_of: dict[str, np.ndarray] = {}
         wanted = directory.candidates(self.region, people, {c.participant.id: c.services for c in cases},
-                                      self.budget.candidates_per_need, now, cutoff)
+                                      self.budget.candidates_per_need, now, cutoff, minutes_of)
         before: dict[str, matcher.Provider] = {}
         current: dict[str, matcher.Provider] = {}
         travel: dict[tuple[str, str], float | None] = {}
@@ -242,7 +244,8 @@ class Desk:
                 if m not in current:
                     current[m] = before[m] = directory.record(m, now, cutoff)
             single = decision_instance(self.region, [case.participant], {pid: case.services},
-                                       [current[m] for m in members], directory.waiting_of(lists))
+                                       [current[m] for m in members], directory.waiting_of(lists),
+                                       directory.minutes(pid, minutes_of[pid], members) if members else {})
             case.result = placements.place_one(single)
             for pl in case.result.placements:
                 current[pl.provider_id] = take_hold(current[pl.provider_id], pl)

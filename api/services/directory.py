@@ -141,14 +141,26 @@ class Directory:
         return record
 
     def candidates(self, region: RegionContext, participants: list[Participant], services_of: dict[str, set[str]],
-                   k: int, now: datetime, cutoff: str) -> dict[str, set[str]]:
-        """Per participant id, the candidate providers for its open needs (``matching.candidates_of``)."""
+                   k: int, now: datetime, cutoff: str,
+                   minutes_of: dict[str, np.ndarray] | None = None) -> dict[str, set[str]]:
+        """Per participant id, the candidate providers for its open needs (``matching.candidates_of``);
+        ``minutes_of`` receives each participant's transit minutes to every provider (:meth:`minutes`)."""
         if not self.rows:
             return {}
         free = self.free(now, cutoff)
         ids, service, lons, lats = self._arrays
         return choose_candidates(region, participants, services_of, k, ids=ids, service=service, free=free,
-                                 lons=lons, lats=lats)
+                                 lons=lons, lats=lats, minutes_of=minutes_of)
+
+    def minutes(self, participant_id: str, minutes: np.ndarray,
+                provider_ids: list[str]) -> dict[tuple[str, str], float | None]:
+        """Transit minutes of a participant to ``provider_ids`` out of its ``minutes`` to every provider
+        (as :meth:`candidates` gave them), keyed and rounded as ``state.travel`` does."""
+        out = {}
+        for pid in provider_ids:
+            m = float(minutes[self._index[pid]])
+            out[(participant_id, pid)] = None if m != m else round(m, 2)
+        return out
 
     def free(self, now: datetime, cutoff: str) -> np.ndarray:
         """Whether each provider (in id order) has a free slot at ``now``: recomputed for the providers

@@ -61,13 +61,16 @@ def candidates_of(session: Session, region: RegionContext, participants: list[Pa
 
 def choose_candidates(region: RegionContext, participants: list[Participant], services_of: dict[str, set[str]],
                       k: int, *, ids: np.ndarray, service: np.ndarray, free: np.ndarray, lons: np.ndarray,
-                      lats: np.ndarray) -> dict[str, set[str]]:
+                      lats: np.ndarray, minutes_of: dict[str, np.ndarray] | None = None) -> dict[str, set[str]]:
     """Per participant id, the candidates among providers ``ids`` (with their ``service``, whether
-    they have a ``free`` slot now, and ``lons``/``lats`` in degrees): see the module docstring."""
+    they have a ``free`` slot now, and ``lons``/``lats`` in degrees): see the module docstring.
+    ``minutes_of``, when given, receives each participant's transit minutes to every provider."""
     out: dict[str, set[str]] = {}
     known = set(ids.tolist())
     for p in participants:
         minutes = region.travel_minutes(p.lon, p.lat, lons, lats, ids.tolist())
+        if minutes_of is not None:
+            minutes_of[p.id] = minutes
         chosen = out.setdefault(p.id, set())
         chosen.update(x for x in p.preferences if x in known)
         for s in services_of[p.id]:
@@ -94,11 +97,13 @@ def snapshot(session: Session, region: RegionContext, participants: list[Partici
 
 
 def decision_instance(region: RegionContext, participants: list[Participant], services_of: dict[str, set[str]],
-                      records: list[matcher.Provider], waiting: list[matcher.WaitListEntry]) -> matcher.Instance:
+                      records: list[matcher.Provider], waiting: list[matcher.WaitListEntry],
+                      minutes: dict[tuple[str, str], float | None] | None = None) -> matcher.Instance:
     """The decision-view instance of ``participants`` (open needs ``services_of``) over the
-    providers ``records`` and the ``waiting`` entries of their lists, with transit minutes."""
+    providers ``records`` and the ``waiting`` entries of their lists, with transit minutes
+    (``minutes`` when given: every participant x provider pair, as :func:`state.travel` makes them)."""
     known = {r.provider_id for r in records}
     people = [participant_record(p, services_of[p.id], known) for p in participants if services_of[p.id]]
     return matcher.Instance(participants=people, providers=records, wait_list=waiting,
-                            travel_minutes=travel(region, people, records),
+                            travel_minutes=travel(region, people, records) if minutes is None else minutes,
                             as_of=local_now().date().isoformat(), region=region.name)
