@@ -62,7 +62,8 @@ def add_user(session: Session, name: str, role: str, *, cohort: str | None = Non
     return user, token
 
 
-def _unauthorized(detail: str) -> ApiError:
+def unauthorized(detail: str = "The bearer token is unknown or revoked; ask an admin for a new one.") -> ApiError:
+    """401: no bearer token, or one that is unknown or revoked."""
     return ApiError(401, "Not authenticated", detail, slug="not-authenticated",
                     errors=[("header.Authorization", "missing or unknown bearer token")],
                     headers={"WWW-Authenticate": "Bearer"})
@@ -70,23 +71,33 @@ def _unauthorized(detail: str) -> ApiError:
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
     """The principal owning ``token``, or None when it is unknown or revoked."""
-    row = session.execute(
-        select(User.name, User.role, User.cohort, User.provider_id)
+    return principals_for_tokens(session, [token]).get(token)
+
+
+def principals_for_tokens(session: Session, tokens: list[str]) -> dict[str, Principal]:
+    """The principals owning ``tokens`` (one query); unknown or revoked tokens are left out."""
+    by_hash = {hash_token(t): t for t in tokens}
+    rows = session.execute(
+        select(Token.token_hash, User.name, User.role, User.cohort, User.provider_id)
         .join(Token, Token.user_id == User.id)
-        .where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None))
-    ).first()
-    return None if row is None else Principal(*row)
+        .where(Token.token_hash.in_(list(by_hash)), Token.revoked_at.is_(None))
+    ).all()
+    return {by_hash[row[0]]: Principal(*row[1:]) for row in rows}
 
 
-def current_principal(request: Request,
-                      credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
-    """FastAPI dependency: the caller, from the ``Authorization: Bearer`` header (401 otherwise)."""
+async def bearer_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+    """FastAPI dependency: the ``Authorization: Bearer`` token, checked later (401 when missing)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("Send `Authorization: Bearer TOKEN`; make a token with `handoff users add`.")
+        raise unauthorized("Send `Authorization: Bearer TOKEN`; make a token with `handoff users add`.")
+    return credentials.credentials
+
+
+def current_principal(request: Request, token: str = Depends(bearer_token)) -> Principal:
+    """FastAPI dependency: the caller, from the ``Authorization: Bearer`` header (401 otherwise)."""
     with request.app.state.lookups() as session:
-        principal = principal_for_token(session, credentials.credentials)
+        principal = principal_for_token(session, token)
     if principal is None:
-        raise _unauthorized("The bearer token is unknown or revoked; ask an admin for a new one.")
+        raise unauthorized()
     return principal
 
 
@@ -98,14 +109,19 @@ def forbidden(principal: Principal, what: str) -> ApiError:
 
 def require(*roles: str):
     """Dependency factory: the caller must have one of ``roles`` (admin always may)."""
-    allowed = set(roles) | {"admin"}
 
     async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
-        if principal.role not in allowed:
-            raise forbidden(principal, f"use this endpoint (allowed: {', '.join(sorted(allowed))})")
+        check_role(principal, roles)
         return principal
 
     return dependency
+
+
+def check_role(principal: Principal, roles: tuple[str, ...]) -> None:
+    """403 unless the principal has one of ``roles`` (admin always may)."""
+    allowed = set(roles) | {"admin"}
+    if principal.role not in allowed:
+        raise forbidden(principal, f"use this endpoint (allowed: {', '.join(sorted(allowed))})")
 
 
 def revoke_tokens(session: Session, name: str) -> int:

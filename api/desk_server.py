@@ -12,8 +12,9 @@ speed, never a request. A request in flight when the desk process goes away answ
 that it may or may not have been placed.
 
 Frames on the socket: a 4-byte big-endian length, then the payload. A request is an 8-byte id and
-the JSON of ``{"principal": [name, role, cohort, provider_id], "participant_id", "hold_minutes"}``;
-a reply is the 8-byte id, a 2-byte HTTP status and the JSON body: the ``PlacementRequestOut`` for
+the JSON of ``{"token", "participant_id", "hold_minutes"}`` (the caller's bearer token: the desk
+authenticates the requests of a batch with one query; the socket lives in a directory only its
+owner may enter); a reply is the 8-byte id, a 2-byte HTTP status and the JSON body: the ``PlacementRequestOut`` for
 201, else the problem's status, title, detail, slug, errors and headers.
 """
 from __future__ import annotations
@@ -32,7 +33,6 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api.auth import Principal
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.errors import ApiError, busy
 from api.routers.deps import settings_from_env
@@ -97,7 +97,7 @@ async def serve_desk(desk: Desk, socket_path: str | Path, started: asyncio.Event
                 frame = await _read_frame(reader)
                 (ticket_id,) = REQUEST.unpack_from(frame)
                 ask = json.loads(frame[REQUEST.size:])
-                future = desk.submit(Principal(*ask["principal"]), ask["participant_id"], ask["hold_minutes"])
+                future = desk.submit(None, ask["participant_id"], ask["hold_minutes"], token=ask["token"])
                 future.add_done_callback(lambda f, i=ticket_id: loop.call_soon_threadsafe(answer, i, f))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -161,15 +161,15 @@ class RemoteDesk:
         self.connecting = asyncio.Lock()
         self.reading: asyncio.Task | None = None
 
-    async def place(self, principal: Principal, participant_id: str, hold_minutes: float | None) -> bytes:
-        """The JSON body of the created request; raises its :class:`ApiError`, or
-        :class:`DeskUnavailable` when the desk process cannot be reached (nothing was sent)."""
+    async def place(self, token: str, participant_id: str, hold_minutes: float | None) -> bytes:
+        """The JSON body of the request created by the owner of bearer ``token``; raises its
+        :class:`ApiError`, or :class:`DeskUnavailable` when the desk process cannot be reached
+        (nothing was sent)."""
         writer, pending = await self._connected()
         ticket_id = next(self.ids)
         answer = asyncio.get_running_loop().create_future()
         pending[ticket_id] = answer
-        ask = {"principal": [principal.name, principal.role, principal.cohort, principal.provider_id],
-               "participant_id": participant_id, "hold_minutes": hold_minutes}
+        ask = {"token": token, "participant_id": participant_id, "hold_minutes": hold_minutes}
         writer.write(_frame(REQUEST.pack(ticket_id) + json.dumps(ask).encode()))
         status, body = await answer
         if status == 201:

@@ -36,7 +36,7 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Principal
+from api.auth import Principal, check_role, principals_for_tokens, unauthorized
 from api.db.models import Consent, Participant, Placement, PlacementRequest, utcnow
 from api.errors import ApiError, not_found
 from api.services import placements
@@ -47,17 +47,21 @@ from api.services.providers import local_now
 from api.services.region import RegionContext
 
 BATCH = 32  # tickets served together at most
+PLACERS = ("coordinator",)  # roles that may request placements (and admin)
 DESK_TURN = 0x4465736B  # advisory lock key of the desks' turn ("Desk")
 log = logging.getLogger("handoff.api")
 
 
 @dataclass
 class Ticket:
-    """One placement request waiting at the desk; ``future`` gets (request, holds) or the ApiError."""
+    """One placement request waiting at the desk; ``future`` gets (request, holds) or the ApiError.
+    A ticket that carries the caller's bearer ``token`` instead of a ``principal`` is authenticated
+    at the desk, together with the rest of its batch."""
 
-    principal: Principal
+    principal: Principal | None
     participant_id: str
     hold_minutes: float | None
+    token: str | None = None
     future: Future = field(default_factory=Future)
 
 
@@ -97,6 +101,17 @@ def take_turn(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DESK_TURN})
 
 
+def authenticate(ticket: Ticket, callers: dict[str, Principal]) -> None:
+    """Give a ticket that came with a bearer token its principal from ``callers`` (token ->
+    principal); 401 when the token is unknown or revoked, 403 when the role may not place."""
+    if ticket.principal is None:
+        principal = callers.get(ticket.token)
+        if principal is None:
+            raise unauthorized()
+        check_role(principal, PLACERS)
+        ticket.principal = principal
+
+
 class Desk:
     """Serves placement requests in batches on one thread; :meth:`start` and :meth:`stop` it with the app."""
 
@@ -116,9 +131,11 @@ class Desk:
         self.queue.put(None)
         self.thread.join(timeout=timeout_s)
 
-    def submit(self, principal: Principal, participant_id: str, hold_minutes: float | None) -> Future:
-        """Queue a placement request; the future resolves to (request, holds) or raises its ApiError."""
-        ticket = Ticket(principal, participant_id, hold_minutes)
+    def submit(self, principal: Principal | None, participant_id: str, hold_minutes: float | None, *,
+               token: str | None = None) -> Future:
+        """Queue a placement request by ``principal``, or by the owner of bearer ``token`` (a
+        coordinator or admin); the future resolves to (request, holds) or raises its ApiError."""
+        ticket = Ticket(principal, participant_id, hold_minutes, token)
         self.queue.put(ticket)
         return ticket.future
 
@@ -162,6 +179,9 @@ class Desk:
     def _single(self, ticket: Ticket) -> None:
         """Serve one ticket through :func:`placements.request_placement`."""
         try:
+            if ticket.principal is None:
+                with self.lookups() as read:
+                    authenticate(ticket, principals_for_tokens(read, [ticket.token]))
             ticket.future.set_result(placements.request_placement(
                 self.sessions, ticket.principal, ticket.participant_id, ticket.hold_minutes, self.budget,
                 self.region, self.lookups))
@@ -175,6 +195,8 @@ class Desk:
         later: list[Ticket] = []
         ids = sorted({t.participant_id for t in batch})
         with self.lookups() as read:
+            tokens = [t.token for t in batch if t.principal is None]
+            callers = principals_for_tokens(read, tokens) if tokens else {}
             people = {p.id: p for p in read.scalars(select(Participant).where(Participant.id.in_(ids)))}
             consenting = {c.participant_id for c in read.scalars(select(Consent).where(
                 Consent.participant_id.in_(ids), Consent.scope == "placement")) if consent_active(c)}
@@ -182,10 +204,11 @@ class Desk:
         taken: set[str] = set()
         for ticket in batch:
             pid = ticket.participant_id
-            if pid in taken:
-                later.append(ticket)
-                continue
             try:
+                authenticate(ticket, callers)
+                if pid in taken:
+                    later.append(ticket)
+                    continue
                 participant = people.get(pid)
                 if participant is None:
                     raise not_found("participant", pid, "body.participant_id")

@@ -81,6 +81,7 @@ def test_requests_are_placed_by_the_desk_behind_the_socket(api, desk_socket):
 
 
 def test_problems_cross_the_socket_with_their_status_and_field(api, desk_socket):
+    """Including the desk's own checks of the bearer token and role."""
     api.participant("LEAD-C", cohort="Central", who="coord_central")
     api.participant("LEAD-2", consent=False)
     cases = {"NOBODY": (404, "not-found"), "LEAD-C": (403, "forbidden"), "LEAD-2": (409, "no-consent")}
@@ -90,6 +91,12 @@ def test_problems_cross_the_socket_with_their_status_and_field(api, desk_socket)
         assert (response.status_code, body["type"].rsplit("/", 1)[1]) == (status, slug)
         assert body["errors"][0]["field"] in ("body.participant_id", "header.Authorization")
         assert body["instance"] == "/v1/placement-requests"
+    as_provider = api.request("LEAD-2", who="provider_h1")
+    assert as_provider.status_code == 403 and "coordinator" in as_provider.json()["detail"]
+    unknown = api.client.post("/v1/placement-requests", headers={"Authorization": "Bearer not-a-token"},
+                              json={"participant_id": "LEAD-2"})
+    assert unknown.status_code == 401 and unknown.headers["WWW-Authenticate"] == "Bearer"
+    assert unknown.json()["errors"][0]["field"] == "header.Authorization"
 
 
 def test_with_the_socket_down_the_worker_places_on_its_own_desk(api, tmp_path):

@@ -83,6 +83,24 @@ def test_failing_tickets_fail_alone_with_the_single_path_errors(api, singles):
     stored_state_ok(api)
 
 
+def test_tickets_with_bearer_tokens_are_authenticated_at_the_desk(api, singles):
+    api.provider("H1", capacity=3)
+    api.participant("LEAD-1")
+    api.participant("LEAD-2")
+    batch = [Ticket(None, "LEAD-1", None, api.tokens["coord_north"]), Ticket(None, "LEAD-2", None, "unknown"),
+             Ticket(None, "LEAD-2", None, api.tokens["planner"]), Ticket(None, "LEAD-2", None, api.tokens["admin"]),
+             Ticket(None, "LEAD-1", None, api.tokens["coord_north"])]
+    api.app.state.desk.serve(batch)
+    assert placed_at(batch[0].future.result(timeout=0)) == ["H1"]
+    assert placed_at(batch[3].future.result(timeout=0)) == ["H1"], "an admin may place anyone"
+    refused = {i: (batch[i].future.exception(timeout=0).status, batch[i].future.exception(timeout=0).slug)
+               for i in (1, 2, 4)}
+    assert refused == {1: (401, "not-authenticated"), 2: (403, "forbidden"), 4: (409, "no-open-need")}
+    assert batch[0].principal.name == "coord_north" and batch[3].principal.role == "admin"
+    assert singles == ["LEAD-1"], "LEAD-1's second ticket, authenticated, went the single path"
+    stored_state_ok(api)
+
+
 @pytest.fixture
 def during_place(monkeypatch):
     """Run each queued change once, when a batch places LEAD-1; returns (queue, batch participants placed)."""
