@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import typer
@@ -76,6 +77,7 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
         if desk is not None:
             desk.terminate()
             desk.join(timeout=30)
+            shutil.rmtree(Path(os.environ[SOCKET_ENV]).parent, ignore_errors=True)
 
 
 @db_app.command("upgrade")

@@ -1,18 +1,21 @@
-"""The placement desk: a worker process's concurrent placement requests share one snapshot and one write.
+"""The placement desk: concurrent placement requests share one directory read and one write.
 
 Each request becomes a :class:`Ticket` in the desk's queue; one desk thread takes everything
 queued (up to :data:`BATCH` tickets) and serves it as a batch:
 
-1. one autocommit read of the batch's participants, consents and open needs (``IN`` queries);
-   a ticket that fails fails alone, with the same errors as the single path (404, 403, 409);
-2. one candidate query and one decision-view snapshot for all of them;
+1. one autocommit read of the batch's callers (bearer tokens), participants, consents and open
+   needs (``IN`` queries); a ticket that fails fails alone, with the same errors as the single
+   path (401, 403, 404, 409);
+2. on PostgreSQL the desk's turn (:func:`take_turn`), then the in-memory directory of every pool
+   (:mod:`api.services.directory`) brought up to date, and the candidates of every participant;
 3. ``matcher.place_one`` for each participant in arrival order on a single-participant instance
    of its own candidates' pools (what the single path would show it), each hold taken out of the
    in-memory providers before the next participant is placed, so the batch never books a seat twice;
 4. one write transaction: the participants locked ``FOR UPDATE`` in id order (their records and
    open needs must be as read), the chosen pools claimed (:func:`claim_pools`; a pool that changed
    is read again under the locks) and ``matcher.check`` run on all the batch's holds together.
-   Then every request, hold and audit row is written and committed.
+   Then every request, hold and audit row is written and committed, and the directory takes in
+   the new holds and versions.
 
 A changed participant or a violation rolls the batch back and places it once more, this time
 locking the participants and every candidate pool (in id order) before reading the snapshot in
@@ -20,8 +23,9 @@ the write transaction, so nothing can change under it. A participant that change
 unexpected error, sends each of the batch's tickets through the single path
 :func:`request_placement` (which retries on its own). A participant's second ticket in the same
 batch goes that way too, after the batch. The desk thread answers every ticket through its
-``concurrent.futures.Future`` (the endpoint awaits it with ``asyncio.wrap_future``, which hands
-the answer to the event loop with ``call_soon_threadsafe``) and keeps running.
+``concurrent.futures.Future`` (the endpoint awaits it with ``asyncio.wrap_future``, or the desk
+process's socket server with a done-callback, either handing the answer to its event loop with
+``call_soon_threadsafe``) and keeps running.
 """
 from __future__ import annotations
 
