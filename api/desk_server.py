@@ -24,8 +24,10 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import struct
 import tempfile
+import threading
 from concurrent.futures import Future
 from itertools import count
 from pathlib import Path
@@ -45,6 +47,7 @@ REQUEST = struct.Struct(">Q")
 REPLY = struct.Struct(">QH")
 SOCKET_ENV = "HANDOFF_DESK_SOCKET"
 PARENT_CHECK_S = 1.0  # how often the desk process looks whether its parent still runs
+RESTART_PAUSE_S = 5.0  # wait before starting a desk process again after it failed to start
 log = logging.getLogger("handoff.api")
 
 
@@ -137,18 +140,58 @@ def run_desk_process(socket_path: str, database_url: str, region_dir: str | None
         engine.dispose()
 
 
-def start_desk_process(database_url: str, region_dir: str | None, *, deadline_s: float = 60.0):
-    """Start the desk process; returns (process, socket path) once it listens."""
-    context = multiprocessing.get_context("spawn")
-    socket_path = str(Path(tempfile.mkdtemp(prefix="handoff-desk-")) / "desk.sock")
-    ready = context.Event()
-    process = context.Process(target=run_desk_process, args=(socket_path, database_url, region_dir, ready),
-                              name="handoff-placement-desk", daemon=True)
-    process.start()
-    if not ready.wait(deadline_s):
-        process.kill()
-        raise RuntimeError(f"the placement desk process did not start within {deadline_s:.0f} s")
-    return process, socket_path
+class DeskProcess:
+    """The desk process of `handoff serve --workers N`, started again whenever it exits (the
+    workers place on their own desks meanwhile). :meth:`stop` ends it."""
+
+    def __init__(self, database_url: str, region_dir: str | None, *, deadline_s: float = 60.0):
+        self.database_url, self.region_dir, self.deadline_s = database_url, region_dir, deadline_s
+        self.socket_path = str(Path(tempfile.mkdtemp(prefix="handoff-desk-")) / "desk.sock")
+        self.stopping = threading.Event()
+        self.process = self._start()
+        self.watcher = threading.Thread(target=self._watch, name="handoff-desk-watcher", daemon=True)
+        self.watcher.start()
+
+    def _start(self):
+        Path(self.socket_path).unlink(missing_ok=True)
+        context = multiprocessing.get_context("spawn")
+        ready = context.Event()
+        process = context.Process(target=run_desk_process, name="handoff-placement-desk", daemon=True,
+                                  args=(self.socket_path, self.database_url, self.region_dir, ready))
+        process.start()
+        if not ready.wait(self.deadline_s):
+            process.kill()
+            raise RuntimeError(f"the placement desk process did not start within {self.deadline_s:.0f} s")
+        return process
+
+    def _watch(self) -> None:
+        while True:
+            self.process.join()
+            if self.stopping.is_set():
+                return
+            ended, code = self.process.pid, self.process.exitcode
+            try:
+                process = self._start()
+            except Exception:
+                log.exception("placement desk process %d ended (exit code %s) and failed to start again; the "
+                              "workers place on their own desks", ended, code)
+                if self.stopping.wait(RESTART_PAUSE_S):
+                    return
+                continue
+            log.warning("placement desk process %d ended (exit code %s); started again as %d", ended, code,
+                        process.pid)
+            self.process = process
+            if self.stopping.is_set():
+                process.terminate()
+                return
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """End the desk process (it finishes no batch: in-flight requests answer 503) and remove its socket."""
+        self.stopping.set()
+        self.process.terminate()
+        self.process.join(timeout=timeout_s)
+        self.watcher.join(timeout=timeout_s)
+        shutil.rmtree(Path(self.socket_path).parent, ignore_errors=True)
 
 
 class RemoteDesk:

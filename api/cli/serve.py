@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import typer
@@ -65,19 +64,18 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
         os.environ["HANDOFF_REGION_DIR"] = str(region)
     desk = None
     if workers > 1:
-        from api.desk_server import SOCKET_ENV, start_desk_process
+        from api.desk_server import SOCKET_ENV, DeskProcess
 
-        desk, os.environ[SOCKET_ENV] = start_desk_process(database_url, os.environ.get("HANDOFF_REGION_DIR"))
-        console.print(f"Placement desk process {desk.pid} serves the {workers} workers' placement requests.")
+        desk = DeskProcess(database_url, os.environ.get("HANDOFF_REGION_DIR"))
+        os.environ[SOCKET_ENV] = desk.socket_path
+        console.print(f"Placement desk process {desk.process.pid} serves the {workers} workers' placement requests.")
     console.print(f"Serving on http://{host}:{port} (docs at /docs), database {database_url.split('@')[-1]}")
     try:
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", timeout_keep_alive=30)
     finally:
         if desk is not None:
-            desk.terminate()
-            desk.join(timeout=30)
-            shutil.rmtree(Path(os.environ[SOCKET_ENV]).parent, ignore_errors=True)
+            desk.stop()
 
 
 @db_app.command("upgrade")

@@ -9,7 +9,8 @@ import signal
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.ready import wait_until_ready
@@ -26,22 +27,38 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A server process on ``port``."""
+    """A server process on ``port``; what it writes to stderr is collected in :attr:`log`."""
 
     process: subprocess.Popen
     port: int
+    log: list[str] = field(default_factory=list)
+    written: threading.Condition = field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        for line in self.process.stderr:
+            with self.written:
+                self.log.append(line.decode(errors="replace"))
+                self.written.notify_all()
+        with self.written:
+            self.log.append("")  # end of output
+            self.written.notify_all()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def desk_pid(self) -> int:
-        """The pid of the placement desk process, from what `handoff serve --workers N` printed."""
-        for line in self.process.stderr:
-            found = re.search(rb"Placement desk process (\d+)", line)
-            if found:
-                return int(found.group(1))
-        raise RuntimeError("the server printed no placement desk process")
+    def wait_for(self, pattern: str, *, after: int = 0, timeout_s: float = 60.0) -> re.Match:
+        """The first match of ``pattern`` in a stderr line from line ``after`` on, waiting for it."""
+        def found() -> re.Match | None:
+            return next((m for m in map(re.compile(pattern).search, self.log[after:]) if m), None)
+
+        with self.written:
+            if not self.written.wait_for(lambda: found() or "" in self.log, timeout=timeout_s) or not found():
+                raise RuntimeError(f"the server wrote no line matching {pattern!r}: {''.join(self.log)[-2000:]}")
+            return found()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flush — a crash."""
@@ -75,6 +92,9 @@ def start_server(database_url: str, *, port: int | None = None, env: dict[str, s
     if wait_until_ready(server.url, deadline_s=READY_DEADLINE_S, alive=lambda: process.poll() is None):
         return server
     if process.poll() is not None:
-        raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        process.wait()
+        with server.written:
+            server.written.wait_for(lambda: "" in server.log, timeout=10)
+        raise RuntimeError(f"server exited: {''.join(server.log)[-2000:]}")
     server.kill()
     raise RuntimeError("server not ready before the deadline")
