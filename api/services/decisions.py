@@ -15,7 +15,7 @@ from api.services.holds import release
 from api.services.matching import candidate_ids, snapshot
 from api.services.placements import Budget, open_services_of, outcome, solve, solver_report, write_holds
 from api.services.providers import get as get_provider
-from api.services.providers import lock_providers
+from api.services.providers import bump, lock_providers
 from api.services.region import RegionContext
 
 
@@ -58,6 +58,7 @@ def confirm(session: Session, principal: Principal, placement_id: str) -> Placem
                                                              WaitListEntry.person_id == placement.participant_id,
                                                              WaitListEntry.status == "waiting")):
         entry.status, entry.updated_at = "placed", now
+    bump(session, [placement.provider_id])  # the hold no longer expires, and the list lost a waiting entry
     audit.record(session, principal.name, "placement.confirm", "placement", placement.id,
                  provider_id=placement.provider_id, participant_id=placement.participant_id)
     return placement

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from api.db.models import Provider, utcnow
 from api.services.desk import Ticket
 from api.services.directory import Directory
+from api.services.holds import expire_holds
 from api.services.providers import local_now
 from api.services.state import provider_records, wait_entries
 from tests.api.test_placement_desk import tickets
@@ -53,6 +54,7 @@ def test_directory_follows_every_kind_of_change(api):
     assert held, "LEAD-1 got at least one hold"
     confirmed = api.call("POST", f"/v1/placements/{held[0]}/confirm", who="coord_north")
     assert confirmed.status_code == 200, confirmed.text
+    assert_current(api, directory, utcnow() + timedelta(hours=2))  # confirmed: taken after the hold expiry too
     if len(held) > 1:
         released = api.call("POST", f"/v1/placements/{held[1]}/release", who="coord_north", json={"reason": "moved"})
         assert released.status_code == 200, released.text
@@ -72,6 +74,32 @@ def test_directory_follows_every_kind_of_change(api):
     api.provider("T1", service="treatment", capacity=5)
     assert_current(api, directory)
     assert "H2" not in directory.rows and "T1" in directory.rows
+
+
+def test_directory_follows_declines_reorders_rounds_and_the_sweeper(api):
+    directory = Directory()
+    api.provider("H1", capacity=1, occupied=1)
+    api.provider("T1", service="treatment", capacity=2)
+    for pid in ("LEAD-1", "LEAD-2", "LEAD-3"):
+        api.participant(pid, needs=("housing", "treatment"))
+    waiting = [api.request(pid).json() for pid in ("LEAD-1", "LEAD-2")]
+    assert_current(api, directory)
+    declined = next(n["placement"]["id"] for n in waiting[0]["needs"] if n["placement"])
+    assert api.call("POST", f"/v1/placements/{declined}/decline", who="coord_north",
+                    json={"reason": "chose another"}).status_code == 200
+    assert_current(api, directory)
+    entries = api.call("PUT", "/v1/wait-lists/H1", json={"entries": [{"person_id": "W-1"}, {"person_id": "W-2"}]})
+    ids = [e["id"] for e in entries.json()["entries"]]
+    assert api.call("POST", "/v1/wait-lists/H1/order", json={"entry_ids": ids[::-1]}).status_code == 200
+    assert_current(api, directory)
+    api.call("PUT", "/v1/providers/H1/capacity", json={"capacity": 4, "occupied": 1})
+    assert api.call("POST", "/v1/placement-rounds").json()["placements_held"] >= 1
+    assert_current(api, directory)
+    api.provider("T2", service="treatment", capacity=3)
+    assert any(n["placement"] for n in api.request("LEAD-3", hold_minutes=5).json()["needs"])
+    later = utcnow() + timedelta(minutes=6)
+    assert expire_holds(api.app.state.sessions, now=later) >= 1
+    assert_current(api, directory, later)
 
 
 def test_holds_end_by_the_clock_without_a_refresh(api):
