@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import httpx
 import matcher
+import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -183,6 +184,22 @@ def test_two_workers_share_the_desk_process_which_comes_back_after_its_death(pos
         assert set(outcome["statuses"]) <= {200, 201, 409, 422}, "nothing was in flight when a desk died"
     counts = assert_consistent(postgres_url)
     assert counts.get("confirmed", 0) == sum(o["confirmed"] for o in outcomes)
+
+
+@pytest.mark.postgres
+def test_the_desk_process_ends_with_its_parent(postgres_url):
+    """SIGKILL of `handoff serve` leaves no desk process behind (it watches its parent)."""
+    seed(postgres_url, n_participants=1)
+    server = start_server(postgres_url, workers=2)
+    children = psutil.Process(server.process.pid).children(recursive=True)
+    desk = psutil.Process(int(server.wait_for(r"Placement desk process (\d+)").group(1)))
+    server.kill()
+    try:
+        desk.wait(timeout=30)
+    finally:
+        for child in children:  # uvicorn's workers outlive a killed supervisor; end them here
+            if child.pid != desk.pid and child.is_running():
+                child.kill()
 
 
 def test_concurrent_load_on_sqlite_keeps_every_rule(tmp_path):
