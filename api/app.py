@@ -29,7 +29,7 @@ from sqlalchemy import text
 
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
-from api.desk_server import remote_desk_from_env
+from api.desk_server import remote_desk_from_env, tune_gc
 from api.errors import BodySizeLimit, Problem, install_error_handlers
 from api.routers import oversight, participants, placements, providers, reports, waitlists
 from api.routers.deps import Settings, settings_from_env
@@ -130,5 +130,8 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory api.app:app_from_env`` (reads ``HANDOFF_*`` variables)."""
-    return create_app()
+    """Factory for ``uvicorn --factory api.app:app_from_env`` (reads ``HANDOFF_*`` variables); a
+    server process, so it collects garbage less often (:func:`api.desk_server.tune_gc`)."""
+    app = create_app()
+    tune_gc()
+    return app

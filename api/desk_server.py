@@ -20,6 +20,7 @@ owner may enter); a reply is the 8-byte id, a 2-byte HTTP status and the JSON bo
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import multiprocessing
@@ -47,6 +48,7 @@ REQUEST = struct.Struct(">Q")
 REPLY = struct.Struct(">QH")
 SOCKET_ENV = "HANDOFF_DESK_SOCKET"
 PARENT_CHECK_S = 1.0  # how often the desk process looks whether its parent still runs
+GC_YOUNG_ALLOCATIONS = 50_000  # net allocations between collections of the youngest generation
 RESTART_PAUSE_S = 5.0  # wait before starting a desk process again after it failed to start
 log = logging.getLogger("handoff.api")
 
@@ -114,6 +116,16 @@ async def serve_desk(desk: Desk, socket_path: str | Path, started: asyncio.Event
         await server.serve_forever()
 
 
+def tune_gc() -> None:
+    """Garbage-collect a long-running server process less often: move what start-up made out of the
+    collector's sight (``gc.freeze``) and collect the youngest generation every
+    :data:`GC_YOUNG_ALLOCATIONS` allocations instead of 700. A batch allocates many short-lived
+    objects (ORM rows, matcher records); with the default thresholds the collector's passes over
+    them were a large share of the slowest requests' time."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_ALLOCATIONS, 50, 100)
+
+
 def run_desk_process(socket_path: str, database_url: str, region_dir: str | None, ready) -> None:
     """The desk process: a desk on ``database_url`` serving ``socket_path``; sets ``ready`` (a
     ``multiprocessing.Event``) once it listens, and ends when its parent process is gone."""
@@ -122,6 +134,7 @@ def run_desk_process(socket_path: str, database_url: str, region_dir: str | None
     engine = make_engine(database_url)
     desk = Desk(make_sessionmaker(engine), make_sessionmaker(autocommit_reads(engine)), budget(settings_from_env()),
                 load_region_context(region_dir))
+    tune_gc()
     desk.start()
 
     async def main() -> None:
