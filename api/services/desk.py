@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
@@ -95,6 +96,18 @@ def take_hold(provider: matcher.Provider, placement: matcher.Placement) -> match
     set_aside = placement.category == "set-aside"
     return replace(provider, occupied=provider.occupied + 1, lead_occupied=provider.lead_occupied + set_aside,
                    appointment_times=tuple(t for t in provider.appointment_times if t != placement.appointment))
+
+
+def place_in_order(cases: list[Case], wanted: dict[str, set[str]], providers: dict[str, matcher.Provider],
+                   single: Callable[[Case], matcher.Instance]) -> None:
+    """``matcher.place_one`` for each case in arrival order on its instance ``single(case)``; each
+    hold is taken out of ``providers`` (decision-view records by id, which ``single`` reads) before
+    the next case, so a batch never books a seat twice."""
+    for case in cases:
+        case.candidates = len(wanted.get(case.participant.id, ()))
+        case.result = placements.place_one(single(case))
+        for pl in case.result.placements:
+            providers[pl.provider_id] = take_hold(providers[pl.provider_id], pl)
 
 
 def take_turn(session: Session) -> None:
@@ -255,33 +268,29 @@ class Desk:
         with self.lookups() as read:
             directory.refresh(read, now)
         people = [c.participant for c in cases]
+        services_of = {c.participant.id: c.services for c in cases}
         minutes_of: dict[str, np.ndarray] = {}
-        wanted = directory.candidates(self.region, people, {c.participant.id: c.services for c in cases},
-                                      self.budget.candidates_per_need, now, cutoff, minutes_of)
+        wanted = directory.candidates(self.region, people, services_of, self.budget.candidates_per_need, now,
+                                      cutoff, minutes_of)
         before: dict[str, matcher.Provider] = {}
         current: dict[str, matcher.Provider] = {}
         travel: dict[tuple[str, str], float | None] = {}
-        placed: list[matcher.Participant] = []
-        for case in cases:
+
+        def single(case: Case) -> matcher.Instance:
             pid = case.participant.id
-            case.candidates = len(wanted.get(pid, ()))
             lists = directory.pools(wanted.get(pid, set()))
             members = [m for list_id in lists for m in directory.members[list_id]]
             for m in members:
                 if m not in current:
                     current[m] = before[m] = directory.record(m, now, cutoff)
-            single = decision_instance(self.region, [case.participant], {pid: case.services},
-                                       [current[m] for m in members], directory.waiting_of(lists),
-                                       directory.minutes(pid, minutes_of[pid], members) if members else {})
-            case.result = placements.place_one(single)
-            for pl in case.result.placements:
-                current[pl.provider_id] = take_hold(current[pl.provider_id], pl)
-            placed += single.participants
-            travel.update(single.travel_minutes)
-        lists = directory.pools(set(before))
-        instance = matcher.Instance(participants=placed, providers=list(before.values()),
-                                    wait_list=directory.waiting_of(lists), travel_minutes=travel,
-                                    as_of=local_now().date().isoformat(), region=self.region.name)
+            minutes = directory.minutes(pid, minutes_of[pid], members) if members else {}
+            travel.update(minutes)
+            return decision_instance(self.region, [case.participant], {pid: case.services},
+                                     [current[m] for m in members], directory.waiting_of(lists), minutes)
+
+        place_in_order(cases, wanted, current, single)
+        instance = decision_instance(self.region, people, services_of, list(before.values()),
+                                     directory.waiting_of(directory.pools(set(before))), travel)
         return Snapshot(instance, {m: directory.versions[m] for m in before},
                         {m: before[m].list_id for m in before})
 
@@ -294,16 +303,14 @@ class Desk:
         snap = snapshot(session, self.region, people, services_of, ids)
         providers = snap.instance.provider_by_id()
         record_of = snap.instance.participant_by_id()
-        for case in cases:
-            pid = case.participant.id
-            case.candidates = len(wanted.get(pid, ()))
-            lists = {snap.list_of[c] for c in wanted.get(pid, ()) if c in snap.list_of}
-            single = replace(snap.instance, participants=[record_of[pid]],
-                             providers=[p for p in providers.values() if p.list_id in lists],
-                             wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
-            case.result = placements.place_one(single)
-            for pl in case.result.placements:
-                providers[pl.provider_id] = take_hold(providers[pl.provider_id], pl)
+
+        def single(case: Case) -> matcher.Instance:
+            lists = {snap.list_of[c] for c in wanted.get(case.participant.id, ()) if c in snap.list_of}
+            return replace(snap.instance, participants=[record_of[case.participant.id]],
+                           providers=[p for p in providers.values() if p.list_id in lists],
+                           wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
+
+        place_in_order(cases, wanted, providers, single)
         return snap
 
     def _lock(self, session: Session, cases: list[Case]) -> list[Participant]:

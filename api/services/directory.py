@@ -15,7 +15,6 @@ a hold only while it is unexpired (as ``providers.active_condition`` does in SQL
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 
 import matcher
@@ -23,11 +22,10 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.db.models import Participant, Placement, Provider, WaitListEntry
+from api.db.models import Participant, Placement, Provider
 from api.services.matching import choose_candidates
-from api.services.providers import active_condition
 from api.services.region import RegionContext
-from api.services.state import WAIT_COLUMNS, provider_record, wait_record
+from api.services.state import Taken, minutes_value, provider_record, taken_slots, usage, wait_entries
 
 PROVIDER_COLUMNS = (Provider.id, Provider.name, Provider.service, Provider.subtype, Provider.capacity,
                     Provider.occupied, Provider.lead_slots, Provider.lead_occupied, Provider.monthly_turnover,
@@ -35,17 +33,11 @@ PROVIDER_COLUMNS = (Provider.id, Provider.name, Provider.service, Provider.subty
                     Provider.lon, Provider.lat, Provider.list_id, Provider.version)
 
 
-@dataclass(frozen=True)
-class Taken:
-    """A slot taken at a provider: its category, appointment (ISO) and, for a hold, when it expires."""
+CHUNK = 5000  # ids per IN list when reading many providers or lists
 
-    category: str
-    appointment: str | None
-    expires_at: datetime | None
 
-    def active(self, now: datetime) -> bool:
-        """Confirmed, or held and unexpired at ``now``."""
-        return self.expires_at is None or self.expires_at > now
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 class Directory:
@@ -84,17 +76,13 @@ class Directory:
         for pid in gone | set(changed):
             self._records.pop(pid, None)
         self._dirty.update(changed)
-        for chunk in (changed[i:i + 5000] for i in range(0, len(changed), 5000)):
+        for chunk in _chunks(changed):
             rows = session.execute(select(*PROVIDER_COLUMNS).where(Provider.id.in_(chunk),
                                                                    Provider.archived.is_(False))).all()
-            taken: dict[str, list[Taken]] = defaultdict(list)
-            for provider_id, category, appointment, status, expires in session.execute(
-                    select(Placement.provider_id, Placement.category, Placement.appointment, Placement.status,
-                           Placement.hold_expires_at)
-                    .where(Placement.provider_id.in_(chunk), active_condition(now))):
-                taken[provider_id].append(Taken(category, appointment.isoformat() if appointment else None,
-                                                expires if status == "held" else None))
-                self._expires(expires if status == "held" else None)
+            taken = taken_slots(session, chunk, now)
+            for slots in taken.values():
+                for t in slots:
+                    self._expires(t.expires_at)
             for row in rows:
                 before = self.rows.get(row.id)
                 moved = moved or before is None or (before.service, before.lon, before.lat, before.list_id) != (
@@ -116,10 +104,9 @@ class Directory:
         ordered = sorted(lists)
         for list_id in ordered:
             self.waiting[list_id] = []
-        for chunk in (ordered[i:i + 5000] for i in range(0, len(ordered), 5000)):
-            for row in session.execute(select(*WAIT_COLUMNS).where(WaitListEntry.list_id.in_(chunk),
-                                                                   WaitListEntry.status == "waiting")):
-                self.waiting[row.list_id].append(wait_record(row))
+        for chunk in _chunks(ordered):
+            for entry in wait_entries(session, chunk):
+                self.waiting[entry.list_id].append(entry)
 
     def _expires(self, at: datetime | None) -> None:
         if at is not None and (self._next_expiry is None or at < self._next_expiry):
@@ -133,9 +120,7 @@ class Directory:
             return cached[0]
         row = self.rows[provider_id]
         active = [t for t in self.taken[provider_id] if t.active(now)]
-        used = (len(active), sum(t.category == "set-aside" for t in active))
-        record = provider_record(row, used, {t.appointment for t in active if t.appointment}, view="decision",
-                                 cutoff=cutoff)
+        record = provider_record(row, *usage(active), view="decision", cutoff=cutoff)
         if not row.appointment_times:  # appointment times pass with the clock: those are never kept
             self._records[provider_id] = (record, min((t.expires_at for t in active if t.expires_at), default=None))
         return record
@@ -156,11 +141,7 @@ class Directory:
                 provider_ids: list[str]) -> dict[tuple[str, str], float | None]:
         """Transit minutes of a participant to ``provider_ids`` out of its ``minutes`` to every provider
         (as :meth:`candidates` gave them), keyed and rounded as ``state.travel`` does."""
-        out = {}
-        for pid in provider_ids:
-            m = float(minutes[self._index[pid]])
-            out[(participant_id, pid)] = None if m != m else round(m, 2)
-        return out
+        return {(participant_id, pid): minutes_value(minutes[self._index[pid]]) for pid in provider_ids}
 
     def free(self, now: datetime, cutoff: str) -> np.ndarray:
         """Whether each provider (in id order) has a free slot at ``now``: recomputed for the providers

@@ -10,12 +10,13 @@ Two views of the stored state:
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import matcher
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,21 +39,39 @@ def participant_record(p: Participant, services: Iterable[str] | None, known: se
                                preferences=tuple(x for x in p.preferences if x in known), lon=p.lon, lat=p.lat)
 
 
-def _taken(session: Session, provider_ids: list[str], now: datetime, statuses: tuple[str, ...]):
-    """Per provider: general and set-aside counts and appointment times of active placements."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    times: dict[str, set[str]] = defaultdict(set)
+@dataclass(frozen=True)
+class Taken:
+    """A slot taken at a provider: its category, appointment (ISO) and, for a hold, when it expires."""
+
+    category: str
+    appointment: str | None
+    expires_at: datetime | None
+
+    def active(self, now: datetime) -> bool:
+        """Confirmed, or held and unexpired at ``now``."""
+        return self.expires_at is None or self.expires_at > now
+
+
+def taken_slots(session: Session, provider_ids: list[str], now: datetime,
+                statuses: tuple[str, ...] = ("held", "confirmed")) -> dict[str, list[Taken]]:
+    """Per provider: its placements with one of ``statuses`` that take a slot at ``now``."""
+    out: dict[str, list[Taken]] = defaultdict(list)
     if not provider_ids:
-        return counts, times
-    rows = session.execute(select(Placement.provider_id, Placement.category, Placement.appointment)
+        return out
+    rows = session.execute(select(Placement.provider_id, Placement.category, Placement.appointment,
+                                  Placement.status, Placement.hold_expires_at)
                            .where(Placement.provider_id.in_(provider_ids), active_condition(now),
                                   Placement.status.in_(statuses)))
-    for provider_id, category, appointment in rows:
-        counts[provider_id][0] += 1
-        counts[provider_id][1] += category == "set-aside"
-        if appointment is not None:
-            times[provider_id].add(appointment.isoformat())
-    return counts, times
+    for provider_id, category, appointment, status, expires_at in rows:
+        out[provider_id].append(Taken(category, appointment.isoformat() if appointment else None,
+                                      expires_at if status == "held" else None))
+    return out
+
+
+def usage(taken: Iterable[Taken]) -> tuple[tuple[int, int], set[str]]:
+    """The (all, set-aside) counts and the appointment times (ISO) of a provider's taken slots."""
+    taken = list(taken)
+    return (len(taken), sum(t.category == "set-aside" for t in taken)), {t.appointment for t in taken if t.appointment}
 
 
 def provider_records(session: Session, providers: list[Provider], *, view: str,
@@ -60,10 +79,9 @@ def provider_records(session: Session, providers: list[Provider], *, view: str,
     """Matcher providers; ``view`` "decision" folds holds into occupied, "check" folds only confirmed."""
     now = now or utcnow()
     statuses = ("held", "confirmed") if view == "decision" else ("confirmed",)
-    counts, taken_times = _taken(session, [p.id for p in providers], now, statuses)
+    taken = taken_slots(session, [p.id for p in providers], now, statuses)
     cutoff = local_now().isoformat() if view == "decision" else ""
-    return [provider_record(p, counts.get(p.id, (0, 0)), taken_times.get(p.id, set()), view=view, cutoff=cutoff)
-            for p in providers]
+    return [provider_record(p, *usage(taken.get(p.id, ())), view=view, cutoff=cutoff) for p in providers]
 
 
 def provider_record(p, used: tuple[int, int], taken_times: set[str], *, view: str, cutoff: str) -> matcher.Provider:
@@ -86,20 +104,13 @@ def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.Wait
     ids = sorted(set(list_ids))
     if not ids:
         return []
-    rows = session.execute(select(*WAIT_COLUMNS).where(WaitListEntry.list_id.in_(ids),
-                                                       WaitListEntry.status == "waiting"))
-    return [wait_record(e) for e in rows]
-
-
-WAIT_COLUMNS = (WaitListEntry.list_id, WaitListEntry.person_id, WaitListEntry.priority, WaitListEntry.lead,
-                WaitListEntry.lead_priority, WaitListEntry.added, WaitListEntry.attributes)
-
-
-def wait_record(e) -> matcher.WaitListEntry:
-    """A matcher wait-list entry from a row of :data:`WAIT_COLUMNS` (a waiting entry)."""
-    return matcher.WaitListEntry(list_id=e.list_id, person_id=e.person_id, priority=float(e.priority),
-                                 lead=e.lead, lead_priority=e.lead_priority, added=e.added.isoformat(),
-                                 status="waiting", attributes=dict(e.attributes))
+    rows = session.execute(select(WaitListEntry.list_id, WaitListEntry.person_id, WaitListEntry.priority,
+                                  WaitListEntry.lead, WaitListEntry.lead_priority, WaitListEntry.added,
+                                  WaitListEntry.attributes)
+                           .where(WaitListEntry.list_id.in_(ids), WaitListEntry.status == "waiting"))
+    return [matcher.WaitListEntry(list_id=e.list_id, person_id=e.person_id, priority=float(e.priority),
+                                  lead=e.lead, lead_priority=e.lead_priority, added=e.added.isoformat(),
+                                  status="waiting", attributes=dict(e.attributes)) for e in rows]
 
 
 def travel(region: RegionContext, participants: list[matcher.Participant],
@@ -112,9 +123,13 @@ def travel(region: RegionContext, participants: list[matcher.Participant],
     out = {}
     for p in participants:
         minutes = region.travel_minutes(p.lon, p.lat, lons, lats, [s.provider_id for s in providers])
-        out.update({(p.participant_id, s.provider_id): None if np.isnan(m) else round(float(m), 2)
-                    for s, m in zip(providers, minutes)})
+        out.update({(p.participant_id, s.provider_id): minutes_value(m) for s, m in zip(providers, minutes)})
     return out
+
+
+def minutes_value(minutes: float) -> float | None:
+    """Transit minutes as an instance holds them: rounded to 0.01, None (unreachable) for NaN."""
+    return None if math.isnan(minutes) else round(float(minutes), 2)
 
 
 def placement_record(row: Placement) -> matcher.Placement:
