@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from geodata.drive import drive_matrix
 from geodata.region import load_region
 

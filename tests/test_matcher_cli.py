@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from matcher import generate_instance, instance_to_dict
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
-from api.cli.region import app
+from cli.region import app
 from geodata.build import RegionInputs, Source, build_region
 from geodata.errors import DataError
 from geodata.fetch import download_gtfs, municipalities_within

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from api.cli.region import app
+from cli.region import app
 from geodata.gtfs import load_gtfs
 from geodata.region import load_region
 from geodata.show import plot_region, region_summary, transit_lines

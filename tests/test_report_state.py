@@ -5,7 +5,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from api.db.engine import make_engine
 from api.db.migrate import upgrade
 from api.services.seed import load_region_into_db

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from geodata.errors import DataError
 from scenarios.siting.orlib import cap_problem, pmed_problem, read_cap, read_optima, read_pmed
 from scenarios.siting.solve import solve

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from scenarios.sweep import expand, load_sweep, run_in_process
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples"

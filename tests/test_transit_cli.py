@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from geodata.region import load_region
 from geodata.transit import transit_matrix
 

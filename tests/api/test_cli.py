@@ -7,7 +7,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.auth import principal_for_token
-from api.cli import app
+from cli import app
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.models import AuditEntry, Token
 

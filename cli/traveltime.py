@@ -265,6 +265,6 @@ def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: st
     return out
 
 
-from api.cli import traveltime_transit  # noqa: E402  (the transit command lives in its own module)
+from cli import traveltime_transit  # noqa: E402  (the transit command lives in its own module)
 
 app.command("transit")(traveltime_transit.transit)

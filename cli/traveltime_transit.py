@@ -69,7 +69,7 @@ def transit(
         handoff traveltime transit --region demo/region --origins homes.csv --destinations clinics.csv \\
             --date 2026-03-04 --arrive-by 09:30 -o on_time.parquet
     """
-    from api.cli.traveltime import _fail, console, progress_bar, read_points
+    from cli.traveltime import _fail, console, progress_bar, read_points
     from geodata.cache import cached_matrix
     from geodata.gtfs import parse_date
     from geodata.region import read_manifest

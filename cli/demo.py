@@ -18,7 +18,7 @@ def demo(
     store, a facility-siting scenario, a coverage-hours scenario, and the PCG's capacity-gap report.
     """
     # Imported here so that `handoff --help` stays fast: the demo pulls in every part of Handoff.
-    from api.cli.scenario import frame_table, print_result
+    from cli.scenario import frame_table, print_result
     from api.walkthrough import run_walkthrough
     from geodata.demo import write_demo_region
     from geodata.region import load_region

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli import sweep
+from cli import sweep
 from scenarios.errors import ScenarioError
 from scenarios.result import ScenarioResult
 from scenarios.runner import compare_summaries, load_scenario, run_scenario

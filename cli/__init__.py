@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import demo, region, report, scenario, traveltime
-from api.cli import serve, users
-from api.cli import match
-from api.cli import site
+from cli import demo, region, report, scenario, traveltime
+from cli import serve, users
+from cli import match
+from cli import site
 
 app = typer.Typer(
     name="handoff",
