@@ -108,6 +108,8 @@ def _blocked_reason(r: _Round, p: int, si: int) -> str:
     prep, s = r.prep, r.prep.providers[si]
     n = r.ahead(p, si, "general", unplaced_only=False)
     free = sum(prep.seats[(si, c)] - r.used[(si, c)] for c in ("general", "set-aside"))
+    if s.books_times and not prep.times.get((p, si)):
+        return f"{s.label} has no free appointment time (every listed appointment time is taken or past)"
     if free <= 0:
         return f"{s.label} is full ({_people(n)} ahead of you on its list)"
     if n:

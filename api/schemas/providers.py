@@ -56,6 +56,8 @@ class ProviderFields(Capacity):
     open_hours: Label = Field("", examples=["Mo-Fr 08:00-17:00"])
     appointment_times: list[IsoDateTime] = Field(default_factory=list, max_length=500,
                                               description="open clinic appointments, naive local time; none in the past")
+    by_appointment: bool | None = Field(None, description="clinics: sees people only at the listed times "
+                                                          "(default: when it lists any); false = walk-in")
     municipality: Label = Field("", examples=["Pittsburgh"])
     lon: Lon = Field(examples=[-79.99])
     lat: Lat = Field(examples=[40.44])
@@ -78,6 +80,7 @@ class ProviderUpdate(StrictBody):
     eligibility: Eligibility | None = None
     open_hours: Label | None = None
     appointment_times: list[IsoDateTime] | None = Field(None, max_length=500)
+    by_appointment: bool | None = None
     municipality: Label | None = None
     lon: Lon | None = None
     lat: Lat | None = None
@@ -101,7 +104,8 @@ class ProviderOut(BaseModel):
     intake_days: float
     eligibility: dict
     open_hours: str
-    appointment_times: list[str]
+    appointment_times: list[str] = Field(description="upcoming listed times (past ones drop out)")
+    by_appointment: bool = Field(description="sees people only at listed times; false = walk-in")
     municipality: str
     lon: float
     lat: float

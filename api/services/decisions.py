@@ -41,7 +41,8 @@ def get_placement(session: Session, principal: Principal, placement_id: str, *, 
 
 
 def confirm(session: Session, principal: Principal, placement_id: str) -> Placement:
-    """Confirm a held, unexpired placement; the participant leaves that provider's wait list."""
+    """Confirm a held, unexpired placement of a participant with active consent (else 409 and the
+    hold is released); the participant leaves that provider's wait list."""
     placement = get_placement(session, principal, placement_id, lock=True)
     now = utcnow()
     if placement.status == "held" and placement.hold_expires_at <= now:
@@ -52,6 +53,13 @@ def confirm(session: Session, principal: Principal, placement_id: str) -> Placem
     if placement.status != "held":
         raise conflict(f"Placement {placement_id} is {placement.status}; only a held placement can be confirmed.",
                        "path.placement_id", f"placement is {placement.status}", slug="not-held")
+    if not participant_service.has_active_consent(session, placement.participant_id):
+        release(session, placement, "released", principal.name, "no active consent at confirmation")
+        session.commit()
+        raise conflict(f"Participant {placement.participant_id!r} has no release of information covering today, so "
+                       f"placement {placement_id} cannot be confirmed and its hold is released; record a consent "
+                       f"with POST /v1/participants/{placement.participant_id}/consents and request again.",
+                       "path.placement_id", "no active consent", slug="no-consent")
     placement.status, placement.updated_at, placement.hold_expires_at = "confirmed", now, None
     provider = get_provider(session, placement.provider_id)
     for entry in session.scalars(select(WaitListEntry).where(WaitListEntry.list_id == provider.list_id,
