@@ -136,3 +136,40 @@ def test_declining_keeps_the_place_and_frees_the_seat_for_the_next_person():
     assert result.placements == []  # without the decline her claim holds
     found = check(instance, Result(placements=[Placement("Ben", "H1", "housing")]))
     assert [v.kind for v in found] == ["no-bump"]
+
+
+def test_every_unmet_need_names_each_provider_considered_and_a_next_step():
+    # the LEAD case from the field: a participant with a pet, urgency 5; the one house taking pets is full
+    person = {"participant_id": "Ana", "needs": [{"service": "housing", "urgency": 5}], "attributes": {"pets": True},
+              "max_transit_minutes": 45}
+    houses = [{"provider_id": "H1", "name": "Union Homes", "service": "housing", "capacity": 4,
+               "eligibility": {"pets": False}},
+              {"provider_id": "H2", "name": "Pet Haven", "service": "housing", "capacity": 2, "occupied": 2,
+               "monthly_turnover": 1},
+              {"provider_id": "H3", "name": "Hill House", "service": "housing", "capacity": 2},
+              {"provider_id": "H4", "name": "River House", "service": "housing", "capacity": 2}]
+    data = _round([person], houses)
+    minutes = {"H1": 10, "H2": 20, "H3": 50, "H4": None}
+    for row in data["travel_minutes"]:
+        row["minutes"] = minutes[row["provider_id"]]
+    _, result = _solve(data)
+    text = result.unmet[0].explanation
+    assert "Union Homes: it does not take you: it does not accept pets" in text
+    assert "Pet Haven: it is full" in text
+    assert "Hill House: it is 50 min by transit, over your limit of 45" in text
+    assert "River House: no transit route: the transit feed does not reach your home within the walk limit" in text
+    assert "join the wait list of Pet Haven (you would be 1st in line, estimated start" in text
+    assert "a travel limit of 50 min would reach Hill House" in text
+    assert [w.provider_id for w in result.wait_positions] == ["H2"]
+
+
+def test_a_different_subtype_is_proposed():
+    person = {"participant_id": "Ana", "needs": [{"service": "treatment", "subtype": "residential"}]}
+    providers = [{"provider_id": "T1", "name": "Gateway", "service": "treatment", "subtype": "residential",
+                  "capacity": 1, "occupied": 1},
+                 {"provider_id": "T2", "name": "Northside IOP", "service": "treatment", "subtype": "outpatient",
+                  "capacity": 3}]
+    _, result = _solve(_round([person], providers))
+    text = result.unmet[0].explanation
+    assert "Northside IOP: it is outpatient, not residential" in text
+    assert "without the residential requirement, Northside IOP (outpatient) takes you and is in reach" in text

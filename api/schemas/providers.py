@@ -145,6 +145,23 @@ class WaitListEntryIn(StrictBody):
     attributes: EntryAttributes = Field(default_factory=EntryAttributes)
 
 
+class WaitListJoin(StrictBody):
+    """A coordinator puts their participant (with consent) on a wait list, at the back."""
+
+    participant_id: Identifier = Field(examples=["LEAD-2024-0042"])
+
+
+class WaitListJoined(BaseModel):
+    """The participant's real place on the list after joining."""
+
+    list_id: str
+    participant_id: str
+    entry_id: int
+    position: int = Field(description="1 = first in line")
+    ahead: int
+    estimated_start: date | None = Field(description="from the list's providers' monthly turnover; null without")
+
+
 class WaitListImport(StrictBody):
     """A provider's whole wait list, ahead first; replaces the people now waiting."""
 
