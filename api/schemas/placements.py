@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Identifier, Label, Page, StrictBody
+from api.schemas.common import Identifier, Page, Reason, StrictBody
 
 PLACEMENT_STATES = ("held", "confirmed", "declined", "released", "expired")
 
@@ -98,7 +98,7 @@ class DecisionIn(StrictBody):
     """Why a placement is declined or released (kept in the audit log); a decline's ``category``
     is counted (in aggregate only) in the reports."""
 
-    reason: Label = Field("", examples=["65 min each way is too far"])
+    reason: Reason = Field("", examples=["65 min each way is too far"])
     category: DeclineReason | None = Field(None, description="declines: " + ", ".join(DECLINE_REASONS)
                                            + " (default other)", examples=["too-far"])
 

@@ -6,14 +6,14 @@ clinics that list times are marked so. ``placements.decline_reason``: the catego
 (too-far, not-suitable, ...), counted in the reports.
 
 Revision ID: coordinator
-Revises: 0001
+Revises: hardening
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = "coordinator"
-down_revision = "0001"
+down_revision = "hardening"
 branch_labels = None
 depends_on = None
 
