@@ -7,6 +7,7 @@ from cli import demo, region, report, scenario, traveltime
 from cli import serve, users
 from cli import match
 from cli import site
+from cli import providers
 
 app = typer.Typer(
     name="handoff",
@@ -30,6 +31,8 @@ app.command("serve")(serve.serve)
 app.command("site")(site.site)
 app.add_typer(users.app, name="users")
 app.add_typer(serve.db_app, name="db")
+app.add_typer(providers.providers_app, name="providers")
+app.add_typer(providers.wait_lists_app, name="wait-lists")
 
 
 def main() -> None:
