@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, bearer_token, require
 from api.db.models import Participant, Placement, PlacementRequest
-from api.routers.deps import closed, RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.routers.deps import closed, RegionDep, SessionDep, SettingsDep, paging
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
 from api.services import decisions
 from api.services.desk import DeskUnavailable
 from api.services.placements import Budget
 from api.services.region import RegionContext
+from api.settings import Settings
 
 router = APIRouter(tags=["placements"])
 coordinators = require("coordinator")
