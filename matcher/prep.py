@@ -196,15 +196,16 @@ def add_options(prep: Prepared, pi: int) -> None:
                 prep.ineligible[(pi, si)] = why
                 continue
             rank = pref_rank.get(s.provider_id, 0)
-            times = [None]
+            times: list[str | None] = [None]
             if s.service == "clinic" and s.appointment_times:
-                times = [t for t in s.appointment_times if usable(
+                reachable = [t for t in s.appointment_times if usable(
                     instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes),
                     p.max_transit_minutes)]
-                if not times:
+                if not reachable:
                     prep.ineligible[(pi, si)] = "no appointment time you can reach on time"
                     continue
-                prep.times[(pi, si)] = times
+                prep.times[(pi, si)] = reachable
+                times = list(reachable)
             prep.wants[(pi, ni)].append((si, rank))
             for cat in ("general", "set-aside"):
                 if prep.seats[(si, cat)] == 0:
