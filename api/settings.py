@@ -13,6 +13,7 @@ The travel-time cache folder is geodata's own setting (``HANDOFF_CACHE_DIR``, re
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     round_time_limit_s: float = Field(10.0, gt=0)
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
+    def from_env(cls, **overrides: Any) -> Settings:
         """Settings from the ``HANDOFF_*`` environment; ``overrides`` that are not None win."""
         return cls(**{name: value for name, value in overrides.items() if value is not None})
 
