@@ -1,7 +1,7 @@
 """The service's commands, registered by the ``handoff`` command line (``cli.COMMANDS``):
 
 - ``serve``: run the placement API (uvicorn);
-- ``users``: make API users and their bearer tokens (``handoff users add|revoke``);
+- ``users``: make API users and their bearer tokens (``handoff users add|token|revoke``);
 - ``db``: database maintenance (``handoff db upgrade``).
 
 Each builds one :class:`api.settings.Settings` from its options over the ``HANDOFF_*``
@@ -21,7 +21,7 @@ import uvicorn
 from rich.console import Console
 from uvicorn.supervisors import Multiprocess
 
-from api.auth import ROLES, add_user, revoke_tokens
+from api.auth import DEFAULT_TOKEN_DAYS, ROLES, add_user, revoke_tokens, rotate_token
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.migrate import upgrade
 from api.services import audit
@@ -30,6 +30,7 @@ from api.settings import Settings, sqlite_file_url
 DEMO_DIR = Path("handoff-demo")
 DB_OPTION = typer.Option(None, "--database-url", envvar="HANDOFF_DATABASE_URL",
                          help="SQLAlchemy URL; default a SQLite file handoff.db here.")
+DAYS_OPTION = typer.Option(DEFAULT_TOKEN_DAYS, "--days", help="Days the token is valid (1 to 3660).")
 users = typer.Typer(help="Make API users and tokens. A token is printed once and stored only as a hash.",
                     no_args_is_help=True)
 db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -143,26 +144,54 @@ def add_user_command(name: str = typer.Argument(..., help="User name, unique (e.
                                                 help="Coordinators: the cohort whose participants they see."),
                      provider: str = typer.Option(None, "--provider",
                                                   help="Provider users: the provider id they manage."),
-                     database_url: str = DB_OPTION) -> None:
-    """Add a user with a role and print their bearer token (shown only this once).
+                     days: float = DAYS_OPTION, database_url: str = DB_OPTION) -> None:
+    """Add a user with a role and print their bearer token (shown only this once; it expires after
+    --days days, then make a new one with `handoff users token NAME`).
 
-    Example: `handoff users add cora --role coordinator --cohort "North Boroughs"`."""
+    Example: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90`."""
     engine = make_engine(Settings.from_env(database_url=database_url).database)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     try:
         with sessions() as session:
-            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider)
+            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider, days=days)
             audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
-                         provider_id=user.provider_id)
+                         provider_id=user.provider_id, token_days=days)
             session.commit()
     except ValueError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     finally:
         engine.dispose()
-    Console(stderr=True).print(f"User {name!r} ({role}) added. Token (store it now; it is not shown again):")
+    Console(stderr=True).print(f"User {name!r} ({role}) added. Token valid {days:g} days (store it now; it is not "
+                               "shown again):")
     print(token)
+
+
+@users.command("token")
+def token_command(name: str = typer.Argument(..., help="User who gets a new token."), days: float = DAYS_OPTION,
+                  grace_hours: float = typer.Option(24.0, "--grace-hours",
+                                                    help="Hours the user's older tokens keep working (0: stop now)."),
+                  database_url: str = DB_OPTION) -> None:
+    """Rotate a user's token: print a new one valid --days days; the older ones stop after --grace-hours.
+
+    Example: `handoff users token cora --days 90` (then give cora the new token; the old one works 24 h more)."""
+    engine = make_engine(Settings.from_env(database_url=database_url).database)
+    upgrade(engine)
+    try:
+        with make_sessionmaker(engine)() as session:
+            text, expires, shortened = rotate_token(session, name, days=days, grace_hours=grace_hours)
+            audit.record(session, "cli", "user.token", "user", name, token_days=days, older_cut=shortened,
+                         grace_hours=grace_hours)
+            session.commit()
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    Console(stderr=True).print(f"New token for {name!r}, valid until {expires:%Y-%m-%d %H:%M} UTC; {shortened} older "
+                               f"token(s) stop within {grace_hours:g} h. Store it now; it is not shown again:")
+    print(text)
 
 
 @users.command("revoke")
