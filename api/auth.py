@@ -3,7 +3,8 @@
 A token is 32 random bytes (URL-safe text) shown once when made; the database keeps only its
 sha256 hex digest. Roles: ``coordinator`` (participants of one cohort), ``provider`` (its own
 capacity, wait list and placements), ``planner`` (providers and aggregate data), ``pcg``
-(aggregate reports only) and ``admin`` (everything).
+(aggregate reports only), ``officer`` (a police officer: makes referrals and sees only their
+outcome fields; scope: their police department) and ``admin`` (everything).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.db.models import Token, User, utcnow
 from api.errors import ApiError
 
-ROLES = ("coordinator", "provider", "planner", "pcg", "admin")
+ROLES = ("coordinator", "provider", "planner", "pcg", "officer", "admin")
 
 bearer = HTTPBearer(auto_error=False, description="A token made with `handoff users add NAME --role ROLE`.")
 
@@ -32,6 +33,7 @@ class Principal:
     role: str
     cohort: str | None = None
     provider_id: str | None = None
+    department: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -40,7 +42,7 @@ def hash_token(token: str) -> str:
 
 
 def add_user(session: Session, name: str, role: str, *, cohort: str | None = None,
-             provider_id: str | None = None) -> tuple[User, str]:
+             provider_id: str | None = None, department: str | None = None) -> tuple[User, str]:
     """Create a user with one token; returns the user and the token text (shown only now).
 
     Raises ``ValueError`` naming the option when the role or its scope is wrong.
@@ -51,10 +53,13 @@ def add_user(session: Session, name: str, role: str, *, cohort: str | None = Non
         raise ValueError("--cohort is required for a coordinator (the cohort whose participants they see)")
     if role == "provider" and not provider_id:
         raise ValueError("--provider is required for a provider user (the provider id they manage)")
+    if role == "officer" and not department:
+        raise ValueError("--department is required for an officer (the police department whose referrals they make)")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise ValueError(f"a user named {name!r} exists already; pick another NAME")
     user = User(name=name, role=role, cohort=cohort if role == "coordinator" else None,
-                provider_id=provider_id if role == "provider" else None)
+                provider_id=provider_id if role == "provider" else None,
+                department=department if role == "officer" else None)
     session.add(user)
     session.flush()
     token = secrets.token_urlsafe(32)
@@ -78,7 +83,7 @@ def principals_for_tokens(session: Session, tokens: list[str]) -> dict[str, Prin
     """The principals owning ``tokens`` (one query); unknown or revoked tokens are left out."""
     by_hash = {hash_token(t): t for t in tokens}
     rows = session.execute(
-        select(Token.token_hash, User.name, User.role, User.cohort, User.provider_id)
+        select(Token.token_hash, User.name, User.role, User.cohort, User.provider_id, User.department)
         .join(Token, Token.user_id == User.id)
         .where(Token.token_hash.in_(list(by_hash)), Token.revoked_at.is_(None))
     ).all()

@@ -20,18 +20,22 @@ def add(name: str = typer.Argument(..., help="User name, unique (e.g. a coordina
         role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
         cohort: str = typer.Option(None, "--cohort", help="Coordinators: the cohort whose participants they see."),
         provider: str = typer.Option(None, "--provider", help="Provider users: the provider id they manage."),
+        department: str = typer.Option(None, "--department",
+                                       help="Officers: their police department (they see its referrals' outcomes)."),
         database_url: str = DB_OPTION) -> None:
     """Add a user with a role and print their bearer token (shown only this once).
 
-    Example: `handoff users add cora --role coordinator --cohort "North Boroughs"`."""
+    Examples: `handoff users add cora --role coordinator --cohort "North Boroughs"`;
+    `handoff users add ofc-ruiz --role officer --department "Pittsburgh Bureau of Police"`."""
     engine = make_engine(database_url or default_database_url())
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     try:
         with sessions() as session:
-            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider)
+            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider,
+                                   department=department)
             audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
-                         provider_id=user.provider_id)
+                         provider_id=user.provider_id, department=user.department)
             session.commit()
     except ValueError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")

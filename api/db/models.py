@@ -176,7 +176,7 @@ class Placement(Base):
 
 
 class User(Base):
-    """A person or system using the API, with one role and its scope (cohort or provider)."""
+    """A person or system using the API, with one role and its scope (cohort, provider or police department)."""
 
     __tablename__ = "users"
 
@@ -185,6 +185,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     cohort: Mapped[str | None] = mapped_column(String(120), nullable=True)
     provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
