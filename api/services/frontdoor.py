@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Principal
+from api.auth import Principal, forbidden
 from api.db.frontdoor import CaseAssignment, CaseManager, Facility, FrontDoor
 from api.db.models import utcnow
 from api.errors import ApiError, conflict, invalid, not_found
@@ -28,9 +28,12 @@ def out_of_scope(kind: str, record_id: str, field: str) -> ApiError:
 
 
 def check_cohort(principal: Principal, cohort: str, field: str = "path.cohort") -> None:
-    """A coordinator acts only on their own cohort (404 otherwise, as if it did not exist)."""
+    """A coordinator acts only on their own cohort: a record named in the path outside it is a 404
+    (as if it did not exist); a cohort named in a body or query is a 403."""
     if principal.role == "coordinator" and cohort != principal.cohort:
-        raise out_of_scope("cohort", cohort, field)
+        if field.startswith("path."):
+            raise out_of_scope("cohort", cohort, field)
+        raise forbidden(principal, f"act on cohort {cohort!r} (only {principal.cohort!r})")
 
 
 def known_cohort(region: RegionContext, cohort: str, field: str) -> None:

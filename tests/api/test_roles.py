@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-WHO = ("admin", "coord_north", "coord_central", "provider_h1", "planner", "pcg")
+from tests.api.frontdoor_helpers import REFERRAL, intake_body, north_front_door, referral
+
+WHO = ("admin", "coord_north", "coord_central", "provider_h1", "planner", "pcg", "officer_z1", "officer_z2")
 COORD = {"admin", "coord_north", "coord_central"}
 NORTH = {"admin", "coord_north"}
 H1 = {"admin", "provider_h1"}
+OFFICERS = {"officer_z1", "officer_z2"}
+Z1 = NORTH | {"officer_z1"}
+HIDDEN_FROM_OTHERS = {"coord_central", "officer_z2"}
 P_NEW = {"cohort": "North", "lon": -80.0, "lat": 40.45, "needs": [{"service": "clinic"}]}
 
 
@@ -22,13 +27,16 @@ def world(api) -> dict[str, str]:
     request = api.request("LEAD-N").json()
     entry = api.call("POST", "/v1/wait-lists/H1/entries", json={"person_id": "W-1", "priority": 99}).json()
     consent = api.call("GET", "/v1/participants/LEAD-N").json()["consents"][0]["id"]
+    north_front_door(api)
     return {"request": request["id"], "placement": request["needs"][0]["placement"]["id"], "entry": str(entry["id"]),
-            "consent": str(consent)}
+            "consent": str(consent), "referral": referral(api)["id"], "closing": referral(api)["id"],
+            "intake": referral(api)["id"]}
 
 
 def cases(ids: dict[str, str]) -> list[tuple[str, str, str, dict | None, set[str]]]:
     """(method, route template, concrete path, json body, users allowed)."""
     p, r, e, c = ids["placement"], ids["request"], ids["entry"], ids["consent"]
+    ref, closing, intake = ids["referral"], ids["closing"], ids["intake"]
     return [
         ("GET", "/v1/providers", "/v1/providers", None, COORD | {"provider_h1", "planner"}),
         ("POST", "/v1/providers", "/v1/providers", {"id": "H9", "name": "n", "service": "clinic", "capacity": 1,
@@ -65,7 +73,34 @@ def cases(ids: dict[str, str]) -> list[tuple[str, str, str, dict | None, set[str
         ("DELETE", "/v1/participants/{participant_id}/consents/{consent_id}",
          f"/v1/participants/LEAD-N/consents/{c}", None, NORTH),
         ("DELETE", "/v1/providers/{provider_id}", "/v1/providers/H2", None, {"admin"}),
+        ("POST", "/v1/referrals", "/v1/referrals", REFERRAL, NORTH | OFFICERS),
+        ("GET", "/v1/referrals", "/v1/referrals", None, COORD | OFFICERS),
+        ("GET", "/v1/referrals/outcomes", "/v1/referrals/outcomes", None, {"admin", "planner", "pcg"} | OFFICERS),
+        ("GET", "/v1/referrals/{referral_id}", f"/v1/referrals/{ref}", None, Z1),
+        ("POST", "/v1/referrals/{referral_id}/handed-off", f"/v1/referrals/{ref}/handed-off", {}, Z1),
+        ("POST", "/v1/referrals/{referral_id}/not-engaged", f"/v1/referrals/{closing}/not-engaged", {}, NORTH),
+        ("POST", "/v1/referrals/{referral_id}/intake", f"/v1/referrals/{intake}/intake", intake_body("LEAD-I"), NORTH),
+        ("GET", "/v1/intake-queue", "/v1/intake-queue", None, COORD),
+        ("PUT", "/v1/cohorts/{cohort}/front-door", "/v1/cohorts/North/front-door", {"hours": []}, NORTH),
+        ("GET", "/v1/cohorts/{cohort}/front-door", "/v1/cohorts/North/front-door", None, NORTH),
+        ("POST", "/v1/facilities", "/v1/facilities", {"id": "F-2", "name": "Two", "cohort": "North", "lon": -80.0,
+                                                      "lat": 40.4}, NORTH),
+        ("GET", "/v1/facilities", "/v1/facilities?cohort=North", None, NORTH),
+        ("POST", "/v1/case-managers", "/v1/case-managers", {"id": "CM-9", "name": "Nine", "cohort": "North",
+                                                            "facility_id": "F-N"}, NORTH),
+        ("GET", "/v1/case-managers", "/v1/case-managers?cohort=North", None, NORTH),
+        ("GET", "/v1/case-managers/{case_manager_id}", "/v1/case-managers/CM-A", None, NORTH),
+        ("POST", "/v1/case-assignments", "/v1/case-assignments", {"cohort": "North"}, NORTH),
     ]
+
+
+def hidden(method: str, path: str) -> set[str]:
+    """Users for whom the record in ``path`` is out of scope: they get 404, as if it did not exist."""
+    if "/v1/referrals/" in path and not path.endswith("/outcomes"):
+        return HIDDEN_FROM_OTHERS if method == "GET" or path.endswith("handed-off") else {"coord_central"}
+    if path.startswith("/v1/cohorts/North") or path.startswith("/v1/case-managers/"):
+        return {"coord_central"}
+    return set()
 
 
 def test_every_endpoint_for_every_role(api):
@@ -82,7 +117,8 @@ def test_every_endpoint_for_every_role(api):
             if who in allowed:
                 assert status not in (401, 403), f"{who} refused on {method} {path}"
             else:
-                assert status == 403, f"{who} got {status} on {method} {path}, expected 403"
+                expected = 404 if who in hidden(method, path) else 403
+                assert status == expected, f"{who} got {status} on {method} {path}, expected {expected}"
                 refused.append((who, method, path))
     assert ("pcg", "GET", "/v1/providers") in refused and ("coord_central", "GET", "/v1/participants/LEAD-N") in refused
 
