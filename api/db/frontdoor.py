@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api import limits
 from api.db.models import Base, UTCDateTime, utcnow
 
 
@@ -21,13 +22,13 @@ class FrontDoor(Base):
 
     __tablename__ = "front_doors"
 
-    cohort: Mapped[str] = mapped_column(String(120), primary_key=True)
-    timezone: Mapped[str] = mapped_column(String(60), default="America/New_York")
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    cohort: Mapped[str] = mapped_column(String(limits.PLACE), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(limits.LABEL), default="America/New_York")
+    phone: Mapped[str] = mapped_column(String(limits.KIND), default="")
     instructions: Mapped[str] = mapped_column(Text, default="")
     on_site_hours: Mapped[list[int]] = mapped_column(JSON, default=list)
     on_call_hours: Mapped[list[int]] = mapped_column(JSON, default=list)
-    hours_source: Mapped[str] = mapped_column(String(200), default="configured")
+    hours_source: Mapped[str] = mapped_column(String(limits.NAME), default="configured")
     intake_deadline_days: Mapped[int] = mapped_column(Integer, default=14)
     callout_minutes: Mapped[float] = mapped_column(Float, default=15.0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -38,9 +39,9 @@ class Facility(Base):
 
     __tablename__ = "facilities"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    cohort: Mapped[str] = mapped_column(String(120), index=True)
+    id: Mapped[str] = mapped_column(String(limits.ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(limits.NAME))
+    cohort: Mapped[str] = mapped_column(String(limits.PLACE), index=True)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -52,9 +53,9 @@ class CaseManager(Base):
 
     __tablename__ = "case_managers"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    cohort: Mapped[str] = mapped_column(String(120), index=True)
+    id: Mapped[str] = mapped_column(String(limits.ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(limits.NAME))
+    cohort: Mapped[str] = mapped_column(String(limits.PLACE), index=True)
     facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.id"))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     shifts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -71,21 +72,21 @@ class Referral(Base):
     __tablename__ = "referrals"
     __table_args__ = (Index("ix_referrals_cohort_status", "cohort", "status"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    route: Mapped[str] = mapped_column(String(20))
+    id: Mapped[str] = mapped_column(String(limits.UUID), primary_key=True)
+    route: Mapped[str] = mapped_column(String(limits.STATE))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    cohort: Mapped[str] = mapped_column(String(120))
-    municipality: Mapped[str] = mapped_column(String(120), default="")
-    department: Mapped[str] = mapped_column(String(120), default="", index=True)
-    zone: Mapped[str] = mapped_column(String(60), default="")
-    offence: Mapped[str] = mapped_column(String(80), default="")
-    race: Mapped[str] = mapped_column(String(40), default="")
+    cohort: Mapped[str] = mapped_column(String(limits.PLACE))
+    municipality: Mapped[str] = mapped_column(String(limits.PLACE), default="")
+    department: Mapped[str] = mapped_column(String(limits.PLACE), default="", index=True)
+    zone: Mapped[str] = mapped_column(String(limits.LABEL), default="")
+    offence: Mapped[str] = mapped_column(String(limits.LABEL), default="")
+    race: Mapped[str] = mapped_column(String(limits.KIND), default="")
     consent: Mapped[bool] = mapped_column(Boolean)
-    person_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    status: Mapped[str] = mapped_column(String(20))
-    officer: Mapped[str] = mapped_column(String(120), index=True)
+    person_id: Mapped[str | None] = mapped_column(String(limits.ID), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(limits.STATE))
+    officer: Mapped[str] = mapped_column(String(limits.PLACE), index=True)
     available: Mapped[bool] = mapped_column(Boolean)
     handoff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     intake_due: Mapped[date] = mapped_column(Date)
@@ -106,7 +107,7 @@ class CaseAssignment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
-    person_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    person_id: Mapped[str | None] = mapped_column(String(limits.ID), nullable=True, index=True)
     case_manager_id: Mapped[str] = mapped_column(ForeignKey("case_managers.id"), index=True)
     travel_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
     explanation: Mapped[str] = mapped_column(Text, default="")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal, require
 from api.db.models import utcnow
 from api.routers.deps import RegionDep, SessionDep, closed
-from api.schemas.common import Label
+from api.schemas.common import Place
 from api.schemas.frontdoor import CaseManagerIn, CaseManagerOut, FacilityIn, FacilityOut, FrontDoorIn, FrontDoorOut
 from api.schemas.referrals import AssignmentIn, AssignmentRunOut
 from api.services import caseloads
@@ -45,7 +45,7 @@ def add_facility(body: FacilityIn, session: Session = SessionDep, region: Region
 
 
 @router.get("/facilities", response_model=list[FacilityOut], summary="A cohort's facilities")
-def list_facilities(cohort: Label = Query(min_length=1), session: Session = SessionDep,
+def list_facilities(cohort: Place = Query(min_length=1), session: Session = SessionDep,
                     principal: Principal = Depends(coordinators)) -> list[FacilityOut]:
     """The cohort's facilities and whether each is open now."""
     service.check_cohort(principal, cohort, "query.cohort")
@@ -54,7 +54,7 @@ def list_facilities(cohort: Label = Query(min_length=1), session: Session = Sess
 
 
 @router.get("/case-managers", response_model=list[CaseManagerOut], summary="A cohort's case managers")
-def list_case_managers(cohort: Label = Query(min_length=1), session: Session = SessionDep,
+def list_case_managers(cohort: Place = Query(min_length=1), session: Session = SessionDep,
                        principal: Principal = Depends(coordinators)) -> list[CaseManagerOut]:
     """The cohort's case managers with caseloads and who is on duty now."""
     service.check_cohort(principal, cohort, "query.cohort")

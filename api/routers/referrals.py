@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.routers.deps import RegionDep, SessionDep, closed, paging
-from api.schemas.common import Label, Page
+from api.schemas.common import Page, Place
 from api.schemas.referrals import (HandedOffIn, HandoffOut, IntakeIn, IntakeQueue, NotEngagedIn, OfficerReferralOut,
                                    OutcomeOut, OutcomeReport, ReferralIn, ReferralList, ReferralOut, Status)
 from api.services import outcomes
@@ -97,7 +97,7 @@ def intake(referral_id: str, body: IntakeIn, session: Session = SessionDep, regi
 
 
 @router.get("/intake-queue", response_model=IntakeQueue, summary="Referrals awaiting intake, by deadline")
-def intake_queue(cohort: Label | None = Query(None), session: Session = SessionDep,
+def intake_queue(cohort: Place | None = Query(None), session: Session = SessionDep,
                  principal: Principal = Depends(coordinators)) -> IntakeQueue:
     """Referrals still awaiting intake, soonest deadline first, with days left (negative: overdue)."""
     items = service.queue(session, principal, cohort)

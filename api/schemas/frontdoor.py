@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from api.schemas.common import Identifier, Label, Lat, Lon, Name, StrictBody
+from api.schemas.common import Identifier, Label, Lat, Lon, Name, Place, Reason, StrictBody
 from scenarios.coverage.costs import parse_days
 
 
@@ -50,7 +50,7 @@ class FrontDoorIn(StrictBody):
 
     timezone: Label = Field("America/New_York", examples=["America/New_York"])
     phone: Label = Field("", max_length=40, examples=["412-555-0142"])
-    instructions: Label = Field("", examples=["Call the LEAD line; stay with the person until the case manager arrives."])
+    instructions: Reason = Field("", examples=["Call the LEAD line; stay with the person until the case manager arrives."])
     hours: list[HoursWindow] = Field(default_factory=list, max_length=50)
     adopted: CoveredHours | None = None
     intake_deadline_days: int = Field(14, ge=1, le=90)
@@ -93,7 +93,7 @@ class FacilityIn(StrictBody):
 
     id: Identifier = Field(examples=["CMF-NORTH"])
     name: Name = Field(examples=["North Side LEAD office"])
-    cohort: Label = Field(min_length=1, examples=["North"])
+    cohort: Place = Field(min_length=1, examples=["North"])
     lon: Lon
     lat: Lat
     hours: list[HoursWindow] = Field(default_factory=list, max_length=50)
@@ -117,7 +117,7 @@ class CaseManagerIn(StrictBody):
 
     id: Identifier = Field(examples=["CM-ANA"])
     name: Name = Field(examples=["Ana"])
-    cohort: Label = Field(min_length=1, examples=["North"])
+    cohort: Place = Field(min_length=1, examples=["North"])
     facility_id: Identifier
     languages: list[Label] = Field(default_factory=lambda: ["english"], max_length=10)
     shifts: list[HoursWindow] = Field(default_factory=list, max_length=50)

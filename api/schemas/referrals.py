@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Identifier, IsoDateTime, Label, Lat, Lon, Page, StrictBody
+from api.schemas.common import Identifier, IsoDateTime, Label, Lat, Lon, Page, Place, Reason, StrictBody
 from api.schemas.participants import ConsentIn, ParticipantFields
 from scenarios.coverage.demand import DEFAULT_OFFENCES
 
@@ -24,9 +24,9 @@ class ReferralIn(StrictBody):
     route: Route = Field(examples=["arrest-diversion"])
     lon: Lon = Field(examples=[-80.0])
     lat: Lat = Field(examples=[40.45])
-    municipality: Label = Field("", examples=["Pittsburgh"])
-    cohort: Label | None = Field(None, description="default: the cohort whose members include the municipality")
-    department: Label | None = Field(None, examples=["Pittsburgh Bureau of Police"])
+    municipality: Place = Field("", examples=["Pittsburgh"])
+    cohort: Place | None = Field(None, description="default: the cohort whose members include the municipality")
+    department: Place | None = Field(None, examples=["Pittsburgh Bureau of Police"])
     zone: Label = Field("", max_length=60, examples=["Zone 1"])
     offence: Offence | None = Field(None, examples=["retail theft"])
     consent: bool = Field(description="the person agreed to be referred")
@@ -127,13 +127,13 @@ class HandedOffIn(StrictBody):
 
     facility_id: Identifier | None = None
     case_manager_id: Identifier | None = None
-    note: Label = ""
+    note: Reason = ""
 
 
 class NotEngagedIn(StrictBody):
     """The person did not engage (no penalty; they may be referred again)."""
 
-    note: Label = ""
+    note: Reason = ""
 
 
 class IntakeIn(ParticipantFields):
@@ -142,7 +142,7 @@ class IntakeIn(ParticipantFields):
 
     participant_id: Identifier = Field(examples=["LEAD-2026-0042"])
     consent_to_share: ConsentIn
-    cohort: Label = Field("", description="ignored: the referral's cohort is used")
+    cohort: Place = Field("", description="ignored: the referral's cohort is used")
 
 
 class QueueItem(BaseModel):
@@ -168,7 +168,7 @@ class IntakeQueue(BaseModel):
 class AssignmentIn(StrictBody):
     """Assign every participant of ``cohort`` who has completed intake but has no case manager."""
 
-    cohort: Label = Field(min_length=1, examples=["North"])
+    cohort: Place = Field(min_length=1, examples=["North"])
     time_limit_s: float = Field(5.0, gt=0, le=60, allow_inf_nan=False)
 
 

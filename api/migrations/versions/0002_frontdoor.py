@@ -70,7 +70,7 @@ def upgrade() -> None:
         sa.Column("municipality", sa.String(length=120), nullable=False),
         sa.Column("department", sa.String(length=120), nullable=False),
         sa.Column("zone", sa.String(length=60), nullable=False),
-        sa.Column("offence", sa.String(length=80), nullable=False),
+        sa.Column("offence", sa.String(length=60), nullable=False),
         sa.Column("race", sa.String(length=40), nullable=False),
         sa.Column("consent", sa.Boolean(), nullable=False),
         sa.Column("person_id", sa.String(length=64), nullable=True),
