@@ -36,6 +36,7 @@ from api.routers.deps import Settings, settings_from_env
 from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
+from scenarios.frontdoor.travel import warm_up
 
 log = logging.getLogger("handoff.api")
 WORKER_THREADS = 4
@@ -70,6 +71,7 @@ async def _lifespan(app: FastAPI):
     state.desk = Desk(state.sessions, state.lookups, placements.budget(state.settings), state.region)
     state.desk.start()
     state.remote_desk = remote_desk_from_env()
+    threading.Thread(target=warm_up, args=(state.region.folder,), name="handoff-street-warm-up", daemon=True).start()
     state.ready = True
     stop = threading.Event()
     thread = threading.Thread(target=_sweeper, args=(app, stop), name="handoff-hold-sweeper", daemon=True)

@@ -2,8 +2,9 @@
 
 :func:`drive_minutes` uses the region's street network (``geodata.drive``), indexed once per
 process and region folder (the snap tree and arc arrays; loading the streets takes seconds, an
-answer then milliseconds). Without a region, or for a point farther than 1 km from any street,
-it falls back to a straight-line estimate: great-circle distance x 1.3 at 30 km/h.
+answer then milliseconds, with no matrix cache on disk). Without a region, or for a point
+farther than 1 km from any street, it falls back to geodata's one straight-line estimate
+(:data:`geodata.straight_line.DRIVE`).
 """
 from __future__ import annotations
 
@@ -13,20 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-EARTH_RADIUS_KM = 6371.0088
-DETOUR_FACTOR = 1.3
-ESTIMATE_KMH = 30.0
+from geodata import straight_line
+
 _lock = threading.Lock()
 
 
 def straight_line_drive_minutes(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
     """Estimated drive minutes (n_origins, n_destinations) from lon/lat degrees, no street network."""
-    o = np.radians(np.asarray(origins, dtype=float))[:, None, :]
-    d = np.radians(np.asarray(destinations, dtype=float))[None, :, :]
-    a = (np.sin((d[..., 1] - o[..., 1]) / 2) ** 2
-         + np.cos(o[..., 1]) * np.cos(d[..., 1]) * np.sin((d[..., 0] - o[..., 0]) / 2) ** 2)
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return km * DETOUR_FACTOR / ESTIMATE_KMH * 60.0
+    return straight_line.straight_line_minutes(origins, destinations, straight_line.DRIVE)
 
 
 @lru_cache(maxsize=4)
@@ -59,3 +54,14 @@ def drive_minutes(folder: Path | None, origins: np.ndarray, destinations: np.nda
 
     minutes = drive_matrix(network, origins, destinations)
     return np.where(np.isnan(minutes), estimate, minutes)
+
+
+def warm_up(folder: Path | None) -> None:
+    """Index the region's streets and compile the route search now, so the first referral's
+    answer takes milliseconds instead of seconds (call it in a background thread at start-up)."""
+    network = street_network(folder)
+    if network is not None:
+        from geodata.drive import drive_matrix
+
+        centre = np.array([network.to_lonlat.transform(*network.lines[0].coords[0])])
+        drive_matrix(network, centre, centre)
