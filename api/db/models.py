@@ -192,7 +192,8 @@ class User(Base):
 
 
 class Token(Base):
-    """A bearer token, stored only as the sha256 hex digest of the random secret."""
+    """A bearer token, stored only as the sha256 hex digest of the random secret; it stops working
+    when revoked or at ``expires_at`` (none: never)."""
 
     __tablename__ = "tokens"
 
@@ -201,6 +202,7 @@ class Token(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AuditEntry(Base):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, bearer_token, require
 from api.db.models import Participant, Placement, PlacementRequest
-from api.routers.deps import closed, RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep, Settings, SettingsDep, paging
 from api.schemas.common import Identifier
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
@@ -78,7 +78,9 @@ def get_request(request_id: Identifier, session: Session = SessionDep,
                 principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
     """A request with the current status of its placements."""
     saved = decisions.get_request(session, principal, request_id)
-    return closed(session, request_out(saved, decisions.placements_of(session, saved.id)))
+    out = request_out(saved, decisions.placements_of(session, saved.id))
+    return read_logged(session, principal.name, "participant", [out.participant_id], out,
+                       via="GET /v1/placement-requests/{id}", request_id=out.id)
 
 
 @router.get("/placements", response_model=list[PlacementOut], summary="List placements")
@@ -98,14 +100,18 @@ def list_placements(status: str | None = Query(None, pattern="^(held|confirmed|d
     if participant_id:
         query = query.where(Placement.participant_id == participant_id)
     rows = session.scalars(query.order_by(Placement.created_at, Placement.id).offset(offset).limit(limit))
-    return closed(session, [placement_out(p) for p in rows])
+    out = [placement_out(p) for p in rows]
+    return read_logged(session, principal.name, "participant", [p.participant_id for p in out], out,
+                       via="GET /v1/placements")
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, summary="One placement")
 def get_placement(placement_id: Identifier, session: Session = SessionDep,
                   principal: Principal = Depends(deciders)) -> PlacementOut:
     """A placement with its status, hold expiry and reason."""
-    return closed(session, placement_out(decisions.get_placement(session, principal, placement_id)))
+    out = placement_out(decisions.get_placement(session, principal, placement_id))
+    return read_logged(session, principal.name, "participant", [out.participant_id], out,
+                       via="GET /v1/placements/{id}", placement_id=out.id)
 
 
 @router.post("/placements/{placement_id}/confirm", response_model=PlacementOut, summary="Confirm a held placement")

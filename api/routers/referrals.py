@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
-from api.routers.deps import RegionDep, SessionDep, closed, paging
+from api.routers.deps import RegionDep, SessionDep, closed, paging, read_logged
 from api.schemas.common import Page, Place
 from api.schemas.referrals import (HandedOffIn, HandoffOut, IntakeIn, IntakeQueue, NotEngagedIn, OfficerReferralOut,
                                    OutcomeOut, OutcomeReport, ReferralIn, ReferralList, ReferralOut, Status)
@@ -48,8 +48,9 @@ def list_referrals(status: Status | None = Query(None), page: tuple[int, int] = 
     """Newest first: an officer's own (outcome fields only), a coordinator's cohort (in full)."""
     offset, limit = page
     total, rows = service.listing(session, principal, status=status, offset=offset, limit=limit)
-    return closed(session, ReferralList(page=Page(total=total, offset=offset, limit=limit),
-                                        items=[_view(session, principal, r) for r in rows]))
+    listing = ReferralList(page=Page(total=total, offset=offset, limit=limit),
+                           items=[_view(session, principal, r) for r in rows])
+    return read_logged(session, principal.name, "referral", [r.id for r in rows], listing, via="GET /v1/referrals")
 
 
 @router.get("/referrals/outcomes", response_model=OutcomeReport, summary="Outcomes by police department")
@@ -63,7 +64,8 @@ def department_outcomes(session: Session = SessionDep, principal: Principal = De
 def get_referral(referral_id: str, session: Session = SessionDep,
                  principal: Principal = Depends(referrers)) -> ReferralOut | OutcomeOut:
     """A referral: an officer's own shows only handed off, intake done and engaged (yes / not yet)."""
-    return closed(session, _view(session, principal, service.get(session, principal, referral_id)))
+    view = _view(session, principal, service.get(session, principal, referral_id))
+    return read_logged(session, principal.name, "referral", [referral_id], view, via="GET /v1/referrals/{id}")
 
 
 @router.post("/referrals/{referral_id}/handed-off", response_model=ReferralOut | OutcomeOut,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
-from api.routers.deps import closed, RegionDep, SessionDep
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep
 from api.schemas.common import Identifier, Reason, RowId
 from api.schemas.providers import WaitListEntryIn, WaitListEntryOut, WaitListImport, WaitListOrder, WaitListOut
 from api.services import waitlists as service
@@ -24,7 +24,9 @@ def get_wait_list(list_id: Identifier, session: Session = SessionDep,
     """Waiting entries in order (the provider serving the list, or admin)."""
     ids = service.providers_of(session, list_id)
     service.check_scope(principal, ids, list_id)
-    return closed(session, service.to_out(session, list_id, ids))
+    out = service.to_out(session, list_id, ids)
+    return read_logged(session, principal.name, "wait_list", [list_id], out, via="GET /v1/wait-lists/{id}",
+                       persons=[e.person_id for e in out.entries])
 
 
 @router.put("/{list_id}", response_model=WaitListOut, summary="Import a wait list in order")

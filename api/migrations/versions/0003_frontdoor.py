@@ -2,14 +2,14 @@
 users gain a police ``department`` (the scope of an officer).
 
 Revision ID: frontdoor
-Revises: 0001
+Revises: hardening
 Create Date: 2026-12-02 20:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "frontdoor"
-down_revision = "0001"
+down_revision = "hardening"
 branch_labels = None
 depends_on = None
 
