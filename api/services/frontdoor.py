@@ -16,6 +16,7 @@ from api.db.models import utcnow
 from api.errors import ApiError, conflict, invalid, not_found
 from api.schemas.frontdoor import CaseManagerIn, CaseManagerOut, FacilityIn, FacilityOut, FrontDoorIn, FrontDoorOut
 from api.services import audit
+from api.services.participants import check_cohort as check_cohort_known
 from api.services.region import RegionContext
 from scenarios.coverage.costs import Shift, parse_days
 from scenarios.frontdoor import handoff
@@ -34,12 +35,6 @@ def check_cohort(principal: Principal, cohort: str, field: str = "path.cohort") 
         if field.startswith("path."):
             raise out_of_scope("cohort", cohort, field)
         raise forbidden(principal, f"act on cohort {cohort!r} (only {principal.cohort!r})")
-
-
-def known_cohort(region: RegionContext, cohort: str, field: str) -> None:
-    """422 when the region names its cohorts and ``cohort`` is not one of them."""
-    if region.cohorts and cohort not in region.cohorts:
-        raise invalid(field, f"unknown cohort {cohort!r}; known: {', '.join(sorted(region.cohorts))}")
 
 
 def windows(rows: list[dict]) -> list[Shift]:
@@ -73,7 +68,7 @@ def put_front_door(session: Session, principal: Principal, cohort: str, body: Fr
                    region: RegionContext) -> FrontDoor:
     """Create or replace the cohort's front door. Audited with the covered hours in words."""
     check_cohort(principal, cohort)
-    known_cohort(region, cohort, "path.cohort")
+    check_cohort_known(region, cohort, "path.cohort")
     if body.adopted is not None:
         hours = WeeklyHours(frozenset(body.adopted.on_site), frozenset(body.adopted.on_call) -
                             frozenset(body.adopted.on_site), body.timezone)
@@ -111,7 +106,7 @@ def facility_hours(facility: Facility, door: FrontDoor | None) -> WeeklyHours | 
 def add_facility(session: Session, principal: Principal, body: FacilityIn, region: RegionContext) -> Facility:
     """Add a case-management facility (coordinators: in their own cohort). Audited."""
     check_cohort(principal, body.cohort, "body.cohort")
-    known_cohort(region, body.cohort, "body.cohort")
+    check_cohort_known(region, body.cohort, "body.cohort")
     region.check_point(body.lon, body.lat)
     if session.get(Facility, body.id) is not None:
         raise conflict(f"Facility {body.id!r} exists already.", "body.id", "id already in use", slug="exists")

@@ -38,7 +38,7 @@ def cohort_for(body: ReferralIn, region: RegionContext) -> str:
     """The referral's cohort: the one given, else the cohort whose members include the
     municipality or police zone (422 naming ``body.cohort`` when none does)."""
     if body.cohort:
-        doors.known_cohort(region, body.cohort, "body.cohort")
+        participants.check_cohort(region, body.cohort, "body.cohort")
         return body.cohort
     for cohort, members in region.cohorts.items():
         if body.municipality in members or (body.zone and body.zone in members):
