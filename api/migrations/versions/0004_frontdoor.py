@@ -2,14 +2,14 @@
 users gain a police ``department`` (the scope of an officer).
 
 Revision ID: frontdoor
-Revises: hardening
+Revises: coordinator
 Create Date: 2026-12-02 20:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "frontdoor"
-down_revision = "hardening"
+down_revision = "coordinator"
 branch_labels = None
 depends_on = None
 
