@@ -167,6 +167,7 @@ def check_view(session: Session, region: RegionContext, provider_ids: Iterable[s
     instance = matcher.Instance(participants=people, providers=records,
                                 wait_list=wait_entries(session, {p.list_id for p in providers}),
                                 travel_minutes=travel(region, people, [r for r in records]),
+                                **region.instance_tables(people, records),
                                 as_of=local_now().date().isoformat(), region=region.name)
     result = matcher.Result(placements=[placement_record(h) for h in holds], mode="coverage", method="stored")
     rows: dict[str, list[Placement]] = defaultdict(list)
