@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Identifier, IsoDate, Label, Lat, Lon, Minutes, Page, Service, StrictBody
+from api.schemas.common import Identifier, IsoDate, Label, Lat, Lon, Minutes, Page, Place, Service, StrictBody
 
 
 class NeedIn(StrictBody):
@@ -31,7 +31,7 @@ class ParticipantAttributes(StrictBody):
 class ParticipantFields(StrictBody):
     """Everything about a participant except the id."""
 
-    cohort: Label = Field(min_length=1, examples=["North Boroughs"])
+    cohort: Place = Field(min_length=1, examples=["North Boroughs"])
     lon: Lon = Field(examples=[-80.0])
     lat: Lat = Field(examples=[40.45])
     needs: list[NeedIn] = Field(min_length=1, max_length=3)

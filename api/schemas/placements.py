@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Identifier, Label, Page, StrictBody
+from api.schemas.common import Identifier, Page, Reason, StrictBody
 
 PLACEMENT_STATES = ("held", "confirmed", "declined", "released", "expired")
 
@@ -87,7 +87,7 @@ class PlacementRequestOut(BaseModel):
 class DecisionIn(StrictBody):
     """Why a placement is declined or released (kept in the audit log)."""
 
-    reason: Label = Field("", examples=["participant chose another programme"])
+    reason: Reason = Field("", examples=["participant chose another programme"])
 
 
 class RoundOut(BaseModel):

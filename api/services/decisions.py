@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Principal, forbidden
+from api.auth import Principal
 from api.db.models import Participant, Placement, PlacementRequest, WaitListEntry, utcnow
 from api.errors import conflict, not_found
 from api.services import audit
@@ -20,11 +20,16 @@ from api.services.region import RegionContext
 
 
 def check_scope(session: Session, principal: Principal, placement: Placement) -> None:
-    """Coordinators act on their cohort's placements, providers on placements at their provider."""
-    if principal.role == "provider" and placement.provider_id != principal.provider_id:
-        raise forbidden(principal, f"act on placements at provider {placement.provider_id!r}")
-    if principal.role == "coordinator":
-        participant_service.get(session, principal, placement.participant_id)
+    """Coordinators act on their cohort's placements, providers on placements at their provider; any
+    other placement answers exactly as an unknown id (404)."""
+    outside = ((principal.role == "provider" and placement.provider_id != principal.provider_id)
+               or (principal.role == "coordinator" and not _in_cohort(session, principal, placement.participant_id)))
+    if outside:
+        raise not_found("placement", placement.id, "path.placement_id")
+
+
+def _in_cohort(session: Session, principal: Principal, participant_id: str) -> bool:
+    return session.scalar(select(Participant.cohort).where(Participant.id == participant_id)) == principal.cohort
 
 
 def get_placement(session: Session, principal: Principal, placement_id: str, *, lock: bool = False) -> Placement:
@@ -79,9 +84,9 @@ def decide(session: Session, principal: Principal, placement_id: str, status: st
 def get_request(session: Session, principal: Principal, request_id: str) -> PlacementRequest:
     """A placement request the caller may see."""
     request = session.get(PlacementRequest, request_id)
-    if request is None:
+    if request is None or (principal.role == "coordinator"
+                           and not _in_cohort(session, principal, request.participant_id)):
         raise not_found("placement request", request_id, "path.request_id")
-    participant_service.get(session, principal, request.participant_id)
     return request
 
 

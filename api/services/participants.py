@@ -8,28 +8,29 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, forbidden
 from api.db.models import Consent, Participant, utcnow
-from api.errors import conflict, invalid, not_found
+from api.errors import ApiError, conflict, invalid, not_found
 from api.schemas.participants import ConsentIn, ConsentOut, ParticipantCreate, ParticipantOut, ParticipantUpdate
 from api.services import audit
 from api.services.region import RegionContext
 
 
-def check_scope(principal: Principal, participant: Participant) -> None:
-    """A coordinator sees only participants of their own cohort."""
+def check_scope(principal: Principal, participant: Participant, field: str = "path.participant_id") -> None:
+    """A coordinator sees only participants of their own cohort; another cohort's participant
+    answers exactly as an unknown id (404), so ids of other cohorts cannot be probed."""
     if principal.role == "coordinator" and participant.cohort != principal.cohort:
-        raise forbidden(principal, f"see participants outside cohort {principal.cohort!r}")
+        raise not_found("participant", participant.id, field)
 
 
 def get(session: Session, principal: Principal, participant_id: str, *, lock: bool = False,
         field: str = "path.participant_id") -> Participant:
-    """The participant (404 unknown, 403 outside the coordinator's cohort)."""
+    """The participant (404 when unknown or outside the coordinator's cohort)."""
     query = select(Participant).where(Participant.id == participant_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     participant = session.scalar(query)
     if participant is None:
         raise not_found("participant", participant_id, field)
-    check_scope(principal, participant)
+    check_scope(principal, participant, field)
     return participant
 
 
@@ -62,6 +63,12 @@ def to_out(session: Session, participant: Participant) -> ParticipantOut:
                           created_at=participant.created_at, updated_at=participant.updated_at)
 
 
+def id_unavailable() -> ApiError:
+    """409 for a participant id in use, the same whichever cohort uses it (nothing about the record)."""
+    return conflict("This participant id cannot be used; choose another pseudonymous id (ids are unique across "
+                    "every cohort).", "body.id", "id not available", slug="id-unavailable")
+
+
 def create(session: Session, principal: Principal, body: ParticipantCreate, region: RegionContext) -> Participant:
     """Add a participant; a coordinator can add only to their own cohort. Audited."""
     if principal.role == "coordinator" and body.cohort != principal.cohort:
@@ -70,8 +77,7 @@ def create(session: Session, principal: Principal, body: ParticipantCreate, regi
         raise invalid("body.cohort", f"unknown cohort {body.cohort!r}; known: {', '.join(sorted(region.cohorts))}")
     region.check_point(body.lon, body.lat)
     if session.get(Participant, body.id) is not None:
-        raise conflict(f"Participant {body.id!r} exists already; PATCH it instead.", "body.id",
-                       "id already in use", slug="exists")
+        raise id_unavailable()
     participant = Participant(id=body.id, cohort=body.cohort, lon=body.lon, lat=body.lat,
                               needs=[n.model_dump(exclude_none=True) for n in body.needs],
                               attributes=body.attributes.model_dump(exclude_none=True),

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from api.auth import Principal, forbidden
+from api.auth import Principal
 from api.db.models import Placement, Provider, utcnow
 from api.errors import conflict, invalid, not_found
 from api.schemas.providers import Capacity, ProviderCreate, ProviderOut, ProviderUpdate
@@ -108,9 +108,9 @@ def get(session: Session, provider_id: str, *, lock: bool = False) -> Provider:
 
 
 def check_scope(principal: Principal, provider_id: str, what: str) -> None:
-    """A provider user may act only on its own provider."""
+    """A provider user may ``what`` only its own provider; another answers as an unknown id (404)."""
     if principal.role == "provider" and principal.provider_id != provider_id:
-        raise forbidden(principal, f"{what} of provider {provider_id!r} (only {principal.provider_id!r})")
+        raise not_found("provider", provider_id)
 
 
 def _appointments(times: list[datetime], field: str) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Principal, forbidden
+from api.auth import Principal
 from api.db.models import Provider, WaitListEntry, utcnow
 from api.errors import conflict, invalid, not_found
 from api.schemas.providers import WaitListEntryIn, WaitListEntryOut, WaitListOut
@@ -28,9 +28,10 @@ def providers_of(session: Session, list_id: str) -> list[str]:
 
 
 def check_scope(principal: Principal, provider_ids: list[str], list_id: str) -> None:
-    """A provider user may manage only a list its own provider serves."""
+    """A provider user may manage only a list its own provider serves; another answers as an unknown
+    list (404)."""
     if principal.role == "provider" and principal.provider_id not in provider_ids:
-        raise forbidden(principal, f"manage wait list {list_id!r} (not served by {principal.provider_id!r})")
+        raise not_found("wait list", list_id, "path.list_id")
 
 
 def waiting(session: Session, list_id: str) -> list[WaitListEntry]:
