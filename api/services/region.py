@@ -81,7 +81,8 @@ def build_transit_table(service) -> TransitTable | None:
 
 @dataclass
 class RegionContext:
-    """What the API needs from a region: name, boundary polygon (lon/lat) and cohorts."""
+    """What the API needs from a region: name, boundary polygon (lon/lat) and cohorts (empty only
+    without a region: then any cohort name is accepted)."""
 
     name: str = "any"
     boundary: object | None = None
@@ -138,20 +139,32 @@ class RegionContext:
                                   self.folder)
         return self.transit
 
-    def instance_tables(self, people, records) -> dict:
-        """``provider_travel_minutes`` and ``arrive_by_minutes`` for an instance of matcher
-        ``people`` over provider ``records`` (empty without a region with transit)."""
+    def provider_travel_minutes(self, records) -> dict:
+        """Housing-to-provider minutes ``(housing_id, provider_id)`` among provider ``records``
+        (empty without a region with transit; :mod:`api.services.region_travel`)."""
         tables = self.tables()
-        if tables is None:
-            return {"provider_travel_minutes": {}, "arrive_by_minutes": {}}
-        return {"provider_travel_minutes": tables.provider_minutes(records),
-                "arrive_by_minutes": tables.arrive_by(people, records)}
+        return {} if tables is None else tables.provider_minutes(records)
+
+    def arrive_by_minutes(self, people, records) -> dict:
+        """Arrive-by minutes ``(participant_id, clinic_id, appointment)`` of matcher ``people`` for
+        the appointments of ``records`` (empty without a region with transit)."""
+        tables = self.tables()
+        return {} if tables is None else tables.arrive_by(people, records)
 
     def travel_minutes(self, lon: float, lat: float, lons, lats, ids: list[str] | None = None) -> np.ndarray:
         """Transit minutes from a participant's location to providers ``ids`` at ``lons``/``lats``."""
         estimate = straight_line_minutes(lon, lat, lons, lats)
         table = self.transit_table() if ids is not None else None
         return estimate if table is None else table.lookup(lon, lat, list(ids), estimate)
+
+
+def region_cohorts(region) -> dict[str, list[str]]:
+    """The cohorts participants and coordinators belong to: the manifest's ``[cohorts]``, or when
+    it defines none, each municipality on its own (so an id is always checked against the region)."""
+    if region.manifest.cohorts:
+        return dict(region.manifest.cohorts)
+    names = sorted(str(n) for n in region.municipalities["name"])
+    return {name: [name] for name in names}
 
 
 def load_region_context(folder: str | Path | None) -> RegionContext:
@@ -165,5 +178,5 @@ def load_region_context(folder: str | Path | None) -> RegionContext:
     region = load_region(folder)
     boundary = region.boundary.to_crs("EPSG:4326").geometry.union_all()
     context = RegionContext(name=region.name, boundary=prep(boundary), folder=Path(folder),
-                            cohorts=dict(region.manifest.cohorts))
+                            cohorts=region_cohorts(region))
     return context
