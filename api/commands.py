@@ -144,19 +144,35 @@ def add_user_command(name: str = typer.Argument(..., help="User name, unique (e.
                                                 help="Coordinators: the cohort whose participants they see."),
                      provider: str = typer.Option(None, "--provider",
                                                   help="Provider users: the provider id they manage."),
+                     department: str = typer.Option(None, "--department", help="Officers: their police department "
+                                                    "(they see its referrals' outcomes)."),
+                     region: str = typer.Option(None, "--region",
+                                                help="Region folder: the cohort must be one of its cohorts."),
                      days: float = DAYS_OPTION, database_url: str = DB_OPTION) -> None:
     """Add a user with a role and print their bearer token (shown only this once; it expires after
     --days days, then make a new one with `handoff users token NAME`).
 
-    Example: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90`."""
+    Examples: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90 --region demo-output/region`;
+    `handoff users add ofc-ruiz --role officer --department "Pittsburgh Bureau of Police"`."""
+    if region and cohort:
+        from api.errors import ApiError
+        from api.services.participants import check_cohort
+        from api.services.region import load_region_context
+
+        try:
+            check_cohort(load_region_context(region), cohort, "--cohort")
+        except ApiError as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {exc.detail}")
+            raise typer.Exit(2) from None
     engine = make_engine(Settings.from_env(database_url=database_url).database)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     try:
         with sessions() as session:
-            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider, days=days)
+            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider,
+                                   department=department, days=days)
             audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
-                         provider_id=user.provider_id, token_days=days)
+                         provider_id=user.provider_id, department=user.department, token_days=days)
             session.commit()
     except ValueError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")
