@@ -62,7 +62,7 @@ def next_steps(r, p: int, need: int, rows, reach: dict[int, float], waits: list[
     """What would work for the need, best first: wait lists to join, a provider just over the
     travel limit, a provider of another subtype."""
     prep = r.prep
-    want = prep.participants[p].needs[need]
+    person, want = prep.participants[p], prep.participants[p].needs[need]
     steps = []
     for w in waits:
         label = prep.providers[r.index[w.provider_id]].label
