@@ -169,7 +169,7 @@ def test_serve_region_loads_the_region_when_the_database_has_no_provider(current
     from rich.console import Console
 
     from api.db.engine import make_engine, make_sessionmaker
-    from cli.serve import seed_database
+    from api.commands import seed_database
     from geodata.region import load_region
 
     url = f"sqlite:///{tmp_path / 'h.db'}"
