@@ -20,14 +20,15 @@ wait_lists_app = typer.Typer(help="Providers' wait lists.", no_args_is_help=True
 
 
 def _run(kind: str, path: Path, database_url: str | None, region_dir: Path | None, dry_run: bool) -> None:
-    from api.db.engine import default_database_url, make_engine, make_sessionmaker
+    from api.db.engine import make_engine, make_sessionmaker
     from api.db.migrate import upgrade
     from api.services.imports import import_providers, import_wait_lists
     from api.services.region import load_region_context
     from api.services.tables import ImportRejected, read_table
+    from api.settings import Settings
 
     console = Console(stderr=True)
-    engine = make_engine(database_url or default_database_url())
+    engine = make_engine(Settings.from_env(database_url=database_url).database)
     try:
         upgrade(engine)
         region = load_region_context(region_dir)

@@ -84,7 +84,8 @@ def parse_providers(table: Table, region: RegionContext) -> tuple[list[tuple[int
         errors.append(RowError(table.name, 1, "", "missing column: id (or provider_id)"))
     if errors:
         return [], errors
-    parsed, seen = [], {}
+    parsed: list[tuple[int, ProviderCreate]] = []
+    seen: dict[str, int] = {}
     for number, row in table.rows:
         values = convert(table, number, row, PROVIDER_KINDS, errors)
         renamed = {"id": "provider_id"} if "provider_id" in values else {}
