@@ -41,7 +41,7 @@ def capacity_gap(
         loaded = load_region(region)
         providers = wait_lists = refused = None
         if state:
-            from api.state import read_capacity_state, read_declines
+            from api.capacity_tables import read_capacity_state, read_declines
 
             providers, wait_lists = read_capacity_state(state)
             refused = read_declines(state)

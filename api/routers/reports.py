@@ -15,7 +15,7 @@ from api.auth import Principal, require
 from api.errors import conflict
 from api.routers.deps import SessionDep, closed, get_region
 from api.services.region import RegionContext
-from api.state import capacity_state, declines
+from api.capacity_tables import capacity_state, declines
 
 router = APIRouter(tags=["oversight"])
 aggregate_readers = require("planner", "pcg")
