@@ -15,6 +15,7 @@ from api.auth import Principal, require
 from api.errors import conflict
 from api.routers.deps import SessionDep, closed, get_region
 from api.services.region import RegionContext
+from api.services.publication import live_figures, publish_gap_report
 from api.state import capacity_state
 
 router = APIRouter(tags=["oversight"])
@@ -53,6 +54,7 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_na
         raise conflict("The service runs without a region; start it with `handoff serve --demo` or set "
                        "HANDOFF_REGION_DIR to a region folder.", "query.transit_minutes",
                        "a capacity-gap report needs the region's areas and encounters", slug="no-region")
+    figures = live_figures(session, region)
     providers, wait_lists = closed(session, capacity_state(session))
     points = tuple((str(i), str(s), float(g.x), float(g.y))
                    for i, s, g in zip(providers["provider_id"], providers["service"], providers.geometry))
@@ -64,4 +66,4 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_na
     report = build_report(_region(Path(region.folder)), options=ReportOptions(transit_minutes=transit_minutes,
                                                                              marginal=False),
                           providers=providers, wait_lists=wait_lists, equity_fn=cached_equity)
-    return json.loads(to_json(report))
+    return json.loads(to_json(publish_gap_report(report, figures)))
