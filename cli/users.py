@@ -21,11 +21,22 @@ def add(name: str = typer.Argument(..., help="User name, unique (e.g. a coordina
         role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
         cohort: str = typer.Option(None, "--cohort", help="Coordinators: the cohort whose participants they see."),
         provider: str = typer.Option(None, "--provider", help="Provider users: the provider id they manage."),
+        region: str = typer.Option(None, "--region", help="Region folder: the cohort must be one of its cohorts."),
         days: float = DAYS_OPTION, database_url: str = DB_OPTION) -> None:
     """Add a user with a role and print their bearer token (shown only this once; it expires after
     --days days, then make a new one with `handoff users token NAME`).
 
-    Example: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90`."""
+    Example: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90 --region demo-output/region`."""
+    if region and cohort:
+        from api.errors import ApiError
+        from api.services.participants import check_cohort
+        from api.services.region import load_region_context
+
+        try:
+            check_cohort(load_region_context(region), cohort, "--cohort")
+        except ApiError as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {exc.detail}")
+            raise typer.Exit(2) from None
     engine = make_engine(database_url or default_database_url())
     upgrade(engine)
     sessions = make_sessionmaker(engine)

@@ -61,6 +61,8 @@ class Provider(Base):
     confirmed placements made through Handoff count on top of ``occupied``. ``version`` grows on
     every change that can affect a placement decision at this provider (capacity, wait list,
     placements): the placement service re-reads it under a row lock before it writes.
+    ``by_appointment``: a clinic that sees people only at its listed ``appointment_times`` (when
+    they are all taken or past it has no free slot), as opposed to a walk-in clinic.
     """
 
     __tablename__ = "providers"
@@ -78,6 +80,7 @@ class Provider(Base):
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     open_hours: Mapped[str] = mapped_column(String(limits.NAME), default="")
     appointment_times: Mapped[list[str]] = mapped_column(JSON, default=list)
+    by_appointment: Mapped[bool] = mapped_column(Boolean, default=False)
     municipality: Mapped[str] = mapped_column(String(limits.PLACE), default="")
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
@@ -170,6 +173,7 @@ class Placement(Base):
     expected_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     explanation: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

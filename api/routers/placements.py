@@ -61,6 +61,9 @@ async def create_request(body: PlacementRequestIn, request: Request, token: str 
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm.
     Coordinators (of the participant's cohort) and admins only; the desk checks the token."""
+    if body.reconsider:
+        await asyncio.to_thread(decisions.reconsider_by_token, request.app.state.sessions, token,
+                                body.participant_id, body.reconsider)
     remote = request.app.state.remote_desk
     if remote is not None:
         try:
@@ -126,8 +129,10 @@ def confirm(placement_id: Identifier, session: Session = SessionDep,
 @router.post("/placements/{placement_id}/decline", response_model=PlacementOut, summary="Decline a held placement")
 def decline(placement_id: Identifier, body: DecisionIn, session: Session = SessionDep,
             principal: Principal = Depends(deciders)) -> PlacementOut:
-    """Give a held slot back, with the reason."""
-    placement = decisions.decide(session, principal, placement_id, "declined", body.reason)
+    """Give a held slot back, with the reason and its category. The provider is not proposed again
+    for that need unless a later request names it in ``reconsider``; the participant keeps every
+    place on every wait list."""
+    placement = decisions.decide(session, principal, placement_id, "declined", body.reason, body.category)
     session.commit()
     return closed(session, placement_out(placement))
 
