@@ -1,18 +1,20 @@
 """One publication layer for every figure the planner and pcg roles read about people.
 
 The aggregate endpoints (``GET /v1/providers`` for planners, ``/v1/reports/capacity``,
-``/v1/reports/capacity-gap``) publish counts of people: slots held and confirmed through Handoff
-and wait-list entries. All of them are cells of ONE :class:`~scenarios.reports.privacy.Publication`
+``/v1/reports/capacity-gap``, ``/v1/referrals/outcomes``) publish counts of people: slots held and
+confirmed through Handoff, wait-list entries and referrals. All of them are cells of ONE :class:`~scenarios.reports.privacy.Publication`
 over the live state, protected together, so the cells withheld are chosen over the union of what
 every endpoint publishes and no combination of responses recovers a withheld count:
 
 - microcells (people, >= 0): per provider the slots held and the slots confirmed, and the
   waiting entries by provider x LEAD x placeable now (the report's wait tables,
-  :func:`scenarios.reports.report.waiting_publication`);
+  :func:`scenarios.reports.report.waiting_publication`); referrals by police department x
+  (handed off, intake done, engaged) (:mod:`api.services.outcomes`);
 - cells: per provider held, confirmed and in use (held + confirmed: ``free`` is capacity minus
   occupied minus in use); per service the same and waiting; the capacity-gap report's waiting,
   LEAD waiting and LEAD unmet tables per area level x service (with margins) and in use per
-  (level, area, service), from which its ``free``, ``utilisation`` and ``wait_days`` derive.
+  (level, area, service), from which its ``free``, ``utilisation`` and ``wait_days`` derive; the
+  referral outcomes per department and in all (officers see their department's row of it).
 
 Capacity and ``occupied`` (slots filled outside Handoff) are the providers' own figures and are
 published exactly. The report's equity section counts encounters, other microdata, and is
@@ -25,10 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.db.models import Provider
 from api.services.region import RegionContext
 from api.state import capacity_state
+from api.services.outcomes import add_outcome_cells, outcome_rows
 from api.services.providers import slot_counts
 from scenarios.reports import measures
 from scenarios.reports.privacy import THRESHOLD, Publication
@@ -76,34 +82,41 @@ def _region_areas(region: RegionContext):
 
 def live_figures(session: Session, region: RegionContext) -> Figures:
     """The union publication of the live state in ``session``, protected (cached while unchanged)."""
-    providers, wait_lists = capacity_state(session)
+    active = session.scalar(select(func.count()).select_from(Provider).where(Provider.archived.is_(False)))
+    providers, wait_lists = capacity_state(session) if active else ({"provider_id": []}, None)
     ids = [str(i) for i in providers["provider_id"]]
     taken = slot_counts(session, ids)
     held = np.array([taken[i].held if i in taken else 0 for i in ids], dtype=float)
     confirmed = np.array([taken[i].confirmed if i in taken else 0 for i in ids], dtype=float)
-    zones, cohorts = _region_areas(region)
-    areas = measures.provider_areas(providers, police_zones=zones, cohorts=cohorts)
-    entries = measures.wait_list_entries(wait_lists, providers)
-    table = measures.provider_table(providers, entries, areas)
+    if ids:
+        zones, cohorts = _region_areas(region)
+        areas = measures.provider_areas(providers, police_zones=zones, cohorts=cohorts)
+        entries = measures.wait_list_entries(wait_lists, providers)
+        table = measures.provider_table(providers, entries, areas)
+    else:
+        entries = table = pd.DataFrame({"service": [], **{level: [] for level in measures.LEVELS}})
+    referrals = outcome_rows(session)
     key = repr((region.folder, ids, held.tolist(), confirmed.tolist(), table.to_json(),
-                entries.to_json()))
+                entries.to_json(), referrals))
     with _cache_lock:
         if _cache.get("key") == key:
             return _cache["figures"]
-    figures = _protect(table, entries, held, confirmed)
+    figures = _protect(table, entries, held, confirmed, referrals)
     with _cache_lock:
         _cache.update(key=key, figures=figures)
     return figures
 
 
-def _protect(table, entries, held: np.ndarray, confirmed: np.ndarray) -> Figures:
+def _protect(table, entries, held: np.ndarray, confirmed: np.ndarray, referrals: list[tuple]) -> Figures:
     ids = [str(i) for i in table.index]
     if ids:
         waiting, micro = waiting_publication(entries, table, THRESHOLD)
     else:
         waiting, micro = Publication(np.zeros(0)), None
     n_wait, n = waiting.micro.size, len(ids)
-    publication = Publication(np.concatenate([waiting.micro, held, confirmed]), threshold=THRESHOLD)
+    referred = np.array([r[-1] for r in referrals], dtype=float)
+    publication = Publication(np.concatenate([waiting.micro, held, confirmed, referred]), threshold=THRESHOLD)
+    add_outcome_cells(publication, referrals, n_wait + 2 * n)
     for cell in waiting.cells:
         publication.add_cell(GAP + cell.table, cell.row, cell.column, cell.members)
     held_at = {pid: n_wait + i for i, pid in enumerate(ids)}

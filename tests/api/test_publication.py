@@ -16,10 +16,12 @@ from api.services.providers import slot_counts
 from api.state import capacity_state
 from scenarios.reports import measures
 from scenarios.reports.privacy import THRESHOLD, attacker_interval
+from api.services.outcomes import outcome_rows
+from tests.api.frontdoor_helpers import facility, front_door, referral
 from tests.api.helpers import Api, make_users
 
 AGGREGATE_ROUTES = {"/v1/providers", "/v1/providers/{provider_id}", "/v1/reports/capacity",
-                    "/v1/reports/capacity-gap"}
+                    "/v1/reports/capacity-gap", "/v1/referrals/outcomes"}
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,12 @@ def live(demo_region_dir, tmp_path_factory):
             held = [n["placement"]["id"] for n in request["needs"] if n["placement"]]
             for placement in held[: i % 2 + 1]:
                 api.call("POST", f"/v1/placements/{placement}/confirm", who="coord")
+        lon, lat, municipality = points[0]
+        front_door(api, cohort=cohort)
+        facility(api, "F-1", cohort=cohort, lon=lon, lat=lat)
+        place = {"cohort": cohort, "municipality": municipality, "lon": lon, "lat": lat}
+        referred = [referral(api, **place)["id"] for _ in range(12)] + [referral(api, who="officer_z2", **place)["id"]]
+        api.call("POST", f"/v1/referrals/{referred[0]}/handed-off", who="officer_z1", json={})
         yield api, region
 
 
@@ -65,6 +73,7 @@ def truth(api, region) -> tuple[list[str], dict, np.ndarray, dict]:
         ids = [str(i) for i in providers["provider_id"]]
         taken = slot_counts(session, ids)
         exact = {p.id: (p.capacity, p.occupied) for p in session.scalars(select(Provider))}
+        referrals = outcome_rows(session)
     areas = measures.provider_areas(providers, police_zones=region.police_zones, cohorts=region.cohorts)
     entries = measures.wait_list_entries(wait_lists, providers)
     keys, values = [], []
@@ -74,6 +83,9 @@ def truth(api, region) -> tuple[list[str], dict, np.ndarray, dict]:
     for (pid, lead, now), group in entries.groupby(["provider_id", "is_lead", "placeable_now"]):
         keys.append(("wait", pid, bool(lead), bool(now)))
         values.append(len(group))
+    for department, handed_off, intake, engaged, count in referrals:
+        keys.append(("ref", department, handed_off, intake, engaged))
+        values.append(count)
     where = {pid: {"service": providers.loc[i, "service"], **{lv: str(areas.loc[pid, lv]) for lv in measures.LEVELS},
                    "slots": exact[pid]} for i, pid in enumerate(ids)}
     return ids, where, np.array(values, dtype=float), {k: i for i, k in enumerate(keys)}
@@ -85,7 +97,9 @@ def gather(api) -> dict:
     singles = [api.call("GET", f"/v1/providers/{p['id']}", who="planner").json() for p in listing]
     return {"providers": listing + singles,
             "capacity": [api.call("GET", "/v1/reports/capacity", who=w).json() for w in ("planner", "pcg")],
-            "gap": [api.call("GET", "/v1/reports/capacity-gap", who=w).json() for w in ("planner", "pcg")]}
+            "gap": [api.call("GET", "/v1/reports/capacity-gap", who=w).json() for w in ("planner", "pcg")],
+            "outcomes": [api.call("GET", "/v1/referrals/outcomes", who=w).json()
+                         for w in ("planner", "pcg", "officer_z1", "officer_z2")]}
 
 
 def figures(published: dict, ids: list[str], where: dict, index: dict) -> list[tuple[str, list[int], float | None]]:
@@ -105,6 +119,12 @@ def figures(published: dict, ids: list[str], where: dict, index: dict) -> list[t
         return (label, unknowns("held", chosen) + unknowns("confirmed", chosen), None if free is None else spare - free)
 
     rows = []
+    for report in published["outcomes"]:
+        for d in report["departments"]:
+            for k, column in enumerate(("referrals", "handed_off", "intake_done", "engaged")):
+                chosen = [i for key, i in index.items() if key[0] == "ref"
+                          and d["department"] in (key[1], "All departments") and (k == 0 or key[1 + k])]
+                rows.append((f"outcomes {d['department']} {column}", chosen, d[column]))
     for item in published["providers"]:
         rows += [(f"provider {item['id']} held", unknowns("held", [item["id"]]), item["held"]),
                  (f"provider {item['id']} confirmed", unknowns("confirmed", [item["id"]]), item["confirmed"]),
@@ -162,7 +182,8 @@ def test_no_withheld_count_is_recoverable_from_all_endpoints_together(live):
     withheld = [(name, np.array(m, dtype=int)) for name, m, v in rows if v is None and m]
     small = [(n, m) for n, m in withheld if 0 < micro[m].sum() < THRESHOLD]
     assert small, "the fixture should have small counts to protect"
-    assert any(n.startswith("capacity") for n, _ in small) and any(n.startswith("provider") for n, _ in small)
+    for kind in ("capacity", "provider", "outcomes", "municipality"):
+        assert any(n.startswith(kind) for n, _ in small), f"no small {kind} count in the fixture"
     for name, members in withheld:
         low, high = attacker_interval(micro.size, members_list, values, members)
         true = micro[members].sum()
