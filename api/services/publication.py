@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from api.db.models import Provider
 from api.services.region import RegionContext
-from api.state import capacity_state
+from api.capacity_tables import capacity_state
 from api.services.outcomes import add_outcome_cells, outcome_rows
 from api.services.providers import slot_counts
 from scenarios.reports import measures

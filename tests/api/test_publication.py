@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.app import create_app
 from api.db.models import Provider
 from api.services.providers import slot_counts
-from api.state import capacity_state
+from api.capacity_tables import capacity_state
 from scenarios.reports import measures
 from scenarios.reports.privacy import THRESHOLD, attacker_interval
 from api.services.outcomes import outcome_rows
