@@ -25,17 +25,17 @@ AGGREGATE_ROUTES = {"/v1/providers", "/v1/providers/{provider_id}", "/v1/reports
 
 
 @pytest.fixture(scope="module")
-def live(demo_region_dir, tmp_path_factory):
+def live(current_region_dir, tmp_path_factory):
     """The demo region's providers and wait lists in the service, with a few holds and confirmations."""
     from api.services.seed import load_region_into_db
     from geodata.region import load_region
 
-    region = load_region(demo_region_dir)
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('pub') / 'handoff.db'}", demo_region_dir)
+    region = load_region(current_region_dir)
+    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('pub') / 'handoff.db'}", current_region_dir)
     with TestClient(app) as client:
         api = Api(client, app, make_users(app.state.sessions))
         with app.state.sessions() as session:
-            load_region_into_db(session, demo_region_dir)
+            load_region_into_db(session, current_region_dir)
             session.commit()
         cohort = sorted(region.cohorts)[0]
         with app.state.sessions() as session:
