@@ -45,7 +45,7 @@ def table(results: list[dict]) -> str:
     cpus = sorted({r["machine"]["cpu"] for r in results})
     lines.append("")
     lines.append(f"Machine: {', '.join(cpus) or 'none'}; figures are CPU seconds or ratios against the "
-                 "baseline measured in the same run, because the machine is shared (load averages above).")
+                 "baseline measured in the same run, because the machine is shared (load averages in the run column).")
     return "\n".join(lines)
 
 
