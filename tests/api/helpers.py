@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import matcher
 
 from api.services.region import RegionContext
-from api.services.state import check_view
+from api.services.records import check_view
 
 
 @dataclass
@@ -19,12 +19,14 @@ class Api:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def as_(self, who: str) -> dict[str, str]:
-        """Authorization header of user ``who`` (admin, coord_north, coord_central, provider_h1, planner, pcg)."""
+        """Authorization header of user ``who`` (admin, coord_north, coord_central, provider_h1, planner, pcg,
+        officer_z1, officer_z2)."""
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
-    def call(self, method: str, path: str, who: str = "admin", **kwargs):
-        """An HTTP call as ``who``; every non-2xx must be problem details, never a 5xx."""
-        response = self.client.request(method, path, headers=self.as_(who), **kwargs)
+    def call(self, method: str, path: str, who: str = "admin", headers_extra: dict[str, str] | None = None,
+             **kwargs):
+        """An HTTP call as ``who`` (with ``headers_extra``); every non-2xx must be problem details, never a 5xx."""
+        response = self.client.request(method, path, headers=self.as_(who) | (headers_extra or {}), **kwargs)
         assert response.status_code < 500, response.text
         if response.status_code >= 400:
             assert response.headers["content-type"].startswith("application/problem+json"), response.text
@@ -62,7 +64,9 @@ class Api:
 
 USERS = {"admin": ("admin", {}), "coord_north": ("coordinator", {"cohort": "North"}),
          "coord_central": ("coordinator", {"cohort": "Central"}),
-         "provider_h1": ("provider", {"provider_id": "H1"}), "planner": ("planner", {}), "pcg": ("pcg", {})}
+         "provider_h1": ("provider", {"provider_id": "H1"}), "planner": ("planner", {}), "pcg": ("pcg", {}),
+         "officer_z1": ("officer", {"department": "Zone 1 Police"}),
+         "officer_z2": ("officer", {"department": "Zone 2 Police"})}
 
 
 def make_users(sessions) -> dict[str, str]:
