@@ -1,4 +1,4 @@
-"""``POST /v1/providers/import`` and ``POST /v1/wait-lists/import``: files (CSV or .xlsx) for admins."""
+"""``POST /v1/provider-imports`` and ``POST /v1/wait-list-imports``: files (CSV or .xlsx) for admins."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -44,7 +44,7 @@ def _import(run, upload: UploadFile, dry_run: bool, session: Session, principal:
     return closed(session, ImportOut(**summary.as_dict()))
 
 
-@router.post("/providers/import", response_model=ImportOut, summary="Import a provider directory file")
+@router.post("/provider-imports", response_model=ImportOut, summary="Import a provider directory file")
 def providers_import(file: UploadFile = File(..., description="a .csv or .xlsx file, header in row 1"),
                            dry_run: bool = Query(False, description="check and report; change nothing"),
                            session: Session = SessionDep, region: RegionContext = RegionDep,
@@ -54,7 +54,7 @@ def providers_import(file: UploadFile = File(..., description="a .csv or .xlsx f
     return _import(import_providers, file, dry_run, session, principal, region)
 
 
-@router.post("/wait-lists/import", response_model=ImportOut, summary="Import wait lists from a file")
+@router.post("/wait-list-imports", response_model=ImportOut, summary="Import wait lists from a file")
 def wait_lists_import(file: UploadFile = File(..., description="a .csv or .xlsx file, header in row 1"),
                             dry_run: bool = Query(False, description="check and report; change nothing"),
                             session: Session = SessionDep, region: RegionContext = RegionDep,

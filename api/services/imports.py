@@ -6,7 +6,7 @@ and a request obey the same rules: appointment times in the past are refused the
 outside the region too. Every bad cell is reported with its file, row and column; one bad row
 and nothing changes. A dry run does the whole import in the transaction and rolls it back,
 answering what would change. Used by ``handoff providers import``, ``handoff wait-lists import``,
-``POST /v1/providers/import``, ``POST /v1/wait-lists/import`` and the region loader.
+``POST /v1/provider-imports``, ``POST /v1/wait-list-imports`` and the region loader.
 """
 from __future__ import annotations
 

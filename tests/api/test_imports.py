@@ -62,17 +62,17 @@ def test_a_1000_row_spreadsheet_with_one_bad_row_changes_nothing_and_names_the_r
     assert [(e.file, e.row, e.column) for e in err.value.errors] == [("directory.xlsx", 518, "capacity")]
     assert "directory.xlsx, row 518, column 'capacity'" in str(err.value)
     assert _count(api, Provider) == 0
-    refused = api.client.post("/v1/providers/import", headers=api.as_("admin"),
+    refused = api.client.post("/v1/provider-imports", headers=api.as_("admin"),
                               files={"file": ("directory.xlsx", data)})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "file.directory.xlsx.row518.capacity"
     assert _count(api, Provider) == 0
     rows[516][3] = 5
     good = _xlsx(HEADER, rows)
-    dry = api.client.post("/v1/providers/import?dry_run=true", headers=api.as_("admin"),
+    dry = api.client.post("/v1/provider-imports?dry_run=true", headers=api.as_("admin"),
                           files={"file": ("directory.xlsx", good)})
     assert dry.status_code == 200 and dry.json()["created"] == 1000 and dry.json()["dry_run"]
     assert _count(api, Provider) == 0
-    done = api.client.post("/v1/providers/import", headers=api.as_("admin"), files={"file": ("directory.xlsx", good)})
+    done = api.client.post("/v1/provider-imports", headers=api.as_("admin"), files={"file": ("directory.xlsx", good)})
     assert done.status_code == 200, done.text
     assert done.json()["created"] == 1000 and _count(api, Provider) == 1000
     clinic = api.call("GET", "/v1/providers/P0003").json()
