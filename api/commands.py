@@ -38,6 +38,23 @@ users = typer.Typer(help="Make API users and tokens. A token is printed once and
 db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
 
+@contextmanager
+def database_session(database_url: str | None, *, migrate: bool = True) -> Iterator[Session]:
+    """A session on ``database_url`` (else the settings' database), migrated first when ``migrate``;
+    a ``ValueError`` inside (a bad name, role or period) ends the command with its message, exit 2."""
+    engine = make_engine(Settings.from_env(database_url=database_url).database)
+    try:
+        if migrate:
+            upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
 def prepare_demo(folder: Path, console: Console) -> tuple[str, Path]:
     """Write the small demo region into ``folder`` (again when there is no database yet, so its
     clinic times lie in the coming two weeks), load it into ``folder/handoff.db``, and return
@@ -186,7 +203,7 @@ def add_user_command(name: str = typer.Argument(..., help="User name, unique (e.
         except ApiError as exc:
             Console(stderr=True).print(f"[red]error:[/red] {exc.detail}")
             raise typer.Exit(2) from None
-    with user_session(database_url) as session:
+    with database_session(database_url) as session:
         user, token = add_user(session, name, role, cohort=cohort, provider_id=provider,
                                department=department, days=days)
         audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
@@ -197,21 +214,6 @@ def add_user_command(name: str = typer.Argument(..., help="User name, unique (e.
     print(token)
 
 
-@contextmanager
-def user_session(database_url: str | None) -> Iterator[Session]:
-    """A session on the migrated database; a ``ValueError`` (bad option) is printed and exits 2."""
-    engine = make_engine(Settings.from_env(database_url=database_url).database)
-    upgrade(engine)
-    try:
-        with make_sessionmaker(engine)() as session:
-            yield session
-    except ValueError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
-
-
 @users.command("token")
 def token_command(name: str = typer.Argument(..., help="User who gets a new token."), days: float = DAYS_OPTION,
                   grace_hours: float = typer.Option(24.0, "--grace-hours",
@@ -220,7 +222,7 @@ def token_command(name: str = typer.Argument(..., help="User who gets a new toke
     """Rotate a user's token: print a new one valid --days days; the older ones stop after --grace-hours.
 
     Example: `handoff users token cora --days 90` (then give cora the new token; the old one works 24 h more)."""
-    with user_session(database_url) as session:
+    with database_session(database_url) as session:
         text, expires, shortened = rotate_token(session, name, days=days, grace_hours=grace_hours)
         audit.record(session, "cli", "user.token", "user", name, token_days=days, older_cut=shortened,
                      grace_hours=grace_hours)
@@ -236,10 +238,8 @@ def revoke_command(name: str = typer.Argument(..., help="User whose tokens to re
     """Revoke every token of a user (the user stays for the audit log).
 
     Example: `handoff users revoke cora`."""
-    engine = make_engine(Settings.from_env(database_url=database_url).database)
-    with make_sessionmaker(engine)() as session:
+    with database_session(database_url, migrate=False) as session:
         count = revoke_tokens(session, name)
         audit.record(session, "cli", "user.revoke", "user", name, tokens=count)
         session.commit()
-    engine.dispose()
     Console(stderr=True).print(f"Revoked {count} token(s) of {name!r}.")
