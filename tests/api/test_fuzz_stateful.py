@@ -12,7 +12,8 @@ import time
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+import hypothesis
+from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import positive_data_acceptance
 
 from tests.api.helpers import stored_state_ok
@@ -21,8 +22,11 @@ FAST_SCENARIOS = 6
 FULL_REQUESTS = 1000
 
 
-def run_stateful(api, scenarios: int, steps: int = 12) -> dict[str, int]:
-    """Run ``scenarios`` schemathesis state-machine scenarios as admin; returns call counts."""
+def run_stateful(api, scenarios: int, steps: int = 12, seed: int = 0) -> dict[str, int]:
+    """Run ``scenarios`` schemathesis state-machine scenarios as admin; returns call counts.
+
+    Only Hypothesis' generate phase runs: the database keeps what earlier scenarios wrote, so a
+    replay (reuse or shrinking) would not see the same state; a failure is reported as found."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
     assert schema.raw_schema["paths"]["/v1/participants"]["post"]["responses"]["201"]["links"]
     counts = {"calls": 0, "2xx": 0, "linked": 0}
@@ -42,8 +46,12 @@ def run_stateful(api, scenarios: int, steps: int = 12) -> dict[str, int]:
             counts["linked"] += case.path_parameters is not None and bool(case.path_parameters)
             case.validate_response(response, excluded_checks=[positive_data_acceptance], transport_kwargs=kwargs)
 
-    Scenario.run(settings=settings(max_examples=scenarios, stateful_step_count=steps, deadline=None,
-                                   derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
+    seed_machine = hypothesis.seed(seed)(Scenario.TestCase.runTest)
+    Scenario.TestCase.runTest = seed_machine
+    Scenario.TestCase.settings = settings(max_examples=scenarios, stateful_step_count=steps, deadline=None,
+                                          database=None, phases=[Phase.generate],
+                                          suppress_health_check=list(HealthCheck))
+    Scenario.TestCase("runTest").runTest()
     return counts
 
 
@@ -51,8 +59,10 @@ def check(api, scenarios: int, at_least: int) -> None:
     api.provider("H1", capacity=50)
     started = time.perf_counter()
     counts = {"calls": 0, "2xx": 0, "linked": 0}
-    while counts["calls"] < at_least:
-        for key, value in run_stateful(api, scenarios).items():
+    for seed in range(10_000):
+        if counts["calls"] >= at_least:
+            break
+        for key, value in run_stateful(api, scenarios, seed=seed).items():
             counts[key] += value
     print(f"\nstateful fuzz: {counts['calls']} calls in {time.perf_counter() - started:.1f} s, "
           f"{counts['2xx']} 2xx, 0 >= 500, 0 schema violations")
@@ -66,4 +76,4 @@ def test_stateful_links_conform(api):
 
 @pytest.mark.slow
 def test_stateful_links_full_run(api):
-    check(api, 200, at_least=FULL_REQUESTS)
+    check(api, 20, at_least=FULL_REQUESTS)
