@@ -10,6 +10,7 @@ Placement requests go to the desk process when ``HANDOFF_DESK_SOCKET`` names one
 ``handoff serve --workers N`` starts; :mod:`api.desk_server`), else, or while it cannot be reached,
 to the process's own placement desk (:mod:`api.services.desk`, one thread, started and stopped
 with the app). A desk serves the requests waiting at the same time together.
+The web console (:mod:`api.web`) serves pages under ``/console`` on the same services.
 ``/healthz`` answers while the process lives; ``/readyz`` once the database is reachable, at the
 newest migration and the first sweep is done.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -36,6 +38,7 @@ from api.routers.deps import Settings, settings_from_env
 from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
+from api.web import install_console
 
 log = logging.getLogger("handoff.api")
 WORKER_THREADS = 4
@@ -89,12 +92,13 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
                settings: Settings | None = None) -> FastAPI:
     """The Handoff API on ``database_url`` (default ``HANDOFF_DATABASE_URL`` or ./handoff.db), bounded
     by the region in ``region_dir`` (default ``HANDOFF_REGION_DIR``; none: any lon/lat accepted)."""
-    app = FastAPI(title="Handoff placement service", version="1.0.0", lifespan=_lifespan,
+    app = FastAPIOffline(title="Handoff placement service", version="1.0.0", lifespan=_lifespan,
+                  swagger_ui_parameters={"validatorUrl": None},
                   description="Coordinators request placements for LEAD participants; the matcher holds "
                               "slots without bumping anyone on a wait list and explains every answer. "
                               "Authenticate with `Authorization: Bearer TOKEN` (`handoff users add`). "
                               "Every error is RFC 9457 problem details.",
-                  responses=PROBLEM_RESPONSES)
+                  responses=PROBLEM_RESPONSES)  # /docs and /redoc from the package's own files, no CDN
     app.state.engine = make_engine(database_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.lookups = make_sessionmaker(autocommit_reads(app.state.engine))
@@ -105,6 +109,7 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     app.add_middleware(BodySizeLimit)
     for module in (providers, waitlists, participants, placements, oversight, reports):
         app.include_router(module.router, prefix="/v1")
+    install_console(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
     def healthz() -> Health:

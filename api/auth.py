@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db.models import Token, User, utcnow
+from api.db.models import Token, User, WebSession, utcnow
 from api.errors import ApiError
 
 ROLES = ("coordinator", "provider", "planner", "pcg", "admin")
@@ -83,6 +83,18 @@ def principals_for_tokens(session: Session, tokens: list[str]) -> dict[str, Prin
         .where(Token.token_hash.in_(list(by_hash)), Token.revoked_at.is_(None))
     ).all()
     return {by_hash[row[0]]: Principal(*row[1:]) for row in rows}
+
+
+def principal_for_session(session: Session, session_hash: str) -> tuple[Principal, str] | None:
+    """The principal of a web console session and its CSRF secret, or None when the session is
+    unknown, ended, expired or its token revoked (the console's counterpart of a bearer token)."""
+    row = session.execute(
+        select(User.name, User.role, User.cohort, User.provider_id, WebSession.csrf)
+        .join(Token, Token.user_id == User.id).join(WebSession, WebSession.token_id == Token.id)
+        .where(WebSession.id == session_hash, WebSession.ended_at.is_(None), WebSession.expires_at > utcnow(),
+               Token.revoked_at.is_(None))
+    ).first()
+    return None if row is None else (Principal(*row[:4]), row[4])
 
 
 async def bearer_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:

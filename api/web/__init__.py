@@ -1,0 +1,44 @@
+"""The web console: server-rendered pages (Jinja2 templates, plain HTML forms) on the same FastAPI
+app and the same service functions as the JSON API; sign-in by session cookie (:mod:`api.web.session`)."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import ApiError
+from api.web.session import SignInNeeded
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def install_console(app: FastAPI) -> None:
+    """Add the console's pages under ``/console`` and its style sheet under ``/console/static``."""
+    from api.web import coordinator, oversight, provider, signin
+    from api.web.render import page
+
+    app.mount("/console/static", StaticFiles(directory=str(STATIC)), name="console-static")
+    for module in (signin, coordinator, provider, oversight):
+        app.include_router(module.router)
+    api_errors = app.exception_handlers[ApiError]
+
+    async def sign_in_needed(request: Request, exc: SignInNeeded):
+        query = urlencode({"next": exc.next_path, **({"reason": exc.reason} if exc.reason else {})})
+        return RedirectResponse(f"/console/sign-in?{query}", status_code=303)
+
+    async def console_error(request: Request, exc: ApiError):
+        if not request.url.path.startswith("/console"):
+            return await api_errors(request, exc)
+        from api.web.session import current_visit
+
+        try:
+            visit = current_visit(request)
+        except SignInNeeded:
+            visit = None
+        return page(request, "error.html", visit, error=exc)
+
+    app.add_exception_handler(SignInNeeded, sign_in_needed)
+    app.add_exception_handler(ApiError, console_error)
