@@ -62,3 +62,20 @@ def browser_for(console):
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright launches Debian's Chromium (never a downloaded browser); skipped without it."""
+    from tests.console.browser import LAUNCH_ARGS, chromium_or_skip
+
+    return {**browser_type_launch_args, "executable_path": chromium_or_skip(), "args": LAUNCH_ARGS,
+            "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Every page is a phone: 375 px wide."""
+    from tests.console.browser import PHONE
+
+    return {**browser_context_args, "viewport": PHONE, "device_scale_factor": 1}
