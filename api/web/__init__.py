@@ -13,6 +13,34 @@ from api.errors import ApiError
 from api.web.session import SignInNeeded
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Every HTML page may load only from this service or inline data: a browser refuses anything else
+# (Swagger UI's, ReDoc's and folium's scripts are inline or local; ReDoc's logo would come from a CDN).
+OFFLINE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' data: blob:; "
+                  "style-src 'self' 'unsafe-inline' data:; img-src 'self' data: blob:; font-src 'self' data:; "
+                  "worker-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+class OfflinePolicy:
+    """ASGI middleware: an HTML response gets :data:`OFFLINE_POLICY` as its Content-Security-Policy
+    (JSON answers pass untouched)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message):
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                html = any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers)
+                if html and not any(k == b"content-security-policy" for k, _ in headers):
+                    message["headers"] = [*headers, (b"content-security-policy", OFFLINE_POLICY.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
 
 
 def install_console(app: FastAPI) -> None:
@@ -40,5 +68,6 @@ def install_console(app: FastAPI) -> None:
             visit = None
         return page(request, "error.html", visit, error=exc)
 
+    app.add_middleware(OfflinePolicy)
     app.add_exception_handler(SignInNeeded, sign_in_needed)
     app.add_exception_handler(ApiError, console_error)

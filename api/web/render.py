@@ -1,6 +1,7 @@
 """Rendering console pages: one Jinja2 environment, the layout's context, notices and errors."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request
@@ -8,9 +9,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.errors import ApiError
+from api.services.providers import LOCAL_ZONE
 from api.web.session import Visit
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+
+def local_clock(instant: datetime) -> str:
+    """A UTC instant as the program's local clock time, e.g. ``9:15 pm`` (America/New_York)."""
+    return instant.astimezone(LOCAL_ZONE).strftime("%-I:%M %p").lower()
+
+
+templates.env.filters["local_clock"] = local_clock
 
 NOTICES = {
     "signed-out": "You are signed out.",

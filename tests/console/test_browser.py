@@ -130,3 +130,38 @@ def test_pcg_opens_the_report_and_compares_with_a_snapshot(page, site, shots):
     expect(page.get_by_role("img", name=re.compile("expected housing wait"))).to_be_visible()
     screenshot(page, "pcg-report", shots)
     assert blocked == []
+
+
+MAIN_PAGES = [("sign-in", None, "/console/sign-in"), ("participants", "coord_central", "/console/participants"),
+              ("participant", "coord_central", f"/console/participants/{PARTICIPANT}"),
+              ("provider", "riverside", "/console/provider"), ("results", "planner", "/console/results"),
+              ("report", "pcg", "/console/report")]
+
+
+def test_main_pages_have_no_serious_accessibility_violations(page, site, shots):
+    from axe_playwright_python.sync_playwright import Axe
+
+    blocked = keep_offline(page)
+    page.set_default_timeout(240_000)
+    axe, serious = Axe(), {}
+    for name, who, path in MAIN_PAGES:
+        if who:
+            sign_in(page, site, who)
+        page.goto(site.url + path)
+        expect(page.locator("main h1")).to_be_visible()
+        violations = axe.run(page).response["violations"]
+        serious[name] = [(v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{name} scrolls sideways at 375 px"
+        screenshot(page, f"page-{name}", shots)
+    assert serious == {name: [] for name, _, _ in MAIN_PAGES}
+    assert blocked == []
+
+
+def test_api_docs_render_without_internet(page, site):
+    blocked = keep_offline(page)
+    page.goto(site.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Handoff placement service")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    page.goto(site.url + "/redoc")
+    expect(page.get_by_role("heading", name=re.compile("Handoff placement service"))).to_be_visible(timeout=60_000)
+    assert blocked == []
