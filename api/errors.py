@@ -2,19 +2,24 @@
 
 Every 4xx names what was wrong (``errors[].field``) and what to do (``detail``). Validation
 errors from FastAPI, unknown routes, oversized bodies and unexpected exceptions all answer in
-the same shape; a database too busy to answer in time is a 503 with ``Retry-After``; an unexpected
-exception is logged and answers a 500 problem without internals.
+the same shape. Bodies that fail to parse name where (the byte, line and column). Database errors
+that validation cannot rule out are a 409 (a clash with a row written meanwhile), a 422 (a value
+the database refused) or a 503 with ``Retry-After`` (busy, or the connection was lost); an
+unexpected exception is logged and answers a 500 problem without internals. Each of these is a
+complete response on a connection that stays usable (keep-alive), never a dropped connection.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
+import sys
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +27,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://handoff.readthedocs.io/problems/"
 MAX_BODY_BYTES = 1_000_000
+MAX_JSON_DEPTH = 64
+BODY_KEY = "handoff.body"
+PARSE_FAILED = "There was an error parsing the body"
 
 log = logging.getLogger("handoff.api")
 
@@ -91,8 +99,19 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return problem_response(request, exc.status, exc.title, exc.detail, exc.slug, exc.errors, exc.headers)
 
 
+def _message(error: dict, request: Request) -> str:
+    if error.get("type") != "json_invalid":
+        return error["msg"]
+    position = error["loc"][-1] if isinstance(error["loc"][-1], int) else 0
+    text = _body(request).decode("utf-8", errors="replace")
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    reason = (error.get("ctx") or {}).get("error", "not valid JSON")
+    return f"not valid JSON: {reason} at line {line} column {column} (character {position})"
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [FieldError(field=_field_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    errors = [FieldError(field=_field_path(e["loc"]), message=_message(e, request)) for e in exc.errors()]
     noun = "field is" if len(errors) == 1 else "fields are"
     return problem_response(request, 422, "Request is not valid",
                             f"{len(errors)} {noun} not valid; fix and send the request again "
@@ -109,7 +128,58 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted({m for pattern, methods in table if pattern.match(request.url.path) for m in methods})
 
 
+def _body(request: Request) -> bytes:
+    """The request body as :class:`BodySizeLimit` read it (empty when it did not)."""
+    return b"".join(request.scope.get(BODY_KEY, ()))
+
+
+def json_depth_error(text: str, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """Where ``text`` (JSON) nests arrays and objects deeper than ``limit``, or None."""
+    depth, in_string, escaped = 0, False, False
+    for i, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return f"JSON nested more than {limit} levels deep at character {i}; send a flatter body"
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def parse_error(body: bytes) -> str:
+    """What is wrong with a body that failed to parse as JSON, and where."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 at byte {exc.start}; send the body encoded as UTF-8"
+    deep = json_depth_error(text)
+    if deep:
+        return deep
+    try:
+        json.loads(text)
+    except RecursionError:
+        return "JSON nested too deep; send a flatter body"
+    except ValueError as exc:
+        if "digits" in str(exc):
+            return f"a number has more than {sys.get_int_max_str_digits()} digits; send numbers within the field's range"
+        return f"not valid JSON: {str(exc).split(';')[0]}"
+    return "not valid JSON"
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == PARSE_FAILED:
+        message = parse_error(_body(request))
+        return problem_response(request, 400, "Body not readable", f"The body could not be read: {message}.",
+                                "unreadable-body", [FieldError(field="body", message=message)])
     titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated", 403: "Forbidden"}
     title = titles.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
@@ -131,13 +201,34 @@ def busy() -> ApiError:
 
 
 async def _busy(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, OperationalError) and "locked" not in str(exc):
-        return await _unexpected(request, exc)
     log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
     return await _api_error(request, busy())
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+def unavailable() -> ApiError:
+    """503: the database could not be reached or dropped the connection; nothing was saved."""
+    return ApiError(503, "Database unavailable", "The database did not answer; nothing was saved. Send the request "
+                    "again in a moment.", slug="unavailable", headers={"Retry-After": "2"})
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    """Database errors validation cannot rule out: a clash with a row written meanwhile (409), a value
+    the database refused (422), busy or unreachable (503). Nothing of the request was saved."""
+    log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, OperationalError) and "locked" in str(exc):
+        return await _api_error(request, busy())
+    if isinstance(exc, IntegrityError):
+        return await _api_error(request, conflict("The request clashes with a record written at the same time; "
+                                                  "nothing was saved. Read the record again and retry.", "body",
+                                                  "conflicts with the stored state"))
+    if isinstance(exc, DataError):
+        return await _api_error(request, ApiError(
+            422, "Request is not valid", "The database refused a value of the request; nothing was saved.",
+            slug="validation", errors=[("body", "a value is outside what the database stores")]))
+    return await _api_error(request, unavailable())
+
+
+async def _unexpected(request: Request, exc: BaseException) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(request, 500, "Internal error",
                             "The server failed unexpectedly; nothing was saved. The error is logged.",
@@ -150,8 +241,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeout, _busy)
-    app.add_exception_handler(OperationalError, _busy)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_middleware(UnexpectedErrors)
 
 
 class BodySizeLimit:
@@ -184,7 +275,38 @@ class BodySizeLimit:
             await response(scope, receive, send)
             return
 
+        scope[BODY_KEY] = [m.get("body", b"") for m in messages]
+
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an exception no handler took answers a 500 problem and the connection stays
+    usable (Starlette's own last resort re-raises, and the server then drops the keep-alive
+    connection without ``Connection: close``). Once a response has started it cannot be replaced:
+    the exception goes on to the server, which ends the connection."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                raise
+            response = await _unexpected(Request(scope), exc)
+            await response(scope, receive, send)

@@ -89,6 +89,9 @@ def build(
     streets: str = typer.Option(None, "--streets", metavar="PATH",
                                 help="Street network: .osm, .osm.pbf, .graphml, or a folder with nodes.csv and "
                                 "edges.csv (as exported from osmnx); read by geodata.streets."),
+    period: str = typer.Option(None, "--period", metavar="FROM..TO",
+                               help="Days the encounter file covers, e.g. 2016-08-01..2017-03-29 (default: the "
+                               "dense span of its records; records outside are left out and counted)."),
     gtfs: list[Path] = typer.Option([], "--gtfs", metavar="ZIP|FOLDER", help="GTFS feed (repeat for several)."),
     providers: str = typer.Option(None, "--providers", metavar="FILE", help="providers.csv or GeoJSON."),
     wait_lists: str = typer.Option(None, "--wait-lists", metavar="FILE", help="wait_lists.csv."),
@@ -126,7 +129,7 @@ def build(
             population_source.options = options
         encounter_source = _source(encounters, "--encounters")
         if encounter_source is not None:
-            encounter_source.options = {"outside": outside}
+            encounter_source.options = {"outside": outside, **({"period": period} if period else {})}
         inputs = RegionInputs(
             name=name, municipalities=_source(municipalities, "--municipalities"),
             police_zones=_source(police_zones, "--police-zones"), boundary=_source(boundary, "--boundary"),
@@ -173,12 +176,13 @@ def demo(
 ) -> None:
     """Generate the deterministic demo region in real formats (OSM XML, GTFS zip, GeoJSON, CSV)."""
     from geodata.demo import write_demo_region
+    from geodata.demo.providers import local_today
 
     if scale not in ("small", "county"):
         console.print(f"[bold red]error:[/] --scale is small or county, got {scale!r}")
         raise typer.Exit(code=2)
     with console.status(f"generating the {scale} demo region (seed {seed})..."):
-        counts = write_demo_region(out, scale=scale, seed=seed)
+        counts = write_demo_region(out, scale=scale, seed=seed, today=local_today())
     table = Table(title="generated")
     table.add_column("part")
     table.add_column("count", justify="right")

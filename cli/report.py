@@ -39,16 +39,17 @@ def capacity_gap(
     console = Console()
     try:
         loaded = load_region(region)
-        providers = wait_lists = None
+        providers = wait_lists = refused = None
         if state:
-            from api.state import read_capacity_state
+            from api.state import read_capacity_state, read_declines
 
             providers, wait_lists = read_capacity_state(state)
+            refused = read_declines(state)
         options = ReportOptions(transit_minutes=transit_minutes, as_of=as_of, marginal=marginal)
         with console.status("computing measures, reach, equity and marginal values"):
             report = build_report(loaded, options=options, providers=providers, wait_lists=wait_lists,
                                   previous=json.loads(previous.read_text()) if previous else None,
-                                  marginal_fn=marginal_values)
+                                  marginal_fn=marginal_values, declines=refused)
     except (DataError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

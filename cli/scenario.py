@@ -24,13 +24,24 @@ app = typer.Typer(
 app.command("sweep")(sweep.sweep)
 
 
+def cell_text(value) -> str:
+    """A value as a reader wants it: ``-`` for missing, thousands separators, at most 3 decimals."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return "-"
+    if abs(value) >= 1000 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
+
+
 def frame_table(frame: pd.DataFrame, *, title: str) -> Table:
-    """A rich table of a data frame (numbers to four significant digits)."""
+    """A rich table of a data frame (see :func:`cell_text` for numbers)."""
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column))
     for _, row in frame.iterrows():
-        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[cell_text(v) for v in row])
     return table
 
 
@@ -53,7 +64,9 @@ def _load_or_exit(console: Console, file: Path) -> dict:
         raise typer.Exit(2) from exc
 
 
-def _run_or_exit(console: Console, spec: dict, file: Path, out: Path) -> ScenarioResult:
+def _run_or_exit(console: Console, spec: dict, file: Path, out: Path, region: Path | None = None) -> ScenarioResult:
+    if region is not None:
+        spec = {**spec, "region": str(region.resolve())}
     try:
         return run_scenario(spec, base_dir=file.parent, out_dir=out, console=console)
     except ScenarioError as exc:
@@ -65,25 +78,41 @@ def _run_or_exit(console: Console, spec: dict, file: Path, out: Path) -> Scenari
 def run(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Scenario file (YAML) with kind: siting or coverage."),
     out: Path = typer.Option(None, "--out", help="Folder for maps, plots and tables. Default: NAME-output beside the file."),
+    region: Path = typer.Option(None, "--region", exists=True, file_okay=False,
+                                help="Region folder to use instead of the file's region: key."),
 ) -> None:
-    """Run one scenario, print its result tables and write its maps and plots."""
+    """Run one scenario, print its result tables and write its maps and plots.
+
+    Examples:
+
+      handoff scenario run docs/examples/coverage-zones-1-2.yaml --region pgh --out out/zones
+
+      handoff scenario run docs/examples/siting-pittsburgh.yaml --region pgh --out out/siting
+    """
     console = Console()
     spec = _load_or_exit(console, file)
     out = out or file.parent / f"{spec['name']}-output"
-    print_result(console, _run_or_exit(console, spec, file, out))
+    print_result(console, _run_or_exit(console, spec, file, out, region))
 
 
 @app.command("compare")
 def compare(
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Two or more scenario files."),
     out: Path = typer.Option(Path("compare-output"), "--out", help="Folder with one subfolder per scenario and compare.csv."),
+    region: Path = typer.Option(None, "--region", exists=True, file_okay=False,
+                                help="Region folder to use instead of each file's region: key."),
 ) -> None:
-    """Run several scenarios and show their headline numbers side by side (also written to compare.csv)."""
+    """Run several scenarios and show their headline numbers side by side (also written to compare.csv).
+
+    Example:
+
+      handoff scenario compare docs/examples/coverage-zones-1-2.yaml docs/examples/coverage-city.yaml --region pgh
+    """
     console = Console()
     specs = {file: _load_or_exit(console, file) for file in files}
     results = {}
     for file, spec in specs.items():
-        results[spec["name"]] = _run_or_exit(console, spec, file, out / spec["name"])
+        results[spec["name"]] = _run_or_exit(console, spec, file, out / spec["name"], region)
     table = compare_summaries(results)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "compare.csv", index_label="measure")

@@ -1,17 +1,18 @@
 """`handoff traveltime transit`: schedule-exact transit minutes from the region's GTFS feeds."""
 from __future__ import annotations
 
-import datetime as dt
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import typer
 
+from cli.traveltime_io import console, fail, progress_bar, read_points
 from geodata.errors import DataError
 
-ALGORITHM_VERSION = "range-raptor-1"
+OPTION = {"depart": "--depart", "arrive_by": "--arrive-by", "step_minutes": "--step", "walk_kmh": "--walk-kmh",
+          "max_walk_minutes": "--max-walk", "max_rides": "--max-rides", "max_minutes": "--max-minutes",
+          "percentiles": "--percentiles", "date": "--date"}
 
 
 def _percentiles(text: str) -> list[int]:
@@ -35,12 +36,19 @@ def _write(matrices: dict[int, np.ndarray], origin_ids: list[str], destination_i
     frame.to_parquet(out, index=False)
 
 
+def _as_option(error: DataError) -> DataError:
+    """A travel-request error renamed to the command-line option that set the field."""
+    name = str(error.file)
+    return DataError(OPTION[name], error.message) if name in OPTION else error
+
+
 def transit(
     region: Path = typer.Option(..., "--region", help="Region folder (region.toml naming transit feeds)."),
     origins: Path = typer.Option(..., "--origins", help="CSV with columns id,lon,lat (degrees)."),
     destinations: Path = typer.Option(..., "--destinations", help="CSV with columns id,lon,lat (degrees)."),
     out: Path = typer.Option(..., "-o", "--out", help="Parquet file: origin_id, destination_id, minutes_pNN."),
-    date: str = typer.Option(None, "--date", help="Service date YYYY-MM-DD (default today)."),
+    date: str = typer.Option(None, "--date", help="Service date YYYY-MM-DD inside the feed's dates (default: the "
+                             "feed's typical weekday, see docs/transit.md)."),
     depart: str = typer.Option("07:00-09:00", "--depart", help="Departure window HH:MM-HH:MM (one search per "
                                "--step minutes) or a single time HH:MM."),
     percentiles: str = typer.Option("50", "--percentiles", help="Travel-time percentiles over the window, "
@@ -60,8 +68,9 @@ def transit(
 
     Range-RAPTOR over the region's GTFS feeds on --date: walk to a stop, ride up to --max-rides
     vehicles with walking transfers, walk to the destination. Each departure in the window gives
-    a door-to-door time (waiting at home counts); the percentiles summarise the window.
-    Unreachable pairs have no minutes (NaN) and are counted. Examples:
+    a door-to-door time (waiting at home counts); the percentiles summarise the window. A date
+    the feeds do not cover, or one without service, is refused. Unreachable pairs have no
+    minutes (NaN) and are counted. Examples:
 
         handoff traveltime transit --region demo/region --origins homes.csv --destinations clinics.csv \\
             --date 2026-03-04 --depart 07:00-09:00 --percentiles 50,90 -o transit.parquet
@@ -69,67 +78,41 @@ def transit(
         handoff traveltime transit --region demo/region --origins homes.csv --destinations clinics.csv \\
             --date 2026-03-04 --arrive-by 09:30 -o on_time.parquet
     """
-    from cli.traveltime import _fail, console, progress_bar, read_points
-    from geodata.cache import cached_matrix
-    from geodata.gtfs import parse_date
-    from geodata.region import read_manifest
-    from geodata.transit import NoServiceWarning, parse_window, transit_matrix
+    from geodata.travel import TravelRequest, TravelService
 
     try:
-        manifest = read_manifest(region)
-        feeds = manifest.files.get("transit", [])
-        if not feeds:
-            raise DataError(manifest.root / "region.toml", "this region has no transit feed", field="files.transit")
-        day = parse_date(date) if date else dt.date.today()
         wanted = _percentiles(percentiles)
         try:
-            parse_window(arrive_by or depart, step)
-        except ValueError as exc:
-            raise DataError("--arrive-by" if arrive_by else "--depart", str(exc)) from exc
+            request = TravelRequest(date=date, depart=depart, step_minutes=step, percentiles=tuple(wanted),
+                                    arrive_by=arrive_by, max_rides=max_rides, max_walk_minutes=max_walk,
+                                    walk_kmh=walk_kmh, max_minutes=max_minutes)
+        except DataError as error:
+            raise _as_option(error) from error
+        service = TravelService.from_region(region, cache_dir=cache_dir, cache=cache)
+        if not service.has_transit:
+            raise DataError(service.region.root / "region.toml", "this region has no transit feed",
+                            field="files.transit")
         origin_ids, origin_xy = read_points(origins)
         destination_ids, destination_xy = read_points(destinations)
-    except (DataError, ValueError) as error:
-        _fail(error)
-    streets = manifest.spec("streets")
-    computed: dict[int, np.ndarray] = {}
-
-    def compute_all() -> None:
-        from geodata.gtfs import load_gtfs
-        from geodata.streets import load_street_graph
-
-        with console.status("Loading timetable and streets"):
-            loaded = [load_gtfs(spec.path, **spec.options) for spec in feeds]
-            graph = load_street_graph(streets.path, crs=manifest.crs, **streets.options) if streets else None
-        if graph is None:
+        with console.status("Loading timetable"):
+            try:
+                service.service_day(request)
+            except DataError as error:
+                raise _as_option(error) from error
+        if service.transit_network.streets_spec is None:
             console.print("[yellow]no street network: walking is straight line x 1.3[/]")
-        with progress_bar("transit searches") as bar, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", NoServiceWarning)
+        with progress_bar("transit searches") as bar:
             task = bar.add_task("transit", total=None)
-            result = transit_matrix(
-                loaded, graph, origin_xy, destination_xy, date=day, depart=depart, step_minutes=step,
-                percentiles=wanted, walk_kmh=walk_kmh, max_rides=max_rides, max_walk_minutes=max_walk,
-                arrive_by=arrive_by, max_minutes=max_minutes,
-                progress=lambda done, total: bar.update(task, completed=done, total=total))
-        for warning in caught:
-            console.print(f"[yellow]warning:[/] {warning.message}")
-        computed.update(result)
-
-    def compute(q: int):
-        return lambda: computed[q] if q in computed else (compute_all(), computed[q])[1]
-
-    key = {"feeds": [spec.path for spec in feeds], "feed_options": [spec.options for spec in feeds],
-           "streets": streets.path if streets else None, "origins": origin_xy, "destinations": destination_xy,
-           "date": day.isoformat(), "depart": None if arrive_by else depart, "arrive_by": arrive_by, "step": step,
-           "walk_kmh": walk_kmh, "max_walk": max_walk, "max_rides": max_rides, "max_minutes": max_minutes,
-           "algorithm": ALGORITHM_VERSION}
-    try:
-        matrices = {q: cached_matrix("transit", {**key, "percentile": q}, compute(q), cache_dir=cache_dir)
-                    if cache else compute(q)() for q in wanted}
+            result = service.transit(origin_xy, destination_xy, request,
+                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
     except (DataError, ValueError) as error:
-        _fail(error)
-    _write(matrices, origin_ids, destination_ids, out)
-    source = "computed" if computed else "from cache"
-    for q, matrix in matrices.items():
+        fail(error)
+    for note in result.notes:
+        console.print(f"[yellow]warning:[/] {note}")
+    _write(result.minutes, origin_ids, destination_ids, out)
+    source = "from cache" if result.from_cache else "computed"
+    console.print(result.method)
+    for q, matrix in result.minutes.items():
         unreachable = int(np.isnan(matrix).sum())
         finite = matrix[np.isfinite(matrix)]
         median = f"{np.median(finite):.1f}" if finite.size else "-"

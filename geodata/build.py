@@ -191,16 +191,23 @@ def _copy_table(source: Path, folder: Path, stem: str) -> str:
     return name
 
 
-def _encounters(source: Source, folder: Path, *, crs: str, has_boundary: bool) -> tuple[Any, int, int]:
+def _encounters(source: Source, folder: Path, *, crs: str, has_boundary: bool) -> tuple[Any, int, int, Any]:
     """Check the encounter CSV (against the region's boundary when ``outside`` is set) and copy it.
-    Returns the manifest entry, the number of encounters and how many lie outside."""
-    options = dict(source.options)
+    The observation period (``source.options["period"]``, detected when absent) is written into
+    the manifest entry. Returns the manifest entry, the number of encounters in the period, how
+    many lie outside the boundary, and the period."""
+    options = {"period": "auto", **source.options}
     check = dict(options)
     if options.get("outside") and has_boundary and not {"bounds", "boundary"} & set(options):
         options["boundary"], check["boundary"] = "boundary.geojson", folder / "boundary.geojson"
     encounters = load_encounters(source.path, crs=crs, **check)
+    period = encounters.attrs["period"]
+    if period is not None:
+        options["period"] = period.text
+        if period.how == "detected":
+            options["period_detected"] = True
     copied = _copy_table(source.path, folder, "encounters")
-    return _entry(copied, options), len(encounters), encounters.attrs["outside"]
+    return _entry(copied, options), len(encounters), encounters.attrs["outside"], period
 
 
 def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
@@ -233,10 +240,11 @@ def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
         sources["population"] = str(inputs.population.path)
         counts["population"], counts["population_areas"] = int(population["population"].sum()), len(population)
     if inputs.encounters is not None:
-        files["encounters"], found, outside = _encounters(inputs.encounters, folder, crs=crs,
-                                                          has_boundary=boundary is not None)
+        files["encounters"], found, outside, period = _encounters(inputs.encounters, folder, crs=crs,
+                                                                  has_boundary=boundary is not None)
         sources["encounters"], counts["encounters"], counts["encounters_outside"] = (
             str(inputs.encounters.path), found, outside)
+        counts["period"] = period
     if inputs.streets is not None:
         if not inputs.streets.path.exists():
             raise DataError(inputs.streets.path, "street network file or folder not found")

@@ -13,6 +13,7 @@ location was withheld or not geocoded): such rows are kept with an empty point.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geodata.errors import DataError
+from geodata.period import ALL, UNITS, observation_period
 from geodata.validate import WGS84, csv_line, first_bad, points_to_wgs84, read_csv_text
 
 FORMATS = {"arrests": "ARRESTTIME", "blotter": "INCIDENTTIME"}
@@ -87,7 +89,7 @@ def _region_shape(path: Path, bounds, boundary, crs: str):
 
 
 def load_encounters(path: str | Path, *, crs: str, format: str = "auto", bounds=None, boundary=None,
-                    outside: str = "error") -> gpd.GeoDataFrame:
+                    outside: str = "error", period: str = ALL, period_detected: bool = False) -> gpd.GeoDataFrame:
     """Encounters (arrests or incidents) as GeoDataFrame[``encounter_id``, ``time``, ``offences``, ``zone``,
     ``tract``, ``neighborhood``, ``age``, ``gender``, ``race``, ``geometry``] in EPSG:4326.
 
@@ -96,7 +98,11 @@ def load_encounters(path: str | Path, *, crs: str, format: str = "auto", bounds=
     ([min_lon, min_lat, max_lon, max_lat]) or ``boundary`` (a polygon file, relative to this file's
     folder) check every located row: a point outside is an error (``outside="error"``), dropped
     (``"drop"``) or kept with an empty point (``"blank"``). The number affected is in
-    ``frame.attrs["outside"]``.
+    ``frame.attrs["outside"]``. ``period`` keeps the records of an observation period
+    (``geodata.period``): ``"all"`` (default), ``"auto"`` (the dense span) or ``FROM..TO``; the
+    :class:`~geodata.period.ObservationPeriod` is in ``frame.attrs["period"]`` (unit ``arrests``
+    or ``incidents`` for a blotter); ``period_detected`` marks a ``FROM..TO`` period that was
+    detected when the region was built (as ``handoff region build`` writes it).
     """
     path = Path(path)
     if outside not in OUTSIDE:
@@ -143,4 +149,13 @@ def load_encounters(path: str | Path, *, crs: str, format: str = "auto", bounds=
             result = result[~out].reset_index(drop=True)
         elif outside == "blank":
             result.loc[out, "geometry"] = shapely.Point()
+    try:
+        observed, inside = observation_period(result["time"], period=period, unit=UNITS[fmt])
+    except ValueError as exc:
+        raise DataError(path, str(exc), field="period") from exc
+    if period_detected and observed is not None:
+        observed = dataclasses.replace(observed, how="detected")
+    attrs = dict(result.attrs)
+    result = result[inside].reset_index(drop=True) if period != ALL else result
+    result.attrs.update(attrs, period=observed)
     return result[COLUMNS]

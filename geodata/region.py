@@ -187,8 +187,30 @@ class Region:
 
     @cached_property
     def encounters(self):
+        """The encounters of the observation period (the manifest's ``period``, else the dense span).
+
+        Records outside it are left out; ``encounters.attrs["period"]`` (or :attr:`period`) says
+        which days the rates divide by and how many records were left out.
+        """
         from geodata.encounters import load_encounters
-        return self._load("encounters", load_encounters)
+        spec = self.manifest.spec("encounters")
+        if spec is None:
+            return None
+        return load_encounters(spec.path, crs=self.manifest.crs, **{"period": "auto", **spec.options})
+
+    def encounters_in(self, period: str | None):
+        """The encounters of ``period`` (``FROM..TO``, ``"auto"`` or ``"all"``); ``None``: the region's own."""
+        if period is None or self.manifest.spec("encounters") is None:
+            return self.encounters
+        from geodata.encounters import load_encounters
+        spec = self.manifest.spec("encounters")
+        options = {k: v for k, v in spec.options.items() if k != "period_detected"}
+        return load_encounters(spec.path, crs=self.manifest.crs, **{**options, "period": period})
+
+    @property
+    def period(self):
+        """The :class:`~geodata.period.ObservationPeriod` of the encounters (``None`` without them)."""
+        return None if self.encounters is None else self.encounters.attrs.get("period")
 
     @cached_property
     def providers(self):

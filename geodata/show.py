@@ -40,7 +40,8 @@ def _rows(region: Region):
     encounters = region.encounters
     if encounters is not None:
         unlocated = int(encounters.geometry.is_empty.sum())
-        span = f"{encounters['time'].min():%Y-%m-%d} to {encounters['time'].max():%Y-%m-%d}" if len(encounters) else ""
+        period = region.period
+        span = period.describe() if period is not None else "no dated records"
         yield "encounters", len(encounters), span + f"; {unlocated:,} without a location"
     if region.manifest.spec("streets") is not None:
         graph = region.streets

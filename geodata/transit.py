@@ -27,6 +27,7 @@ from geodata.walk import Legs, WalkNetwork, straight_line_metres
 
 log = logging.getLogger(__name__)
 INF = int(raptor.INF)
+ENGINE_VERSION = "range-raptor-1"  # bump when the transit engine's minutes change: cached matrices are recomputed
 
 
 class NoServiceWarning(UserWarning):

@@ -91,7 +91,8 @@ def test_build_writes_a_region_the_loaders_read_back(inputs, tmp_path):
     manifest = tomllib.loads((out / "region.toml").read_text())
     assert manifest["name"] == "Test Boroughs" and manifest["generated"] == []
     assert manifest["files"]["encounters"] == {"path": "encounters.csv", "outside": "blank",
-                                               "boundary": "boundary.geojson"}
+                                               "boundary": "boundary.geojson", "period_detected": True,
+                                               "period": "2016-09-01..2016-09-05"}
     assert manifest["sources"]["municipalities"] == str(inputs.municipalities.path)
     region = load_region(out)
     assert list(region.municipalities["name"]) == ["Avalon", "Bellevue", "Ben Avon"]
@@ -212,7 +213,9 @@ def test_pittsburgh_region_builds_from_shared_data(shared_data, pittsburgh_regio
     assert sorted(region.police_zones["name"]) == ["1", "2", "3", "4", "5", "6"]
     assert region.population["population"].sum() == 1_223_348 and len(region.population) == 402
     raw = pd.read_csv(d / "pgh_police_arrests_2016_2017" / "ArrestData.csv", dtype=str)
-    assert len(region.encounters) == len(raw) == 6880
+    assert len(raw) == 6880
+    in_period = raw["ARRESTTIME"].str[:10].between("2016-08-01", "2017-03-29")
+    assert len(region.encounters) == in_period.sum() == 6845 and region.period.left_out == 35
     county = region.boundary.geometry.iloc[0]
     located = region.encounters[~region.encounters.geometry.is_empty]
     assert located.geometry.within(county).all()

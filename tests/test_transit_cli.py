@@ -62,5 +62,6 @@ def test_arrive_by_and_clear_errors(demo_region_dir, points, tmp_path):
     assert bad.exit_code == 2 and "--percentiles" in bad.output
     bad_window = _run(*base, "--depart", "9-7", "-o", tmp_path / "f.parquet")
     assert bad_window.exit_code == 2 and "--depart" in bad_window.output and "HH:MM" in bad_window.output
-    no_service = _run(*base, "--date", "2031-01-01", "-o", tmp_path / "e.parquet")
-    assert no_service.exit_code == 0 and "no transit trip runs on 2031-01-01" in no_service.output
+    outside = _run(*base, "--date", "2031-01-01", "-o", tmp_path / "e.parquet")
+    assert outside.exit_code == 2 and "--date" in outside.output and "do not cover 2031-01-01" in outside.output
+    assert not (tmp_path / "e.parquet").exists()

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from api import limits
+
 
 class UTCDateTime(TypeDecorator):
     """A UTC instant: stored without zone, always returned timezone-aware (UTC)."""
@@ -59,14 +61,16 @@ class Provider(Base):
     confirmed placements made through Handoff count on top of ``occupied``. ``version`` grows on
     every change that can affect a placement decision at this provider (capacity, wait list,
     placements): the placement service re-reads it under a row lock before it writes.
+    ``by_appointment``: a clinic that sees people only at its listed ``appointment_times`` (when
+    they are all taken or past it has no free slot), as opposed to a walk-in clinic.
     """
 
     __tablename__ = "providers"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    service: Mapped[str] = mapped_column(String(20), index=True)
-    subtype: Mapped[str] = mapped_column(String(60), default="")
+    id: Mapped[str] = mapped_column(String(limits.ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(limits.NAME))
+    service: Mapped[str] = mapped_column(String(limits.STATE), index=True)
+    subtype: Mapped[str] = mapped_column(String(limits.LABEL), default="")
     capacity: Mapped[int] = mapped_column(Integer)
     occupied: Mapped[int] = mapped_column(Integer, default=0)
     lead_slots: Mapped[int] = mapped_column(Integer, default=0)
@@ -74,12 +78,13 @@ class Provider(Base):
     monthly_turnover: Mapped[float] = mapped_column(Float, default=0.0)
     intake_days: Mapped[float] = mapped_column(Float, default=0.0)
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    open_hours: Mapped[str] = mapped_column(String(200), default="")
+    open_hours: Mapped[str] = mapped_column(String(limits.NAME), default="")
     appointment_times: Mapped[list[str]] = mapped_column(JSON, default=list)
-    municipality: Mapped[str] = mapped_column(String(120), default="")
+    by_appointment: Mapped[bool] = mapped_column(Boolean, default=False)
+    municipality: Mapped[str] = mapped_column(String(limits.PLACE), default="")
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    list_id: Mapped[str] = mapped_column(String(64), index=True)
+    list_id: Mapped[str] = mapped_column(String(limits.ID), index=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -92,14 +97,14 @@ class WaitListEntry(Base):
     __table_args__ = (Index("ix_wait_list_entries_list_status", "list_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    list_id: Mapped[str] = mapped_column(String(64))
-    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    list_id: Mapped[str] = mapped_column(String(limits.ID))
+    person_id: Mapped[str] = mapped_column(String(limits.ID), index=True)
     lead: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     lead_priority: Mapped[float | None] = mapped_column(Float, nullable=True)
     position: Mapped[int] = mapped_column(Integer)
     added: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    status: Mapped[str] = mapped_column(String(limits.STATE), default="waiting")
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -109,8 +114,8 @@ class Participant(Base):
 
     __tablename__ = "participants"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    cohort: Mapped[str] = mapped_column(String(120), index=True)
+    id: Mapped[str] = mapped_column(String(limits.ID), primary_key=True)
+    cohort: Mapped[str] = mapped_column(String(limits.PLACE), index=True)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     needs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -128,7 +133,7 @@ class Consent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
-    scope: Mapped[str] = mapped_column(String(60))
+    scope: Mapped[str] = mapped_column(String(limits.LABEL))
     granted_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -140,12 +145,12 @@ class PlacementRequest(Base):
 
     __tablename__ = "placement_requests"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(limits.UUID), primary_key=True)
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(limits.STATE), index=True)
     hold_minutes: Mapped[float] = mapped_column(Float)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_by: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(limits.PLACE))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -156,18 +161,19 @@ class Placement(Base):
     __tablename__ = "placements"
     __table_args__ = (Index("ix_placements_provider_status", "provider_id", "status"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(limits.UUID), primary_key=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("placement_requests.id"), index=True)
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
-    service: Mapped[str] = mapped_column(String(20))
-    category: Mapped[str] = mapped_column(String(20), default="general")
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    service: Mapped[str] = mapped_column(String(limits.STATE))
+    category: Mapped[str] = mapped_column(String(limits.STATE), default="general")
+    status: Mapped[str] = mapped_column(String(limits.STATE), index=True)
     transit_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
     appointment: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     expected_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     explanation: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -181,23 +187,25 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
-    cohort: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str] = mapped_column(String(limits.PLACE), unique=True)
+    role: Mapped[str] = mapped_column(String(limits.STATE))
+    cohort: Mapped[str | None] = mapped_column(String(limits.PLACE), nullable=True)
+    provider_id: Mapped[str | None] = mapped_column(String(limits.ID), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Token(Base):
-    """A bearer token, stored only as the sha256 hex digest of the random secret."""
+    """A bearer token, stored only as the sha256 hex digest of the random secret; it stops working
+    when revoked or at ``expires_at`` (none: never)."""
 
     __tablename__ = "tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AuditEntry(Base):
@@ -209,10 +217,10 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(120), index=True)
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    record_type: Mapped[str] = mapped_column(String(40))
-    record_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(limits.PLACE), index=True)
+    action: Mapped[str] = mapped_column(String(limits.LABEL), index=True)
+    record_type: Mapped[str] = mapped_column(String(limits.KIND))
+    record_id: Mapped[str] = mapped_column(String(limits.ID))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

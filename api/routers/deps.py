@@ -78,3 +78,13 @@ def closed(session: Session, value: T) -> T:
     transaction there would hold the write lock while every worker waits for it."""
     session.close()
     return value
+
+
+def read_logged(session: Session, actor: str, record_type: str, record_ids: list[str], value: T, **detail) -> T:
+    """Write who read which person-level records (:func:`api.services.audit.reads`), commit, and end
+    the request's transaction as :func:`closed` does."""
+    from api.services import audit
+
+    audit.reads(session, actor, record_type, record_ids, **detail)
+    session.commit()
+    return closed(session, value)

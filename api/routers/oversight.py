@@ -1,6 +1,8 @@
 """``/v1/audit`` (admin) and ``/v1/reports/capacity`` (aggregate, small cells suppressed)."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -8,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal, require
 from api.db.models import Provider, WaitListEntry
 from api.routers.deps import closed, SessionDep, paging
-from api.schemas.common import IsoDateTime, Label, Page
+from api.schemas.common import IsoDateTime, Label, Page, Place
 from api.schemas.placements import AuditList, AuditOut, CapacityReport, ServiceCapacity
 from api.services import audit
 from api.services.providers import slot_counts
@@ -20,10 +22,10 @@ SMALL_CELL = 11
 
 
 @router.get("/audit", response_model=AuditList, summary="Query the audit log")
-def query_audit(actor: Label = Query("", description="user name; empty: anyone"),
-                action: Label = Query("", description="e.g. placement.confirm; empty: any"),
-                record_type: Label = Query("", description="e.g. placement; empty: any"),
-                record_id: Label = Query("", description="empty: any"),
+def query_audit(actor: Annotated[Place, Query(description="user name; empty: anyone")] = "",
+                action: Annotated[Label, Query(description="e.g. placement.confirm; empty: any")] = "",
+                record_type: Annotated[Label, Query(description="e.g. placement; empty: any")] = "",
+                record_id: Annotated[Place, Query(description="empty: any")] = "",
                 since: IsoDateTime | None = None, until: IsoDateTime | None = None,
                 page: tuple[int, int] = Depends(paging), session: Session = SessionDep,
                 principal: Principal = Depends(admins)) -> AuditList:

@@ -1,14 +1,16 @@
 """``/v1/participants``: pseudonymous participants, needs, location, constraints and consent."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.db.models import Placement
-from api.routers.deps import closed, RegionDep, SessionDep, paging
-from api.schemas.common import Label, Page
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep, paging
+from api.schemas.common import Identifier, Page, Place, RowId
 from api.schemas.participants import (ConsentIn, ConsentOut, ParticipantCreate, ParticipantList, ParticipantOut,
                                       ParticipantUpdate)
 from api.services import participants as service
@@ -21,13 +23,15 @@ coordinators = require("coordinator")
 
 
 @router.get("", response_model=ParticipantList, summary="List participants")
-def list_participants(cohort: Label | None = Query(None), page: tuple[int, int] = Depends(paging),
+def list_participants(cohort: Annotated[Place | None, Query()] = None, page: tuple[int, int] = Depends(paging),
                       session: Session = SessionDep, principal: Principal = Depends(coordinators)) -> ParticipantList:
     """Participants ordered by id; a coordinator sees only their own cohort."""
     offset, limit = page
     total, rows = service.listing(session, principal, cohort=cohort, offset=offset, limit=limit)
-    return closed(session, ParticipantList(page=Page(total=total, offset=offset, limit=limit),
-                           items=[service.to_out(session, p) for p in rows]))
+    listing = ParticipantList(page=Page(total=total, offset=offset, limit=limit),
+                              items=[service.to_out(session, p) for p in rows])
+    return read_logged(session, principal.name, "participant", [p.id for p in listing.items], listing,
+                       via="GET /v1/participants")
 
 
 @router.post("", response_model=ParticipantOut, status_code=201, summary="Add a participant")
@@ -40,14 +44,15 @@ def create_participant(body: ParticipantCreate, session: Session = SessionDep, r
 
 
 @router.get("/{participant_id}", response_model=ParticipantOut, summary="One participant")
-def get_participant(participant_id: str, session: Session = SessionDep,
+def get_participant(participant_id: Identifier, session: Session = SessionDep,
                     principal: Principal = Depends(coordinators)) -> ParticipantOut:
     """A participant with their consents (coordinators: own cohort only)."""
-    return closed(session, service.to_out(session, service.get(session, principal, participant_id)))
+    out = service.to_out(session, service.get(session, principal, participant_id))
+    return read_logged(session, principal.name, "participant", [out.id], out, via="GET /v1/participants/{id}")
 
 
 @router.patch("/{participant_id}", response_model=ParticipantOut, summary="Change needs, location, constraints")
-def patch_participant(participant_id: str, body: ParticipantUpdate, session: Session = SessionDep,
+def patch_participant(participant_id: Identifier, body: ParticipantUpdate, session: Session = SessionDep,
                       region: RegionContext = RegionDep,
                       principal: Principal = Depends(coordinators)) -> ParticipantOut:
     """Change needs, location, attributes, travel limit or preferences; holds that no longer fit
@@ -64,7 +69,7 @@ def patch_participant(participant_id: str, body: ParticipantUpdate, session: Ses
 
 @router.post("/{participant_id}/consents", response_model=ConsentOut, status_code=201,
              summary="Record a release of information")
-def add_consent(participant_id: str, body: ConsentIn, session: Session = SessionDep,
+def add_consent(participant_id: Identifier, body: ConsentIn, session: Session = SessionDep,
                 principal: Principal = Depends(coordinators)) -> ConsentOut:
     """Record a signed release of information; placement requests need one covering today."""
     consent = service.add_consent(session, principal, participant_id, body)
@@ -74,7 +79,7 @@ def add_consent(participant_id: str, body: ConsentIn, session: Session = Session
 
 
 @router.delete("/{participant_id}/consents/{consent_id}", response_model=ConsentOut, summary="Revoke a consent")
-def revoke_consent(participant_id: str, consent_id: int, session: Session = SessionDep,
+def revoke_consent(participant_id: Identifier, consent_id: RowId, session: Session = SessionDep,
                    principal: Principal = Depends(coordinators)) -> ConsentOut:
     """Revoke a release of information (kept on record with the time of revocation)."""
     consent = service.revoke_consent(session, principal, participant_id, consent_id)

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, bearer_token, require
 from api.db.models import Placement, PlacementRequest
-from api.routers.deps import closed, RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.schemas.common import Identifier
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
 from api.services import decisions
@@ -59,6 +60,9 @@ async def create_request(body: PlacementRequestIn, request: Request, token: str 
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm.
     Coordinators (of the participant's cohort) and admins only; the desk checks the token."""
+    if body.reconsider:
+        await asyncio.to_thread(decisions.reconsider_by_token, request.app.state.sessions, token,
+                                body.participant_id, body.reconsider)
     remote = request.app.state.remote_desk
     if remote is not None:
         try:
@@ -72,33 +76,39 @@ async def create_request(body: PlacementRequestIn, request: Request, token: str 
 
 
 @router.get("/placement-requests/{request_id}", response_model=PlacementRequestOut, summary="One placement request")
-def get_request(request_id: str, session: Session = SessionDep,
+def get_request(request_id: Identifier, session: Session = SessionDep,
                 principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
     """A request with the current status of its placements."""
     saved = decisions.get_request(session, principal, request_id)
-    return closed(session, request_out(saved, decisions.placements_of(session, saved.id)))
+    out = request_out(saved, decisions.placements_of(session, saved.id))
+    return read_logged(session, principal.name, "participant", [out.participant_id], out,
+                       via="GET /v1/placement-requests/{id}", request_id=out.id)
 
 
 @router.get("/placements", response_model=list[PlacementOut], summary="List placements")
 def list_placements(status: str | None = Query(None, pattern="^(held|confirmed|declined|released|expired)$"),
-                    participant_id: str | None = None, page: tuple[int, int] = Depends(paging),
+                    participant_id: Identifier | None = None, page: tuple[int, int] = Depends(paging),
                     session: Session = SessionDep, principal: Principal = Depends(deciders)) -> list[PlacementOut]:
     """Placements the caller may see (a provider: at its provider; a coordinator: their cohort)."""
     offset, limit = page
     rows = decisions.visible_placements(session, principal, status=status, participant_id=participant_id,
                                         offset=offset, limit=limit)
-    return closed(session, [placement_out(p) for p in rows])
+    out = [placement_out(p) for p in rows]
+    return read_logged(session, principal.name, "participant", [p.participant_id for p in out], out,
+                       via="GET /v1/placements")
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, summary="One placement")
-def get_placement(placement_id: str, session: Session = SessionDep,
+def get_placement(placement_id: Identifier, session: Session = SessionDep,
                   principal: Principal = Depends(deciders)) -> PlacementOut:
     """A placement with its status, hold expiry and reason."""
-    return closed(session, placement_out(decisions.get_placement(session, principal, placement_id)))
+    out = placement_out(decisions.get_placement(session, principal, placement_id))
+    return read_logged(session, principal.name, "participant", [out.participant_id], out,
+                       via="GET /v1/placements/{id}", placement_id=out.id)
 
 
 @router.post("/placements/{placement_id}/confirm", response_model=PlacementOut, summary="Confirm a held placement")
-def confirm(placement_id: str, session: Session = SessionDep,
+def confirm(placement_id: Identifier, session: Session = SessionDep,
             principal: Principal = Depends(deciders)) -> PlacementOut:
     """Confirm before the hold expires (409 once expired, declined or released)."""
     placement = decisions.confirm(session, principal, placement_id)
@@ -107,16 +117,18 @@ def confirm(placement_id: str, session: Session = SessionDep,
 
 
 @router.post("/placements/{placement_id}/decline", response_model=PlacementOut, summary="Decline a held placement")
-def decline(placement_id: str, body: DecisionIn, session: Session = SessionDep,
+def decline(placement_id: Identifier, body: DecisionIn, session: Session = SessionDep,
             principal: Principal = Depends(deciders)) -> PlacementOut:
-    """Give a held slot back, with the reason."""
-    placement = decisions.decide(session, principal, placement_id, "declined", body.reason)
+    """Give a held slot back, with the reason and its category. The provider is not proposed again
+    for that need unless a later request names it in ``reconsider``; the participant keeps every
+    place on every wait list."""
+    placement = decisions.decide(session, principal, placement_id, "declined", body.reason, body.category)
     session.commit()
     return closed(session, placement_out(placement))
 
 
 @router.post("/placements/{placement_id}/release", response_model=PlacementOut, summary="Release a placement")
-def release(placement_id: str, body: DecisionIn, session: Session = SessionDep,
+def release(placement_id: Identifier, body: DecisionIn, session: Session = SessionDep,
             principal: Principal = Depends(deciders)) -> PlacementOut:
     """End a held or confirmed placement (the participant left, or the slot ended), with the reason."""
     placement = decisions.decide(session, principal, placement_id, "released", body.reason)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.routers.deps import closed, RegionDep, SessionDep, paging
-from api.schemas.common import Page, Service
+from api.schemas.common import Identifier, Page, Service
 from api.schemas.providers import Capacity, ProviderCreate, ProviderList, ProviderOut, ProviderUpdate
 from api.services import providers as service
 from api.services.holds import revalidate
@@ -46,7 +46,7 @@ def create_provider(body: ProviderCreate, session: Session = SessionDep, region:
 
 
 @router.get("/{provider_id}", response_model=ProviderOut, summary="One provider")
-def get_provider(provider_id: str, session: Session = SessionDep,
+def get_provider(provider_id: Identifier, session: Session = SessionDep,
                  principal: Principal = Depends(readers)) -> ProviderOut:
     """A provider with its live slot counts (a provider user sees only its own)."""
     service.check_scope(principal, provider_id, "see")
@@ -54,7 +54,7 @@ def get_provider(provider_id: str, session: Session = SessionDep,
 
 
 @router.patch("/{provider_id}", response_model=ProviderOut, summary="Change a provider's details")
-def patch_provider(provider_id: str, body: ProviderUpdate, session: Session = SessionDep,
+def patch_provider(provider_id: Identifier, body: ProviderUpdate, session: Session = SessionDep,
                    region: RegionContext = RegionDep, principal: Principal = Depends(admins)) -> ProviderOut:
     """Change descriptive fields (admin); capacity has its own endpoint."""
     provider = service.patch(session, provider_id, body, principal.name, region)
@@ -64,7 +64,7 @@ def patch_provider(provider_id: str, body: ProviderUpdate, session: Session = Se
 
 
 @router.delete("/{provider_id}", response_model=ProviderOut, summary="Archive a provider")
-def archive_provider(provider_id: str, session: Session = SessionDep,
+def archive_provider(provider_id: Identifier, session: Session = SessionDep,
                      principal: Principal = Depends(admins)) -> ProviderOut:
     """Archive (admin): kept for history, no longer offered; refused while slots are held or confirmed."""
     provider = service.archive(session, provider_id, principal.name)
@@ -73,7 +73,7 @@ def archive_provider(provider_id: str, session: Session = SessionDep,
 
 
 @router.put("/{provider_id}/capacity", response_model=ProviderOut, summary="Update capacity")
-def put_capacity(provider_id: str, body: Capacity, session: Session = SessionDep, region: RegionContext = RegionDep,
+def put_capacity(provider_id: Identifier, body: Capacity, session: Session = SessionDep, region: RegionContext = RegionDep,
                  principal: Principal = Depends(capacity_writers)) -> ProviderOut:
     """Set capacity and occupied counts (the provider itself or admin), under a row lock.
 

@@ -15,7 +15,7 @@ aggregate_readers = require("planner", "pcg")
 
 @router.get("/reports/capacity-gap", summary="The capacity-gap report (aggregate JSON, small cells withheld)",
             response_description="The report's figures as in `handoff report capacity-gap` (docs/reports.md)")
-def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, description="'within reach' threshold (minutes)"),
+def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_nan=False, description="'within reach' threshold (minutes)"),
                  session: Session = SessionDep, region: RegionContext = Depends(get_region),
                  principal: Principal = Depends(aggregate_readers)) -> dict:
     """Demand against capacity, expected waits, reach and equity by area and group, on the service's live

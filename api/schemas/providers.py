@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Count, Identifier, IsoDate, IsoDateTime, Label, Lat, Lon, Name, Page, Service, StrictBody
+from api.schemas.common import (Count, Identifier, IsoDate, IsoDateTime, Label, Lat, Lon, LongLabel, Name, Page, Place,
+                                RowId, Service, StrictBody)
 
 
 class Eligibility(StrictBody):
@@ -53,10 +54,12 @@ class ProviderFields(Capacity):
     intake_days: float = Field(0.0, ge=0.0, le=365.0, allow_inf_nan=False,
                                description="days from placement to start")
     eligibility: Eligibility = Field(default_factory=Eligibility)
-    open_hours: Label = Field("", examples=["Mo-Fr 08:00-17:00"])
+    open_hours: LongLabel = Field("", examples=["Mo-Fr 08:00-17:00"])
     appointment_times: list[IsoDateTime] = Field(default_factory=list, max_length=500,
                                               description="open clinic appointments, naive local time; none in the past")
-    municipality: Label = Field("", examples=["Pittsburgh"])
+    by_appointment: bool | None = Field(None, description="clinics: sees people only at the listed times "
+                                                          "(default: when it lists any); false = walk-in")
+    municipality: Place = Field("", examples=["Pittsburgh"])
     lon: Lon = Field(examples=[-79.99])
     lat: Lat = Field(examples=[40.44])
     list_id: Identifier | None = Field(None, description="wait list served from; default the provider id")
@@ -76,9 +79,10 @@ class ProviderUpdate(StrictBody):
     monthly_turnover: float | None = Field(None, ge=0.0, le=10_000.0, allow_inf_nan=False)
     intake_days: float | None = Field(None, ge=0.0, le=365.0, allow_inf_nan=False)
     eligibility: Eligibility | None = None
-    open_hours: Label | None = None
+    open_hours: LongLabel | None = None
     appointment_times: list[IsoDateTime] | None = Field(None, max_length=500)
-    municipality: Label | None = None
+    by_appointment: bool | None = None
+    municipality: Place | None = None
     lon: Lon | None = None
     lat: Lat | None = None
 
@@ -101,7 +105,8 @@ class ProviderOut(BaseModel):
     intake_days: float
     eligibility: dict
     open_hours: str
-    appointment_times: list[str]
+    appointment_times: list[str] = Field(description="upcoming listed times (past ones drop out)")
+    by_appointment: bool = Field(description="sees people only at listed times; false = walk-in")
     municipality: str
     lon: float
     lat: float
@@ -141,6 +146,23 @@ class WaitListEntryIn(StrictBody):
     attributes: EntryAttributes = Field(default_factory=EntryAttributes)
 
 
+class WaitListJoin(StrictBody):
+    """A coordinator puts their participant (with consent) on a wait list, at the back."""
+
+    participant_id: Identifier = Field(examples=["LEAD-2024-0042"])
+
+
+class WaitListJoined(BaseModel):
+    """The participant's real place on the list after joining."""
+
+    list_id: str
+    participant_id: str
+    entry_id: int
+    position: int = Field(description="1 = first in line")
+    ahead: int
+    estimated_start: date | None = Field(description="from the list's providers' monthly turnover; null without")
+
+
 class WaitListImport(StrictBody):
     """A provider's whole wait list, ahead first; replaces the people now waiting."""
 
@@ -150,7 +172,7 @@ class WaitListImport(StrictBody):
 class WaitListOrder(StrictBody):
     """New order of the waiting entries: every waiting entry id exactly once, ahead first."""
 
-    entry_ids: list[int] = Field(max_length=5000)
+    entry_ids: list[RowId] = Field(max_length=5000)
 
 
 class WaitListEntryOut(BaseModel):

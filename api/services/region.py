@@ -89,7 +89,8 @@ def build_transit_table(folder: Path) -> TransitTable | None:
 
 @dataclass
 class RegionContext:
-    """What the API needs from a region: name, boundary polygon (lon/lat) and cohorts."""
+    """What the API needs from a region: name, boundary polygon (lon/lat) and cohorts (empty only
+    without a region: then any cohort name is accepted)."""
 
     name: str = "any"
     boundary: object | None = None
@@ -131,6 +132,15 @@ class RegionContext:
         return estimate if table is None else table.lookup(lon, lat, list(ids), estimate)
 
 
+def region_cohorts(region) -> dict[str, list[str]]:
+    """The cohorts participants and coordinators belong to: the manifest's ``[cohorts]``, or when
+    it defines none, each municipality on its own (so an id is always checked against the region)."""
+    if region.manifest.cohorts:
+        return dict(region.manifest.cohorts)
+    names = sorted(str(n) for n in region.municipalities["name"])
+    return {name: [name] for name in names}
+
+
 def load_region_context(folder: str | Path | None) -> RegionContext:
     """The region in ``folder`` (boundary and cohorts through geodata), or an unbounded context."""
     if folder is None:
@@ -142,5 +152,5 @@ def load_region_context(folder: str | Path | None) -> RegionContext:
     region = load_region(folder)
     boundary = region.boundary.to_crs("EPSG:4326").geometry.union_all()
     context = RegionContext(name=region.name, boundary=prep(boundary), folder=Path(folder),
-                            cohorts=dict(region.manifest.cohorts))
+                            cohorts=region_cohorts(region))
     return context

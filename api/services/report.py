@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import conflict
 from api.services.region import RegionContext
-from api.state import capacity_state
+from api.state import capacity_state, declines
 
 _equity_lock = threading.Lock()
 
@@ -48,6 +48,7 @@ def live_report(session: Session, region: RegionContext, transit_minutes: float,
                        "HANDOFF_REGION_DIR to a region folder.", "query.transit_minutes",
                        "a capacity-gap report needs the region's areas and encounters", slug="no-region")
     providers, wait_lists = capacity_state(session)
+    refused = declines(session)
     session.close()
     points = tuple((str(i), str(s), float(g.x), float(g.y))
                    for i, s, g in zip(providers["provider_id"], providers["service"], providers.geometry))
@@ -58,5 +59,6 @@ def live_report(session: Session, region: RegionContext, transit_minutes: float,
 
     report = build_report(region_of(Path(region.folder)),
                           options=ReportOptions(transit_minutes=transit_minutes, marginal=False),
-                          providers=providers, wait_lists=wait_lists, previous=previous, equity_fn=cached_equity)
+                          providers=providers, wait_lists=wait_lists, previous=previous, equity_fn=cached_equity,
+                          declines=refused)
     return json.loads(to_json(report))

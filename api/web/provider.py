@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from api.routers.deps import RegionDep, SessionDep
+from api.routers.deps import RegionDep, SessionDep, read_logged
 from api.schemas.providers import Capacity, WaitListEntryIn, WaitListImport
 from api.services import decisions
 from api.services import providers as provider_service
@@ -42,8 +42,9 @@ def provider_page(request: Request, session: Session, visit: Visit, error: ApiEr
     counts = provider_service.slot_counts(session, [provider.id]).get(provider.id, provider_service.SlotCounts())
     held = [p for p in decisions.visible_placements(session, visit.principal, status="held")
             if p.provider_id == provider.id]
-    return page(request, "provider.html", visit, error=error, p=provider_service.to_out(provider, counts),
-                entries=list_service.waiting(session, provider.list_id), held=held)
+    shown = page(request, "provider.html", visit, error=error, p=provider_service.to_out(provider, counts),
+                 entries=list_service.waiting(session, provider.list_id), held=held)
+    return read_logged(session, visit.principal.name, "wait_list", [provider.list_id], shown, via="console /provider")
 
 
 @router.get("")

@@ -27,6 +27,7 @@ NOTICES = {
     "requested": "Placements requested; the answer for each need is below.",
     "confirmed": "Placement confirmed. The provider can expect the participant.",
     "declined": "Placement declined; the slot goes back to the next person.",
+    "joined": "The participant is on the wait list now; their place is shown below.",
     "consent": "Release of information recorded.",
     "capacity": "Capacity saved.",
     "added": "Person added to the wait list.",

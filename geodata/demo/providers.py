@@ -9,6 +9,7 @@ a few LEAD participants; priorities are numbers (lower is ahead) and may tie.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +19,7 @@ import shapely
 from geodata.demo.files import dump_json, fmt_coords
 from geodata.demo.names import provider_name
 
+REGION_ZONE = ZoneInfo("America/New_York")
 DEMO_TODAY = date(2026, 1, 5)   # a Monday: the demo's "today" for wait lists and appointments
 DEFAULT_COUNTS = {"housing": 60, "treatment": 80, "clinic": 40}
 PROVIDER_COLUMNS = ["provider_id", "name", "service", "subtype", "capacity", "occupied", "monthly_turnover",
@@ -87,12 +89,17 @@ def _eligibility(rng, service: str, subtype: str) -> dict:
             "moud": bool(subtype != "recovery housing" or rng.random() < 0.6)}
 
 
+def local_today() -> date:
+    """Today in the demo region's time zone (America/New_York)."""
+    return datetime.now(REGION_ZONE).date()
+
+
 def _appointments(rng, capacity: int, open_hours: str, today: date) -> list[str]:
-    """Open clinic appointment times (30-minute slots within open hours) over the two weeks from ``today``."""
+    """Open clinic appointment times (30-minute slots within open hours) over the two weeks after ``today``."""
     days = "Mo-Sa" if open_hours.startswith("Mo-Sa") else "Mo-Fr"
     start_h, end_h = int(open_hours[6:8]), int(open_hours[12:14])
     slots = []
-    for d in range(14):
+    for d in range(1, 15):
         day = today + timedelta(days=d)
         if day.weekday() < (6 if days == "Mo-Sa" else 5):
             slots += [datetime(day.year, day.month, day.day, h, m) for h in range(start_h, end_h) for m in (0, 30)]

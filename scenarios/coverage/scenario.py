@@ -17,8 +17,8 @@ from rich.console import Console
 from geodata.region import load_region
 from scenarios.coverage import schedule as sched
 from scenarios.coverage.costs import WEEKS_PER_YEAR
-from scenarios.coverage.demand import (HOURS_PER_WEEK, assign_areas, by_day_and_hour, demand_table, hour_label,
-                                       observed_weeks)
+from geodata.errors import DataError
+from scenarios.coverage.demand import HOURS_PER_WEEK, assign_areas, by_day_and_hour, demand_table, hour_label
 from scenarios.coverage.game import coverage_game, split_bill
 from scenarios.coverage.plots import plot_frontier, plot_week
 from scenarios.coverage.spec import FIXED_SCHEDULES, CoverageSpec, fail, parse_spec
@@ -40,9 +40,15 @@ def prepare(spec: dict, *, base_dir: Path) -> dict[str, Any]:
     areas = region.police_zones if area_kind == "police_zone" else region.municipalities
     if areas is None:
         raise fail("area", f"the region has no {area_kind.replace('_', ' ')} polygons")
-    encounters = region.encounters
-    if encounters is None:
+    if region.manifest.spec("encounters") is None:
         raise fail("region", f"the region at {folder} has no encounters file")
+    try:
+        encounters = region.encounters_in(spec.get("period"))
+    except DataError as exc:
+        raise fail("period", exc.message) from exc
+    period = encounters.attrs["period"]
+    if period is None:
+        raise fail("region", f"the encounters of the region at {folder} have no dated records")
     names = [str(n) for n in areas["name"]]
     if area_kind == "police_zone":
         area = encounters["zone"].where(encounters["zone"].isin(names), None)
@@ -52,7 +58,38 @@ def prepare(spec: dict, *, base_dir: Path) -> dict[str, Any]:
         area = assign_areas(encounters, areas)
     table = pd.DataFrame({"time": encounters["time"], "offences": encounters["offences"], "area": area})
     return {"names": names, "cohorts": dict(region.cohorts), "encounters": table,
-            "weeks": observed_weeks(encounters["time"]), "region_name": region.name}
+            "weeks": period.weeks, "period": period, "region_name": region.name,
+            "where": _where_recorded(encounters, region.municipalities)}
+
+
+def _where_recorded(encounters, municipalities) -> str:
+    """Where the records lie, for errors: "the City of Pittsburgh only" or the busiest municipalities."""
+    if municipalities is None:
+        return "no municipality polygons to place them"
+    counts = assign_areas(encounters, municipalities).value_counts()
+    if counts.empty:
+        return "no located records"
+    main = counts.index[0]
+    if counts.iloc[0] >= 0.95 * counts.sum():
+        rest = f" ({counts.iloc[1:].sum():,} of {counts.sum():,} located records elsewhere)" if len(counts) > 1 else ""
+        return f"{main} only{rest}"
+    return "mostly " + ", ".join(f"{name} ({n:,})" for name, n in counts.head(4).items())
+
+
+def check_recorded(cs: CoverageSpec, context: dict[str, Any]) -> list[str]:
+    """Fail when no member has a recorded encounter; return a note naming members without any."""
+    recorded = context["encounters"]["area"].value_counts()
+    empty = [m for m in cs.members if recorded.get(m, 0) == 0]
+    unit = context["period"].unit
+    source = "the arrest file" if unit == "arrests" else "the incident blotter"
+    if len(empty) == len(cs.members):
+        key = "cohort" if cs.cohort else "members"
+        raise fail(key, f"no recorded {unit} in {', '.join(empty)}: {source} covers {context['where']}; "
+                   "choose members where it has records, or give the region an encounter file that covers them")
+    if empty:
+        return [f"No recorded {unit} in {', '.join(empty)} ({source} covers {context['where']}): "
+                "their demand is 0."]
+    return []
 
 
 def member_demand(cs: CoverageSpec, context: dict[str, Any]) -> pd.DataFrame:
@@ -121,10 +158,13 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     console.print(f"[bold]Coverage hours[/]: loading region and encounters for {spec.get('name', 'scenario')}")
     context = prepare(spec, base_dir=base_dir)
     cs = parse_spec(spec, base_dir=base_dir, known_members=context["names"], cohorts=context["cohorts"])
+    missing = check_recorded(cs, context)
     demand = member_demand(cs, context)
+    period = context["period"]
     week = sched.build_week(demand.sum(axis=0).to_numpy(), cs.shifts, cs.wages, cs.standard)
-    console.print(f"  {week.demand.sum():.1f} eligible hand-offs/week across {len(cs.members)} members; "
-                  f"{len(week.shift_label)} candidate shift slots")
+    console.print(f"  {period.describe()}")
+    console.print(f"  {week.demand.sum():.1f} eligible hand-offs {period.per_week()} across {len(cs.members)} "
+                  f"members; {len(week.shift_label)} candidate shift slots")
     options = dict(time_limit_s=cs.time_limit_s, workers=cs.workers)
     compared = {FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name), **options)
                 for name in cs.compare}
@@ -159,7 +199,8 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     files = _write(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
     worth = value_of(chosen.captured, chosen.cost, cs.value, engagement_rate=cs.wages.engagement_rate)
     baseline = comparison.iloc[0]
-    summary = {"eligible_per_week": float(week.demand.sum()), "captured_per_week": chosen.captured,
+    summary = {"eligible_per_week": float(week.demand.sum()), "weeks_observed": round(period.weeks, 2),
+               "period": period.text, "captured_per_week": chosen.captured,
                "share_of_demand": chosen.captured / max(week.demand.sum(), 1e-9),
                "hours_covered": float(chosen.covered_on.sum() + chosen.covered_call.sum()),
                **worth, f"{baseline['schedule']} captured_per_week": float(baseline["captured_per_week"]),
@@ -169,7 +210,8 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
             notes.append(f"{name}: no staffing with these shifts covers exactly those hours on site to the "
                          f"standard (solver status {plan.status}); hours needing more than "
                          f"{cs.standard.max_staff} case managers, or shifts that do not fit the hours, cause this.")
-    notes.insert(0, f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
+    notes[:0] = [f"Demand: {period.describe()}; every rate is {period.per_week()}.", *missing]
+    notes.insert(len(missing) + 1, f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
                  f"{chosen.captured:.1f} of {week.demand.sum():.1f} eligible hand-offs a week "
                  f"({summary['share_of_demand']:.0%}); solver status {chosen.status}.")
     blocks = by_day_and_hour(demand).T.groupby(np.arange(24) // 4).sum().T

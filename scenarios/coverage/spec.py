@@ -4,8 +4,9 @@ Keys (all but ``region`` and ``cohort``/``members`` are optional)::
 
     kind: coverage
     region: ../region            # folder with region.toml, relative to the YAML
-    cohort: North Boroughs       # a cohort of region.toml, or members: [Bellevue, Avalon]
+    cohort: North Boroughs       # a cohort of region.toml, or members: [Bellevue Borough, Avalon Borough]
     area: municipality           # or police_zone
+    period: 2016-08-01..2017-03-29   # days the rates divide by (default: the region's period)
     demand: {offences: [retail theft, "3503"], match: all, eligibility_rate: 0.5,
              seasonality: {1: 0.9, 7: 1.1}, plan_months: [7], growth_per_year: 0.02, years_ahead: 1}
     staffing: {model: erlang_a, handoff_minutes: 45, patience_minutes: 20, max_loss: 0.1, max_staff: 6}
@@ -14,7 +15,8 @@ Keys (all but ``region`` and ``cohort``/``members`` are optional)::
     value: {jail_day_cost: 77.40, ...}
     budget: 900000               # USD/year: most captured hand-offs for this
     target: 0.5                  # or: least cost capturing this share of eligible demand
-    budgets: [300000, 600000]    # USD/year: the efficient frontier (default: 8 steps)
+    budgets: [300000, 600000]    # USD/year: the efficient frontier (default: 6 steps up to the
+                                 # dearest compared schedule or the budget)
     compare: [weekdays_8_to_midnight, always]
     sharing: {methods: [proportional, shapley, nucleolus], samples: 2000,
               tiers: [{name: nights, days: Mo-Su, start: 0, length: 8, buyers: [Avalon]}]}
@@ -42,7 +44,7 @@ FIXED_SCHEDULES = {
 }
 AREAS = ("municipality", "police_zone")
 METHODS = ("proportional", "shapley", "nucleolus")
-TOP_LEVEL = {"kind", "name", "description", "region", "cohort", "members", "area", "demand", "staffing", "shifts",
+TOP_LEVEL = {"kind", "name", "description", "region", "cohort", "members", "area", "period", "demand", "staffing", "shifts",
              "wages", "value", "budget", "target", "budgets", "compare", "sharing", "time_limit_s", "workers"}
 
 

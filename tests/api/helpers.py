@@ -22,9 +22,10 @@ class Api:
         """Authorization header of user ``who`` (admin, coord_north, coord_central, provider_h1, planner, pcg)."""
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
-    def call(self, method: str, path: str, who: str = "admin", **kwargs):
-        """An HTTP call as ``who``; every non-2xx must be problem details, never a 5xx."""
-        response = self.client.request(method, path, headers=self.as_(who), **kwargs)
+    def call(self, method: str, path: str, who: str = "admin", headers_extra: dict[str, str] | None = None,
+             **kwargs):
+        """An HTTP call as ``who`` (with ``headers_extra``); every non-2xx must be problem details, never a 5xx."""
+        response = self.client.request(method, path, headers=self.as_(who) | (headers_extra or {}), **kwargs)
         assert response.status_code < 500, response.text
         if response.status_code >= 400:
             assert response.headers["content-type"].startswith("application/problem+json"), response.text

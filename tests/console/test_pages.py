@@ -37,8 +37,14 @@ def test_pages_without_a_session_go_to_sign_in(console):
 def test_another_cohorts_participant_is_refused_by_url(browser_for):
     north = browser_for("coord_north")
     response = north.get("/console/participants/C-1")
-    assert response.status_code == 403 and "outside cohort" in response.text
-    assert "Release of information" not in response.text  # nothing of the participant is shown
+    unknown = north.get("/console/participants/NOBODY")
+    assert response.status_code == unknown.status_code == 404  # as for an id that does not exist
+    assert response.text.replace("C-1", "NOBODY") == unknown.text  # nothing tells them apart
+    for action in ("placement-requests", "consents"):
+        secret = form_secret(north.get("/console/participants/N-1").text)
+        posted = north.post(f"/console/participants/C-1/{action}", data={"csrf": secret, "granted_on": "2026-01-01",
+                                                                          "expires_on": "2026-12-31"})
+        assert posted.status_code == 404
     assert north.get("/console/participants/N-1").status_code == 200
 
 
@@ -79,12 +85,13 @@ def test_coordinator_requests_confirms_and_declines_with_a_reason(console, brows
     confirmed = north.post(f"/console/placements/{ids[0]}/confirm", data={"csrf": secret})
     assert "Placement confirmed" in confirmed.text
     declined = north.post(f"/console/placements/{ids[1]}/decline",
-                          data={"csrf": secret, "reason": "Too far to travel", "other": ""})
+                          data={"csrf": secret, "category": "too-far", "reason": ""})
     assert "Placement declined" in declined.text and "Too far to travel" in declined.text
     with console.app.state.sessions() as session:
         status = dict(session.execute(select(Placement.id, Placement.status)).all())
-        reason = session.get(Placement, ids[1]).reason
-    assert status == {ids[0]: "confirmed", ids[1]: "declined"} and reason == "Too far to travel"
+        declined_row = session.get(Placement, ids[1])
+    assert status == {ids[0]: "confirmed", ids[1]: "declined"}
+    assert (declined_row.reason, declined_row.decline_reason) == ("Too far to travel", "too-far")
     again = north.post(f"/console/placements/{ids[1]}/confirm", data={"csrf": secret})
     assert again.status_code == 409 and "only a held placement" in again.text
 
@@ -129,3 +136,25 @@ def test_sign_out_and_expiry_end_the_session(console, browser_for):
         session.commit()
     expired = other.get("/console/participants")
     assert "session ended or expired" in expired.text
+
+
+def test_coordinator_joins_a_wait_list_from_the_answer(console, browser_for):
+    console.call("PUT", "/v1/providers/H1/capacity", json={"capacity": 2, "occupied": 2})
+    console.call("POST", "/v1/wait-lists/H1/entries", json={"person_id": "W-1"})
+    north = browser_for("coord_north")
+    secret = form_secret(north.get("/console/participants/N-1").text)
+    answer = north.post("/console/participants/N-1/placement-requests", data={"csrf": secret})
+    assert "Not placed yet" in answer.text and "Provider H1: place 2 (1 ahead)" in answer.text
+    joined = north.post("/console/participants/N-1/wait-lists/H1/join", data={"csrf": secret})
+    assert "on the wait list now" in joined.text and "on this list" in joined.text
+    entries = console.call("GET", "/v1/wait-lists/H1").json()["entries"]
+    assert [e["person_id"] for e in entries] == ["W-1", "N-1"]
+    again = north.post("/console/participants/N-1/wait-lists/H1/join", data={"csrf": secret})
+    assert again.status_code == 409 and "already waits" in again.text
+
+
+def test_page_reads_of_people_are_audited_as_api_reads_are(console, browser_for):
+    north = browser_for("coord_north")
+    north.get("/console/participants/N-1")
+    rows = console.call("GET", "/v1/audit", params={"action": "participant.read", "actor": "coord_north"}).json()
+    assert [(r["record_id"], r["detail"]["via"]) for r in rows["items"]][:1] == [("N-1", "console /participants/{id}")]

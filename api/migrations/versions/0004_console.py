@@ -1,14 +1,14 @@
 """Web console sessions: a signed-in browser's session, exchanged for a bearer token.
 
 Revision ID: console
-Revises: 0001
+Revises: coordinator
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = "console"
-down_revision = "0001"
+down_revision = "coordinator"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,273 @@
+"""The travel service: a region's transit and drive networks built once, then asked for minutes.
+
+In the style of r5py ("build the network once, then send requests")::
+
+    service = TravelService.from_region(load_region("demo/region"))
+    result = service.transit(homes, clinics, TravelRequest(depart="07:00-09:00", percentiles=(50, 90)))
+    result[50]                     # (homes x clinics) minutes, NaN unreachable
+    service.drive(sites, zones)[0]  # police drive minutes
+
+Every caller (the ``handoff`` commands, the placement API, siting and reports) goes through this
+module, so they share one rule for the service day (:mod:`geodata.service_day`), one
+departure window default, one straight-line fallback (:mod:`geodata.straight_line`) and one
+cache: keys hold the input files' contents, the request and the engines' version constants
+(:data:`geodata.transit.ENGINE_VERSION`, :data:`geodata.drive.MODEL_VERSION`), so a cached
+matrix is recomputed when an engine changes. Tables for the matcher (provider to provider,
+arrive-by at appointment times) are in :mod:`geodata.travel_tables`; the feed's coverage of the
+region in :mod:`geodata.coverage`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geodata import drive as drive_engine
+from geodata import straight_line
+from geodata import transit as transit_engine
+from geodata.cache import cached_matrix
+from geodata.errors import DataError
+from geodata.region import FileSpec, Region, load_region
+from geodata.service_day import service_day
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TravelRequest:
+    """What to compute: the day, the departure window and the limits of a transit trip.
+
+    ``date``: a service day (``datetime.date`` or ``YYYY-MM-DD``) or ``None`` for the typical
+    weekday (:func:`geodata.service_day.typical_weekday`). ``depart``: ``HH:MM-HH:MM`` window,
+    one departure every ``step_minutes`` minutes (or one time ``HH:MM``); ``percentiles`` of the
+    door-to-door minutes over the window. ``arrive_by`` (``HH:MM``) replaces the window: minutes
+    from the latest departure that is still on time. Limits: ``max_rides`` vehicles, walks to and
+    from stops of at most ``max_walk_minutes`` at ``walk_kmh`` km/h, trips over ``max_minutes``
+    minutes are unreachable.
+    """
+
+    date: dt.date | str | None = None
+    depart: str = "07:00-09:00"
+    step_minutes: float = 1.0
+    percentiles: tuple[int, ...] = (50,)
+    arrive_by: str | None = None
+    max_rides: int = 4
+    max_walk_minutes: float = 20.0
+    walk_kmh: float = 4.8
+    max_minutes: float = 180.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "percentiles", tuple(int(q) for q in self.percentiles))
+        if not self.percentiles or any(not 0 <= q <= 100 for q in self.percentiles):
+            raise DataError("percentiles", f"expected integers between 0 and 100, got {self.percentiles}")
+        for name in ("step_minutes", "max_walk_minutes", "walk_kmh", "max_minutes"):
+            if not getattr(self, name) > 0:
+                raise DataError(name, f"must be positive, got {getattr(self, name)}")
+        if self.max_rides < 1:
+            raise DataError("max_rides", f"must be at least 1, got {self.max_rides}")
+        try:
+            transit_engine.parse_window(self.arrive_by or self.depart, self.step_minutes)
+        except ValueError as exc:
+            raise DataError("arrive_by" if self.arrive_by else "depart", str(exc)) from exc
+
+    def at(self, *, date: dt.date | str | None = None, arrive_by: str | None = None) -> "TravelRequest":
+        """This request on another ``date`` and/or for an appointment at ``arrive_by``."""
+        return replace(self, date=self.date if date is None else date,
+                       arrive_by=self.arrive_by if arrive_by is None else arrive_by)
+
+    def describe(self, day: dt.date | None) -> str:
+        """The request as a sentence, e.g. ``median over departures 07:00-09:00 on 2026-01-07``."""
+        when = f"arriving by {self.arrive_by}" if self.arrive_by else f"departures {self.depart}"
+        qs = ", ".join("median" if q == 50 else f"{q}th percentile" for q in self.percentiles)
+        return f"transit timetable of {day} ({day:%A}): {qs} over {when}"
+
+
+@dataclass
+class TravelResult:
+    """Minutes per percentile, each (origins x destinations), NaN unreachable, and how they were made.
+
+    ``method``: a sentence for notes and reports; ``day``: the service day (None for estimates);
+    ``estimated``: straight-line fallback; ``notes``: warnings raised while computing.
+    """
+
+    minutes: dict[int, np.ndarray]
+    method: str
+    day: dt.date | None = None
+    estimated: bool = False
+    notes: list[str] = field(default_factory=list)
+    from_cache: bool = False
+
+    def __getitem__(self, percentile: int) -> np.ndarray:
+        return self.minutes[percentile]
+
+
+def _points(points) -> np.ndarray:
+    return transit_engine.as_lonlat(points)
+
+
+def _spec_key(spec: FileSpec | None) -> dict[str, Any] | None:
+    return None if spec is None else {"file": spec.path, "options": spec.options}
+
+
+class TransitNetwork:
+    """A region's GTFS feeds and its street graph for walking (straight lines x 1.3 without one).
+
+    Feeds and graph load on first use and are kept; the cache key holds the files' contents and
+    the engine's version constant (read when the key is made, so a bump takes effect at once).
+    """
+
+    def __init__(self, region: Region):
+        self.region = region
+        self.specs = list(region.manifest.files.get("transit", []))
+        self.streets_spec = region.manifest.spec("streets")
+
+    @cached_property
+    def feeds(self) -> list:
+        """The loaded GTFS feeds (``geodata.gtfs.GtfsFeed``)."""
+        return self.region.transit
+
+    @cached_property
+    def graph(self):
+        """The street graph used for walking legs, or None (straight line x 1.3)."""
+        return self.region.streets if self.streets_spec is not None else None
+
+    def key_parts(self) -> dict[str, Any]:
+        """The parts of every transit cache key that come from the network and the engine."""
+        return {"feeds": [_spec_key(s) for s in self.specs], "streets": _spec_key(self.streets_spec),
+                "engine": transit_engine.ENGINE_VERSION}
+
+
+class DriveNetwork:
+    """A region's street graph for driving; the key holds the file and the drive model version."""
+
+    def __init__(self, region: Region):
+        self.region = region
+        self.spec = region.manifest.spec("streets")
+
+    @cached_property
+    def graph(self):
+        """The osmnx street graph (loaded on first use)."""
+        return self.region.streets
+
+    def key_parts(self) -> dict[str, Any]:
+        """The parts of every drive cache key that come from the network and the engine."""
+        return {"streets": _spec_key(self.spec), "crs": self.region.manifest.crs,
+                "engine": drive_engine.MODEL_VERSION, "access_kph": drive_engine.ACCESS_KPH,
+                "max_snap_m": drive_engine.MAX_SNAP_M}
+
+
+class TravelService:
+    """Transit and drive minutes for one region, with the one day rule, fallback and cache.
+
+    ``cache_dir``: matrix cache folder (default ``$HANDOFF_CACHE_DIR`` or ``~/.cache/handoff``);
+    ``cache=False`` computes every matrix afresh.
+    """
+
+    def __init__(self, region: Region, *, cache_dir: str | Path | None = None, cache: bool = True):
+        self.region = region
+        self.transit_network = TransitNetwork(region) if region.manifest.files.get("transit") else None
+        self.drive_network = DriveNetwork(region) if region.manifest.spec("streets") is not None else None
+        self.cache_dir = cache_dir
+        self.cache = cache
+        self._days: dict[Any, dt.date] = {}
+
+    @classmethod
+    def from_region(cls, region: Region | str | Path, **options: Any) -> "TravelService":
+        """The service of a loaded region or of a region folder."""
+        return cls(region if isinstance(region, Region) else load_region(region), **options)
+
+    @property
+    def has_transit(self) -> bool:
+        """Whether the region has a GTFS feed (otherwise transit minutes are estimates)."""
+        return self.transit_network is not None
+
+    def service_day(self, request: TravelRequest) -> dt.date:
+        """The day ``request`` is computed on (raises ``ServiceDayError``; see geodata.service_day)."""
+        if self.transit_network is None:
+            raise DataError(self.region.root / "region.toml", "this region has no transit feed",
+                            field="files.transit")
+        asked = request.date
+        if asked not in self._days:
+            self._days[asked] = service_day(self.transit_network.feeds, asked)
+        return self._days[asked]
+
+    def _cached(self, kind: str, key: dict[str, Any], compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
+        calls: list[bool] = []
+
+        def counted() -> np.ndarray:
+            calls.append(True)
+            return compute()
+
+        matrix = cached_matrix(kind, key, counted, cache_dir=self.cache_dir) if self.cache else counted()
+        return matrix, not calls
+
+    def transit(self, origins, destinations, request: TravelRequest = TravelRequest(), *,
+                progress: Progress | None = None) -> TravelResult:
+        """Door-to-door transit minutes from ``origins`` to ``destinations`` (points: (n, 2) lon/lat,
+        a lon/lat DataFrame or a GeoSeries) per percentile of ``request``. Without a feed: the
+        straight-line transit estimate (:data:`geodata.straight_line.TRANSIT`) for every percentile."""
+        o, d = _points(origins), _points(destinations)
+        if self.transit_network is None:
+            estimate = straight_line.straight_line_minutes(o, d, straight_line.TRANSIT)
+            return TravelResult({q: estimate for q in request.percentiles}, straight_line.TRANSIT.describe(),
+                                estimated=True)
+        network, day = self.transit_network, self.service_day(request)
+        key = {**network.key_parts(), "origins": o, "destinations": d, "date": day.isoformat(),
+               "depart": None if request.arrive_by else request.depart, "arrive_by": request.arrive_by,
+               "step": request.step_minutes, "walk_kmh": request.walk_kmh, "max_walk": request.max_walk_minutes,
+               "max_rides": request.max_rides, "max_minutes": request.max_minutes}
+        computed: dict[int, np.ndarray] = {}
+        notes: list[str] = []
+
+        def compute_all() -> None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", transit_engine.NoServiceWarning)
+                computed.update(transit_engine.transit_matrix(
+                    network.feeds, network.graph, o, d, date=day, depart=request.depart,
+                    step_minutes=request.step_minutes, percentiles=request.percentiles, walk_kmh=request.walk_kmh,
+                    max_rides=request.max_rides, max_walk_minutes=request.max_walk_minutes,
+                    arrive_by=request.arrive_by, max_minutes=request.max_minutes, progress=progress))
+            notes.extend(str(w.message) for w in caught)
+
+        def compute(q: int) -> Callable[[], np.ndarray]:
+            return lambda: computed[q] if q in computed else (compute_all(), computed[q])[1]
+
+        minutes, hits = {}, []
+        for q in request.percentiles:
+            minutes[q], hit = self._cached("transit", {**key, "percentile": q}, compute(q))
+            hits.append(hit)
+        return TravelResult(minutes, request.describe(day), day=day, notes=notes, from_cache=all(hits))
+
+    def drive(self, origins, destinations, *, max_minutes: float | None = None, turn_delay_s: float | None = None,
+              progress: Progress | None = None) -> TravelResult:
+        """Drive minutes (key 0 of the result) on the street graph; straight line at
+        :data:`geodata.straight_line.DRIVE` without one. ``max_minutes`` bounds the search,
+        ``turn_delay_s`` is seconds per intersection (default: the graph's)."""
+        o, d = _points(origins), _points(destinations)
+        if self.drive_network is None:
+            return TravelResult({0: straight_line.straight_line_minutes(o, d, straight_line.DRIVE)},
+                                straight_line.DRIVE.describe(), estimated=True)
+        network = self.drive_network
+        key = {**network.key_parts(), "origins": o, "destinations": d, "max_minutes": max_minutes,
+               "turn_delay_s": turn_delay_s}
+        matrix, hit = self._cached("drive", key, lambda: drive_engine.drive_matrix(
+            network.graph, o, d, max_minutes=max_minutes, turn_delay_s=turn_delay_s, progress=progress))
+        return TravelResult({0: matrix}, "drive minutes on the street graph", from_cache=hit)
+
+    def walk_minutes(self, origins, destinations) -> np.ndarray:
+        """Straight-line walking minutes (:data:`geodata.straight_line.WALK`), (n, m)."""
+        return straight_line.straight_line_minutes(_points(origins), _points(destinations), straight_line.WALK)
+
+
+def minutes_value(minutes: float) -> float | None:
+    """Minutes as an instance file holds them: rounded to 0.01, None (unreachable) for NaN."""
+    return None if not np.isfinite(minutes) else round(float(minutes), 2)
+
+
+__all__ = ["TravelRequest", "TravelResult", "TravelService", "TransitNetwork", "DriveNetwork", "minutes_value"]
