@@ -33,12 +33,13 @@ from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
 from api.desk_server import remote_desk_from_env, tune_gc
 from api.errors import BodySizeLimit, Problem, install_error_handlers
-from api.routers import oversight, participants, placements, providers, reports, waitlists
+from api.routers import frontdoor, oversight, participants, placements, providers, referrals, reports, waitlists
 from api.routers.deps import Settings, settings_from_env
 from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
 from api.web import install_console
+from scenarios.frontdoor.travel import warm_up
 
 log = logging.getLogger("handoff.api")
 WORKER_THREADS = 4
@@ -73,6 +74,7 @@ async def _lifespan(app: FastAPI):
     state.desk = Desk(state.sessions, state.lookups, placements.budget(state.settings), state.region)
     state.desk.start()
     state.remote_desk = remote_desk_from_env()
+    threading.Thread(target=warm_up, args=(state.region.folder,), name="handoff-street-warm-up", daemon=True).start()
     state.ready = True
     stop = threading.Event()
     thread = threading.Thread(target=_sweeper, args=(app, stop), name="handoff-hold-sweeper", daemon=True)
@@ -107,7 +109,7 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     app.state.ready = False
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (providers, waitlists, participants, placements, oversight, reports):
+    for module in (providers, waitlists, participants, placements, oversight, reports, referrals, frontdoor):
         app.include_router(module.router, prefix="/v1")
     install_console(app)
 

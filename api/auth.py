@@ -5,7 +5,8 @@ sha256 hex digest. Tokens expire (``handoff users add/token --days``, default 90
 user's token (``handoff users token NAME``) makes a new one and lets the older ones run out after
 a grace period, so clients can switch without an outage. Expired or revoked tokens are a 401. Roles: ``coordinator`` (participants of one cohort), ``provider`` (its own
 capacity, wait list and placements), ``planner`` (providers and aggregate data), ``pcg``
-(aggregate reports only) and ``admin`` (everything).
+(aggregate reports only), ``officer`` (a police officer: makes referrals and sees only their
+outcome fields; scope: their police department) and ``admin`` (everything).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from api.db.models import Token, User, WebSession, utcnow
 from api.errors import ApiError
 
-ROLES = ("coordinator", "provider", "planner", "pcg", "admin")
+ROLES = ("coordinator", "provider", "planner", "pcg", "officer", "admin")
 DEFAULT_TOKEN_DAYS = 90.0
 MAX_TOKEN_DAYS = 3660.0
 
@@ -37,6 +38,7 @@ class Principal:
     role: str
     cohort: str | None = None
     provider_id: str | None = None
+    department: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -45,7 +47,8 @@ def hash_token(token: str) -> str:
 
 
 def add_user(session: Session, name: str, role: str, *, cohort: str | None = None,
-             provider_id: str | None = None, days: float | None = None) -> tuple[User, str]:
+             provider_id: str | None = None, department: str | None = None,
+             days: float | None = None) -> tuple[User, str]:
     """Create a user with one token valid ``days`` days (None: no expiry); returns the user and the
     token text (shown only now).
 
@@ -57,10 +60,13 @@ def add_user(session: Session, name: str, role: str, *, cohort: str | None = Non
         raise ValueError("--cohort is required for a coordinator (the cohort whose participants they see)")
     if role == "provider" and not provider_id:
         raise ValueError("--provider is required for a provider user (the provider id they manage)")
+    if role == "officer" and not department:
+        raise ValueError("--department is required for an officer (the police department whose referrals they make)")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise ValueError(f"a user named {name!r} exists already; pick another NAME")
     user = User(name=name, role=role, cohort=cohort if role == "coordinator" else None,
-                provider_id=provider_id if role == "provider" else None)
+                provider_id=provider_id if role == "provider" else None,
+                department=department if role == "officer" else None)
     session.add(user)
     session.flush()
     return user, _new_token(session, user, days)
@@ -113,7 +119,7 @@ def principals_for_tokens(session: Session, tokens: list[str]) -> dict[str, Prin
     """The principals owning ``tokens`` (one query); unknown, revoked or expired tokens are left out."""
     by_hash = {hash_token(t): t for t in tokens}
     rows = session.execute(
-        select(Token.token_hash, User.name, User.role, User.cohort, User.provider_id)
+        select(Token.token_hash, User.name, User.role, User.cohort, User.provider_id, User.department)
         .join(Token, Token.user_id == User.id)
         .where(Token.token_hash.in_(list(by_hash)), Token.revoked_at.is_(None),
                or_(Token.expires_at.is_(None), Token.expires_at > utcnow()))

@@ -21,12 +21,15 @@ def add(name: str = typer.Argument(..., help="User name, unique (e.g. a coordina
         role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
         cohort: str = typer.Option(None, "--cohort", help="Coordinators: the cohort whose participants they see."),
         provider: str = typer.Option(None, "--provider", help="Provider users: the provider id they manage."),
+        department: str = typer.Option(None, "--department",
+                                       help="Officers: their police department (they see its referrals' outcomes)."),
         region: str = typer.Option(None, "--region", help="Region folder: the cohort must be one of its cohorts."),
         days: float = DAYS_OPTION, database_url: str = DB_OPTION) -> None:
     """Add a user with a role and print their bearer token (shown only this once; it expires after
     --days days, then make a new one with `handoff users token NAME`).
 
-    Example: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90 --region demo-output/region`."""
+    Examples: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90 --region demo-output/region`;
+    `handoff users add ofc-ruiz --role officer --department "Pittsburgh Bureau of Police"`."""
     if region and cohort:
         from api.errors import ApiError
         from api.services.participants import check_cohort
@@ -42,9 +45,10 @@ def add(name: str = typer.Argument(..., help="User name, unique (e.g. a coordina
     sessions = make_sessionmaker(engine)
     try:
         with sessions() as session:
-            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider, days=days)
+            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider,
+                                   department=department, days=days)
             audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
-                         provider_id=user.provider_id, token_days=days)
+                         provider_id=user.provider_id, department=user.department, token_days=days)
             session.commit()
     except ValueError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")

@@ -182,7 +182,7 @@ class Placement(Base):
 
 
 class User(Base):
-    """A person or system using the API, with one role and its scope (cohort or provider)."""
+    """A person or system using the API, with one role and its scope (cohort, provider or police department)."""
 
     __tablename__ = "users"
 
@@ -191,6 +191,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(limits.STATE))
     cohort: Mapped[str | None] = mapped_column(String(limits.PLACE), nullable=True)
     provider_id: Mapped[str | None] = mapped_column(String(limits.ID), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(limits.PLACE), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -141,14 +141,18 @@ def travel(region: RegionContext, participants: list[matcher.Participant],
     return out
 
 
-def arrive_by(participants: list[matcher.Participant], providers: list[matcher.Provider],
+def arrive_by(region: RegionContext, participants: list[matcher.Participant], providers: list[matcher.Provider],
               minutes: dict[tuple[str, str], float | None]) -> dict[tuple[str, str, str], float | None]:
     """Arrive-by transit minutes per (participant, clinic, listed time) for the clinics that book
-    times: the one place the placement service asks for them. Until geodata's travel service
-    answers arrive-by requests, the home transit ``minutes`` (as :func:`travel` makes them) stand
-    in for each time, the matcher's documented fallback."""
-    return {(p.participant_id, s.provider_id, t): minutes.get((p.participant_id, s.provider_id))
-            for s in providers if s.books_times for t in s.appointment_times for p in participants}
+    times: the one place the placement service asks for them. They come from the region's travel
+    service (:meth:`RegionContext.arrive_by_minutes`, the same as ``handoff match``); where it has
+    none (no region with transit, a date the feeds do not cover) the home transit ``minutes`` (as
+    :func:`travel` makes them) stand in for each time, the matcher's documented fallback."""
+    booking = [s for s in providers if s.books_times]
+    exact = region.arrive_by_minutes(participants, booking) if booking else {}
+    return {(p.participant_id, s.provider_id, t): exact.get((p.participant_id, s.provider_id, t),
+                                                           minutes.get((p.participant_id, s.provider_id)))
+            for s in booking for t in s.appointment_times for p in participants}
 
 
 def minutes_value(minutes: float) -> float | None:
@@ -191,7 +195,8 @@ def check_view(session: Session, region: RegionContext, provider_ids: Iterable[s
     minutes = travel(region, people, records)
     instance = matcher.Instance(participants=people, providers=records,
                                 wait_list=wait_entries(session, {p.list_id for p in providers}),
-                                travel_minutes=minutes, arrive_by_minutes=arrive_by(people, records, minutes),
+                                travel_minutes=minutes, arrive_by_minutes=arrive_by(region, people, records, minutes),
+                                provider_travel_minutes=region.provider_travel_minutes(records),
                                 as_of=local_now().date().isoformat(), region=region.name)
     result = matcher.Result(placements=[placement_record(h) for h in holds], mode="coverage", method="stored")
     rows: dict[str, list[Placement]] = defaultdict(list)

@@ -12,12 +12,17 @@ import re
 import pytest
 
 from api.auth import ROLES
+from tests.api.frontdoor_helpers import REFERRAL, intake_body, north_front_door, referral
 from tests.api.helpers import USERS
 
 WHO = tuple(USERS)
 COORD = {"admin", "coord_north", "coord_central"}
 NORTH = {"admin", "coord_north"}
 H1 = {"admin", "provider_h1"}
+OFFICERS = {"officer_z1", "officer_z2"}
+Z1 = NORTH | {"officer_z1"}
+NOT_Z1 = {"coord_central", "officer_z2"}
+NO_REFERRAL = "00000000-0000-0000-0000-000000000002"
 P_NEW = {"cohort": "North", "lon": -80.0, "lat": 40.45, "needs": [{"service": "clinic"}]}
 
 
@@ -29,14 +34,17 @@ def world(api) -> dict[str, str]:
     request = api.request("LEAD-N").json()
     entry = api.call("POST", "/v1/wait-lists/H1/entries", json={"person_id": "W-1", "priority": 99}).json()
     consent = api.call("GET", "/v1/participants/LEAD-N").json()["consents"][0]["id"]
+    north_front_door(api)
     return {"request": request["id"], "placement": request["needs"][0]["placement"]["id"], "entry": str(entry["id"]),
-            "consent": str(consent)}
+            "consent": str(consent), "referral": referral(api)["id"], "closing": referral(api)["id"],
+            "intake": referral(api)["id"]}
 
 
 def cases(ids: dict[str, str]) -> list[tuple]:
     """(method, route template, concrete path, json body, users allowed[, users to whom the record is
     out of scope]); the others are refused by role (403)."""
     p, r, e, c = ids["placement"], ids["request"], ids["entry"], ids["consent"]
+    ref, closing, intake = ids["referral"], ids["closing"], ids["intake"]
     return [
         ("GET", "/v1/providers", "/v1/providers", None, COORD | {"provider_h1", "planner"}),
         ("POST", "/v1/providers", "/v1/providers", {"id": "H9", "name": "n", "service": "clinic", "capacity": 1,
@@ -82,6 +90,27 @@ def cases(ids: dict[str, str]) -> list[tuple]:
         ("DELETE", "/v1/participants/{participant_id}/consents/{consent_id}",
          f"/v1/participants/LEAD-N/consents/{c}", None, NORTH, {"coord_central"}),
         ("DELETE", "/v1/providers/{provider_id}", "/v1/providers/H2", None, {"admin"}),
+        ("POST", "/v1/referrals", "/v1/referrals", REFERRAL, NORTH | OFFICERS),
+        ("GET", "/v1/referrals", "/v1/referrals", None, COORD | OFFICERS),
+        ("GET", "/v1/referrals/outcomes", "/v1/referrals/outcomes", None, {"admin", "planner", "pcg"} | OFFICERS),
+        ("GET", "/v1/referrals/{referral_id}", f"/v1/referrals/{ref}", None, Z1, NOT_Z1),
+        ("POST", "/v1/referrals/{referral_id}/handed-off", f"/v1/referrals/{ref}/handed-off", {}, Z1, NOT_Z1),
+        ("POST", "/v1/referrals/{referral_id}/not-engaged", f"/v1/referrals/{closing}/not-engaged", {}, NORTH,
+         {"coord_central"}),
+        ("POST", "/v1/referrals/{referral_id}/intake", f"/v1/referrals/{intake}/intake", intake_body("LEAD-I"), NORTH,
+         {"coord_central"}),
+        ("GET", "/v1/intake-queue", "/v1/intake-queue", None, COORD),
+        ("PUT", "/v1/cohorts/{cohort}/front-door", "/v1/cohorts/North/front-door", {"hours": []}, NORTH,
+         {"coord_central"}),
+        ("GET", "/v1/cohorts/{cohort}/front-door", "/v1/cohorts/North/front-door", None, NORTH, {"coord_central"}),
+        ("POST", "/v1/facilities", "/v1/facilities", {"id": "F-2", "name": "Two", "cohort": "North", "lon": -80.0,
+                                                      "lat": 40.4}, NORTH),
+        ("GET", "/v1/facilities", "/v1/facilities?cohort=North", None, NORTH),
+        ("POST", "/v1/case-managers", "/v1/case-managers", {"id": "CM-9", "name": "Nine", "cohort": "North",
+                                                            "facility_id": "F-N"}, NORTH),
+        ("GET", "/v1/case-managers", "/v1/case-managers?cohort=North", None, NORTH),
+        ("GET", "/v1/case-managers/{case_manager_id}", "/v1/case-managers/CM-A", None, NORTH, {"coord_central"}),
+        ("POST", "/v1/case-assignments", "/v1/case-assignments", {"cohort": "North"}, NORTH),
     ]
 
 
@@ -114,7 +143,8 @@ def test_every_endpoint_for_every_role(api):
 def unknown_twin(path: str, body: dict | None, ids: dict[str, str]) -> tuple[str, dict | None]:
     """The same request naming records that do not exist instead of the out-of-scope ones."""
     swaps = {"LEAD-N": "LEAD-NONE", "H2": "H8", ids["placement"]: "00000000-0000-0000-0000-000000000000",
-             ids["request"]: "00000000-0000-0000-0000-000000000001"}
+             ids["request"]: "00000000-0000-0000-0000-000000000001", "CM-A": "CM-NONE",
+             "/cohorts/North/": "/cohorts/Nowhere/", **{ids[k]: NO_REFERRAL for k in ("referral", "closing", "intake")}}
     pattern = re.compile("|".join(re.escape(k) for k in sorted(swaps, key=len, reverse=True)))
     twin = pattern.sub(lambda m: swaps[m.group(0)], path)
     if body and body.get("participant_id") == "LEAD-N":
@@ -136,7 +166,8 @@ def test_out_of_scope_records_answer_exactly_as_unknown_ones(api):
     assert {t for _, t, *_ in rows} >= {"/v1/participants/{participant_id}", "/v1/placements/{placement_id}",
                                         "/v1/providers/{provider_id}", "/v1/wait-lists/{list_id}"}
     names = ("LEAD-NONE", "LEAD-N", "H8", "H2", ids["placement"], ids["request"],
-             "00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000001")
+             "00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000001", "CM-NONE", "CM-A",
+             "Nowhere", "North", NO_REFERRAL, ids["referral"], ids["closing"], ids["intake"])
     for method, _template, path, body, _allowed, hidden in rows:
         twin, twin_body = unknown_twin(path, body, ids)
         assert twin != path or twin_body != body

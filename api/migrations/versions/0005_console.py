@@ -1,14 +1,14 @@
 """Web console sessions: a signed-in browser's session, exchanged for a bearer token.
 
 Revision ID: console
-Revises: coordinator
+Revises: frontdoor
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = "console"
-down_revision = "coordinator"
+down_revision = "frontdoor"
 branch_labels = None
 depends_on = None
 
