@@ -45,11 +45,11 @@ class OfflinePolicy:
 
 def install_console(app: FastAPI) -> None:
     """Add the console's pages under ``/console`` and its style sheet under ``/console/static``."""
-    from api.web import coordinator, oversight, provider, signin
+    from api.web import coordinator, officer, oversight, provider, signin
     from api.web.render import page
 
     app.mount("/console/static", StaticFiles(directory=str(STATIC)), name="console-static")
-    for module in (signin, coordinator, provider, oversight):
+    for module in (signin, coordinator, provider, oversight, officer):
         app.include_router(module.router)
     api_errors = app.exception_handlers[ApiError]
 

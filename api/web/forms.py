@@ -29,3 +29,12 @@ def whole(value: str, field: str) -> int:
     except ValueError:
         raise ApiError(422, "Please check the form", f"{field} must be a whole number, e.g. 12.",
                        slug="validation", errors=[(field, f"{field}: not a whole number: {value!r}")]) from None
+
+
+def decimal(value: str, field: str) -> float:
+    """A decimal number typed into ``field``, e.g. a latitude (422 naming the field otherwise)."""
+    try:
+        return float(value.strip().replace(",", "."))
+    except ValueError:
+        raise ApiError(422, "Please check the form", f"{field} must be a number, e.g. 40.4406.",
+                       slug="validation", errors=[(field, f"{field}: not a number: {value!r}")]) from None

@@ -20,7 +20,13 @@ def local_clock(instant: datetime) -> str:
     return instant.astimezone(LOCAL_ZONE).strftime("%-I:%M %p").lower()
 
 
-templates.env.filters["local_clock"] = local_clock
+def local_date(instant: datetime) -> str:
+    """A UTC instant as the program's local date and clock time, e.g. ``Wed 2 Dec, 9:15 pm``."""
+    local = instant.astimezone(LOCAL_ZONE)
+    return f"{local.strftime('%a %-d %b')}, {local_clock(instant)}"
+
+
+templates.env.filters.update(local_clock=local_clock, local_date=local_date)
 
 NOTICES = {
     "signed-out": "You are signed out.",

@@ -20,7 +20,7 @@ from datetime import timedelta
 from fastapi import Request
 from sqlalchemy import select
 
-from api.auth import Principal, check_role, hash_token, principal_for_session, principal_for_token
+from api.auth import Principal, check_role, hash_token, principal_for_session, principal_for_token, token_live
 from api.db.models import Token, WebSession, utcnow
 from api.errors import ApiError
 
@@ -61,8 +61,7 @@ def start_session(request: Request, token_text: str) -> tuple[str, Principal] | 
     """Exchange a bearer token for a new session; returns (cookie secret, who signed in), or None
     when the token is unknown or revoked."""
     with request.app.state.sessions() as session:
-        token = session.scalar(select(Token).where(Token.token_hash == hash_token(token_text),
-                                                   Token.revoked_at.is_(None)))
+        token = session.scalar(select(Token).where(Token.token_hash == hash_token(token_text), *token_live()))
         principal = principal_for_token(session, token_text) if token is not None else None
         if principal is None:
             return None

@@ -14,7 +14,7 @@ from api.web.session import (COOKIE, SIGN_IN_COOKIE, SignInNeeded, Visit, curren
 
 router = APIRouter()
 HOMES = {"coordinator": "/console/participants", "provider": "/console/provider", "planner": "/console/results",
-         "pcg": "/console/report", "admin": "/console/participants"}
+         "pcg": "/console/report", "officer": "/console/referrals/new", "admin": "/console/participants"}
 SIGN_IN_SECONDS = 3600
 
 

@@ -43,7 +43,8 @@ class Site:
 
 def seed(site: Site) -> None:
     """Two providers without rules next to a participant of cohort Central who needs housing and
-    treatment and has a release on file; a provider user for the housing one."""
+    treatment and has a release on file; a provider user for the housing one; Central's front door
+    (covered around the clock), its facility and a case manager on site."""
     from api.auth import add_user
     from api.walkthrough import ATTRIBUTES
 
@@ -63,6 +64,13 @@ def seed(site: Site) -> None:
     today = date.today()
     site.api("POST", f"/v1/participants/{PARTICIPANT}/consents", who="coord_central",
              json={"granted_on": today.isoformat(), "expires_on": (today + timedelta(days=365)).isoformat()})
+    always = [{"days": "daily", "start": 0, "length": 24}]
+    site.api("PUT", "/v1/cohorts/Central/front-door", json={"timezone": "America/New_York", "phone": "412-555-0142",
+                                                            "hours": always, "instructions": "Call the LEAD line first."})
+    site.api("POST", "/v1/facilities", json={"id": "F-C", "name": "Central LEAD office", "cohort": "Central",
+                                             "lon": housing["lon"], "lat": housing["lat"]})
+    site.api("POST", "/v1/case-managers", json={"id": "CM-C", "name": "Case manager Dana", "cohort": "Central",
+                                                "facility_id": "F-C", "shifts": always})
 
 
 def sign_in(page, site: Site, who: str) -> None:

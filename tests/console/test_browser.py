@@ -132,10 +132,33 @@ def test_pcg_opens_the_report_and_compares_with_a_snapshot(page, site, shots):
     assert blocked == []
 
 
-MAIN_PAGES = [("sign-in", None, "/console/sign-in"), ("participants", "coord_central", "/console/participants"),
+def test_officer_files_a_referral_and_sees_the_answer(page, site, shots):
+    blocked = keep_offline(page)
+    sign_in(page, site, "officer_z1")
+    expect(page.get_by_role("heading", name="Refer to LEAD")).to_be_visible()
+    page.get_by_label("Route").select_option("social-contact")
+    housing = site.api("GET", "/v1/providers/CON-H").json()
+    page.get_by_label("Latitude").fill(str(housing["lat"]))
+    page.get_by_label("Longitude").fill(str(housing["lon"]))
+    page.get_by_label("Municipality").select_option(site.app.state.region.cohorts["Central"][0])
+    page.get_by_label("The person agrees to be referred").check()
+    screenshot(page, "officer-referral", shots)
+    page.get_by_role("button", name="Refer and get the hand-off").click()
+    expect(page.get_by_role("heading", name="LEAD is available now")).to_be_visible()
+    expect(page.locator("section.answer")).to_contain_text(re.compile("Central LEAD office|Case manager Dana"))
+    expect(page.get_by_role("link", name="Call 412-555-0142")).to_be_visible()
+    screenshot(page, "officer-answer", shots)
+    page.get_by_role("link", name="My referrals").first.click()
+    card = page.locator("section.card").first
+    expect(card).to_contain_text("Social contact")
+    expect(card.locator("dd").first).to_have_text("not yet")
+    assert blocked == []
+
+
+MAIN_PAGES = [("sign-in", None, "/console/sign-in"), ("referral", "officer_z1", "/console/referrals/new"), ("participants", "coord_central", "/console/participants"),
               ("participant", "coord_central", f"/console/participants/{PARTICIPANT}"),
               ("provider", "riverside", "/console/provider"), ("results", "planner", "/console/results"),
-              ("report", "pcg", "/console/report")]
+              ("report", "pcg", "/console/report"), ("intake", "coord_central", "/console/intake")]
 
 
 def test_main_pages_have_no_serious_accessibility_violations(page, site, shots):

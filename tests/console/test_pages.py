@@ -158,3 +158,27 @@ def test_page_reads_of_people_are_audited_as_api_reads_are(console, browser_for)
     north.get("/console/participants/N-1")
     rows = console.call("GET", "/v1/audit", params={"action": "participant.read", "actor": "coord_north"}).json()
     assert [(r["record_id"], r["detail"]["via"]) for r in rows["items"]][:1] == [("N-1", "console /participants/{id}")]
+
+
+def test_officer_refers_and_sees_the_hand_off_then_only_outcomes(console, browser_for):
+    from tests.api.frontdoor_helpers import north_front_door
+
+    north_front_door(console)
+    officer = browser_for("officer_z1")
+    form = officer.get("/console/referrals/new")
+    assert form.status_code == 200 and "Refer to LEAD" in form.text
+    fields = {"csrf": form_secret(form.text), "route": "arrest-diversion", "offence": "retail theft",
+              "lat": "40.44", "lon": "-80.0", "cohort": "North"}
+    refused = officer.post("/console/referrals", data=fields)  # no consent ticked
+    assert refused.status_code == 422 and "consent" in refused.text and 'value="40.44"' in refused.text
+    answer = officer.post("/console/referrals", data=fields | {"consent": "yes"})
+    assert answer.status_code == 201, answer.text[answer.text.find("role=\"alert\""):][:600]
+    assert "LEAD is available now" in answer.text and "412-555-0142" in answer.text
+    mine = officer.get("/console/referrals")
+    assert "Arrest diversion" in mine.text and "Handed off" in mine.text and "retail theft" not in mine.text
+    other = browser_for("officer_z2")
+    assert "No referrals yet." in other.get("/console/referrals").text
+    coordinator = browser_for("coord_north")
+    queue = coordinator.get("/console/intake")
+    assert queue.status_code == 200 and "days left" in queue.text
+    assert officer.get("/console/participants").status_code == 403
