@@ -47,10 +47,17 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
           region: Path = typer.Option(None, "--region", envvar="HANDOFF_REGION_DIR",
                                       help="Region folder: points outside its boundary are refused."),
           workers: int = typer.Option(1, "--workers", help="Server processes (PostgreSQL only for more than 1; "
-                                                             "they share one placement desk process).")) -> None:
-    """Run the placement API. Make tokens with `handoff users add`; open /docs for the interactive schema.
+                                                             "they share one placement desk process)."),
+          results: Path = typer.Option(None, "--results", envvar="HANDOFF_RESULTS_DIR",
+                                       help="Folder of scenario results (and report snapshots) the console shows "
+                                            "planners and the PCG, e.g. demo-output.")) -> None:
+    """Run the placement API and the web console. Make tokens with `handoff users add`; open /console
+    to sign in with one, /docs for the interactive schema.
 
-    With --workers N > 1 a placement desk process places the requests of all N workers together."""
+    With --workers N > 1 a placement desk process places the requests of all N workers together.
+
+    Example: `handoff serve --database-url sqlite:///$PWD/demo-output/handoff.db --region demo-output/region
+    --results demo-output` (what `make demo` prints at the end)."""
     console = Console(stderr=True)
     if demo:
         database_url, region = prepare_demo(DEMO_DIR, console)
@@ -62,6 +69,8 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
     os.environ["HANDOFF_DATABASE_URL"] = database_url
     if region:
         os.environ["HANDOFF_REGION_DIR"] = str(region)
+    if results:
+        os.environ["HANDOFF_RESULTS_DIR"] = str(results.resolve())
     desk = None
     if workers > 1:
         from api.desk_server import SOCKET_ENV, DeskProcess
@@ -69,7 +78,8 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
         desk = DeskProcess(database_url, os.environ.get("HANDOFF_REGION_DIR"))
         os.environ[SOCKET_ENV] = desk.socket_path
         console.print(f"Placement desk process {desk.process.pid} serves the {workers} workers' placement requests.")
-    console.print(f"Serving on http://{host}:{port} (docs at /docs), database {database_url.split('@')[-1]}")
+    console.print(f"Serving on http://{host}:{port} (console at /console, docs at /docs), "
+                  f"database {database_url.split('@')[-1]}")
     try:
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", timeout_keep_alive=30)

@@ -182,3 +182,20 @@ def test_officer_refers_and_sees_the_hand_off_then_only_outcomes(console, browse
     queue = coordinator.get("/console/intake")
     assert queue.status_code == 200 and "days left" in queue.text
     assert officer.get("/console/participants").status_code == 403
+
+
+def test_demo_ends_with_the_console_address_and_a_coordinator_sign_in(console, tmp_path):
+    from rich.console import Console
+
+    from cli.demo import print_console_sign_ins
+
+    console.participant("N-2")  # North has the most participants now
+    out = Console(record=True, width=200)
+    url = console.app.state.engine.url.render_as_string(hide_password=False)
+    print_console_sign_ins(out, tmp_path, tmp_path / "region", url)
+    text = out.export_text()
+    assert "http://127.0.0.1:8000/console" in text and f"--results {tmp_path}" in text
+    name, token = re.search(r"Coordinator sign-in: user (\S+), token (\S+)", text).groups()
+    assert sign_in(console.client, token).url.path == "/console/participants"
+    assert "Participants of North" in console.client.get("/console/participants").text  # the cohort with people
+    assert name.startswith("coordinator-")
