@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from typing import Any
 
 from matcher.types import Instance, Result, Violation
 
@@ -60,7 +61,7 @@ def check(instance: Instance, result: Result) -> list[Violation]:
         found.append(Violation(kind, pid, sid, message))
 
     good = []
-    seen_need = Counter()
+    seen_need: Counter[tuple[str, str]] = Counter()
     for pl in result.placements:
         person, site = people.get(pl.participant_id), sites.get(pl.provider_id)
         if person is None or site is None:
@@ -115,7 +116,7 @@ def _capacity_and_times(instance: Instance, good, bad) -> None:
     for (sid, category), n in count.items():
         if n > _seats(sites[sid], category):
             bad("capacity", None, sid, f"{n} placed in {category} seats, only {_seats(sites[sid], category)} free")
-    used = Counter()
+    used: Counter[tuple[str, str]] = Counter()
     for pl, person, site in good:
         if site.service != "clinic" or not site.by_appointment:
             if pl.appointment is not None:
@@ -149,7 +150,7 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
     on_list = defaultdict(list)
     for s in instance.providers:
         on_list[s.list_id or s.provider_id].append(s)
-    order = defaultdict(dict)
+    order: defaultdict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     fixed = defaultdict(list)
     for e in instance.wait_list:
         if e.status != "waiting":

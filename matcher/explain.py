@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from typing import Any
 from datetime import timedelta
 
 from matcher.next_steps import unmet_explanation
@@ -31,14 +32,14 @@ class _Round:
         self.prep = prep
         self.chosen = [prep.options[i] for i in chosen]
         self.placed_need = {(o.p, o.need): o for o in self.chosen}
-        self.used = defaultdict(int)
+        self.used: defaultdict[tuple[int, str], int] = defaultdict(int)
         self.housing = {}
         for o in self.chosen:
             self.used[(o.s, o.category)] += 1
             if prep.providers[o.s].service == "housing":
                 self.housing[o.p] = o
-        self._ranks = {}
-        self._reach = {}
+        self._ranks: dict[Any, list] = {}
+        self._reach: dict[int, dict[str, list]] = {}
         self.index = {s.provider_id: si for si, s in enumerate(prep.providers)}
         self.wanting = defaultdict(list)
         for (p, need), wanted in prep.wants.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -16,6 +16,7 @@ from matcher.types import (
 )
 
 Service = Literal["housing", "treatment", "clinic"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _Model(BaseModel):
@@ -176,7 +177,7 @@ def _name_record(data: dict, loc: tuple) -> str:
     return ".".join(str(x) for x in loc) or "instance"
 
 
-def _parse(model: type[BaseModel], data: dict) -> BaseModel:
+def _parse(model: type[ModelT], data: dict) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -275,7 +276,7 @@ def result_from_dict(data: dict) -> Result:
 
 def json_schema(kind: str) -> dict:
     """JSON Schema of ``instance`` or ``result`` files."""
-    models = {"instance": InstanceModel, "result": ResultModel}
+    models: dict[str, type[BaseModel]] = {"instance": InstanceModel, "result": ResultModel}
     if kind not in models:
         raise ValueError(f"schema kind must be 'instance' or 'result', got {kind!r}")
     return models[kind].model_json_schema()

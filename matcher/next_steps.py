@@ -44,7 +44,7 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
     """The explanation of an unmet need: every provider considered with its deciding reason, and
     the next steps (``waits`` are the need's wait positions)."""
     prep = r.prep
-    person, want = prep.participants[p], prep.participants[p].needs[need]
+    want = prep.participants[p].needs[need]
     reach = dict(r.reachable(p, want.service))
     considered = [si for si, s in enumerate(prep.providers) if s.service == want.service]
     if not considered:

@@ -1,42 +1,20 @@
-"""Dependencies shared by the routers: a database session per request and the service settings.
+"""Dependencies shared by the routers: a database session per request and the service settings
+(:class:`api.settings.Settings`, read once when the app is made).
 
 Dependencies that do no I/O are ``async def``: FastAPI runs them on the event loop instead of
 handing each to a worker thread."""
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from typing import TypeVar
-from dataclasses import dataclass
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from api.services.region import RegionContext
+from api.settings import Settings
 
 T = TypeVar("T")
-
-
-@dataclass
-class Settings:
-    """Service settings: default hold time (minutes), sweeper period (seconds), candidates per need,
-    CP-SAT time limit of a batch round (seconds), and the folder of scenario results and report
-    snapshots the console shows planners and the PCG (empty: none)."""
-
-    hold_minutes: float = 30.0
-    sweep_seconds: float = 5.0
-    candidates_per_need: int = 12
-    round_time_limit_s: float = 10.0
-    results_dir: str = ""
-
-
-def settings_from_env() -> Settings:
-    """Settings from ``HANDOFF_HOLD_MINUTES``, ``HANDOFF_SWEEP_SECONDS``, ``HANDOFF_CANDIDATES``,
-    ``HANDOFF_RESULTS_DIR``."""
-    return Settings(hold_minutes=float(os.environ.get("HANDOFF_HOLD_MINUTES", 30)),
-                    sweep_seconds=float(os.environ.get("HANDOFF_SWEEP_SECONDS", 5)),
-                    candidates_per_need=int(os.environ.get("HANDOFF_CANDIDATES", 12)),
-                    results_dir=os.environ.get("HANDOFF_RESULTS_DIR", ""))
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

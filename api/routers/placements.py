@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, bearer_token, require
 from api.db.models import Placement, PlacementRequest
-from api.routers.deps import closed, read_logged, RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep, SettingsDep, paging
 from api.schemas.common import Identifier
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
@@ -16,6 +16,7 @@ from api.services import decisions
 from api.services.desk import DeskUnavailable
 from api.services.placements import Budget
 from api.services.region import RegionContext
+from api.settings import Settings
 
 router = APIRouter(tags=["placements"])
 coordinators = require("coordinator")

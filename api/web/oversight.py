@@ -46,7 +46,7 @@ class ResultFolder:
 def results_root(request: Request) -> Path | None:
     """The results folder the service shows, or None when it has none."""
     folder = request.app.state.settings.results_dir
-    return Path(folder).resolve() if folder and Path(folder).is_dir() else None
+    return Path(folder).resolve() if folder is not None and Path(folder).is_dir() else None
 
 
 def _table(path: Path) -> list[list[str]]:

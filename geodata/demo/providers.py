@@ -193,7 +193,7 @@ def generate_providers(municipalities: gpd.GeoDataFrame, population: gpd.GeoData
                 "subtype": subtype, "capacity": capacity, "occupied": capacity - free,
                 "monthly_turnover": f"{max(0.1, capacity * turnover):.1f}", "eligibility": dump_json(rules),
                 "open_hours": hours, "appointment_times": ";".join(times), "municipality": place[i],
-                "lon": fmt_coords([lon[i]])[0], "lat": fmt_coords([lat[i]])[0],
+                "lon": fmt_coords(np.array([lon[i]]))[0], "lat": fmt_coords(np.array([lat[i]]))[0],
             })
             if service != "clinic" and free == 0:
                 waits += _wait_list(rng, pid, capacity, rules, people, today)

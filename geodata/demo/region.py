@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -98,7 +99,7 @@ def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 
     _csv(population, out / "population.csv")
     encounters = encounters_table(rng, layout, munis, areas, sc.encounters)
     _csv(encounters, out / "encounters.csv")
-    counts = {"municipalities": len(munis), "police_zones": len(layout.zones),
+    counts: dict[str, Any] = {"municipalities": len(munis), "police_zones": len(layout.zones),
               "police_departments": len(departments), "population": int(areas.population.sum()),
               "areas": len(population), "encounters": len(encounters)}
     counts.update(write_osm(net, out / "streets.osm"))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from scenarios.reports import access, compare, equity, measures
 from scenarios.reports.declines import decline_section
-from scenarios.reports.privacy import THRESHOLD, TOTAL, Publication, assert_no_pseudonyms
+from scenarios.reports.privacy import THRESHOLD, Publication, assert_no_pseudonyms
 
 REPORT_KIND = "capacity-gap"
 COUNT_FIELDS = {"waiting": "waiting", "lead_waiting": "lead", "lead_unmet": "unmet"}

@@ -2,7 +2,6 @@
 minutes from the one travel service, and the same placements."""
 from __future__ import annotations
 
-import csv
 import json
 from datetime import timedelta
 

@@ -32,7 +32,7 @@ def console(tmp_path):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.routers.deps import Settings
+    from api.settings import Settings
 
     app = create_app(f"sqlite:///{tmp_path / 'handoff.db'}", settings=Settings(results_dir=str(tmp_path / "results")))
     (tmp_path / "results").mkdir()

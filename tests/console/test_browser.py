@@ -24,7 +24,7 @@ def site(demo_region_dir, tmp_path_factory):
 
     from api.app import create_app
     from api.ready import serving_in_thread
-    from api.routers.deps import Settings
+    from api.settings import Settings
     from api.services.seed import load_region_into_db
     from scenarios.siting.scenario import demo_spec, run
     from tests.api.helpers import make_users
