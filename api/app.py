@@ -35,7 +35,8 @@ from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
 from api.desk_server import RemoteDesk, tune_gc
 from api.errors import BodySizeLimit, Problem, install_error_handlers
-from api.routers import frontdoor, oversight, participants, placements, providers, referrals, reports, waitlists
+from api.routers import (frontdoor, imports, oversight, participants, placements, providers, referrals, reports,
+                         waitlists)
 from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
@@ -115,7 +116,7 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     app.state.ready = False
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (providers, waitlists, participants, placements, oversight, reports, referrals, frontdoor):
+    for module in (imports, providers, waitlists, participants, placements, oversight, reports, referrals, frontdoor):
         app.include_router(module.router, prefix="/v1")
     install_console(app)
 

@@ -37,26 +37,43 @@ db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
 
 def prepare_demo(folder: Path, console: Console) -> tuple[str, Path]:
-    """Write the small demo region into ``folder`` (once), load it into ``folder/handoff.db``, and
-    return (database URL, region folder)."""
+    """Write the small demo region into ``folder`` (again when there is no database yet, so its
+    clinic times lie in the coming two weeks), load it into ``folder/handoff.db``, and return
+    (database URL, region folder)."""
     from geodata.demo import write_demo_region
-
-    from api.services.seed import load_region_into_db
+    from geodata.demo.providers import local_today
 
     region_dir = folder / "region"
-    if not (region_dir / "region.toml").is_file():
-        console.print(f"Writing the demo region to {region_dir} ...")
-        write_demo_region(region_dir, scale="small", seed=7)
-    url = sqlite_file_url(folder / "handoff.db")
-    engine = make_engine(url)
-    upgrade(engine)
-    with make_sessionmaker(engine)() as session:
-        counts = load_region_into_db(session, region_dir)
-        session.commit()
-    engine.dispose()
+    database = folder / "handoff.db"
+    if not (region_dir / "region.toml").is_file() or not database.is_file():
+        console.print(f"Writing the demo region to {region_dir} (clinic times in the coming two weeks) ...")
+        write_demo_region(region_dir, scale="small", seed=7, today=local_today())
+    url = sqlite_file_url(database)
+    seed_database(url, region_dir, console)
+    return url, region_dir
+
+
+def seed_database(database_url: str, region_dir: Path, console: Console) -> None:
+    """Bring the database to the newest migration and, when it has no provider, load the region's
+    providers and wait lists (validated as the API validates; exit 2 naming file, row and column)."""
+    from api.services.region import load_region_context
+    from api.services.seed import load_region_into_db
+    from api.services.tables import ImportRejected
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        with console.status(f"loading the providers and wait lists of {region_dir} if the database has none"), \
+                make_sessionmaker(engine)() as session:
+            counts = load_region_into_db(session, region_dir, load_region_context(region_dir))
+            session.commit()
+    except ImportRejected as exc:
+        console.print(f"[red]error:[/red] the region's files cannot be loaded: {exc}", soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
     if counts["providers"]:
         console.print(f"Loaded {counts['providers']} providers and {counts['wait_list_entries']} wait-list entries.")
-    return url, region_dir
 
 
 class ServeConfig(uvicorn.Config):
@@ -95,7 +112,8 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
           port: int = typer.Option(8000, "--port", help="TCP port."),
           database_url: str = DB_OPTION,
           region: Path = typer.Option(None, "--region", envvar="HANDOFF_REGION_DIR",
-                                      help="Region folder: points outside its boundary are refused."),
+                                      help="Region folder: points outside its boundary are refused; its providers "
+                                           "and wait lists are loaded when the database has none."),
           workers: int = typer.Option(1, "--workers", min=1, help="Server processes (PostgreSQL only for more than 1; "
                                                                     "they share one placement desk process)."),
           results: Path = typer.Option(None, "--results", envvar="HANDOFF_RESULTS_DIR",
@@ -118,6 +136,8 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
     if workers > 1 and settings.database.startswith("sqlite"):
         console.print("[red]error:[/red] --workers > 1 needs PostgreSQL (--database-url postgresql+psycopg://...)")
         raise typer.Exit(2)
+    if settings.region_dir and not demo:
+        seed_database(settings.database, Path(settings.region_dir), console)
     desk = None
     if workers > 1:
         from api.desk_server import DeskProcess

@@ -25,6 +25,9 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("serve", "api.commands:serve", "Run the placement API (uvicorn)."),
     LazyCommand("users", "api.commands:users", "Make API users and bearer tokens."),
     LazyCommand("db", "api.commands:db", "Database maintenance (migrations)."),
+    LazyCommand("referrals", "api.referral_commands:referrals", "Export recorded referrals for coverage scenarios."),
+    LazyCommand("providers", "cli.providers:providers_app", "Import a provider directory (CSV or .xlsx) into the service."),
+    LazyCommand("wait-lists", "cli.providers:wait_lists_app", "Import wait lists (CSV or .xlsx) into the service."),
 )
 
 app = lazy_app(

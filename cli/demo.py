@@ -75,7 +75,7 @@ def print_console_sign_ins(console: Console, out: Path, region_dir: Path, databa
     import time
 
     from api.db.engine import make_engine, make_sessionmaker
-    from api.web.demo import demo_sign_ins
+    from api import demo_sign_ins
 
     engine = make_engine(database_url)
     with make_sessionmaker(engine)() as session:

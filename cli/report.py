@@ -39,17 +39,19 @@ def capacity_gap(
     console = Console()
     try:
         loaded = load_region(region)
-        providers = wait_lists = refused = None
+        providers = wait_lists = refused = referrals = caseloads = None
         if state:
-            from api.state import read_capacity_state, read_declines
+            from api import read_capacity_state, read_declines, read_front_door
 
             providers, wait_lists = read_capacity_state(state)
             refused = read_declines(state)
+            referrals, caseloads = read_front_door(state)
         options = ReportOptions(transit_minutes=transit_minutes, as_of=as_of, marginal=marginal)
         with console.status("computing measures, reach, equity and marginal values"):
             report = build_report(loaded, options=options, providers=providers, wait_lists=wait_lists,
                                   previous=json.loads(previous.read_text()) if previous else None,
-                                  marginal_fn=marginal_values, declines=refused)
+                                  marginal_fn=marginal_values, declines=refused,
+                                  referrals=referrals, caseloads=caseloads)
     except (DataError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -153,7 +153,7 @@ def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: st
     """Write a folium HTML map of isochrone polygons (largest first, darker = quicker) and the origin."""
     import folium
 
-    from scenarios.offline_map import offline_map, save_offline
+    from scenarios import offline_map, save_offline
 
     fmap = offline_map([origin[1], origin[0]], zoom_start=13)
     shades = ["#08306b", "#2171b5", "#6baed6", "#c6dbef"]

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from scenarios.offline_map import external_references, offline_map, save_offline
+from scenarios.leaflet_offline import external_references, offline_map, save_offline
 
 
 def test_external_references_sees_what_folium_loads_by_default():

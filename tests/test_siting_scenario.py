@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from scenarios.errors import ScenarioError
-from scenarios.offline_map import external_references
+from scenarios.leaflet_offline import external_references
 from scenarios.siting.scenario import build_problem, demo_spec, evaluate, prepare, run
 from scenarios.siting.spec import parse_spec
 from scenarios.siting.travel import load_siting_data

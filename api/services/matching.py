@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.db.models import Participant, Placement, Provider, utcnow
 from api.services.providers import active_condition, local_now
 from api.services.region import RegionContext
-from api.services.state import arrive_by, participant_record, provider_records, travel, wait_entries
+from api.services.records import arrive_by, participant_record, provider_records, travel, wait_entries
 
 SHOWN_OVER_LIMIT = 3
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.errors import conflict
 from api.services.region import RegionContext
-from api.state import capacity_state, declines
+from api.capacity_tables import capacity_state, declines
+from api.referral_records import caseload_rows, referral_rows
 
 _equity_lock = threading.Lock()
 
@@ -49,6 +50,7 @@ def live_report(session: Session, region: RegionContext, transit_minutes: float,
                        "a capacity-gap report needs the region's areas and encounters", slug="no-region")
     providers, wait_lists = capacity_state(session)
     refused = declines(session)
+    referrals, caseloads = referral_rows(session), caseload_rows(session)
     session.close()
     points = tuple((str(i), str(s), float(g.x), float(g.y))
                    for i, s, g in zip(providers["provider_id"], providers["service"], providers.geometry))
@@ -60,5 +62,5 @@ def live_report(session: Session, region: RegionContext, transit_minutes: float,
     report = build_report(region_of(Path(region.folder)),
                           options=ReportOptions(transit_minutes=transit_minutes, marginal=False),
                           providers=providers, wait_lists=wait_lists, previous=previous, equity_fn=cached_equity,
-                          declines=refused)
+                          declines=refused, referrals=referrals, caseloads=caseloads)
     return json.loads(to_json(report))

@@ -6,10 +6,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import ApiError
+from api.errors import ApiError, problem_response
 from api.web.session import SignInNeeded
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -51,15 +51,16 @@ def install_console(app: FastAPI) -> None:
     app.mount("/console/static", StaticFiles(directory=str(STATIC)), name="console-static")
     for module in (signin, coordinator, provider, oversight, officer):
         app.include_router(module.router)
-    api_errors = app.exception_handlers[ApiError]
-
-    async def sign_in_needed(request: Request, exc: SignInNeeded):
+    async def sign_in_needed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SignInNeeded)
         query = urlencode({"next": exc.next_path, **({"reason": exc.reason} if exc.reason else {})})
         return RedirectResponse(f"/console/sign-in?{query}", status_code=303)
 
-    async def console_error(request: Request, exc: ApiError):
+    async def console_error(request: Request, exc: Exception) -> Response:
+        """Problem details for the API, the error page for console paths."""
+        assert isinstance(exc, ApiError)
         if not request.url.path.startswith("/console"):
-            return await api_errors(request, exc)
+            return problem_response(request, exc.status, exc.title, exc.detail, exc.slug, exc.errors, exc.headers)
         from api.web.session import current_visit
 
         try:

@@ -17,8 +17,9 @@ def demo_sign_ins(session: Session, stamp: str) -> dict[str, tuple[str, str]]:
     cohort = session.scalar(select(Participant.cohort).group_by(Participant.cohort)
                             .order_by(func.count().desc(), Participant.cohort).limit(1)) or "Central"
     provider = session.scalar(select(Provider.id).where(Provider.service == "housing").order_by(Provider.id).limit(1))
-    wanted = {"coordinator": {"cohort": cohort}, "provider": {"provider_id": provider}, "planner": {}, "pcg": {},
-              "officer": {"department": DEMO_DEPARTMENT}}
+    wanted: dict[str, dict[str, str | None]] = {
+        "coordinator": {"cohort": cohort}, "provider": {"provider_id": provider}, "planner": {}, "pcg": {},
+        "officer": {"department": DEMO_DEPARTMENT}}
     signs = {}
     for role, scope in wanted.items():
         if role == "provider" and provider is None:

@@ -47,9 +47,9 @@ def create_referral(request: Request, route: str = Form(""), lon: str = Form("")
     values = {"route": route, "lon": lon.strip(), "lat": lat.strip(), "municipality": municipality,
               "cohort": cohort.strip(), "offence": offence, "consent": bool(consent), "person_id": person_id.strip()}
     try:
-        body = validated(ReferralIn, {**values, "lon": decimal(values["lon"], "longitude"),
-                                      "lat": decimal(values["lat"], "latitude"), "offence": offence or None,
-                                      "person_id": values["person_id"] or None, "cohort": values["cohort"] or None})
+        body = validated(ReferralIn, {**values, "lon": decimal(lon, "longitude"), "lat": decimal(lat, "latitude"),
+                                      "offence": offence or None, "person_id": person_id.strip() or None,
+                                      "cohort": cohort.strip() or None})
         referral = service.create(session, visit.principal, body, region)
         session.commit()
     except ApiError as exc:

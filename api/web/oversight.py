@@ -81,7 +81,8 @@ def result_file(path: str, request: Request, visit: Visit = Depends(readers)):
     """One map, plot or table of the results folder (nothing outside it)."""
     root = results_root(request)
     target = (root / path).resolve() if root else None
-    if target is None or not target.is_relative_to(root) or not target.is_file() or target.suffix not in SERVED:
+    if root is None or target is None or not target.is_relative_to(root) or not target.is_file() \
+            or target.suffix not in SERVED:
         raise not_found("result file", path, "path.path")
     return FileResponse(target, media_type=SERVED[target.suffix])
 
@@ -103,7 +104,7 @@ def gap_map_uri(report: dict, region: RegionContext) -> str:
     from scenarios.reports import charts
     from scenarios.reports.render import figures
 
-    municipalities = region_of(Path(region.folder)).municipalities
+    municipalities = region_of(Path(region.folder)).municipalities if region.folder is not None else None
     return charts.to_data_uri(figures(report, municipalities)["map"])
 
 

@@ -10,16 +10,17 @@ from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from api.routers.deps import RegionDep, SessionDep, read_logged
-from api.schemas.providers import Capacity, WaitListEntryIn, WaitListImport
+from api.schemas.providers import Capacity, WaitListEntryIn
 from api.services import decisions
 from api.services import providers as provider_service
 from api.services import waitlists as list_service
 from api.services.holds import revalidate
+from api.services.imports import parse_wait_lists
 from api.services.region import RegionContext
+from api.services.tables import ImportRejected, read_table
 from api.web.forms import validated, whole
 from api.web.render import done, page
 from api.web.session import Visit, poster, visitor
-from api.web.spreadsheet import wait_list_rows
 
 router = APIRouter(prefix="/console/provider", include_in_schema=False)
 providers = visitor("provider")
@@ -129,6 +130,27 @@ def move_entry(entry_id: int, request: Request, direction: str = Form(""), sessi
     return _changed(request, session, visit, change, "moved")
 
 
+def uploaded_entries(filename: str, content: bytes, provider_id: str, list_id: str) -> list[WaitListEntryIn]:
+    """The entries of an uploaded wait list (CSV or .xlsx, read and checked as ``handoff wait-lists
+    import`` does; rows naming no list are this provider's), ahead first; 422 naming each bad row
+    and column, 403 for a row of another provider's list."""
+    table = read_table(filename or "upload.csv", content)
+    if not {"list_id", "provider_id"} & set(table.columns):
+        table.columns.append("provider_id")
+        for _, row in table.rows:
+            row["provider_id"] = provider_id
+    lists, errors = parse_wait_lists(table)
+    if errors:
+        raise ImportRejected(errors)
+    mine = {("provider_id", provider_id), ("list_id", list_id)}
+    if set(lists) - mine:
+        other = sorted(value for _, value in set(lists) - mine)[0]
+        raise ApiError(403, "Forbidden", f"The file has rows for {other!r}; upload only your own wait list.",
+                       slug="forbidden", errors=[("spreadsheet", f"rows for another list: {other}")])
+    items = sorted((item for key in mine for item in lists.get(key, [])), key=lambda item: (item[0], item[1]))
+    return [entry for _, _, entry in items]
+
+
 @router.post("/wait-list/upload")
 async def upload(request: Request, spreadsheet: UploadFile = File(...), session: Session = SessionDep,
                  region: RegionContext = RegionDep, visit: Visit = Depends(provider_posts)):
@@ -139,9 +161,12 @@ async def upload(request: Request, spreadsheet: UploadFile = File(...), session:
         if len(content) > MAX_UPLOAD_BYTES:
             raise ApiError(413, "File too large", f"The file is over {MAX_UPLOAD_BYTES:,} bytes; split it.",
                            slug="too-large", errors=[("spreadsheet", "spreadsheet: file too large")])
-        list_id = _list_id(session, visit, request)
-        body = validated(WaitListImport, {"entries": wait_list_rows(spreadsheet.filename or "", content)})
-        ids = list_service.import_list(session, visit.principal, list_id, body.entries)
+        provider = provider_service.get(session, my_provider_id(visit, request))
+        try:
+            entries = uploaded_entries(spreadsheet.filename or "", content, provider.id, provider.list_id)
+        except ImportRejected as exc:
+            raise exc.problem() from None
+        ids = list_service.import_list(session, visit.principal, provider.list_id, entries)
         revalidate(session, ids, visit.principal.name, region)
 
     return _changed(request, session, visit, change, "uploaded")

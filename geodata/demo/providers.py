@@ -57,12 +57,15 @@ def _points(population: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def _place(rng, municipalities, population, n: int, spread_m: float, *, distinct: bool = False):
-    """``n`` population-weighted points jittered by ``spread_m`` metres: lon, lat, municipality, relative weight."""
+    """``n`` population-weighted points jittered by ``spread_m`` metres (kept inside the region: a point
+    jittered outside it falls back to its area's point): lon, lat, municipality, relative weight."""
     lon0, lat0, w = _points(population)
     which = rng.choice(len(w), size=n, replace=not distinct or n > len(w), p=w / w.sum())
     lat = lat0[which] + rng.normal(0, spread_m, n) / 111_034.0
     lon = lon0[which] + rng.normal(0, spread_m, n) / (111_320.0 * np.cos(np.radians(lat0[which])))
     polys = list(municipalities.geometry)
+    outside = ~shapely.contains_xy(shapely.union_all(polys), lon, lat)  # jittered over the county line:
+    lon[outside], lat[outside] = lon0[which][outside], lat0[which][outside]  # back to its area's point
     tree = shapely.STRtree(polys)
     pts = shapely.points(lon, lat)
     owner = tree.query_nearest(pts, all_matches=False)[1]

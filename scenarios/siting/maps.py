@@ -1,5 +1,5 @@
 """Maps of siting answers: an interactive folium HTML map (one layer per answer, working offline:
-:mod:`scenarios.offline_map`) and a PNG.
+:mod:`scenarios.leaflet_offline`) and a PNG.
 
 Demand points are pooled cells and areas, never individual encounters; cells with fewer than 11
 encounters show "<11" instead of their count.
@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from scenarios.offline_map import offline_map, save_offline  # noqa: E402
+from scenarios.leaflet_offline import offline_map, save_offline  # noqa: E402
 from scenarios.siting.travel import SitingData  # noqa: E402
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",

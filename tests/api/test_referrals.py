@@ -149,3 +149,29 @@ def test_caseload_limit_holds_across_runs(api):
     waiting = [r for r in api.call("GET", "/v1/referrals", who="coord_north").json()["items"]
                if r["status"] == "intake-done"]
     assert len(waiting) == 1
+
+
+def test_records_for_reports_and_the_coverage_scenario(api, tmp_path, database_url):
+    from typer.testing import CliRunner
+
+    from api.referral_records import caseload_rows, referral_rows
+    from cli import app
+    from scenarios.coverage.referral_demand import read_referrals
+
+    front_door(api, hours=[{"days": "Mo-Fr", "start": 8, "length": 10}])
+    facility(api)
+    case_manager(api, "CM-A")
+    referral(api, occurred_at="2026-03-07T14:00:00-05:00", person_id="P-1", offence=None, route="community")
+    rid = referral(api, occurred_at="2026-03-04T09:30:00-05:00")["id"]
+    api.call("POST", f"/v1/referrals/{rid}/intake", who="coord_north", json=intake_body("LEAD-9"))
+    with api.app.state.sessions() as session:
+        rows, loads = referral_rows(session), caseload_rows(session)
+    assert "person_id" not in rows.columns and "lon" not in rows.columns
+    assert rows["outside_hours"].tolist() == [False, True]           # oldest first: Wednesday, then Saturday
+    assert str(rows["time"].iloc[0]) == "2026-03-04 09:30:00"        # local wall-clock time
+    assert rows["intake_days"].notna().tolist() == [True, False]
+    assert loads.to_dict("records") == [{"cohort": "North", "caseload": 0, "target": 15, "limit": 25}]
+    out = tmp_path / "referrals.csv"
+    result = CliRunner().invoke(app, ["referrals", "export", "--database-url", database_url, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert read_referrals(out)["route"].tolist() == ["arrest-diversion", "community"]

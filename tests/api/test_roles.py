@@ -59,6 +59,8 @@ def cases(ids: dict[str, str]) -> list[tuple]:
         ("GET", "/v1/wait-lists/{list_id}", "/v1/wait-lists/H2", None, {"admin"}, {"provider_h1"}),
         ("POST", "/v1/wait-lists/{list_id}/entries", "/v1/wait-lists/H2/entries", {"person_id": "W-2"}, {"admin"},
          {"provider_h1"}),
+        ("POST", "/v1/providers/import", "/v1/providers/import", None, {"admin"}),
+        ("POST", "/v1/wait-lists/import", "/v1/wait-lists/import", None, {"admin"}),
         ("POST", "/v1/wait-lists/{list_id}/join", "/v1/wait-lists/H2/join", {"participant_id": "LEAD-N"}, NORTH,
          {"coord_central"}),
         ("POST", "/v1/wait-lists/{list_id}/order", "/v1/wait-lists/H1/order", {"entry_ids": [int(e)]}, H1),

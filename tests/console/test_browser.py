@@ -87,7 +87,7 @@ def test_provider_changes_capacity_and_uploads_a_wait_list(page, site, shots, tm
     expect(page.locator("#free-seats")).to_have_text(str(6 - 2 - taken["held"] - taken["confirmed"]))
     sheet = tmp_path / "wait-list.csv"
     sheet.write_text("person_id,lead,added\nW-101,no,2026-01-05\nW-102,yes,2026-01-09\n", encoding="utf-8")
-    page.get_by_label("CSV file, ahead first").set_input_files(str(sheet))
+    page.get_by_label("CSV or Excel file, ahead first").set_input_files(str(sheet))
     page.get_by_role("button", name="Upload and replace").click()
     expect(page.get_by_role("status")).to_have_text(re.compile("Wait list replaced"))
     expect(page.locator("ol.waitlist > li strong")).to_have_text(["W-101", "W-102"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from scenarios.offline_map import external_references
+from scenarios.leaflet_offline import external_references
 
 ASSET = re.compile(r'(?:src|href)="(/[^"]+\.(?:css|js|png|ico))"')  # style sheets, scripts, images
 

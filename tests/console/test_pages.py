@@ -118,7 +118,10 @@ def test_provider_changes_capacity_and_manages_the_wait_list(console, browser_fo
     assert "3 waiting" in added.text and added.text.index("W-2") < added.text.index("W-9")
     bad = provider.post("/console/provider/wait-list/upload", data={"csrf": secret},
                         files={"spreadsheet": ("list.csv", b"person_id,lead\nW-1,maybe\n", "text/csv")})
-    assert bad.status_code == 422 and "row 2, column lead" in bad.text and "3 waiting" in bad.text
+    assert bad.status_code == 422 and "list.csv, row 2, column &#39;lead&#39;" in bad.text and "3 waiting" in bad.text
+    other = provider.post("/console/provider/wait-list/upload", data={"csrf": secret},
+                          files={"spreadsheet": ("list.csv", b"provider_id,person_id\nT1,W-5\n", "text/csv")})
+    assert other.status_code == 403 and "3 waiting" in other.text
 
 
 def test_sign_out_and_expiry_end_the_session(console, browser_for):
@@ -199,3 +202,23 @@ def test_demo_ends_with_the_console_address_and_a_coordinator_sign_in(console, t
     assert sign_in(console.client, token).url.path == "/console/participants"
     assert "Participants of North" in console.client.get("/console/participants").text  # the cohort with people
     assert name.startswith("coordinator-")
+
+
+def test_provider_uploads_an_excel_wait_list(console, browser_for):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["person_id", "lead", "added"])
+    book.active.append(["X-2", True, "2026-02-01"])
+    book.active.append(["X-1", False, "2026-02-03"])
+    data = io.BytesIO()
+    book.save(data)
+    provider = browser_for("provider_h1")
+    secret = form_secret(provider.get("/console/provider").text)
+    uploaded = provider.post("/console/provider/wait-list/upload", data={"csrf": secret},
+                             files={"spreadsheet": ("list.xlsx", data.getvalue(), "application/octet-stream")})
+    assert "Wait list replaced" in uploaded.text
+    entries = console.call("GET", "/v1/wait-lists/H1").json()["entries"]
+    assert [(e["person_id"], e["lead"]) for e in entries] == [("X-2", True), ("X-1", False)]

@@ -38,9 +38,10 @@ def leaflet_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     CSS with its images inlined."""
     css = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", lambda m: f"url({_image(m.group(1))})", css)
-    marker = ("L.Icon.Default.mergeOptions({imagePath: '', iconUrl: '%s', iconRetinaUrl: '%s', shadowUrl: '%s'});"
-              "L.Control.Attribution.mergeOptions({prefix: 'Leaflet'});"  # the name, without a link to its site
-              % (_image("marker-icon.png"), _image("marker-icon-2x.png"), _image("marker-shadow.png")))
+    icon, retina, shadow = (_image(name) for name in ("marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"))
+    marker = (f"L.Icon.Default.mergeOptions({{imagePath: '', iconUrl: '{icon}', iconRetinaUrl: '{retina}', "
+              f"shadowUrl: '{shadow}'}});"
+              "L.Control.Attribution.mergeOptions({prefix: 'Leaflet'});")  # the name, without a link to its site
     scripts = [("leaflet", data_uri((LEAFLET / "leaflet.js").read_bytes(), "text/javascript")),
                ("leaflet_default_icon", data_uri(marker.encode("utf-8"), "text/javascript"))]
     return scripts, [("leaflet_css", data_uri(css.encode("utf-8"), "text/css"))]
