@@ -26,7 +26,13 @@ def local_date(instant: datetime) -> str:
     return f"{local.strftime('%a %-d %b')}, {local_clock(instant)}"
 
 
-templates.env.filters.update(local_clock=local_clock, local_date=local_date)
+def minutes(value: float) -> str:
+    """A duration in whole minutes for a sentence: ``1 minute``, ``12 minutes``."""
+    whole = max(1, round(value))
+    return f"{whole} minute" if whole == 1 else f"{whole} minutes"
+
+
+templates.env.filters.update(local_clock=local_clock, local_date=local_date, minutes=minutes)
 
 NOTICES = {
     "signed-out": "You are signed out.",

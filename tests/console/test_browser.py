@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def site(demo_region_dir, tmp_path_factory):
+def site(current_region_dir, tmp_path_factory):
     """The console on a fresh SQLite file with the demo region's providers, users of every role, the
     demo's siting scenario in its results folder, served on a free port in this process."""
     chromium_or_skip()
@@ -31,12 +31,12 @@ def site(demo_region_dir, tmp_path_factory):
     from tests.api.server import free_port
 
     folder = tmp_path_factory.mktemp("console")
-    run(demo_spec(demo_region_dir), base_dir=folder, out_dir=folder / "results" / "siting", console=Console(quiet=True))
-    app = create_app(f"sqlite:///{folder / 'handoff.db'}", demo_region_dir,
+    run(demo_spec(current_region_dir), base_dir=folder, out_dir=folder / "results" / "siting", console=Console(quiet=True))
+    app = create_app(f"sqlite:///{folder / 'handoff.db'}", current_region_dir,
                      settings=Settings(results_dir=str(folder / "results")))
     with serving_in_thread(app, free_port()) as url:
         with app.state.sessions() as session:
-            load_region_into_db(session, demo_region_dir)
+            load_region_into_db(session, current_region_dir)
             session.commit()
         console = Site(url, app, make_users(app.state.sessions))
         seed(console)
