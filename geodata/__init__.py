@@ -14,7 +14,8 @@ from geodata.errors import DataError
 _LAZY = {
     "TravelService": "geodata.travel", "TravelRequest": "geodata.travel", "TravelResult": "geodata.travel",
     "minutes_value": "geodata.travel", "provider_minutes": "geodata.travel_tables",
-    "arrive_by_minutes": "geodata.travel_tables", "FeedCoverage": "geodata.coverage",
+    "arrive_by_minutes": "geodata.travel_tables", "instance_tables": "geodata.travel_tables",
+    "InstanceTables": "geodata.travel_tables", "FeedCoverage": "geodata.coverage",
     "feed_coverage": "geodata.coverage", "ServiceDayError": "geodata.service_day",
     "typical_weekday": "geodata.service_day", "straight_line_minutes": "geodata.straight_line",
 }

@@ -12,6 +12,7 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from api.errors import conflict
+from api.services.publication import live_figures, publish_gap_report
 from api.services.region import RegionContext
 from api.capacity_tables import capacity_state, declines
 from api.referral_records import caseload_rows, referral_rows
@@ -39,8 +40,9 @@ def _equity(folder: Path, transit_minutes: float, provider_points: tuple):
 
 def live_report(session: Session, region: RegionContext, transit_minutes: float, *,
                 previous: dict | None = None) -> dict:
-    """The report dict (as ``handoff report capacity-gap`` writes to JSON) on the live state, compared
-    with ``previous`` when given; ``transit_minutes`` is the "within reach" threshold (minutes).
+    """The report dict (as ``handoff report capacity-gap`` writes to JSON) on the live state, its
+    people counts those of the service's one protected publication (:mod:`api.services.publication`),
+    compared with ``previous`` when given; ``transit_minutes`` is the "within reach" threshold (minutes).
     Ends the session's transaction once the state is read. 409 when the service runs without a region."""
     from scenarios.reports.report import ReportOptions, build_report, to_json
 
@@ -48,6 +50,7 @@ def live_report(session: Session, region: RegionContext, transit_minutes: float,
         raise conflict("The service runs without a region; start it with `handoff serve --demo` or set "
                        "HANDOFF_REGION_DIR to a region folder.", "query.transit_minutes",
                        "a capacity-gap report needs the region's areas and encounters", slug="no-region")
+    figures = live_figures(session, region)
     providers, wait_lists = capacity_state(session)
     refused = declines(session)
     referrals, caseloads = referral_rows(session), caseload_rows(session)
@@ -63,4 +66,4 @@ def live_report(session: Session, region: RegionContext, transit_minutes: float,
                           options=ReportOptions(transit_minutes=transit_minutes, marginal=False),
                           providers=providers, wait_lists=wait_lists, previous=previous, equity_fn=cached_equity,
                           declines=refused, referrals=referrals, caseloads=caseloads)
-    return json.loads(to_json(report))
+    return json.loads(to_json(publish_gap_report(report, figures)))
