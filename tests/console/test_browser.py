@@ -183,7 +183,7 @@ def test_main_pages_have_no_serious_accessibility_violations(page, site, shots):
 def test_api_docs_render_without_internet(page, site):
     blocked = keep_offline(page)
     page.goto(site.url + "/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Handoff placement service")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Handoff placement service", timeout=60_000)
     expect(page.locator(".opblock-summary-path").first).to_be_visible()
     page.goto(site.url + "/redoc")
     expect(page.get_by_role("heading", name=re.compile("Handoff placement service"))).to_be_visible(timeout=60_000)
