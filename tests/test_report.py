@@ -114,6 +114,7 @@ def test_pdf_has_the_expected_pages(demo_report, tmp_path):
     assert pages >= (sections + 1 if engine == "chromium" else 1 + 3)
 
 
+@pytest.mark.slow
 def test_comparison_of_two_snapshots_reports_the_change(demo_report):
     region, before, _ = demo_report
     more = region.providers.copy()
@@ -128,6 +129,7 @@ def test_comparison_of_two_snapshots_reports_the_change(demo_report):
         assert row["change"] == 5 * providers
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_pittsburgh_equity_section_from_the_real_arrests(pittsburgh_region_dir):
     region = load_region(pittsburgh_region_dir)

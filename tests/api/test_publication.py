@@ -3,7 +3,6 @@ no withheld count can be worked out by linear programs over all the published fi
 report's attacker, :func:`scenarios.reports.privacy.attacker_interval`, over the union)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
