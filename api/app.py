@@ -34,6 +34,7 @@ from sqlalchemy import text
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
 from api.desk_server import RemoteDesk, tune_gc
+from api import openapi_links
 from api.errors import BodySizeLimit, Problem, install_error_handlers
 from api.routers import (frontdoor, imports, oversight, participants, placements, providers, referrals, reports,
                          waitlists)
@@ -115,6 +116,7 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     app.state.region = load_region_context(settings.region_dir)
     app.state.ready = False
     install_error_handlers(app)
+    openapi_links.install(app)
     app.add_middleware(BodySizeLimit)
     for module in (imports, providers, waitlists, participants, placements, oversight, reports, referrals, frontdoor):
         app.include_router(module.router, prefix="/v1")
