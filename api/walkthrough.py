@@ -12,18 +12,16 @@ Every exchange is printed, every explanation whole.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 from rich.console import Console
 from rich.syntax import Syntax
 
 from api.app import create_app
 from api.auth import add_user
-from api.ready import wait_until_ready
+from api.ready import serving_in_thread
 from api.services.seed import load_region_into_db
 from api import walkthrough_day as day
 from api.walkthrough_frontdoor import WalkContext, front_door_walkthrough
@@ -99,24 +97,13 @@ def _show(console: Console, method: str, path: str, body: dict | None, response:
     return data
 
 
-def _start(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="handoff-walkthrough-server", daemon=True)
-    thread.start()
-    if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=READY_DEADLINE_S, poll_s=0.05):
-        return server, thread
-    server.should_exit = True
-    raise RuntimeError("the API server did not become ready within 30 s")
-
-
 def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) -> dict:
     """Start the API on ``database_url`` for the region in ``region_dir``, request and confirm a
     placement over real HTTP, print the exchange, stop the server; returns what happened."""
     region_dir = Path(region_dir)
     app = create_app(database_url, region_dir)
     port = _free_port()
-    server, thread = _start(app, port)
-    try:
+    with serving_in_thread(app, port, deadline_s=READY_DEADLINE_S):
         with app.state.sessions() as session:
             counts = load_region_into_db(session, region_dir, app.state.region)
             cohort = next(iter(app.state.region.cohorts), "Demo")
@@ -157,6 +144,3 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
                 "needs": {n["service"]: n["explanation"] for n in answer.get("needs", [])},
                 "audit_rows": audit["page"]["total"], "appointment": appointment, "declined": declined,
                 "unmet": unmet, "front_door": front_door}
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
