@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
 SERVICE_COLOURS = {"housing": "#1b9e77", "treatment": "#d95f02", "clinic": "#7570b3"}
 DPI = 110
@@ -112,6 +113,12 @@ def ratio_chart(rows: list[dict], *, title: str):
     ax.set_yticks(range(len(usable)), [r["group"] + (" (reference)" if r["reference"] else "") for r in usable])
     if usable:
         ax.set_xscale("log")
+        low = min(r["ratio_low"] for r in usable)
+        high = max(r["ratio_high"] for r in usable)
+        ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if low / 1.2 <= t <= high * 1.2] or [1]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("ratio to the reference group (95 % CI)")
     ax.spines[["top", "right"]].set_visible(False)
