@@ -66,12 +66,13 @@ def capacity_gap(
     except (DataError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    html = render_html(report, out, municipalities=loaded.municipalities)
+    streets = loaded.streets if loaded.manifest.spec("streets") is not None else None
+    html = render_html(report, out, municipalities=loaded.municipalities, streets=streets)
     data = out.with_suffix(".json")
     data.write_text(to_json(report), encoding="utf-8")
     console.print(f"wrote {html}\nwrote {data}")
     if pdf:
         path, engine = write_pdf(html, out.with_suffix(".pdf"), report, municipalities=loaded.municipalities)
         console.print(f"wrote {path} ({engine})")
-    for sentence in report["summary"]:
+    for sentence in report["summary"] + [report["privacy"]["sentence"]]:
         console.print(f"- {sentence}")

@@ -120,10 +120,12 @@ def part_instance(instance: Instance, part: str, parts: dict[str, str]) -> Insta
 
 
 def seat_values(instance: Instance, extra: dict[str, int], *, screen: bool = True,
-                time_limit_s: float = 5.0) -> dict[str, int]:
+                time_limit_s: float = 60.0, by_part: bool = True) -> dict[str, int]:
     """More needs met when provider ``p`` gets ``extra[p]`` more seats in the round (re-solves its part).
 
     With ``screen``, providers that can already seat everyone on their list are valued 0 unsolved.
+    ``by_part=False`` re-solves the whole round each time (the earlier method; bench/report.py's
+    baseline). ``time_limit_s`` is wall seconds per solve; a solve not proven optimal raises.
     """
     if not instance.participants:
         return {p: 0 for p in extra}
@@ -132,7 +134,7 @@ def seat_values(instance: Instance, extra: dict[str, int], *, screen: bool = Tru
         listed[entry.list_id] = listed.get(entry.list_id, 0) + 1
     seats = {s.provider_id: (s.wait_list, s.capacity - s.occupied) for s in instance.providers}
     todo = [p for p in extra if not screen or listed.get(seats[p][0], 0) > seats[p][1]]
-    parts = parts_of(instance)
+    parts = parts_of(instance) if by_part else {s.provider_id: "all" for s in instance.providers}
     rounds = {part: part_instance(instance, part, parts) for part in {parts[p] for p in todo}}
 
     unproven: list[str] = []
@@ -158,13 +160,13 @@ def seat_values(instance: Instance, extra: dict[str, int], *, screen: bool = Tru
     return {p: gains.get(p, 0) for p in extra}
 
 
-def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options) -> dict:
+def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options, *, by_part: bool = True) -> dict:
     """The report's "where one more slot helps most" section: providers and best seat per area, ranked."""
     horizon = options.horizon_days
     instance = round_instance(providers, wait_lists, as_of=options.as_of or "2026-01-01", horizon_days=horizon)
     extra = {str(r.provider_id): extra_seats(monthly_turnover=float(r.monthly_turnover), capacity=int(r.capacity),
                                              horizon_days=horizon) for r in providers.itertuples(index=False)}
-    values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit)
+    values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit, by_part=by_part)
     rows = []
     for r in providers.itertuples(index=False):
         cost = float(options.slot_costs.get(str(r.service), 0.0))

@@ -38,15 +38,17 @@ def find_chromium() -> str | None:
     return None
 
 
-def figures(report: dict, municipalities=None) -> dict:
-    """The report's matplotlib figures by name: map, capacity, waits, marginal, equity charts."""
+def figures(report: dict, municipalities=None, streets=None) -> dict:
+    """The report's matplotlib figures by name: map (on ``streets``, the region's street graph, when
+    given), capacity, waits, marginal, equity charts."""
     wait_by_area = {row["area"]: row["wait_days"] for row in report["measures"].get("municipality", [])
                     if row["service"] == "housing" and isinstance(row["wait_days"], (int, float))}
     import pandas as pd
 
     providers = pd.DataFrame(report["providers_map"])
     figs = {"map": charts.gap_map(municipalities, providers, wait_by_area,
-                                  title=f"{report['region']}: expected housing wait and providers"),
+                                  title=f"{report['region']}: expected housing wait and providers",
+                                  streets=streets),
             "capacity": charts.capacity_chart(report["headline"]),
             "waits": charts.wait_chart(report["measures"].get("municipality", []))}
     if report.get("marginal"):
@@ -96,12 +98,12 @@ def _access_rate(entry: dict, service: str, group: str):
     return None
 
 
-def render_html(report: dict, out: Path, *, municipalities=None) -> Path:
+def render_html(report: dict, out: Path, *, municipalities=None, streets=None) -> Path:
     """Write the report as one self-contained HTML file at ``out``; returns the path."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("scenarios.reports", "."),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
     env.globals.update(count=_count, pct=_pct, wait=_wait, ratio=_ratio, num=_num, access_rate=_access_rate)
-    figs = figures(report, municipalities)
+    figs = figures(report, municipalities, streets)
     images = {name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")}
     images["equity"] = {name: charts.to_data_uri(fig) for name, fig in figs.items() if name.startswith("equity:")}
     images.setdefault("marginal", "")

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geodata.feed_note import feed_notes
 from scenarios.reports import access, compare, equity, measures
 from scenarios.reports.privacy import THRESHOLD, TOTAL, Publication, assert_no_pseudonyms
 
@@ -163,6 +164,8 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
         publication.protect(method=options.suppression)
         say("transit reach and equity tables (arrests by group, suppression)")
         equity_section, reach_method = equity_fn(region, providers, options)
+        say("what the transit feeds cover")
+        feeds = feed_notes(region)
         if marginal is not None:
             say("where one more slot helps most (re-solving the placement round)")
         marginal_section = marginal.result() if marginal is not None else None
@@ -174,6 +177,8 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
         "generated_parts": list(region.generated),
         "parameters": {**{k: v for k, v in options_json(options).items() if k != "slot_costs"},
                        "reach_method": reach_method},
+        "feed_coverage": feeds.sentences if feeds is not None else [],
+        "period": region.period.describe() if region.manifest.spec("encounters") and region.period else None,
         "headline": headline_section(table, publication),
         "measures": measures_section(table, publication, share_within_by_area(equity_section)),
         "equity": equity_section,
@@ -230,6 +235,7 @@ def summary_sentences(report: dict) -> list[str]:
     sentences += marginal_sentences(report.get("marginal"))
     if report.get("equity") and report["equity"].get("findings"):
         sentences.append(report["equity"]["findings"][0])
+    sentences += report.get("feed_coverage", [])[1:]
     return sentences
 
 
