@@ -1,4 +1,7 @@
-"""The FastAPI application: ``create_app(database_url=None, region_dir=None) -> FastAPI``.
+"""The FastAPI application: ``create_app(database_url=None, region_dir=None, *, settings=None)``.
+
+Its configuration is one :class:`api.settings.Settings` (read from ``HANDOFF_*`` once, when the app
+is made without one), kept in ``app.state.settings``.
 
 On start it migrates the database (Alembic, to head), loads the region when given (boundary and
 cohorts), expires overdue holds once and starts the background sweeper that keeps doing so.
@@ -6,7 +9,7 @@ Requests run on 4 worker threads per process and the rest wait in the server's f
 on SQLite, which has one writer at a time, rather than in SQLite's busy loop (which is not
 first-come); on PostgreSQL because more threads only contend for the interpreter lock (at 32
 clients a placement request cost ~24 ms of server CPU on 40 threads, ~17 ms on 4).
-Placement requests go to the desk process when ``HANDOFF_DESK_SOCKET`` names one (what
+Placement requests go to the desk process when ``settings.desk_socket`` names one (what
 ``handoff serve --workers N`` starts; :mod:`api.desk_server`), else, or while it cannot be reached,
 to the process's own placement desk (:mod:`api.services.desk`, one thread, started and stopped
 with the app). A desk serves the requests waiting at the same time together.
@@ -16,7 +19,6 @@ newest migration and the first sweep is done.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,13 +31,15 @@ from sqlalchemy import text
 
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
-from api.desk_server import remote_desk_from_env, tune_gc
+from api.desk_server import RemoteDesk, tune_gc
 from api.errors import BodySizeLimit, Problem, install_error_handlers
-from api.routers import oversight, participants, placements, providers, reports, waitlists
-from api.routers.deps import Settings, settings_from_env
+from api.routers import (frontdoor, imports, oversight, participants, placements, providers, referrals, reports,
+                         waitlists)
 from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
+from api.settings import Settings
+from scenarios.frontdoor.travel import warm_up
 
 log = logging.getLogger("handoff.api")
 WORKER_THREADS = 4
@@ -69,7 +73,9 @@ async def _lifespan(app: FastAPI):
     expire_holds(state.sessions)
     state.desk = Desk(state.sessions, state.lookups, placements.budget(state.settings), state.region)
     state.desk.start()
-    state.remote_desk = remote_desk_from_env()
+    socket = state.settings.desk_socket
+    state.remote_desk = RemoteDesk(socket) if socket else None
+    threading.Thread(target=warm_up, args=(state.region.folder,), name="handoff-street-warm-up", daemon=True).start()
     state.ready = True
     stop = threading.Event()
     thread = threading.Thread(target=_sweeper, args=(app, stop), name="handoff-hold-sweeper", daemon=True)
@@ -87,23 +93,26 @@ async def _lifespan(app: FastAPI):
 
 def create_app(database_url: str | None = None, region_dir: str | Path | None = None, *,
                settings: Settings | None = None) -> FastAPI:
-    """The Handoff API on ``database_url`` (default ``HANDOFF_DATABASE_URL`` or ./handoff.db), bounded
-    by the region in ``region_dir`` (default ``HANDOFF_REGION_DIR``; none: any lon/lat accepted)."""
+    """The Handoff API with ``settings`` (default: read from ``HANDOFF_*`` now); ``database_url``
+    and ``region_dir``, when given, override theirs (no region: any lon/lat accepted)."""
+    settings = (settings or Settings.from_env()).model_copy(
+        update={name: value for name, value in (("database_url", database_url), ("region_dir", region_dir))
+                if value is not None})
     app = FastAPI(title="Handoff placement service", version="1.0.0", lifespan=_lifespan,
                   description="Coordinators request placements for LEAD participants; the matcher holds "
                               "slots without bumping anyone on a wait list and explains every answer. "
                               "Authenticate with `Authorization: Bearer TOKEN` (`handoff users add`). "
                               "Every error is RFC 9457 problem details.",
                   responses=PROBLEM_RESPONSES)
-    app.state.engine = make_engine(database_url)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database)
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.lookups = make_sessionmaker(autocommit_reads(app.state.engine))
-    app.state.settings = settings or settings_from_env()
-    app.state.region = load_region_context(region_dir or os.environ.get("HANDOFF_REGION_DIR"))
+    app.state.region = load_region_context(settings.region_dir)
     app.state.ready = False
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (providers, waitlists, participants, placements, oversight, reports):
+    for module in (imports, providers, waitlists, participants, placements, oversight, reports, referrals, frontdoor):
         app.include_router(module.router, prefix="/v1")
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
@@ -129,9 +138,15 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     return app
 
 
-def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory api.app:app_from_env`` (reads ``HANDOFF_*`` variables); a
-    server process, so it collects garbage less often (:func:`api.desk_server.tune_gc`)."""
-    app = create_app()
+def served_app(settings: Settings) -> FastAPI:
+    """The app of a server process (``handoff serve``'s workers): :func:`create_app` with
+    ``settings``, collecting garbage less often (:func:`api.desk_server.tune_gc`)."""
+    app = create_app(settings=settings)
     tune_gc()
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory api.app:app_from_env``: :func:`served_app` with the settings
+    read from the ``HANDOFF_*`` environment (documented in :mod:`api.settings`)."""
+    return served_app(Settings.from_env())

@@ -1,7 +1,7 @@
 """One placement desk for every worker process: a desk process and the workers' client of it.
 
 ``handoff serve --workers N`` (PostgreSQL) starts a desk process before the N uvicorn workers and
-tells them its Unix socket (``HANDOFF_DESK_SOCKET``). Each worker sends its placement requests
+tells them its Unix socket (``Settings.desk_socket``). Each worker sends its placement requests
 there over one connection; the desk process serves the requests of all workers together, in
 batches (:class:`api.services.desk.Desk`), on its own interpreter lock, so the workers' HTTP work
 and the placing run on different cores and two desks never count on the same free seat.
@@ -38,15 +38,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.errors import ApiError, busy
-from api.routers.deps import settings_from_env
 from api.routers.placements import budget, request_out
 from api.services.desk import Desk, DeskUnavailable
 from api.services.region import load_region_context
+from api.settings import Settings
 
 LENGTH = struct.Struct(">I")
 REQUEST = struct.Struct(">Q")
 REPLY = struct.Struct(">QH")
-SOCKET_ENV = "HANDOFF_DESK_SOCKET"
 PARENT_CHECK_S = 1.0  # how often the desk process looks whether its parent still runs
 GC_YOUNG_ALLOCATIONS = 50_000  # net allocations between collections of the youngest generation
 RESTART_PAUSE_S = 5.0  # wait before starting a desk process again after it failed to start
@@ -126,14 +125,14 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_ALLOCATIONS, 50, 100)
 
 
-def run_desk_process(socket_path: str, database_url: str, region_dir: str | None, ready) -> None:
-    """The desk process: a desk on ``database_url`` serving ``socket_path``; sets ``ready`` (a
+def run_desk_process(socket_path: str, settings: Settings, ready) -> None:
+    """The desk process: a desk on ``settings.database`` serving ``socket_path``; sets ``ready`` (a
     ``multiprocessing.Event``) once it listens, and ends when its parent process is gone."""
     logging.basicConfig(level=logging.WARNING)
     parent = os.getppid()
-    engine = make_engine(database_url)
-    desk = Desk(make_sessionmaker(engine), make_sessionmaker(autocommit_reads(engine)), budget(settings_from_env()),
-                load_region_context(region_dir))
+    engine = make_engine(settings.database)
+    desk = Desk(make_sessionmaker(engine), make_sessionmaker(autocommit_reads(engine)), budget(settings),
+                load_region_context(settings.region_dir))
     tune_gc()
     desk.start()
 
@@ -157,8 +156,8 @@ class DeskProcess:
     """The desk process of `handoff serve --workers N`, started again whenever it exits (the
     workers place on their own desks meanwhile). :meth:`stop` ends it."""
 
-    def __init__(self, database_url: str, region_dir: str | None, *, deadline_s: float = 60.0):
-        self.database_url, self.region_dir, self.deadline_s = database_url, region_dir, deadline_s
+    def __init__(self, settings: Settings, *, deadline_s: float = 60.0):
+        self.settings, self.deadline_s = settings, deadline_s
         self.socket_path = str(Path(tempfile.mkdtemp(prefix="handoff-desk-")) / "desk.sock")
         self.stopping = threading.Event()
         self.process = self._start()
@@ -170,7 +169,7 @@ class DeskProcess:
         context = multiprocessing.get_context("spawn")
         ready = context.Event()
         process = context.Process(target=run_desk_process, name="handoff-placement-desk", daemon=True,
-                                  args=(self.socket_path, self.database_url, self.region_dir, ready))
+                                  args=(self.socket_path, self.settings, ready))
         process.start()
         if not ready.wait(self.deadline_s):
             process.kill()
@@ -272,8 +271,3 @@ class RemoteDesk:
             self.reading.cancel()
             await asyncio.gather(self.reading, return_exceptions=True)
 
-
-def remote_desk_from_env() -> RemoteDesk | None:
-    """The client of the desk process named by ``HANDOFF_DESK_SOCKET``, if set."""
-    path = os.environ.get(SOCKET_ENV)
-    return RemoteDesk(path) if path else None

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.engine import make_engine
-from api.db.models import Provider, WaitListEntry
+from api.db.models import Placement, Provider, WaitListEntry
 from api.services.providers import slot_counts
 
 
@@ -26,6 +26,23 @@ def read_capacity_state(database_url: str) -> tuple[gpd.GeoDataFrame, pd.DataFra
             return capacity_state(session)
     finally:
         engine.dispose()
+
+
+def read_declines(database_url: str) -> pd.DataFrame:
+    """:func:`declines` from the service's database."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return declines(session)
+    finally:
+        engine.dispose()
+
+
+def declines(session: Session) -> pd.DataFrame:
+    """One row per declined placement: its ``service`` and reason ``category`` (no person)."""
+    rows = session.execute(select(Placement.service, Placement.decline_reason)
+                           .where(Placement.status == "declined")).all()
+    return pd.DataFrame([(s, c or "other") for s, c in rows], columns=["service", "category"])
 
 
 def capacity_state(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:

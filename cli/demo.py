@@ -21,6 +21,7 @@ def demo(
     from cli.scenario import frame_table, print_result
     from api.walkthrough import run_walkthrough
     from geodata.demo import write_demo_region
+    from geodata.demo.providers import local_today
     from geodata.region import load_region
     from geodata.show import plot_region, region_summary
     from scenarios.coverage.scenario import demo_spec as coverage_spec
@@ -35,7 +36,7 @@ def demo(
     region_dir = out / "region"
 
     console.rule("[bold]1. The demo region")
-    counts = write_demo_region(region_dir, scale=scale, seed=seed)
+    counts = write_demo_region(region_dir, scale=scale, seed=seed, today=local_today())
     console.print(f"generated {region_dir} ({', '.join(f'{k} {v}' for k, v in counts.items() if isinstance(v, int))})")
     region = load_region(region_dir)
     console.print(frame_table(region_summary(region), title=region.name))

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
-import warnings
-from collections import defaultdict
 from enum import Enum
 from pathlib import Path
 
@@ -14,11 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 import matcher
+from geodata.errors import DataError
 
 console = Console()
-STRAIGHT_LINE_KMH = 15.0
-STRAIGHT_LINE_DETOUR = 1.3
-STRAIGHT_LINE_WAIT_MIN = 10.0
 
 
 class Mode(str, Enum):
@@ -62,80 +57,33 @@ def _load_instance(path: Path) -> matcher.Instance:
     return instance
 
 
-def _points(items, what: str) -> list[tuple[float, float]]:
+def _points(items, what: str) -> dict[str, tuple[float, float]]:
     missing = [getattr(x, "participant_id", None) or x.provider_id for x in items if x.lon is None or x.lat is None]
     if missing:
         _fail(f"{what} {missing[0]!r} has no lon/lat, needed to compute travel minutes from the region")
-    return [(x.lon, x.lat) for x in items]
-
-
-def _straight_line(origins, destinations):
-    import numpy as np
-
-    o, d = np.radians(np.array(origins)), np.radians(np.array(destinations))
-    dlon = d[None, :, 0] - o[:, None, 0]
-    dlat = d[None, :, 1] - o[:, None, 1]
-    a = np.sin(dlat / 2) ** 2 + np.cos(o[:, None, 1]) * np.cos(d[None, :, 1]) * np.sin(dlon / 2) ** 2
-    km = 2 * 6371.0 * np.arcsin(np.sqrt(a))
-    return STRAIGHT_LINE_WAIT_MIN + km * STRAIGHT_LINE_DETOUR / STRAIGHT_LINE_KMH * 60
-
-
-def _engine(region_dir: Path):
-    """A function (origins, destinations, arrive_by) -> minutes matrix from the region's transit,
-    or a straight-line estimate (with a warning) when the region has no transit engine or feed."""
-    try:
-        from geodata.region import load_region
-        from geodata.transit import transit_matrix
-
-        region = load_region(region_dir)
-        feed, graph = region.transit, region.streets
-    except (ImportError, AttributeError, FileNotFoundError, KeyError) as exc:
-        console.print(f"[yellow]warning:[/] no transit engine for {region_dir} ({escape(str(exc))}); "
-                      f"travel minutes are a straight-line estimate at {STRAIGHT_LINE_KMH:g} km/h "
-                      f"x{STRAIGHT_LINE_DETOUR} detour + {STRAIGHT_LINE_WAIT_MIN:g} min wait", soft_wrap=True)
-        return lambda origins, destinations, day, arrive_by=None: _straight_line(origins, destinations)
-
-    def compute(origins, destinations, day, arrive_by=None):
-        import numpy as np
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = transit_matrix(feed, graph, np.array(origins), np.array(destinations), date=day,
-                                    arrive_by=arrive_by)
-        return result[50]
-
-    return compute
+    return {getattr(x, "participant_id", None) or x.provider_id: (x.lon, x.lat) for x in items}
 
 
 def _add_region_travel(instance: matcher.Instance, region_dir: Path) -> None:
-    """Fill travel, housing-to-provider and arrive-by minutes from the region (api layer, not matcher)."""
+    """Fill travel, housing-to-provider and arrive-by minutes from the region's travel service."""
+    from geodata.travel import TravelService
+    from geodata.travel_tables import instance_tables
+
     console.print(f"computing transit minutes from region {region_dir} ...")
-    engine = _engine(region_dir)
-    people, sites = instance.participants, instance.providers
-    origins, dests = _points(people, "participant"), _points(sites, "provider")
-    day = instance.as_of[:10]
-    matrix = engine(origins, dests, day)
-    for i, p in enumerate(people):
-        for j, s in enumerate(sites):
-            value = float(matrix[i, j])
-            instance.travel_minutes[(p.participant_id, s.provider_id)] = None if math.isnan(value) else round(value, 1)
-    housing = [s for s in sites if s.service == "housing"]
-    if housing:
-        between = engine([(s.lon, s.lat) for s in housing], dests, day)
-        for i, h in enumerate(housing):
-            for j, s in enumerate(sites):
-                if s.service != "housing" and not math.isnan(float(between[i, j])):
-                    instance.provider_travel_minutes[(h.provider_id, s.provider_id)] = round(float(between[i, j]), 1)
-    slots = defaultdict(list)
-    for j, s in enumerate(sites):
-        for t in s.appointment_times:
-            slots[(t[:10], t[11:16])].append((j, s, t))
-    for (slot_day, clock), clinics in slots.items():
-        arrive = engine(origins, [dests[j] for j, _, _ in clinics], slot_day, arrive_by=clock)
-        for i, p in enumerate(people):
-            for k, (_, s, t) in enumerate(clinics):
-                value = float(arrive[i, k])
-                instance.arrive_by_minutes[(p.participant_id, s.provider_id, t)] = None if math.isnan(value) else round(value, 1)
+    service = TravelService.from_region(region_dir)
+    if not service.has_transit:
+        console.print(f"[yellow]warning:[/] region {region_dir} has no transit feed; travel minutes are a "
+                      "straight-line estimate", soft_wrap=True)
+    people = _points(instance.participants, "participant")
+    sites = _points(instance.providers, "provider")
+    try:
+        tables = instance_tables(service, people, {s.provider_id: (sites[s.provider_id], s.service,
+                                                                   s.appointment_times) for s in instance.providers})
+    except DataError as error:
+        _fail(f"{region_dir}: {error}")
+    instance.travel_minutes.update(tables.travel)
+    instance.provider_travel_minutes.update(tables.between)
+    instance.arrive_by_minutes.update(tables.arrive_by)
 
 
 def _summary(result: matcher.Result, violations: list[matcher.Violation]) -> Table:

@@ -176,12 +176,13 @@ def demo(
 ) -> None:
     """Generate the deterministic demo region in real formats (OSM XML, GTFS zip, GeoJSON, CSV)."""
     from geodata.demo import write_demo_region
+    from geodata.demo.providers import local_today
 
     if scale not in ("small", "county"):
         console.print(f"[bold red]error:[/] --scale is small or county, got {scale!r}")
         raise typer.Exit(code=2)
     with console.status(f"generating the {scale} demo region (seed {seed})..."):
-        counts = write_demo_region(out, scale=scale, seed=seed)
+        counts = write_demo_region(out, scale=scale, seed=seed, today=local_today())
     table = Table(title="generated")
     table.add_column("part")
     table.add_column("count", justify="right")

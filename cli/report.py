@@ -46,11 +46,14 @@ def capacity_gap(
     console = Console()
     try:
         loaded = load_region(region)
-        providers = wait_lists = None
+        providers = wait_lists = refused = referrals = caseloads = None
         if state:
-            from api.state import read_capacity_state
+            from api.referral_records import read_front_door
+            from api.state import read_capacity_state, read_declines
 
             providers, wait_lists = read_capacity_state(state)
+            refused = read_declines(state)
+            referrals, caseloads = read_front_door(state)
         options = ReportOptions(transit_minutes=transit_minutes, as_of=as_of, marginal=marginal)
         with console.status("loading the region") as status:
             started = time.perf_counter()
@@ -61,7 +64,8 @@ def capacity_gap(
 
             report = build_report(loaded, options=options, providers=providers, wait_lists=wait_lists,
                                   previous=json.loads(previous.read_text()) if previous else None,
-                                  marginal_fn=marginal_values, progress=step)
+                                  marginal_fn=marginal_values, declines=refused,
+                                  referrals=referrals, caseloads=caseloads, progress=step)
             step("writing HTML, JSON and PDF")
     except (DataError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -108,7 +108,7 @@ def site(
                      f"{'single' if single_source else 'multi'}-source")
     except DataError as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=2) from None
     _print(solution, title=title, optimum=optimum)
     if solution.status in ("infeasible", "unknown"):
         raise typer.Exit(code=1)

@@ -127,7 +127,7 @@ def _zip_folder(source: Path, target: Path) -> None:
 
 
 def _copy_gtfs(sources: list[Path], folder: Path) -> list[str]:
-    names = []
+    names: list[str] = []
     for source in sources:
         if not source.exists():
             raise DataError(source, "GTFS file or folder not found")
@@ -213,7 +213,7 @@ def _encounters(source: Source, folder: Path, *, crs: str, has_boundary: bool) -
 def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
     crs = inputs.crs
     files: dict[str, Any] = {}
-    sources: dict[str, str] = {}
+    sources: dict[str, str | list[str]] = {}
     generated: list[str] = []
     counts: dict[str, Any] = {}
     munis = boundary = population = None
@@ -294,7 +294,9 @@ def _check_built(folder: Path) -> dict[str, int]:
         unknown = ~region.wait_lists["provider_id"].isin(known)
         if unknown.any():
             row = int(unknown.to_numpy().nonzero()[0][0]) + 1
-            raise DataError(region.manifest.spec("wait_lists").path, "unknown provider "
+            wait_spec = region.manifest.spec("wait_lists")
+            assert wait_spec is not None  # the wait lists were read from it
+            raise DataError(wait_spec.path, "unknown provider "
                             f"{region.wait_lists['provider_id'].iloc[row - 1]!r}", row=row, field="provider_id")
     return counts
 

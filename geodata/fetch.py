@@ -7,6 +7,7 @@ are then assembled by :func:`geodata.build.build_region`, the same path as local
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -56,7 +57,7 @@ def municipalities_within(features: gpd.GeoDataFrame, outline: gpd.GeoDataFrame)
                             geometry=named.loc[inside].geometry.to_numpy(), crs=named.crs)
 
 
-def download_inputs(place: str, folder: str | Path, *, gtfs_urls: list[str] = (),
+def download_inputs(place: str, folder: str | Path, *, gtfs_urls: Sequence[str] = (),
                     admin_level: str = "8") -> dict:
     """Download ``place``'s drive network (``streets.graphml``), outline (``boundary.geojson``), municipalities
     (OSM ``boundary=administrative`` at ``admin_level``, ``municipalities.geojson`` with ``name``) and GTFS feeds.

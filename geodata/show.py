@@ -51,7 +51,7 @@ def _rows(region: Region):
     for spec in region.manifest.files.get("transit", []):
         stops, routes, trips = (_gtfs_table(spec.path, name, (key,)) for name, key in
                                 (("stops", "stop_id"), ("routes", "route_id"), ("trips", "trip_id")))
-        yield "transit", len(stops), f"stops; {len(routes)} routes, {len(trips):,} trips ({spec.path.name})"
+        yield "transit", _table_rows(stops), f"stops; {_table_rows(routes)} routes, {_table_rows(trips):,} trips ({spec.path.name})"
     if region.manifest.files.get("transit"):
         from geodata.feed_note import feed_notes
         note = feed_notes(region)
@@ -83,14 +83,20 @@ def region_summary(region: Region) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["part", "count", "notes"])
 
 
+def _table_rows(table: pd.DataFrame | None) -> int:
+    """Rows of a GTFS table, 0 when the feed has no such file."""
+    return 0 if table is None else len(table)
+
+
 def _gtfs_table(path: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
     """Some columns of one GTFS file (zip or folder) as text; None when the feed has no such file.
 
     A light read for counting and drawing, much faster than the full checked ``load_gtfs``."""
     wanted = set(columns)
+    source: Path | io.BytesIO
     if path.is_dir():
         source = path / f"{name}.txt"
-        if not source.is_file():
+        if not (path / f"{name}.txt").is_file():
             return None
     else:
         with zipfile.ZipFile(path) as archive:
@@ -115,6 +121,8 @@ def transit_lines(path: str | Path) -> list[np.ndarray]:
     stop_times = _gtfs_table(path, "stop_times", ("trip_id", "stop_id", "stop_sequence"))
     trips = _gtfs_table(path, "trips", ("trip_id", "route_id"))
     stops = _gtfs_table(path, "stops", ("stop_id", "stop_lon", "stop_lat"))
+    if stop_times is None or trips is None or stops is None:
+        return []
     stop_times = stop_times.astype({"stop_sequence": int}).merge(trips, on="trip_id")
     sizes = stop_times.groupby(["route_id", "trip_id"]).size().reset_index(name="n")
     longest = set(sizes.sort_values("n", ascending=False).drop_duplicates("route_id")["trip_id"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import tempfile
 from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -166,7 +167,7 @@ def _is_drivable(tags: dict[str, str], network_type: str) -> bool:
     return tags.get("service") not in _EXCLUDED_SERVICE[network_type]
 
 
-def _longest_run(refs: list[int], present: set[int]) -> list[int]:
+def _longest_run(refs: list[int], present: Collection[int]) -> list[int]:
     best: list[int] = []
     run: list[int] = []
     for ref in refs + [None]:
@@ -188,12 +189,12 @@ def _graph_from_osm(path: Path, network_type: str) -> nx.MultiDiGraph:
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
             tags = dict(way.tags)
             if _is_drivable(tags, network_type):
-                ways.append((way.id, [n.ref for n in way.nodes], tags))
+                ways.append((way.id, [n.ref for n in way.nodes], tags))  # type: ignore[union-attr]
                 used.add_references(way)
         located = {
-            node.id: (node.location.lon, node.location.lat)
+            node.id: (node.location.lon, node.location.lat)  # type: ignore[union-attr]
             for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(used.id_filter())
-            if node.location.valid()
+            if node.location.valid()  # type: ignore[union-attr]
         }
     except RuntimeError as exc:
         raise DataError(path, f"not a readable OSM file: {exc}") from exc
@@ -351,7 +352,7 @@ def _oneway(frame: pd.DataFrame, file: Path) -> list[bool]:
 def _geometries(frame: pd.DataFrame, file: Path) -> list | None:
     if "geometry" not in frame.columns:
         return None
-    out = []
+    out: list = []
     for row, text in enumerate(frame["geometry"].tolist()):
         if text == "":
             out.append(None)

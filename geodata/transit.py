@@ -256,7 +256,7 @@ def transit_matrix(feeds, graph, origins, destinations, *, date: dt.date | str, 
     no trip runs on ``date`` in the window.
     """
     reverse = arrive_by is not None
-    times = parse_window(arrive_by if reverse else depart, step_minutes)
+    times = parse_window(depart if arrive_by is None else arrive_by, step_minutes)
     horizon = int(max_minutes * 60)
     start_s, end_s = (times.min() - horizon, times.max()) if reverse else (times.min(), times.max() + horizon)
     feeds = _feeds(feeds)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,8 +81,40 @@ def arrive_by_minutes(service: TravelService, people: Mapping[str, Point],
         points = np.array([clinics[c][0] for c in ids], dtype=float).reshape(-1, 2)
         clocks = sorted({t[11:16] for _, t in slots})
         minutes = _day_minutes(service, origins, points, date, clocks, request)
+        column, row = {c: j for j, c in enumerate(ids)}, {c: k for k, c in enumerate(clocks)}
         for clinic_id, t in slots:
-            j, k = ids.index(clinic_id), clocks.index(t[11:16])
+            j, k = column[clinic_id], row[t[11:16]]
             for i, person in enumerate(people):
                 out[(person, clinic_id, t)] = minutes_value(minutes[i, k, j])
     return out
+
+
+@dataclass
+class InstanceTables:
+    """The three travel tables of a placement instance (minutes, None unreachable).
+
+    ``travel[(person_id, provider_id)]``: home to provider; ``between[(housing_id, provider_id)]``:
+    housing to each non-housing provider; ``arrive_by[(person_id, clinic_id, appointment)]``.
+    """
+
+    travel: dict[tuple[str, str], float | None]
+    between: dict[tuple[str, str], float | None]
+    arrive_by: dict[tuple[str, str, str], float | None]
+
+
+def instance_tables(service: TravelService, people: Mapping[str, Point],
+                    providers: Mapping[str, tuple[Point, str, Sequence[str]]],
+                    request: TravelRequest = TravelRequest()) -> InstanceTables:
+    """Every travel table ``handoff match`` and the placement API put in an instance, from
+    ``people`` (id to home point) and ``providers`` (id to (point, service, appointment times))."""
+    q = request.percentiles[0]
+    ids = list(providers)
+    travel: dict[tuple[str, str], float | None] = {}
+    if people and ids:
+        home = service.transit(list(people.values()), [providers[s][0] for s in ids], request)[q]
+        travel = {(p, s): minutes_value(home[i, j]) for i, p in enumerate(people) for j, s in enumerate(ids)}
+    housing = {s: v[0] for s, v in providers.items() if v[1] == "housing"}
+    others = {s: v[0] for s, v in providers.items() if v[1] != "housing"}
+    clinics = {s: (v[0], v[2]) for s, v in providers.items() if v[2]}
+    return InstanceTables(travel, provider_minutes(service, housing, others, request),
+                          arrive_by_minutes(service, people, clinics, request))

@@ -92,14 +92,14 @@ def unique_ids(values: pd.Series, path, column: str) -> None:
         raise DataError(path, "an id is required", row=pos + 1, field=column)
     pos = first_bad(values.duplicated())
     if pos is not None:
-        first = first_bad(values == values.iloc[pos])
+        first = int(np.flatnonzero(np.asarray(values == values.iloc[pos]))[0])
         raise DataError(path, f"duplicate id {values.iloc[pos]!r} (first seen on row {first + 1})",
                         row=pos + 1, field=column)
 
 
 def json_objects(frame: pd.DataFrame, path, column: str) -> list[dict[str, Any]]:
     """Parse every cell of ``column`` as a JSON object; blank cells give ``{}``."""
-    parsed = []
+    parsed: list[dict[str, Any]] = []
     for pos, text in enumerate(frame[column]):
         if text == "":
             parsed.append({})

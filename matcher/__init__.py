@@ -11,12 +11,12 @@ from matcher.io import instance_from_dict, instance_to_dict, json_schema, result
 from matcher.solve import solve
 from matcher.types import (
     Instance, InstanceError, Need, Participant, Placement, Provider, Result, UnmetNeed, Violation,
-    WaitListEntry, WaitPosition,
+    WaitListEntry, WaitPosition, Window,
 )
 
 __all__ = [
     "Board", "Instance", "InstanceError", "Need", "Participant", "Placement", "Provider", "Result",
-    "UnmetNeed", "Violation", "WaitListEntry", "WaitPosition", "check", "deferred_acceptance", "fcfs",
+    "UnmetNeed", "Violation", "WaitListEntry", "WaitPosition", "Window", "check", "deferred_acceptance", "fcfs",
     "generate_instance", "instance_from_dict", "instance_to_dict", "json_schema", "make_board", "place_one",
     "result_from_dict", "result_to_dict", "single_participant_instance", "solve",
 ]

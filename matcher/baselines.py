@@ -22,10 +22,10 @@ class _Seats:
 
     def __init__(self, prep: Prepared):
         self.prep = prep
-        self.seat = defaultdict(int)
-        self.time = set()
-        self.pool_count = defaultdict(int)
-        self.pool_worst = {}
+        self.seat: defaultdict[tuple[int, str], int] = defaultdict(int)
+        self.time: set[tuple[int, str | None]] = set()
+        self.pool_count: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.pool_worst: dict[tuple[str, str], int] = {}
 
     def fits(self, o) -> bool:
         prep = self.prep
@@ -69,7 +69,8 @@ def _preference(prep: Prepared, o) -> tuple:
 def greedy_fill(prep: Prepared, order) -> list[int]:
     """Participants in ``order`` each take, need by need, their best option that still has room
     (by preference rank, then transit minutes plus days to start). Returns chosen option indices."""
-    seats, chosen, housed = _Seats(prep), [], {}
+    seats, chosen = _Seats(prep), []
+    housed: dict[int, int] = {}  # participant -> provider index of their housing
     for p in order:
         for need in _service_order(prep, p):
             options = sorted((prep.options[i] for i in prep.by_need[(p, need)]), key=lambda o: _preference(prep, o))
@@ -97,7 +98,7 @@ def _da_market(prep: Prepared, proposals: dict[tuple[int, int], list], tiebreak:
     """Participant-proposing DA over options; each pool keeps the best by (priority group, lottery)."""
     held: dict[tuple[str, str], list] = defaultdict(list)
     queue = list(proposals)
-    nxt = defaultdict(int)
+    nxt: defaultdict[tuple[int, int], int] = defaultdict(int)
     while queue:
         key = queue.pop()
         options = proposals[key]
@@ -123,7 +124,8 @@ def da_choice(prep: Prepared, *, seed: int = 0) -> list[int]:
     then treatment and clinic options reachable from the housing placement)."""
     rng = random.Random(seed)
     tiebreak = {p: rng.random() for p in range(len(prep.participants))}
-    chosen, housed = [], {}
+    chosen: list[int] = []
+    housed: dict[int, int] = {}
     for phase in (("housing",), ("treatment", "clinic")):
         proposals = {}
         for (p, need), idx in prep.by_need.items():

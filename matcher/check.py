@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from typing import Any
 
 from matcher.types import Instance, Result, Violation
 
@@ -49,8 +50,9 @@ def _seats(provider, category: str) -> int:
 
 
 def check(instance: Instance, result: Result) -> list[Violation]:
-    """Every rule a result breaks on ``instance``; kinds: unknown, need, eligibility, travel,
-    capacity, appointment, no-bump."""
+    """Every rule a result breaks on ``instance``; kinds: unknown, need, declined, eligibility,
+    travel, capacity, appointment (a clinic that books listed times needs one of them, free,
+    reachable on time and inside the need's windows), no-bump."""
     people = {p.participant_id: p for p in instance.participants}
     sites = {s.provider_id: s for s in instance.providers}
     found: list[Violation] = []
@@ -59,7 +61,7 @@ def check(instance: Instance, result: Result) -> list[Violation]:
         found.append(Violation(kind, pid, sid, message))
 
     good = []
-    seen_need = Counter()
+    seen_need: Counter[tuple[str, str]] = Counter()
     for pl in result.placements:
         person, site = people.get(pl.participant_id), sites.get(pl.provider_id)
         if person is None or site is None:
@@ -73,6 +75,8 @@ def check(instance: Instance, result: Result) -> list[Violation]:
         if seen_need[(pl.participant_id, pl.service)] == 2:
             bad("need", pl.participant_id, pl.provider_id, f"{pl.service} need placed more than once")
         want = needs[pl.service]
+        if pl.provider_id in want.declined:
+            bad("declined", pl.participant_id, pl.provider_id, f"the participant declined {pl.provider_id} for this need")
         if want.subtype and site.subtype != want.subtype:
             bad("eligibility", pl.participant_id, pl.provider_id, f"subtype {site.subtype!r}, needed {want.subtype!r}")
         if not _allowed(person.attributes, site.eligibility, unknown_ok=False):
@@ -112,15 +116,24 @@ def _capacity_and_times(instance: Instance, good, bad) -> None:
     for (sid, category), n in count.items():
         if n > _seats(sites[sid], category):
             bad("capacity", None, sid, f"{n} placed in {category} seats, only {_seats(sites[sid], category)} free")
-    used = Counter()
+    used: Counter[tuple[str, str]] = Counter()
     for pl, person, site in good:
-        if site.service != "clinic" or not site.appointment_times:
+        if site.service != "clinic" or not site.by_appointment:
             if pl.appointment is not None:
                 bad("appointment", pl.participant_id, pl.provider_id, "appointment at a provider with no listed times")
+            continue
+        if pl.appointment is None:
+            bad("appointment", pl.participant_id, pl.provider_id,
+                f"no appointment time, but clinic {site.provider_id} sees people only at its listed times "
+                f"({len(site.appointment_times)} open)")
             continue
         if pl.appointment not in site.appointment_times:
             bad("appointment", pl.participant_id, pl.provider_id, f"appointment {pl.appointment!r} is not an open time")
             continue
+        need = next(n for n in person.needs if n.service == pl.service)
+        if not need.fits(pl.appointment):
+            bad("appointment", pl.participant_id, pl.provider_id,
+                f"appointment {pl.appointment} is outside the participant's windows")
         used[(site.provider_id, pl.appointment)] += 1
         key = (person.participant_id, site.provider_id, pl.appointment)
         minutes = instance.arrive_by_minutes.get(key, instance.travel_minutes.get(key[:2]))
@@ -137,7 +150,7 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
     on_list = defaultdict(list)
     for s in instance.providers:
         on_list[s.list_id or s.provider_id].append(s)
-    order = defaultdict(dict)
+    order: defaultdict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     fixed = defaultdict(list)
     for e in instance.wait_list:
         if e.status != "waiting":
@@ -148,7 +161,8 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
             if e.person_id in people:
                 order[(e.list_id, category)][e.person_id] = key
             elif category == "general" or e.lead:
-                if any(_allowed(e.attributes, s.eligibility, unknown_ok=True) for s in on_list[e.list_id]):
+                if any(_allowed(e.attributes, s.eligibility, unknown_ok=True) and s.provider_id not in e.declined
+                       for s in on_list[e.list_id]):
                     fixed[(e.list_id, category)].append(key)
     placed_at = {(pl.participant_id, pl.service): site for pl, _, site in good}
 
@@ -183,15 +197,15 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
         """Whether ``person`` wants ``site`` and could use the seat taken at ``taken_time``: for a
         clinic with times, they can make that time or another time nobody booked."""
         need = next((n for n in person.needs if n.service == site.service), None)
-        return (need is not None and not far_from_home(person, site)
+        return (need is not None and site.provider_id not in need.declined and not far_from_home(person, site)
                 and (not need.subtype or need.subtype == site.subtype)
                 and (not person.preferences or site.provider_id in person.preferences)
                 and _allowed(person.attributes, site.eligibility, unknown_ok=False)
                 and _ok_minutes(instance.travel_minutes.get((person.participant_id, site.provider_id)),
                                 person.max_transit_minutes)
-                and (site.service != "clinic" or not site.appointment_times
-                     or on_time(person, site, taken_time)
-                     or any(on_time(person, site, when) for when in site.appointment_times
+                and (site.service != "clinic" or not site.by_appointment
+                     or (taken_time is not None and need.fits(taken_time) and on_time(person, site, taken_time))
+                     or any(on_time(person, site, when) and need.fits(when) for when in site.appointment_times
                             if (site.provider_id, when) not in booked)))
 
     for pl, person, site in good:
@@ -212,7 +226,7 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
     for (lst, category), ranks in pools.items():
         cutoff = max(ranks)
         ahead = sum(1 for key in fixed[(lst, category)] if key < cutoff)
-        seats = sum(max(_seats(s, category), 0) if not (s.service == "clinic" and s.appointment_times)
+        seats = sum(max(_seats(s, category), 0) if not (s.service == "clinic" and s.by_appointment)
                     else min(max(_seats(s, category), 0), len(s.appointment_times)) for s in on_list[lst])
         if len(ranks) + ahead > seats:
             bad("no-bump", None, lst, f"{len(ranks)} placed from list {lst} ({category}) but {ahead} people "

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from typing import Any
 from datetime import timedelta
 
+from matcher.next_steps import unmet_explanation
 from matcher.prep import BACK, Prepared, claims_ahead, day_of
 from matcher.types import Placement, Result, UnmetNeed, WaitPosition
 
@@ -30,14 +32,15 @@ class _Round:
         self.prep = prep
         self.chosen = [prep.options[i] for i in chosen]
         self.placed_need = {(o.p, o.need): o for o in self.chosen}
-        self.used = defaultdict(int)
+        self.used: defaultdict[tuple[int, str], int] = defaultdict(int)
         self.housing = {}
         for o in self.chosen:
             self.used[(o.s, o.category)] += 1
             if prep.providers[o.s].service == "housing":
                 self.housing[o.p] = o
-        self._ranks = {}
-        self._reach = {}
+        self._ranks: dict[Any, list] = {}
+        self._reach: dict[int, dict[str, list]] = {}
+        self.index = {s.provider_id: si for si, s in enumerate(prep.providers)}
         self.wanting = defaultdict(list)
         for (p, need), wanted in prep.wants.items():
             for s, _rank in wanted:
@@ -68,6 +71,10 @@ class _Round:
                 by_service[self.prep.providers[si].service].append((si, minutes))
             self._reach[p] = by_service
         return self._reach[p].get(service, [])
+
+    def blocked(self, p: int, si: int) -> str:
+        """Why a provider the participant wants and can reach did not place them."""
+        return _blocked_reason(self, p, si)
 
     def minutes(self, o) -> float:
         """Transit minutes of a placement: from the housing placement when there is one."""
@@ -108,44 +115,13 @@ def _blocked_reason(r: _Round, p: int, si: int) -> str:
     prep, s = r.prep, r.prep.providers[si]
     n = r.ahead(p, si, "general", unplaced_only=False)
     free = sum(prep.seats[(si, c)] - r.used[(si, c)] for c in ("general", "set-aside"))
+    if s.books_times and not prep.times.get((p, si)):
+        return "it has no free appointment time (every listed appointment time is taken or past)"
     if free <= 0:
-        return f"{s.label} is full ({_people(n)} ahead of you on its list)"
+        return f"it is full ({_people(n)} ahead of you on its list)"
     if n:
         return f"{_people(n)} ahead of you on {s.label}'s list"
-    return f"{s.label} has no seat or appointment that fits with your other placements"
-
-
-def _unmet_reason(r: _Round, p: int, need: int) -> str:
-    prep = r.prep
-    person = prep.participants[p]
-    want = person.needs[need]
-    wanted = {s for s, _ in prep.wants.get((p, need), [])}
-    notes, far, blocked = [], [], []
-    for si, minutes in r.reachable(p, want.service):
-        s = prep.providers[si]
-        if want.subtype and s.subtype != want.subtype:
-            continue
-        if (p, si) in prep.ineligible:
-            notes.append(f"{s.label} does not take you ({prep.ineligible[(p, si)]})")
-        elif si not in wanted:
-            if person.preferences and s.provider_id not in person.preferences:
-                continue
-            far.append((minutes, s.label))
-        else:
-            blocked.append((minutes, si))
-    far.sort()
-    parts = [_blocked_reason(r, p, si) for _, si in sorted(blocked)[:2]] + [
-        f"{name} is {m:.0f} min by transit, over your {person.max_transit_minutes:.0f}" if m < math.inf
-        else f"{name} has no transit route from you" for m, name in far[:2]
-    ] + notes[:1]
-    if not parts:
-        unreachable = [s.label for s in prep.providers if s.service == want.service
-                       and (not want.subtype or s.subtype == want.subtype)][:2]
-        if unreachable:
-            return (f"No {want.service} placement now: no transit route from you to "
-                    + " or ".join(unreachable) + ".")
-        return f"No {want.service} provider matches this need."
-    return f"No {want.service} placement now: " + "; ".join(parts) + "."
+    return "it has no seat or appointment that fits with your other placements"
 
 
 def _wait_positions(r: _Round, p: int, need: int) -> list[WaitPosition]:
@@ -196,7 +172,9 @@ def build_result(prep: Prepared, chosen: list[int], *, mode: str, method: str, s
                 result.needs_met += 1
                 result.urgency_met += want.urgency
                 continue
-            result.unmet.append(UnmetNeed(person.participant_id, want.service, want.urgency, _unmet_reason(r, p, need)))
-            result.wait_positions.extend(_wait_positions(r, p, need))
+            waits = _wait_positions(r, p, need)
+            result.unmet.append(UnmetNeed(person.participant_id, want.service, want.urgency,
+                                          unmet_explanation(r, p, need, waits)))
+            result.wait_positions.extend(waits)
     return result
 

@@ -52,11 +52,11 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
         capacity = rng.randint(4, 30)
         lead = rng.randint(0, 2) if set_aside and service != "clinic" else 0
         occupied = capacity - rng.randint(0, 4) - lead
-        times = ()
+        times: tuple[str, ...] = ()
         if service == "clinic" and appointments:
             times = tuple(sorted({(start + timedelta(days=rng.randint(0, 9), hours=rng.randint(0, 7))).isoformat(timespec="minutes")
                                   for _ in range(rng.randint(2, 6))}))
-        eligibility = {}
+        eligibility: dict[str, list[str] | bool] = {}
         if service == "housing" and rng.random() < 0.3:
             eligibility["gender"] = [rng.choice(["female", "male"])]
         if rng.random() < 0.2:
@@ -68,7 +68,9 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
             occupied=max(occupied, 0), lead_slots=lead, monthly_turnover=round(rng.uniform(0.5, 4), 1),
             intake_days=float(rng.randint(0, 14)) if service != "clinic" else 0.0,
             eligibility=eligibility, appointment_times=times, lon=where[sid][0], lat=where[sid][1]))
-    participants, travel, arrive = [], {}, {}
+    participants = []
+    travel: dict[tuple[str, str], float | None] = {}
+    arrive: dict[tuple[str, str, str], float | None] = {}
     xy = np.array([where[s.provider_id] for s in providers])
     noise = np.random.default_rng(seed)
     near_of = {}
@@ -89,14 +91,14 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
             for t in s.appointment_times:
                 arrive[(pid, s.provider_id, t)] = None if rng.random() < 0.1 else round(m * rng.uniform(1.0, 1.2), 1)
         near_of[pid] = near
-        prefs = ()
+        prefs: tuple[str, ...] = ()
         if preferences:
             wanted = {n.service for n in needs}
             prefs = tuple(sid for m, sid in sorted(near) if m <= limit and services[int(sid[1:])] in wanted)
             prefs = tuple(rng.sample(prefs, len(prefs)))
         participants.append(Participant(pid, needs, limit, attributes, prefs, home[0], home[1]))
     entries = _entries(rng, participants, near_of, services, n_entries, ties, as_of)
-    provider_travel = {}
+    provider_travel: dict[tuple[str, str], float | None] = {}
     if bundle:
         for h in providers:
             if h.service == "housing":
@@ -109,7 +111,7 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
 def _entries(rng, participants, near_of, services, n_entries, ties, as_of) -> list[WaitListEntry]:
     """Participants join lists of nearby providers they need; community members fill the rest."""
     day0 = date.fromisoformat(as_of)
-    entries = []
+    entries: list[WaitListEntry] = []
 
     def priority() -> float:
         return float(rng.randint(1, 3)) if ties else rng.random() * 1000

@@ -6,26 +6,39 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matcher.types import (
     Instance, InstanceError, Need, Participant, Placement, Provider, Result, UnmetNeed,
-    WaitListEntry, WaitPosition, validate_instance,
+    WaitListEntry, WaitPosition, Window, validate_instance,
 )
 
 Service = Literal["housing", "treatment", "clinic"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class WindowModel(_Model):
+    days: list[Day] = Field(default_factory=list, description="days of the week; empty = any day")
+    start: str = Field("00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local time HH:MM, inclusive")
+    end: str = Field("24:00", pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", description="local time HH:MM, exclusive")
+
+
 class NeedModel(_Model):
     service: Service
     urgency: int = Field(1, ge=1, le=5, description="1 routine .. 5 urgent")
     subtype: str | None = Field(None, description="required provider subtype, if any")
+    windows: list[WindowModel] = Field(default_factory=list,
+                                       description="when the participant can go: appointments only inside one")
+    declined: list[str] = Field(default_factory=list, description="provider ids declined for this need")
 
 
 class ParticipantModel(_Model):
@@ -55,6 +68,8 @@ class ProviderModel(_Model):
     list_id: str = Field("", description="shared wait list id; empty = own list")
     lon: float | None = None
     lat: float | None = None
+    by_appointment: bool | None = Field(None, description="clinic sees people only at listed times "
+                                                          "(default: when it lists any); false = walk-in")
 
 
 class WaitListEntryModel(_Model):
@@ -67,6 +82,7 @@ class WaitListEntryModel(_Model):
     added: str = ""
     status: Literal["waiting", "placed", "removed"] = "waiting"
     attributes: dict = Field(default_factory=dict)
+    declined: list[str] = Field(default_factory=list, description="provider ids this person declined: no claim there")
 
 
 class TravelModel(_Model):
@@ -161,7 +177,7 @@ def _name_record(data: dict, loc: tuple) -> str:
     return ".".join(str(x) for x in loc) or "instance"
 
 
-def _parse(model: type[BaseModel], data: dict) -> BaseModel:
+def _parse(model: type[ModelT], data: dict) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -173,22 +189,31 @@ def _minutes(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
+def need_of(n: NeedModel) -> Need:
+    """A :class:`Need` from its parsed JSON."""
+    return Need(service=n.service, urgency=n.urgency, subtype=n.subtype, declined=tuple(n.declined),
+                windows=tuple(Window(days=tuple(w.days), start=w.start, end=w.end) for w in n.windows))
+
+
 def instance_from_dict(data: dict) -> Instance:
     """Build and validate an :class:`Instance` from its JSON dict (docs/formats.md)."""
     m = _parse(InstanceModel, data)
     providers = [Provider(**{**s.model_dump(), "appointment_times": tuple(s.appointment_times)}) for s in m.providers]
+    for s in providers:
+        if s.by_appointment and s.service != "clinic":
+            raise InstanceError(f"provider '{s.provider_id}'", "only a clinic books appointment times", "by_appointment")
     list_of = {s.provider_id: s.wait_list for s in providers}
     entries = []
     for i, e in enumerate(m.wait_list):
         list_id = e.list_id or list_of.get(e.provider_id, e.provider_id)
         if not list_id:
             raise InstanceError(f"wait_list[{i}] ({e.person_id!r})", "needs a list_id or provider_id", "list_id")
-        fields = e.model_dump(exclude={"provider_id", "list_id"})
-        entries.append(WaitListEntry(list_id=list_id, **fields))
+        fields = e.model_dump(exclude={"provider_id", "list_id", "declined"})
+        entries.append(WaitListEntry(list_id=list_id, declined=tuple(e.declined), **fields))
     participants = [
         Participant(
             participant_id=p.participant_id,
-            needs=tuple(Need(n) if isinstance(n, str) else Need(**n.model_dump()) for n in p.needs),
+            needs=tuple(Need(n) if isinstance(n, str) else need_of(n) for n in p.needs),
             max_transit_minutes=p.max_transit_minutes, attributes=p.attributes,
             preferences=tuple(p.preferences), lon=p.lon, lat=p.lat,
         )
@@ -206,17 +231,23 @@ def instance_from_dict(data: dict) -> Instance:
     return validate_instance(instance)
 
 
+def need_dict(n: Need) -> dict:
+    """The JSON dict of a need (inverse of :func:`need_of`)."""
+    return {"service": n.service, "urgency": n.urgency, "subtype": n.subtype, "declined": list(n.declined),
+            "windows": [{"days": list(w.days), "start": w.start, "end": w.end} for w in n.windows]}
+
+
 def instance_to_dict(instance: Instance) -> dict:
     """The JSON dict of an instance (inverse of :func:`instance_from_dict`)."""
     return {
         "as_of": instance.as_of,
         "region": instance.region,
         "participants": [
-            {**asdict(p), "needs": [asdict(n) for n in p.needs], "preferences": list(p.preferences)}
+            {**asdict(p), "needs": [need_dict(n) for n in p.needs], "preferences": list(p.preferences)}
             for p in instance.participants
         ],
         "providers": [{**asdict(s), "appointment_times": list(s.appointment_times)} for s in instance.providers],
-        "wait_list": [asdict(e) for e in instance.wait_list],
+        "wait_list": [{**asdict(e), "declined": list(e.declined)} for e in instance.wait_list],
         "travel_minutes": [{"participant_id": p, "provider_id": s, "minutes": _minutes(v)}
                            for (p, s), v in instance.travel_minutes.items()],
         "provider_travel_minutes": [{"from_provider_id": a, "to_provider_id": b, "minutes": _minutes(v)}
@@ -245,7 +276,7 @@ def result_from_dict(data: dict) -> Result:
 
 def json_schema(kind: str) -> dict:
     """JSON Schema of ``instance`` or ``result`` files."""
-    models = {"instance": InstanceModel, "result": ResultModel}
+    models: dict[str, type[BaseModel]] = {"instance": InstanceModel, "result": ResultModel}
     if kind not in models:
         raise ValueError(f"schema kind must be 'instance' or 'result', got {kind!r}")
     return models[kind].model_json_schema()

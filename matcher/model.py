@@ -129,7 +129,7 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
                             model.Add(content >= slot_cutoff[j])
 
     # fixed entries ahead of the last person placed from a pool keep a claim on its seats
-    pool_used = {}
+    pool_used: dict[tuple[str, str], tuple[int, list, list]] = {}
     for pool, members in prep.pools.items():
         group = [o for s in members for o in at_seat.get((s, pool[1]), [])]
         if not group:

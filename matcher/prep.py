@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 
-from matcher.types import Instance, Participant, Provider
+from matcher.types import Instance, Need, Participant, Provider, WaitListEntry
 
 BACK = math.inf  # rank of a participant who is not yet on a list: behind everyone waiting
 
@@ -117,7 +117,7 @@ class Prepared:
 def seat_count(provider: Provider, category: str) -> int:
     """Seats fillable now in ``category``; clinics with listed times also need a free time each."""
     free = provider.free_general if category == "general" else provider.free_set_aside
-    if provider.service == "clinic" and provider.appointment_times:
+    if provider.books_times:
         free = min(free, len(provider.appointment_times))
     return max(free, 0)
 
@@ -125,7 +125,7 @@ def seat_count(provider: Provider, category: str) -> int:
 def _orders(instance: Instance, participant_ids: set[str]):
     """Per (list, category): participant ranks, and ranks of fixed (non-participant) entries."""
     mine: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-    fixed: dict[tuple[str, str], list[tuple[float, dict]]] = defaultdict(list)
+    fixed: dict[tuple[str, str], list[tuple[float, WaitListEntry]]] = defaultdict(list)
     for e in instance.wait_list:
         if e.status != "waiting":
             continue
@@ -134,9 +134,9 @@ def _orders(instance: Instance, participant_ids: set[str]):
             mine[(e.list_id, "general")][e.person_id] = e.priority
             mine[(e.list_id, "set-aside")][e.person_id] = lead_rank
         else:
-            fixed[(e.list_id, "general")].append((e.priority, e.attributes))
+            fixed[(e.list_id, "general")].append((e.priority, e))
             if e.lead:
-                fixed[(e.list_id, "set-aside")].append((lead_rank, e.attributes))
+                fixed[(e.list_id, "set-aside")].append((lead_rank, e))
     return mine, fixed
 
 
@@ -150,8 +150,9 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
         for cat in ("general", "set-aside"):
             prep.seats[(si, cat)] = seat_count(s, cat)
     for (list_id, cat), entries in fixed.items():
-        for rank, attrs in entries:
-            if any(rule_check(attrs, prep.providers[si].eligibility)[0] is not False for si in members[list_id]):
+        for rank, e in entries:
+            if any(rule_check(e.attributes, prep.providers[si].eligibility)[0] is not False
+                   and prep.providers[si].provider_id not in e.declined for si in members[list_id]):
                 prep.claims.setdefault((list_id, cat), []).append(rank)
     for list_id, sis in members.items():
         for cat in ("general", "set-aside"):
@@ -191,20 +192,22 @@ def add_options(prep: Prepared, pi: int) -> None:
             s = prep.providers[si]
             if (need.subtype and s.subtype != need.subtype) or (p.preferences and s.provider_id not in pref_rank):
                 continue
+            if s.provider_id in need.declined:
+                prep.ineligible[(pi, si)] = "you declined it for this need"
+                continue
             ok, why = rule_check(p.attributes, s.eligibility) if s.eligibility else (True, "")
             if ok is not True:
                 prep.ineligible[(pi, si)] = why
                 continue
             rank = pref_rank.get(s.provider_id, 0)
-            times = [None]
-            if s.service == "clinic" and s.appointment_times:
-                times = [t for t in s.appointment_times if usable(
-                    instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes),
-                    p.max_transit_minutes)]
-                if not times:
-                    prep.ineligible[(pi, si)] = "no appointment time you can reach on time"
+            times: list[str | None] = [None]
+            if s.books_times:
+                fitting, why = open_times(instance, p, need, s, minutes)
+                if not fitting and s.appointment_times:
+                    prep.ineligible[(pi, si)] = why
                     continue
-                prep.times[(pi, si)] = times
+                prep.times[(pi, si)] = fitting  # none free: wanted, with a wait position, no option
+                times = list(fitting)
             prep.wants[(pi, ni)].append((si, rank))
             for cat in ("general", "set-aside"):
                 if prep.seats[(si, cat)] == 0:
@@ -221,6 +224,23 @@ def add_options(prep: Prepared, pi: int) -> None:
                                  rank, group)
                     prep.options.append(opt)
                     prep.by_need[(pi, ni)].append(opt.index)
+
+
+def open_times(instance: Instance, p: Participant, need: Need, s: Provider,
+               minutes: float) -> tuple[list[str], str]:
+    """The listed times of clinic ``s`` that ``p`` can reach on time (arrive-by minutes, else the
+    home ``minutes``) inside the need's windows, and the reason when there is none."""
+    if not s.appointment_times:
+        return [], "every listed appointment time is taken or past"
+    on_time = [t for t in s.appointment_times if usable(
+        instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes), p.max_transit_minutes)]
+    if not on_time:
+        return [], "no appointment time you can reach on time"
+    fitting = [t for t in on_time if need.fits(t)]
+    if not fitting:
+        windows = ", ".join(w.label for w in need.windows)
+        return [], f"no appointment time you can reach falls in your windows ({windows})"
+    return fitting, ""
 
 
 def _group(prep: Prepared) -> None:

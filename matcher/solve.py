@@ -103,8 +103,8 @@ def _within(result: Result, max_mean_transit_minutes: float | None) -> bool:
     """Whether a result meets the mean-transit standard (minutes), if one is set."""
     if max_mean_transit_minutes is None or not result.placements:
         return True
-    minutes = [p.transit_minutes for p in result.placements]
-    return sum(minutes) / len(minutes) <= max_mean_transit_minutes
+    minutes = [p.transit_minutes for p in result.placements if p.transit_minutes is not None]
+    return not minutes or sum(minutes) / len(minutes) <= max_mean_transit_minutes
 
 
 def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int,

@@ -25,13 +25,48 @@ class InstanceError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Window:
+    """When a participant can go to an appointment: ``days`` (``mon`` .. ``sun``; empty = any day)
+    and local clock times ``start`` <= time < ``end`` ("HH:MM", 24-hour)."""
+
+    days: tuple[str, ...] = ()
+    start: str = "00:00"
+    end: str = "24:00"
+
+    def admits(self, when: str) -> bool:
+        """Whether the ISO local datetime ``when`` falls in this window."""
+        moment = datetime.fromisoformat(when)
+        clock = moment.strftime("%H:%M")
+        return (not self.days or DAYS[moment.weekday()] in self.days) and self.start <= clock < self.end
+
+    @property
+    def label(self) -> str:
+        """The window in words, e.g. ``mon/wed 09:00-12:00``."""
+        return f"{'/'.join(self.days) or 'any day'} {self.start}-{self.end}"
+
+
 @dataclass(frozen=True)
 class Need:
-    """One service a participant needs: ``urgency`` is an integer weight 1 (routine) .. 5 (urgent)."""
+    """One service a participant needs: ``urgency`` is an integer weight 1 (routine) .. 5 (urgent).
+
+    ``windows`` are the times the participant can go: a clinic appointment must fall in one of
+    them (none = any time). ``declined`` are provider ids the participant said no to for this need:
+    they are not proposed again and the participant does not count as wanting them (no-bump).
+    """
 
     service: str
     urgency: int = 1
     subtype: str | None = None
+    windows: tuple[Window, ...] = ()
+    declined: tuple[str, ...] = ()
+
+    def fits(self, when: str) -> bool:
+        """Whether an appointment at ISO local datetime ``when`` is in one of the need's windows."""
+        return not self.windows or any(w.admits(when) for w in self.windows)
 
 
 @dataclass(frozen=True)
@@ -59,8 +94,11 @@ class Provider:
     ``capacity`` seats in all, ``occupied`` of them taken; ``lead_slots`` of the capacity are
     LEAD-funded set-aside seats (``lead_occupied`` taken) with their own order. ``monthly_turnover``
     is seats freed per month; ``intake_days`` days from placement to start; ``appointment_times``
-    are ISO datetimes of open clinic appointments (one person each). ``list_id`` names the wait list
-    the provider serves from (a shared list when several providers name it; default its own id).
+    are ISO datetimes of open clinic appointments (one person each). ``by_appointment`` says the
+    clinic sees people only at listed times (default: when it lists any), so a clinic whose times
+    are all taken or past has no seat, as opposed to a walk-in clinic (``by_appointment`` false).
+    ``list_id`` names the wait list the provider serves from (a shared list when several providers
+    name it; default its own id).
     """
 
     provider_id: str
@@ -79,6 +117,16 @@ class Provider:
     list_id: str = ""
     lon: float | None = None
     lat: float | None = None
+    by_appointment: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.by_appointment is None:
+            object.__setattr__(self, "by_appointment", bool(self.appointment_times))
+
+    @property
+    def books_times(self) -> bool:
+        """A clinic that places only into its listed appointment times."""
+        return self.service == "clinic" and bool(self.by_appointment)
 
     @property
     def wait_list(self) -> str:
@@ -107,6 +155,8 @@ class WaitListEntry:
 
     ``lead_priority`` orders LEAD entries for set-aside seats (defaults to ``priority``).
     Entries of people who are not participants of this round are fixed: they keep their place.
+    ``declined`` are provider ids this person said no to: they keep their place on the list but
+    make no claim on those providers' seats.
     """
 
     list_id: str
@@ -117,6 +167,7 @@ class WaitListEntry:
     added: str = ""
     status: str = "waiting"
     attributes: dict = field(default_factory=dict)
+    declined: tuple[str, ...] = ()
 
 
 @dataclass
@@ -205,7 +256,7 @@ class Result:
 @dataclass(frozen=True)
 class Violation:
     """One broken rule found by :func:`matcher.check`: ``kind`` is capacity, eligibility, travel,
-    appointment, no-bump, need or unknown."""
+    appointment, no-bump, declined, need or unknown."""
 
     kind: str
     participant_id: str | None
@@ -263,12 +314,30 @@ def validate_participant(p: Participant, providers: dict[str, Provider]) -> None
         seen.add(need.service)
         if not isinstance(need.urgency, int) or isinstance(need.urgency, bool) or not 1 <= need.urgency <= 5:
             raise InstanceError(rec, f"urgency must be an integer 1..5, got {need.urgency!r}", "needs")
+        for w in need.windows:
+            validate_window(w, rec)
     _finite_nonneg(p.max_transit_minutes, rec, "max_transit_minutes")
     for sid in p.preferences:
         if sid not in providers:
             raise InstanceError(rec, f"prefers unknown provider {sid!r}", "preferences")
     if len(set(p.preferences)) != len(p.preferences):
         raise InstanceError(rec, "ranks a provider twice", "preferences")
+
+
+def _clock(value: str) -> bool:
+    hours, _, minutes = value.partition(":")
+    return len(value) == 5 and hours.isdigit() and minutes.isdigit() and (
+        int(hours) < 24 and int(minutes) < 60 or value == "24:00")
+
+
+def validate_window(w: Window, record: str) -> None:
+    """Raise :class:`InstanceError` naming ``record`` when a window's days or hours are malformed."""
+    unknown = [d for d in w.days if d not in DAYS]
+    if unknown:
+        raise InstanceError(record, f"window day {unknown[0]!r} is not one of {', '.join(DAYS)}", "needs.windows")
+    if not (_clock(w.start) and _clock(w.end)) or w.start >= w.end:
+        raise InstanceError(record, f"window hours {w.start}-{w.end} must be HH:MM with start before end",
+                            "needs.windows")
 
 
 def validate_instance(instance: Instance) -> Instance:

@@ -28,6 +28,18 @@ def demo_region_dir(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def current_region_dir(tmp_path_factory) -> Path:
+    """The small demo region (seed 7) as the commands write it today: clinic times in the coming
+    two weeks, so the service can load it (past appointment times are refused everywhere)."""
+    from geodata.demo import write_demo_region
+    from geodata.demo.providers import local_today
+
+    folder = tmp_path_factory.mktemp("current-region")
+    write_demo_region(folder, scale="small", seed=7, today=local_today())
+    return folder
+
+
 def pittsburgh_inputs(data: Path):
     """The real Pittsburgh / Allegheny County files in ``data`` (../shared/data) as region inputs."""
     from geodata.build import RegionInputs, Source

@@ -152,8 +152,10 @@ def test_explanations_name_distance_and_people_ahead(mode):
     assert result.placements == []
     text = {u.service: u.explanation for u in result.unmet}
     assert "3 eligible people are ahead of you on Allies House's list" in text["housing"]
-    assert "Bethany does not take you (it takes gender female only)" in text["housing"]
-    assert "Mercy Clinic is 52 min by transit, over your 45" in text["clinic"]
+    assert "Bethany: it does not take you: it takes gender female only" in text["housing"]
+    assert "Mercy Clinic: it is 52 min by transit, over your limit of 45" in text["clinic"]
+    assert "join the wait list of Allies House (you would be 4th in line" in text["housing"]
+    assert "a travel limit of 52 min would reach Mercy Clinic" in text["clinic"]
 
 
 def test_no_solution_in_time_returns_checked_deferred_acceptance(monkeypatch):

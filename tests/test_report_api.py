@@ -11,19 +11,19 @@ from scenarios.reports.privacy import PSEUDONYM
 
 
 @pytest.fixture(scope="module")
-def service(demo_region_dir, tmp_path_factory):
+def service(current_region_dir, tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'handoff.db'}"
-    app = create_app(url, region_dir=demo_region_dir)
+    app = create_app(url, region_dir=current_region_dir)
     with TestClient(app) as client:
         with app.state.sessions() as session:
-            load_region_into_db(session, demo_region_dir)
+            load_region_into_db(session, current_region_dir)
             tokens = {"pcg": add_user(session, "pat", "pcg")[1],
                       "coordinator": add_user(session, "cora", "coordinator", cohort="Central")[1]}
             session.commit()
         yield client, tokens
 
 
-def test_pcg_gets_the_aggregate_report_without_any_person_id(service, demo_region_dir):
+def test_pcg_gets_the_aggregate_report_without_any_person_id(service, current_region_dir):
     client, tokens = service
     response = client.get("/v1/reports/capacity-gap", headers={"Authorization": f"Bearer {tokens['pcg']}"})
     assert response.status_code == 200, response.text
@@ -32,7 +32,7 @@ def test_pcg_gets_the_aggregate_report_without_any_person_id(service, demo_regio
     assert not PSEUDONYM.search(response.text)
     from geodata.region import load_region
 
-    people = set(load_region(demo_region_dir).wait_lists["person_id"].astype(str))
+    people = set(load_region(current_region_dir).wait_lists["person_id"].astype(str))
     assert not any(person in response.text for person in people)
     housing = report["headline"]["housing"]
     assert housing["capacity"] > 0 and (housing["waiting"] is None or housing["waiting"] >= 11 or housing["waiting"] == 0)

@@ -13,16 +13,16 @@ from api.state import read_capacity_state
 from geodata.region import load_region
 
 
-def test_state_read_back_matches_the_region_files_it_was_seeded_from(demo_region_dir, tmp_path):
+def test_state_read_back_matches_the_region_files_it_was_seeded_from(current_region_dir, tmp_path):
     url = f"sqlite:///{tmp_path / 'handoff.db'}"
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session:
-        load_region_into_db(session, demo_region_dir)
+        load_region_into_db(session, current_region_dir)
         session.commit()
     engine.dispose()
     providers, wait_lists = read_capacity_state(url)
-    region = load_region(demo_region_dir)
+    region = load_region(current_region_dir)
     files = region.providers.set_index("provider_id")
     state = providers.set_index("provider_id")
     assert sorted(state.index) == sorted(files.index.astype(str))
@@ -33,7 +33,7 @@ def test_state_read_back_matches_the_region_files_it_was_seeded_from(demo_region
     assert wait_lists.groupby("provider_id").size().to_dict() == waiting.groupby("provider_id").size().to_dict()
 
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(app, ["report", "capacity-gap", "--region", str(demo_region_dir), "--state", url,
+    result = CliRunner().invoke(app, ["report", "capacity-gap", "--region", str(current_region_dir), "--state", url,
                                       "--out", str(out), "--no-pdf", "--no-marginal"])
     assert result.exit_code == 0, result.output
     assert out.is_file() and out.with_suffix(".json").is_file()

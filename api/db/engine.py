@@ -1,4 +1,5 @@
-"""Engines and sessions: SQLite file by default, PostgreSQL via ``HANDOFF_DATABASE_URL``.
+"""Engines and sessions for a database URL (``Settings.database``: a SQLite file by default,
+PostgreSQL via ``HANDOFF_DATABASE_URL``).
 
 SQLite serialises writers: every transaction that may write starts with ``BEGIN IMMEDIATE`` (WAL
 journal, 120 s busy timeout), so two requests never interleave their read-check-write steps;
@@ -10,21 +11,11 @@ drops every connection of that pool, so the next request reconnects.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_SQLITE_FILE = "handoff.db"
 BUSY_SECONDS = 120
 SQLITE_POOL = 20
-
-
-def default_database_url() -> str:
-    """``HANDOFF_DATABASE_URL`` when set, else a SQLite file ``handoff.db`` in the working folder."""
-    url = os.environ.get("HANDOFF_DATABASE_URL")
-    return url or f"sqlite:///{Path(DEFAULT_SQLITE_FILE).resolve()}"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -47,9 +38,8 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
-    """An engine for ``url`` (default: :func:`default_database_url`) with Handoff's locking set-up."""
-    url = url or default_database_url()
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for the SQLAlchemy ``url`` with Handoff's locking set-up."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
                                pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL, pool_timeout=BUSY_SECONDS)

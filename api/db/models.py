@@ -6,7 +6,7 @@ pseudonymous ids only: no names, no dates of birth, no addresses (a location is 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from typing import Any
 
 from sqlalchemy import (
@@ -37,16 +37,16 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
         return value.replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
     """The current instant, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -61,6 +61,8 @@ class Provider(Base):
     confirmed placements made through Handoff count on top of ``occupied``. ``version`` grows on
     every change that can affect a placement decision at this provider (capacity, wait list,
     placements): the placement service re-reads it under a row lock before it writes.
+    ``by_appointment``: a clinic that sees people only at its listed ``appointment_times`` (when
+    they are all taken or past it has no free slot), as opposed to a walk-in clinic.
     """
 
     __tablename__ = "providers"
@@ -78,6 +80,7 @@ class Provider(Base):
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     open_hours: Mapped[str] = mapped_column(String(limits.NAME), default="")
     appointment_times: Mapped[list[str]] = mapped_column(JSON, default=list)
+    by_appointment: Mapped[bool] = mapped_column(Boolean, default=False)
     municipality: Mapped[str] = mapped_column(String(limits.PLACE), default="")
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
@@ -170,6 +173,7 @@ class Placement(Base):
     expected_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     explanation: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -178,7 +182,7 @@ class Placement(Base):
 
 
 class User(Base):
-    """A person or system using the API, with one role and its scope (cohort or provider)."""
+    """A person or system using the API, with one role and its scope (cohort, provider or police department)."""
 
     __tablename__ = "users"
 
@@ -187,11 +191,13 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(limits.STATE))
     cohort: Mapped[str | None] = mapped_column(String(limits.PLACE), nullable=True)
     provider_id: Mapped[str | None] = mapped_column(String(limits.ID), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(limits.PLACE), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Token(Base):
-    """A bearer token, stored only as the sha256 hex digest of the random secret."""
+    """A bearer token, stored only as the sha256 hex digest of the random secret; it stops working
+    when revoked or at ``expires_at`` (none: never)."""
 
     __tablename__ = "tokens"
 
@@ -200,6 +206,7 @@ class Token(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AuditEntry(Base):

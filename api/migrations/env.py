@@ -4,6 +4,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
+import api.db.frontdoor  # noqa: F401  (its tables join Base.metadata)
 from api.db.models import Base
 
 MIGRATION_LOCK = 7_270_401

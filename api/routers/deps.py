@@ -1,38 +1,20 @@
-"""Dependencies shared by the routers: a database session per request and the service settings.
+"""Dependencies shared by the routers: a database session per request and the service settings
+(:class:`api.settings.Settings`, read once when the app is made).
 
 Dependencies that do no I/O are ``async def``: FastAPI runs them on the event loop instead of
 handing each to a worker thread."""
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from typing import TypeVar
-from dataclasses import dataclass
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from api.services.region import RegionContext
+from api.settings import Settings
 
 T = TypeVar("T")
-
-
-@dataclass
-class Settings:
-    """Service settings: default hold time (minutes), sweeper period (seconds), candidates per need,
-    CP-SAT time limit of a batch round (seconds)."""
-
-    hold_minutes: float = 30.0
-    sweep_seconds: float = 5.0
-    candidates_per_need: int = 12
-    round_time_limit_s: float = 10.0
-
-
-def settings_from_env() -> Settings:
-    """Settings from ``HANDOFF_HOLD_MINUTES``, ``HANDOFF_SWEEP_SECONDS``, ``HANDOFF_CANDIDATES``."""
-    return Settings(hold_minutes=float(os.environ.get("HANDOFF_HOLD_MINUTES", 30)),
-                    sweep_seconds=float(os.environ.get("HANDOFF_SWEEP_SECONDS", 5)),
-                    candidates_per_need=int(os.environ.get("HANDOFF_CANDIDATES", 12)))
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -74,3 +56,13 @@ def closed(session: Session, value: T) -> T:
     transaction there would hold the write lock while every worker waits for it."""
     session.close()
     return value
+
+
+def read_logged(session: Session, actor: str, record_type: str, record_ids: list[str], value: T, **detail) -> T:
+    """Write who read which person-level records (:func:`api.services.audit.reads`), commit, and end
+    the request's transaction as :func:`closed` does."""
+    from api.services import audit
+
+    audit.reads(session, actor, record_type, record_ids, **detail)
+    session.commit()
+    return closed(session, value)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
 from api.db.models import Placement
-from api.routers.deps import closed, RegionDep, SessionDep, paging
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep, paging
 from api.schemas.common import Identifier, Page, Place, RowId
 from api.schemas.participants import (ConsentIn, ConsentOut, ParticipantCreate, ParticipantList, ParticipantOut,
                                       ParticipantUpdate)
@@ -28,8 +28,10 @@ def list_participants(cohort: Annotated[Place | None, Query()] = None, page: tup
     """Participants ordered by id; a coordinator sees only their own cohort."""
     offset, limit = page
     total, rows = service.listing(session, principal, cohort=cohort, offset=offset, limit=limit)
-    return closed(session, ParticipantList(page=Page(total=total, offset=offset, limit=limit),
-                           items=[service.to_out(session, p) for p in rows]))
+    listing = ParticipantList(page=Page(total=total, offset=offset, limit=limit),
+                              items=[service.to_out(session, p) for p in rows])
+    return read_logged(session, principal.name, "participant", [p.id for p in listing.items], listing,
+                       via="GET /v1/participants")
 
 
 @router.post("", response_model=ParticipantOut, status_code=201, summary="Add a participant")
@@ -45,7 +47,8 @@ def create_participant(body: ParticipantCreate, session: Session = SessionDep, r
 def get_participant(participant_id: Identifier, session: Session = SessionDep,
                     principal: Principal = Depends(coordinators)) -> ParticipantOut:
     """A participant with their consents (coordinators: own cohort only)."""
-    return closed(session, service.to_out(session, service.get(session, principal, participant_id)))
+    out = service.to_out(session, service.get(session, principal, participant_id))
+    return read_logged(session, principal.name, "participant", [out.id], out, via="GET /v1/participants/{id}")
 
 
 @router.patch("/{participant_id}", response_model=ParticipantOut, summary="Change needs, location, constraints")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, bearer_token, require
 from api.db.models import Participant, Placement, PlacementRequest
-from api.routers.deps import closed, RegionDep, SessionDep, Settings, SettingsDep, paging
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep, SettingsDep, paging
 from api.schemas.common import Identifier
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
                                     RoundOut, SolverReport, WaitPositionOut)
@@ -17,6 +17,7 @@ from api.services import decisions
 from api.services.desk import DeskUnavailable
 from api.services.placements import Budget
 from api.services.region import RegionContext
+from api.settings import Settings
 
 router = APIRouter(tags=["placements"])
 coordinators = require("coordinator")
@@ -61,6 +62,9 @@ async def create_request(body: PlacementRequestIn, request: Request, token: str 
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm.
     Coordinators (of the participant's cohort) and admins only; the desk checks the token."""
+    if body.reconsider:
+        await asyncio.to_thread(decisions.reconsider_by_token, request.app.state.sessions, token,
+                                body.participant_id, body.reconsider)
     remote = request.app.state.remote_desk
     if remote is not None:
         try:
@@ -78,7 +82,9 @@ def get_request(request_id: Identifier, session: Session = SessionDep,
                 principal: Principal = Depends(coordinators)) -> PlacementRequestOut:
     """A request with the current status of its placements."""
     saved = decisions.get_request(session, principal, request_id)
-    return closed(session, request_out(saved, decisions.placements_of(session, saved.id)))
+    out = request_out(saved, decisions.placements_of(session, saved.id))
+    return read_logged(session, principal.name, "participant", [out.participant_id], out,
+                       via="GET /v1/placement-requests/{id}", request_id=out.id)
 
 
 @router.get("/placements", response_model=list[PlacementOut], summary="List placements")
@@ -98,14 +104,18 @@ def list_placements(status: str | None = Query(None, pattern="^(held|confirmed|d
     if participant_id:
         query = query.where(Placement.participant_id == participant_id)
     rows = session.scalars(query.order_by(Placement.created_at, Placement.id).offset(offset).limit(limit))
-    return closed(session, [placement_out(p) for p in rows])
+    out = [placement_out(p) for p in rows]
+    return read_logged(session, principal.name, "participant", [p.participant_id for p in out], out,
+                       via="GET /v1/placements")
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, summary="One placement")
 def get_placement(placement_id: Identifier, session: Session = SessionDep,
                   principal: Principal = Depends(deciders)) -> PlacementOut:
     """A placement with its status, hold expiry and reason."""
-    return closed(session, placement_out(decisions.get_placement(session, principal, placement_id)))
+    out = placement_out(decisions.get_placement(session, principal, placement_id))
+    return read_logged(session, principal.name, "participant", [out.participant_id], out,
+                       via="GET /v1/placements/{id}", placement_id=out.id)
 
 
 @router.post("/placements/{placement_id}/confirm", response_model=PlacementOut, summary="Confirm a held placement")
@@ -120,8 +130,10 @@ def confirm(placement_id: Identifier, session: Session = SessionDep,
 @router.post("/placements/{placement_id}/decline", response_model=PlacementOut, summary="Decline a held placement")
 def decline(placement_id: Identifier, body: DecisionIn, session: Session = SessionDep,
             principal: Principal = Depends(deciders)) -> PlacementOut:
-    """Give a held slot back, with the reason."""
-    placement = decisions.decide(session, principal, placement_id, "declined", body.reason)
+    """Give a held slot back, with the reason and its category. The provider is not proposed again
+    for that need unless a later request names it in ``reconsider``; the participant keeps every
+    place on every wait list."""
+    placement = decisions.decide(session, principal, placement_id, "declined", body.reason, body.category)
     session.commit()
     return closed(session, placement_out(placement))
 

@@ -15,7 +15,8 @@ from api.auth import Principal, require
 from api.errors import conflict
 from api.routers.deps import SessionDep, closed, get_region
 from api.services.region import RegionContext
-from api.state import capacity_state
+from api.referral_records import caseload_rows, referral_rows
+from api.state import capacity_state, declines
 
 router = APIRouter(tags=["oversight"])
 aggregate_readers = require("planner", "pcg")
@@ -53,7 +54,9 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_na
         raise conflict("The service runs without a region; start it with `handoff serve --demo` or set "
                        "HANDOFF_REGION_DIR to a region folder.", "query.transit_minutes",
                        "a capacity-gap report needs the region's areas and encounters", slug="no-region")
-    providers, wait_lists = closed(session, capacity_state(session))
+    providers, wait_lists = capacity_state(session)
+    refused = declines(session)
+    referrals, caseloads = closed(session, (referral_rows(session), caseload_rows(session)))
     points = tuple((str(i), str(s), float(g.x), float(g.y))
                    for i, s, g in zip(providers["provider_id"], providers["service"], providers.geometry))
 
@@ -63,5 +66,6 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_na
 
     report = build_report(_region(Path(region.folder)), options=ReportOptions(transit_minutes=transit_minutes,
                                                                              marginal=False),
-                          providers=providers, wait_lists=wait_lists, equity_fn=cached_equity)
+                          providers=providers, wait_lists=wait_lists, equity_fn=cached_equity, declines=refused,
+                          referrals=referrals, caseloads=caseloads)
     return json.loads(to_json(report))

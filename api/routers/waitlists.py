@@ -7,15 +7,17 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, require
-from api.routers.deps import closed, RegionDep, SessionDep
+from api.routers.deps import closed, read_logged, RegionDep, SessionDep
 from api.schemas.common import Identifier, Reason, RowId
-from api.schemas.providers import WaitListEntryIn, WaitListEntryOut, WaitListImport, WaitListOrder, WaitListOut
+from api.schemas.providers import (WaitListEntryIn, WaitListEntryOut, WaitListImport, WaitListJoin, WaitListJoined,
+                                   WaitListOrder, WaitListOut)
 from api.services import waitlists as service
 from api.services.holds import revalidate
 from api.services.region import RegionContext
 
 router = APIRouter(prefix="/wait-lists", tags=["wait lists"])
 managers = require("provider")
+coordinators = require("coordinator")
 
 
 @router.get("/{list_id}", response_model=WaitListOut, summary="A wait list, ahead first")
@@ -24,7 +26,9 @@ def get_wait_list(list_id: Identifier, session: Session = SessionDep,
     """Waiting entries in order (the provider serving the list, or admin)."""
     ids = service.providers_of(session, list_id)
     service.check_scope(principal, ids, list_id)
-    return closed(session, service.to_out(session, list_id, ids))
+    out = service.to_out(session, list_id, ids)
+    return read_logged(session, principal.name, "wait_list", [list_id], out, via="GET /v1/wait-lists/{id}",
+                       persons=[e.person_id for e in out.entries])
 
 
 @router.put("/{list_id}", response_model=WaitListOut, summary="Import a wait list in order")
@@ -67,3 +71,16 @@ def reorder(list_id: Identifier, body: WaitListOrder, session: Session = Session
     revalidate(session, ids, principal.name, region)
     session.commit()
     return closed(session, service.to_out(session, list_id, ids))
+
+
+@router.post("/{list_id}/join", response_model=WaitListJoined, status_code=201,
+             summary="Put a participant on a wait list")
+def join(list_id: str, body: WaitListJoin, session: Session = SessionDep, region: RegionContext = RegionDep,
+         principal: Principal = Depends(coordinators)) -> WaitListJoined:
+    """A coordinator puts their participant (active consent needed) at the back of a wait list;
+    the answer is their real place in line and the estimated start. Audited."""
+    entry, ahead, start = service.join_for_participant(session, principal, list_id, body.participant_id)
+    revalidate(session, service.providers_of(session, list_id), principal.name, region)
+    session.commit()
+    return closed(session, WaitListJoined(list_id=list_id, participant_id=body.participant_id, entry_id=entry.id,
+                                          position=ahead + 1, ahead=ahead, estimated_start=start))

@@ -2,18 +2,39 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from api.schemas.common import Identifier, IsoDate, Label, Lat, Lon, Minutes, Page, Place, Service, StrictBody
 
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class WindowIn(StrictBody):
+    """When the participant can go: days of the week (none = any day), local hours start <= t < end."""
+
+    days: list[Day] = Field(default_factory=list, max_length=7, examples=[["mon", "wed"]])
+    start: str = Field("00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])
+    end: str = Field("24:00", pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", examples=["12:00"])
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "WindowIn":
+        if self.start >= self.end:
+            raise ValueError(f"window start {self.start} is not before its end {self.end}")
+        return self
+
+
 class NeedIn(StrictBody):
-    """One service the participant needs; urgency 1 (routine) .. 5 (urgent)."""
+    """One service the participant needs; urgency 1 (routine) .. 5 (urgent); ``windows``: when
+    they can go (a clinic appointment is offered only inside one; none = any time)."""
 
     service: Service = Field(examples=["housing"])
     urgency: int = Field(1, ge=1, le=5)
     subtype: Label | None = None
+    windows: list[WindowIn] | None = Field(None, max_length=14, examples=[[{"days": ["tue", "thu"],
+                                                                            "start": "09:00", "end": "13:00"}]])
 
 
 class ParticipantAttributes(StrictBody):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Identifier, Page, Reason, StrictBody
@@ -16,6 +18,9 @@ class PlacementRequestIn(StrictBody):
     participant_id: Identifier = Field(examples=["LEAD-2024-0042"])
     hold_minutes: float | None = Field(None, ge=1.0, le=7 * 24 * 60.0, allow_inf_nan=False,
                                        description="how long found slots stay held; default set by the server")
+    reconsider: list[Identifier] = Field(default_factory=list, max_length=20,
+                                         description="providers the participant declined that the coordinator "
+                                                     "asks for again by name")
 
 
 class PlacementOut(BaseModel):
@@ -33,6 +38,7 @@ class PlacementOut(BaseModel):
     expected_start: date | None
     explanation: str
     reason: str
+    decline_reason: str | None = Field(None, description="a decline's category")
     hold_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -84,10 +90,17 @@ class PlacementRequestOut(BaseModel):
     created_at: datetime
 
 
-class DecisionIn(StrictBody):
-    """Why a placement is declined or released (kept in the audit log)."""
+DECLINE_REASONS = ("too-far", "not-suitable", "not-safe", "eligibility", "timing", "chose-other", "other")
+DeclineReason = Literal["too-far", "not-suitable", "not-safe", "eligibility", "timing", "chose-other", "other"]
 
-    reason: Reason = Field("", examples=["participant chose another programme"])
+
+class DecisionIn(StrictBody):
+    """Why a placement is declined or released (kept in the audit log); a decline's ``category``
+    is counted (in aggregate only) in the reports."""
+
+    reason: Reason = Field("", examples=["65 min each way is too far"])
+    category: DeclineReason | None = Field(None, description="declines: " + ", ".join(DECLINE_REASONS)
+                                           + " (default other)", examples=["too-far"])
 
 
 class RoundOut(BaseModel):

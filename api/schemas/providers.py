@@ -57,6 +57,8 @@ class ProviderFields(Capacity):
     open_hours: LongLabel = Field("", examples=["Mo-Fr 08:00-17:00"])
     appointment_times: list[IsoDateTime] = Field(default_factory=list, max_length=500,
                                               description="open clinic appointments, naive local time; none in the past")
+    by_appointment: bool | None = Field(None, description="clinics: sees people only at the listed times "
+                                                          "(default: when it lists any); false = walk-in")
     municipality: Place = Field("", examples=["Pittsburgh"])
     lon: Lon = Field(examples=[-79.99])
     lat: Lat = Field(examples=[40.44])
@@ -79,6 +81,7 @@ class ProviderUpdate(StrictBody):
     eligibility: Eligibility | None = None
     open_hours: LongLabel | None = None
     appointment_times: list[IsoDateTime] | None = Field(None, max_length=500)
+    by_appointment: bool | None = None
     municipality: Place | None = None
     lon: Lon | None = None
     lat: Lat | None = None
@@ -102,7 +105,8 @@ class ProviderOut(BaseModel):
     intake_days: float
     eligibility: dict
     open_hours: str
-    appointment_times: list[str]
+    appointment_times: list[str] = Field(description="upcoming listed times (past ones drop out)")
+    by_appointment: bool = Field(description="sees people only at listed times; false = walk-in")
     municipality: str
     lon: float
     lat: float
@@ -140,6 +144,23 @@ class WaitListEntryIn(StrictBody):
     lead_priority: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
     added: IsoDate | None = None
     attributes: EntryAttributes = Field(default_factory=EntryAttributes)
+
+
+class WaitListJoin(StrictBody):
+    """A coordinator puts their participant (with consent) on a wait list, at the back."""
+
+    participant_id: Identifier = Field(examples=["LEAD-2024-0042"])
+
+
+class WaitListJoined(BaseModel):
+    """The participant's real place on the list after joining."""
+
+    list_id: str
+    participant_id: str
+    entry_id: int
+    position: int = Field(description="1 = first in line")
+    ahead: int
+    estimated_start: date | None = Field(description="from the list's providers' monthly turnover; null without")
 
 
 class WaitListImport(StrictBody):

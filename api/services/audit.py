@@ -1,4 +1,6 @@
-"""The append-only audit log: one row per state change, in the same transaction as the change."""
+"""The append-only audit log: one row per state change, in the same transaction as the change, and
+one row per person-level record read (who read which participant or wait list, when), as HIPAA's
+access logging expects."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,6 +17,12 @@ def record(session: Session, actor: str, action: str, record_type: str, record_i
     """Add an audit row: ``actor`` did ``action`` to ``record_type`` ``record_id``."""
     session.add(AuditEntry(actor=actor, action=action, record_type=record_type,
                            record_id=str(record_id), detail=detail))
+
+
+def reads(session: Session, actor: str, record_type: str, record_ids: list[str], **detail: Any) -> None:
+    """Add one ``<record_type>.read`` row per record ``actor`` read (``detail`` says through what)."""
+    session.add_all([AuditEntry(actor=actor, action=f"{record_type}.read", record_type=record_type,
+                                record_id=str(record_id), detail=detail) for record_id in dict.fromkeys(record_ids)])
 
 
 def query(session: Session, *, actor: str | None = None, action: str | None = None,

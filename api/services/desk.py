@@ -229,7 +229,7 @@ class Desk:
                 participant = people.get(pid)
                 if participant is None:
                     raise not_found("participant", pid, "body.participant_id")
-                check_scope(ticket.principal, participant)
+                check_scope(ticket.principal, participant, "body.participant_id")
                 if pid not in consenting:
                     raise placements.no_consent(pid)
                 services = open_of[pid]

@@ -30,7 +30,7 @@ from api.services.state import Taken, minutes_value, provider_record, taken_slot
 PROVIDER_COLUMNS = (Provider.id, Provider.name, Provider.service, Provider.subtype, Provider.capacity,
                     Provider.occupied, Provider.lead_slots, Provider.lead_occupied, Provider.monthly_turnover,
                     Provider.intake_days, Provider.eligibility, Provider.open_hours, Provider.appointment_times,
-                    Provider.lon, Provider.lat, Provider.list_id, Provider.version)
+                    Provider.by_appointment, Provider.lon, Provider.lat, Provider.list_id, Provider.version)
 
 
 CHUNK = 5000  # ids per IN list when reading many providers or lists

@@ -4,18 +4,20 @@ After every commit the active holds must pass ``matcher.check`` against the curr
 wait lists (the check view of :mod:`api.services.state`). A change a provider makes for real
 (fewer beds, someone added ahead on the list) can make a hold bump someone: such holds are
 released, newest first, with the reason in the audit log. Confirmed placements are never undone.
+Consent is live: a participant whose release of information is revoked or has expired loses
+every hold at once (:func:`release_participant_holds`, and the sweeper for expiry).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 import matcher
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db.models import Placement, Provider, utcnow
+from api.db.models import Consent, Placement, Provider, utcnow
 from api.services import audit
 from api.services.providers import bump, lock_providers
 from api.services.region import RegionContext
@@ -75,9 +77,10 @@ def release(session: Session, hold: Placement, status: str, actor: str, reason: 
 
 
 def expire_holds(sessions: sessionmaker[Session], now: datetime | None = None, batch: int = 200) -> int:
-    """Mark holds past their expiry as expired (audited, actor ``system:sweeper``); returns how many."""
+    """Mark holds past their expiry as expired and release those whose participant's consent
+    lapsed (audited, actor ``system:sweeper``); returns how many."""
     now = now or utcnow()
-    total = 0
+    total = release_lapsed_consent(sessions)
     while True:
         with sessions() as session, session.begin():
             due = session.execute(select(Placement.id, Placement.provider_id)
@@ -93,3 +96,48 @@ def expire_holds(sessions: sessionmaker[Session], now: datetime | None = None, b
                     release(session, hold, "expired", SWEEPER,
                             f"hold expired at {hold.hold_expires_at.isoformat()} without confirmation")
                     total += 1
+
+
+def consent_covers(today: date):
+    """SQL condition: the placement's participant has a placement release of information that
+    covers ``today`` and is not revoked (the rule of ``participants.consent_active``)."""
+    return exists().where(Consent.participant_id == Placement.participant_id, Consent.scope == "placement",
+                          Consent.revoked_at.is_(None), Consent.granted_on <= today, Consent.expires_on >= today)
+
+
+def release_participant_holds(session: Session, participant_id: str, actor: str, reason: str) -> list[str]:
+    """Release every held placement of a participant (providers locked in id order); audited
+    with ``reason``. Returns the released ids."""
+    due = session.execute(select(Placement.id, Placement.provider_id).where(
+        Placement.participant_id == participant_id, Placement.status == "held")).all()
+    return _release_due(session, due, actor, reason)
+
+
+def _release_due(session: Session, due, actor: str, reason: str) -> list[str]:
+    if not due:
+        return []
+    lock_providers(session, {provider_id for _, provider_id in due})
+    rows = session.scalars(select(Placement).where(Placement.id.in_([i for i, _ in due])).order_by(Placement.id)
+                           .with_for_update().execution_options(populate_existing=True)).all()
+    released = []
+    for hold in rows:
+        if hold.status == "held":
+            release(session, hold, "released", actor, reason)
+            released.append(hold.id)
+    return released
+
+
+def release_lapsed_consent(sessions: sessionmaker[Session], today: date | None = None, batch: int = 200) -> int:
+    """Release holds whose participant no longer has a release of information covering ``today``
+    (expired or revoked; actor ``system:sweeper``); returns how many."""
+    today = today or date.today()
+    total = 0
+    while True:
+        with sessions() as session, session.begin():
+            due = session.execute(select(Placement.id, Placement.provider_id)
+                                  .where(Placement.status == "held", ~consent_covers(today))
+                                  .order_by(Placement.id).limit(batch)).all()
+            if not due:
+                return total
+            total += len(_release_due(session, due, SWEEPER, "the participant's release of information has "
+                                      f"lapsed (no placement consent covers {today.isoformat()})"))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.db.models import Participant, Placement, Provider, utcnow
 from api.services.providers import active_condition, local_now
 from api.services.region import RegionContext
-from api.services.state import participant_record, provider_records, travel, wait_entries
+from api.services.state import arrive_by, participant_record, provider_records, travel, wait_entries
 
 SHOWN_OVER_LIMIT = 3
 
@@ -101,9 +101,13 @@ def decision_instance(region: RegionContext, participants: list[Participant], se
                       minutes: dict[tuple[str, str], float | None] | None = None) -> matcher.Instance:
     """The decision-view instance of ``participants`` (open needs ``services_of``) over the
     providers ``records`` and the ``waiting`` entries of their lists, with transit minutes
-    (``minutes`` when given: every participant x provider pair, as :func:`state.travel` makes them)."""
+    (``minutes`` when given: every participant x provider pair, as :func:`state.travel` makes them),
+    arrive-by minutes for clinic appointments and housing-to-provider minutes (the same tables as
+    ``handoff match``: :func:`state.arrive_by`, :meth:`RegionContext.provider_travel_minutes`)."""
     known = {r.provider_id for r in records}
     people = [participant_record(p, services_of[p.id], known) for p in participants if services_of[p.id]]
-    return matcher.Instance(participants=people, providers=records, wait_list=waiting,
-                            travel_minutes=travel(region, people, records) if minutes is None else minutes,
+    minutes = travel(region, people, records) if minutes is None else minutes
+    return matcher.Instance(participants=people, providers=records, wait_list=waiting, travel_minutes=minutes,
+                            arrive_by_minutes=arrive_by(region, people, records, minutes),
+                            provider_travel_minutes=region.provider_travel_minutes(records),
                             as_of=local_now().date().isoformat(), region=region.name)

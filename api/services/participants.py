@@ -8,28 +8,30 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, forbidden
 from api.db.models import Consent, Participant, utcnow
-from api.errors import conflict, invalid, not_found
+from api.errors import ApiError, conflict, invalid, not_found
 from api.schemas.participants import ConsentIn, ConsentOut, ParticipantCreate, ParticipantOut, ParticipantUpdate
 from api.services import audit
+from api.services.holds import release_participant_holds
 from api.services.region import RegionContext
 
 
-def check_scope(principal: Principal, participant: Participant) -> None:
-    """A coordinator sees only participants of their own cohort."""
+def check_scope(principal: Principal, participant: Participant, field: str = "path.participant_id") -> None:
+    """A coordinator sees only participants of their own cohort; another cohort's participant
+    answers exactly as an unknown id (404), so ids of other cohorts cannot be probed."""
     if principal.role == "coordinator" and participant.cohort != principal.cohort:
-        raise forbidden(principal, f"see participants outside cohort {principal.cohort!r}")
+        raise not_found("participant", participant.id, field)
 
 
 def get(session: Session, principal: Principal, participant_id: str, *, lock: bool = False,
         field: str = "path.participant_id") -> Participant:
-    """The participant (404 unknown, 403 outside the coordinator's cohort)."""
+    """The participant (404 when unknown or outside the coordinator's cohort)."""
     query = select(Participant).where(Participant.id == participant_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     participant = session.scalar(query)
     if participant is None:
         raise not_found("participant", participant_id, field)
-    check_scope(principal, participant)
+    check_scope(principal, participant, field)
     return participant
 
 
@@ -62,16 +64,31 @@ def to_out(session: Session, participant: Participant) -> ParticipantOut:
                           created_at=participant.created_at, updated_at=participant.updated_at)
 
 
+def check_cohort(region: RegionContext, cohort: str, field: str) -> None:
+    """422 naming ``field`` when the service runs on a region and ``cohort`` is not one of its cohorts."""
+    if region.folder is not None or region.cohorts:
+        if cohort not in region.cohorts:
+            known = sorted(region.cohorts)
+            shown = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
+            raise invalid(field, f"unknown cohort {cohort!r}",
+                          f"{region.name} has no cohort {cohort!r}; use one of: {shown or 'none defined'} "
+                          "(the [cohorts] of region.toml, else its municipalities).")
+
+
+def id_unavailable() -> ApiError:
+    """409 for a participant id in use, the same whichever cohort uses it (nothing about the record)."""
+    return conflict("This participant id cannot be used; choose another pseudonymous id (ids are unique across "
+                    "every cohort).", "body.id", "id not available", slug="id-unavailable")
+
+
 def create(session: Session, principal: Principal, body: ParticipantCreate, region: RegionContext) -> Participant:
     """Add a participant; a coordinator can add only to their own cohort. Audited."""
     if principal.role == "coordinator" and body.cohort != principal.cohort:
         raise forbidden(principal, f"add participants to cohort {body.cohort!r} (only {principal.cohort!r})")
-    if region.cohorts and body.cohort not in region.cohorts:
-        raise invalid("body.cohort", f"unknown cohort {body.cohort!r}; known: {', '.join(sorted(region.cohorts))}")
+    check_cohort(region, body.cohort, "body.cohort")
     region.check_point(body.lon, body.lat)
     if session.get(Participant, body.id) is not None:
-        raise conflict(f"Participant {body.id!r} exists already; PATCH it instead.", "body.id",
-                       "id already in use", slug="exists")
+        raise id_unavailable()
     participant = Participant(id=body.id, cohort=body.cohort, lon=body.lon, lat=body.lat,
                               needs=[n.model_dump(exclude_none=True) for n in body.needs],
                               attributes=body.attributes.model_dump(exclude_none=True),
@@ -95,7 +112,7 @@ def patch(session: Session, principal: Principal, participant_id: str, body: Par
         services = [n.service for n in body.needs]
         if len(set(services)) != len(services):
             raise invalid("body.needs", "a service is listed twice")
-        changes["needs"] = [n.model_dump(exclude_none=True) for n in body.needs]
+        changes["needs"] = keep_declines(participant.needs, [n.model_dump(exclude_none=True) for n in body.needs])
     if body.attributes is not None:
         changes["attributes"] = body.attributes.model_dump(exclude_none=True)
     if body.preferences is not None and len(set(body.preferences)) != len(body.preferences):
@@ -105,6 +122,12 @@ def patch(session: Session, principal: Principal, participant_id: str, body: Par
     participant.updated_at = utcnow()
     audit.record(session, principal.name, "participant.update", "participant", participant.id, fields=sorted(changes))
     return participant
+
+
+def keep_declines(before: list[dict], after: list[dict]) -> list[dict]:
+    """New needs keep the declines recorded on the same service before (a "no" is remembered)."""
+    declined = {n["service"]: n["declined"] for n in before if n.get("declined")}
+    return [{**n, "declined": declined[n["service"]]} if n["service"] in declined else n for n in after]
 
 
 def add_consent(session: Session, principal: Principal, participant_id: str, body: ConsentIn) -> Consent:
@@ -120,7 +143,8 @@ def add_consent(session: Session, principal: Principal, participant_id: str, bod
 
 
 def revoke_consent(session: Session, principal: Principal, participant_id: str, consent_id: int) -> Consent:
-    """Revoke a consent (it stays on record with the revocation time). Audited."""
+    """Revoke a consent (it stays on record with the revocation time); when no other release of
+    information covers today, the participant's holds are released at once. Audited."""
     get(session, principal, participant_id, lock=True)
     consent = session.get(Consent, consent_id)
     if consent is None or consent.participant_id != participant_id:
@@ -129,6 +153,10 @@ def revoke_consent(session: Session, principal: Principal, participant_id: str, 
         raise conflict(f"Consent {consent_id} is revoked already.", "path.consent_id", "already revoked")
     consent.revoked_at = utcnow()
     audit.record(session, principal.name, "consent.revoke", "participant", participant_id, consent_id=consent_id)
+    session.flush()
+    if not has_active_consent(session, participant_id):
+        release_participant_holds(session, participant_id, principal.name,
+                                  f"consent {consent_id} revoked: no release of information covers today")
     return consent
 
 

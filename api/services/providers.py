@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from api.auth import Principal, forbidden
+from api.auth import Principal
 from api.db.models import Placement, Provider, utcnow
 from api.errors import conflict, invalid, not_found
 from api.schemas.providers import Capacity, ProviderCreate, ProviderOut, ProviderUpdate
@@ -94,7 +94,8 @@ def to_out(provider: Provider, counts: SlotCounts) -> ProviderOut:
                        lead_occupied=provider.lead_occupied, held=counts.held, confirmed=counts.confirmed,
                        free=free, monthly_turnover=provider.monthly_turnover, intake_days=provider.intake_days,
                        eligibility=provider.eligibility, open_hours=provider.open_hours,
-                       appointment_times=list(provider.appointment_times), municipality=provider.municipality,
+                       appointment_times=upcoming(provider.appointment_times),
+                       by_appointment=provider.by_appointment, municipality=provider.municipality,
                        lon=provider.lon, lat=provider.lat, list_id=provider.list_id, archived=provider.archived,
                        version=provider.version, updated_at=provider.updated_at)
 
@@ -108,12 +109,30 @@ def get(session: Session, provider_id: str, *, lock: bool = False) -> Provider:
 
 
 def check_scope(principal: Principal, provider_id: str, what: str) -> None:
-    """A provider user may act only on its own provider."""
+    """A provider user may ``what`` only its own provider; another answers as an unknown id (404)."""
     if principal.role == "provider" and principal.provider_id != provider_id:
-        raise forbidden(principal, f"{what} of provider {provider_id!r} (only {principal.provider_id!r})")
+        raise not_found("provider", provider_id)
 
 
-def _appointments(times: list[datetime], field: str) -> list[str]:
+def upcoming(times: list[str], now: datetime | None = None) -> list[str]:
+    """The listed appointment times (ISO, naive local) still ahead of ``now`` (default local now):
+    past times drop out of every view."""
+    cutoff = (now or local_now()).isoformat()
+    return [t for t in times if t > cutoff]
+
+
+def booking(service: str, times: list[str], by_appointment: bool | None, field: str) -> bool:
+    """Whether a provider sees people only at listed times: as given, else a clinic that lists times;
+    422 when a provider that is not a clinic is said to book times."""
+    if by_appointment and service != "clinic":
+        raise invalid(field, f"only a clinic books appointment times, not a {service} provider",
+                      "Leave by_appointment out, or set service to clinic.")
+    return bool(times) if by_appointment is None else by_appointment
+
+
+def appointments(times: list[datetime], field: str) -> list[str]:
+    """Appointment times as stored (ISO, naive local, sorted); 422 naming ``field.i`` for a time
+    in the past or listed twice. The one rule for every way times come in (API, files, regions)."""
     now = local_now()
     out = []
     for i, t in enumerate(times):
@@ -134,10 +153,11 @@ def create(session: Session, body: ProviderCreate, actor: str, region: RegionCon
     if session.get(Provider, body.id) is not None:
         raise conflict(f"Provider {body.id!r} exists already; PATCH it or choose another id.",
                        "body.id", "id already in use", slug="exists")
-    values = body.model_dump(exclude={"eligibility", "appointment_times"})
+    values = body.model_dump(exclude={"eligibility", "appointment_times", "by_appointment"})
     values["list_id"] = body.list_id or body.id
-    provider = Provider(**values, eligibility=body.eligibility.model_dump(exclude_none=True),
-                        appointment_times=_appointments(body.appointment_times, "body.appointment_times"))
+    times = appointments(body.appointment_times, "body.appointment_times")
+    provider = Provider(**values, eligibility=body.eligibility.model_dump(exclude_none=True), appointment_times=times,
+                        by_appointment=booking(body.service, times, body.by_appointment, "body.by_appointment"))
     session.add(provider)
     audit.record(session, actor, "provider.create", "provider", body.id, capacity=body.capacity,
                  service=body.service)
@@ -156,8 +176,12 @@ def patch(session: Session, provider_id: str, body: ProviderUpdate, actor: str, 
         if key == "eligibility":
             value = body.eligibility.model_dump(exclude_none=True)
         elif key == "appointment_times":
-            value = _appointments(body.appointment_times, "body.appointment_times")
+            value = appointments(body.appointment_times, "body.appointment_times")
         setattr(provider, key, value)
+    if "appointment_times" in changes or "by_appointment" in changes:
+        provider.by_appointment = booking(provider.service, provider.appointment_times,
+                                          changes.get("by_appointment", provider.by_appointment or None),
+                                          "body.by_appointment")
     bump(session, [provider.id])
     audit.record(session, actor, "provider.update", "provider", provider.id, fields=sorted(changes))
     return provider

@@ -1,4 +1,5 @@
-"""Loading a region's providers and wait lists into an empty database (``handoff serve --demo``)."""
+"""Loading a region's providers and wait lists into an empty database (``handoff serve --region DIR``,
+``--demo`` and the walk-through), through the same validation as the API and file imports."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,22 +7,29 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.db.models import Provider, WaitListEntry
-from api.schemas.participants import ParticipantAttributes
-from api.schemas.providers import Eligibility
-from api.services import audit
+from api.db.models import Provider
+from api.services.imports import PROVIDER_KINDS, WAIT_KINDS, import_providers, import_wait_lists
+from api.services.region import RegionContext
+from api.services.tables import frame_table
 
 SEEDER = "system:seed"
 
 
-def _known(model, values: dict) -> dict:
-    """Keep the keys a model knows, drop empty values, validate through the model."""
-    kept = {k: v for k, v in (values or {}).items() if k in model.model_fields and v is not None}
-    return model.model_validate(kept).model_dump(exclude_none=True)
+def _source(region, part: str) -> str:
+    specs = region.manifest.files.get(part) or []
+    return str(specs[0].path) if specs else part
 
 
-def load_region_into_db(session: Session, region_dir: str | Path) -> dict[str, int]:
-    """Insert the region's providers and waiting entries when the database has no provider yet.
+def _records(frame, known: dict) -> list[dict]:
+    """Rows of a region table as plain records with the columns an import knows."""
+    columns = [c for c in frame.columns if c in known]
+    return [dict(zip(columns, values)) for values in frame[columns].itertuples(index=False, name=None)]
+
+
+def load_region_into_db(session: Session, region_dir: str | Path,
+                        context: RegionContext | None = None) -> dict[str, int]:
+    """Import the region's providers and waiting entries when the database has no provider yet
+    (all or nothing, :class:`api.services.tables.ImportRejected` naming file, row and column).
 
     Returns counts inserted (both 0 when providers exist already). Audited as ``system:seed``."""
     from geodata.region import load_region
@@ -29,28 +37,14 @@ def load_region_into_db(session: Session, region_dir: str | Path) -> dict[str, i
     if session.scalar(select(func.count()).select_from(Provider)):
         return {"providers": 0, "wait_list_entries": 0}
     region = load_region(region_dir)
-    providers = region.providers
-    lists = {}
-    for row in providers.itertuples(index=False):
-        list_id = getattr(row, "list_id", "") or row.provider_id
-        lists[row.provider_id] = list_id
-        session.add(Provider(id=row.provider_id, name=row.name, service=row.service, subtype=row.subtype or "",
-                             capacity=int(row.capacity), occupied=int(row.occupied),
-                             monthly_turnover=float(row.monthly_turnover),
-                             eligibility=_known(Eligibility, row.eligibility), open_hours=row.open_hours or "",
-                             appointment_times=[t.isoformat() for t in row.appointment_times],
-                             municipality=row.municipality or "", lon=float(row.lon), lat=float(row.lat),
-                             list_id=list_id))
-    session.flush()
+    context = context or RegionContext(name=region.name)
+    providers = frame_table(_source(region, "providers"), _records(region.providers, PROVIDER_KINDS))
+    created = import_providers(session, SEEDER, providers, context).created
     entries = 0
     waits = region.wait_lists
     if waits is not None:
-        waits = waits[waits["status"] == "waiting"].sort_values(["list_id", "priority"], kind="stable")
-        for position, row in enumerate(waits.itertuples(index=False)):
-            session.add(WaitListEntry(list_id=row.list_id, person_id=row.person_id, lead=bool(row.lead),
-                                      priority=float(row.priority), position=position, added=row.added.date(),
-                                      status="waiting", attributes=_known(ParticipantAttributes, row.attributes)))
-            entries += 1
-    audit.record(session, SEEDER, "region.load", "region", region.name, providers=len(providers),
-                 wait_list_entries=entries, folder=str(region_dir))
-    return {"providers": len(providers), "wait_list_entries": entries}
+        waits = waits[waits["status"] == "waiting"]
+        if len(waits):
+            table = frame_table(_source(region, "wait_lists"), _records(waits, WAIT_KINDS))
+            entries = import_wait_lists(session, SEEDER, table, context).created
+    return {"providers": created, "wait_list_entries": entries}

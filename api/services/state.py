@@ -26,10 +26,19 @@ from api.services.region import RegionContext
 
 
 def need_records(needs: list[dict], services: Iterable[str] | None = None) -> tuple[matcher.Need, ...]:
-    """Matcher needs from stored needs, limited to ``services`` when given."""
+    """Matcher needs from stored needs (with their windows and declined providers), limited to
+    ``services`` when given."""
     keep = None if services is None else set(services)
-    return tuple(matcher.Need(service=n["service"], urgency=int(n.get("urgency", 1)), subtype=n.get("subtype"))
+    return tuple(matcher.Need(service=n["service"], urgency=int(n.get("urgency", 1)), subtype=n.get("subtype"),
+                              windows=tuple(matcher.Window(days=tuple(w.get("days", ())), start=w.get("start", "00:00"),
+                                                           end=w.get("end", "24:00")) for w in n.get("windows") or ()),
+                              declined=declined_ids(n))
                  for n in needs if keep is None or n["service"] in keep)
+
+
+def declined_ids(need: dict) -> tuple[str, ...]:
+    """Provider ids declined for a stored need (its ``declined`` records)."""
+    return tuple(d["provider_id"] for d in need.get("declined") or ())
 
 
 def participant_record(p: Participant, services: Iterable[str] | None, known: set[str]) -> matcher.Participant:
@@ -88,6 +97,7 @@ def provider_record(p, used: tuple[int, int], taken_times: set[str], *, view: st
     """A matcher provider from a provider row (ORM object or Core row) and the (all, set-aside) counts
     and appointment times of its active placements; appointment times up to ``cutoff`` (ISO) are past."""
     times = tuple(t for t in p.appointment_times if t not in taken_times and t > cutoff)
+    books = p.service == "clinic" and bool(p.by_appointment)
     occupied, lead_occupied = p.occupied + used[0], p.lead_occupied + used[1]
     if view == "decision":
         occupied, lead_occupied = min(occupied, p.capacity), min(lead_occupied, p.lead_slots, occupied)
@@ -96,21 +106,25 @@ def provider_record(p, used: tuple[int, int], taken_times: set[str], *, view: st
         occupied=occupied, lead_slots=p.lead_slots, lead_occupied=lead_occupied,
         monthly_turnover=float(p.monthly_turnover), intake_days=float(p.intake_days),
         eligibility=dict(p.eligibility), open_hours=p.open_hours, appointment_times=times,
-        list_id=p.list_id, lon=p.lon, lat=p.lat)
+        by_appointment=books, list_id=p.list_id, lon=p.lon, lat=p.lat)
 
 
 def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.WaitListEntry]:
-    """Waiting entries of the given lists as matcher records."""
+    """Waiting entries of the given lists as matcher records; a participant's entry carries the
+    providers they declined (they keep their place but claim no seat there)."""
     ids = sorted(set(list_ids))
     if not ids:
         return []
     rows = session.execute(select(WaitListEntry.list_id, WaitListEntry.person_id, WaitListEntry.priority,
                                   WaitListEntry.lead, WaitListEntry.lead_priority, WaitListEntry.added,
-                                  WaitListEntry.attributes)
+                                  WaitListEntry.attributes, Participant.needs)
+                           .outerjoin(Participant, Participant.id == WaitListEntry.person_id)
                            .where(WaitListEntry.list_id.in_(ids), WaitListEntry.status == "waiting"))
     return [matcher.WaitListEntry(list_id=e.list_id, person_id=e.person_id, priority=float(e.priority),
                                   lead=e.lead, lead_priority=e.lead_priority, added=e.added.isoformat(),
-                                  status="waiting", attributes=dict(e.attributes)) for e in rows]
+                                  status="waiting", attributes=dict(e.attributes),
+                                  declined=tuple(sorted({d for n in e.needs or () for d in declined_ids(n)})))
+            for e in rows]
 
 
 def travel(region: RegionContext, participants: list[matcher.Participant],
@@ -125,6 +139,20 @@ def travel(region: RegionContext, participants: list[matcher.Participant],
         minutes = region.travel_minutes(p.lon, p.lat, lons, lats, [s.provider_id for s in providers])
         out.update({(p.participant_id, s.provider_id): minutes_value(m) for s, m in zip(providers, minutes)})
     return out
+
+
+def arrive_by(region: RegionContext, participants: list[matcher.Participant], providers: list[matcher.Provider],
+              minutes: dict[tuple[str, str], float | None]) -> dict[tuple[str, str, str], float | None]:
+    """Arrive-by transit minutes per (participant, clinic, listed time) for the clinics that book
+    times: the one place the placement service asks for them. They come from the region's travel
+    service (:meth:`RegionContext.arrive_by_minutes`, the same as ``handoff match``); where it has
+    none (no region with transit, a date the feeds do not cover) the home transit ``minutes`` (as
+    :func:`travel` makes them) stand in for each time, the matcher's documented fallback."""
+    booking = [s for s in providers if s.books_times]
+    exact = region.arrive_by_minutes(participants, booking) if booking else {}
+    return {(p.participant_id, s.provider_id, t): exact.get((p.participant_id, s.provider_id, t),
+                                                           minutes.get((p.participant_id, s.provider_id)))
+            for s in booking for t in s.appointment_times for p in participants}
 
 
 def minutes_value(minutes: float) -> float | None:
@@ -164,9 +192,11 @@ def check_view(session: Session, region: RegionContext, provider_ids: Iterable[s
     people = [participant_record(p, by_participant[p.id], known)
               for p in session.scalars(select(Participant).where(Participant.id.in_(list(by_participant)))
                                        .order_by(Participant.id))] if by_participant else []
+    minutes = travel(region, people, records)
     instance = matcher.Instance(participants=people, providers=records,
                                 wait_list=wait_entries(session, {p.list_id for p in providers}),
-                                travel_minutes=travel(region, people, [r for r in records]),
+                                travel_minutes=minutes, arrive_by_minutes=arrive_by(region, people, records, minutes),
+                                provider_travel_minutes=region.provider_travel_minutes(records),
                                 as_of=local_now().date().isoformat(), region=region.name)
     result = matcher.Result(placements=[placement_record(h) for h in holds], mode="coverage", method="stored")
     rows: dict[str, list[Placement]] = defaultdict(list)

@@ -6,17 +6,21 @@ serving the list, so a placement decided on the old order is re-checked before i
 """
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Principal, forbidden
+from api.auth import Principal
 from api.db.models import Provider, WaitListEntry, utcnow
 from api.errors import conflict, invalid, not_found
-from api.schemas.providers import WaitListEntryIn, WaitListEntryOut, WaitListOut
+from api.schemas.providers import EntryAttributes, WaitListEntryIn, WaitListEntryOut, WaitListOut
 from api.services import audit
+from api.services import participants as participant_service
 from api.services.providers import bump, lock_providers
+
+DAYS_PER_MONTH = 30.44
 
 
 def providers_of(session: Session, list_id: str) -> list[str]:
@@ -28,9 +32,10 @@ def providers_of(session: Session, list_id: str) -> list[str]:
 
 
 def check_scope(principal: Principal, provider_ids: list[str], list_id: str) -> None:
-    """A provider user may manage only a list its own provider serves."""
+    """A provider user may manage only a list its own provider serves; another answers as an unknown
+    list (404)."""
     if principal.role == "provider" and principal.provider_id not in provider_ids:
-        raise forbidden(principal, f"manage wait list {list_id!r} (not served by {principal.provider_id!r})")
+        raise not_found("wait list", list_id, "path.list_id")
 
 
 def waiting(session: Session, list_id: str) -> list[WaitListEntry]:
@@ -100,6 +105,53 @@ def add_entry(session: Session, principal: Principal, list_id: str, body: WaitLi
     audit.record(session, principal.name, "wait_list.add", "wait_list_entry", str(entry.id), list_id=list_id,
                  person_id=body.person_id, priority=entry.priority)
     return entry
+
+
+def place_of(session: Session, entry: WaitListEntry) -> int:
+    """How many waiting entries of the list are strictly ahead of ``entry``."""
+    return sum(1 for e in waiting(session, entry.list_id)
+               if (e.priority, e.position, e.id) < (entry.priority, entry.position, entry.id))
+
+
+def estimated_start(session: Session, provider_ids: list[str], ahead: int) -> date | None:
+    """When the person behind ``ahead`` others could start, from the list's providers' turnover
+    (seats freed per month; 30.44 days a month); None without turnover."""
+    turnover = sum(float(t or 0) for t in session.scalars(select(Provider.monthly_turnover)
+                                                          .where(Provider.id.in_(provider_ids))))
+    if turnover <= 0:
+        return None
+    return date.today() + timedelta(days=math.ceil((ahead + 1) / turnover * DAYS_PER_MONTH))
+
+
+def join_for_participant(session: Session, principal: Principal, list_id: str,
+                         participant_id: str) -> tuple[WaitListEntry, int, date | None]:
+    """A coordinator puts their participant on a wait list (at the back, with the participant's
+    eligibility attributes): needs an active release of information (409 otherwise) and refuses
+    a second entry. Audited. Returns the entry, how many are ahead and the estimated start."""
+    participant = participant_service.get(session, principal, participant_id, lock=True, field="body.participant_id")
+    if not participant_service.has_active_consent(session, participant.id):
+        raise conflict(f"Participant {participant.id!r} has no release of information covering today; record one "
+                       f"with POST /v1/participants/{participant.id}/consents before joining a wait list.",
+                       "body.participant_id", "no active consent", slug="no-consent")
+    ids = providers_of(session, list_id)
+    lock_providers(session, ids)
+    current = waiting(session, list_id)
+    if any(e.person_id == participant.id for e in current):
+        raise conflict(f"Participant {participant.id!r} already waits on list {list_id!r}.", "body.participant_id",
+                       "already on this list", slug="exists")
+    position = (session.scalar(select(func.max(WaitListEntry.position))
+                               .where(WaitListEntry.list_id == list_id)) or 0) + 1
+    attributes = {k: v for k, v in participant.attributes.items() if k in EntryAttributes.model_fields}
+    entry = WaitListEntry(list_id=list_id, person_id=participant.id, lead=True,
+                          priority=max((e.priority for e in current), default=-1.0) + 1.0, position=position,
+                          added=date.today(), status="waiting", attributes=attributes)
+    session.add(entry)
+    session.flush()
+    bump(session, ids)
+    ahead = place_of(session, entry)
+    audit.record(session, principal.name, "wait_list.join", "wait_list_entry", str(entry.id), list_id=list_id,
+                 participant_id=participant.id, position=ahead + 1)
+    return entry, ahead, estimated_start(session, ids, ahead)
 
 
 def remove_entry(session: Session, principal: Principal, list_id: str, entry_id: int, reason: str) -> WaitListEntry:

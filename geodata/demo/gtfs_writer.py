@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ FEED_START, FEED_END = date(2025, 1, 1), date(2027, 12, 31)
 # Periods (seconds after midnight) and headways (minutes) per route kind on weekdays.
 PERIODS = [(5 * 3600, 6 * 3600 + 1800), (6 * 3600 + 1800, 9 * 3600), (9 * 3600, 15 * 3600),
            (15 * 3600, 18 * 3600 + 1800), (18 * 3600 + 1800, 22 * 3600), (22 * 3600, 25 * 3600 + 1800)]
-HEADWAYS = {"frequent": [20, 7, 12, 7, 15, 30], "standard": [30, 12, 20, 12, 30, 60],
+HEADWAYS: dict[str, list[Any]] = {"frequent": [20, 7, 12, 7, 15, 30], "standard": [30, 12, 20, 12, 30, 60],
             "local": [60, 30, 45, 30, 60, None], "rail": [15, 6, 10, 6, 15, 20]}
 ROUTE_TYPE = {"rail": 0}
 COLORS = {"frequent": "C8102E", "standard": "0055A4", "local": "6A737B", "rail": "E4002B"}
@@ -97,7 +98,8 @@ def write_gtfs(rng: np.random.Generator, transit: TransitNet, path: Path, *, hea
     freq_route = next(i for i, r in enumerate(transit.routes) if r.kind == "standard")
     stop_ids = sorted(transit.stops)
     stop_index = {x: i for i, x in enumerate(stop_ids)}
-    trips, freqs, st_trip, st_time, st_stop, st_seq = [], [], [], [], [], []
+    trips: list[dict] = []
+    freqs, st_trip, st_time, st_stop, st_seq = [], [], [], [], []
     weekday_departures = 0
     for p in transit.patterns:
         route = transit.routes[p.route]
@@ -106,7 +108,8 @@ def write_gtfs(rng: np.random.Generator, transit: TransitNet, path: Path, *, hea
             hw = _headways(route.kind, service, headway_scale)
             if p.route == freq_route:
                 starts = np.array([s for (s, _), h in zip(PERIODS, hw) if h is not None], dtype=np.int64)
-                for k, ((s, e), h) in enumerate(ph for ph in zip(PERIODS, hw) if ph[1] is not None):
+                runs = [(period, h) for period, h in zip(PERIODS, hw) if h is not None]
+                for k, ((s, e), h) in enumerate(runs):
                     freqs.append({"trip_id": f"{route.short_name}-{service}-{p.direction}-F{k}",
                                   "start_time": s, "end_time": e, "headway_secs": int(round(h * 60)),
                                   "exact_times": 0})

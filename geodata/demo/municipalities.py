@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from geodata.demo.geo import Layout, sample_points
@@ -31,7 +32,7 @@ class Municipality:
 
     name: str
     kind: str
-    geometry: object
+    geometry: BaseGeometry
     population: int = 0
     department: str = ""
     cohort: str | None = None

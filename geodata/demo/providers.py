@@ -9,6 +9,7 @@ a few LEAD participants; priorities are numbers (lower is ahead) and may tie.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +19,7 @@ import shapely
 from geodata.demo.files import dump_json, fmt_coords
 from geodata.demo.names import provider_name
 
+REGION_ZONE = ZoneInfo("America/New_York")
 DEMO_TODAY = date(2026, 1, 5)   # a Monday: the demo's "today" for wait lists and appointments
 DEFAULT_COUNTS = {"housing": 60, "treatment": 80, "clinic": 40}
 PROVIDER_COLUMNS = ["provider_id", "name", "service", "subtype", "capacity", "occupied", "monthly_turnover",
@@ -55,12 +57,15 @@ def _points(population: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def _place(rng, municipalities, population, n: int, spread_m: float, *, distinct: bool = False):
-    """``n`` population-weighted points jittered by ``spread_m`` metres: lon, lat, municipality, relative weight."""
+    """``n`` population-weighted points jittered by ``spread_m`` metres (kept inside the region: a point
+    jittered outside it falls back to its area's point): lon, lat, municipality, relative weight."""
     lon0, lat0, w = _points(population)
     which = rng.choice(len(w), size=n, replace=not distinct or n > len(w), p=w / w.sum())
     lat = lat0[which] + rng.normal(0, spread_m, n) / 111_034.0
     lon = lon0[which] + rng.normal(0, spread_m, n) / (111_320.0 * np.cos(np.radians(lat0[which])))
     polys = list(municipalities.geometry)
+    outside = ~shapely.contains_xy(shapely.union_all(polys), lon, lat)  # jittered over the county line:
+    lon[outside], lat[outside] = lon0[which][outside], lat0[which][outside]  # back to its area's point
     tree = shapely.STRtree(polys)
     pts = shapely.points(lon, lat)
     owner = tree.query_nearest(pts, all_matches=False)[1]
@@ -87,12 +92,17 @@ def _eligibility(rng, service: str, subtype: str) -> dict:
             "moud": bool(subtype != "recovery housing" or rng.random() < 0.6)}
 
 
+def local_today() -> date:
+    """Today in the demo region's time zone (America/New_York)."""
+    return datetime.now(REGION_ZONE).date()
+
+
 def _appointments(rng, capacity: int, open_hours: str, today: date) -> list[str]:
-    """Open clinic appointment times (30-minute slots within open hours) over the two weeks from ``today``."""
+    """Open clinic appointment times (30-minute slots within open hours) over the two weeks after ``today``."""
     days = "Mo-Sa" if open_hours.startswith("Mo-Sa") else "Mo-Fr"
     start_h, end_h = int(open_hours[6:8]), int(open_hours[12:14])
     slots = []
-    for d in range(14):
+    for d in range(1, 15):
         day = today + timedelta(days=d)
         if day.weekday() < (6 if days == "Mo-Sa" else 5):
             slots += [datetime(day.year, day.month, day.day, h, m) for h in range(start_h, end_h) for m in (0, 30)]
@@ -186,7 +196,7 @@ def generate_providers(municipalities: gpd.GeoDataFrame, population: gpd.GeoData
                 "subtype": subtype, "capacity": capacity, "occupied": capacity - free,
                 "monthly_turnover": f"{max(0.1, capacity * turnover):.1f}", "eligibility": dump_json(rules),
                 "open_hours": hours, "appointment_times": ";".join(times), "municipality": place[i],
-                "lon": fmt_coords([lon[i]])[0], "lat": fmt_coords([lat[i]])[0],
+                "lon": fmt_coords(np.array([lon[i]]))[0], "lat": fmt_coords(np.array([lat[i]]))[0],
             })
             if service != "clinic" and free == 0:
                 waits += _wait_list(rng, pid, capacity, rules, people, today)

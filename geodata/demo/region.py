@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -14,7 +16,7 @@ from geodata.demo.geo import build_layout, geom_to_lonlat, nearest_index, to_lon
 from geodata.demo.gtfs_writer import write_gtfs
 from geodata.demo.municipalities import build_municipalities
 from geodata.demo.people import build_areas, encounters_table, population_table
-from geodata.demo.providers import generate_providers, generate_sites
+from geodata.demo.providers import DEMO_TODAY, generate_providers, generate_sites
 from geodata.demo.scales import get_scale
 from geodata.demo.streets import build_streets, write_osm
 from geodata.demo.transit import build_transit
@@ -58,11 +60,14 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     path.write_text(df.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
 
 
-def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 7) -> dict:
+def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 7,
+                      today: date = DEMO_TODAY) -> dict:
     """Generate the demo region into ``out_dir`` and return the counts of what it wrote.
 
     ``scale`` is ``"small"`` (tests, about a second) or ``"county"`` (shaped like Allegheny
-    County). The same ``seed`` gives byte-identical files. Counts: municipalities,
+    County). The same ``seed`` and ``today`` give byte-identical files; ``today`` (local date)
+    dates the wait lists and puts clinic appointment times in the two weeks after it (the
+    commands pass the day they run, :func:`local_today`). Counts: municipalities,
     police_zones, police_departments, cohorts, population (residents), areas, encounters,
     street_nodes and street_edges (osmnx MultiDiGraph, identical with or without
     simplification), bridges, stops, routes, trips, stop_times, providers (per service),
@@ -94,7 +99,7 @@ def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 
     _csv(population, out / "population.csv")
     encounters = encounters_table(rng, layout, munis, areas, sc.encounters)
     _csv(encounters, out / "encounters.csv")
-    counts = {"municipalities": len(munis), "police_zones": len(layout.zones),
+    counts: dict[str, Any] = {"municipalities": len(munis), "police_zones": len(layout.zones),
               "police_departments": len(departments), "population": int(areas.population.sum()),
               "areas": len(population), "encounters": len(encounters)}
     counts.update(write_osm(net, out / "streets.osm"))
@@ -109,7 +114,7 @@ def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 
     lon, lat = to_lonlat(areas.x, areas.y)
     pop_gdf = gpd.GeoDataFrame({"area_id": areas.area_id, "population": areas.population},
                                geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    providers, wait_lists = generate_providers(muni_gdf, pop_gdf, seed=seed, counts=sc.providers)
+    providers, wait_lists = generate_providers(muni_gdf, pop_gdf, seed=seed, counts=sc.providers, today=today)
     _csv(providers, out / "providers.csv")
     _csv(wait_lists, out / "wait_lists.csv")
     sites = generate_sites(muni_gdf, pop_gdf, seed=seed, n=sc.sites)

@@ -191,7 +191,8 @@ def build_transit(rng: np.random.Generator, net: StreetNet, layout: Layout, scal
     for a, b, s in zip(net.u.tolist(), net.v.tolist(), speeds_seg.tolist()):
         edge_speed[(a, b)] = edge_speed[(b, a)] = s
     stops: dict = {}
-    routes, patterns = [], []
+    routes: list = []
+    patterns: list = []
     centre = layout.boundary.centroid
     pairs = _endpoints(rng, net, scale, land, hub, (centre.x, centre.y))
     for o, d, kind in pairs:

@@ -21,6 +21,7 @@ from geodata.errors import DataError
 from scenarios.coverage.demand import HOURS_PER_WEEK, assign_areas, by_day_and_hour, demand_table, hour_label
 from scenarios.coverage.game import coverage_game, split_bill
 from scenarios.coverage.plots import plot_frontier, plot_week
+from scenarios.coverage.referral_demand import demand_source, read_referrals, referral_demand
 from scenarios.coverage.spec import FIXED_SCHEDULES, CoverageSpec, fail, parse_spec
 from scenarios.coverage.value import value_of
 from scenarios.result import ScenarioResult
@@ -57,7 +58,10 @@ def prepare(spec: dict, *, base_dir: Path) -> dict[str, Any]:
     else:
         area = assign_areas(encounters, areas)
     table = pd.DataFrame({"time": encounters["time"], "offences": encounters["offences"], "area": area})
+    source, referrals_file = demand_source(spec, base_dir)
+    referrals = read_referrals(referrals_file) if referrals_file else None
     return {"names": names, "cohorts": dict(region.cohorts), "encounters": table,
+            "demand_source": (source, referrals),
             "weeks": period.weeks, "period": period, "region_name": region.name,
             "where": _where_recorded(encounters, region.municipalities)}
 
@@ -93,9 +97,15 @@ def check_recorded(cs: CoverageSpec, context: dict[str, Any]) -> list[str]:
 
 
 def member_demand(cs: CoverageSpec, context: dict[str, Any]) -> pd.DataFrame:
-    """Eligible hand-offs per week, one row per member and one column per hour of week."""
+    """Eligible hand-offs per week, one row per member and one column per hour of week: from the
+    arrest records, the recorded referrals or both (``demand_source``, :mod:`referral_demand`)."""
     table = context["encounters"]
-    return demand_table(table, table["area"], cs.demand, weeks=context["weeks"], areas=cs.members)
+    arrests = demand_table(table, table["area"], cs.demand, weeks=context["weeks"], areas=cs.members)
+    source, referrals = context.get("demand_source", ("arrests", None))
+    if source == "arrests":
+        return arrests
+    recorded = referral_demand(referrals, cs.area, cs.members)
+    return recorded if source == "referrals" else arrests + recorded
 
 
 def _fixed_hours(name: str) -> np.ndarray:

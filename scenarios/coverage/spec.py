@@ -45,7 +45,8 @@ FIXED_SCHEDULES = {
 AREAS = ("municipality", "police_zone")
 METHODS = ("proportional", "shapley", "nucleolus")
 TOP_LEVEL = {"kind", "name", "description", "region", "cohort", "members", "area", "period", "demand", "staffing", "shifts",
-             "wages", "value", "budget", "target", "budgets", "compare", "sharing", "time_limit_s", "workers"}
+             "wages", "value", "budget", "target", "budgets", "compare", "sharing", "time_limit_s", "workers",
+             "referrals", "demand_source"}  # the last two: scenarios.coverage.referral_demand
 
 
 @dataclass

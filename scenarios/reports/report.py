@@ -18,7 +18,9 @@ import pandas as pd
 
 from geodata.feed_note import feed_notes
 from scenarios.reports import access, compare, equity, measures
-from scenarios.reports.privacy import THRESHOLD, TOTAL, Publication, assert_no_pseudonyms
+from scenarios.reports.declines import decline_section
+from scenarios.reports.privacy import THRESHOLD, Publication, assert_no_pseudonyms
+from scenarios.reports.referrals import referral_section
 
 REPORT_KIND = "capacity-gap"
 COUNT_FIELDS = {"waiting": "waiting", "lead_waiting": "lead", "lead_unmet": "unmet"}
@@ -134,8 +136,8 @@ def equity_for(region, providers, options: ReportOptions) -> tuple[dict | None, 
 
 
 def build_report(region, *, options: ReportOptions | None = None, providers=None, wait_lists=None,
-                 previous: dict | None = None, marginal_fn=None, equity_fn=equity_for,
-                 progress: Callable[[str], None] | None = None) -> dict:
+                 previous: dict | None = None, marginal_fn=None, equity_fn=equity_for, declines=None,
+                 referrals=None, caseloads=None, progress: Callable[[str], None] | None = None) -> dict:
     """The capacity-gap report for ``region`` as a JSON-ready dict (aggregate counts only).
 
     ``providers``/``wait_lists`` override the region's files (e.g. the live state of the API's
@@ -143,6 +145,8 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
     wait_lists, options) -> dict`` computes the "where one more slot helps most" section;
     ``equity_fn(region, providers, options) -> (section, reach method)`` the equity section (the
     API passes a cached one: it depends on the encounters and provider locations only).
+    ``declines`` (one row per declined placement: service, category) adds the decline reasons;
+    ``referrals`` and ``caseloads`` (:mod:`scenarios.reports.referrals`) the front-door section.
     ``progress(message)`` is told each step as it starts. The marginal re-solves run in a thread
     beside the reach and equity steps (CP-SAT searches outside the interpreter lock).
     """
@@ -187,6 +191,8 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
         "providers_map": [{"lon": float(g.x), "lat": float(g.y), "service": str(s), "capacity": int(c)}
                           for g, s, c in zip(providers.geometry, providers["service"], providers["capacity"])],
     }
+    report["declines"] = decline_section(declines, options.threshold)
+    report["referrals"] = referral_section(referrals, caseloads, options.threshold)
     report["summary"] = summary_sentences(report)
     report["privacy"]["sentence"] = privacy_sentence(report["privacy"])
     report["comparison"] = compare.compare_reports(previous, report) if previous is not None else None

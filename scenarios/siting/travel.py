@@ -1,15 +1,14 @@
 """Demand points and travel minutes for a siting scenario.
 
 Demand points are encounters pooled on a metric grid (weight = encounters) and population areas
-(weight = people). Travel minutes to every candidate site come from ``geodata``: police drive
-minutes on the street graph (``geodata.drive.drive_matrix``) and participant transit minutes
-(``geodata.transit.transit_matrix``), cached with ``geodata.cache.cached_matrix``. A region with
-no street graph or no transit feed falls back to straight-line estimates, and says so in a note.
+(weight = people). Travel minutes to every candidate site come from the travel service
+(``geodata.travel.TravelService``): police drive minutes on the street graph and participant
+transit minutes on the scenario's day (the feed's typical weekday unless ``transit.date`` is set),
+cached by the service. A region with no street graph or no transit feed gets the service's
+straight-line estimates, and says so in a note.
 """
 from __future__ import annotations
 
-import datetime as dt
-import warnings
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -17,13 +16,11 @@ import numpy as np
 import pandas as pd
 
 from geodata.basemap import data_extent, street_segments
+from geodata.errors import DataError
 from geodata.feed_note import feed_notes
 from geodata.region import Region, load_region
+from geodata.travel import TravelRequest, TravelService
 from scenarios.siting.spec import SitingSpec, fail
-
-FALLBACK_DRIVE_KPH = 35.0
-FALLBACK_WALK_KPH = 4.8
-DETOUR = 1.3
 
 
 @dataclass
@@ -74,71 +71,27 @@ def population_points(population: gpd.GeoDataFrame) -> pd.DataFrame:
                          "count": shaped["population"].to_numpy(dtype=float)})
 
 
-def straight_line_minutes(origins: np.ndarray, destinations: np.ndarray, kph: float) -> np.ndarray:
-    """Great-circle km x 1.3 detour at ``kph``, in minutes, shape (origins, destinations)."""
-    lon1, lat1 = np.radians(origins[:, 0])[:, None], np.radians(origins[:, 1])[:, None]
-    lon2, lat2 = np.radians(destinations[:, 0])[None, :], np.radians(destinations[:, 1])[None, :]
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    km = 2 * 6371.0 * np.arcsin(np.sqrt(a))
-    return km * DETOUR / kph * 60.0
-
-
-def _service_date(region: Region, wanted: str | None) -> dt.date | None:
-    """The scenario's transit date, or a typical weekday: of the Wednesdays in weeks 2-7 of the
-    feeds' service, the one with the most services running (away from New Year holidays)."""
-    if wanted:
-        return dt.date.fromisoformat(wanted)
-    ranges = [r for feed in region.transit if (r := feed.service_dates())]
-    if not ranges:
-        return None
-    day = max(r[0] for r in ranges)
-    while day.weekday() != 2:
-        day += dt.timedelta(days=1)
-    wednesdays = [day + dt.timedelta(weeks=k) for k in range(1, 7)]
-    return max(wednesdays, key=lambda d: sum(len(feed.service_ids_on(d)) for feed in region.transit))
-
-
 def _matrices(region: Region, spec: SitingSpec, origins: np.ndarray, sites: np.ndarray,
               notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    from geodata.cache import cached_matrix
-
-    streets_spec = region.manifest.spec("streets")
-    graph = region.streets if streets_spec is not None else None
-    if graph is None:
-        notes.append(f"No street network in the region: police drive minutes are straight-line "
-                     f"estimates ({DETOUR} x distance at {FALLBACK_DRIVE_KPH:g} km/h), not routed.")
-        drive = straight_line_minutes(origins, sites, FALLBACK_DRIVE_KPH)
-    else:
-        from geodata.drive import drive_matrix
-
-        drive = cached_matrix("siting-drive", {"streets": streets_spec.path, "origins": origins, "sites": sites},
-                              lambda: drive_matrix(graph, origins, sites), cache_dir=spec.cache_dir)
-    feeds = region.transit
-    date = _service_date(region, spec.transit_date) if feeds else None
+    """Police drive and participant transit minutes (points x sites) from the travel service."""
+    service = TravelService(region, cache_dir=spec.cache_dir)
+    drive = service.drive(origins, sites)
+    if drive.estimated:
+        notes.append(f"No street network in the region: police drive minutes are a {drive.method}, not routed.")
     if spec.participant_transit == 0:
         notes.append("Participant transit has weight 0 in this scenario: transit minutes were not computed.")
-        transit = np.full_like(drive, np.nan)
-    elif not feeds or date is None:
-        notes.append(f"No transit feed with service in the region: participant minutes are straight-line "
-                     f"walking estimates ({DETOUR} x distance at {FALLBACK_WALK_KPH:g} km/h).")
-        transit = straight_line_minutes(origins, sites, FALLBACK_WALK_KPH)
+        return drive[0], np.full_like(drive[0], np.nan)
+    try:
+        request = TravelRequest(date=spec.transit_date, depart=spec.depart, percentiles=(spec.percentile,))
+        transit = service.transit(origins, sites, request)
+    except DataError as error:
+        raise fail("transit.date" if str(error.file) == "date" else "transit", error.message) from error
+    notes.extend(transit.notes)
+    if transit.estimated:
+        notes.append(f"No transit feed in the region: participant minutes are a {transit.method}.")
     else:
-        from geodata.transit import transit_matrix
-
-        key = {"feeds": [f.path for f in feeds], "streets": None if streets_spec is None else streets_spec.path,
-               "origins": origins, "sites": sites, "date": date.isoformat(), "depart": spec.depart,
-               "percentile": spec.percentile}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            transit = cached_matrix(
-                "siting-transit", key,
-                lambda: transit_matrix(feeds, graph, origins, sites, date=date, depart=spec.depart,
-                                       percentiles=(spec.percentile,))[spec.percentile],
-                cache_dir=spec.cache_dir)
-        notes.extend(str(w.message) for w in caught if "service" in str(w.message).lower())
-        notes.append(f"Transit minutes: {spec.percentile}th percentile over departures {spec.depart} "
-                     f"on {date.isoformat()}.")
-    return drive, transit
+        notes.append(f"Transit minutes: {transit.method}.")
+    return drive[0], transit[spec.percentile]
 
 
 def load_siting_data(spec: SitingSpec) -> SitingData:

@@ -19,7 +19,8 @@ class Api:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def as_(self, who: str) -> dict[str, str]:
-        """Authorization header of user ``who`` (admin, coord_north, coord_central, provider_h1, planner, pcg)."""
+        """Authorization header of user ``who`` (admin, coord_north, coord_central, provider_h1, planner, pcg,
+        officer_z1, officer_z2)."""
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
     def call(self, method: str, path: str, who: str = "admin", headers_extra: dict[str, str] | None = None,
@@ -63,7 +64,9 @@ class Api:
 
 USERS = {"admin": ("admin", {}), "coord_north": ("coordinator", {"cohort": "North"}),
          "coord_central": ("coordinator", {"cohort": "Central"}),
-         "provider_h1": ("provider", {"provider_id": "H1"}), "planner": ("planner", {}), "pcg": ("pcg", {})}
+         "provider_h1": ("provider", {"provider_id": "H1"}), "planner": ("planner", {}), "pcg": ("pcg", {}),
+         "officer_z1": ("officer", {"department": "Zone 1 Police"}),
+         "officer_z2": ("officer", {"department": "Zone 2 Police"})}
 
 
 def make_users(sessions) -> dict[str, str]:

@@ -84,7 +84,7 @@ def test_problems_cross_the_socket_with_their_status_and_field(api, desk_socket)
     """Including the desk's own checks of the bearer token and role."""
     api.participant("LEAD-C", cohort="Central", who="coord_central")
     api.participant("LEAD-2", consent=False)
-    cases = {"NOBODY": (404, "not-found"), "LEAD-C": (403, "forbidden"), "LEAD-2": (409, "no-consent")}
+    cases = {"NOBODY": (404, "not-found"), "LEAD-C": (404, "not-found"), "LEAD-2": (409, "no-consent")}
     for pid, (status, slug) in cases.items():
         response = api.request(pid)
         body = response.json()

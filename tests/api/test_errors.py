@@ -13,13 +13,13 @@ from tests.api.helpers import Api, make_users
 
 
 @pytest.fixture
-def region_api(demo_region_dir, tmp_path):
+def region_api(current_region_dir, tmp_path):
     """The app bounded by the demo region (cohorts and boundary from its manifest)."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
 
-    app = create_app(f"sqlite:///{tmp_path / 'handoff.db'}", demo_region_dir)
+    app = create_app(f"sqlite:///{tmp_path / 'handoff.db'}", current_region_dir)
     with TestClient(app) as client:
         yield Api(client, app, make_users(app.state.sessions))
 
@@ -79,12 +79,12 @@ def test_audit_log_refuses_update_and_delete(database_url, api):
         assert session.scalar(select(AuditEntry.actor).where(AuditEntry.action == "provider.create")) == "admin"
 
 
-def test_walkthrough_places_and_confirms_over_http(demo_region_dir, tmp_path, monkeypatch):
+def test_walkthrough_places_and_confirms_over_http(current_region_dir, tmp_path, monkeypatch):
     from api.walkthrough import run_walkthrough
 
     monkeypatch.setenv("HANDOFF_CACHE_DIR", str(tmp_path / "cache"))
     console = Console(file=open(tmp_path / "out.txt", "w"), width=100)
-    outcome = run_walkthrough(demo_region_dir, database_url=f"sqlite:///{tmp_path / 'demo.db'}", console=console)
+    outcome = run_walkthrough(current_region_dir, database_url=f"sqlite:///{tmp_path / 'demo.db'}", console=console)
     assert outcome["request_id"] and outcome["status"] in ("placed", "partial"), outcome["needs"]
     assert set(outcome["needs"]) == {"housing", "treatment", "clinic"}
     assert outcome["held"] and outcome["confirmed"] and outcome["audit_rows"] >= 2

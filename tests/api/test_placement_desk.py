@@ -75,7 +75,7 @@ def test_failing_tickets_fail_alone_with_the_single_path_errors(api, singles):
         with pytest.raises(ApiError) as caught:
             ticket.future.result(timeout=0)
         errors[ticket.participant_id] = (caught.value.status, caught.value.slug)
-    assert errors == {"NOBODY": (404, "not-found"), "LEAD-2": (409, "no-consent"), "LEAD-C": (403, "forbidden"),
+    assert errors == {"NOBODY": (404, "not-found"), "LEAD-2": (409, "no-consent"), "LEAD-C": (404, "not-found"),
                       "LEAD-1": (409, "no-open-need")}
     assert placed_at(batch[0].future.result(timeout=0)) == ["H1"]
     assert placed_at(batch[4].future.result(timeout=0)) == ["H1"]

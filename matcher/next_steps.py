@@ -1,0 +1,86 @@
+"""Why a need went unmet and what would work: every provider of that service that was considered,
+with the one deciding reason each, then the next steps a coordinator can take (join a wait list,
+a provider just over the travel limit, a different subtype). Used by :mod:`matcher.explain`."""
+from __future__ import annotations
+
+import math
+
+from matcher.prep import rule_check
+from matcher.types import WaitPosition
+
+SHOWN_NEXT_STEPS = 3
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def deciding_reason(r, p: int, need: int, si: int, minutes: float | None) -> tuple[str, str]:
+    """The one reason provider index ``si`` did not place participant ``p``'s need, and its kind:
+    declined, subtype, choices, ineligible, no-route, too-far, appointment or blocked."""
+    prep = r.prep
+    person, want, s = prep.participants[p], prep.participants[p].needs[need], prep.providers[si]
+    if s.provider_id in want.declined:
+        return "declined", "you declined it for this need"
+    if want.subtype and s.subtype != want.subtype:
+        return "subtype", f"it is {s.subtype or 'of no subtype'}, not {want.subtype}"
+    if person.preferences and s.provider_id not in person.preferences:
+        return "choices", "it is not among your choices"
+    ok, why = rule_check(person.attributes, s.eligibility) if s.eligibility else (True, "")
+    if ok is not True:
+        return "ineligible", f"it does not take you: {why}"
+    if minutes is None:
+        return "no-route", ("no transit route: the transit feed does not reach your home within the walk limit "
+                            "(or does not reach it)")
+    if minutes > person.max_transit_minutes:
+        return "too-far", f"it is {minutes:.0f} min by transit, over your limit of {person.max_transit_minutes:.0f}"
+    if (p, si) in prep.ineligible:
+        return "appointment", prep.ineligible[(p, si)]
+    return "blocked", r.blocked(p, si)
+
+
+def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
+    """The explanation of an unmet need: every provider considered with its deciding reason, and
+    the next steps (``waits`` are the need's wait positions)."""
+    prep = r.prep
+    want = prep.participants[p].needs[need]
+    reach = dict(r.reachable(p, want.service))
+    considered = [si for si, s in enumerate(prep.providers) if s.service == want.service]
+    if not considered:
+        return f"No {want.service} placement now: no {want.service} provider was considered for you."
+    rows = []
+    for si in sorted(considered, key=lambda i: (reach.get(i, math.inf), prep.providers[i].label)):
+        kind, why = deciding_reason(r, p, need, si, reach.get(si))
+        rows.append((kind, si, why))
+    text = (f"No {want.service} placement now. Considered: "
+            + "; ".join(f"{prep.providers[si].label}: {why}" for _, si, why in rows) + ".")
+    return text + " " + next_steps(r, p, need, rows, reach, waits)
+
+
+def next_steps(r, p: int, need: int, rows, reach: dict[int, float], waits: list[WaitPosition]) -> str:
+    """What would work for the need, best first: wait lists to join, a provider just over the
+    travel limit, a provider of another subtype."""
+    prep = r.prep
+    person, want = prep.participants[p], prep.participants[p].needs[need]
+    steps = []
+    for w in waits:
+        label = prep.providers[r.index[w.provider_id]].label
+        start = f", estimated start {w.estimated_start}" if w.estimated_start else ", no start date can be estimated"
+        steps.append(f"join the wait list of {label} (you would be {_ordinal(w.position)} in line{start})")
+    far = sorted((reach[si], si) for kind, si, _ in rows if kind == "too-far")
+    if far:
+        minutes, si = far[0]
+        steps.append(f"a travel limit of {math.ceil(minutes)} min would reach {prep.providers[si].label} "
+                     f"({minutes:.0f} min by transit)")
+    other = [si for kind, si, _ in rows if kind == "subtype" and prep.providers[si].provider_id not in want.declined
+             and reach.get(si, math.inf) <= person.max_transit_minutes
+             and rule_check(person.attributes, prep.providers[si].eligibility)[0] is True]
+    if other:
+        s = prep.providers[other[0]]
+        steps.append(f"without the {want.subtype} requirement, {s.label} ({s.subtype or 'no subtype'}) takes you "
+                     "and is in reach")
+    if not steps:
+        return ("Next step: no provider of this service that was considered can take you now; ask the program "
+                "to widen the search or add a provider.")
+    return "Next steps: " + "; or ".join(steps[:SHOWN_NEXT_STEPS]) + "."
