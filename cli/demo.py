@@ -16,6 +16,8 @@ def demo(
 
     Steps: the region (summary and map), a placement request over HTTP against the embedded SQLite
     store, a facility-siting scenario, a coverage-hours scenario, and the PCG's capacity-gap report.
+
+    Example: `handoff demo --out demo-output` (or `handoff demo --out big --scale county --seed 7`).
     """
     # Imported here so that `handoff --help` stays fast: the demo pulls in every part of Handoff.
     from cli.scenario import frame_table, print_result
