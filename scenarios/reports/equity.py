@@ -191,7 +191,7 @@ def rate_table(published: pd.DataFrame, numerator: str, *, label: str) -> pd.Dat
 
 FINDING_RULE = (f"Findings name only groups of at least {MIN_GROUP} records whose 95 % interval excludes parity "
                 "(a ratio of 1), largest effect first (furthest from 1 on a log scale); equal effects are named "
-                "together as a tie.")
+                "together as a tie; groups holding records of unknown category are never findings.")
 
 
 def summary_findings(tables: dict[str, pd.DataFrame], *, min_group: int = MIN_GROUP) -> list[str]:
@@ -206,7 +206,7 @@ def summary_findings(tables: dict[str, pd.DataFrame], *, min_group: int = MIN_GR
         if ref.empty:
             continue
         ref_row = ref.iloc[0]
-        big = table["n"].fillna(0) >= min_group
+        big = (table["n"].fillna(0) >= min_group) & ~table["group"].astype(str).str.contains("unknown", case=False)
         significant = table[big & ~table["reference"] & ((table["ratio_low"] > 1) | (table["ratio_high"] < 1))]
         for _, row in significant.iterrows():
             findings.setdefault((title, round(float(row["ratio"]), 2)), []).append(row)

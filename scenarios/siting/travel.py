@@ -40,6 +40,7 @@ class SitingData:
     municipalities: gpd.GeoDataFrame | None
     boundary: gpd.GeoDataFrame | None
     notes: list[str] = field(default_factory=list)
+    streets: tuple | None = None   # (major, minor) street segments within the map's extent (basemap)
 
 
 def encounter_points(encounters: gpd.GeoDataFrame, *, metric_crs: str, cell_m: float) -> pd.DataFrame:
