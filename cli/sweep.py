@@ -57,10 +57,10 @@ def sweep(
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot reach the Dask scheduler {scheduler}: {exc}")
         raise typer.Exit(2) from exc
-    files = write_results(results, out, name=spec.name)
+    files = write_results(results, out, name=spec.name, grid=list(spec.grid))
     ok = results[results["status"] == "ok"]
     metrics = metric_columns(results)
-    params = varying_params(results)
+    params = varying_params(results, list(spec.grid))
     for param in params or [None]:
         groups = ok.groupby(param) if param else [("all", ok)]
         title = (f"{len(ok)} of {len(results)} scenarios" + (f", by {param.removeprefix('param.')} (mean over draws"

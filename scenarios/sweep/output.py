@@ -19,17 +19,17 @@ def metric_columns(results: pd.DataFrame) -> list[str]:
             if c not in RESERVED and not c.startswith("param.") and pd.api.types.is_numeric_dtype(results[c])]
 
 
-def write_results(results: pd.DataFrame, out_dir: Path, *, name: str) -> list[Path]:
+def write_results(results: pd.DataFrame, out_dir: Path, *, name: str, grid: list[str] | None = None) -> list[Path]:
     """Write ``NAME.parquet`` (one row per task), ``NAME.png`` (see ``summary_plot``) and, for siting
     sweeps, ``NAME_sites.csv`` (share of draws opening each site per value of the first varying
-    grid parameter); returns the paths."""
+    grid parameter; ``grid``: the sweep's grid keys); returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     table = out_dir / f"{name}.parquet"
     results.to_parquet(table, index=False)
     plot = out_dir / f"{name}.png"
-    summary_plot(results, plot)
+    summary_plot(results, plot, grid=grid)
     files = [table, plot]
-    params = [p for p in varying_params(results) if pd.api.types.is_numeric_dtype(results[p])]
+    params = [p for p in varying_params(results, grid) if pd.api.types.is_numeric_dtype(results[p])]
     frequency = site_frequency(results, params[0] if params else None)
     if not frequency.empty:
         files.append(out_dir / f"{name}_sites.csv")
@@ -49,10 +49,13 @@ def informative_metrics(results: pd.DataFrame, limit: int = 4) -> list[str]:
     return chosen[:limit]
 
 
-def varying_params(results: pd.DataFrame) -> list[str]:
-    """Grid parameters that take more than one value among the successful scenarios."""
+def varying_params(results: pd.DataFrame, grid: list[str] | None = None) -> list[str]:
+    """The grid parameters (``param.KEY`` columns; ``grid`` names the keys, default every
+    parameter) that take more than one value among the successful scenarios. Monte Carlo draws'
+    parameters are not grid parameters: pass the sweep's grid keys to leave them out."""
     ok = results[results["status"] == "ok"]
-    return [c for c in results.columns if c.startswith("param.") and ok[c].astype(str).nunique() > 1]
+    keys = [f"param.{k}" for k in grid] if grid is not None else [c for c in results.columns if c.startswith("param.")]
+    return [c for c in keys if c in ok.columns and ok[c].astype(str).nunique() > 1]
 
 
 def site_frequency(results: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -74,14 +77,14 @@ def site_frequency(results: pd.DataFrame, by: str | None = None) -> pd.DataFrame
     return table.loc[table.max(axis=1).sort_values(ascending=False).index]
 
 
-def summary_plot(results: pd.DataFrame, path: Path) -> None:
+def summary_plot(results: pd.DataFrame, path: Path, *, grid: list[str] | None = None) -> None:
     """One row of panels per varying grid parameter: each varying metric's mean and 10-90 % band
     over draws against that parameter (the others pooled); a histogram when no numeric parameter
     varies; and, for siting sweeps, how often each site is chosen across draws per value of the
     first parameter."""
     metrics = informative_metrics(results)
     ok = results[results["status"] == "ok"]
-    params = [p for p in varying_params(results) if pd.api.types.is_numeric_dtype(ok[p])][:3] or [None]
+    params = [p for p in varying_params(results, grid) if pd.api.types.is_numeric_dtype(ok[p])][:3] or [None]
     frequency = site_frequency(results, params[0])
     columns = max(len(metrics), 1) + (not frequency.empty)
     fig, axes = plt.subplots(len(params), columns, figsize=(4.3 * columns, 3.4 * len(params)), squeeze=False)
