@@ -12,13 +12,15 @@ each spawned worker), so nothing is passed through ``os.environ``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.orm import Session
 from uvicorn.supervisors import Multiprocess
 
 from api.auth import DEFAULT_TOKEN_DAYS, ROLES, add_user, revoke_tokens, rotate_token
@@ -34,6 +36,23 @@ DAYS_OPTION = typer.Option(DEFAULT_TOKEN_DAYS, "--days", help="Days the token is
 users = typer.Typer(help="Make API users and tokens. A token is printed once and stored only as a hash.",
                     no_args_is_help=True)
 db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+@contextmanager
+def database_session(database_url: str | None, *, migrate: bool = True) -> Iterator[Session]:
+    """A session on ``database_url`` (else the settings' database), migrated first when ``migrate``;
+    a ``ValueError`` inside (a bad name, role or period) ends the command with its message, exit 2."""
+    engine = make_engine(Settings.from_env(database_url=database_url).database)
+    try:
+        if migrate:
+            upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
 
 
 def prepare_demo(folder: Path, console: Console) -> tuple[str, Path]:
@@ -184,21 +203,12 @@ def add_user_command(name: str = typer.Argument(..., help="User name, unique (e.
         except ApiError as exc:
             Console(stderr=True).print(f"[red]error:[/red] {exc.detail}")
             raise typer.Exit(2) from None
-    engine = make_engine(Settings.from_env(database_url=database_url).database)
-    upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    try:
-        with sessions() as session:
-            user, token = add_user(session, name, role, cohort=cohort, provider_id=provider,
-                                   department=department, days=days)
-            audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
-                         provider_id=user.provider_id, department=user.department, token_days=days)
-            session.commit()
-    except ValueError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
+    with database_session(database_url) as session:
+        user, token = add_user(session, name, role, cohort=cohort, provider_id=provider,
+                               department=department, days=days)
+        audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
+                     provider_id=user.provider_id, department=user.department, token_days=days)
+        session.commit()
     Console(stderr=True).print(f"User {name!r} ({role}) added. Token valid {days:g} days (store it now; it is not "
                                "shown again):")
     print(token)
@@ -212,19 +222,11 @@ def token_command(name: str = typer.Argument(..., help="User who gets a new toke
     """Rotate a user's token: print a new one valid --days days; the older ones stop after --grace-hours.
 
     Example: `handoff users token cora --days 90` (then give cora the new token; the old one works 24 h more)."""
-    engine = make_engine(Settings.from_env(database_url=database_url).database)
-    upgrade(engine)
-    try:
-        with make_sessionmaker(engine)() as session:
-            text, expires, shortened = rotate_token(session, name, days=days, grace_hours=grace_hours)
-            audit.record(session, "cli", "user.token", "user", name, token_days=days, older_cut=shortened,
-                         grace_hours=grace_hours)
-            session.commit()
-    except ValueError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
+    with database_session(database_url) as session:
+        text, expires, shortened = rotate_token(session, name, days=days, grace_hours=grace_hours)
+        audit.record(session, "cli", "user.token", "user", name, token_days=days, older_cut=shortened,
+                     grace_hours=grace_hours)
+        session.commit()
     Console(stderr=True).print(f"New token for {name!r}, valid until {expires:%Y-%m-%d %H:%M} UTC; {shortened} older "
                                f"token(s) stop within {grace_hours:g} h. Store it now; it is not shown again:")
     print(text)
@@ -236,10 +238,8 @@ def revoke_command(name: str = typer.Argument(..., help="User whose tokens to re
     """Revoke every token of a user (the user stays for the audit log).
 
     Example: `handoff users revoke cora`."""
-    engine = make_engine(Settings.from_env(database_url=database_url).database)
-    with make_sessionmaker(engine)() as session:
+    with database_session(database_url, migrate=False) as session:
         count = revoke_tokens(session, name)
         audit.record(session, "cli", "user.revoke", "user", name, tokens=count)
         session.commit()
-    engine.dispose()
     Console(stderr=True).print(f"Revoked {count} token(s) of {name!r}.")

@@ -3,7 +3,8 @@
 ``run_walkthrough(region_dir, *, database_url, console) -> dict`` loads the region's providers and
 wait lists, makes an admin, a coordinator and a provider user, starts uvicorn in a thread, then
 over HTTP adds a participant with consent, requests placements, confirms one, reads the audit
-trail and shuts the server down. Every exchange is printed.
+trail, walks the front door (:mod:`api.walkthrough_frontdoor`: a roadside referral to a placement)
+and shuts the server down. Every exchange is printed.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from api.app import create_app
 from api.auth import add_user
 from api.ready import wait_until_ready
 from api.services.seed import load_region_into_db
+from api.walkthrough_frontdoor import WalkContext, front_door_walkthrough
 
 READY_DEADLINE_S = 30.0
 ATTRIBUTES = {"gender": "female", "age": 34, "insurance": "medicaid", "moud": True}
@@ -144,10 +146,12 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
             audit = client.get("/v1/audit", params={"record_type": "placement"},
                                headers={"Authorization": f"Bearer {admin}"}).json()
         console.print(f"Audit log: {audit['page']['total']} placement rows (append-only).")
+        front_door = front_door_walkthrough(WalkContext(app, f"http://127.0.0.1:{port}", admin, coordinator, cohort,
+                                                        stamp, region_dir, (lon, lat)), console, _show)
         return {"url": f"http://127.0.0.1:{port}", "participant_id": participant_id, "request_id": answer.get("id"),
                 "status": answer.get("status"), "held": [h["provider_id"] for h in held], "confirmed": confirmed,
                 "needs": {n["service"]: n["explanation"] for n in answer.get("needs", [])},
-                "audit_rows": audit["page"]["total"]}
+                "audit_rows": audit["page"]["total"], "front_door": front_door}
     finally:
         server.should_exit = True
         thread.join(timeout=15)

@@ -142,7 +142,7 @@ def check_state(url: str) -> int:
     from matcher import check
 
     from api.services.region import RegionContext
-    from api.services.state import check_view
+    from api.services.records import check_view
 
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:

@@ -22,7 +22,6 @@ machine allows at the time. Every Dask table is checked to equal the in-process 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import sys
@@ -32,14 +31,18 @@ from pathlib import Path
 
 # bench/ holds scripts such as coverage.py that would shadow installed packages of the same name
 # (numba imports `coverage` when present): drop this folder from the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent] + [
+    str(Path(__file__).resolve().parent.parent)]
 
 import pandas as pd  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
+from distributed import Client  # noqa: E402
+
+from bench.record import Result, Row, machine_line, write_result  # noqa: E402
 
 from geodata.demo import write_demo_region  # noqa: E402
 from scenarios.sweep import expand, load_sweep  # noqa: E402
-from scenarios.sweep.runner import collect, kind_module, prepare_context, run_in_process, submit_tasks  # noqa: E402
+from scenarios.sweep.runner import (  # noqa: E402
+    collect, kind_module, local_cluster, prepare_context, run_in_process, submit_tasks)
 
 SWEEP = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples" / "sweep-siting-200.yaml"
 
@@ -57,8 +60,7 @@ def dask_run(spec, context, n_workers: int) -> tuple[float, float, float, float,
     seconds the workers and this process (client, scheduler, nannies) spent meanwhile, the wall
     seconds of the control (4 tasks of 0.5 CPU-seconds of pure computation) and the table."""
     module = kind_module(spec.kind)
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+    with local_cluster(n_workers) as cluster, Client(cluster) as client:
         client.wait_for_workers(n_workers)
         client.run(__import__, module)
         cpu_before, own_before = client.run(time.process_time), time.process_time()
@@ -88,8 +90,9 @@ def main() -> None:
         started = time.perf_counter()
         context = prepare_context(spec)
         prepare_s = time.perf_counter() - started
+        print(machine_line(max(args.workers)))
         print(f"sweep: {len(tasks)} siting scenarios on the small demo region; context prepared once in "
-              f"{prepare_s:.1f} s; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+              f"{prepare_s:.1f} s")
 
         started, cpu_started = time.perf_counter(), time.process_time()
         reference = run_in_process(spec, context=context)
@@ -98,6 +101,7 @@ def main() -> None:
               f"{1000 * baseline_cpu / len(tasks):5.0f} ms CPU/scenario")
 
         seconds: dict[int, float] = {}
+        cpu_ms: dict[int, float] = {}
         pairs: list[float] = []
         controls: dict[int, dict[int, float]] = {}
         for repeat in range(args.repeat):
@@ -107,6 +111,7 @@ def main() -> None:
                 controls.setdefault(repeat, {})[n] = control
                 walls[n] = wall
                 seconds[n] = min(wall, seconds.get(n, wall))
+                cpu_ms[n] = min(1000 * (cpu + own) / len(tasks), cpu_ms.get(n, float("inf")))
                 same = table.equals(reference)
                 print(f"{f'Dask, {n} worker' + ('s' if n > 1 else '') + f', run {repeat + 1}':>24}: {wall:7.1f} s wall  "
                       f"{len(tasks) / wall:5.1f} scenarios/s  {1000 * cpu / len(tasks):4.0f} + {1000 * own / len(tasks):2.0f} ms "
@@ -117,14 +122,35 @@ def main() -> None:
         for n, wall in seconds.items():
             print(f"best of {args.repeat}, {n} worker{'s' if n > 1 else ''}: {wall:.1f} s, {len(tasks) / wall:.1f} "
                   f"scenarios/s, x{baseline_s / wall:.2f} vs in-process")
+        baseline_ms = 1000 * baseline_cpu / len(tasks)
+        for n, ms in cpu_ms.items():
+            print(f"task overhead, {n} worker{'s' if n > 1 else ''}: {ms - baseline_ms:+.1f} ms CPU per scenario "
+                  f"(workers + client + scheduler, {ms:.0f} ms, against {baseline_ms:.0f} ms in-process; best run)")
+        figures = {"scenarios": len(tasks), "in_process_s": round(baseline_s, 2), "in_process_ms_cpu": round(baseline_ms, 1)}
+        rows = []
+        if 1 in seconds:
+            one = baseline_s / seconds[1]
+            figures |= {"one_worker_s": round(seconds[1], 2), "one_worker_vs_in_process": round(one, 3),
+                        "one_worker_ms_cpu": round(cpu_ms[1], 1), "overhead_ms_cpu": round(cpu_ms[1] - baseline_ms, 1)}
+            rows.append(Row(f"sweep of {len(tasks)} scenarios, 1 Dask worker vs in-process (`bench/sweep.py`)",
+                            f"x{one:.2f} wall; {cpu_ms[1]:.0f} ms CPU per scenario (task overhead "
+                            f"{cpu_ms[1] - baseline_ms:+.0f} ms)", f"in-process {baseline_ms:.0f} ms CPU per scenario",
+                            ">= x0.9", one >= 0.9))
         if pairs:
-            print(f"speed-up, 2 workers over 1: x{seconds[1] / seconds[2]:.2f} best against best; "
-                  f"x{statistics.median(pairs):.2f} median of {len(pairs)} back-to-back pairs "
-                  f"({', '.join(f'{r:.2f}' for r in pairs)})")
+            best, median = seconds[1] / seconds[2], statistics.median(pairs)
             control = [c[1] / c[2] for c in controls.values() if 1 in c and 2 in c]
+            print(f"speed-up, 2 workers over 1: x{best:.2f} best against best; "
+                  f"x{median:.2f} median of {len(pairs)} back-to-back pairs "
+                  f"({', '.join(f'{r:.2f}' for r in pairs)})")
             print(f"control, 2 workers over 1 on pure computation (2 CPU-seconds) in the same runs: "
                   f"x{statistics.median(control):.2f} median ({', '.join(f'{r:.2f}' for r in control)}): "
                   f"the most this machine allowed at the time")
+            figures |= {"two_over_one_best": round(best, 3), "two_over_one_median": round(median, 3),
+                        "control_two_over_one_median": round(statistics.median(control), 3)}
+            rows.append(Row(f"sweep of {len(tasks)} scenarios, 2 Dask workers vs 1", f"x{best:.2f} best, x{median:.2f} median",
+                            f"control (pure computation) x{statistics.median(control):.2f} in the same runs",
+                            ">= x1.8", best >= 1.8))
+        write_result(Result("sweep", max(args.workers), figures, rows))
 
 
 if __name__ == "__main__":

@@ -48,8 +48,7 @@ def capacity_gap(
         loaded = load_region(region)
         providers = wait_lists = refused = referrals = caseloads = None
         if state:
-            from api.referral_records import read_front_door
-            from api.state import read_capacity_state, read_declines
+            from api import read_capacity_state, read_declines, read_front_door
 
             providers, wait_lists = read_capacity_state(state)
             refused = read_declines(state)

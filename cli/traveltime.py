@@ -118,7 +118,8 @@ def isochrone(
         with console.status("Loading street graph"):
             graph = loaded.streets
         if mode == "drive":
-            polygons = drive_isochrone(graph, (lon, lat), limits)
+            with console.status(f"Driving {', '.join(f'{m:g}' for m in limits)} minutes and drawing the areas"):
+                polygons = drive_isochrone(graph, (lon, lat), limits)
         else:
             from geodata.travel import TravelRequest, TravelService
 

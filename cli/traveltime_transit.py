@@ -99,7 +99,7 @@ def transit(
                 service.service_day(request)
             except DataError as error:
                 raise _as_option(error) from error
-        if service.transit_network.streets_spec is None:
+        if service.network().streets_spec is None:
             console.print("[yellow]no street network: walking is straight line x 1.3[/]")
         with progress_bar("transit searches") as bar:
             task = bar.add_task("transit", total=None)

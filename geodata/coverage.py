@@ -49,7 +49,7 @@ class FeedCoverage:
 def served_stops(service: TravelService, day: dt.date) -> np.ndarray:
     """(n, 2) lon/lat of the stops at least one trip of the feeds calls at on ``day``."""
     points = []
-    for feed in service.transit_network.feeds:
+    for feed in service.network().feeds:
         running = feed.trips.loc[feed.trips["service_id"].isin(feed.service_ids_on(day)), "trip_id"]
         stop_ids = set(feed.stop_times.loc[feed.stop_times["trip_id"].isin(running), "stop_id"])
         stops = feed.stops[feed.stops["stop_id"].isin(stop_ids)]
@@ -70,7 +70,7 @@ def feed_coverage(service: TravelService, request: TravelRequest = TravelRequest
     on the request's service day. Raises ``DataError`` when the region has no transit feed."""
     day = service.service_day(request)
     stops = served_stops(service, day)
-    walker = WalkNetwork(service.transit_network.graph, walk_kmh=request.walk_kmh)
+    walker = WalkNetwork(service.network().graph, walk_kmh=request.walk_kmh)
     seconds = request.max_walk_minutes * 60.0
     region = service.region
     population, pop_share = 0.0, None

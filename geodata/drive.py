@@ -23,9 +23,9 @@ import scipy.sparse as sp
 import shapely
 from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
-from shapely.ops import substring
 
 from geodata.drive_search import many_to_many
+from geodata.street_area import Reach, nested_areas
 from geodata.streets import DEFAULT_TURN_DELAY_S
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,8 @@ def isochrone(
 
     Returns a GeoDataFrame (EPSG:4326) with one row per limit, columns ``minutes`` and
     ``geometry``: the streets driven within the limit (partial edges included), buffered by
-    ``buffer_m`` metres. An origin off the network gives empty geometries.
+    ``buffer_m`` metres (:mod:`geodata.street_area`). An origin off the network gives empty
+    geometries.
     """
     index = _prepared(graph, turn_delay_s)
     limits = sorted(float(m) for m in minutes)
@@ -258,22 +259,19 @@ def isochrone(
     empty = Snap(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
     csr = _routing_graph(index, start, empty, 1, 0)
     reach = dijkstra(csr, directed=True, indices=index.n_nodes, limit=limits[-1] * 60.0)[: index.n_nodes]
-    arcs = np.concatenate([np.arange(len(index.tails)), start.arc])
-    begin = np.concatenate([np.zeros(len(index.tails)), start.fraction])
-    at = np.concatenate([reach[index.tails], start.access_s])
-    rows = []
-    for limit in limits:
-        seconds = limit * 60.0
-        live = at < seconds
-        end = np.minimum(1.0, begin[live] + (seconds - at[live]) / np.maximum(index.seconds[arcs[live]], 1e-9))
-        pieces = [
-            line if b == 0.0 and e >= 1.0 else substring(line, b, e, normalized=True)
-            for line, b, e in zip(index.lines[arcs[live]], begin[live], end)
-        ]
-        area = shapely.union_all(pieces).buffer(buffer_m) if pieces else shapely.Polygon()
-        rows.append((limit, shapely.transform(
-            area, lambda c: np.column_stack(index.to_lonlat.transform(c[:, 0], c[:, 1])))))
+    limits_s = [limit * 60.0 for limit in limits]
+    areas = nested_areas(street_reach(index, start, reach), limits_s, buffer_m)
+    rows = [(limit, shapely.transform(area, lambda c: np.column_stack(index.to_lonlat.transform(c[:, 0], c[:, 1]))))
+            for limit, area in zip(limits, areas)]
     return gpd.GeoDataFrame({"minutes": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326")
+
+
+def street_reach(index: StreetIndex, start: Snap, node_s: np.ndarray) -> Reach:
+    """Every arc (and the origin's partial arcs) with the seconds at which a driver enters it."""
+    return Reach(index.lines, index.seconds, index.tails, index.heads,
+                 arc=np.concatenate([np.arange(len(index.tails)), start.arc]),
+                 begin=np.concatenate([np.zeros(len(index.tails)), start.fraction]),
+                 at_s=np.concatenate([node_s[index.tails], start.access_s]))
 
 
 def point_isochrones(lonlat: np.ndarray, minutes: np.ndarray, limits: Sequence[float], *,
@@ -301,4 +299,4 @@ def unreachable_count(minutes: np.ndarray) -> int:
 
 
 __all__ = ["ACCESS_KPH", "MAX_SNAP_M", "MODEL_VERSION", "StreetIndex", "drive_matrix", "isochrone",
-           "point_isochrones", "snap", "street_index", "unreachable_count", "utm_crs"]
+           "point_isochrones", "snap", "street_index", "street_reach", "unreachable_count", "utm_crs"]

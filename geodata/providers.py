@@ -29,7 +29,6 @@ STATUSES = ("waiting", "placed", "removed")
 PROVIDER_COLUMNS = ["provider_id", "name", "service", "subtype", "capacity", "occupied", "monthly_turnover",
                     "eligibility", "open_hours", "appointment_times", "municipality"]
 WAIT_LIST_COLUMNS = ["list_id", "provider_id", "person_id", "lead", "priority", "added", "status", "attributes"]
-SITE_COLUMNS = ["site_id", "name", "municipality", "cost", "existing"]
 _DAYS = r"(?:Mo|Tu|We|Th|Fr|Sa|Su|PH)(?:-(?:Mo|Tu|We|Th|Fr|Sa|Su))?"
 _SPANS = r"(?:off|\d\d:\d\d-\d\d:\d\d(?:,\d\d:\d\d-\d\d:\d\d)*)"
 _RULE = rf"(?:24/7|{_DAYS}(?:,{_DAYS})*(?: {_SPANS})?|{_SPANS})"

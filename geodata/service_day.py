@@ -60,10 +60,9 @@ def typical_weekday(feeds: Sequence[GtfsFeed]) -> dt.date:
     end = min(end, start + dt.timedelta(days=SPAN_DAYS - 1))
     days = [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
     for candidates in ([d for d in days if d.weekday() < 5], days):
-        counted = [(trips_on(feeds, d), -d.toordinal(), d) for d in candidates]
-        best = max(counted, default=(0, 0, None))
-        if best[0] > 0:
-            return best[2]
+        counted = {d: trips_on(feeds, d) for d in candidates}
+        if counted and max(counted.values()) > 0:
+            return max(counted, key=lambda d: (counted[d], -d.toordinal()))
     raise ServiceDayError(", ".join(str(f.path) for f in feeds), f"no trip runs on any day from {start} to {end} "
                           f"(service dates: {covered(feeds)})")
 

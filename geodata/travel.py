@@ -187,17 +187,23 @@ class TravelService:
         """Whether the region has a GTFS feed (otherwise transit minutes are estimates)."""
         return self.transit_network is not None
 
-    def service_day(self, request: TravelRequest) -> dt.date:
-        """The day ``request`` is computed on (raises ``ServiceDayError``; see geodata.service_day)."""
+    def network(self) -> TransitNetwork:
+        """The transit network (``DataError`` naming ``files.transit`` when the region has no feed)."""
         if self.transit_network is None:
             raise DataError(self.region.root / "region.toml", "this region has no transit feed",
                             field="files.transit")
+        return self.transit_network
+
+    def service_day(self, request: TravelRequest) -> dt.date:
+        """The day ``request`` is computed on (raises ``ServiceDayError``; see geodata.service_day)."""
         asked = request.date
         if asked not in self._days:
-            self._days[asked] = service_day(self.transit_network.feeds, asked)
+            self._days[asked] = service_day(self.network().feeds, asked)
         return self._days[asked]
 
-    def _cached(self, kind: str, key: dict[str, Any], compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
+    def cached(self, kind: str, key: dict[str, Any], compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
+        """The matrix of ``kind`` and ``key`` from the service's cache (or ``compute()``), and
+        whether it came from the cache."""
         calls: list[bool] = []
 
         def counted() -> np.ndarray:
@@ -236,11 +242,15 @@ class TravelService:
             notes.extend(str(w.message) for w in caught)
 
         def compute(q: int) -> Callable[[], np.ndarray]:
-            return lambda: computed[q] if q in computed else (compute_all(), computed[q])[1]
+            def one() -> np.ndarray:
+                if q not in computed:
+                    compute_all()
+                return computed[q]
+            return one
 
         minutes, hits = {}, []
         for q in request.percentiles:
-            minutes[q], hit = self._cached("transit", {**key, "percentile": q}, compute(q))
+            minutes[q], hit = self.cached("transit", {**key, "percentile": q}, compute(q))
             hits.append(hit)
         return TravelResult(minutes, request.describe(day), day=day, notes=notes, from_cache=all(hits))
 
@@ -256,7 +266,7 @@ class TravelService:
         network = self.drive_network
         key = {**network.key_parts(), "origins": o, "destinations": d, "max_minutes": max_minutes,
                "turn_delay_s": turn_delay_s}
-        matrix, hit = self._cached("drive", key, lambda: drive_engine.drive_matrix(
+        matrix, hit = self.cached("drive", key, lambda: drive_engine.drive_matrix(
             network.graph, o, d, max_minutes=max_minutes, turn_delay_s=turn_delay_s, progress=progress))
         return TravelResult({0: matrix}, "drive minutes on the street graph", from_cache=hit)
 

@@ -58,7 +58,7 @@ def _day_minutes(service: TravelService, origins: np.ndarray, clinics: np.ndarra
                                         max_rides=request.max_rides, max_minutes=request.max_minutes)
         return out.reshape(len(origins), -1)
 
-    matrix, _ = service._cached("transit-arrive-by", key, compute)
+    matrix, _ = service.cached("transit-arrive-by", key, compute)
     return matrix.reshape(len(origins), len(clocks), len(clinics))
 
 

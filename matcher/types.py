@@ -11,7 +11,6 @@ from datetime import date, datetime
 
 SERVICES = ("housing", "treatment", "clinic")
 MODES = ("coverage", "preference")
-CATEGORIES = ("general", "set-aside")
 STATUSES = ("waiting", "placed", "removed")
 
 

@@ -3,6 +3,7 @@ private names: read from the source with ``ast``, so a function-level import cou
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,48 @@ def test_imports_inside_a_package_and_public_names_are_fine(tmp_path):
     (tmp_path / "scenarios" / "module.py").write_text(
         "from scenarios.siting._lp import _solve\nfrom matcher import solve\nimport geodata.region\n")
     assert violations(tmp_path) == []
+
+
+def _is_module(root: Path, name: str) -> bool:
+    path = root / Path(*name.split("."))
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
+def unexported_names(root: Path) -> list[str]:
+    """Names one package imports from another's modules that no package face on the way exports
+    (``__all__`` of the top package or of a subpackage holding the module)."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for line, module, name in imports_of(path):
+                target = module.split(".")[0]
+                if target == package or target not in ALLOWED[package] or name is None:
+                    continue
+                parts = module.split(".")
+                faces = [".".join(parts[:k]) for k in range(1, len(parts) + 1)]
+                exported = any(name in getattr(importlib.import_module(face), "__all__", ()) for face in faces
+                               if (root / Path(*face.split("."))).is_dir())
+                if not exported and not _is_module(root, f"{module}.{name}"):
+                    found.append(f"{path.relative_to(root)}:{line}: {name} (from {module}) is not exported by "
+                                 f"{' or '.join(f for f in faces if (root / Path(*f.split('.'))).is_dir())}")
+    return found
+
+
+def test_every_name_used_across_packages_is_on_a_public_face():
+    assert unexported_names(REPO) == []
+
+
+def test_public_faces_resolve_every_name_they_export():
+    for face in ("geodata", "matcher", "scenarios", "scenarios.siting", "scenarios.reports", "scenarios.coverage",
+                 "scenarios.sweep", "scenarios.frontdoor", "api"):
+        module = importlib.import_module(face)
+        for name in module.__all__:
+            assert getattr(module, name) is not None, f"{face}.{name}"
+
+
+def test_from_scenarios_siting_import_solve_and_siting_problem():
+    from scenarios.siting import SitingProblem, solve
+    from scenarios.siting.problem import SitingProblem as defined
+    from scenarios.siting.solve import solve as solver
+
+    assert SitingProblem is defined and solve is solver

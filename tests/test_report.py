@@ -132,6 +132,7 @@ def test_pdf_without_a_browser_has_the_tables_text_and_section_pages(demo_report
     assert len(PdfReader(pdf).pages[first].images) >= 1, "the first page carries the map"
 
 
+@pytest.mark.slow
 def test_comparison_of_two_snapshots_reports_the_change(demo_report):
     region, before, _ = demo_report
     more = region.providers.copy()
@@ -146,6 +147,7 @@ def test_comparison_of_two_snapshots_reports_the_change(demo_report):
         assert row["change"] == 5 * providers
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_pittsburgh_equity_section_from_the_real_arrests(pittsburgh_region_dir):
     region = load_region(pittsburgh_region_dir)

@@ -9,7 +9,7 @@ from cli import app
 from api.db.engine import make_engine
 from api.db.migrate import upgrade
 from api.services.seed import load_region_into_db
-from api.state import read_capacity_state
+from api.capacity_tables import read_capacity_state
 from geodata.region import load_region
 
 

@@ -19,6 +19,7 @@ from distributed import Client, LocalCluster, get_task_stream
 
 from scenarios.registry import KINDS
 from scenarios.sweep import expand, load_sweep, run_in_process, run_sweep
+from scenarios.sweep.runner import batches
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples"
 
@@ -98,8 +99,11 @@ def test_two_workers_give_each_result_once_equal_to_in_process_and_prepare_once(
     assert len(prepared) == 1
     assert client.run(_region_loads) == {address: [] for address in pids}
     sweep_runs = [record for record in stream.data if str(record["key"]).startswith("handoff-sweep-")]
-    assert len(sweep_runs) == len(expand(sweep)) == 20
-    assert len({record["key"] for record in sweep_runs}) == 20
+    # 20 scenarios in batches: 4 Dask tasks per worker, dealt round-robin, each scenario in one batch
+    dealt = batches(expand(sweep), 2)
+    assert len(sweep_runs) == len(dealt) == 8 and sorted(len(b) for b in dealt) == [2] * 4 + [3] * 4
+    assert sorted(task.task_id for b in dealt for task in b) == sorted(task.task_id for task in expand(sweep))
+    assert len({record["key"] for record in sweep_runs}) == 8
     assert {record["worker"] for record in sweep_runs} == set(pids)
     assert results["task_id"].tolist() == [task.task_id for task in expand(sweep)]
     pd.testing.assert_frame_equal(results, reference, check_exact=True)

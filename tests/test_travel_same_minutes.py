@@ -16,7 +16,7 @@ from geodata.region import load_region
 from geodata.service_day import typical_weekday
 from scenarios.reports.access import travel_minutes as report_minutes
 from scenarios.siting.spec import SitingSpec
-from scenarios.siting.travel import _matrices as siting_matrices
+from scenarios.siting.travel import travel_matrices as siting_matrices
 
 
 @pytest.mark.slow

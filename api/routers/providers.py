@@ -10,6 +10,7 @@ from api.schemas.common import Identifier, Page, Service
 from api.schemas.providers import Capacity, ProviderCreate, ProviderList, ProviderOut, ProviderUpdate
 from api.services import providers as service
 from api.services.holds import revalidate
+from api.services.publication import live_figures
 from api.services.region import RegionContext
 
 router = APIRouter(prefix="/providers", tags=["providers"])
@@ -23,16 +24,33 @@ def _out(session: Session, provider) -> ProviderOut:
     return service.to_out(provider, counts)
 
 
+def published(session: Session, region: RegionContext, principal: Principal, items: list[ProviderOut]) -> list[ProviderOut]:
+    """Planners read people counts (held, confirmed, free) through the publication layer, as every
+    aggregate reader does; the other roles work with the exact counts."""
+    if principal.role != "planner":
+        return items
+    figures = live_figures(session, region)
+    return [item.model_copy(update=_counts(figures, item)) for item in items]
+
+
+def _counts(figures, item: ProviderOut) -> dict:
+    if item.archived:
+        return {"held": None, "confirmed": None, "free": None}
+    return {"held": figures.count("provider", item.id, "held"), "confirmed": figures.count("provider", item.id, "confirmed"),
+            "free": figures.free("provider", item.id, item.capacity, item.occupied)}
+
+
 @router.get("", response_model=ProviderList, summary="List providers with live slot counts")
 def list_providers(service_name: Service | None = Query(None, alias="service"), include_archived: bool = False,
                    page: tuple[int, int] = Depends(paging), session: Session = SessionDep,
-                   principal: Principal = Depends(readers)) -> ProviderList:
+                   region: RegionContext = RegionDep, principal: Principal = Depends(readers)) -> ProviderList:
     """Providers ordered by id; ``free`` is capacity minus occupied, held and confirmed slots."""
     offset, limit = page
     total, rows = service.listing(session, service=service_name, include_archived=include_archived,
                                   offset=offset, limit=limit)
     counts = service.slot_counts(session, [p.id for p in rows])
     items = [service.to_out(p, counts.get(p.id, service.SlotCounts())) for p in rows]
+    items = published(session, region, principal, items)
     return closed(session, ProviderList(page=Page(total=total, offset=offset, limit=limit), items=items))
 
 
@@ -46,11 +64,11 @@ def create_provider(body: ProviderCreate, session: Session = SessionDep, region:
 
 
 @router.get("/{provider_id}", response_model=ProviderOut, summary="One provider")
-def get_provider(provider_id: Identifier, session: Session = SessionDep,
+def get_provider(provider_id: Identifier, session: Session = SessionDep, region: RegionContext = RegionDep,
                  principal: Principal = Depends(readers)) -> ProviderOut:
     """A provider with its live slot counts (a provider user sees only its own)."""
     service.check_scope(principal, provider_id, "see")
-    return closed(session, _out(session, service.get(session, provider_id)))
+    return closed(session, published(session, region, principal, [_out(session, service.get(session, provider_id))])[0])
 
 
 @router.patch("/{provider_id}", response_model=ProviderOut, summary="Change a provider's details")

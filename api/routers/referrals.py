@@ -54,10 +54,11 @@ def list_referrals(status: Status | None = Query(None), page: tuple[int, int] = 
 
 
 @router.get("/referrals/outcomes", response_model=OutcomeReport, summary="Outcomes by police department")
-def department_outcomes(session: Session = SessionDep, principal: Principal = Depends(outcome_readers)) -> OutcomeReport:
+def department_outcomes(session: Session = SessionDep, region: RegionContext = RegionDep,
+                        principal: Principal = Depends(outcome_readers)) -> OutcomeReport:
     """Referrals, hand-offs, intakes and engagement by department; counts under 11 withheld.
     An officer sees their own department and the total."""
-    return closed(session, outcomes.department_outcomes(session, principal))
+    return closed(session, outcomes.department_outcomes(session, principal, region))
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut | OutcomeOut, summary="One referral")

@@ -15,8 +15,9 @@ from api.auth import Principal, require
 from api.errors import conflict
 from api.routers.deps import SessionDep, closed, get_region
 from api.services.region import RegionContext
+from api.capacity_tables import capacity_state, declines
 from api.referral_records import caseload_rows, referral_rows
-from api.state import capacity_state, declines
+from api.services.publication import live_figures, publish_gap_report
 
 router = APIRouter(tags=["oversight"])
 aggregate_readers = require("planner", "pcg")
@@ -54,6 +55,7 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_na
         raise conflict("The service runs without a region; start it with `handoff serve --demo` or set "
                        "HANDOFF_REGION_DIR to a region folder.", "query.transit_minutes",
                        "a capacity-gap report needs the region's areas and encounters", slug="no-region")
+    figures = live_figures(session, region)
     providers, wait_lists = capacity_state(session)
     refused = declines(session)
     referrals, caseloads = closed(session, (referral_rows(session), caseload_rows(session)))
@@ -68,4 +70,4 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_na
                                                                              marginal=False),
                           providers=providers, wait_lists=wait_lists, equity_fn=cached_equity, declines=refused,
                           referrals=referrals, caseloads=caseloads)
-    return json.loads(to_json(report))
+    return json.loads(to_json(publish_gap_report(report, figures)))

@@ -9,8 +9,6 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Identifier, Page, Reason, StrictBody
 
-PLACEMENT_STATES = ("held", "confirmed", "declined", "released", "expired")
-
 
 class PlacementRequestIn(StrictBody):
     """Ask for placements for every need of a participant; found slots are held for ``hold_minutes``."""

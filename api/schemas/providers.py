@@ -98,9 +98,10 @@ class ProviderOut(BaseModel):
     occupied: int
     lead_slots: int
     lead_occupied: int
-    held: int = Field(description="slots held by placement requests, not yet confirmed")
-    confirmed: int = Field(description="slots confirmed through Handoff")
-    free: int = Field(description="capacity minus occupied, held and confirmed")
+    held: int | None = Field(description="slots held by placement requests, not yet confirmed (planners: null "
+                                     "when withheld, see docs/api.md)")
+    confirmed: int | None = Field(description="slots confirmed through Handoff (planners: null when withheld)")
+    free: int | None = Field(description="capacity minus occupied, held and confirmed (planners: null when withheld)")
     monthly_turnover: float
     intake_days: float
     eligibility: dict

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from api.db.models import Participant, Placement, Provider
 from api.services.matching import choose_candidates
 from api.services.region import RegionContext
-from api.services.state import Taken, minutes_value, provider_record, taken_slots, usage, wait_entries
+from api.services.records import Taken, minutes_value, provider_record, taken_slots, usage, wait_entries
 
 PROVIDER_COLUMNS = (Provider.id, Provider.name, Provider.service, Provider.subtype, Provider.capacity,
                     Provider.occupied, Provider.lead_slots, Provider.lead_occupied, Provider.monthly_turnover,

@@ -1,7 +1,7 @@
 """Keeping holds admissible: re-check after changes, release what no longer fits, expire old holds.
 
 After every commit the active holds must pass ``matcher.check`` against the current capacity and
-wait lists (the check view of :mod:`api.services.state`). A change a provider makes for real
+wait lists (the check view of :mod:`api.services.records`). A change a provider makes for real
 (fewer beds, someone added ahead on the list) can make a hold bump someone: such holds are
 released, newest first, with the reason in the audit log. Confirmed placements are never undone.
 Consent is live: a participant whose release of information is revoked or has expired loses
@@ -21,7 +21,7 @@ from api.db.models import Consent, Placement, Provider, utcnow
 from api.services import audit
 from api.services.providers import bump, lock_providers
 from api.services.region import RegionContext
-from api.services.state import check_view
+from api.services.records import check_view
 
 log = logging.getLogger("handoff.api")
 SWEEPER = "system:sweeper"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.db.models import Participant, Placement, Provider, utcnow
 from api.services.providers import active_condition, local_now
 from api.services.region import RegionContext
-from api.services.state import arrive_by, participant_record, provider_records, travel, wait_entries
+from api.services.records import arrive_by, participant_record, provider_records, travel, wait_entries
 
 SHOWN_OVER_LIMIT = 3
 
@@ -103,7 +103,7 @@ def decision_instance(region: RegionContext, participants: list[Participant], se
     providers ``records`` and the ``waiting`` entries of their lists, with transit minutes
     (``minutes`` when given: every participant x provider pair, as :func:`state.travel` makes them),
     arrive-by minutes for clinic appointments and housing-to-provider minutes (the same tables as
-    ``handoff match``: :func:`state.arrive_by`, :meth:`RegionContext.provider_travel_minutes`)."""
+    ``handoff match``: :func:`records.arrive_by`, :meth:`RegionContext.provider_travel_minutes`)."""
     known = {r.provider_id for r in records}
     people = [participant_record(p, services_of[p.id], known) for p in participants if services_of[p.id]]
     minutes = travel(region, people, records) if minutes is None else minutes

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, forbidden
-from api.db.frontdoor import CaseAssignment, CaseManager, Facility, Referral
+from api.db.frontdoor import CaseAssignment, CaseManager, Facility, FrontDoor, Referral
 from api.db.models import Participant, utcnow
 from api.errors import conflict, invalid, not_found
 from api.schemas.participants import ParticipantCreate, ParticipantUpdate
@@ -48,8 +48,9 @@ def cohort_for(body: ReferralIn, region: RegionContext) -> str:
 
 
 def handoff_now(session: Session, region: RegionContext, cohort: str, position: tuple[float, float],
-                now: datetime) -> HandoffOut:
-    """The hand-off answer at ``now`` for an officer at ``position`` (lon, lat) in ``cohort``."""
+                now: datetime) -> tuple[HandoffOut, FrontDoor | None]:
+    """The hand-off answer at ``now`` for an officer at ``position`` (lon, lat) in ``cohort``, and
+    the cohort's front door (None when none is configured)."""
     door, facilities, managers = doors.handoff_inputs(session, cohort)
     answer = handoff_answer(position, now, facilities, managers, doors.covered_hours(door),
                             lambda o, d: drive_minutes(region.folder, o, d),
@@ -59,7 +60,7 @@ def handoff_now(session: Session, region: RegionContext, cohort: str, position: 
     return HandoffOut(available=answer.available, mode=answer.mode, best=option(answer.best) if answer.best else None,
                       options=[option(o) for o in answer.options], next_available=answer.next_available,
                       covered_hours=answer.covered_hours, phone=door.phone if door else "",
-                      instructions=door.instructions if door else "", advice=answer.advice)
+                      instructions=door.instructions if door else "", advice=answer.advice), door
 
 
 def local_date(instant: datetime, zone: str) -> date:
@@ -79,8 +80,7 @@ def create(session: Session, principal: Principal, body: ReferralIn, region: Reg
         raise forbidden(principal, f"record referrals for cohort {cohort!r} (only {principal.cohort!r})")
     region.check_point(body.lon, body.lat)
     now = body.occurred_at or utcnow()
-    answer = handoff_now(session, region, cohort, (body.lon, body.lat), now)
-    door = doors.front_door(session, cohort)
+    answer, door = handoff_now(session, region, cohort, (body.lon, body.lat), now)
     deadline = door.intake_deadline_days if door else 14
     zone = door.timezone if door else DEFAULT_TIMEZONE
     referral = Referral(id=str(uuid.uuid4()), route=body.route, occurred_at=now, lon=body.lon, lat=body.lat,

@@ -31,6 +31,8 @@ Key = tuple[str, float, float]
 
 
 def _key(record: matcher.Provider) -> Key:
+    """A provider's identity for the tables: its id and where it is (degrees)."""
+    assert record.lon is not None and record.lat is not None
     return record.provider_id, float(record.lon), float(record.lat)
 
 

@@ -91,7 +91,7 @@ def wait_list_entries(wait_lists: pd.DataFrame, providers: pd.DataFrame) -> pd.D
     waiting["position"] = waiting.groupby("provider_id").cumcount() + 1
     free = (providers["capacity"] - providers["occupied"]).clip(lower=0)
     free.index = providers["provider_id"].astype(str)
-    waiting["placeable_now"] = waiting["position"] <= waiting["provider_id"].map(free).fillna(0)
+    waiting["placeable_now"] = waiting["position"] <= waiting["provider_id"].map(free).fillna(0).astype(float)
     waiting["is_lead"] = waiting["lead"].astype(int).astype(bool)
     return waiting[["provider_id", "is_lead", "position", "placeable_now"]].reset_index(drop=True)
 

@@ -231,9 +231,12 @@ def summary_sentences(report: dict) -> list[str]:
     """The plain-language first screen: the worst gaps, LEAD unmet needs, reach and equity findings."""
     sentences = []
     for service, h in report["headline"].items():
-        if h["waiting"] is None:
-            sentences.append(f"{service.capitalize()}: the region-wide number waiting is withheld to protect counts "
-                             f"under {report['privacy']['threshold']}; {h['free']} of {h['capacity']} slots free.")
+        free = (f"{h['free']} of {h['capacity']} slots free" if h["free"] is not None
+                else f"how many of {h['capacity']} slots are free is withheld too")
+        if h["waiting"] is None or h["free"] is None:
+            waiting = "withheld" if h["waiting"] is None else h["waiting_label"]
+            sentences.append(f"{service.capitalize()}: {waiting} people waiting region-wide; {free} (counts under "
+                             f"{report['privacy']['threshold']} are protected).")
             continue
         sentences.append(f"{service.capitalize()}: {h['waiting_label']} people waiting for {h['free']} free of "
                          f"{h['capacity']} slots; someone joining a list today waits about {h['wait_label']}.")

@@ -209,11 +209,6 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
                           summary=summary, files=files, notes=notes)
 
 
-def compare_table(results: list[ScenarioResult]) -> pd.DataFrame:
-    """Headline numbers of several siting results side by side (one column per scenario)."""
-    return pd.DataFrame({result.title: result.summary for result in results})
-
-
 def demo_spec(region_dir: Path) -> dict:
     """A siting scenario for the generated demo region: 1-3 sites, drive and transit weighted equally."""
     return {"kind": "siting", "name": "Demo: one to three case-management sites",

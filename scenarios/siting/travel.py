@@ -72,7 +72,7 @@ def population_points(population: gpd.GeoDataFrame) -> pd.DataFrame:
                          "count": shaped["population"].to_numpy(dtype=float)})
 
 
-def _matrices(region: Region, spec: SitingSpec, origins: np.ndarray, sites: np.ndarray,
+def travel_matrices(region: Region, spec: SitingSpec, origins: np.ndarray, sites: np.ndarray,
               notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Police drive and participant transit minutes (points x sites) from the travel service."""
     service = TravelService(region, cache_dir=spec.cache_dir)
@@ -118,7 +118,7 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
     notes: list[str] = []
     origins = points[["lon", "lat"]].to_numpy(dtype=float)
     site_xy = np.column_stack([sites.geometry.x, sites.geometry.y])
-    drive, transit = _matrices(region, spec, origins, site_xy, notes)
+    drive, transit = travel_matrices(region, spec, origins, site_xy, notes)
     if spec.participant_transit > 0:
         feeds = feed_notes(region)
         notes.extend(feeds.sentences if feeds is not None else [])

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import dask
 import pandas as pd
 from distributed import Client, Future, LocalCluster, as_completed
 from rich.console import Console
@@ -58,55 +59,99 @@ def _row(task: Task, status: str, metrics: dict[str, Any] | None = None, error: 
     return row
 
 
-def submit_tasks(client: Client, spec: SweepSpec, tasks: list[Task], context: Any) -> dict[str, tuple[Task, Future]]:
-    """Scatter the shared context to every worker once and submit one task per scenario.
+BATCHES_PER_WORKER = 4
 
-    Keys are ``handoff-sweep-NAME-RUN-TASKID`` with a fresh RUN token per call: unique per task, so
-    a task re-run after its worker dies still yields exactly one result, and two runs of the same
-    sweep on one scheduler never share futures. Failed tasks are retried ``spec.retries`` times.
+
+def _attempt(module_name: str, scenario: dict[str, Any], base_dir: str, task: Task, context: Any,
+             retries: int) -> dict[str, Any]:
+    """One task's row: run it, again up to ``retries`` times while it raises; the last error if it never ran."""
+    error: Exception | None = None
+    for _ in range(retries + 1):
+        try:
+            return _row(task, "ok", run_task(module_name, scenario, base_dir, task, context))
+        except Exception as exc:  # noqa: BLE001 - a failed scenario is a row, the others go on
+            error = exc
+    return _row(task, "failed", error=f"{type(error).__name__}: {error}")
+
+
+def run_batch(module_name: str, scenario: dict[str, Any], base_dir: str, tasks: list[Task], context: Any,
+              retries: int) -> list[dict[str, Any]]:
+    """Run a batch of tasks one after another (on a worker); one row per task, failures included."""
+    return [_attempt(module_name, scenario, base_dir, task, context, retries) for task in tasks]
+
+
+def batches(tasks: list[Task], n_workers: int, *, per_worker: int = BATCHES_PER_WORKER) -> list[list[Task]]:
+    """Tasks dealt round-robin into ``per_worker`` batches per worker (fewer when there are fewer tasks).
+
+    Dealing mixes the grid points, so batches take about as long as each other.
+    """
+    count = max(1, min(len(tasks), n_workers * per_worker))
+    return [tasks[k::count] for k in range(count) if tasks[k::count]]
+
+
+def submit_tasks(client: Client, spec: SweepSpec, tasks: list[Task], context: Any) -> dict[str, tuple[list[Task], Future]]:
+    """Scatter the shared context to every worker once and submit the tasks in batches.
+
+    A Dask task costs a few milliseconds of scheduling and messaging; a batch of scenarios per Dask
+    task (:func:`batches`: a few per worker, so a slow batch does not leave a worker idle at the
+    end) pays it once. Keys are ``handoff-sweep-NAME-RUN-BATCH`` with a fresh RUN token per call:
+    unique, so a batch re-run after its worker dies still yields exactly one row per task, and two
+    runs of the same sweep on one scheduler never share futures. A scenario that raises is run
+    again ``spec.retries`` times in its batch; a batch whose worker dies is retried as many times.
     """
     module_name = kind_module(spec.kind)
     [shared] = client.scatter([context], broadcast=True, hash=False)
     base_dir = str(spec.scenario_path.parent)
     run = uuid.uuid4().hex[:8]
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     submitted = {}
-    for task in tasks:
-        key = f"handoff-sweep-{spec.name}-{run}-{task.task_id}"
-        future = client.submit(run_task, module_name, spec.scenario, base_dir, task, shared,
+    for number, batch in enumerate(batches(tasks, n_workers)):
+        key = f"handoff-sweep-{spec.name}-{run}-{number}"
+        future = client.submit(run_batch, module_name, spec.scenario, base_dir, batch, shared, spec.retries,
                                key=key, retries=spec.retries, pure=False)
-        submitted[key] = (task, future)
+        submitted[key] = (batch, future)
     return submitted
 
 
-def collect(submitted: dict[str, tuple[Task, Future]], *, progress: bool = True,
+def collect(submitted: dict[str, tuple[list[Task], Future]], *, progress: bool = True,
             first_done: Callable[[], None] | None = None, console: Console | None = None) -> pd.DataFrame:
-    """Wait for every task; one row per task in submission order (failed tasks have status 'failed').
+    """Wait for every batch; one row per task in the order of ``expand`` (failed tasks: status 'failed').
 
     A task that still fails after its retries gets ``status='failed'`` and the exception text in
-    ``error``; the others go on. ``first_done`` is called once, after the first task finishes
+    ``error``; the others go on. ``first_done`` is called once, after the first batch finishes
     (tests use it to kill a worker mid-sweep).
     """
     rows: dict[str, dict[str, Any]] = {}
     futures = [future for _, future in submitted.values()]
+    total = sum(len(batch) for batch, _ in submitted.values())
     failed = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, disable=not progress) as bar:
-        tracker = bar.add_task("scenarios", total=len(futures))
-        for future in as_completed(futures):
-            task, _ = submitted[future.key]
-            if future.key in rows:
-                raise RuntimeError(f"task {task.task_id} reported twice")
+        tracker = bar.add_task("scenarios", total=total)
+        for done, future in enumerate(as_completed(futures)):
+            batch, _ = submitted[future.key]
+            if batch[0].task_id in rows:
+                raise RuntimeError(f"task {batch[0].task_id} reported twice")
             if future.status == "finished":
-                rows[future.key] = _row(task, "ok", future.result())
+                answers = future.result()
             else:
-                failed += 1
-                rows[future.key] = _row(task, "failed", error=f"{type(future.exception()).__name__}: "
-                                                                f"{future.exception()}")
+                error = f"{type(future.exception()).__name__}: {future.exception()}"
+                answers = [_row(task, "failed", error=error) for task in batch]
+            for task, row in zip(batch, answers):
+                rows[task.task_id] = row
+            failed += sum(row["status"] == "failed" for row in answers)
             future.release()
-            bar.update(tracker, advance=1, description=f"scenarios ({failed} failed)" if failed else "scenarios")
-            if first_done is not None and len(rows) == 1:
+            bar.update(tracker, advance=len(batch),
+                       description=f"scenarios ({failed} failed)" if failed else "scenarios")
+            if first_done is not None and done == 0:
                 first_done()
-    return pd.DataFrame([rows[key] for key in submitted])
+    return pd.DataFrame([rows[task.task_id] for task in dealt_order([batch for batch, _ in submitted.values()])])
+
+
+def dealt_order(dealt: list[list[Task]]) -> list[Task]:
+    """The tasks in their order before :func:`batches` dealt them round-robin."""
+    longest = max((len(batch) for batch in dealt), default=0)
+    return [batch[j] for j in range(longest) for batch in dealt if j < len(batch)]
 
 
 @contextmanager
@@ -117,9 +162,19 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[Cl
         with Client(scheduler) as client:
             yield client
         return
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+    with local_cluster(n_workers) as cluster, Client(cluster) as client:
         yield client
+
+
+def local_cluster(n_workers: int) -> LocalCluster:
+    """A LocalCluster of ``n_workers`` single-threaded worker processes without the workers' profiler.
+
+    Dask's statistical profiler samples every worker thread's stack every 10 ms; on a sweep of
+    0.1-second scenarios it cost a fifth of the worker's CPU (``bench/sweep.py``), so it is off.
+    """
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                            silence_logs=logging.CRITICAL)
 
 
 def run_sweep(spec: SweepSpec, *, scheduler: str | None = None, n_workers: int = 2, client: Client | None = None,
@@ -148,10 +203,4 @@ def run_in_process(spec: SweepSpec, *, context: Any = None) -> pd.DataFrame:
     module_name = kind_module(spec.kind)
     context = prepare_context(spec) if context is None else context
     base_dir = str(spec.scenario_path.parent)
-    rows = []
-    for task in expand(spec):
-        try:
-            rows.append(_row(task, "ok", run_task(module_name, spec.scenario, base_dir, task, context)))
-        except Exception as exc:  # noqa: BLE001 - a failed scenario is a row, as on Dask
-            rows.append(_row(task, "failed", error=f"{type(exc).__name__}: {exc}"))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(run_batch(module_name, spec.scenario, base_dir, expand(spec), context, 0))

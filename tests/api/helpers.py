@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import matcher
 
 from api.services.region import RegionContext
-from api.services.state import check_view
+from api.services.records import check_view
 
 
 @dataclass

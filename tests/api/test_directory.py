@@ -12,7 +12,7 @@ from api.services.desk import Ticket
 from api.services.directory import Directory
 from api.services.holds import expire_holds
 from api.services.providers import local_now
-from api.services.state import provider_records, wait_entries
+from api.services.records import provider_records, wait_entries
 from tests.api.test_placement_desk import tickets
 
 LATER = (datetime.now() + timedelta(days=3)).replace(microsecond=0, second=0, minute=0)

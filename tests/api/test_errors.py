@@ -90,6 +90,12 @@ def test_walkthrough_places_and_confirms_over_http(current_region_dir, tmp_path,
     assert outcome["held"] and outcome["confirmed"] and outcome["audit_rows"] >= 2
     assert "min by transit" in " ".join(outcome["needs"].values())
     assert "POST /v1/placement-requests" in (tmp_path / "out.txt").read_text()
+    front = outcome["front_door"]  # the roadside referral to a placement (api.walkthrough_frontdoor)
+    assert front["available"] and front["best"]["minutes"] > 0
+    assert front["assignment"][0]["case_manager_id"].startswith("CM-1-") and "spanish" in front["assignment"][0]["explanation"]
+    assert front["placement_status"] in ("placed", "partial")
+    assert set(front["officer_view"]) == {"id", "route", "occurred_at", "handed_off", "intake_done", "engaged"}
+    assert front["officer_view"]["engaged"] == "yes" and "Hand-off answer in" in (tmp_path / "out.txt").read_text()
 
 
 def test_region_transit_minutes_come_from_the_gtfs_engine(region_api, monkeypatch, tmp_path):

@@ -28,7 +28,7 @@ from api.schemas.participants import ConsentIn, ParticipantCreate
 from api.schemas.providers import ProviderCreate, WaitListEntryIn
 from api.services import participants, providers, waitlists
 from api.services.region import RegionContext
-from api.services.state import check_view
+from api.services.records import check_view
 from tests.api.server import start_server
 
 pytestmark = pytest.mark.slow

@@ -1,0 +1,44 @@
+"""The fast isochrone polygons against the slow single-buffer construction they replace."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from geodata.drive import Snap, _routing_graph, snap, street_index, street_reach
+from geodata.street_area import nested_areas, reference_area
+
+
+def demo_reach(demo_region_dir, lonlat=(-80.0, 40.44)):
+    from scipy.sparse.csgraph import dijkstra
+
+    from geodata.region import load_region
+
+    index = street_index(load_region(demo_region_dir).streets)
+    start = snap(index, np.array([lonlat], dtype=float))
+    empty = Snap(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
+    csr = _routing_graph(index, start, empty, 1, 0)
+    node_s = dijkstra(csr, directed=True, indices=index.n_nodes)[: index.n_nodes]
+    return street_reach(index, start, node_s)
+
+
+@pytest.mark.parametrize("buffer_m", [40.0, 100.0])
+def test_nested_areas_match_the_reference_within_half_a_percent(demo_region_dir, buffer_m):
+    reach = demo_reach(demo_region_dir)
+    limits_s = [60.0, 150.0, 240.0]
+    fast = nested_areas(reach, limits_s, buffer_m)
+    assert [a.area for a in nested_areas(reach, limits_s, buffer_m, threads=1)] == [a.area for a in fast]
+    for limit, area in zip(limits_s, fast):
+        slow = reference_area(reach, limit, buffer_m)
+        assert slow.area > 0 and area.is_valid
+        assert abs(area.area / slow.area - 1) < 0.005, limit
+        # the same shape, not just the same size: what differs is the rounding of buffer ends
+        assert shapely.symmetric_difference(area, slow).area / slow.area < 0.005, limit
+    assert fast[0].area < fast[1].area < fast[2].area
+    assert fast[2].buffer(1e-6).contains(fast[1])
+
+
+def test_nothing_reached_gives_an_empty_area(demo_region_dir):
+    reach = demo_reach(demo_region_dir)
+    reach.at_s[:] = np.inf
+    assert all(area.is_empty for area in nested_areas(reach, [60.0, 120.0], 40.0))
