@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -29,17 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 TARGET_S = 10.0
+THREADS = 2   # the marginal re-solves use two CP-SAT threads; the rest is one thread
 
-
-def machine_line() -> str:
-    """CPU model, cores and load average, printed before measuring."""
-    model = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"machine: {model}, {os.cpu_count()} cores, load average {load} (1/5/15 min)"
+from bench.record import Result, Row, machine_line, write_result  # noqa: E402
 
 
 def run(region, *, before: bool) -> tuple[dict, float, float]:
@@ -58,7 +47,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--region", type=Path, help="a built Pittsburgh region (default: build one from ../shared/data)")
     parser.add_argument("--repeat", type=int, default=1, help="pairs of before/after runs (best of)")
-    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
     from geodata.region import load_region
 
@@ -76,7 +64,7 @@ def main() -> int:
     started = time.perf_counter()
     _ = region.streets, region.transit, region.encounters, region.providers, region.wait_lists
     print(f"region loaded once in {time.perf_counter() - started:.1f} s (streets, feeds, files); not timed below")
-    print(machine_line(), flush=True)
+    print(machine_line(THREADS), flush=True)
     runs = {"before": [], "after": []}
     reports = {}
     for _ in range(args.repeat):
@@ -88,8 +76,8 @@ def main() -> int:
     before, after = reports["before"], reports["after"]
     same_marginal = ([(r["name"], r["value"]) for r in before["marginal"]["providers"]]
                      == [(r["name"], r["value"]) for r in after["marginal"]["providers"]])
-    print(machine_line())
-    print(f"capacity-gap report, Pittsburgh region (real arrests, streets, Beaver County feed; generated providers):")
+    print(machine_line(THREADS))
+    print("capacity-gap report, Pittsburgh region (real arrests, streets, Beaver County feed; generated providers):")
     print(f"  before (greedy suppression, whole-round re-solves): {best['before'][0]:.1f} s wall, "
           f"{best['before'][1]:.1f} s CPU")
     print(f"  after  (optimal suppression, re-solving one part):  {best['after'][0]:.1f} s wall, "
@@ -100,10 +88,16 @@ def main() -> int:
     print(f"  cells withheld: before {before['privacy']['withheld']} of {before['privacy']['published_cells']}, "
           f"after {after['privacy']['withheld']} of {after['privacy']['published_cells']}")
     print(f"  marginal values identical: {same_marginal}")
-    if args.json:
-        args.json.write_text(json.dumps({"bench": "report", "machine": machine_line(), "runs": runs,
-                                         "withheld": {"before": before["privacy"], "after": after["privacy"]},
-                                         "same_marginal": same_marginal}, indent=1))
+    (before_wall, before_cpu), (after_wall, after_cpu) = best["before"], best["after"]
+    figures = {"before_wall_s": round(before_wall, 2), "before_cpu_s": round(before_cpu, 2),
+               "after_wall_s": round(after_wall, 2), "after_cpu_s": round(after_cpu, 2),
+               "withheld_before": before["privacy"]["withheld"], "withheld_after": after["privacy"]["withheld"],
+               "same_marginal": same_marginal}
+    write_result(Result("report", THREADS, figures, rows=[Row(
+        "capacity-gap report, Pittsburgh region (`bench/report.py`)",
+        f"{after_wall:.1f} s wall, {after_cpu:.1f} s CPU; {after['privacy']['withheld']} cells withheld",
+        f"earlier method {before_wall:.1f} s wall, {before_cpu:.1f} s CPU; {before['privacy']['withheld']} withheld",
+        f"< {TARGET_S:g} s", after_wall < TARGET_S)]))
     return 0 if same_marginal else 1
 
 

@@ -61,7 +61,8 @@ def sweep(
     ok = results[results["status"] == "ok"]
     metrics = metric_columns(results)
     params = varying_params(results, list(spec.grid))
-    for param in params or [None]:
+    groupings: list[str | None] = list(params) or [None]
+    for param in groupings:
         groups = ok.groupby(param) if param else [("all", ok)]
         title = (f"{len(ok)} of {len(results)} scenarios" + (f", by {param.removeprefix('param.')} (mean over draws"
                                                              " and the other parameters)" if param else ""))

@@ -32,7 +32,8 @@ def data_extent(lon, lat, *, pad: float = 0.08, trim: float = 0.002) -> tuple[fl
 def street_segments(graph, extent) -> tuple[np.ndarray, np.ndarray]:
     """(major, minor) street segments inside ``extent`` as (n, 2, 2) lon/lat arrays (straight node to node)."""
     x0, x1, y0, y1 = extent
-    major, minor = [], []
+    major: list[tuple] = []
+    minor: list[tuple] = []
     nodes = graph.nodes
     for u, v, data in graph.edges(data=True):
         a, b = nodes[u], nodes[v]

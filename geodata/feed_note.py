@@ -39,7 +39,7 @@ class FeedNote:
 
 def feed_names(region) -> str:
     """The agencies of the region's feeds, e.g. ``"Beaver County Transit"`` (file names when unnamed)."""
-    names = []
+    names: list[str] = []
     for spec, feed in zip(region.manifest.files.get("transit", []), region.transit):
         agency = feed.agency["agency_name"].dropna().astype(str).tolist() if "agency_name" in feed.agency else []
         names += agency or [spec.path.stem]

@@ -84,7 +84,8 @@ def summary_plot(results: pd.DataFrame, path: Path, *, grid: list[str] | None = 
     first parameter."""
     metrics = informative_metrics(results)
     ok = results[results["status"] == "ok"]
-    params = [p for p in varying_params(results, grid) if pd.api.types.is_numeric_dtype(ok[p])][:3] or [None]
+    numeric = [p for p in varying_params(results, grid) if pd.api.types.is_numeric_dtype(ok[p])][:3]
+    params: list[str | None] = list(numeric) or [None]
     frequency = site_frequency(results, params[0])
     columns = max(len(metrics), 1) + (not frequency.empty)
     fig, axes = plt.subplots(len(params), columns, figsize=(4.3 * columns, 3.4 * len(params)), squeeze=False)
