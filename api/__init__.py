@@ -19,6 +19,7 @@ EXPORTS = {
     "load_region_context": "api.services.region",
     "ImportRejected": "api.services.tables",
     "read_table": "api.services.tables",
+    "demo_sign_ins": "api.web.demo",
 }
 __all__ = sorted(EXPORTS)
 __getattr__ = lazy_face(__name__, EXPORTS)

@@ -13,6 +13,7 @@ Placement requests go to the desk process when ``settings.desk_socket`` names on
 ``handoff serve --workers N`` starts; :mod:`api.desk_server`), else, or while it cannot be reached,
 to the process's own placement desk (:mod:`api.services.desk`, one thread, started and stopped
 with the app). A desk serves the requests waiting at the same time together.
+The web console (:mod:`api.web`) serves pages under ``/console`` on the same services.
 ``/healthz`` answers while the process lives; ``/readyz`` once the database is reachable, at the
 newest migration and the first sweep is done.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -32,6 +34,7 @@ from sqlalchemy import text
 from api.db.engine import autocommit_reads, make_engine, make_sessionmaker
 from api.db.migrate import is_current, upgrade
 from api.desk_server import RemoteDesk, tune_gc
+from api import openapi_links
 from api.errors import BodySizeLimit, Problem, install_error_handlers
 from api.routers import (frontdoor, imports, oversight, participants, placements, providers, referrals, reports,
                          waitlists)
@@ -39,6 +42,7 @@ from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
 from api.settings import Settings
+from api.web import install_console
 from scenarios.frontdoor.travel import warm_up
 
 log = logging.getLogger("handoff.api")
@@ -98,12 +102,13 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     settings = (settings or Settings.from_env()).model_copy(
         update={name: value for name, value in (("database_url", database_url), ("region_dir", region_dir))
                 if value is not None})
-    app = FastAPI(title="Handoff placement service", version="1.0.0", lifespan=_lifespan,
-                  description="Coordinators request placements for LEAD participants; the matcher holds "
-                              "slots without bumping anyone on a wait list and explains every answer. "
-                              "Authenticate with `Authorization: Bearer TOKEN` (`handoff users add`). "
-                              "Every error is RFC 9457 problem details.",
-                  responses=PROBLEM_RESPONSES)
+    app = FastAPIOffline(title="Handoff placement service", version="1.0.0", lifespan=_lifespan,
+                         swagger_ui_parameters={"validatorUrl": None},
+                         description="Coordinators request placements for LEAD participants; the matcher holds "
+                                     "slots without bumping anyone on a wait list and explains every answer. "
+                                     "Authenticate with `Authorization: Bearer TOKEN` (`handoff users add`). "
+                                     "Every error is RFC 9457 problem details.",
+                         responses=PROBLEM_RESPONSES)  # /docs and /redoc from the package's own files, no CDN
     app.state.settings = settings
     app.state.engine = make_engine(settings.database)
     app.state.sessions = make_sessionmaker(app.state.engine)
@@ -111,9 +116,11 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
     app.state.region = load_region_context(settings.region_dir)
     app.state.ready = False
     install_error_handlers(app)
+    openapi_links.install(app)
     app.add_middleware(BodySizeLimit)
     for module in (imports, providers, waitlists, participants, placements, oversight, reports, referrals, frontdoor):
         app.include_router(module.router, prefix="/v1")
+    install_console(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
     def healthz() -> Health:

@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from api.db.models import Token, User, utcnow
+from api.db.models import Token, User, WebSession, utcnow
 from api.errors import ApiError
 
 ROLES = ("coordinator", "provider", "planner", "pcg", "officer", "admin")
@@ -115,16 +115,33 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     return principals_for_tokens(session, [token]).get(token)
 
 
+def token_live() -> tuple:
+    """SQL conditions for a token that still works: not revoked, not expired."""
+    return Token.revoked_at.is_(None), or_(Token.expires_at.is_(None), Token.expires_at > utcnow())
+
+
 def principals_for_tokens(session: Session, tokens: list[str]) -> dict[str, Principal]:
     """The principals owning ``tokens`` (one query); unknown, revoked or expired tokens are left out."""
     by_hash = {hash_token(t): t for t in tokens}
     rows = session.execute(
         select(Token.token_hash, User.name, User.role, User.cohort, User.provider_id, User.department)
         .join(Token, Token.user_id == User.id)
-        .where(Token.token_hash.in_(list(by_hash)), Token.revoked_at.is_(None),
-               or_(Token.expires_at.is_(None), Token.expires_at > utcnow()))
+        .where(Token.token_hash.in_(list(by_hash)), *token_live())
     ).all()
     return {by_hash[row[0]]: Principal(*row[1:]) for row in rows}
+
+
+def principal_for_session(session: Session, session_hash: str) -> tuple[Principal, str] | None:
+    """The principal of a web console session and its CSRF secret, or None when the session is
+    unknown, ended or expired, or its token revoked or expired (the console's counterpart of a
+    bearer token)."""
+    row = session.execute(
+        select(User.name, User.role, User.cohort, User.provider_id, User.department, WebSession.csrf)
+        .join(Token, Token.user_id == User.id).join(WebSession, WebSession.token_id == Token.id)
+        .where(WebSession.id == session_hash, WebSession.ended_at.is_(None), WebSession.expires_at > utcnow(),
+               *token_live())
+    ).first()
+    return None if row is None else (Principal(*row[:5]), row[5])
 
 
 async def bearer_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:

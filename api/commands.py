@@ -134,17 +134,24 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
                                       help="Region folder: points outside its boundary are refused; its providers "
                                            "and wait lists are loaded when the database has none."),
           workers: int = typer.Option(1, "--workers", min=1, help="Server processes (PostgreSQL only for more than 1; "
-                                                                    "they share one placement desk process).")) -> None:
-    """Run the placement API. Make tokens with `handoff users add`; open /docs for the interactive schema.
+                                                                    "they share one placement desk process)."),
+          results: Path = typer.Option(None, "--results", envvar="HANDOFF_RESULTS_DIR",
+                                       help="Folder of scenario results (and report snapshots) the web console "
+                                            "shows planners and the PCG, e.g. demo-output.")) -> None:
+    """Run the placement API and the web console. Make tokens with `handoff users add`; open /console to
+    sign in with one, /docs for the interactive schema.
 
     With --workers N > 1 a placement desk process places the requests of all N workers together.
 
-    Example: `handoff serve --demo`, or `handoff serve --database-url postgresql+psycopg://... --workers 4`."""
+    Example: `handoff serve --demo`, `handoff serve --database-url postgresql+psycopg://... --workers 4`, or
+    `handoff serve --database-url sqlite:///$PWD/demo-output/handoff.db --region demo-output/region
+    --results demo-output` (what `make demo` prints at the end)."""
     console = Console(stderr=True)
     if demo:
         database_url, region = prepare_demo(DEMO_DIR, console)
         console.print(f"Demo: make a token with `handoff users add NAME --role admin --database-url {database_url}`")
-    settings = Settings.from_env(database_url=database_url, region_dir=region)
+    settings = Settings.from_env(database_url=database_url, region_dir=region,
+                                 results_dir=results.resolve() if results else None)
     if workers > 1 and settings.database.startswith("sqlite"):
         console.print("[red]error:[/red] --workers > 1 needs PostgreSQL (--database-url postgresql+psycopg://...)")
         raise typer.Exit(2)
@@ -157,7 +164,8 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
         desk = DeskProcess(settings)
         settings = settings.model_copy(update={"desk_socket": desk.socket_path})
         console.print(f"Placement desk process {desk.process.pid} serves the {workers} workers' placement requests.")
-    console.print(f"Serving on http://{host}:{port} (docs at /docs), database {settings.database.split('@')[-1]}")
+    console.print(f"Serving on http://{host}:{port} (console at /console, docs at /docs), "
+                  f"database {settings.database.split('@')[-1]}")
     try:
         run_server(settings, host=host, port=port, workers=workers)
     finally:

@@ -184,13 +184,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     title = titles.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     headers = dict(getattr(exc, "headers", None) or {})
+    errors = []
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route {request.url.path}; the API lives under /v1 (see /docs)."
+        errors = [FieldError(field="path", message="no such route")]
     if exc.status_code == 405:
         methods = allowed_methods(request)
         headers["Allow"] = ", ".join(methods)
         detail = f"{request.method} is not supported here; use {', '.join(methods) or 'another path'}."
-    return problem_response(request, exc.status_code, title, detail, title.lower().replace(" ", "-"),
+    return problem_response(request, exc.status_code, title, detail, title.lower().replace(" ", "-"), errors,
                             headers=headers)
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from api.settings import Settings
 
-referrals = typer.Typer(help="Recorded referrals for planners: export them for a coverage scenario.",
+referrals = typer.Typer(help="Referrals for planners: export them for a coverage scenario; turn a schedule into front-door hours.",
                         no_args_is_help=True)
 
 
@@ -25,3 +25,24 @@ def export(out: Path = typer.Option(Path("referrals.csv"), "--out", help="CSV fi
 
     written = export_referrals(Settings.from_env(database_url=database_url).database, out)
     Console(stderr=True).print(f"wrote {written} referrals to {out}")
+
+
+@referrals.command("hours")
+def hours(schedule: Path = typer.Argument(..., help="schedule.csv of a coverage scenario run."),
+          timezone: str = typer.Option("America/New_York", "--timezone", help="The cohort's IANA time zone.")) -> None:
+    """Print the `adopted` hours of a coverage scenario's schedule.csv as the JSON a front door takes
+    (PUT /v1/cohorts/{cohort}/front-door), and the hours in words.
+
+    Example: `handoff referrals hours demo-output/coverage/schedule.csv > hours.json`."""
+    import json
+
+    from scenarios.frontdoor.availability import adopted_hours
+
+    try:
+        covered = adopted_hours(schedule, timezone)
+    except (OSError, ValueError) as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    Console(stderr=True).print(f"{schedule}: {covered.describe()}")
+    print(json.dumps({"timezone": timezone, "adopted": {"source": str(schedule)[-60:], "on_site": sorted(covered.on_site),
+                                                        "on_call": sorted(covered.on_call)}}))

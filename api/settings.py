@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     ``desk_socket``: Unix socket of the shared placement desk process (none: each process places
     on its own desk); ``hold_minutes``: default hold time (minutes); ``sweep_seconds``: period of
     the hold sweeper (seconds); ``candidates_per_need``: candidate providers per need
-    (``HANDOFF_CANDIDATES``); ``round_time_limit_s``: CP-SAT time limit of a batch round (seconds).
+    (``HANDOFF_CANDIDATES``); ``round_time_limit_s``: CP-SAT time limit of a batch round (seconds);
+    ``results_dir``: folder of scenario results and report snapshots the web console shows planners
+    and the PCG (none: no results pages).
     """
 
     model_config = SettingsConfigDict(env_prefix="HANDOFF_", frozen=True, extra="ignore")
@@ -47,6 +49,7 @@ class Settings(BaseSettings):
     candidates_per_need: int = Field(12, ge=1, validation_alias=AliasChoices(
         "HANDOFF_CANDIDATES", "HANDOFF_CANDIDATES_PER_NEED", "candidates_per_need"))
     round_time_limit_s: float = Field(10.0, gt=0)
+    results_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

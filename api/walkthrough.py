@@ -2,27 +2,28 @@
 
 ``run_walkthrough(region_dir, *, database_url, console) -> dict`` loads the region's providers and
 wait lists, makes an admin, a coordinator and a provider user, starts uvicorn in a thread, then
-over HTTP adds a participant with consent, requests placements, confirms one, reads the audit
-trail, walks the front door (:mod:`api.walkthrough_frontdoor`: a roadside referral to a placement)
-and shuts the server down. Every exchange is printed.
+over HTTP adds a participant with consent, requests placements, confirms the clinic appointment
+(a listed time inside the participant's window), declines the housing (else treatment) hold and
+asks again, meets a participant whose need stays unmet and joins a wait list for them
+(:mod:`api.walkthrough_day`), reads the audit trail, walks the front door
+(:mod:`api.walkthrough_frontdoor`: a roadside referral to a placement) and shuts the server down.
+Every exchange is printed, every explanation whole.
 """
 from __future__ import annotations
 
 import json
-import threading
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import uvicorn
 from rich.console import Console
 from rich.syntax import Syntax
 
 from api.app import create_app
 from api.auth import add_user
-from api.ready import wait_until_ready
+from api.ready import serving_in_thread
 from api.services.seed import load_region_into_db
+from api import walkthrough_day as day
 from api.walkthrough_frontdoor import WalkContext, front_door_walkthrough
 
 READY_DEADLINE_S = 30.0
@@ -87,22 +88,13 @@ def _meeting_point(app, region_dir: Path, cohort: str | None, limit: float, free
 def _show(console: Console, method: str, path: str, body: dict | None, response: httpx.Response) -> dict:
     console.print(f"[bold cyan]{method} {path}[/bold cyan] -> [bold]{response.status_code}[/bold]")
     if body is not None:
-        console.print(Syntax(json.dumps(body, indent=2), "json", theme="ansi_dark"))
+        console.print(Syntax(json.dumps(body, indent=2), "json", theme="ansi_dark", word_wrap=True))
     data = response.json()
     text = json.dumps(data, indent=2)
     lines = text.splitlines()
-    console.print(Syntax("\n".join(lines[:60]) + ("\n..." if len(lines) > 60 else ""), "json", theme="ansi_dark"))
+    console.print(Syntax("\n".join(lines[:60]) + ("\n..." if len(lines) > 60 else ""), "json", theme="ansi_dark",
+                         word_wrap=True))
     return data
-
-
-def _start(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="handoff-walkthrough-server", daemon=True)
-    thread.start()
-    if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=READY_DEADLINE_S, poll_s=0.05):
-        return server, thread
-    server.should_exit = True
-    raise RuntimeError("the API server did not become ready within 30 s")
 
 
 def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) -> dict:
@@ -111,10 +103,9 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
     region_dir = Path(region_dir)
     app = create_app(database_url, region_dir)
     port = _free_port()
-    server, thread = _start(app, port)
-    try:
+    with serving_in_thread(app, port, deadline_s=READY_DEADLINE_S):
         with app.state.sessions() as session:
-            counts = load_region_into_db(session, region_dir)
+            counts = load_region_into_db(session, region_dir, app.state.region)
             cohort = next(iter(app.state.region.cohorts), "Demo")
             stamp = int(time.time())
             _, coordinator = add_user(session, f"coordinator-{stamp}", "coordinator", cohort=cohort)
@@ -126,23 +117,23 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
         participant_id = f"LEAD-DEMO-{stamp}"
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0,
                           headers={"Authorization": f"Bearer {coordinator}"}) as client:
-            def call(method: str, path: str, body: dict | None = None) -> dict:
-                return _show(console, method, path, body, client.request(method, path, json=body))
+            def call(method: str, path: str, body: dict | None = None, show: bool = True) -> dict:
+                response = client.request(method, path, json=body)
+                return _show(console, method, path, body, response) if show else response.json()
 
             call("POST", "/v1/participants", {
                 "id": participant_id, "cohort": cohort, "lon": lon, "lat": lat, "max_transit_minutes": 60,
                 "needs": [{"service": "housing", "urgency": 4}, {"service": "treatment", "urgency": 3},
-                          {"service": "clinic"}],
+                          {"service": "clinic", "windows": [day.WINDOW]}],
                 "attributes": ATTRIBUTES})
-            today = date.today()
-            call("POST", f"/v1/participants/{participant_id}/consents",
-                 {"scope": "placement", "granted_on": today.isoformat(),
-                  "expires_on": (today + timedelta(days=365)).isoformat()})
+            day.consent(call, participant_id)
             answer = call("POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30})
+            day.explain(console, "The first request, need by need:", answer)
             held = [n["placement"] for n in answer.get("needs", []) if n.get("placement")]
-            confirmed = None
-            if held:
-                confirmed = call("POST", f"/v1/placements/{held[0]['id']}/confirm")["id"]
+            appointment = day.clinic_at_listed_time(call, console, answer)
+            confirmed = next((h["id"] for h in held if h["service"] == "clinic" and appointment), None)
+            declined = day.decline_and_ask_again(call, console, participant_id, answer)
+            unmet = day.unmet_with_next_step(call, console, f"LEAD-DEMO-{stamp}-2", cohort, lon, lat)
             audit = client.get("/v1/audit", params={"record_type": "placement"},
                                headers={"Authorization": f"Bearer {admin}"}).json()
         console.print(f"Audit log: {audit['page']['total']} placement rows (append-only).")
@@ -151,7 +142,5 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
         return {"url": f"http://127.0.0.1:{port}", "participant_id": participant_id, "request_id": answer.get("id"),
                 "status": answer.get("status"), "held": [h["provider_id"] for h in held], "confirmed": confirmed,
                 "needs": {n["service"]: n["explanation"] for n in answer.get("needs", [])},
-                "audit_rows": audit["page"]["total"], "front_door": front_door}
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+                "audit_rows": audit["page"]["total"], "appointment": appointment, "declined": declined,
+                "unmet": unmet, "front_door": front_door}

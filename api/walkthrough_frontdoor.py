@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 from rich.console import Console
 
 from api.auth import add_user
@@ -28,7 +29,7 @@ class WalkContext:
     """What the front-door walk-through needs from the main one: the app and its address, tokens,
     the cohort, a unique stamp, the region folder and a roadside point inside the cohort (lon/lat)."""
 
-    app: object
+    app: FastAPI
     base_url: str
     admin: str
     coordinator: str

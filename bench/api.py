@@ -88,14 +88,14 @@ def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) ->
     return tokens, [p["id"] for p in people]
 
 
-def start(url: str, port: int, workers: int) -> subprocess.Popen:
+def start(url: str, port: int, workers: int, deadline_s: float = 90.0) -> subprocess.Popen:
     """The server (`handoff serve`: ``workers`` uvicorn processes and, for more than one, the
-    placement desk process); returns once /readyz answers 200."""
+    placement desk process); returns once /readyz answers 200 (within ``deadline_s`` seconds)."""
     env = os.environ | {"HANDOFF_DATABASE_URL": url}
     handoff = Path(sys.executable).with_name("handoff")
     process = subprocess.Popen([str(handoff), "serve", "--port", str(port), "--workers", str(workers)], env=env,
                                stderr=subprocess.DEVNULL)
-    if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=90, poll_s=0.2):
+    if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=deadline_s, poll_s=0.2):
         return process
     process.kill()
     raise SystemExit("server not ready")

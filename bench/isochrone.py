@@ -19,11 +19,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"] + [str(REPO)]
 
 import numpy as np  # noqa: E402
-from scipy.sparse.csgraph import dijkstra  # noqa: E402
 
 from bench.record import Result, Row, machine_line, write_result  # noqa: E402
 from bench.timing import timed  # noqa: E402
-from geodata.drive import Snap, _routing_graph, isochrone, snap, street_index, street_reach, utm_crs  # noqa: E402
+from geodata.drive import isochrone, street_index, street_reach, utm_crs  # noqa: E402
 from geodata.street_area import reference_area  # noqa: E402
 from geodata.streets import load_street_graph  # noqa: E402
 
@@ -58,11 +57,7 @@ def main() -> int:
     print(f"isochrones {args.minutes} min: {cpu:.2f} s CPU, {wall:.2f} s wall on {threads} threads "
           f"(best of {args.repeat}; whole call: snapping, Dijkstra, polygons)", flush=True)
 
-    start = snap(index, np.array([ORIGIN]))
-    empty = Snap(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
-    node_s = dijkstra(_routing_graph(index, start, empty, 1, 0), directed=True, indices=index.n_nodes,
-                      limit=limits[-1] * 60.0)[: index.n_nodes]
-    reach = street_reach(index, start, node_s)
+    reach = street_reach(index, ORIGIN, limit_s=limits[-1] * 60.0)
     figures: dict[str, float] = {"cpu_s": round(cpu, 3), "wall_s": round(wall, 3)}
     reference_cpu, ratios = 0.0, []
     for limit, area in zip(limits, areas):

@@ -12,10 +12,12 @@ import json
 import os
 import platform
 import subprocess
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+LOAD_AT_IMPORT = [round(x, 2) for x in os.getloadavg()]  # a bench imports this module before it measures
 
 
 @dataclass
@@ -41,7 +43,7 @@ class Result:
     figures: dict[str, float | int | str] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
     command: str = ""
-    load_at_start: list[float] = field(default_factory=lambda: [round(x, 2) for x in os.getloadavg()])
+    load_at_start: list[float] = field(default_factory=lambda: list(LOAD_AT_IMPORT))
 
 
 def cpu_model() -> str:
@@ -89,7 +91,8 @@ def write_result(result: Result, *, folder: Path = RESULTS) -> Path:
         "bench": result.bench,
         "run": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": git_commit(),
-        "command": result.command or f"nice -n 10 .venv/bin/python bench/{result.bench}.py",
+        "command": result.command or " ".join(["nice -n 10 .venv/bin/python", f"bench/{result.bench}.py",
+                                               *sys.argv[1:]]),
         "machine": machine(result.threads) | {"load_average_at_start": result.load_at_start},
         "figures": result.figures,
         "rows": [asdict(row) for row in result.rows],

@@ -134,7 +134,7 @@ def main() -> None:
     try:
         coordinators, people = seed(url, 1000, args.placements, rng)
         cohort, officers, roadside = seed_front_door(url, region_dir, rng)
-        process = start(url, port, args.workers)
+        process = start(url, port, args.workers, deadline_s=600)  # loads the region too: slow on a busy machine
         base = f"http://127.0.0.1:{port}"
         print(f"server: handoff serve --workers {args.workers} on the small demo region (street network); "
               f"{CLIENTS} concurrent clients (aiohttp)")

@@ -25,7 +25,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("serve", "api.commands:serve", "Run the placement API (uvicorn)."),
     LazyCommand("users", "api.commands:users", "Make API users and bearer tokens."),
     LazyCommand("db", "api.commands:db", "Database maintenance (migrations)."),
-    LazyCommand("referrals", "api.referral_commands:referrals", "Export recorded referrals for coverage scenarios."),
+    LazyCommand("referrals", "api.referral_commands:referrals", "Referrals for planners: export them; adopt coverage hours."),
     LazyCommand("providers", "cli.providers:providers_app", "Import a provider directory (CSV or .xlsx) into the service."),
     LazyCommand("wait-lists", "cli.providers:wait_lists_app", "Import wait lists (CSV or .xlsx) into the service."),
 )

@@ -15,7 +15,8 @@ def demo(
     """Generate the demo region and run every part of Handoff on it, printing what each step found.
 
     Steps: the region (summary and map), a placement request over HTTP against the embedded SQLite
-    store, a facility-siting scenario, a coverage-hours scenario, and the PCG's capacity-gap report.
+    store, a facility-siting scenario, a coverage-hours scenario, the PCG's capacity-gap report, and
+    the web console: how to start it and a sign-in for each role.
 
     Example: `handoff demo --out demo-output` (or `handoff demo --out big --scale county --seed 7`).
     """
@@ -64,4 +65,30 @@ def demo(
     for sentence in report["summary"]:
         console.print(f"- {sentence}")
     console.print(f"wrote {html}, {out / 'report.json'} and {pdf} ({engine})")
+
+    console.rule("[bold]6. The web console")
+    print_console_sign_ins(console, out, region_dir, f"sqlite:///{database.resolve()}")
     console.rule("[bold green]demo complete")
+
+
+def print_console_sign_ins(console: Console, out: Path, region_dir: Path, database_url: str) -> None:
+    """Add a console user of each role to the demo database and print how to open the console and
+    sign in (the last lines of `make demo`)."""
+    import time
+
+    from api.db.engine import make_engine, make_sessionmaker
+    from api import demo_sign_ins
+
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as session:
+        signs = demo_sign_ins(session, str(int(time.time())))
+        session.commit()
+    engine.dispose()
+    for role, (name, token) in signs.items():
+        if role != "coordinator":
+            console.print(f"  {role:<9} {name:<24} token {token}")
+    name, token = signs["coordinator"]
+    console.print("Start the console (phone-sized pages; works without internet):\n"
+                  f"  handoff serve --database-url {database_url} --region {region_dir} --results {out}")
+    console.print("Console address: [bold]http://127.0.0.1:8000/console[/bold]", soft_wrap=True)
+    console.print(f"Coordinator sign-in: user [bold]{name}[/bold], token [bold]{token}[/bold]", soft_wrap=True)

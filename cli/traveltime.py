@@ -154,7 +154,9 @@ def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: st
     """Write a folium HTML map of isochrone polygons (largest first, darker = quicker) and the origin."""
     import folium
 
-    fmap = folium.Map(location=[origin[1], origin[0]], zoom_start=13, tiles="OpenStreetMap")
+    from scenarios import offline_map, save_offline
+
+    fmap = offline_map([origin[1], origin[0]], zoom_start=13)
     shades = ["#08306b", "#2171b5", "#6baed6", "#c6dbef"]
     rows = list(polygons.itertuples(index=False))
     for k, row in reversed(list(enumerate(rows))):
@@ -170,8 +172,7 @@ def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: st
     fmap.get_root().html.add_child(folium.Element(f"<h4 style='position:absolute;z-index:1000;left:50px'>"
                                                   f"{title}</h4>"))
     out.parent.mkdir(parents=True, exist_ok=True)
-    fmap.save(str(out))
-    return out
+    return save_offline(fmap, out)
 
 
 app.command("transit")(traveltime_transit.transit)

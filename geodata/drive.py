@@ -255,19 +255,22 @@ def isochrone(
     """
     index = _prepared(graph, turn_delay_s)
     limits = sorted(float(m) for m in minutes)
-    start = snap(index, np.array([origin], dtype=float), access_kph=access_kph)
-    empty = Snap(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
-    csr = _routing_graph(index, start, empty, 1, 0)
-    reach = dijkstra(csr, directed=True, indices=index.n_nodes, limit=limits[-1] * 60.0)[: index.n_nodes]
     limits_s = [limit * 60.0 for limit in limits]
-    areas = nested_areas(street_reach(index, start, reach), limits_s, buffer_m)
+    reach = street_reach(index, origin, limit_s=limits_s[-1], access_kph=access_kph)
+    areas = nested_areas(reach, limits_s, buffer_m)
     rows = [(limit, shapely.transform(area, lambda c: np.column_stack(index.to_lonlat.transform(c[:, 0], c[:, 1]))))
             for limit, area in zip(limits, areas)]
     return gpd.GeoDataFrame({"minutes": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326")
 
 
-def street_reach(index: StreetIndex, start: Snap, node_s: np.ndarray) -> Reach:
-    """Every arc (and the origin's partial arcs) with the seconds at which a driver enters it."""
+def street_reach(index: StreetIndex, origin: tuple[float, float], *, limit_s: float = np.inf,
+                 access_kph: float = ACCESS_KPH) -> Reach:
+    """Every arc (and the origin's partial arcs) with the seconds at which a driver from ``origin``
+    (lon, lat) enters it; arcs not entered within ``limit_s`` seconds have infinite seconds."""
+    start = snap(index, np.array([origin], dtype=float), access_kph=access_kph)
+    empty = Snap(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
+    csr = _routing_graph(index, start, empty, 1, 0)
+    node_s = dijkstra(csr, directed=True, indices=index.n_nodes, limit=limit_s)[: index.n_nodes]
     return Reach(index.lines, index.seconds, index.tails, index.heads,
                  arc=np.concatenate([np.arange(len(index.tails)), start.arc]),
                  begin=np.concatenate([np.zeros(len(index.tails)), start.fraction]),

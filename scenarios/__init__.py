@@ -10,6 +10,9 @@ EXPORTS = {
     "compare_summaries": "scenarios.runner",
     "load_scenario": "scenarios.runner",
     "run_scenario": "scenarios.runner",
+    "external_references": "scenarios.leaflet_offline",
+    "offline_map": "scenarios.leaflet_offline",
+    "save_offline": "scenarios.leaflet_offline",
 }
 __all__ = sorted(EXPORTS)
 __getattr__ = lazy_face(__name__, EXPORTS)

@@ -72,6 +72,15 @@ def test_on_call_hours_and_adopted_schedule(tmp_path):
                           "covered_on_call": [h in hours.on_call for h in range(HOURS_PER_WEEK)]})
     table.to_csv(tmp_path / "schedule.csv", index=False)
     assert adopted_hours(tmp_path / "schedule.csv", NY) == hours
+    from typer.testing import CliRunner
+
+    from api.schemas.frontdoor import FrontDoorIn
+    from cli import app
+
+    printed = CliRunner().invoke(app, ["referrals", "hours", str(tmp_path / "schedule.csv")])
+    assert printed.exit_code == 0, printed.output
+    body = FrontDoorIn.model_validate_json(printed.stdout.strip().splitlines()[-1])  # what PUT .../front-door takes
+    assert set(body.adopted.on_site) == hours.on_site and set(body.adopted.on_call) == hours.on_call
     table.iloc[:10].to_csv(tmp_path / "short.csv", index=False)
     with pytest.raises(ValueError, match="168 rows"):
         adopted_hours(tmp_path / "short.csv")

@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from scenarios.errors import ScenarioError
+from scenarios.leaflet_offline import external_references
 from scenarios.siting.scenario import build_problem, demo_spec, evaluate, prepare, run
 from scenarios.siting.spec import parse_spec
 from scenarios.siting.travel import load_siting_data
@@ -51,6 +52,7 @@ def test_demo_scenario_writes_maps_and_is_optimal(spec, data, tmp_path):
     assert {"siting_map.html", "siting_map.png", "siting.csv", "sites.csv"} <= names
     html = (tmp_path / "out" / "siting_map.html").read_text()
     assert "OPEN: " in html and "leaflet" in html.lower()
+    assert external_references(html) == []  # works offline: Leaflet inlined, no tiles
     assert (tmp_path / "out" / "siting_map.png").stat().st_size > 10_000
     answers = result.tables["answers"]
     assert list(answers["p"]) == [1, 2, 3]

@@ -5,21 +5,14 @@ import numpy as np
 import pytest
 import shapely
 
-from geodata.drive import Snap, _routing_graph, snap, street_index, street_reach
+from geodata.drive import street_index, street_reach
 from geodata.street_area import nested_areas, reference_area
 
 
 def demo_reach(demo_region_dir, lonlat=(-80.0, 40.44)):
-    from scipy.sparse.csgraph import dijkstra
-
     from geodata.region import load_region
 
-    index = street_index(load_region(demo_region_dir).streets)
-    start = snap(index, np.array([lonlat], dtype=float))
-    empty = Snap(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
-    csr = _routing_graph(index, start, empty, 1, 0)
-    node_s = dijkstra(csr, directed=True, indices=index.n_nodes)[: index.n_nodes]
-    return street_reach(index, start, node_s)
+    return street_reach(street_index(load_region(demo_region_dir).streets), lonlat)
 
 
 @pytest.mark.parametrize("buffer_m", [40.0, 100.0])

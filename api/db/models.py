@@ -223,3 +223,19 @@ class AuditEntry(Base):
     record_type: Mapped[str] = mapped_column(String(limits.KIND))
     record_id: Mapped[str] = mapped_column(String(limits.ID))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class WebSession(Base):
+    """A browser signed in to the web console with a bearer token. ``id`` is the sha256 hex digest of
+    the random secret kept in the browser's cookie; ``csrf`` is the secret every form of the session
+    must send back. The session ends at ``expires_at``, at sign-out (``ended_at``) or when its token
+    is revoked."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

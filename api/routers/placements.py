@@ -4,11 +4,10 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, bearer_token, require
-from api.db.models import Participant, Placement, PlacementRequest
+from api.db.models import Placement, PlacementRequest
 from api.routers.deps import closed, read_logged, RegionDep, SessionDep, SettingsDep, paging
 from api.schemas.common import Identifier
 from api.schemas.placements import (DecisionIn, NeedOutcome, PlacementOut, PlacementRequestIn, PlacementRequestOut,
@@ -93,17 +92,8 @@ def list_placements(status: str | None = Query(None, pattern="^(held|confirmed|d
                     session: Session = SessionDep, principal: Principal = Depends(deciders)) -> list[PlacementOut]:
     """Placements the caller may see (a provider: at its provider; a coordinator: their cohort)."""
     offset, limit = page
-    query = select(Placement)
-    if principal.role == "provider":
-        query = query.where(Placement.provider_id == principal.provider_id)
-    if principal.role == "coordinator":
-        query = query.join(Participant, Participant.id == Placement.participant_id).where(
-            Participant.cohort == principal.cohort)
-    if status:
-        query = query.where(Placement.status == status)
-    if participant_id:
-        query = query.where(Placement.participant_id == participant_id)
-    rows = session.scalars(query.order_by(Placement.created_at, Placement.id).offset(offset).limit(limit))
+    rows = decisions.visible_placements(session, principal, status=status, participant_id=participant_id,
+                                        offset=offset, limit=limit)
     out = [placement_out(p) for p in rows]
     return read_logged(session, principal.name, "participant", [p.participant_id for p in out], out,
                        via="GET /v1/placements")

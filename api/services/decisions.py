@@ -101,6 +101,30 @@ def decide(session: Session, principal: Principal, placement_id: str, status: st
     return placement
 
 
+def visible_placements(session: Session, principal: Principal, *, status: str | None = None,
+                       participant_id: str | None = None, offset: int = 0, limit: int = 100) -> list[Placement]:
+    """Placements the caller may see, oldest first: a provider's at its provider, a coordinator's in
+    their cohort; optionally only one status or one participant's."""
+    query = select(Placement)
+    if principal.role == "provider":
+        query = query.where(Placement.provider_id == principal.provider_id)
+    if principal.role == "coordinator":
+        query = query.join(Participant, Participant.id == Placement.participant_id).where(
+            Participant.cohort == principal.cohort)
+    if status:
+        query = query.where(Placement.status == status)
+    if participant_id:
+        query = query.where(Placement.participant_id == participant_id)
+    return list(session.scalars(query.order_by(Placement.created_at, Placement.id).offset(offset).limit(limit)))
+
+
+def latest_request(session: Session, principal: Principal, participant_id: str) -> PlacementRequest | None:
+    """The participant's newest placement request (None before the first), scope checked."""
+    participant_service.get(session, principal, participant_id)
+    return session.scalar(select(PlacementRequest).where(PlacementRequest.participant_id == participant_id)
+                          .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id.desc()).limit(1))
+
+
 def remember_decline(participant: Participant, placement: Placement, reason: str) -> None:
     """Record on the participant's need for that service that they declined the provider."""
     mark = {"provider_id": placement.provider_id, "category": placement.decline_reason or "other",

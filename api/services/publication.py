@@ -74,9 +74,9 @@ def _region_areas(region: RegionContext):
     """Police zones and cohorts of the service's region, as the capacity-gap report assigns them."""
     if region.folder is None:
         return None, None
-    from api.routers.reports import _region
+    from api.services.report import region_of
 
-    loaded = _region(Path(region.folder))
+    loaded = region_of(Path(region.folder))
     return loaded.police_zones, loaded.cohorts
 
 

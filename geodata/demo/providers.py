@@ -190,7 +190,7 @@ def generate_providers(municipalities: gpd.GeoDataFrame, population: gpd.GeoData
             pid = f"{service[0].upper()}{i + 1:03d}"
             rules = _eligibility(rng, service, subtype)
             times = _appointments(rng, capacity, hours, today) if service == "clinic" else []
-            free = int(rng.choice([0, 0, 0, 1, 2, 3])) if service != "clinic" else 0
+            free = int(rng.choice([0, 0, 0, 1, 2, 3])) if service != "clinic" else len(times)  # times are open
             rows.append({
                 "provider_id": pid, "name": provider_name(rng, service, place[i]), "service": service,
                 "subtype": subtype, "capacity": capacity, "occupied": capacity - free,

@@ -14,6 +14,7 @@ EXPORTS = {
     "DEFAULT_TIMEZONE": "scenarios.frontdoor.availability",
     "WeeklyHours": "scenarios.frontdoor.availability",
     "weekly_hours": "scenarios.frontdoor.availability",
+    "adopted_hours": "scenarios.frontdoor.availability",
     "handoff_answer": "scenarios.frontdoor.handoff",
 }
 __all__ = sorted(EXPORTS)

@@ -16,6 +16,7 @@ EXPORTS = {
     "marginal_values": "scenarios.reports.marginal",
     "render_html": "scenarios.reports.render",
     "write_pdf": "scenarios.reports.render",
+    "figures": "scenarios.reports.render",
     "Publication": "scenarios.reports.privacy",
     "THRESHOLD": "scenarios.reports.privacy",
 }

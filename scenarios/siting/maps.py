@@ -1,4 +1,5 @@
-"""Maps of siting answers: an interactive folium HTML map (one layer per answer) and a PNG.
+"""Maps of siting answers: an interactive folium HTML map (one layer per answer, working offline:
+:mod:`scenarios.leaflet_offline`) and a PNG.
 
 Demand points are pooled cells and areas, never individual encounters; cells with fewer than 11
 encounters show "<11" instead of their count.
@@ -15,11 +16,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from geodata.basemap import data_extent, draw_basemap, place_labels  # noqa: E402
+from scenarios.leaflet_offline import offline_map, save_offline  # noqa: E402
 from scenarios.siting.travel import SitingData  # noqa: E402
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
            "#1f78b4", "#b2df8a"]
 SMALL_CELL = 11
+# an open site: a red disc with a white house, plain HTML (no icon font, nothing loaded)
+OPEN_SITE_ICON = ("<div style='width:24px;height:24px;border-radius:50%;background:#c0392b;border:2px solid #fff;"
+                  "box-shadow:0 0 2px #000;color:#fff;font:bold 15px/20px sans-serif;text-align:center'>&#8962;</div>")
 
 
 def _count_text(source: str, count: float) -> str:
@@ -36,7 +41,7 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
     """
     points, sites = data.points, data.sites
     center = [float(points["lat"].mean()), float(points["lon"].mean())]
-    fmap = folium.Map(location=center, zoom_start=12, tiles="OpenStreetMap", control_scale=True)
+    fmap = offline_map(center, zoom_start=12, control_scale=True)
     folium.map.Marker(center, icon=folium.DivIcon(html=f"<b style='font-size:14px'>{title}</b>")).add_to(fmap)
     if data.municipalities is not None:
         folium.GeoJson(data.municipalities[["name", "geometry"]].to_json(), name="municipalities",
@@ -62,7 +67,8 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
             ).add_to(layer)
         for site in answer["open_sites"]:
             row = sites.iloc[site]
-            folium.Marker([row.geometry.y, row.geometry.x], icon=folium.Icon(color="red", icon="home"),
+            folium.Marker([row.geometry.y, row.geometry.x], icon=folium.DivIcon(
+                              html=OPEN_SITE_ICON, icon_size=(24, 24), icon_anchor=(12, 12), class_name="open-site"),
                           tooltip=f"OPEN: {row['site_id']} {row['name']} ({row['municipality']})").add_to(layer)
         layer.add_to(fmap)
     if data.streets is not None and len(data.streets[0]):
@@ -71,8 +77,7 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
     x0, x1, y0, y1 = data_extent(np.r_[points["lon"], sites.geometry.x], np.r_[points["lat"], sites.geometry.y])
     fmap.fit_bounds([[y0, x0], [y1, x1]])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.save(str(out_html))
-    return out_html
+    return save_offline(fmap, out_html)
 
 
 def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str) -> Path:

@@ -89,7 +89,15 @@ def test_walkthrough_places_and_confirms_over_http(current_region_dir, tmp_path,
     assert set(outcome["needs"]) == {"housing", "treatment", "clinic"}
     assert outcome["held"] and outcome["confirmed"] and outcome["audit_rows"] >= 2
     assert "min by transit" in " ".join(outcome["needs"].values())
-    assert "POST /v1/placement-requests" in (tmp_path / "out.txt").read_text()
+    printed = (tmp_path / "out.txt").read_text()
+    assert "POST /v1/placement-requests" in printed
+    assert outcome["appointment"], "the demo offers a clinic appointment at a listed time"
+    assert "one of its" in printed and "listed times (yes)" in printed
+    assert outcome["declined"] and outcome["declined"]["after"] != outcome["declined"]["declined"]
+    assert "Next step" in outcome["unmet"]["explanation"] and outcome["unmet"]["joined"]["position"] >= 1
+    flowing = " ".join(printed.split())  # the console wraps lines; every explanation is there whole
+    assert all(" ".join(text.split()) in flowing for text in [*outcome["needs"].values(),
+                                                               outcome["unmet"]["explanation"]])
     front = outcome["front_door"]  # the roadside referral to a placement (api.walkthrough_frontdoor)
     assert front["available"] and front["best"]["minutes"] > 0
     assert front["assignment"][0]["case_manager_id"].startswith("CM-1-") and "spanish" in front["assignment"][0]["explanation"]

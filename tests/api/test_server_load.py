@@ -1,9 +1,13 @@
 """The real server (uvicorn subprocess) on PostgreSQL under concurrent load, and after a crash.
 
-Many clients at once send placement requests, confirmations, declines and capacity updates.
-Afterwards the stored state must pass ``matcher.check`` (no double booking, no over-capacity, no
-bump) and direct SQL counts must agree; after SIGKILL and restart every placement a client saw
-confirmed is still confirmed and no hold outlives its expiry.
+Many clients at once send placement requests, confirmations, declines (with reasons), consent
+revocations and capacity updates, at providers that include clinics with one to three listed
+appointment times. On PostgreSQL a checker reads the committed state over and over during the
+load (each read one REPEATABLE READ snapshot) and runs ``matcher.check`` on its check view: no
+appointment violation, no over-capacity, no bump at any state it sees. Afterwards the stored
+state must pass ``matcher.check`` and direct SQL counts must agree, a declined provider is not
+proposed again for that need and nobody whose consent was revoked keeps a hold; after SIGKILL and
+restart every placement a client saw confirmed is still confirmed and no hold outlives its expiry.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import asyncio
 import os
 import random
 import signal
+import threading
 from collections import Counter
 from datetime import date, timedelta
 
@@ -23,10 +28,11 @@ from sqlalchemy import func, select
 from api.auth import Principal, add_user
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.migrate import upgrade
-from api.db.models import Placement, Provider, utcnow
+from api.db.models import Consent, Placement, Provider, utcnow
 from api.schemas.participants import ConsentIn, ParticipantCreate
 from api.schemas.providers import ProviderCreate, WaitListEntryIn
 from api.services import participants, providers, waitlists
+from api.services.providers import local_now
 from api.services.region import RegionContext
 from api.services.records import check_view
 from tests.api.server import start_server
@@ -54,6 +60,14 @@ def seed(url: str, *, n_participants: int, seed_value: int = 3) -> tuple[dict[st
                                                      capacity=4, occupied=rng.randint(0, 2), monthly_turnover=2.0,
                                                      lon=-80.0 + rng.uniform(-0.03, 0.03),
                                                      lat=40.44 + rng.uniform(-0.02, 0.02)), "seed", region)
+        soon = local_now().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
+        for k in range(3):  # clinics that book one, two and three listed times
+            pid = f"A{k:02d}"
+            provider_ids.append(pid)
+            providers.create(session, ProviderCreate(id=pid, name=f"Clinic {pid}", service="clinic", capacity=4,
+                                                     appointment_times=[soon + timedelta(hours=h) for h in range(k + 1)],
+                                                     lon=-80.0 + rng.uniform(-0.01, 0.01),
+                                                     lat=40.44 + rng.uniform(-0.01, 0.01)), "seed", region)
         session.flush()
         for pid in provider_ids[:6]:
             entries = [WaitListEntryIn(person_id=f"W-{pid}-{k}") for k in range(rng.randint(1, 2))]
@@ -76,6 +90,61 @@ def seed(url: str, *, n_participants: int, seed_value: int = 3) -> tuple[dict[st
         session.commit()
     engine.dispose()
     return tokens, people, provider_ids
+
+
+def check_once(session) -> Counter:
+    """Violation kinds of ``matcher.check`` on the check view read in ``session``, plus over-capacity
+    counted by SQL (``capacity-sql``)."""
+    now = utcnow()
+    instance, result, _ = check_view(session, RegionContext(), now=now)
+    found = Counter(v.kind for v in matcher.check(instance, result))
+    active = (Placement.status == "confirmed") | ((Placement.status == "held") & (Placement.hold_expires_at > now))
+    used = dict(session.execute(select(Placement.provider_id, func.count()).where(active)
+                                .group_by(Placement.provider_id)).all())
+    for p in session.scalars(select(Provider)):
+        if p.occupied + used.get(p.id, 0) > p.capacity:
+            found["capacity-sql"] += 1
+    return found
+
+
+class Watcher:
+    """Runs :func:`check_once` on committed snapshots (PostgreSQL REPEATABLE READ) in a thread,
+    again and again until stopped; ``violations`` counts every kind found, ``checks`` the states read."""
+
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        self.violations: Counter = Counter()
+        self.checks = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="load-test-watcher", daemon=True)
+
+    def _run(self) -> None:
+        from sqlalchemy.orm import Session
+
+        while not self.stop.is_set():
+            try:
+                with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
+                        Session(bind=connection) as session:
+                    self.violations += check_once(session)
+                    self.checks += 1
+            except Exception as exc:  # reported by the test as a violation, not lost with the thread
+                self.violations[f"error: {exc}"] += 1
+                return
+
+    def close(self) -> None:
+        """Stop after the check in progress."""
+        self.stop.set()
+        self.thread.join(timeout=120)
+        self.engine.dispose()
+
+
+def consent_ids(url: str) -> dict[str, int]:
+    """Each participant's consent id."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        out = dict(session.execute(select(Consent.participant_id, Consent.id)).all())
+    engine.dispose()
+    return out
 
 
 def assert_consistent(url: str) -> dict[str, int]:
@@ -106,8 +175,11 @@ async def _call(client: httpx.AsyncClient, method: str, path: str, token: str, *
     return response
 
 
-async def _load(url: str, tokens: dict, people: list[str], provider_ids: list[str], seed_value: int) -> dict:
-    """Placement requests and capacity updates at once, then confirmations/declines with more updates."""
+async def _load(url: str, tokens: dict, people: list[str], provider_ids: list[str], seed_value: int,
+                consents: dict[str, int] | None = None) -> dict:
+    """Placement requests and capacity updates at once, then confirmations, declines (with reasons)
+    and, given ``consents``, revocations for every seventh participant, with more updates; then
+    the decliners ask again."""
     rng = random.Random(seed_value)
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
@@ -129,32 +201,70 @@ async def _load(url: str, tokens: dict, people: list[str], provider_ids: list[st
         async def decide(i, placement_id):
             action = "confirm" if i % 4 else "decline"
             return await _call(client, "POST", f"/v1/placements/{placement_id}/{action}", tokens[f"coord{i % 8}"],
-                               json={} if action == "confirm" else {"reason": "load test"})
+                               json={} if action == "confirm" else {"reason": "load test", "category": "too-far"})
+
+        revoked = [pid for pid in people[::7] if consents and pid in consents]
+
+        async def revoke(pid):
+            return await _call(client, "DELETE", f"/v1/participants/{pid}/consents/{consents[pid]}", tokens["coord0"])
 
         second = await asyncio.gather(*[decide(i, h) for i, h in enumerate(held)],
-                                      *[capacity(rng.choice(provider_ids)) for _ in range(20)])
-    statuses = Counter(r.status_code for r in first + second)
-    return {"requests": len(first) + len(second), "held": len(held), "statuses": statuses,
-            "confirmed": sum(1 for r in second if r.status_code == 200 and r.json().get("status") == "confirmed")}
+                                      *[capacity(rng.choice(provider_ids)) for _ in range(20)],
+                                      *[revoke(pid) for pid in revoked])
+        declined = {(r.json()["participant_id"], r.json()["service"], r.json()["provider_id"]) for r in second
+                    if r.request.url.path.endswith("/decline") and r.status_code == 200}
+        asked = sorted({pid for pid, _, _ in declined} - set(revoked))
+        third = await asyncio.gather(*[request(i, pid) for i, pid in enumerate(asked)])
+    again = {(r.json()["participant_id"], n["service"], n["placement"]["provider_id"]) for r in third
+             if r.status_code == 201 for n in r.json()["needs"] if n["placement"]}
+    statuses = Counter(r.status_code for r in first + second + third)
+    return {"requests": len(first) + len(second) + len(third), "held": len(held), "statuses": statuses,
+            "confirmed": sum(1 for r in second if r.status_code == 200 and r.json().get("status") == "confirmed"),
+            "declined": len(declined), "proposed_again": len(again & declined), "asked_again": len(asked),
+            "held_again": len(again), "revoked": revoked}
 
 
-def _load_and_check(url: str, n_participants: int) -> None:
+def _load_and_check(url: str, n_participants: int, watcher: Watcher | None = None) -> dict:
     tokens, people, provider_ids = seed(url, n_participants=n_participants)
     server = start_server(url)
     try:
-        outcome = asyncio.run(_load(server.url, tokens, people, provider_ids, seed_value=11))
+        if watcher is not None:
+            watcher.thread.start()
+        outcome = asyncio.run(_load(server.url, tokens, people, provider_ids, seed_value=11,
+                                    consents=consent_ids(url)))
     finally:
+        if watcher is not None:
+            watcher.close()
         server.stop()
     assert outcome["requests"] >= 200
     assert outcome["held"] > 10, outcome
     assert outcome["confirmed"] > 5, outcome
+    assert outcome["declined"] > 5 and outcome["held_again"] > 0, outcome
+    assert outcome["proposed_again"] == 0, "a declined provider was proposed again for the same need"
     counts = assert_consistent(url)
     assert counts.get("confirmed", 0) == outcome["confirmed"]
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        kept = session.scalar(select(func.count()).select_from(Placement).where(
+            Placement.participant_id.in_(outcome["revoked"]), Placement.status == "held"))
+        booked = session.execute(select(Placement.provider_id, Placement.appointment).where(
+            Placement.provider_id.like("A%"), Placement.status.in_(("held", "confirmed")))).all()
+    engine.dispose()
+    assert outcome["revoked"] and kept == 0, "a participant whose consent was revoked keeps a hold"
+    assert booked and all(when is not None for _, when in booked), booked
+    assert len(set(booked)) == len(booked) and len(booked) <= 6, "a listed time was booked twice"
+    return outcome
 
 
 @pytest.mark.postgres
 def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
-    _load_and_check(postgres_url, n_participants=180)
+    watcher = Watcher(postgres_url)
+    outcome = _load_and_check(postgres_url, n_participants=180, watcher=watcher)
+    print(f"\nload: {outcome['requests']} requests, {outcome['held']} held, {outcome['declined']} declined, "
+          f"{len(outcome['revoked'])} consents revoked; {watcher.checks} committed states checked, "
+          f"violations {dict(watcher.violations)}")
+    assert watcher.checks >= 5, "the watcher saw the state during the load"
+    assert watcher.violations == Counter(), watcher.violations  # 0 appointment, capacity, no-bump violations
 
 
 @pytest.mark.postgres
