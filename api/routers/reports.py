@@ -19,6 +19,8 @@ def capacity_gap(transit_minutes: float = Query(45.0, gt=0, le=240, allow_inf_na
                  session: Session = SessionDep, region: RegionContext = Depends(get_region),
                  principal: Principal = Depends(aggregate_readers)) -> dict:
     """Demand against capacity, expected waits, reach and equity by area and group, on the service's live
-    providers and wait lists. Counts under 11 are withheld, with the counts that would give them away.
+    providers and wait lists. People counts go through the publication layer shared by every
+    aggregate endpoint (api.services.publication): counts under 11 are withheld, with every count,
+    here or in another endpoint's answer, that would give them away.
     Marginal seat values are left to the command line (`handoff report capacity-gap --state`)."""
     return live_report(session, region, transit_minutes)

@@ -1,13 +1,19 @@
 """Helpers for the API tests: a client wrapper with a token per role, and the users behind them."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import matcher
+import pytest
 
 from api.services.region import RegionContext
 from api.services.records import check_view
+
+
+FULL_RUN = pytest.mark.skipif(os.environ.get("HANDOFF_FUZZ_FULL") != "1",
+                              reason="a long fuzz run (minutes per store): set HANDOFF_FUZZ_FULL=1")
 
 
 @dataclass

@@ -5,7 +5,7 @@ extreme offsets, NaN and huge numbers, invalid UTF-8, deep nesting). Every answe
 every error problem details naming a field, and the stored state must still pass the checker.
 
 The default suite sends ``FAST_REQUESTS`` per store; the ``slow`` run at least ``FULL_REQUESTS``
-(the figures in docs/api.md: ``pytest -m slow tests/api/test_fuzz_hostile.py -s``)."""
+(``HANDOFF_FUZZ_FULL=1 pytest -m slow tests/api/test_fuzz_hostile.py -s``; figures in docs/api.md)."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.helpers import USERS, stored_state_ok
+from tests.api.helpers import FULL_RUN, USERS, stored_state_ok
 
 FAST_REQUESTS = 400
 FULL_REQUESTS = 5000
@@ -138,5 +138,6 @@ def test_hostile_requests_over_every_route(api):
 
 
 @pytest.mark.slow
+@FULL_RUN
 def test_hostile_requests_full_run(api):
     check_run(api, FULL_REQUESTS)
