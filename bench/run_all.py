@@ -25,7 +25,7 @@ from bench import readme_table  # noqa: E402
 from bench.record import RESULTS, Result, machine_line, write_result  # noqa: E402
 
 SCRIPTS = ("demo_region", "traveltime_drive", "isochrone", "traveltime", "match", "siting", "coverage_hours",
-           "sweep", "api", "referrals")
+           "sweep", "api", "referrals", "report")
 
 
 def run_one(name: str) -> int:

@@ -17,6 +17,8 @@ def demo(
     Steps: the region (summary and map), a placement request over HTTP against the embedded SQLite
     store, a facility-siting scenario, a coverage-hours scenario, the PCG's capacity-gap report, and
     the web console: how to start it and a sign-in for each role.
+
+    Example: `handoff demo --out demo-output` (or `handoff demo --out big --scale county --seed 7`).
     """
     # Imported here so that `handoff --help` stays fast: the demo pulls in every part of Handoff.
     from cli.scenario import frame_table, print_result

@@ -141,7 +141,9 @@ def check(
     result: Path = typer.Argument(..., help="Result JSON to check."),
 ) -> None:
     """Check a result against an instance: capacity, eligibility, travel limits, appointments and
-    no-bump. Prints each violation and exits 1 if there is any, 0 if the result is clean."""
+    no-bump. Prints each violation and exits 1 if there is any, 0 if the result is clean.
+
+    Example: `handoff check round.json placed.json`."""
     inst = _load_instance(instance)
     try:
         res = matcher.result_from_dict(_read_json(result))
@@ -161,5 +163,7 @@ def check(
 
 
 def schema(kind: SchemaKind = typer.Argument(..., help="instance or result")) -> None:
-    """Print the JSON Schema of instance or result files."""
+    """Print the JSON Schema of instance or result files.
+
+    Example: `handoff schema instance > instance.schema.json`."""
     typer.echo(json.dumps(matcher.json_schema(kind.value), indent=2))

@@ -153,7 +153,10 @@ def show(
     map_png: Path = typer.Option(None, "--map", metavar="OUT.png",
                                  help="Also draw the region: municipalities, zones, transit, providers, encounters."),
 ) -> None:
-    """Print a region's parts (counts and notes) and optionally write its map."""
+    """Print a region's parts (counts, observation period, feed coverage) and optionally write its map.
+
+    Example: `handoff region show pgh --map pgh.png`.
+    """
     from geodata.region import load_region
     from geodata.show import plot_region
 
@@ -174,7 +177,10 @@ def demo(
                               help="small: a few seconds, for tests; county: shaped like Allegheny County."),
     seed: int = typer.Option(7, "--seed", help="Same seed, byte-identical files."),
 ) -> None:
-    """Generate the deterministic demo region in real formats (OSM XML, GTFS zip, GeoJSON, CSV)."""
+    """Generate the deterministic demo region in real formats (OSM XML, GTFS zip, GeoJSON, CSV).
+
+    Example: `handoff region demo --out demo-region --scale county --seed 7`.
+    """
     from geodata.demo import write_demo_region
     from geodata.demo.providers import local_today
 
@@ -215,6 +221,8 @@ def fetch(
 
     The downloads are kept in OUT.downloads/ so a failed build can be rerun offline with
     `handoff region build`.
+
+    Example: `handoff region fetch --place "Allegheny County, PA" --gtfs-url URL --out allegheny`.
     """
     from geodata.build import RegionInputs, Source, build_region
     from geodata.fetch import download_inputs

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
@@ -29,6 +30,12 @@ def capacity_gap(
     """Build the capacity-gap report: demand vs capacity, waits, reach, equity, and where one more slot helps most.
 
     Writes OUT (HTML), OUT with .json (the same figures as data) and, with --pdf, OUT with .pdf.
+
+    Examples:
+
+      handoff report capacity-gap --region pgh --out report/pittsburgh.html
+
+      handoff report capacity-gap --region pgh --state sqlite:///handoff.db --compare last.json --out now.html
     """
     # Imported here so that `handoff --help` stays fast (matplotlib, scipy, the matcher).
     from geodata.region import load_region
@@ -47,20 +54,28 @@ def capacity_gap(
             refused = read_declines(state)
             referrals, caseloads = read_front_door(state)
         options = ReportOptions(transit_minutes=transit_minutes, as_of=as_of, marginal=marginal)
-        with console.status("computing measures, reach, equity and marginal values"):
+        with console.status("loading the region") as status:
+            started = time.perf_counter()
+
+            def step(message: str) -> None:
+                console.print(f"  {time.perf_counter() - started:5.1f} s  {message}")
+                status.update(message)
+
             report = build_report(loaded, options=options, providers=providers, wait_lists=wait_lists,
                                   previous=json.loads(previous.read_text()) if previous else None,
                                   marginal_fn=marginal_values, declines=refused,
-                                  referrals=referrals, caseloads=caseloads)
+                                  referrals=referrals, caseloads=caseloads, progress=step)
+            step("writing HTML, JSON and PDF")
     except (DataError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    html = render_html(report, out, municipalities=loaded.municipalities)
+    streets = loaded.streets if loaded.manifest.spec("streets") is not None else None
+    html = render_html(report, out, municipalities=loaded.municipalities, streets=streets)
     data = out.with_suffix(".json")
     data.write_text(to_json(report), encoding="utf-8")
     console.print(f"wrote {html}\nwrote {data}")
     if pdf:
         path, engine = write_pdf(html, out.with_suffix(".pdf"), report, municipalities=loaded.municipalities)
         console.print(f"wrote {path} ({engine})")
-    for sentence in report["summary"]:
+    for sentence in report["summary"] + [report["privacy"]["sentence"]]:
         console.print(f"- {sentence}")

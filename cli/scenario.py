@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli import sweep
+from cli.numbers import cell_text
 from scenarios.errors import ScenarioError
 from scenarios.result import ScenarioResult
 from scenarios.runner import compare_summaries, load_scenario, run_scenario
@@ -22,17 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.command("sweep")(sweep.sweep)
-
-
-def cell_text(value) -> str:
-    """A value as a reader wants it: ``-`` for missing, thousands separators, at most 3 decimals."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        return "-"
-    if abs(value) >= 1000 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
 
 
 def frame_table(frame: pd.DataFrame, *, title: str) -> Table:

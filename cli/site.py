@@ -73,7 +73,10 @@ def site(
     solver: str = typer.Option("highs", "--solver", help="OR-Tools MIP backend: highs | scip | cbc."),
 ) -> None:
     """Solve an OR-Library facility location file; print objective, bound, gap and time, and the
-    published optimum when pmedopt.txt / capopt.txt sits beside the file."""
+    published optimum when pmedopt.txt / capopt.txt sits beside the file.
+
+    Examples: `handoff site --orlib ../shared/data/orlib_pmed/pmed1.txt`,
+    `handoff site --orlib-cap ../shared/data/orlib_cap/cap41.txt --single-source`."""
     from scenarios.siting import orlib as readers
     from scenarios.siting.solve import solve
 

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.numbers import cell_text
 from scenarios.errors import ScenarioError
 from scenarios.sweep import SweepError, expand, load_sweep, run_sweep
-from scenarios.sweep.output import metric_columns, write_results
+from scenarios.sweep.output import metric_columns, site_frequency, varying_params, write_results
 
 
 def sweep(
@@ -55,12 +57,28 @@ def sweep(
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot reach the Dask scheduler {scheduler}: {exc}")
         raise typer.Exit(2) from exc
-    files = write_results(results, out, name=spec.name)
+    files = write_results(results, out, name=spec.name, grid=list(spec.grid))
     ok = results[results["status"] == "ok"]
-    table = Table("metric", "mean", "min", "max", title=f"{len(ok)} of {len(results)} scenarios")
-    for metric in metric_columns(results):
-        table.add_row(metric, f"{ok[metric].mean():.4g}", f"{ok[metric].min():.4g}", f"{ok[metric].max():.4g}")
-    console.print(table)
+    metrics = metric_columns(results)
+    params = varying_params(results, list(spec.grid))
+    groupings: list[str | None] = list(params) or [None]
+    for param in groupings:
+        groups = ok.groupby(param) if param else [("all", ok)]
+        title = (f"{len(ok)} of {len(results)} scenarios" + (f", by {param.removeprefix('param.')} (mean over draws"
+                                                             " and the other parameters)" if param else ""))
+        table = Table(param.removeprefix("param.") if param else "", "scenarios", *metrics, title=title)
+        for value, rows in groups:
+            table.add_row(str(value), str(len(rows)), *[cell_text(rows[m].mean()) for m in metrics])
+        console.print(table)
+    numeric = [p for p in params if pd.api.types.is_numeric_dtype(ok[p])]
+    frequency = site_frequency(results, numeric[0] if numeric else None)
+    if not frequency.empty:
+        by = numeric[0].removeprefix("param.") if numeric else "all"
+        table = Table("site", *[f"{by} = {c}" for c in frequency.columns],
+                      title="share of draws that open each site")
+        for site, shares in frequency.head(15).iterrows():
+            table.add_row(str(site), *[f"{v:.0%}" for v in shares])
+        console.print(table)
     for path in files:
         console.print(f"wrote {path}")
     failed = results[results["status"] != "ok"]

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen befor
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from geodata.basemap import data_extent, draw_basemap, place_labels, street_segments  # noqa: E402
 from geodata.region import Region  # noqa: E402
 
 SERVICE_STYLE = {"housing": ("tab:blue", "s"), "treatment": ("tab:orange", "^"), "clinic": ("tab:purple", "o")}
@@ -51,6 +52,11 @@ def _rows(region: Region):
         stops, routes, trips = (_gtfs_table(spec.path, name, (key,)) for name, key in
                                 (("stops", "stop_id"), ("routes", "route_id"), ("trips", "trip_id")))
         yield "transit", _table_rows(stops), f"stops; {_table_rows(routes)} routes, {_table_rows(trips):,} trips ({spec.path.name})"
+    if region.manifest.files.get("transit"):
+        from geodata.feed_note import feed_notes
+        note = feed_notes(region)
+        if note is not None:
+            yield "feed coverage", len(region.manifest.files["transit"]), " ".join(note.sentences)
     providers = region.providers
     if providers is not None:
         yield "providers", len(providers), (f"{_counts(providers['service'])}; {int(providers['capacity'].sum()):,}"
@@ -126,12 +132,20 @@ def transit_lines(path: str | Path) -> list[np.ndarray]:
 
 
 def _extent(region: Region):
+    """The map's view: fitted to the region's located data (encounters, providers, sites), else its outline."""
+    xs, ys = [], []
+    for table in (region.encounters, region.providers, region.sites):
+        if table is not None and len(table):
+            located = table[~(table.geometry.isna() | table.geometry.is_empty)]
+            xs.append(located.geometry.x.to_numpy())
+            ys.append(located.geometry.y.to_numpy())
+    if xs and sum(len(x) for x in xs):
+        return data_extent(np.concatenate(xs), np.concatenate(ys), pad=0.04)
     frame = region.boundary if region.boundary is not None else region.municipalities
     if frame is None:
         return None
     minx, miny, maxx, maxy = frame.total_bounds
-    pad_x, pad_y = (maxx - minx) * 0.03, (maxy - miny) * 0.03
-    return minx - pad_x, maxx + pad_x, miny - pad_y, maxy + pad_y
+    return data_extent([minx, maxx], [miny, maxy], pad=0.03)
 
 
 def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
@@ -140,8 +154,9 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
     out_png = Path(out_png)
     fig, ax = plt.subplots(figsize=(10, 10))
     extent = _extent(region)
-    if region.municipalities is not None:
-        region.municipalities.boundary.plot(ax=ax, color="0.65", linewidth=0.4)
+    if extent is not None:
+        segments = street_segments(region.streets, extent) if region.manifest.spec("streets") is not None else None
+        draw_basemap(ax, extent, segments=segments, municipalities=region.municipalities)
     encounters = region.encounters
     if encounters is not None:
         located = encounters[~encounters.geometry.is_empty]
@@ -156,8 +171,8 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
     if region.police_zones is not None:
         zones = region.police_zones
         zones.boundary.plot(ax=ax, color="navy", linewidth=1.4, zorder=4)
-        for name, point in zip(zones["name"], zones.geometry.representative_point()):
-            ax.annotate(str(name), (point.x, point.y), color="navy", fontsize=9, ha="center", zorder=6)
+        points = zones.geometry.representative_point()
+        place_labels(ax, points.x, points.y, [f"zone {n}" for n in zones["name"]], color="navy", fontsize=9)
     providers = region.providers
     if providers is not None:
         for service, (color, marker) in SERVICE_STYLE.items():

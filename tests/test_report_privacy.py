@@ -65,3 +65,45 @@ def test_primary_suppression_alone_would_leak_and_the_audit_sees_it():
 def test_withheld_counts_print_as_withheld_whatever_their_size():
     assert format_count(np.nan) == "withheld"
     assert format_count(1234.0) == "1,234"
+
+
+def test_optimal_suppression_withholds_no_more_than_greedy_and_stays_safe():
+    """On random 3x4 tables with margins: fewer or equal cells, and every small cell still >= 10 wide."""
+    rng = np.random.default_rng(3)
+    fewer = 0
+    for _ in range(12):
+        counts = rng.integers(0, 40, size=(3, 4))
+        counts[rng.integers(0, 3), rng.integers(0, 4)] = rng.integers(1, 11)
+        withheld = {}
+        for method in ("greedy", "optimal"):
+            publication = Publication(counts.ravel().astype(float))
+            publication.add_table("t", np.repeat(["a", "b", "c"], 4), np.tile(["w", "x", "y", "z"], 3))
+            publication.protect(method=method)
+            withheld[method] = sum(c.suppressed for c in publication.cells)
+            for cell in publication.cells:
+                if cell.primary:
+                    low, high = publication.interval(cell)
+                    assert high - low >= 10
+        assert withheld["optimal"] <= withheld["greedy"]
+        fewer += withheld["optimal"] < withheld["greedy"]
+    assert fewer > 0, "the optimisation should beat the greedy rule somewhere"
+
+
+def test_optimal_suppression_is_minimal_on_a_small_table_by_brute_force():
+    """Every smaller set of withheld cells (containing the small ones) leaves a small cell pinned."""
+    import itertools
+
+    counts = np.array([[4, 20, 30], [25, 40, 12]])
+    publication = Publication(counts.ravel().astype(float))
+    publication.add_table("t", np.repeat(["a", "b"], 3), np.tile(["x", "y", "z"], 2))
+    publication.protect()
+    best = sum(c.suppressed for c in publication.cells)
+    cells = publication.cells
+    primary = [i for i, c in enumerate(cells) if c.primary]
+    others = [i for i, c in enumerate(cells) if not c.primary]
+    for size in range(best - len(primary)):
+        for extra in itertools.combinations(others, size):
+            for i, c in enumerate(cells):
+                c.suppressed = i in primary or i in extra
+            pinned = any(np.subtract(*publication.interval(cells[i])[::-1]) < 10 for i in primary)
+            assert pinned, f"withholding {size + len(primary)} cells would already protect the small one"

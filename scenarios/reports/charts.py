@@ -10,6 +10,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
+
+from geodata.basemap import data_extent, draw_basemap, street_segments  # noqa: E402
 
 SERVICE_COLOURS = {"housing": "#1b9e77", "treatment": "#d95f02", "clinic": "#7570b3"}
 DPI = 110
@@ -23,11 +26,12 @@ def to_data_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title: str):
+def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title: str, streets=None):
     """Municipalities shaded by expected wait (days, pooled over services) with providers as dots.
 
     ``municipalities`` is a GeoDataFrame with ``name``; ``providers`` has ``lon``, ``lat``,
-    ``service``, ``capacity``. Areas with withheld or no figures are hatched grey.
+    ``service``, ``capacity``; ``streets`` the region's street graph for the basemap (optional).
+    Areas with withheld or no figures are hatched grey; the view is fitted to the providers.
     """
     fig, ax = plt.subplots(figsize=(7.0, 6.0))
     if municipalities is not None and len(municipalities):
@@ -46,7 +50,11 @@ def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title:
                        c=colour, edgecolors="white", linewidths=0.6, label=f"{service} ({len(rows)})", zorder=3)
     ax.set_title(title, fontsize=11)
     ax.set_axis_off()
-    ax.set_aspect(1 / math.cos(math.radians(float(np.nanmean(providers["lat"])) if len(providers) else 40.4)))
+    if len(providers):
+        extent = data_extent(providers["lon"], providers["lat"], pad=0.06)
+        draw_basemap(ax, extent, segments=street_segments(streets, extent) if streets is not None else None)
+    else:
+        ax.set_aspect(1 / math.cos(math.radians(40.4)))
     ax.legend(loc="lower left", fontsize=8, title="providers", title_fontsize=8, framealpha=0.9)
     return fig
 
@@ -112,6 +120,12 @@ def ratio_chart(rows: list[dict], *, title: str):
     ax.set_yticks(range(len(usable)), [r["group"] + (" (reference)" if r["reference"] else "") for r in usable])
     if usable:
         ax.set_xscale("log")
+        low = min(r["ratio_low"] for r in usable)
+        high = max(r["ratio_high"] for r in usable)
+        ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if low / 1.2 <= t <= high * 1.2] or [1]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("ratio to the reference group (95 % CI)")
     ax.spines[["top", "right"]].set_visible(False)

@@ -31,6 +31,8 @@ GROUP_DIMENSIONS = ("race", "gender", "age_band")
 ELIGIBLE, OTHER = "Diversion-eligible", "Other arrests"
 WITHIN, BEYOND = "Within reach", "Beyond reach"
 Z95 = 1.959964
+UNKNOWN_LABELS = ("Unknown", "unknown")
+MIN_GROUP = 100     # records: a group smaller than this is never a headline finding
 # Pennsylvania statute codes (the leading token of each WPRDC offence) of LEAD-style diversion
 # offences: drug possession, small-amount marijuana, paraphernalia, retail theft, prostitution,
 # public drunkenness, trespass, disorderly conduct.
@@ -97,6 +99,39 @@ def equity_microdata(groups: pd.DataFrame, areas: pd.DataFrame, eligible: np.nda
     return frame.groupby(keys, dropna=False).size().rename("count").reset_index()
 
 
+def fold_unknown(micro: pd.DataFrame, dim: str, threshold: int) -> tuple[pd.DataFrame, str | None]:
+    """Count a small "unknown" group with another so it never forces a large group's row out.
+
+    Withholding a small row of a table with published totals forces a second row out (else the
+    small one is the total minus the rest), and the next smallest is often a large group (all
+    women, to hide 4 records of unknown gender). So when any count of the unknown row (arrests,
+    eligible, other, within or beyond reach) is under ``threshold``, its records are counted with
+    ``Other`` when the dimension has that group, else with the largest group, and the row is
+    relabelled (``"Male or unknown"``). Returns the microdata and a note (``None`` when unchanged).
+    """
+    labels = micro[dim].astype(str)
+    unknown = labels.isin(UNKNOWN_LABELS)
+    if not unknown.any():
+        return micro, None
+    rows = micro[unknown]
+    eligible = rows[rows["eligible"]]
+    counts = [rows["count"].sum(), eligible["count"].sum(), rows.loc[~rows["eligible"], "count"].sum()]
+    for flag in (c for c in micro.columns if c.startswith("within:")):
+        counts += [eligible.loc[eligible[flag], "count"].sum(), eligible.loc[~eligible[flag], "count"].sum()]
+    if not any(0 < c < threshold for c in counts):
+        return micro, None
+    sizes = micro[~unknown].groupby(dim)["count"].sum()
+    if sizes.empty:
+        return micro, None
+    host = "Other" if "Other" in sizes.index else str(sizes.idxmax())
+    merged = f"{host} or unknown"
+    out = micro.copy()
+    out[dim] = np.where(unknown | (labels == host), merged, labels)
+    name = dim.replace("_", " ")
+    return out, (f"Records of unknown {name} (fewer than {threshold} in some count) are counted with {host}, shown as "
+                 f"\"{merged}\", so that no other group's figures have to be withheld to protect them.")
+
+
 def register_tables(publication: Publication, micro: pd.DataFrame, dimensions: list[str],
                     services: list[str], *, orders: dict[str, list[str]]) -> None:
     """Add the arrests table and one access table per service for each dimension of ``micro``.
@@ -108,7 +143,9 @@ def register_tables(publication: Publication, micro: pd.DataFrame, dimensions: l
     for dim in dimensions:
         rows = micro[dim].astype(str).to_numpy()
         present = set(rows)
-        order = [g for g in orders.get(dim, sorted(present)) if g in present]
+        wanted = orders.get(dim, sorted(present))
+        order = [label for g in wanted for label in (g, f"{g} or unknown") if label in present]
+        order += sorted(present - set(order))
         publication.add_table(f"arrests:{dim}", rows, status, row_order=order, column_order=[ELIGIBLE, OTHER])
         for service in services:
             reach = np.where(micro[f"within:{service}"], WITHIN, BEYOND)
@@ -152,16 +189,36 @@ def rate_table(published: pd.DataFrame, numerator: str, *, label: str) -> pd.Dat
     return out
 
 
-def summary_findings(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Plain-language sentences for ratios whose confidence interval excludes 1 (largest first)."""
-    findings = []
+FINDING_RULE = (f"Findings name only groups of at least {MIN_GROUP} records whose 95 % interval excludes parity "
+                "(a ratio of 1), largest effect first (furthest from 1 on a log scale); equal effects are named "
+                "together as a tie; groups holding records of unknown category are never findings.")
+
+
+def summary_findings(tables: dict[str, pd.DataFrame], *, min_group: int = MIN_GROUP) -> list[str]:
+    """Plain-language sentences by :data:`FINDING_RULE`: groups of ``min_group``+ records whose CI excludes 1.
+
+    Each sentence states both rates, the ratio and its interval; ratios equal to two decimals in
+    the same table are one sentence naming every tied group.
+    """
+    findings: dict[tuple[str, float], list] = {}
     for title, table in tables.items():
         ref = table[table["reference"]]
         if ref.empty:
             continue
-        significant = table[(table["ratio_low"] > 1) | (table["ratio_high"] < 1)]
+        ref_row = ref.iloc[0]
+        big = (table["n"].fillna(0) >= min_group) & ~table["group"].astype(str).str.contains("unknown", case=False)
+        significant = table[big & ~table["reference"] & ((table["ratio_low"] > 1) | (table["ratio_high"] < 1))]
         for _, row in significant.iterrows():
-            findings.append((abs(math.log(row["ratio"])),
-                             f"{title}: {row['group']} {row['ratio']:.2f} times the rate of "
-                             f"{ref['group'].iloc[0]} (95 % CI {row['ratio_low']:.2f}-{row['ratio_high']:.2f})."))
-    return [text for _, text in sorted(findings, key=lambda t: -t[0])]
+            findings.setdefault((title, round(float(row["ratio"]), 2)), []).append(row)
+    sentences = []
+    for (title, ratio), rows in findings.items():
+        ref_row = tables[title][tables[title]["reference"]].iloc[0]
+        groups = " and ".join(str(r["group"]) for r in rows)
+        rates = ", ".join(f"{r['group']} {100 * r['rate']:.0f} %" for r in rows)
+        tie = " (a tie)" if len(rows) > 1 else ""
+        first = rows[0]
+        sentences.append((abs(math.log(ratio)) if ratio > 0 else math.inf,
+                          f"{title}: {groups} {ratio:.2f} times the rate of {ref_row['group']}{tie} "
+                          f"({rates} vs {100 * ref_row['rate']:.0f} %; 95 % CI {first['ratio_low']:.2f}-"
+                          f"{first['ratio_high']:.2f}; {ref_row['group']} is the largest group)."))
+    return [text for _, text in sorted(sentences, key=lambda t: -t[0])]

@@ -11,8 +11,9 @@ One more seat at provider *s* adds itself plus its own turnover within the horiz
 share of *s*'s turnover). Its value is how many more needs are met within the horizon when the
 round is solved again. A provider that can already seat everyone on its list within the horizon
 gains nothing from another seat, so it is valued 0 without a re-solve (an exact screen, checked
-against re-solving every provider in the tests). Values are ranked per $100,000 a year of seat
-cost.
+against re-solving every provider in the tests). Only the seat's independent part of the round
+is solved again (:func:`parts_of`: lists joined by the needs of the people on them), which gives
+the same value as re-solving the whole round. Values are ranked per $100,000 a year of seat cost.
 """
 from __future__ import annotations
 
@@ -78,39 +79,94 @@ def extra_seats(*, monthly_turnover: float, capacity: int, horizon_days: float) 
     return 1 + int(round(per_seat * horizon_days / DAYS_PER_MONTH))
 
 
+def parts_of(instance: Instance) -> dict[str, str]:
+    """Provider id -> its independent part of the round: wait lists joined by the needs of people on them.
+
+    A need is one person and one service; it joins every list of that service the person is on.
+    No constraint of the round links two parts, so a seat's value can be found by re-solving its
+    part alone (needs met add up over parts).
+    """
+    parent: dict = {}
+
+    def find(node):
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    service_of_list = {s.wait_list: s.service for s in instance.providers}
+    for entry in instance.wait_list:
+        need = ("need", entry.person_id, service_of_list.get(entry.list_id))
+        parent[find(need)] = find(("list", entry.list_id))
+    return {s.provider_id: str(find(("list", s.wait_list))) for s in instance.providers}
+
+
+def part_instance(instance: Instance, part: str, parts: dict[str, str]) -> Instance:
+    """The round restricted to one part: its providers, their lists' entries and those people's needs there."""
+    providers = [s for s in instance.providers if parts[s.provider_id] == part]
+    lists = {s.wait_list for s in providers}
+    services = {s.service for s in providers}
+    entries = [e for e in instance.wait_list if e.list_id in lists]
+    people = {e.person_id for e in entries}
+    participants = []
+    for person in instance.participants:
+        if person.participant_id in people:
+            needs = tuple(n for n in person.needs if n.service in services)
+            participants.append(dataclasses.replace(person, needs=needs))
+    ids = {s.provider_id for s in providers}
+    travel = {k: v for k, v in instance.travel_minutes.items() if k[0] in people and k[1] in ids}
+    return dataclasses.replace(instance, participants=participants, providers=providers, wait_list=entries,
+                               travel_minutes=travel)
+
+
 def seat_values(instance: Instance, extra: dict[str, int], *, screen: bool = True,
-                time_limit_s: float = 5.0) -> dict[str, int]:
-    """More needs met when provider ``p`` gets ``extra[p]`` more seats in the round (re-solves).
+                time_limit_s: float = 60.0, by_part: bool = True) -> dict[str, int]:
+    """More needs met when provider ``p`` gets ``extra[p]`` more seats in the round (re-solves its part).
 
     With ``screen``, providers that can already seat everyone on their list are valued 0 unsolved.
+    ``by_part=False`` re-solves the whole round each time (the earlier method; bench/report.py's
+    baseline). ``time_limit_s`` is wall seconds per solve; a solve not proven optimal raises.
     """
     if not instance.participants:
         return {p: 0 for p in extra}
-    base = matcher.solve(instance, time_limit_s=time_limit_s, seed=0).needs_met
     listed: dict[str, int] = {}
     for entry in instance.wait_list:
         listed[entry.list_id] = listed.get(entry.list_id, 0) + 1
     seats = {s.provider_id: (s.wait_list, s.capacity - s.occupied) for s in instance.providers}
     todo = [p for p in extra if not screen or listed.get(seats[p][0], 0) > seats[p][1]]
+    parts = parts_of(instance) if by_part else {s.provider_id: "all" for s in instance.providers}
+    rounds = {part: part_instance(instance, part, parts) for part in {parts[p] for p in todo}}
+
+    unproven: list[str] = []
+
+    def met(round_: Instance) -> int:
+        result = matcher.solve(round_, time_limit_s=time_limit_s, seed=0, workers=1)
+        if result.status != "OPTIMAL":
+            unproven.append(result.status)
+        return result.needs_met
 
     def gain(provider_id: str) -> int:
+        part = rounds[parts[provider_id]]
         more = [dataclasses.replace(s, capacity=s.capacity + extra[provider_id]) if s.provider_id == provider_id else s
-                for s in instance.providers]
-        return matcher.solve(dataclasses.replace(instance, providers=more), time_limit_s=time_limit_s,
-                             seed=0, workers=1).needs_met - base
+                for s in part.providers]
+        return met(dataclasses.replace(part, providers=more)) - base[parts[provider_id]]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
+        base = dict(zip(rounds, pool.map(met, rounds.values())))
         gains = dict(zip(todo, pool.map(gain, todo)))
+    if unproven:
+        raise RuntimeError(f"{len(unproven)} placement re-solves were not proven optimal within {time_limit_s:g} s "
+                           "each; raise the marginal time limit (ReportOptions.marginal_time_limit)")
     return {p: gains.get(p, 0) for p in extra}
 
 
-def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options) -> dict:
+def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options, *, by_part: bool = True) -> dict:
     """The report's "where one more slot helps most" section: providers and best seat per area, ranked."""
     horizon = options.horizon_days
     instance = round_instance(providers, wait_lists, as_of=options.as_of or "2026-01-01", horizon_days=horizon)
     extra = {str(r.provider_id): extra_seats(monthly_turnover=float(r.monthly_turnover), capacity=int(r.capacity),
                                              horizon_days=horizon) for r in providers.itertuples(index=False)}
-    values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit)
+    values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit, by_part=by_part)
     rows = []
     for r in providers.itertuples(index=False):
         cost = float(options.slot_costs.get(str(r.service), 0.0))

@@ -9,13 +9,15 @@ counts by municipality and by cohort) is the attacker we protect against.
 1. Primary suppression: every cell with ``1 <= count < threshold`` (11) is withheld.
 2. Complementary suppression: for each small (primary) cell we solve the *interval LP* an
    attacker would solve -- minimise and maximise the cell subject to every published cell's value
-   and microcells >= 0 (scipy ``linprog``, HiGHS). While some small cell's feasible interval is
-   narrower than ``min_width`` (default ``threshold - 1``: at least as many possible values as the
-   whole small-cell range 0..10), one more cell is withheld, with every cell that sums the same
-   microcells (the same count shown in another table): among the published cells that pin it
-   (nonzero dual value in either LP), an interior one before a margin, the finest and smallest.
+   and microcells >= 0 (scipy ``linprog``, HiGHS). Every small cell's feasible interval must be at
+   least ``min_width`` wide (default ``threshold - 1``: at least as many possible values as the
+   whole small-cell range 0..10), and a withheld count is withheld in every table that shows it.
+   ``protect()`` (``method="optimal"``, the default) withholds the fewest cells, then the fewest
+   people, that achieve this (:mod:`scenarios.reports.suppression`: a CP-SAT master problem with
+   cuts from the attacker's LPs). ``method="greedy"`` is the earlier rule, kept for comparison:
+   while some small cell is too narrow, withhold one of the published cells that pin it (nonzero
+   dual value in either LP), an interior one before a margin, the finest and smallest.
    Complementary cells are not small, so only the small cells' intervals are checked.
-   Withholding only widens intervals, so cells that passed stay passed and the loop ends.
 
 Microcells that are empty may be left out: the attacker is then assumed to know they are empty,
 which only makes the check stricter.
@@ -25,13 +27,13 @@ equals what an attacker could infer with integers; for overlapping hierarchies i
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+
+from scenarios.reports.suppression import attack, optimal_suppression
 
 THRESHOLD = 11
 TOTAL = "Total"
@@ -50,6 +52,11 @@ class Cell:
     value: float
     suppressed: bool = False
     primary: bool = False
+
+    @property
+    def reason(self) -> str | None:
+        """Why the cell is withheld: ``"small"`` (under the threshold), ``"protects"`` (a small one) or ``None``."""
+        return None if not self.suppressed else "small" if self.primary else "protects"
 
 
 @dataclass
@@ -122,12 +129,28 @@ class Publication:
                            cell.members)
         return lo, hi
 
-    def protect(self, *, min_width: float | None = None) -> "Publication":
-        """Apply primary and complementary suppression in place; returns ``self``."""
+    def protect(self, *, min_width: float | None = None, method: str = "optimal",
+                time_limit_s: float = 10.0) -> "Publication":
+        """Apply primary and complementary suppression in place; returns ``self``.
+
+        ``method="optimal"`` withholds as few cells (then people) as protect every small cell;
+        ``"greedy"`` is the earlier one-cell-at-a-time rule. ``time_limit_s`` bounds each CP-SAT
+        master solve (seconds); the result is safe either way (checked by the attacker's LPs).
+        """
         width_needed = self.threshold - 1 if min_width is None else min_width
         for c in self.cells:
-            if 0 < c.value < self.threshold:
-                c.suppressed = c.primary = True
+            c.suppressed = c.primary = bool(0 < c.value < self.threshold)
+        if method == "optimal":
+            result = optimal_suppression(self.micro.size, [c.members for c in self.cells],
+                                         np.array([c.value for c in self.cells]),
+                                         np.array([c.primary for c in self.cells]), width=width_needed,
+                                         time_limit_s=time_limit_s)
+            for c, withheld in zip(self.cells, result.withheld):
+                c.suppressed = bool(withheld)
+            self.protected = True
+            return self
+        if method != "greedy":
+            raise ValueError(f"method must be optimal or greedy, got {method!r}")
         to_check = [c for c in self.cells if c.suppressed]
         while to_check:
             published = [c for c in self.cells if not c.suppressed]
@@ -169,22 +192,9 @@ def _complement(cell: Cell, binding: list[Cell], published: list[Cell]) -> Cell:
 def _solve(n_micro: int, published_members: list[np.ndarray], published_values: list[float],
            target_members: np.ndarray) -> tuple[float, float, list[int]]:
     """Min, max of the target sum and the indices of published cells binding either bound."""
-    a_eq = np.zeros((len(published_members), n_micro))
-    for i, members in enumerate(published_members):
-        a_eq[i, members] = 1.0
-    objective = np.zeros(n_micro)
-    objective[target_members] = 1.0
-    kwargs = {"A_eq": a_eq, "b_eq": np.asarray(published_values, dtype=float)} if published_members else {}
-    low = linprog(objective, bounds=(0, None), method="highs", **kwargs)
-    high = linprog(-objective, bounds=(0, None), method="highs", **kwargs)
-    if low.status != 0:
-        raise RuntimeError(f"published counts are inconsistent: {low.message}")
-    binding: set[int] = set()
-    for result in (low, high):
-        if result.status == 0 and published_members:
-            binding |= set(np.flatnonzero(np.abs(result.eqlin.marginals) > 1e-9).tolist())
-    upper = math.inf if high.status == 3 else -high.fun
-    return float(low.fun), float(upper), sorted(binding)
+    lo, hi, binding = attack(n_micro, list(published_members), np.asarray(published_values, dtype=float),
+                             np.asarray(target_members, dtype=int))
+    return lo, hi, sorted(binding)
 
 
 def attacker_interval(n_micro: int, published_members: list[np.ndarray], published_values: list[float],

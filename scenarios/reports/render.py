@@ -1,9 +1,10 @@
 """Render a capacity-gap report dict to ONE self-contained HTML file and to a PDF.
 
 The HTML has no external references: charts and the map are PNG data URIs made with matplotlib,
-styles are inline, there is no script. The PDF is printed from that HTML by headless Chromium when
-it is installed (same layout as on screen, each section on a new page); otherwise matplotlib's
-PdfPages writes the summary, map and charts, one page each.
+styles are inline, there is no script. The PDF is printed from that same HTML by WeasyPrint (no
+browser needed: the tables, map and charts, each section on a new page, A4 landscape so the wide
+tables fit), or by headless Chromium when asked; matplotlib's PdfPages (summary, map and charts,
+one page each) is the last resort when neither is available.
 """
 from __future__ import annotations
 
@@ -37,15 +38,17 @@ def find_chromium() -> str | None:
     return None
 
 
-def figures(report: dict, municipalities=None) -> dict:
-    """The report's matplotlib figures by name: map, capacity, waits, marginal, equity charts."""
+def figures(report: dict, municipalities=None, streets=None) -> dict:
+    """The report's matplotlib figures by name: map (on ``streets``, the region's street graph, when
+    given), capacity, waits, marginal, equity charts."""
     wait_by_area = {row["area"]: row["wait_days"] for row in report["measures"].get("municipality", [])
                     if row["service"] == "housing" and isinstance(row["wait_days"], (int, float))}
     import pandas as pd
 
     providers = pd.DataFrame(report["providers_map"])
     figs = {"map": charts.gap_map(municipalities, providers, wait_by_area,
-                                  title=f"{report['region']}: expected housing wait and providers"),
+                                  title=f"{report['region']}: expected housing wait and providers",
+                                  streets=streets),
             "capacity": charts.capacity_chart(report["headline"]),
             "waits": charts.wait_chart(report["measures"].get("municipality", []))}
     if report.get("marginal"):
@@ -95,12 +98,12 @@ def _access_rate(entry: dict, service: str, group: str):
     return None
 
 
-def render_html(report: dict, out: Path, *, municipalities=None) -> Path:
+def render_html(report: dict, out: Path, *, municipalities=None, streets=None) -> Path:
     """Write the report as one self-contained HTML file at ``out``; returns the path."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("scenarios.reports", "."),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
     env.globals.update(count=_count, pct=_pct, wait=_wait, ratio=_ratio, num=_num, access_rate=_access_rate)
-    figs = figures(report, municipalities)
+    figs = figures(report, municipalities, streets)
     images = {name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")}
     images["equity"] = {name: charts.to_data_uri(fig) for name, fig in figs.items() if name.startswith("equity:")}
     images.setdefault("marginal", "")
@@ -115,14 +118,26 @@ def render_html(report: dict, out: Path, *, municipalities=None) -> Path:
 
 def write_pdf(html_path: Path, out: Path, report: dict, *, municipalities=None, engine: str = "auto",
               timeout_s: float = 120.0) -> tuple[Path, str]:
-    """Print the report to PDF; returns (path, engine used: ``"chromium"`` or ``"matplotlib"``).
+    """Print the report to PDF; returns (path, engine used: ``weasyprint``, ``chromium`` or ``matplotlib``).
 
-    ``engine="auto"`` uses headless Chromium when installed, else matplotlib's PdfPages.
+    ``engine="auto"`` uses WeasyPrint, else headless Chromium when installed, else matplotlib.
     """
     out = Path(out)
+    if engine not in ("auto", "weasyprint", "chromium", "matplotlib"):
+        raise ValueError(f"engine must be auto, weasyprint, chromium or matplotlib, got {engine!r}")
+    if engine in ("auto", "weasyprint"):
+        try:
+            import weasyprint
+        except (ImportError, OSError) as exc:   # OSError: the pango library is missing
+            if engine == "weasyprint":
+                raise RuntimeError(f"WeasyPrint is not usable here ({exc}); pip install weasyprint, and "
+                                   "apt-get install -y libpango-1.0-0 libpangoft2-1.0-0") from exc
+        else:
+            weasyprint.HTML(filename=str(html_path)).write_pdf(out)
+            return out, "weasyprint"
     chromium = find_chromium() if engine in ("auto", "chromium") else None
     if engine == "chromium" and chromium is None:
-        raise RuntimeError("Chromium is not installed; install it (apt-get install -y chromium) or use engine='matplotlib'")
+        raise RuntimeError("Chromium is not installed; install it (apt-get install -y chromium) or use engine='weasyprint'")
     if chromium:
         with tempfile.TemporaryDirectory(prefix="handoff-chromium-") as profile:
             subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",

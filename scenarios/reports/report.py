@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from geodata.feed_note import feed_notes
 from scenarios.reports import access, compare, equity, measures
 from scenarios.reports.declines import decline_section
 from scenarios.reports.privacy import THRESHOLD, Publication, assert_no_pseudonyms
@@ -31,8 +34,9 @@ class ReportOptions:
     threshold: int = THRESHOLD
     as_of: str | None = None
     marginal: bool = True
-    marginal_time_limit: float = 5.0
+    marginal_time_limit: float = 60.0    # wall seconds per re-solve; each is proven optimal or the report stops
     horizon_days: float = 30.0
+    suppression: str = "optimal"     # or "greedy": the earlier rule (greedy cells, unknowns not folded)
     slot_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SLOT_COSTS))
 
 
@@ -75,24 +79,28 @@ def equity_inputs(region, encounters: pd.DataFrame, eligible: np.ndarray) -> tup
 
 
 def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame | None, threshold: int,
-                 transit_minutes: float) -> dict:
+                 transit_minutes: float, suppression: str = "optimal") -> dict:
     """The equity section: published arrest and access tables by group, rates and Katz ratios."""
     groups, areas = equity_inputs(region, encounters, eligible)
     micro = equity.equity_microdata(groups, areas, eligible, within)
     services = list(within.columns) if within is not None else []
     dimensions = list(equity.GROUP_DIMENSIONS) + ["municipality", "police_zone", "cohort"]
     orders = {"age_band": equity.band_order()}
-    publications = {}
+    publications, notes = {}, []
     for dim in dimensions:
         # One publication per dimension: tables of different dimensions share only their status
         # margins, and any two such tables extend to a joint table, so protecting each dimension's
         # tables together is exactly as strong as protecting all of them at once (docs/reports.md).
         by_dim = micro.groupby([c for c in micro.columns if c == dim or c == "eligible" or c.startswith("within:")],
                                dropna=False)["count"].sum().reset_index()
+        if dim in equity.GROUP_DIMENSIONS and suppression != "greedy":
+            by_dim, note = equity.fold_unknown(by_dim, dim, threshold)
+            notes += [note] if note else []
         publication = Publication(by_dim["count"].to_numpy(dtype=float), threshold=threshold)
         equity.register_tables(publication, by_dim, [dim], services, orders=orders)
-        publications[dim] = publication.protect()
-    section = {"dimensions": {}, "tables": {}, "transit_minutes": transit_minutes}
+        publications[dim] = publication.protect(method=suppression)
+    section = {"dimensions": {}, "tables": {}, "transit_minutes": transit_minutes, "notes": notes,
+               "finding_rule": equity.FINDING_RULE}
     rate_tables = {}
     for dim in dimensions:
         publication = publications[dim]
@@ -123,12 +131,13 @@ def equity_for(region, providers, options: ReportOptions) -> tuple[dict | None, 
         return None, "no encounter records"
     eligible = equity.diversion_eligible(encounters["offences"])
     within, reach_method = access.reach_within(region, encounters, providers, minutes=options.transit_minutes)
-    return build_equity(region, encounters, eligible, within, options.threshold, options.transit_minutes), reach_method
+    return build_equity(region, encounters, eligible, within, options.threshold, options.transit_minutes,
+                        options.suppression), reach_method
 
 
 def build_report(region, *, options: ReportOptions | None = None, providers=None, wait_lists=None,
                  previous: dict | None = None, marginal_fn=None, equity_fn=equity_for, declines=None,
-                 referrals=None, caseloads=None) -> dict:
+                 referrals=None, caseloads=None, progress: Callable[[str], None] | None = None) -> dict:
     """The capacity-gap report for ``region`` as a JSON-ready dict (aggregate counts only).
 
     ``providers``/``wait_lists`` override the region's files (e.g. the live state of the API's
@@ -138,8 +147,12 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
     API passes a cached one: it depends on the encounters and provider locations only).
     ``declines`` (one row per declined placement: service, category) adds the decline reasons;
     ``referrals`` and ``caseloads`` (:mod:`scenarios.reports.referrals`) the front-door section.
+    ``progress(message)`` is told each step as it starts. The marginal re-solves run in a thread
+    beside the reach and equity steps (CP-SAT searches outside the interpreter lock).
     """
     options = options or ReportOptions()
+    say = progress or (lambda message: None)
+    say("reading providers and wait lists")
     providers = region.providers if providers is None else providers
     wait_lists = region.wait_lists if wait_lists is None else wait_lists
     if providers is None or wait_lists is None:
@@ -147,10 +160,19 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
     areas = measures.provider_areas(providers, police_zones=region.police_zones, cohorts=region.cohorts)
     entries = measures.wait_list_entries(wait_lists, providers)
     table = measures.provider_table(providers, entries, areas)
-    publication, _ = waiting_publication(entries, table, options.threshold)
-    publication.protect()
-
-    equity_section, reach_method = equity_fn(region, providers, options)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        marginal = (background.submit(marginal_fn, providers, wait_lists, options)
+                    if options.marginal and marginal_fn else None)
+        say("withholding small wait-list counts (suppression)")
+        publication, _ = waiting_publication(entries, table, options.threshold)
+        publication.protect(method=options.suppression)
+        say("transit reach and equity tables (arrests by group, suppression)")
+        equity_section, reach_method = equity_fn(region, providers, options)
+        say("what the transit feeds cover")
+        feeds = feed_notes(region)
+        if marginal is not None:
+            say("where one more slot helps most (re-solving the placement round)")
+        marginal_section = marginal.result() if marginal is not None else None
     report = {
         "kind": REPORT_KIND,
         "title": "Capacity-gap report",
@@ -159,10 +181,12 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
         "generated_parts": list(region.generated),
         "parameters": {**{k: v for k, v in options_json(options).items() if k != "slot_costs"},
                        "reach_method": reach_method},
+        "feed_coverage": feeds.sentences if feeds is not None else [],
+        "period": region.period.describe() if region.manifest.spec("encounters") and region.period else None,
         "headline": headline_section(table, publication),
         "measures": measures_section(table, publication, share_within_by_area(equity_section)),
         "equity": equity_section,
-        "marginal": marginal_fn(providers, wait_lists, options) if (options.marginal and marginal_fn) else None,
+        "marginal": marginal_section,
         "privacy": combined_privacy(privacy_summary(publication), equity_section),
         "providers_map": [{"lon": float(g.x), "lat": float(g.y), "service": str(s), "capacity": int(c)}
                           for g, s, c in zip(providers.geometry, providers["service"], providers["capacity"])],
@@ -170,6 +194,7 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
     report["declines"] = decline_section(declines, options.threshold)
     report["referrals"] = referral_section(referrals, caseloads, options.threshold)
     report["summary"] = summary_sentences(report)
+    report["privacy"]["sentence"] = privacy_sentence(report["privacy"])
     report["comparison"] = compare.compare_reports(previous, report) if previous is not None else None
     return report
 
@@ -215,18 +240,56 @@ def summary_sentences(report: dict) -> list[str]:
             continue
         sentences.append(f"{service.capitalize()}: {h['waiting_label']} people waiting for {h['free']} free of "
                          f"{h['capacity']} slots; someone joining a list today waits about {h['wait_label']}.")
-    worst = [r for r in report["measures"].get("municipality", []) if isinstance(r.get("wait_days"), (int, float))]
-    if worst:
-        top = max(worst, key=lambda r: r["wait_days"])
-        sentences.append(f"The longest expected wait is for {top['service']} in {top['area']}: "
-                         f"about {days_text(top['wait_days'])}.")
-    if report.get("marginal") and report["marginal"].get("providers"):
-        best = report["marginal"]["providers"][0]
-        sentences.append(f"One more {best['service']} slot at {best['name']} meets the most needs per dollar "
-                         f"({best['value_per_100k']:.2f} more needs met per $100,000 a year).")
+    sentences += longest_wait_sentences(report)
+    sentences += marginal_sentences(report.get("marginal"))
     if report.get("equity") and report["equity"].get("findings"):
         sentences.append(report["equity"]["findings"][0])
+    sentences += report.get("feed_coverage", [])[1:]
     return sentences
+
+
+def longest_wait_sentences(report: dict) -> list[str]:
+    """The longest expected wait among every published cell (any level), and whether it can be located.
+
+    Cells whose waiting count is withheld publish no wait (it would give the count away), so when
+    finer areas of that service are withheld the sentence says where it cannot be located.
+    """
+    rows = [(level, r) for level, records in report["measures"].items() for r in records
+            if isinstance(r.get("wait_days"), (int, float))]
+    if not rows:
+        return []
+    level, top = max(rows, key=lambda lr: (lr[1]["wait_days"], lr[0] == "county"))
+    where = "region-wide" if level == "county" else f"in {top['area']} ({level.replace('_', ' ')})"
+    text = f"The longest expected wait is for {top['service']} {where}: about {days_text(top['wait_days'])}"
+    hidden = sum(1 for r in report["measures"].get("municipality", [])
+                 if r["service"] == top["service"] and r.get("waiting") is None)
+    if level != "municipality" and hidden:
+        text += (f"; {hidden} municipalities' {top['service']} figures are withheld (fewer than "
+                 f"{report['privacy']['threshold']} waiting), so the wait cannot be located more closely")
+    return [text + "."]
+
+
+def marginal_sentences(marginal: dict | None) -> list[str]:
+    """Where one more slot helps most, naming every provider tied at the best value per dollar."""
+    if not marginal or not marginal.get("providers"):
+        return []
+    rows = marginal["providers"]
+    best = rows[0]
+    tied = [r for r in rows if r["service"] == best["service"]
+            and round(r["value_per_100k"] or 0, 2) == round(best["value_per_100k"] or 0, 2)]
+    value = f"{best['value_per_100k']:.2f} more needs met per $100,000 a year"
+    if len(tied) == 1:
+        return [f"One more {best['service']} slot at {best['name']} meets the most needs per dollar ({value})."]
+    names = ", ".join(r["name"] for r in tied[:3]) + (f" and {len(tied) - 3} more" if len(tied) > 3 else "")
+    return [f"One more {best['service']} slot meets the most needs per dollar at any of {len(tied)} providers, "
+            f"tied at {value}: {names}."]
+
+
+def privacy_sentence(privacy: dict) -> str:
+    """The first screen's count of what was withheld and why."""
+    return (f"{privacy['withheld']:,} of {privacy['published_cells']:,} counts are withheld: {privacy['primary']:,} "
+            f"because they are under {privacy['threshold']}, {privacy['complementary']:,} so that those cannot be "
+            "worked out from totals.")
 
 
 def privacy_summary(*publications: Publication) -> dict:

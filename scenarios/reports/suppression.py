@@ -47,19 +47,25 @@ def twin_groups(members: list[np.ndarray]) -> np.ndarray:
                     dtype=int)
 
 
-def attack(n_micro: int, rows: list[np.ndarray], values: np.ndarray, target: np.ndarray) -> tuple[float, float, set[int]]:
+def constraint_matrix(n_micro: int, rows: list[np.ndarray]) -> sparse.csr_matrix:
+    """The published cells as a sparse 0/1 matrix (cells x microcells)."""
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    columns = np.concatenate(rows) if rows else np.zeros(0, dtype=int)
+    return sparse.csr_matrix((np.ones(indptr[-1]), columns, indptr), shape=(len(rows), n_micro))
+
+
+def attack(n_micro: int, rows: list[np.ndarray] | sparse.csr_matrix, values: np.ndarray,
+           target: np.ndarray) -> tuple[float, float, set[int]]:
     """The attacker's (min, max) of the sum over ``target`` and the rows with a nonzero dual in either LP.
 
-    ``rows`` are the published cells' microcells, ``values`` their published counts (people).
+    ``rows`` are the published cells' microcells (or their :func:`constraint_matrix`), ``values``
+    their published counts (people).
     """
     objective = np.zeros(n_micro)
     objective[target] = 1.0
-    if rows:
-        indptr = np.cumsum([0] + [len(r) for r in rows])
-        a_eq = sparse.csr_matrix((np.ones(indptr[-1]), np.concatenate(rows), indptr), shape=(len(rows), n_micro))
-        kwargs = {"A_eq": a_eq, "b_eq": values}
-    else:
-        kwargs = {}
+    a_eq = rows if sparse.issparse(rows) else constraint_matrix(n_micro, rows)
+    kwargs = {"A_eq": a_eq, "b_eq": values} if a_eq.shape[0] else {}
+    rows = range(a_eq.shape[0])
     low = linprog(objective, bounds=(0, None), method="highs", **kwargs)
     high = linprog(-objective, bounds=(0, None), method="highs", **kwargs)
     if low.status != 0:
@@ -98,10 +104,10 @@ def optimal_suppression(n_micro: int, members: list[np.ndarray], values: np.ndar
     proven = True
     for rounds in range(1, max_rounds + 1):
         published = [g for g in range(n_groups) if not withheld[g] and group_members[g].size]
-        rows = [group_members[g] for g in published]
+        a_eq = constraint_matrix(n_micro, [group_members[g] for g in published])
         new_cuts = []
         for g in checked:
-            lo, hi, binding = attack(n_micro, rows, group_value[published], group_members[g])
+            lo, hi, binding = attack(n_micro, a_eq, group_value[published], group_members[g])
             if hi - lo < width:
                 cut = sorted(published[i] for i in binding)
                 if not cut:

@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from geodata.basemap import data_extent, draw_basemap, place_labels  # noqa: E402
 from scenarios.leaflet_offline import offline_map, save_offline  # noqa: E402
 from scenarios.siting.travel import SitingData  # noqa: E402
 
@@ -70,32 +71,38 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
                               html=OPEN_SITE_ICON, icon_size=(24, 24), icon_anchor=(12, 12), class_name="open-site"),
                           tooltip=f"OPEN: {row['site_id']} {row['name']} ({row['municipality']})").add_to(layer)
         layer.add_to(fmap)
+    if data.streets is not None and len(data.streets[0]):
+        folium.PolyLine([[(y, x) for x, y in segment] for segment in data.streets[0]], color="#777", weight=1.5,
+                        opacity=0.7, name="major streets").add_to(fmap)
+    x0, x1, y0, y1 = data_extent(np.r_[points["lon"], sites.geometry.x], np.r_[points["lat"], sites.geometry.y])
+    fmap.fit_bounds([[y0, x0], [y1, x1]])
     folium.LayerControl(collapsed=False).add_to(fmap)
     return save_offline(fmap, out_html)
 
 
 def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str) -> Path:
-    """Write a PNG with one panel per answer: demand coloured by serving site, open sites as stars."""
+    """Write a PNG with one panel per answer on the region's streets and municipal lines: demand
+    coloured by serving site, open sites as stars labelled with id and name (labels kept apart)."""
     points, sites = data.points, data.sites
-    fig, axes = plt.subplots(1, len(answers), figsize=(5.5 * len(answers), 5.5), squeeze=False)
+    extent = data_extent(np.r_[points["lon"], sites.geometry.x], np.r_[points["lat"], sites.geometry.y])
+    fig, axes = plt.subplots(1, len(answers), figsize=(6.0 * len(answers), 6.0), squeeze=False)
     sizes = 8 + 120 * points["count"].to_numpy() / max(float(points["count"].max()), 1.0)
     for ax, answer in zip(axes[0], answers):
-        if data.municipalities is not None:
-            data.municipalities.boundary.plot(ax=ax, color="#999", linewidth=0.6)
+        draw_basemap(ax, extent, segments=data.streets, municipalities=data.municipalities)
         colour_of = {site: PALETTE[n % len(PALETTE)] for n, site in enumerate(answer["open_sites"])}
         colours = [colour_of.get(site, "#000") for site in answer["assignment"]]
-        ax.scatter(points["lon"], points["lat"], s=sizes, c=colours, alpha=0.55, linewidths=0)
-        ax.scatter(sites.geometry.x, sites.geometry.y, s=18, c="#333", marker="o", label="candidate site")
+        ax.scatter(points["lon"], points["lat"], s=sizes, c=colours, alpha=0.55, linewidths=0, zorder=2)
+        ax.scatter(sites.geometry.x, sites.geometry.y, s=18, c="#333", marker="o", label="candidate site", zorder=3)
         opened = sites.iloc[answer["open_sites"]]
         ax.scatter(opened.geometry.x, opened.geometry.y, s=260, c=[colour_of[s] for s in answer["open_sites"]],
-                   marker="*", edgecolors="black", linewidths=0.8, label="open site", zorder=3)
-        for _, row in opened.iterrows():
-            ax.annotate(str(row["site_id"]), (row.geometry.x, row.geometry.y), xytext=(5, 5),
-                        textcoords="offset points", fontsize=8, weight="bold")
+                   marker="*", edgecolors="black", linewidths=0.8, label="open site", zorder=4)
+        place_labels(ax, opened.geometry.x, opened.geometry.y,
+                     [f"{row['site_id']} {row['name']}" for _, row in opened.iterrows()],
+                     avoid=(sites.geometry.x, sites.geometry.y),
+                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
         ax.set_title(answer["label"], fontsize=10)
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
-        ax.set_aspect(1 / np.cos(np.radians(float(points["lat"].mean()))))
+        ax.set_xticks([])
+        ax.set_yticks([])
         ax.legend(loc="lower left", fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()

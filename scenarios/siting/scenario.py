@@ -203,8 +203,8 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
                "mean_police_drive_min": "police drive min", "mean_participant_transit_min": "transit min",
                "covered_share": "covered", "worst_min": "worst min", "sites": "sites"}
     shown = table[[c for c in columns if c in table.columns]].rename(columns=columns)
-    brief_sites = sites_table.drop(columns=["name"], errors="ignore").rename(
-        columns={"demand_share": "demand share", "mean_police_drive_min": "police drive min"})
+    brief_sites = sites_table.rename(columns={"site_id": "site", "name": "name", "demand_share": "demand share",
+                                              "mean_police_drive_min": "police drive min"})
     return ScenarioResult(title=f"Siting: {parsed.name}", tables={"answers": shown, "open sites": brief_sites},
                           summary=summary, files=files, notes=notes)
 

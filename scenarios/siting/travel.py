@@ -15,7 +15,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geodata.basemap import data_extent, street_segments
 from geodata.errors import DataError
+from geodata.feed_note import feed_notes
 from geodata.region import Region, load_region
 from geodata.travel import TravelRequest, TravelService
 from scenarios.siting.spec import SitingSpec, fail
@@ -38,6 +40,7 @@ class SitingData:
     municipalities: gpd.GeoDataFrame | None
     boundary: gpd.GeoDataFrame | None
     notes: list[str] = field(default_factory=list)
+    streets: tuple | None = None   # (major, minor) street segments within the map's extent (basemap)
 
 
 def encounter_points(encounters: gpd.GeoDataFrame, *, metric_crs: str, cell_m: float) -> pd.DataFrame:
@@ -116,6 +119,9 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
     origins = points[["lon", "lat"]].to_numpy(dtype=float)
     site_xy = np.column_stack([sites.geometry.x, sites.geometry.y])
     drive, transit = travel_matrices(region, spec, origins, site_xy, notes)
+    if spec.participant_transit > 0:
+        feeds = feed_notes(region)
+        notes.extend(feeds.sentences if feeds is not None else [])
     if spec.police_drive > 0:
         stranded = ~np.isfinite(drive).any(axis=1)
         if stranded.any():
@@ -128,5 +134,9 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
             points = points.loc[~stranded].reset_index(drop=True)
             points["point_id"] = np.arange(len(points))
             drive, transit = drive[~stranded], transit[~stranded]
+    segments = None
+    if region.manifest.spec("streets") is not None:
+        extent = data_extent(np.r_[points["lon"], site_xy[:, 0]], np.r_[points["lat"], site_xy[:, 1]])
+        segments = street_segments(region.streets, extent)
     return SitingData(region.name, sites.reset_index(drop=True), points, drive, transit,
-                      region.municipalities, region.boundary, notes)
+                      region.municipalities, region.boundary, notes, segments)
