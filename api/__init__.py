@@ -1,5 +1,6 @@
 """The coordinators' HTTP service: the FastAPI app, persistence, auth, and its commands
 (``serve``, ``users``, ``db`` in :mod:`api.commands`, registered by the ``handoff`` command line)."""
+
 from __future__ import annotations
 
 from scenarios.faces import lazy_face

@@ -17,6 +17,7 @@ The web console (:mod:`api.web`) serves pages under ``/console`` on the same ser
 ``/healthz`` answers while the process lives; ``/readyz`` once the database is reachable, at the
 newest migration and the first sweep is done.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,17 @@ from api.db.migrate import is_current, upgrade
 from api.desk_server import RemoteDesk, tune_gc
 from api import openapi_links
 from api.errors import BodySizeLimit, Problem, install_error_handlers
-from api.routers import (frontdoor, imports, oversight, participants, placements, providers, referrals, reports,
-                         waitlists)
+from api.routers import (
+    frontdoor,
+    imports,
+    oversight,
+    participants,
+    placements,
+    providers,
+    referrals,
+    reports,
+    waitlists,
+)
 from api.services.desk import Desk
 from api.services.holds import expire_holds
 from api.services.region import load_region_context
@@ -47,11 +57,18 @@ from scenarios.frontdoor.travel import warm_up
 
 log = logging.getLogger("handoff.api")
 WORKER_THREADS = 4
-PROBLEM_RESPONSES = {code: {"model": Problem, "content": {"application/problem+json": {}},
-                            "description": description}
-                     for code, description in [(400, "Body is not valid JSON or not UTF-8"), (401, "Missing or unknown bearer token"), (403, "Role not allowed"),
-                                               (404, "Unknown id"), (409, "Conflicts with the current state"),
-                                               (413, "Body too large"), (422, "Request not valid")]}
+PROBLEM_RESPONSES = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}, "description": description}
+    for code, description in [
+        (400, "Body is not valid JSON or not UTF-8"),
+        (401, "Missing or unknown bearer token"),
+        (403, "Role not allowed"),
+        (404, "Unknown id"),
+        (409, "Conflicts with the current state"),
+        (413, "Body too large"),
+        (422, "Request not valid"),
+    ]
+}
 
 
 class Health(BaseModel):
@@ -95,20 +112,29 @@ async def _lifespan(app: FastAPI):
         state.engine.dispose()
 
 
-def create_app(database_url: str | None = None, region_dir: str | Path | None = None, *,
-               settings: Settings | None = None) -> FastAPI:
+def create_app(
+    database_url: str | None = None, region_dir: str | Path | None = None, *, settings: Settings | None = None
+) -> FastAPI:
     """The Handoff API with ``settings`` (default: read from ``HANDOFF_*`` now); ``database_url``
     and ``region_dir``, when given, override theirs (no region: any lon/lat accepted)."""
     settings = (settings or Settings.from_env()).model_copy(
-        update={name: value for name, value in (("database_url", database_url), ("region_dir", region_dir))
-                if value is not None})
-    app = FastAPIOffline(title="Handoff placement service", version="1.0.0", lifespan=_lifespan,
-                         swagger_ui_parameters={"validatorUrl": None},
-                         description="Coordinators request placements for LEAD participants; the matcher holds "
-                                     "slots without bumping anyone on a wait list and explains every answer. "
-                                     "Authenticate with `Authorization: Bearer TOKEN` (`handoff users add`). "
-                                     "Every error is RFC 9457 problem details.",
-                         responses=PROBLEM_RESPONSES)  # /docs and /redoc from the package's own files, no CDN
+        update={
+            name: value
+            for name, value in (("database_url", database_url), ("region_dir", region_dir))
+            if value is not None
+        }
+    )
+    app = FastAPIOffline(
+        title="Handoff placement service",
+        version="1.0.0",
+        lifespan=_lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+        description="Coordinators request placements for LEAD participants; the matcher holds "
+        "slots without bumping anyone on a wait list and explains every answer. "
+        "Authenticate with `Authorization: Bearer TOKEN` (`handoff users add`). "
+        "Every error is RFC 9457 problem details.",
+        responses=PROBLEM_RESPONSES,
+    )  # /docs and /redoc from the package's own files, no CDN
     app.state.settings = settings
     app.state.engine = make_engine(settings.database)
     app.state.sessions = make_sessionmaker(app.state.engine)
@@ -127,8 +153,13 @@ def create_app(database_url: str | None = None, region_dir: str | Path | None = 
         """The process answers."""
         return Health(status="ok")
 
-    @app.get("/readyz", response_model=Health, tags=["health"], summary="Readiness",
-             responses={503: {"model": Health, "description": "Not ready yet"}})
+    @app.get(
+        "/readyz",
+        response_model=Health,
+        tags=["health"],
+        summary="Readiness",
+        responses={503: {"model": Health, "description": "Not ready yet"}},
+    )
     def readyz(request: Request):
         """Ready when the database answers, is at the newest migration and the first sweep ran."""
         try:

@@ -8,6 +8,7 @@ capacity, wait list and placements), ``planner`` (providers and aggregate data),
 (aggregate reports only), ``officer`` (a police officer: makes referrals and sees only their
 outcome fields; scope: their police department) and ``admin`` (everything).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,9 +47,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_user(session: Session, name: str, role: str, *, cohort: str | None = None,
-             provider_id: str | None = None, department: str | None = None,
-             days: float | None = None) -> tuple[User, str]:
+def add_user(
+    session: Session,
+    name: str,
+    role: str,
+    *,
+    cohort: str | None = None,
+    provider_id: str | None = None,
+    department: str | None = None,
+    days: float | None = None,
+) -> tuple[User, str]:
     """Create a user with one token valid ``days`` days (None: no expiry); returns the user and the
     token text (shown only now).
 
@@ -64,9 +72,13 @@ def add_user(session: Session, name: str, role: str, *, cohort: str | None = Non
         raise ValueError("--department is required for an officer (the police department whose referrals they make)")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise ValueError(f"a user named {name!r} exists already; pick another NAME")
-    user = User(name=name, role=role, cohort=cohort if role == "coordinator" else None,
-                provider_id=provider_id if role == "provider" else None,
-                department=department if role == "officer" else None)
+    user = User(
+        name=name,
+        role=role,
+        cohort=cohort if role == "coordinator" else None,
+        provider_id=provider_id if role == "provider" else None,
+        department=department if role == "officer" else None,
+    )
     session.add(user)
     session.flush()
     return user, _new_token(session, user, days)
@@ -81,8 +93,9 @@ def _new_token(session: Session, user: User, days: float | None) -> str:
     return token
 
 
-def rotate_token(session: Session, name: str, *, days: float = 90.0,
-                 grace_hours: float = 24.0) -> tuple[str, datetime, int]:
+def rotate_token(
+    session: Session, name: str, *, days: float = 90.0, grace_hours: float = 24.0
+) -> tuple[str, datetime, int]:
     """A new token for user ``name`` valid ``days`` days; the user's other live tokens expire within
     ``grace_hours`` hours (0: now). Returns the token text, its expiry (UTC) and how many older
     tokens were cut short. Raises ``ValueError`` for an unknown user or bad numbers."""
@@ -102,12 +115,19 @@ def rotate_token(session: Session, name: str, *, days: float = 90.0,
     return text, utcnow() + timedelta(days=days), shortened
 
 
-def unauthorized(detail: str = "The bearer token is unknown, revoked or expired; ask an admin for a new one "
-                                "(`handoff users token NAME`).") -> ApiError:
+def unauthorized(
+    detail: str = "The bearer token is unknown, revoked or expired; ask an admin for a new one "
+    "(`handoff users token NAME`).",
+) -> ApiError:
     """401: no bearer token, or one that is unknown, revoked or expired."""
-    return ApiError(401, "Not authenticated", detail, slug="not-authenticated",
-                    errors=[("header.Authorization", "missing, unknown, revoked or expired bearer token")],
-                    headers={"WWW-Authenticate": "Bearer"})
+    return ApiError(
+        401,
+        "Not authenticated",
+        detail,
+        slug="not-authenticated",
+        errors=[("header.Authorization", "missing, unknown, revoked or expired bearer token")],
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
@@ -137,9 +157,14 @@ def principal_for_session(session: Session, session_hash: str) -> tuple[Principa
     bearer token)."""
     row = session.execute(
         select(User.name, User.role, User.cohort, User.provider_id, User.department, WebSession.csrf)
-        .join(Token, Token.user_id == User.id).join(WebSession, WebSession.token_id == Token.id)
-        .where(WebSession.id == session_hash, WebSession.ended_at.is_(None), WebSession.expires_at > utcnow(),
-               *token_live())
+        .join(Token, Token.user_id == User.id)
+        .join(WebSession, WebSession.token_id == Token.id)
+        .where(
+            WebSession.id == session_hash,
+            WebSession.ended_at.is_(None),
+            WebSession.expires_at > utcnow(),
+            *token_live(),
+        )
     ).first()
     return None if row is None else (Principal(*row[:5]), row[5])
 
@@ -162,8 +187,13 @@ def current_principal(request: Request, token: str = Depends(bearer_token)) -> P
 
 def forbidden(principal: Principal, what: str) -> ApiError:
     """403: the caller's role or scope does not cover ``what``."""
-    return ApiError(403, "Forbidden", f"Role {principal.role!r} may not {what}.", slug="forbidden",
-                    errors=[("header.Authorization", f"role {principal.role} is not allowed here")])
+    return ApiError(
+        403,
+        "Forbidden",
+        f"Role {principal.role!r} may not {what}.",
+        slug="forbidden",
+        errors=[("header.Authorization", f"role {principal.role} is not allowed here")],
+    )
 
 
 def require(*roles: str):
@@ -185,8 +215,9 @@ def check_role(principal: Principal, roles: tuple[str, ...]) -> None:
 
 def revoke_tokens(session: Session, name: str) -> int:
     """Revoke every token of user ``name``; returns how many were revoked."""
-    tokens = session.scalars(select(Token).join(User, Token.user_id == User.id)
-                             .where(User.name == name, Token.revoked_at.is_(None))).all()
+    tokens = session.scalars(
+        select(Token).join(User, Token.user_id == User.id).where(User.name == name, Token.revoked_at.is_(None))
+    ).all()
     for token in tokens:
         token.revoked_at = utcnow()
     return len(tokens)

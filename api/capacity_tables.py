@@ -5,6 +5,7 @@ so the report sees the seats really free; wait-list entries are attached to the 
 list they are on (for a shared list: the first provider, by id, that places from it). The tables
 have the columns of the region files (docs/region-format.md).
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -40,8 +41,9 @@ def read_declines(database_url: str) -> pd.DataFrame:
 
 def declines(session: Session) -> pd.DataFrame:
     """One row per declined placement: its ``service`` and reason ``category`` (no person)."""
-    rows = session.execute(select(Placement.service, Placement.decline_reason)
-                           .where(Placement.status == "declined")).all()
+    rows = session.execute(
+        select(Placement.service, Placement.decline_reason).where(Placement.status == "declined")
+    ).all()
     return pd.DataFrame([(s, c or "other") for s, c in rows], columns=["service", "category"])
 
 
@@ -50,17 +52,43 @@ def capacity_state(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     providers = session.scalars(select(Provider).where(Provider.archived.is_(False)).order_by(Provider.id)).all()
     taken = slot_counts(session, [p.id for p in providers])
     entries = session.scalars(select(WaitListEntry).order_by(WaitListEntry.list_id, WaitListEntry.position)).all()
-    provider_rows = [{
-        "provider_id": p.id, "name": p.name, "service": p.service, "subtype": p.subtype, "capacity": p.capacity,
-        "occupied": min(p.capacity, p.occupied + (taken[p.id].held + taken[p.id].confirmed if p.id in taken else 0)),
-        "monthly_turnover": p.monthly_turnover, "eligibility": dict(p.eligibility), "municipality": p.municipality,
-        "list_id": p.list_id, "geometry": Point(p.lon, p.lat)} for p in providers]
+    provider_rows = [
+        {
+            "provider_id": p.id,
+            "name": p.name,
+            "service": p.service,
+            "subtype": p.subtype,
+            "capacity": p.capacity,
+            "occupied": min(
+                p.capacity, p.occupied + (taken[p.id].held + taken[p.id].confirmed if p.id in taken else 0)
+            ),
+            "monthly_turnover": p.monthly_turnover,
+            "eligibility": dict(p.eligibility),
+            "municipality": p.municipality,
+            "list_id": p.list_id,
+            "geometry": Point(p.lon, p.lat),
+        }
+        for p in providers
+    ]
     first_provider = {}
     for row in provider_rows:
         first_provider.setdefault(row["list_id"], row["provider_id"])
-    entry_rows = [{"list_id": e.list_id, "provider_id": first_provider[e.list_id], "person_id": e.person_id,
-                   "lead": int(e.lead), "priority": e.priority, "added": e.added.isoformat(), "status": e.status,
-                   "attributes": dict(e.attributes)} for e in entries if e.list_id in first_provider]
+    entry_rows = [
+        {
+            "list_id": e.list_id,
+            "provider_id": first_provider[e.list_id],
+            "person_id": e.person_id,
+            "lead": int(e.lead),
+            "priority": e.priority,
+            "added": e.added.isoformat(),
+            "status": e.status,
+            "attributes": dict(e.attributes),
+        }
+        for e in entries
+        if e.list_id in first_provider
+    ]
     columns = ["list_id", "provider_id", "person_id", "lead", "priority", "added", "status", "attributes"]
-    return (gpd.GeoDataFrame(provider_rows, geometry="geometry", crs="EPSG:4326"),
-            pd.DataFrame(entry_rows, columns=columns))
+    return (
+        gpd.GeoDataFrame(provider_rows, geometry="geometry", crs="EPSG:4326"),
+        pd.DataFrame(entry_rows, columns=columns),
+    )

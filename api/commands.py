@@ -9,6 +9,7 @@ environment and passes it down. ``handoff serve --workers N`` hands the settings
 uvicorn worker inside uvicorn's configuration (:class:`ServeConfig`, which uvicorn pickles into
 each spawned worker), so nothing is passed through ``os.environ``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,11 +31,13 @@ from api.services import audit
 from api.settings import Settings, sqlite_file_url
 
 DEMO_DIR = Path("handoff-demo")
-DB_OPTION = typer.Option(None, "--database-url", envvar="HANDOFF_DATABASE_URL",
-                         help="SQLAlchemy URL; default a SQLite file handoff.db here.")
+DB_OPTION = typer.Option(
+    None, "--database-url", envvar="HANDOFF_DATABASE_URL", help="SQLAlchemy URL; default a SQLite file handoff.db here."
+)
 DAYS_OPTION = typer.Option(DEFAULT_TOKEN_DAYS, "--days", help="Days the token is valid (1 to 3660).")
-users = typer.Typer(help="Make API users and tokens. A token is printed once and stored only as a hash.",
-                    no_args_is_help=True)
+users = typer.Typer(
+    help="Make API users and tokens. A token is printed once and stored only as a hash.", no_args_is_help=True
+)
 db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
 
@@ -82,8 +85,10 @@ def seed_database(database_url: str, region_dir: Path, console: Console) -> None
     engine = make_engine(database_url)
     try:
         upgrade(engine)
-        with console.status(f"loading the providers and wait lists of {region_dir} if the database has none"), \
-                make_sessionmaker(engine)() as session:
+        with (
+            console.status(f"loading the providers and wait lists of {region_dir} if the database has none"),
+            make_sessionmaker(engine)() as session,
+        ):
             counts = load_region_into_db(session, region_dir, load_region_context(region_dir))
             session.commit()
     except ImportRejected as exc:
@@ -113,8 +118,7 @@ class ServeConfig(uvicorn.Config):
 def run_server(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Serve the API on ``host:port`` with ``workers`` processes (what ``uvicorn.run`` does, with
     :class:`ServeConfig` so the settings reach the workers without the environment)."""
-    config = ServeConfig(settings, host=host, port=port, workers=workers, log_level="warning",
-                         timeout_keep_alive=30)
+    config = ServeConfig(settings, host=host, port=port, workers=workers, log_level="warning", timeout_keep_alive=30)
     server = uvicorn.Server(config)
     try:
         if workers > 1:
@@ -125,19 +129,36 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int) -> Non
         pass
 
 
-def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated demo region from ./handoff-demo "
-                                                          "(SQLite), loading its providers and wait lists."),
-          host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-          port: int = typer.Option(8000, "--port", help="TCP port."),
-          database_url: str = DB_OPTION,
-          region: Path = typer.Option(None, "--region", envvar="HANDOFF_REGION_DIR",
-                                      help="Region folder: points outside its boundary are refused; its providers "
-                                           "and wait lists are loaded when the database has none."),
-          workers: int = typer.Option(1, "--workers", min=1, help="Server processes (PostgreSQL only for more than 1; "
-                                                                    "they share one placement desk process)."),
-          results: Path = typer.Option(None, "--results", envvar="HANDOFF_RESULTS_DIR",
-                                       help="Folder of scenario results (and report snapshots) the web console "
-                                            "shows planners and the PCG, e.g. demo-output.")) -> None:
+def serve(
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Serve the generated demo region from ./handoff-demo (SQLite), loading its providers and wait lists.",
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    database_url: str = DB_OPTION,
+    region: Path = typer.Option(
+        None,
+        "--region",
+        envvar="HANDOFF_REGION_DIR",
+        help="Region folder: points outside its boundary are refused; its providers "
+        "and wait lists are loaded when the database has none.",
+    ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="Server processes (PostgreSQL only for more than 1; they share one placement desk process).",
+    ),
+    results: Path = typer.Option(
+        None,
+        "--results",
+        envvar="HANDOFF_RESULTS_DIR",
+        help="Folder of scenario results (and report snapshots) the web console "
+        "shows planners and the PCG, e.g. demo-output.",
+    ),
+) -> None:
     """Run the placement API and the web console. Make tokens with `handoff users add`; open /console to
     sign in with one, /docs for the interactive schema.
 
@@ -150,8 +171,9 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
     if demo:
         database_url, region = prepare_demo(DEMO_DIR, console)
         console.print(f"Demo: make a token with `handoff users add NAME --role admin --database-url {database_url}`")
-    settings = Settings.from_env(database_url=database_url, region_dir=region,
-                                 results_dir=results.resolve() if results else None)
+    settings = Settings.from_env(
+        database_url=database_url, region_dir=region, results_dir=results.resolve() if results else None
+    )
     if workers > 1 and settings.database.startswith("sqlite"):
         console.print("[red]error:[/red] --workers > 1 needs PostgreSQL (--database-url postgresql+psycopg://...)")
         raise typer.Exit(2)
@@ -164,8 +186,10 @@ def serve(demo: bool = typer.Option(False, "--demo", help="Serve the generated d
         desk = DeskProcess(settings)
         settings = settings.model_copy(update={"desk_socket": desk.socket_path})
         console.print(f"Placement desk process {desk.process.pid} serves the {workers} workers' placement requests.")
-    console.print(f"Serving on http://{host}:{port} (console at /console, docs at /docs), "
-                  f"database {settings.database.split('@')[-1]}")
+    console.print(
+        f"Serving on http://{host}:{port} (console at /console, docs at /docs), "
+        f"database {settings.database.split('@')[-1]}"
+    )
     try:
         run_server(settings, host=host, port=port, workers=workers)
     finally:
@@ -185,17 +209,18 @@ def db_upgrade(database_url: str = DB_OPTION) -> None:
 
 
 @users.command("add")
-def add_user_command(name: str = typer.Argument(..., help="User name, unique (e.g. a coordinator's work login)."),
-                     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
-                     cohort: str = typer.Option(None, "--cohort",
-                                                help="Coordinators: the cohort whose participants they see."),
-                     provider: str = typer.Option(None, "--provider",
-                                                  help="Provider users: the provider id they manage."),
-                     department: str = typer.Option(None, "--department", help="Officers: their police department "
-                                                    "(they see its referrals' outcomes)."),
-                     region: str = typer.Option(None, "--region",
-                                                help="Region folder: the cohort must be one of its cohorts."),
-                     days: float = DAYS_OPTION, database_url: str = DB_OPTION) -> None:
+def add_user_command(
+    name: str = typer.Argument(..., help="User name, unique (e.g. a coordinator's work login)."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    cohort: str = typer.Option(None, "--cohort", help="Coordinators: the cohort whose participants they see."),
+    provider: str = typer.Option(None, "--provider", help="Provider users: the provider id they manage."),
+    department: str = typer.Option(
+        None, "--department", help="Officers: their police department (they see its referrals' outcomes)."
+    ),
+    region: str = typer.Option(None, "--region", help="Region folder: the cohort must be one of its cohorts."),
+    days: float = DAYS_OPTION,
+    database_url: str = DB_OPTION,
+) -> None:
     """Add a user with a role and print their bearer token (shown only this once; it expires after
     --days days, then make a new one with `handoff users token NAME`).
 
@@ -212,37 +237,57 @@ def add_user_command(name: str = typer.Argument(..., help="User name, unique (e.
             Console(stderr=True).print(f"[red]error:[/red] {exc.detail}")
             raise typer.Exit(2) from None
     with database_session(database_url) as session:
-        user, token = add_user(session, name, role, cohort=cohort, provider_id=provider,
-                               department=department, days=days)
-        audit.record(session, "cli", "user.add", "user", name, role=role, cohort=user.cohort,
-                     provider_id=user.provider_id, department=user.department, token_days=days)
+        user, token = add_user(
+            session, name, role, cohort=cohort, provider_id=provider, department=department, days=days
+        )
+        audit.record(
+            session,
+            "cli",
+            "user.add",
+            "user",
+            name,
+            role=role,
+            cohort=user.cohort,
+            provider_id=user.provider_id,
+            department=user.department,
+            token_days=days,
+        )
         session.commit()
-    Console(stderr=True).print(f"User {name!r} ({role}) added. Token valid {days:g} days (store it now; it is not "
-                               "shown again):")
+    Console(stderr=True).print(
+        f"User {name!r} ({role}) added. Token valid {days:g} days (store it now; it is not shown again):"
+    )
     print(token)
 
 
 @users.command("token")
-def token_command(name: str = typer.Argument(..., help="User who gets a new token."), days: float = DAYS_OPTION,
-                  grace_hours: float = typer.Option(24.0, "--grace-hours",
-                                                    help="Hours the user's older tokens keep working (0: stop now)."),
-                  database_url: str = DB_OPTION) -> None:
+def token_command(
+    name: str = typer.Argument(..., help="User who gets a new token."),
+    days: float = DAYS_OPTION,
+    grace_hours: float = typer.Option(
+        24.0, "--grace-hours", help="Hours the user's older tokens keep working (0: stop now)."
+    ),
+    database_url: str = DB_OPTION,
+) -> None:
     """Rotate a user's token: print a new one valid --days days; the older ones stop after --grace-hours.
 
     Example: `handoff users token cora --days 90` (then give cora the new token; the old one works 24 h more)."""
     with database_session(database_url) as session:
         text, expires, shortened = rotate_token(session, name, days=days, grace_hours=grace_hours)
-        audit.record(session, "cli", "user.token", "user", name, token_days=days, older_cut=shortened,
-                     grace_hours=grace_hours)
+        audit.record(
+            session, "cli", "user.token", "user", name, token_days=days, older_cut=shortened, grace_hours=grace_hours
+        )
         session.commit()
-    Console(stderr=True).print(f"New token for {name!r}, valid until {expires:%Y-%m-%d %H:%M} UTC; {shortened} older "
-                               f"token(s) stop within {grace_hours:g} h. Store it now; it is not shown again:")
+    Console(stderr=True).print(
+        f"New token for {name!r}, valid until {expires:%Y-%m-%d %H:%M} UTC; {shortened} older "
+        f"token(s) stop within {grace_hours:g} h. Store it now; it is not shown again:"
+    )
     print(text)
 
 
 @users.command("revoke")
-def revoke_command(name: str = typer.Argument(..., help="User whose tokens to revoke."),
-                   database_url: str = DB_OPTION) -> None:
+def revoke_command(
+    name: str = typer.Argument(..., help="User whose tokens to revoke."), database_url: str = DB_OPTION
+) -> None:
     """Revoke every token of a user (the user stays for the audit log).
 
     Example: `handoff users revoke cora`."""

@@ -17,6 +17,7 @@ authenticates the requests of a batch with one query; the socket lives in a dire
 owner may enter); a reply is the 8-byte id, a 2-byte HTTP status and the JSON body: the ``PlacementRequestOut`` for
 201, else the problem's status, title, detail, slug, errors and headers.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,10 +55,16 @@ log = logging.getLogger("handoff.api")
 
 def lost() -> ApiError:
     """503: the desk process went away while answering; the request may have been placed."""
-    return ApiError(503, "Placement desk restarted", "The placement desk stopped while answering, so this request "
-                    "may or may not have been placed: look at the participant's placements (GET "
-                    "/v1/placements?participant_id=...) before sending it again.", slug="desk-restarted",
-                    errors=[("body.participant_id", "outcome unknown")], headers={"Retry-After": "1"})
+    return ApiError(
+        503,
+        "Placement desk restarted",
+        "The placement desk stopped while answering, so this request "
+        "may or may not have been placed: look at the participant's placements (GET "
+        "/v1/placements?participant_id=...) before sending it again.",
+        slug="desk-restarted",
+        errors=[("body.participant_id", "outcome unknown")],
+        headers={"Retry-After": "1"},
+    )
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> bytes:
@@ -79,11 +86,22 @@ def reply_of(future: Future) -> tuple[int, bytes]:
         exc = busy()
     if not isinstance(exc, ApiError):
         log.error("placement desk: unexpected error", exc_info=exc)
-        exc = ApiError(500, "Internal error", "The server failed unexpectedly; nothing was saved. The error is "
-                       "logged.", slug="internal")
-    return exc.status, json.dumps({"status": exc.status, "title": exc.title, "detail": exc.detail, "slug": exc.slug,
-                                   "errors": [[e.field, e.message] for e in exc.errors],
-                                   "headers": exc.headers}).encode()
+        exc = ApiError(
+            500,
+            "Internal error",
+            "The server failed unexpectedly; nothing was saved. The error is logged.",
+            slug="internal",
+        )
+    return exc.status, json.dumps(
+        {
+            "status": exc.status,
+            "title": exc.title,
+            "detail": exc.detail,
+            "slug": exc.slug,
+            "errors": [[e.field, e.message] for e in exc.errors],
+            "headers": exc.headers,
+        }
+    ).encode()
 
 
 async def serve_desk(desk: Desk, socket_path: str | Path, started: asyncio.Event | None = None) -> None:
@@ -100,7 +118,7 @@ async def serve_desk(desk: Desk, socket_path: str | Path, started: asyncio.Event
             while True:
                 frame = await _read_frame(reader)
                 (ticket_id,) = REQUEST.unpack_from(frame)
-                ask = json.loads(frame[REQUEST.size:])
+                ask = json.loads(frame[REQUEST.size :])
                 future = desk.submit(None, ask["participant_id"], ask["hold_minutes"], token=ask["token"])
                 future.add_done_callback(lambda f, i=ticket_id: loop.call_soon_threadsafe(answer, i, f))
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -131,8 +149,12 @@ def run_desk_process(socket_path: str, settings: Settings, ready) -> None:
     logging.basicConfig(level=logging.WARNING)
     parent = os.getppid()
     engine = make_engine(settings.database)
-    desk = Desk(make_sessionmaker(engine), make_sessionmaker(autocommit_reads(engine)), budget(settings),
-                load_region_context(settings.region_dir))
+    desk = Desk(
+        make_sessionmaker(engine),
+        make_sessionmaker(autocommit_reads(engine)),
+        budget(settings),
+        load_region_context(settings.region_dir),
+    )
     tune_gc()
     desk.start()
 
@@ -168,8 +190,12 @@ class DeskProcess:
         Path(self.socket_path).unlink(missing_ok=True)
         context = multiprocessing.get_context("spawn")
         ready = context.Event()
-        process = context.Process(target=run_desk_process, name="handoff-placement-desk", daemon=True,
-                                  args=(self.socket_path, self.settings, ready))
+        process = context.Process(
+            target=run_desk_process,
+            name="handoff-placement-desk",
+            daemon=True,
+            args=(self.socket_path, self.settings, ready),
+        )
         process.start()
         if not ready.wait(self.deadline_s):
             process.kill()
@@ -185,13 +211,16 @@ class DeskProcess:
             try:
                 process = self._start()
             except Exception:
-                log.exception("placement desk process %d ended (exit code %s) and failed to start again; the "
-                              "workers place on their own desks", ended, code)
+                log.exception(
+                    "placement desk process %d ended (exit code %s) and failed to start again; the "
+                    "workers place on their own desks",
+                    ended,
+                    code,
+                )
                 if self.stopping.wait(RESTART_PAUSE_S):
                     return
                 continue
-            log.warning("placement desk process %d ended (exit code %s); started again as %d", ended, code,
-                        process.pid)
+            log.warning("placement desk process %d ended (exit code %s); started again as %d", ended, code, process.pid)
             self.process = process
             if self.stopping.is_set():
                 process.terminate()
@@ -230,8 +259,14 @@ class RemoteDesk:
         if status == 201:
             return body
         problem = json.loads(body)
-        raise ApiError(problem["status"], problem["title"], problem["detail"], slug=problem["slug"],
-                       errors=[tuple(e) for e in problem["errors"]], headers=problem["headers"])
+        raise ApiError(
+            problem["status"],
+            problem["title"],
+            problem["detail"],
+            slug=problem["slug"],
+            errors=[tuple(e) for e in problem["errors"]],
+            headers=problem["headers"],
+        )
 
     async def _connected(self) -> tuple[asyncio.StreamWriter, dict[int, asyncio.Future]]:
         async with self.connecting:
@@ -244,8 +279,9 @@ class RemoteDesk:
                 self.reading = asyncio.get_running_loop().create_task(self._replies(reader, *self.link))
             return self.link
 
-    async def _replies(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                       pending: dict[int, asyncio.Future]) -> None:
+    async def _replies(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pending: dict[int, asyncio.Future]
+    ) -> None:
         """Hand each reply to its waiting request; when the connection ends, fail the rest (:func:`lost`)."""
         try:
             while True:
@@ -253,7 +289,7 @@ class RemoteDesk:
                 ticket_id, status = REPLY.unpack_from(frame)
                 answer = pending.pop(ticket_id, None)
                 if answer is not None and not answer.done():
-                    answer.set_result((status, frame[REPLY.size:]))
+                    answer.set_result((status, frame[REPLY.size :]))
         except (asyncio.IncompleteReadError, ConnectionError):
             log.warning("placement desk process closed the connection; placing on this worker until it is back")
         finally:
@@ -270,4 +306,3 @@ class RemoteDesk:
         if self.reading is not None:
             self.reading.cancel()
             await asyncio.gather(self.reading, return_exceptions=True)
-

@@ -8,6 +8,7 @@ the database refused) or a 503 with ``Retry-After`` (busy, or the connection was
 unexpected exception is logged and answers a 500 problem without internals. Each of these is a
 complete response on a connection that stays usable (keep-alive), never a dropped connection.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,16 @@ class Problem(BaseModel):
 class ApiError(Exception):
     """An error with a status, a short title (also the ``type`` slug) and a detail saying what to do."""
 
-    def __init__(self, status: int, title: str, detail: str, *, slug: str | None = None,
-                 errors: list[tuple[str, str]] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        slug: str | None = None,
+        errors: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.status = status
         self.title = title
@@ -68,8 +77,13 @@ class ApiError(Exception):
 
 def not_found(kind: str, record_id: str, field: str = "path.id") -> ApiError:
     """404 for an unknown id of ``kind`` (provider, participant, ...)."""
-    return ApiError(404, "Not found", f"No {kind} with id {record_id!r}; list them with GET to find the id.",
-                    slug="not-found", errors=[(field, f"unknown {kind} id {record_id!r}")])
+    return ApiError(
+        404,
+        "Not found",
+        f"No {kind} with id {record_id!r}; list them with GET to find the id.",
+        slug="not-found",
+        errors=[(field, f"unknown {kind} id {record_id!r}")],
+    )
 
 
 def conflict(detail: str, field: str, message: str, slug: str = "conflict") -> ApiError:
@@ -79,15 +93,29 @@ def conflict(detail: str, field: str, message: str, slug: str = "conflict") -> A
 
 def invalid(field: str, message: str, detail: str | None = None) -> ApiError:
     """422 for a value that is well-typed but not acceptable (outside the region, in the past...)."""
-    return ApiError(422, "Request is not valid", detail or f"{field}: {message}", slug="validation",
-                    errors=[(field, message)])
+    return ApiError(
+        422, "Request is not valid", detail or f"{field}: {message}", slug="validation", errors=[(field, message)]
+    )
 
 
-def problem_response(request: Request, status: int, title: str, detail: str, slug: str,
-                     errors: list[FieldError] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """The problem+json response for ``request``."""
-    body = Problem(type=PROBLEM_BASE + slug, title=title, status=status, detail=detail,
-                   instance=request.url.path, errors=errors or [])
+    body = Problem(
+        type=PROBLEM_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors or [],
+    )
     return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -113,17 +141,25 @@ def _message(error: dict, request: Request) -> str:
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [FieldError(field=_field_path(e["loc"]), message=_message(e, request)) for e in exc.errors()]
     noun = "field is" if len(errors) == 1 else "fields are"
-    return problem_response(request, 422, "Request is not valid",
-                            f"{len(errors)} {noun} not valid; fix and send the request again "
-                            "(the OpenAPI schema at /openapi.json lists every field).", "validation", errors)
+    return problem_response(
+        request,
+        422,
+        "Request is not valid",
+        f"{len(errors)} {noun} not valid; fix and send the request again "
+        "(the OpenAPI schema at /openapi.json lists every field).",
+        "validation",
+        errors,
+    )
 
 
 def allowed_methods(request: Request) -> list[str]:
     """Methods the OpenAPI schema documents for the request's path (for a 405 ``Allow`` header)."""
     table = getattr(request.app.state, "route_methods", None)
     if table is None:
-        table = [(re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), {m.upper() for m in ops})
-                 for path, ops in request.app.openapi()["paths"].items()]
+        table = [
+            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), {m.upper() for m in ops})
+            for path, ops in request.app.openapi()["paths"].items()
+        ]
         request.app.state.route_methods = table
     return sorted({m for pattern, methods in table if pattern.match(request.url.path) for m in methods})
 
@@ -170,7 +206,9 @@ def parse_error(body: bytes) -> str:
         return "JSON nested too deep; send a flatter body"
     except ValueError as exc:
         if "digits" in str(exc):
-            return f"a number has more than {sys.get_int_max_str_digits()} digits; send numbers within the field's range"
+            return (
+                f"a number has more than {sys.get_int_max_str_digits()} digits; send numbers within the field's range"
+            )
         return f"not valid JSON: {str(exc).split(';')[0]}"
     return "not valid JSON"
 
@@ -178,8 +216,14 @@ def parse_error(body: bytes) -> str:
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 400 and exc.detail == PARSE_FAILED:
         message = parse_error(_body(request))
-        return problem_response(request, 400, "Body not readable", f"The body could not be read: {message}.",
-                                "unreadable-body", [FieldError(field="body", message=message)])
+        return problem_response(
+            request,
+            400,
+            "Body not readable",
+            f"The body could not be read: {message}.",
+            "unreadable-body",
+            [FieldError(field="body", message=message)],
+        )
     titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated", 403: "Forbidden"}
     title = titles.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
@@ -192,14 +236,20 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
         methods = allowed_methods(request)
         headers["Allow"] = ", ".join(methods)
         detail = f"{request.method} is not supported here; use {', '.join(methods) or 'another path'}."
-    return problem_response(request, exc.status_code, title, detail, title.lower().replace(" ", "-"), errors,
-                            headers=headers)
+    return problem_response(
+        request, exc.status_code, title, detail, title.lower().replace(" ", "-"), errors, headers=headers
+    )
 
 
 def busy() -> ApiError:
     """503: the database was too busy to answer in time; nothing was saved."""
-    return ApiError(503, "Busy", "The database is busy with other requests; nothing was saved. Send the request "
-                    "again in a moment.", slug="busy", headers={"Retry-After": "1"})
+    return ApiError(
+        503,
+        "Busy",
+        "The database is busy with other requests; nothing was saved. Send the request again in a moment.",
+        slug="busy",
+        headers={"Retry-After": "1"},
+    )
 
 
 async def _busy(request: Request, exc: Exception) -> JSONResponse:
@@ -209,8 +259,13 @@ async def _busy(request: Request, exc: Exception) -> JSONResponse:
 
 def unavailable() -> ApiError:
     """503: the database could not be reached or dropped the connection; nothing was saved."""
-    return ApiError(503, "Database unavailable", "The database did not answer; nothing was saved. Send the request "
-                    "again in a moment.", slug="unavailable", headers={"Retry-After": "2"})
+    return ApiError(
+        503,
+        "Database unavailable",
+        "The database did not answer; nothing was saved. Send the request again in a moment.",
+        slug="unavailable",
+        headers={"Retry-After": "2"},
+    )
 
 
 async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -220,21 +275,38 @@ async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if isinstance(exc, OperationalError) and "locked" in str(exc):
         return await _api_error(request, busy())
     if isinstance(exc, IntegrityError):
-        return await _api_error(request, conflict("The request clashes with a record written at the same time; "
-                                                  "nothing was saved. Read the record again and retry.", "body",
-                                                  "conflicts with the stored state"))
+        return await _api_error(
+            request,
+            conflict(
+                "The request clashes with a record written at the same time; "
+                "nothing was saved. Read the record again and retry.",
+                "body",
+                "conflicts with the stored state",
+            ),
+        )
     if isinstance(exc, DataError):
-        return await _api_error(request, ApiError(
-            422, "Request is not valid", "The database refused a value of the request; nothing was saved.",
-            slug="validation", errors=[("body", "a value is outside what the database stores")]))
+        return await _api_error(
+            request,
+            ApiError(
+                422,
+                "Request is not valid",
+                "The database refused a value of the request; nothing was saved.",
+                slug="validation",
+                errors=[("body", "a value is outside what the database stores")],
+            ),
+        )
     return await _api_error(request, unavailable())
 
 
 async def _unexpected(request: Request, exc: BaseException) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem_response(request, 500, "Internal error",
-                            "The server failed unexpectedly; nothing was saved. The error is logged.",
-                            "internal")
+    return problem_response(
+        request,
+        500,
+        "Internal error",
+        "The server failed unexpectedly; nothing was saved. The error is logged.",
+        "internal",
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -270,10 +342,15 @@ class BodySizeLimit:
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
         if too_big:
-            response = problem_response(Request(scope), 413, "Request too large",
-                                        f"The body is over {self.max_bytes} bytes; send fewer records per "
-                                        "request (split an import into several).", "too-large",
-                                        [FieldError(field="body", message=f"larger than {self.max_bytes} bytes")])
+            response = problem_response(
+                Request(scope),
+                413,
+                "Request too large",
+                f"The body is over {self.max_bytes} bytes; send fewer records per "
+                "request (split an import into several).",
+                "too-large",
+                [FieldError(field="body", message=f"larger than {self.max_bytes} bytes")],
+            )
             await response(scope, receive, send)
             return
 

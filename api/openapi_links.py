@@ -1,5 +1,6 @@
 """OpenAPI links between operations (create -> read, update, placement request -> confirm), so
 clients and stateful fuzzers (schemathesis) can follow a record from the answer that made it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,22 +11,47 @@ from fastapi import FastAPI
 LINKS: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, str], Any]]] = {
     ("/v1/participants", "post", "201"): [
         ("GetParticipant", "/v1/participants/{participant_id}", "get", {"participant_id": "$response.body#/id"}, None),
-        ("PatchParticipant", "/v1/participants/{participant_id}", "patch", {"participant_id": "$response.body#/id"},
-         None),
-        ("AddConsent", "/v1/participants/{participant_id}/consents", "post",
-         {"participant_id": "$response.body#/id"}, None),
+        (
+            "PatchParticipant",
+            "/v1/participants/{participant_id}",
+            "patch",
+            {"participant_id": "$response.body#/id"},
+            None,
+        ),
+        (
+            "AddConsent",
+            "/v1/participants/{participant_id}/consents",
+            "post",
+            {"participant_id": "$response.body#/id"},
+            None,
+        ),
         ("RequestPlacement", "/v1/placement-requests", "post", {}, {"participant_id": "$response.body#/id"}),
     ],
     ("/v1/participants/{participant_id}/consents", "post", "201"): [
-        ("RequestPlacementAfterConsent", "/v1/placement-requests", "post", {},
-         {"participant_id": "$request.path.participant_id"}),
+        (
+            "RequestPlacementAfterConsent",
+            "/v1/placement-requests",
+            "post",
+            {},
+            {"participant_id": "$request.path.participant_id"},
+        ),
     ],
     ("/v1/placement-requests", "post", "201"): [
         ("GetRequest", "/v1/placement-requests/{request_id}", "get", {"request_id": "$response.body#/id"}, None),
-        ("ConfirmFirstHold", "/v1/placements/{placement_id}/confirm", "post",
-         {"placement_id": "$response.body#/needs/0/placement/id"}, None),
-        ("GetFirstHold", "/v1/placements/{placement_id}", "get",
-         {"placement_id": "$response.body#/needs/0/placement/id"}, None),
+        (
+            "ConfirmFirstHold",
+            "/v1/placements/{placement_id}/confirm",
+            "post",
+            {"placement_id": "$response.body#/needs/0/placement/id"},
+            None,
+        ),
+        (
+            "GetFirstHold",
+            "/v1/placements/{placement_id}",
+            "get",
+            {"placement_id": "$response.body#/needs/0/placement/id"},
+            None,
+        ),
     ],
     ("/v1/providers", "post", "201"): [
         ("GetProvider", "/v1/providers/{provider_id}", "get", {"provider_id": "$response.body#/id"}, None),

@@ -1,5 +1,6 @@
 """Waiting for a started API server: poll ``/readyz`` until it answers 200 or a deadline passes;
 serving an app in a thread of this process (the demo's walk-through, the browser tests)."""
+
 from __future__ import annotations
 
 import time
@@ -9,8 +10,9 @@ from contextlib import contextmanager
 import httpx
 
 
-def wait_until_ready(base_url: str, *, deadline_s: float, alive: Callable[[], bool] = lambda: True,
-                     poll_s: float = 0.1) -> bool:
+def wait_until_ready(
+    base_url: str, *, deadline_s: float, alive: Callable[[], bool] = lambda: True, poll_s: float = 0.1
+) -> bool:
     """True once ``base_url``/readyz answers 200; False when ``deadline_s`` seconds pass or ``alive()``
     turns false (the server process exited)."""
     deadline = time.monotonic() + deadline_s

@@ -6,6 +6,7 @@ pending), the local time it came (``time``, the cohort's time zone) and the offe
 ``scenarios.reports.referrals`` and the coverage scenario's ``referrals:`` file read.
 ``caseload_rows``: each active case manager's caseload, target and limit.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,18 @@ from api.db.engine import make_engine
 from api.db.frontdoor import CaseAssignment, CaseManager, FrontDoor, Referral
 from scenarios.frontdoor.availability import DEFAULT_TIMEZONE
 
-REFERRAL_COLUMNS = ["time", "route", "offence", "municipality", "zone", "race", "cohort", "outside_hours",
-                    "intake_days", "status"]
+REFERRAL_COLUMNS = [
+    "time",
+    "route",
+    "offence",
+    "municipality",
+    "zone",
+    "race",
+    "cohort",
+    "outside_hours",
+    "intake_days",
+    "status",
+]
 
 
 def referral_rows(session: Session) -> pd.DataFrame:
@@ -31,19 +42,37 @@ def referral_rows(session: Session) -> pd.DataFrame:
     for r in session.scalars(select(Referral).order_by(Referral.occurred_at, Referral.id)):
         local = r.occurred_at.astimezone(ZoneInfo(zones.get(r.cohort, DEFAULT_TIMEZONE)))
         days = (r.intake_at - r.occurred_at).total_seconds() / 86400.0 if r.intake_at else np.nan
-        rows.append([local.replace(tzinfo=None), r.route, r.offence, r.municipality, r.zone, r.race, r.cohort,
-                     not r.available, days, r.status])
+        rows.append(
+            [
+                local.replace(tzinfo=None),
+                r.route,
+                r.offence,
+                r.municipality,
+                r.zone,
+                r.race,
+                r.cohort,
+                not r.available,
+                days,
+                r.status,
+            ]
+        )
     return pd.DataFrame(rows, columns=REFERRAL_COLUMNS)
 
 
 def caseload_rows(session: Session) -> pd.DataFrame:
     """Each active case manager's ``caseload`` (open assignments), ``target`` and ``limit``."""
-    counts = dict(session.execute(select(CaseAssignment.case_manager_id, func.count())
-                                  .where(CaseAssignment.ended_at.is_(None))
-                                  .group_by(CaseAssignment.case_manager_id)).all())
+    counts = dict(
+        session.execute(
+            select(CaseAssignment.case_manager_id, func.count())
+            .where(CaseAssignment.ended_at.is_(None))
+            .group_by(CaseAssignment.case_manager_id)
+        ).all()
+    )
     managers = session.scalars(select(CaseManager).where(CaseManager.active).order_by(CaseManager.id)).all()
-    return pd.DataFrame([(m.cohort, int(counts.get(m.id, 0)), m.caseload_target, m.caseload_limit) for m in managers],
-                        columns=["cohort", "caseload", "target", "limit"])
+    return pd.DataFrame(
+        [(m.cohort, int(counts.get(m.id, 0)), m.caseload_target, m.caseload_limit) for m in managers],
+        columns=["cohort", "caseload", "target", "limit"],
+    )
 
 
 def read_front_door(database_url: str) -> tuple[pd.DataFrame, pd.DataFrame]:

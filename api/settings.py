@@ -10,6 +10,7 @@ every uvicorn worker inside uvicorn's own (pickled) configuration, not through t
 The travel-time cache folder is geodata's own setting (``HANDOFF_CACHE_DIR``, read by
 :func:`geodata.cache.default_cache_dir`), because geodata imports nothing of ``api``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,8 +47,11 @@ class Settings(BaseSettings):
     desk_socket: str | None = None
     hold_minutes: float = Field(30.0, gt=0)
     sweep_seconds: float = Field(5.0, gt=0)
-    candidates_per_need: int = Field(12, ge=1, validation_alias=AliasChoices(
-        "HANDOFF_CANDIDATES", "HANDOFF_CANDIDATES_PER_NEED", "candidates_per_need"))
+    candidates_per_need: int = Field(
+        12,
+        ge=1,
+        validation_alias=AliasChoices("HANDOFF_CANDIDATES", "HANDOFF_CANDIDATES_PER_NEED", "candidates_per_need"),
+    )
     round_time_limit_s: float = Field(10.0, gt=0)
     results_dir: Path | None = None
 

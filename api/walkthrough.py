@@ -9,6 +9,7 @@ asks again, meets a participant whose need stays unmet and joins a wait list for
 (:mod:`api.walkthrough_frontdoor`: a roadside referral to a placement) and shuts the server down.
 Every exchange is printed, every explanation whole.
 """
+
 from __future__ import annotations
 
 import json
@@ -92,8 +93,9 @@ def _show(console: Console, method: str, path: str, body: dict | None, response:
     data = response.json()
     text = json.dumps(data, indent=2)
     lines = text.splitlines()
-    console.print(Syntax("\n".join(lines[:60]) + ("\n..." if len(lines) > 60 else ""), "json", theme="ansi_dark",
-                         word_wrap=True))
+    console.print(
+        Syntax("\n".join(lines[:60]) + ("\n..." if len(lines) > 60 else ""), "json", theme="ansi_dark", word_wrap=True)
+    )
     return data
 
 
@@ -111,21 +113,37 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
             _, coordinator = add_user(session, f"coordinator-{stamp}", "coordinator", cohort=cohort)
             _, admin = add_user(session, f"admin-{stamp}", "admin")
             session.commit()
-        console.print(f"API on http://127.0.0.1:{port} (docs at /docs); loaded {counts['providers']} providers, "
-                      f"{counts['wait_list_entries']} wait-list entries; coordinator of cohort {cohort!r}")
+        console.print(
+            f"API on http://127.0.0.1:{port} (docs at /docs); loaded {counts['providers']} providers, "
+            f"{counts['wait_list_entries']} wait-list entries; coordinator of cohort {cohort!r}"
+        )
         lon, lat = _meeting_point(app, region_dir, cohort, 60.0, _open_providers(f"http://127.0.0.1:{port}", admin))
         participant_id = f"LEAD-DEMO-{stamp}"
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0,
-                          headers={"Authorization": f"Bearer {coordinator}"}) as client:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", timeout=60.0, headers={"Authorization": f"Bearer {coordinator}"}
+        ) as client:
+
             def call(method: str, path: str, body: dict | None = None, show: bool = True) -> dict:
                 response = client.request(method, path, json=body)
                 return _show(console, method, path, body, response) if show else response.json()
 
-            call("POST", "/v1/participants", {
-                "id": participant_id, "cohort": cohort, "lon": lon, "lat": lat, "max_transit_minutes": 60,
-                "needs": [{"service": "housing", "urgency": 4}, {"service": "treatment", "urgency": 3},
-                          {"service": "clinic", "windows": [day.WINDOW]}],
-                "attributes": ATTRIBUTES})
+            call(
+                "POST",
+                "/v1/participants",
+                {
+                    "id": participant_id,
+                    "cohort": cohort,
+                    "lon": lon,
+                    "lat": lat,
+                    "max_transit_minutes": 60,
+                    "needs": [
+                        {"service": "housing", "urgency": 4},
+                        {"service": "treatment", "urgency": 3},
+                        {"service": "clinic", "windows": [day.WINDOW]},
+                    ],
+                    "attributes": ATTRIBUTES,
+                },
+            )
             day.consent(call, participant_id)
             answer = call("POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30})
             day.explain(console, "The first request, need by need:", answer)
@@ -134,13 +152,26 @@ def run_walkthrough(region_dir: Path, *, database_url: str, console: Console) ->
             confirmed = next((h["id"] for h in held if h["service"] == "clinic" and appointment), None)
             declined = day.decline_and_ask_again(call, console, participant_id, answer)
             unmet = day.unmet_with_next_step(call, console, f"LEAD-DEMO-{stamp}-2", cohort, lon, lat)
-            audit = client.get("/v1/audit", params={"record_type": "placement"},
-                               headers={"Authorization": f"Bearer {admin}"}).json()
+            audit = client.get(
+                "/v1/audit", params={"record_type": "placement"}, headers={"Authorization": f"Bearer {admin}"}
+            ).json()
         console.print(f"Audit log: {audit['page']['total']} placement rows (append-only).")
-        front_door = front_door_walkthrough(WalkContext(app, f"http://127.0.0.1:{port}", admin, coordinator, cohort,
-                                                        stamp, region_dir, (lon, lat)), console, _show)
-        return {"url": f"http://127.0.0.1:{port}", "participant_id": participant_id, "request_id": answer.get("id"),
-                "status": answer.get("status"), "held": [h["provider_id"] for h in held], "confirmed": confirmed,
-                "needs": {n["service"]: n["explanation"] for n in answer.get("needs", [])},
-                "audit_rows": audit["page"]["total"], "appointment": appointment, "declined": declined,
-                "unmet": unmet, "front_door": front_door}
+        front_door = front_door_walkthrough(
+            WalkContext(app, f"http://127.0.0.1:{port}", admin, coordinator, cohort, stamp, region_dir, (lon, lat)),
+            console,
+            _show,
+        )
+        return {
+            "url": f"http://127.0.0.1:{port}",
+            "participant_id": participant_id,
+            "request_id": answer.get("id"),
+            "status": answer.get("status"),
+            "held": [h["provider_id"] for h in held],
+            "confirmed": confirmed,
+            "needs": {n["service"]: n["explanation"] for n in answer.get("needs", [])},
+            "audit_rows": audit["page"]["total"],
+            "appointment": appointment,
+            "declined": declined,
+            "unmet": unmet,
+            "front_door": front_door,
+        }

@@ -1,6 +1,7 @@
 """The coordinator's day in the `make demo` walk-through, over real HTTP: a clinic appointment at a
 listed time, a decline and the next request respecting it, and an unmet need with its next step
 (joining a wait list on the participant's behalf). Explanations are printed whole."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,8 +18,14 @@ def explain(console: Console, title: str, answer: dict) -> None:
     console.print(f"[bold]{title}[/bold]")
     for need in answer.get("needs", []):
         placed = need.get("placement")
-        where = (f"held at {placed['provider_id']}" + (f", appointment {placed['appointment']}"
-                                                        if placed.get("appointment") else "")) if placed else "not placed"
+        where = (
+            (
+                f"held at {placed['provider_id']}"
+                + (f", appointment {placed['appointment']}" if placed.get("appointment") else "")
+            )
+            if placed
+            else "not placed"
+        )
         console.print(f"  [cyan]{need['service']}[/cyan] ({where}): {need['explanation']}")
         for wait in need.get("wait_positions", []):
             console.print(f"    wait position: {wait['explanation']}")
@@ -27,13 +34,21 @@ def explain(console: Console, title: str, answer: dict) -> None:
 def consent(call: Call, participant_id: str) -> None:
     """Record a year's release of information."""
     today = date.today()
-    call("POST", f"/v1/participants/{participant_id}/consents",
-         {"scope": "placement", "granted_on": today.isoformat(), "expires_on": (today + timedelta(days=365)).isoformat()})
+    call(
+        "POST",
+        f"/v1/participants/{participant_id}/consents",
+        {
+            "scope": "placement",
+            "granted_on": today.isoformat(),
+            "expires_on": (today + timedelta(days=365)).isoformat(),
+        },
+    )
 
 
 def _placement(answer: dict, service: str) -> dict | None:
-    return next((n["placement"] for n in answer.get("needs", []) if n["service"] == service and n.get("placement")),
-                None)
+    return next(
+        (n["placement"] for n in answer.get("needs", []) if n["service"] == service and n.get("placement")), None
+    )
 
 
 def clinic_at_listed_time(call: Call, console: Console, answer: dict) -> str | None:
@@ -45,9 +60,11 @@ def clinic_at_listed_time(call: Call, console: Console, answer: dict) -> str | N
     listed = call("GET", f"/v1/providers/{held['provider_id']}", show=False)["appointment_times"]
     call("POST", f"/v1/placements/{held['id']}/confirm")
     at = held["appointment"][:16]
-    console.print(f"Clinic appointment {at} at {held['provider_id']}: one of its {len(listed)} listed times "
-                  f"({'yes' if any(t[:16] == at for t in listed) else 'NO'}), inside the window "
-                  f"{'/'.join(WINDOW['days'])} {WINDOW['start']}-{WINDOW['end']}.")
+    console.print(
+        f"Clinic appointment {at} at {held['provider_id']}: one of its {len(listed)} listed times "
+        f"({'yes' if any(t[:16] == at for t in listed) else 'NO'}), inside the window "
+        f"{'/'.join(WINDOW['days'])} {WINDOW['start']}-{WINDOW['end']}."
+    )
     return held["appointment"]
 
 
@@ -58,24 +75,38 @@ def decline_and_ask_again(call: Call, console: Console, participant_id: str, ans
     if held is None:
         console.print("No housing or treatment hold to decline in this run.")
         return {}
-    call("POST", f"/v1/placements/{held['id']}/decline", {"reason": "65 min each way is too far",
-                                                           "category": "too-far"})
+    call(
+        "POST", f"/v1/placements/{held['id']}/decline", {"reason": "65 min each way is too far", "category": "too-far"}
+    )
     again = call("POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30})
     explain(console, "After the decline, the next request:", again)
     after = _placement(again, held["service"])
-    console.print(f"Declined {held['provider_id']}; the next request "
-                  + (f"holds {after['provider_id']} instead." if after else "does not propose it again.")
-                  + " Their places on every wait list are unchanged.")
+    console.print(
+        f"Declined {held['provider_id']}; the next request "
+        + (f"holds {after['provider_id']} instead." if after else "does not propose it again.")
+        + " Their places on every wait list are unchanged."
+    )
     return {"declined": held["provider_id"], "after": after["provider_id"] if after else None}
 
 
-def unmet_with_next_step(call: Call, console: Console, participant_id: str, cohort: str, lon: float,
-                         lat: float) -> dict:
+def unmet_with_next_step(
+    call: Call, console: Console, participant_id: str, cohort: str, lon: float, lat: float
+) -> dict:
     """A participant with a pet and a short travel limit: the unmet need names every house and
     what would work; the coordinator joins the first wait list offered on their behalf."""
-    call("POST", "/v1/participants", {"id": participant_id, "cohort": cohort, "lon": lon, "lat": lat,
-                                      "max_transit_minutes": 20, "needs": [{"service": "housing", "urgency": 5}],
-                                      "attributes": {"pets": True, "age": 41, "gender": "male"}})
+    call(
+        "POST",
+        "/v1/participants",
+        {
+            "id": participant_id,
+            "cohort": cohort,
+            "lon": lon,
+            "lat": lat,
+            "max_transit_minutes": 20,
+            "needs": [{"service": "housing", "urgency": 5}],
+            "attributes": {"pets": True, "age": 41, "gender": "male"},
+        },
+    )
     consent(call, participant_id)
     answer = call("POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30})
     explain(console, "A participant with a pet, urgency 5, 20-minute limit:", answer)
@@ -84,6 +115,8 @@ def unmet_with_next_step(call: Call, console: Console, participant_id: str, coho
     if need["wait_positions"]:
         provider = call("GET", f"/v1/providers/{need['wait_positions'][0]['provider_id']}", show=False)
         joined = call("POST", f"/v1/wait-lists/{provider['list_id']}/join", {"participant_id": participant_id})
-        console.print(f"Joined the wait list of {provider['name']} on their behalf: really "
-                      f"{joined['position']} in line, estimated start {joined['estimated_start']}.")
+        console.print(
+            f"Joined the wait list of {provider['name']} on their behalf: really "
+            f"{joined['position']} in line, estimated start {joined['estimated_start']}."
+        )
     return {"explanation": need["explanation"], "joined": joined}

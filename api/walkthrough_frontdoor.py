@@ -7,6 +7,7 @@ answer; the officer confirms the hand-off; the coordinator sees the intake queue
 intake (the participant is created), assigns a case manager (CP-SAT, explained) and requests a
 placement; the officer then sees only the outcome of their referral and the department's counts.
 """
+
 from __future__ import annotations
 
 import time
@@ -57,46 +58,117 @@ def front_door_walkthrough(ctx: WalkContext, console: Console, show) -> dict:
         session.commit()
     tag = f"{ctx.stamp}"
     with httpx.Client(base_url=ctx.base_url, timeout=60.0) as client:
+
         def call(token: str, method: str, path: str, body: dict | None = None) -> dict:
             response = client.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
             return show(console, method, path, body, response)
 
         coordinator = lambda *args: call(ctx.coordinator, *args)  # noqa: E731
-        coordinator("PUT", f"/v1/cohorts/{ctx.cohort}/front-door", {
-            "timezone": "America/New_York", "phone": "412-555-0142", "hours": HOURS, "intake_deadline_days": 14,
-            "instructions": "Call the LEAD line; stay with the person until the hand-off."})
+        coordinator(
+            "PUT",
+            f"/v1/cohorts/{ctx.cohort}/front-door",
+            {
+                "timezone": "America/New_York",
+                "phone": "412-555-0142",
+                "hours": HOURS,
+                "intake_deadline_days": 14,
+                "instructions": "Call the LEAD line; stay with the person until the hand-off.",
+            },
+        )
         for k, (lon, lat) in enumerate(_facility_points(ctx.region_dir, ctx.roadside)):
-            coordinator("POST", "/v1/facilities", {"id": f"CMF-{k + 1}-{tag}", "name": f"LEAD office {k + 1}",
-                                                   "cohort": ctx.cohort, "lon": lon, "lat": lat})
-            coordinator("POST", "/v1/case-managers", {
-                "id": f"CM-{k + 1}-{tag}", "name": ("Ana Ruiz", "Ben Ito")[k], "cohort": ctx.cohort,
-                "facility_id": f"CMF-{k + 1}-{tag}", "languages": [["english", "spanish"], ["english"]][k],
-                "shifts": HOURS})
+            coordinator(
+                "POST",
+                "/v1/facilities",
+                {
+                    "id": f"CMF-{k + 1}-{tag}",
+                    "name": f"LEAD office {k + 1}",
+                    "cohort": ctx.cohort,
+                    "lon": lon,
+                    "lat": lat,
+                },
+            )
+            coordinator(
+                "POST",
+                "/v1/case-managers",
+                {
+                    "id": f"CM-{k + 1}-{tag}",
+                    "name": ("Ana Ruiz", "Ben Ito")[k],
+                    "cohort": ctx.cohort,
+                    "facility_id": f"CMF-{k + 1}-{tag}",
+                    "languages": [["english", "spanish"], ["english"]][k],
+                    "shifts": HOURS,
+                },
+            )
         started = time.perf_counter()
-        referral = call(officer, "POST", "/v1/referrals", {
-            "route": "arrest-diversion", "offence": "retail theft", "cohort": ctx.cohort, "consent": True,
-            "lon": ctx.roadside[0], "lat": ctx.roadside[1], "person_id": f"P-{tag}", "race": "White"})
+        referral = call(
+            officer,
+            "POST",
+            "/v1/referrals",
+            {
+                "route": "arrest-diversion",
+                "offence": "retail theft",
+                "cohort": ctx.cohort,
+                "consent": True,
+                "lon": ctx.roadside[0],
+                "lat": ctx.roadside[1],
+                "person_id": f"P-{tag}",
+                "race": "White",
+            },
+        )
         answered_ms = (time.perf_counter() - started) * 1000
         answer = referral["handoff"]
         console.print(f"[bold]Hand-off answer in {answered_ms:.0f} ms:[/bold] {answer['advice']}")
         best = answer["best"] or {}
-        target = {"facility_id": best["id"]} if best.get("kind") == "drive to facility" else \
-            {"case_manager_id": best["id"]} if best else {}
+        target = (
+            {"facility_id": best["id"]}
+            if best.get("kind") == "drive to facility"
+            else {"case_manager_id": best["id"]}
+            if best
+            else {}
+        )
         call(officer, "POST", f"/v1/referrals/{referral['id']}/handed-off", target)
         coordinator("GET", "/v1/intake-queue")
         participant_id = f"LEAD-FD-{tag}"
         today = date.today()
-        coordinator("POST", f"/v1/referrals/{referral['id']}/intake", {
-            "participant_id": participant_id, "lon": ctx.roadside[0], "lat": ctx.roadside[1],
-            "max_transit_minutes": 60, "needs": [{"service": s, "urgency": 3} for s in ("housing", "treatment", "clinic")],
-            "attributes": {"gender": "female", "age": 34, "insurance": "medicaid", "moud": True, "language": "spanish"},
-            "consent_to_share": {"granted_on": today.isoformat(), "expires_on": (today + timedelta(days=365)).isoformat()}})
+        coordinator(
+            "POST",
+            f"/v1/referrals/{referral['id']}/intake",
+            {
+                "participant_id": participant_id,
+                "lon": ctx.roadside[0],
+                "lat": ctx.roadside[1],
+                "max_transit_minutes": 60,
+                "needs": [{"service": s, "urgency": 3} for s in ("housing", "treatment", "clinic")],
+                "attributes": {
+                    "gender": "female",
+                    "age": 34,
+                    "insurance": "medicaid",
+                    "moud": True,
+                    "language": "spanish",
+                },
+                "consent_to_share": {
+                    "granted_on": today.isoformat(),
+                    "expires_on": (today + timedelta(days=365)).isoformat(),
+                },
+            },
+        )
         assignment = coordinator("POST", "/v1/case-assignments", {"cohort": ctx.cohort})
-        placement = coordinator("POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30})
+        placement = coordinator(
+            "POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30}
+        )
         outcome = call(officer, "GET", f"/v1/referrals/{referral['id']}")
         department = call(officer, "GET", "/v1/referrals/outcomes")
-    console.print("The officer sees only: handed off, intake done, engaged (yes / not yet) - never services, "
-                  "diagnoses or placements.")
-    return {"referral_id": referral["id"], "answered_ms": round(answered_ms, 1), "available": answer["available"],
-            "best": best, "assignment": assignment.get("assignments", []), "placement_status": placement.get("status"),
-            "officer_view": outcome, "department": department.get("departments", [])}
+    console.print(
+        "The officer sees only: handed off, intake done, engaged (yes / not yet) - never services, "
+        "diagnoses or placements."
+    )
+    return {
+        "referral_id": referral["id"],
+        "answered_ms": round(answered_ms, 1),
+        "available": answer["available"],
+        "best": best,
+        "assignment": assignment.get("assignments", []),
+        "placement_status": placement.get("status"),
+        "officer_view": outcome,
+        "department": department.get("departments", []),
+    }

@@ -12,6 +12,7 @@ with the same clients: GET /healthz (HTTP + framework, no database) and GET /v1/
 Run: ``nice -n 10 .venv/bin/python bench/api.py [--workers 2] [--participants 2000]``
 (needs PostgreSQL at HANDOFF_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,26 +53,67 @@ def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) ->
     for i in range(n_providers):
         capacity = rng.randint(4, 30)
         pid = f"{SERVICES[i % 3][0].upper()}{i:04d}"
-        providers.append(dict(id=pid, name=f"Provider {pid}", service=SERVICES[i % 3], subtype="", capacity=capacity,
-                              occupied=capacity - rng.randint(0, 3), lead_slots=0, lead_occupied=0,
-                              monthly_turnover=rng.uniform(0.5, 6), intake_days=rng.randint(0, 7),
-                              eligibility={}, open_hours="", appointment_times=[], municipality="",
-                              lon=-79.99 + rng.uniform(-0.2, 0.2), lat=40.44 + rng.uniform(-0.12, 0.12),
-                              list_id=pid, archived=False, version=1))
+        providers.append(
+            dict(
+                id=pid,
+                name=f"Provider {pid}",
+                service=SERVICES[i % 3],
+                subtype="",
+                capacity=capacity,
+                occupied=capacity - rng.randint(0, 3),
+                lead_slots=0,
+                lead_occupied=0,
+                monthly_turnover=rng.uniform(0.5, 6),
+                intake_days=rng.randint(0, 7),
+                eligibility={},
+                open_hours="",
+                appointment_times=[],
+                municipality="",
+                lon=-79.99 + rng.uniform(-0.2, 0.2),
+                lat=40.44 + rng.uniform(-0.12, 0.12),
+                list_id=pid,
+                archived=False,
+                version=1,
+            )
+        )
         if i % 3 == 0:
             for k in range(rng.randint(1, 4)):
-                entries.append(dict(list_id=pid, person_id=f"W-{pid}-{k}", lead=False, priority=float(k),
-                                    position=k, added=date.today() - timedelta(days=30), status="waiting",
-                                    attributes={}))
+                entries.append(
+                    dict(
+                        list_id=pid,
+                        person_id=f"W-{pid}-{k}",
+                        lead=False,
+                        priority=float(k),
+                        position=k,
+                        added=date.today() - timedelta(days=30),
+                        status="waiting",
+                        attributes={},
+                    )
+                )
     people, consents = [], []
     for i in range(n_participants):
         pid = f"LEAD-{i:05d}"
         needs = [{"service": s, "urgency": rng.randint(1, 5)} for s in rng.sample(SERVICES, rng.randint(1, 3))]
-        people.append(dict(id=pid, cohort="County", lon=-79.99 + rng.uniform(-0.2, 0.2),
-                           lat=40.44 + rng.uniform(-0.12, 0.12), needs=needs, attributes={},
-                           max_transit_minutes=60.0, preferences=[]))
-        consents.append(dict(participant_id=pid, scope="placement", granted_on=date.today() - timedelta(days=1),
-                             expires_on=date.today() + timedelta(days=365)))
+        people.append(
+            dict(
+                id=pid,
+                cohort="County",
+                lon=-79.99 + rng.uniform(-0.2, 0.2),
+                lat=40.44 + rng.uniform(-0.12, 0.12),
+                needs=needs,
+                attributes={},
+                max_transit_minutes=60.0,
+                preferences=[],
+            )
+        )
+        consents.append(
+            dict(
+                participant_id=pid,
+                scope="placement",
+                granted_on=date.today() - timedelta(days=1),
+                expires_on=date.today() + timedelta(days=365),
+            )
+        )
     with engine.begin() as connection:
         connection.execute(insert(Provider), providers)
         connection.execute(insert(WaitListEntry), entries)
@@ -93,16 +135,18 @@ def start(url: str, port: int, workers: int, deadline_s: float = 90.0) -> subpro
     placement desk process); returns once /readyz answers 200 (within ``deadline_s`` seconds)."""
     env = os.environ | {"HANDOFF_DATABASE_URL": url}
     handoff = Path(sys.executable).with_name("handoff")
-    process = subprocess.Popen([str(handoff), "serve", "--port", str(port), "--workers", str(workers)], env=env,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(handoff), "serve", "--port", str(port), "--workers", str(workers)], env=env, stderr=subprocess.DEVNULL
+    )
     if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=deadline_s, poll_s=0.2):
         return process
     process.kill()
     raise SystemExit("server not ready")
 
 
-async def drive(base: str, jobs: list[tuple[str, str, dict | None, str]],
-                clients: int = CLIENTS) -> tuple[list[float], float, Counter]:
+async def drive(
+    base: str, jobs: list[tuple[str, str, dict | None, str]], clients: int = CLIENTS
+) -> tuple[list[float], float, Counter]:
     """Run (method, path, body, token) jobs with ``clients`` concurrent clients, each sending its next
     request when the last one is answered (aiohttp, one keep-alive connection each); latencies in ms."""
     queue: asyncio.Queue = asyncio.Queue()
@@ -132,8 +176,10 @@ def summary(name: str, latencies: list[float], seconds: float) -> dict:
     """p50/p95/p99 in ms and throughput; printed as one line."""
     q = statistics.quantiles(latencies, n=100)
     row = {"p50": q[49], "p95": q[94], "p99": q[98], "rps": len(latencies) / seconds}
-    print(f"{name:<28} n={len(latencies):>5}  p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms  "
-          f"p99 {row['p99']:7.1f} ms  {row['rps']:7.1f} req/s")
+    print(
+        f"{name:<28} n={len(latencies):>5}  p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms  "
+        f"p99 {row['p99']:7.1f} ms  {row['rps']:7.1f} req/s"
+    )
     return row
 
 
@@ -169,26 +215,36 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         tokens, people = seed(url, args.providers, args.participants, rng)
-        print(f"seeded {args.providers} providers, {args.participants} participants in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"seeded {args.providers} providers, {args.participants} participants in {time.perf_counter() - t0:.1f} s"
+        )
         process = start(url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         health = [("GET", "/healthz", None, tokens[0])] * 2000
-        reads = [("GET", f"/v1/providers/H{3 * (i % (args.providers // 3)):04d}", None, tokens[i % CLIENTS])
-                 for i in range(2000)]
-        requests = [("POST", "/v1/placement-requests", {"participant_id": pid}, tokens[i % CLIENTS])
-                    for i, pid in enumerate(people)]
+        reads = [
+            ("GET", f"/v1/providers/H{3 * (i % (args.providers // 3)):04d}", None, tokens[i % CLIENTS])
+            for i in range(2000)
+        ]
+        requests = [
+            ("POST", "/v1/placement-requests", {"participant_id": pid}, tokens[i % CLIENTS])
+            for i, pid in enumerate(people)
+        ]
         desk = " and the placement desk process" if args.workers > 1 else ""
-        print(f"server: handoff serve --workers {args.workers} ({args.workers} uvicorn worker(s){desk}); "
-              f"{CLIENTS} concurrent clients (aiohttp)")
+        print(
+            f"server: handoff serve --workers {args.workers} ({args.workers} uvicorn worker(s){desk}); "
+            f"{CLIENTS} concurrent clients (aiohttp)"
+        )
         base_h = summary("baseline GET /healthz", *asyncio.run(drive(base, health))[:2])
         base_r = summary("baseline GET /v1/providers/{id}", *asyncio.run(drive(base, reads))[:2])
         alone = summary("POST placement, 1 client", *asyncio.run(drive(base, requests[:SEQUENTIAL], 1))[:2])
         latencies, seconds, statuses = asyncio.run(drive(base, requests[SEQUENTIAL:]))
         placed = summary(f"POST placement, {CLIENTS} clients", latencies, seconds)
         print(f"statuses {dict(statuses)}")
-        print(f"ratios: p95 placement / p95 healthz = {placed['p95'] / base_h['p95']:.1f}x, "
-              f"/ p95 provider read = {placed['p95'] / base_r['p95']:.1f}x; target p95 < 150 ms: "
-              f"{'met' if placed['p95'] < 150 else 'not met'}")
+        print(
+            f"ratios: p95 placement / p95 healthz = {placed['p95'] / base_h['p95']:.1f}x, "
+            f"/ p95 provider read = {placed['p95'] / base_r['p95']:.1f}x; target p95 < 150 ms: "
+            f"{'met' if placed['p95'] < 150 else 'not met'}"
+        )
         print(f"service time (1 client p50) {alone['p50']:.1f} ms; queueing explains the rest at {CLIENTS} clients")
         print(f"matcher.check violations on stored state: {check_state(url)}")
     finally:

@@ -14,6 +14,7 @@ Also times the exact Shapley value and the nucleolus of the 10-member bill. Skip
 
     nice -n 10 .venv/bin/python bench/coverage_hours.py [--budgets 20] [--time-limit 1.2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,11 @@ from scenarios.coverage.staffing import StaffingStandard
 from timing import timed
 
 REPO = Path(__file__).resolve().parent.parent
-ARRESTS = Path(os.environ.get("HANDOFF_SHARED_DATA", REPO.parent / "shared" / "data")) / \
-    "pgh_police_arrests_2016_2017" / "ArrestData.csv"
+ARRESTS = (
+    Path(os.environ.get("HANDOFF_SHARED_DATA", REPO.parent / "shared" / "data"))
+    / "pgh_police_arrests_2016_2017"
+    / "ArrestData.csv"
+)
 
 
 def greedy_path(week) -> list[tuple[float, float]]:
@@ -74,20 +78,25 @@ def main() -> int:
         print(f"skipped: {ARRESTS} not found")
         return 0
     from geodata.encounters import load_encounters
+
     arrests = load_encounters(ARRESTS, crs="EPSG:4326")
     arrests = arrests[arrests["time"] >= "2016-08-01"].reset_index(drop=True)
-    by_place = demand_table(arrests, arrests["neighborhood"].where(arrests["neighborhood"] != "", None),
-                            DemandOptions(eligibility_rate=0.5))
+    by_place = demand_table(
+        arrests, arrests["neighborhood"].where(arrests["neighborhood"] != "", None), DemandOptions(eligibility_rate=0.5)
+    )
     cohort = by_place.loc[by_place.sum(axis=1).nlargest(10).index]
-    shifts = generated_shifts(lengths=[4, 8], every_hours=1) + generated_shifts(lengths=[8], every_hours=1,
-                                                                                on_call=True)
+    shifts = generated_shifts(lengths=[4, 8], every_hours=1) + generated_shifts(
+        lengths=[8], every_hours=1, on_call=True
+    )
     wages, standard = Wages(), StaffingStandard()
     week = build_week(cohort.sum(axis=0).to_numpy(), shifts, wages, standard)
     top = max_capture(week, 1e9, time_limit_s=10).cost
     budgets = list(np.linspace(top / args.budgets, top, args.budgets))
     print(f"cohort: {', '.join(cohort.index)}")
-    print(f"{week.demand.sum():.1f} eligible hand-offs/week; {len(week.shift_label)} shift slots x 168 hours; "
-          f"full coverage costs USD {top * WEEKS_PER_YEAR:,.0f}/year")
+    print(
+        f"{week.demand.sum():.1f} eligible hand-offs/week; {len(week.shift_label)} shift slots x 168 hours; "
+        f"full coverage costs USD {top * WEEKS_PER_YEAR:,.0f}/year"
+    )
 
     plans, ours, ours_cpu = timed(lambda: frontier(week, budgets, time_limit_s=args.time_limit))
     cold, cold_s, cold_cpu = timed(lambda: [max_capture(week, b, time_limit_s=args.time_limit) for b in budgets])
@@ -96,19 +105,32 @@ def main() -> int:
 
     optimal = sum(p.status == "OPTIMAL" for p in plans)
     gaps = [(p.bound - p.captured) / max(p.bound, 1e-9) for p in plans]
-    print(f"frontier (warm-started): {ours:.1f} s wall, {ours_cpu:.1f} s CPU for {len(budgets)} budgets, "
-          f"{optimal} proven optimal, "
-          f"worst gap {max(gaps):.1%}, mean gap {np.mean(gaps):.2%}")
-    print(f"cold solves x {len(budgets)}: {cold_s:.1f} s wall, {cold_cpu:.1f} s CPU (time ratio cold/ours "
-          f"{cold_s / ours:.2f}); captured "
-          f"{sum(p.captured for p in cold):.1f} vs ours {sum(p.captured for p in plans):.1f} (sum over budgets)")
+    print(
+        f"frontier (warm-started): {ours:.1f} s wall, {ours_cpu:.1f} s CPU for {len(budgets)} budgets, "
+        f"{optimal} proven optimal, "
+        f"worst gap {max(gaps):.1%}, mean gap {np.mean(gaps):.2%}"
+    )
+    print(
+        f"cold solves x {len(budgets)}: {cold_s:.1f} s wall, {cold_cpu:.1f} s CPU (time ratio cold/ours "
+        f"{cold_s / ours:.2f}); captured "
+        f"{sum(p.captured for p in cold):.1f} vs ours {sum(p.captured for p in plans):.1f} (sum over budgets)"
+    )
     ratio = [p.captured / g for p, g in zip(plans, greedy_captured) if g > 0]
-    print(f"greedy path: {greedy_s:.1f} s; CP-SAT captures {np.mean(ratio):.3f}x greedy on average "
-          f"(min {min(ratio):.3f}x, max {max(ratio):.3f}x)")
+    print(
+        f"greedy path: {greedy_s:.1f} s; CP-SAT captures {np.mean(ratio):.3f}x greedy on average "
+        f"(min {min(ratio):.3f}x, max {max(ratio):.3f}x)"
+    )
 
     chosen = plans[len(plans) // 2]
-    game = coverage_game(list(cohort.index), cohort.to_numpy(), chosen.covered_on, chosen.covered_call,
-                         tiers=[], wages=wages, standard=standard)
+    game = coverage_game(
+        list(cohort.index),
+        cohort.to_numpy(),
+        chosen.covered_on,
+        chosen.covered_call,
+        tiers=[],
+        wages=wages,
+        standard=standard,
+    )
     start = time.perf_counter()
     costs = sharing.coalition_costs(game.cost_of, len(cohort))
     shapley = sharing.shapley_exact(costs)
@@ -117,11 +139,15 @@ def main() -> int:
     nucleolus = sharing.nucleolus(costs)
     nucleolus_s = time.perf_counter() - start
     in_core = sharing.core_check(costs, nucleolus).in_core
-    print(f"bill split, 10 members: exact Shapley {shapley_s:.2f} s (sum {shapley.sum():,.0f} = c(N) "
-          f"{costs[-1]:,.0f}), nucleolus {nucleolus_s:.2f} s (in core: {in_core})")
+    print(
+        f"bill split, 10 members: exact Shapley {shapley_s:.2f} s (sum {shapley.sum():,.0f} = c(N) "
+        f"{costs[-1]:,.0f}), nucleolus {nucleolus_s:.2f} s (in core: {in_core})"
+    )
     load = os.getloadavg()[0]
-    print(f"target < 30 s for the frontier: {'met' if ours_cpu < 30 else 'MISSED'} in CPU time "
-          f"({ours_cpu:.1f} s); wall {ours:.1f} s with load average {load:.1f} on {os.cpu_count()} cores")
+    print(
+        f"target < 30 s for the frontier: {'met' if ours_cpu < 30 else 'MISSED'} in CPU time "
+        f"({ours_cpu:.1f} s); wall {ours:.1f} s with load average {load:.1f} on {os.cpu_count()} cores"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ the real PRT feed's sizes are printed beside the county's.
 
     nice -n 10 .venv/bin/python bench/demo_region.py [--scale small|county|both] [--seed 7] [--no-load]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,10 @@ def load_back(folder: Path, counts: dict) -> float:
         "wait_lists": lambda v: len(v) == counts["wait_list_entries"],
         "sites": lambda v: len(v) == counts["sites"],
         "streets": lambda g: (len(g), len(g.edges)) == (counts["street_nodes"], counts["street_edges"]),
-        "transit": lambda f: (len(f[0].stops), len(f[0].trips), len(f[0].stop_times))
-        == (counts["stops"], counts["trips"], counts["stop_times"]),
+        "transit": lambda f: (
+            (len(f[0].stops), len(f[0].trips), len(f[0].stop_times))
+            == (counts["stops"], counts["trips"], counts["stop_times"])
+        ),
     }
     total = 0.0
     for part, check in checks.items():
@@ -69,8 +72,9 @@ def load_back(folder: Path, counts: dict) -> float:
 def stop_times_writers(folder: Path) -> tuple[float, float]:
     """Seconds to write the feed's stop_times table: Arrow writer vs Python rows through ``csv.writer``."""
     with zipfile.ZipFile(folder / "gtfs.zip") as z:
-        table = pa_csv.read_csv(z.open("stop_times.txt"),
-                                convert_options=pa_csv.ConvertOptions(strings_can_be_null=False))
+        table = pa_csv.read_csv(
+            z.open("stop_times.txt"), convert_options=pa_csv.ConvertOptions(strings_can_be_null=False)
+        )
     t = time.perf_counter()
     _arrow_csv(table)
     fast = time.perf_counter() - t
@@ -99,8 +103,10 @@ def run(scale: str, seed: int, load: bool) -> None:
             total = load_back(folder, counts)
             print(f"    build / load-back time: {build / total:.2f}")
         fast, slow = stop_times_writers(folder)
-        print(f"    stop_times.txt ({counts['stop_times']:,} rows): Arrow writer {fast:.2f} s, "
-              f"csv.writer per row {slow:.2f} s, speed-up x{slow / fast:.1f}")
+        print(
+            f"    stop_times.txt ({counts['stop_times']:,} rows): Arrow writer {fast:.2f} s, "
+            f"csv.writer per row {slow:.2f} s, speed-up x{slow / fast:.1f}"
+        )
         if scale == "county" and PRT.is_dir():
             import pandas as pd
 
@@ -114,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-load", action="store_true", help="skip loading back through the real loaders")
     args = parser.parse_args(argv)
-    for scale in (["small", "county"] if args.scale == "both" else [args.scale]):
+    for scale in ["small", "county"] if args.scale == "both" else [args.scale]:
         run(scale, args.seed, not args.no_load)
     return 0
 

@@ -14,6 +14,7 @@ p50/p95 on M-sized state (first seed).
     nice -n 10 .venv/bin/python bench/match.py                    # M (5 tie-heavy seeds, strict) and L
     nice -n 10 .venv/bin/python bench/match.py --sizes M --seeds 1  # one M round of each kind
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,14 @@ from rich.console import Console
 from rich.table import Table
 
 from matcher import (
-    check, deferred_acceptance, fcfs, generate_instance, make_board, place_one, single_participant_instance, solve,
+    check,
+    deferred_acceptance,
+    fcfs,
+    generate_instance,
+    make_board,
+    place_one,
+    single_participant_instance,
+    solve,
 )
 from matcher.model import lexicographic_weight, option_costs
 from matcher.prep import prepare
@@ -58,11 +66,17 @@ def measure(instance, result, wall: float, cpu: float) -> dict:
     minutes = [p.transit_minutes for p in result.placements]
     days = [(date.fromisoformat(p.expected_start) - as_of).days for p in result.placements]
     return {
-        "method": result.method, "status": result.status, "seconds": round(result.seconds, 2),
-        "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-        "objective": result.objective, "bound": result.bound, "gap": result.gap,
+        "method": result.method,
+        "status": result.status,
+        "seconds": round(result.seconds, 2),
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
         "urgency_proven": urgency_proven(instance, result),
-        "needs": result.needs_met + len(result.unmet), "needs_met": result.needs_met,
+        "needs": result.needs_met + len(result.unmet),
+        "needs_met": result.needs_met,
         "urgency_met": result.urgency_met,
         "mean_transit_min": statistics.fmean(minutes) if minutes else None,
         "mean_days_to_start": round(statistics.fmean(days), 2) if days else None,
@@ -84,8 +98,12 @@ def incremental(instance, newcomers: int = 200) -> dict:
         times.append((time.perf_counter() - t0) * 1000)
         clean += not check(single_participant_instance(state, person), result)
     times.sort()
-    return {"board_seconds": round(board_s, 2), "p50_ms": round(times[len(times) // 2], 2),
-            "p95_ms": round(times[int(len(times) * 0.95) - 1], 2), "checked_clean": f"{clean}/{newcomers}"}
+    return {
+        "board_seconds": round(board_s, 2),
+        "p50_ms": round(times[len(times) // 2], 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+        "checked_clean": f"{clean}/{newcomers}",
+    }
 
 
 def run(size: str, ties: bool, *, seed: int, workers: int | None, with_incremental: bool) -> dict:
@@ -96,9 +114,11 @@ def run(size: str, ties: bool, *, seed: int, workers: int | None, with_increment
     label = f"{size} {'tie-heavy' if ties else 'strict'} seed {seed}"
     console.print(f"[bold]{label}[/]: generated in {time.perf_counter() - start:.1f} s")
     rows, results = {}, {}
-    for name, method in (("handoff", lambda: solve(instance, time_limit_s=limit, seed=seed, workers=workers)),
-                         ("fcfs", lambda: fcfs(instance)),
-                         ("da", lambda: deferred_acceptance(instance, seed=seed))):
+    for name, method in (
+        ("handoff", lambda: solve(instance, time_limit_s=limit, seed=seed, workers=workers)),
+        ("fcfs", lambda: fcfs(instance)),
+        ("da", lambda: deferred_acceptance(instance, seed=seed)),
+    ):
         results[name], wall, cpu = timed(method)
         rows[name] = measure(instance, results[name], wall, cpu)
         console.print(f"  {name}: {rows[name]}")
@@ -108,18 +128,34 @@ def run(size: str, ties: bool, *, seed: int, workers: int | None, with_increment
     for base in held_to:
         cap = transit[base]
         # DA's result starts the search: it never bumps, and meets the standard when DA's transit is the lower
-        capped, wall, cpu = timed(lambda: solve(instance, time_limit_s=capped_limit, seed=seed, workers=workers,
-                                                max_mean_transit_minutes=cap, hint=results["da"]))
-        rows[f"handoff_held_{base}"] = measure(instance, replace(capped, method=f"cp-sat, mean transit <= {base}'s {cap:.3f}"),
-                                               wall, cpu)
+        capped, wall, cpu = timed(
+            lambda: solve(
+                instance,
+                time_limit_s=capped_limit,
+                seed=seed,
+                workers=workers,
+                max_mean_transit_minutes=cap,
+                hint=results["da"],
+            )
+        )
+        rows[f"handoff_held_{base}"] = measure(
+            instance, replace(capped, method=f"cp-sat, mean transit <= {base}'s {cap:.3f}"), wall, cpu
+        )
         console.print(f"  handoff held to {base}'s mean transit {cap:.3f}: {rows[f'handoff_held_{base}']}")
     ratios = {}
     for name in [n for n in rows if n.startswith("handoff")]:
         for base in ("da", "fcfs"):
             ratios[f"{name}_needs_met_vs_{base}"] = rows[name]["needs_met"] / max(rows[base]["needs_met"], 1)
             ratios[f"{name}_transit_vs_{base}"] = rows[name]["mean_transit_min"] / rows[base]["mean_transit_min"]
-    report = {"size": size, "ties": ties, "seed": seed, "time_limit_s": limit, "capped_time_limit_s": capped_limit,
-              "methods": rows, "ratios": ratios}
+    report = {
+        "size": size,
+        "ties": ties,
+        "seed": seed,
+        "time_limit_s": limit,
+        "capped_time_limit_s": capped_limit,
+        "methods": rows,
+        "ratios": ratios,
+    }
     if with_incremental:
         report["incremental"] = incremental(instance)
     return report
@@ -134,30 +170,63 @@ def over_seeds(reports: list[dict]) -> list[dict]:
         for name, how in (("handoff", "unconstrained"), (f"handoff_held_{base}", f"held to {base.upper()}'s transit")):
             gains = [r["ratios"][f"{name}_needs_met_vs_{base}"] - 1 for r in runs]
             transit = [r["ratios"][f"{name}_transit_vs_{base}"] for r in runs]
-            rows.append({
-                "versus": base, "how": how, "target": target, "seeds": [r["seed"] for r in runs], "gains": gains,
-                "mean": statistics.fmean(gains), "min": min(gains), "met": sum(g >= target for g in gains),
-                "transit_ratio_max": max(transit),
-                "urgency_gains": [r["methods"][name]["urgency_met"] / r["methods"][base]["urgency_met"] - 1 for r in runs],
-                "statuses": sorted({r["methods"][name]["status"] for r in runs}),
-                "urgency_proven": sum(bool(r["methods"][name]["urgency_proven"]) for r in runs),
-            })
+            rows.append(
+                {
+                    "versus": base,
+                    "how": how,
+                    "target": target,
+                    "seeds": [r["seed"] for r in runs],
+                    "gains": gains,
+                    "mean": statistics.fmean(gains),
+                    "min": min(gains),
+                    "met": sum(g >= target for g in gains),
+                    "transit_ratio_max": max(transit),
+                    "urgency_gains": [
+                        r["methods"][name]["urgency_met"] / r["methods"][base]["urgency_met"] - 1 for r in runs
+                    ],
+                    "statuses": sorted({r["methods"][name]["status"] for r in runs}),
+                    "urgency_proven": sum(bool(r["methods"][name]["urgency_proven"]) for r in runs),
+                }
+            )
     return rows
 
 
 def show(reports: list[dict], summary: list[dict]) -> None:
     table = Table(title="placements: Handoff vs first-come-first-served vs deferred acceptance")
-    for column in ("run", "method", "status", "s", "cpu s", "gap", "needs met", "urgency", "transit min", "days",
-                   "bumps", "other"):
+    for column in (
+        "run",
+        "method",
+        "status",
+        "s",
+        "cpu s",
+        "gap",
+        "needs met",
+        "urgency",
+        "transit min",
+        "days",
+        "bumps",
+        "other",
+    ):
         table.add_column(column, justify="left" if column in ("run", "method", "status") else "right")
     for rep in reports:
         label = f"{rep['size']} {'ties' if rep['ties'] else 'strict'} s{rep['seed']}"
         for row in rep["methods"].values():
             gap = f"{row['gap']:.3%}" if row["gap"] is not None else "-"
             transit = f"{row['mean_transit_min']:.2f}" if row["mean_transit_min"] is not None else "-"
-            table.add_row(label, row["method"], row["status"], f"{row['seconds']:.1f}", f"{row['cpu_s']:.1f}", gap,
-                          f"{row['needs_met']}/{row['needs']}", str(row["urgency_met"]), transit,
-                          str(row["mean_days_to_start"]), str(row["bumps"]), str(row["other_violations"]))
+            table.add_row(
+                label,
+                row["method"],
+                row["status"],
+                f"{row['seconds']:.1f}",
+                f"{row['cpu_s']:.1f}",
+                gap,
+                f"{row['needs_met']}/{row['needs']}",
+                str(row["urgency_met"]),
+                transit,
+                str(row["mean_days_to_start"]),
+                str(row["bumps"]),
+                str(row["other_violations"]),
+            )
     console.print(table)
     for rep in reports:
         if "incremental" in rep:
@@ -166,22 +235,46 @@ def show(reports: list[dict], summary: list[dict]) -> None:
         return
     seeds = summary[0]["seeds"]
     table = Table(title=f"tie-heavy M: Handoff's extra needs met over {len(seeds)} seeds (0 bumps throughout)")
-    for column in ("versus", "Handoff", "target", *(f"seed {s}" for s in seeds), "mean", "min", "met",
-                   "max transit ratio", "urgency-weighted mean", "status", "needs met proven"):
+    for column in (
+        "versus",
+        "Handoff",
+        "target",
+        *(f"seed {s}" for s in seeds),
+        "mean",
+        "min",
+        "met",
+        "max transit ratio",
+        "urgency-weighted mean",
+        "status",
+        "needs met proven",
+    ):
         table.add_column(column, justify="left" if column in ("versus", "Handoff", "status") else "right")
     for row in summary:
-        table.add_row(row["versus"].upper(), row["how"], f"+{row['target']:.0%}", *(f"{g:+.1%}" for g in row["gains"]),
-                      f"{row['mean']:+.1%}", f"{row['min']:+.1%}", f"{row['met']}/{len(seeds)}",
-                      f"{row['transit_ratio_max']:.4f}", f"{statistics.fmean(row['urgency_gains']):+.1%}",
-                      "/".join(row["statuses"]), f"{row['urgency_proven']}/{len(seeds)}")
+        table.add_row(
+            row["versus"].upper(),
+            row["how"],
+            f"+{row['target']:.0%}",
+            *(f"{g:+.1%}" for g in row["gains"]),
+            f"{row['mean']:+.1%}",
+            f"{row['min']:+.1%}",
+            f"{row['met']}/{len(seeds)}",
+            f"{row['transit_ratio_max']:.4f}",
+            f"{statistics.fmean(row['urgency_gains']):+.1%}",
+            "/".join(row["statuses"]),
+            f"{row['urgency_proven']}/{len(seeds)}",
+        )
     console.print(table)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="M,L", help="comma-separated: M, L")
-    parser.add_argument("--seeds", default="1,2,3,4,5", help="tie-heavy M seeds; the first also runs strict M, L and incremental")
-    parser.add_argument("--workers", type=int, default=None, help="CP-SAT search workers (default: one per core, at most 8)")
+    parser.add_argument(
+        "--seeds", default="1,2,3,4,5", help="tie-heavy M seeds; the first also runs strict M, L and incremental"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="CP-SAT search workers (default: one per core, at most 8)"
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     reports = []

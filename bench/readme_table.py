@@ -7,6 +7,7 @@ figure can be traced to a file and reproduced with the command stored next to it
     .venv/bin/python bench/readme_table.py --check    # exit 1 when README.md is out of date
     .venv/bin/python bench/readme_table.py --print    # print the table only
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,10 @@ def run_label(result: dict) -> str:
     when = result["run"].replace("T", " ")[:16]
     m = result["machine"]
     threads = (f"{m['threads']} thread" + ("s" if m["threads"] != 1 else "")) if m["threads"] else "threads as printed"
-    return (f"`bench/{result['bench']}.py`, {when} UTC, commit {result['commit']}, "
-            f"load {m['load_average'][0]:.1f} on {m['cores']} cores, {threads}")
+    return (
+        f"`bench/{result['bench']}.py`, {when} UTC, commit {result['commit']}, "
+        f"load {m['load_average'][0]:.1f} on {m['cores']} cores, {threads}"
+    )
 
 
 def table(results: list[dict]) -> str:
@@ -40,12 +43,17 @@ def table(results: list[dict]) -> str:
     for result in sorted(results, key=lambda r: r["bench"]):
         for row in result["rows"]:
             target = " ".join(part for part in (row["target"], MET[row["met"]]) if part)
-            lines.append("| " + " | ".join(_cell(c) for c in (row["what"], row["figure"], row["baseline"], target,
-                                                              run_label(result))) + " |")
+            lines.append(
+                "| "
+                + " | ".join(_cell(c) for c in (row["what"], row["figure"], row["baseline"], target, run_label(result)))
+                + " |"
+            )
     cpus = sorted({r["machine"]["cpu"] for r in results})
     lines.append("")
-    lines.append(f"Machine: {', '.join(cpus) or 'none'}; figures are CPU seconds or ratios against the "
-                 "baseline measured in the same run, because the machine is shared (load averages in the run column).")
+    lines.append(
+        f"Machine: {', '.join(cpus) or 'none'}; figures are CPU seconds or ratios against the "
+        "baseline measured in the same run, because the machine is shared (load averages in the run column)."
+    )
     return "\n".join(lines)
 
 

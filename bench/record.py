@@ -5,6 +5,7 @@ knows the CPU, its cores, the threads used and the load) and :func:`write_result
 JSON holds the machine, the git commit, the figures with their baselines measured in the same run,
 and the rows of the README's "Latest benchmark figures" table (``bench/readme_table.py``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,26 +60,35 @@ def cpu_model() -> str:
 
 def machine(threads: int) -> dict[str, object]:
     """CPU model, logical cores, threads the benchmark uses and the 1/5/15-minute load averages."""
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "threads": threads,
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "threads": threads,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def machine_line(threads: int) -> str:
     """The machine as one printed line; call it before measuring."""
     m = machine(threads)
     load = " / ".join(f"{x:.1f}" for x in m["load_average"])
-    return (f"machine: {m['cpu']}, {m['cores']} cores, {threads} thread(s) used, "
-            f"load average {load} (1/5/15 min)")
+    return f"machine: {m['cpu']}, {m['cores']} cores, {threads} thread(s) used, load average {load} (1/5/15 min)"
 
 
 def git_commit() -> str:
     """The checked-out commit (short hash, "+dirty" when files differ), or "unknown" outside git."""
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
@@ -91,8 +101,8 @@ def write_result(result: Result, *, folder: Path = RESULTS) -> Path:
         "bench": result.bench,
         "run": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": git_commit(),
-        "command": result.command or " ".join(["nice -n 10 .venv/bin/python", f"bench/{result.bench}.py",
-                                               *sys.argv[1:]]),
+        "command": result.command
+        or " ".join(["nice -n 10 .venv/bin/python", f"bench/{result.bench}.py", *sys.argv[1:]]),
         "machine": machine(result.threads) | {"load_average_at_start": result.load_at_start},
         "figures": result.figures,
         "rows": [asdict(row) for row in result.rows],

@@ -14,6 +14,7 @@ falls on all three. Prints p50/p95/p99 (ms), throughput, the server's CPU millis
 Run: ``nice -n 10 .venv/bin/python bench/referrals.py [--workers 2] [--referrals 2000]``
 (needs PostgreSQL at HANDOFF_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,14 @@ def machine() -> str:
     model = platform.processor() or "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                      if line.startswith("model name")), model)
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            model,
+        )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return f"{model}; {os.cpu_count()} threads; load average {load}"
 
@@ -92,22 +99,46 @@ def seed_front_door(url: str, region_dir: Path, rng: random.Random) -> tuple[str
     sites = [(float(p.x), float(p.y)) for p in region.sites.geometry.iloc[:3]]
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        session.add(FrontDoor(cohort=cohort, timezone="America/New_York", phone="412-555-0142", instructions="",
-                              on_site_hours=list(range(168)), on_call_hours=[], hours_source="configured",
-                              intake_deadline_days=14, callout_minutes=15.0))
+        session.add(
+            FrontDoor(
+                cohort=cohort,
+                timezone="America/New_York",
+                phone="412-555-0142",
+                instructions="",
+                on_site_hours=list(range(168)),
+                on_call_hours=[],
+                hours_source="configured",
+                intake_deadline_days=14,
+                callout_minutes=15.0,
+            )
+        )
         for k, (lon, lat) in enumerate(sites):
             session.add(Facility(id=f"F{k}", name=f"Facility {k}", cohort=cohort, lon=lon, lat=lat, hours=[]))
         session.flush()
         for k in range(6):
-            session.add(CaseManager(id=f"CM{k}", name=f"Case manager {k}", cohort=cohort, facility_id=f"F{k % 3}",
-                                    languages=["english"], shifts=ALWAYS, caseload_limit=25, caseload_target=15,
-                                    active=True))
-        tokens = [add_user(session, f"officer{k}", "officer", department=f"Zone {k % 6 + 1}")[1] for k in range(CLIENTS)]
+            session.add(
+                CaseManager(
+                    id=f"CM{k}",
+                    name=f"Case manager {k}",
+                    cohort=cohort,
+                    facility_id=f"F{k % 3}",
+                    languages=["english"],
+                    shifts=ALWAYS,
+                    caseload_limit=25,
+                    caseload_target=15,
+                    active=True,
+                )
+            )
+        tokens = [
+            add_user(session, f"officer{k}", "officer", department=f"Zone {k % 6 + 1}")[1] for k in range(CLIENTS)
+        ]
         session.commit()
     engine.dispose()
     points = region.encounters.geometry.dropna()
     points = points[~points.is_empty]
-    roadside = [(round(float(p.x), 6), round(float(p.y), 6)) for p in points.sample(500, random_state=rng.randint(0, 999))]
+    roadside = [
+        (round(float(p.x), 6), round(float(p.y), 6)) for p in points.sample(500, random_state=rng.randint(0, 999))
+    ]
     return cohort, tokens, roadside
 
 
@@ -136,14 +167,23 @@ def main() -> None:
         cohort, officers, roadside = seed_front_door(url, region_dir, rng)
         process = start(url, port, args.workers, deadline_s=600)  # loads the region too: slow on a busy machine
         base = f"http://127.0.0.1:{port}"
-        print(f"server: handoff serve --workers {args.workers} on the small demo region (street network); "
-              f"{CLIENTS} concurrent clients (aiohttp)")
-        referral = lambda i: {"route": "arrest-diversion", "offence": "retail theft", "cohort": cohort,  # noqa: E731
-                              "consent": True, "lon": roadside[i % len(roadside)][0],
-                              "lat": roadside[i % len(roadside)][1]}
+        print(
+            f"server: handoff serve --workers {args.workers} on the small demo region (street network); "
+            f"{CLIENTS} concurrent clients (aiohttp)"
+        )
+        referral = lambda i: {
+            "route": "arrest-diversion",
+            "offence": "retail theft",
+            "cohort": cohort,  # noqa: E731
+            "consent": True,
+            "lon": roadside[i % len(roadside)][0],
+            "lat": roadside[i % len(roadside)][1],
+        }
         warm = [("POST", "/v1/referrals", referral(i), officers[i % CLIENTS]) for i in range(CLIENTS)]
-        placements = [("POST", "/v1/placement-requests", {"participant_id": pid}, coordinators[i % CLIENTS])
-                      for i, pid in enumerate(people)]
+        placements = [
+            ("POST", "/v1/placement-requests", {"participant_id": pid}, coordinators[i % CLIENTS])
+            for i, pid in enumerate(people)
+        ]
         # Warm both paths before measuring: the first answers wait for the street index and the compiled
         # route search (referrals) and for the region's transit table (placements).
         asyncio.run(drive(base, warm))
@@ -155,33 +195,45 @@ def main() -> None:
         alone = summary("POST referral, 1 client", *asyncio.run(drive(base, referrals[:200], 1))[:2])
         # The machine is shared: the three loads take turns in ROUNDS chunks, so a burst of other
         # work falls on all of them; server CPU seconds per request are counted for each.
-        kinds = {"baseline GET /healthz": health, f"POST placement, {CLIENTS} clients": placements,
-                 f"POST referral, {CLIENTS} clients": referrals[200:]}
+        kinds = {
+            "baseline GET /healthz": health,
+            f"POST placement, {CLIENTS} clients": placements,
+            f"POST referral, {CLIENTS} clients": referrals[200:],
+        }
         found = {name: ([], 0.0, 0.0, Counter()) for name in kinds}
         for r in range(ROUNDS):
             for name, jobs in kinds.items():
-                chunk = jobs[r * len(jobs) // ROUNDS:(r + 1) * len(jobs) // ROUNDS]
+                chunk = jobs[r * len(jobs) // ROUNDS : (r + 1) * len(jobs) // ROUNDS]
                 cpu = server_cpu(process)
                 latencies, seconds, statuses = asyncio.run(drive(base, chunk))
                 done = found[name]
-                found[name] = (done[0] + latencies, done[1] + seconds, done[2] + server_cpu(process) - cpu,
-                               done[3] + statuses)
+                found[name] = (
+                    done[0] + latencies,
+                    done[1] + seconds,
+                    done[2] + server_cpu(process) - cpu,
+                    done[3] + statuses,
+                )
         rows = {}
         for name, (latencies, seconds, cpu, statuses) in found.items():
             rows[name] = summary(name, latencies, seconds)
             print(f"{'':<28} server CPU {1000 * cpu / len(latencies):.1f} ms per request; statuses {dict(statuses)}")
         base_h, placed, referred = rows.values()
         ratio = referred["p95"] / placed["p95"]
-        print(f"ratios: p95 referral / p95 placement = {ratio:.2f}x (target <= 2x: {'met' if ratio <= 2 else 'not met'}); "
-              f"p95 referral / p95 healthz = {referred['p95'] / base_h['p95']:.1f}x; "
-              f"one client p50 {alone['p50']:.1f} ms")
+        print(
+            f"ratios: p95 referral / p95 placement = {ratio:.2f}x (target <= 2x: {'met' if ratio <= 2 else 'not met'}); "
+            f"p95 referral / p95 healthz = {referred['p95'] / base_h['p95']:.1f}x; "
+            f"one client p50 {alone['p50']:.1f} ms"
+        )
         engine = make_engine(url)
         with engine.connect() as connection:
-            audited = connection.scalar(select(func.count()).select_from(AuditEntry)
-                                        .where(AuditEntry.action == "referral.create"))
+            audited = connection.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "referral.create")
+            )
         engine.dispose()
-        print(f"audit rows referral.create: {audited} for {len(warm) + len(referrals)} referrals sent; "
-              f"load average at the end {os.getloadavg()[0]:.1f}")
+        print(
+            f"audit rows referral.create: {audited} for {len(warm) + len(referrals)} referrals sent; "
+            f"load average at the end {os.getloadavg()[0]:.1f}"
+        )
     finally:
         if process is not None:
             process.terminate()

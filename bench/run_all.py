@@ -11,6 +11,7 @@ machine (threads 0: as printed), the exit status and the printed output. Then th
     .venv/bin/python bench/run_all.py                    # all
     .venv/bin/python bench/run_all.py isochrone siting   # bench/isochrone.py and bench/siting.py
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -24,8 +25,19 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(
 from bench import readme_table  # noqa: E402
 from bench.record import RESULTS, Result, machine_line, write_result  # noqa: E402
 
-SCRIPTS = ("demo_region", "traveltime_drive", "isochrone", "traveltime", "match", "siting", "coverage_hours",
-           "sweep", "api", "referrals", "report")
+SCRIPTS = (
+    "demo_region",
+    "traveltime_drive",
+    "isochrone",
+    "traveltime",
+    "match",
+    "siting",
+    "coverage_hours",
+    "sweep",
+    "api",
+    "referrals",
+    "report",
+)
 
 
 def run_one(name: str) -> int:
@@ -34,19 +46,28 @@ def run_one(name: str) -> int:
     json_path = RESULTS / f"{name}.json"
     before = json_path.stat().st_mtime if json_path.exists() else None
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, str(BENCH / f"{name}.py")], cwd=BENCH.parent,
-                         capture_output=True, text=True)
+    run = subprocess.run([sys.executable, str(BENCH / f"{name}.py")], cwd=BENCH.parent, capture_output=True, text=True)
     output = run.stdout + run.stderr
     (RESULTS / f"{name}.txt").write_text(output, encoding="utf-8")
     print(output, flush=True)
     wrote = json_path.exists() and json_path.stat().st_mtime != before
     if not wrote or run.returncode:
-        write_result(Result(name, threads=0, figures={"exit_status": run.returncode,
-                                                      "seconds": round(time.perf_counter() - started, 1),
-                                                      "output": output[-4000:]}))
+        write_result(
+            Result(
+                name,
+                threads=0,
+                figures={
+                    "exit_status": run.returncode,
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "output": output[-4000:],
+                },
+            )
+        )
     status = "ok" if run.returncode == 0 else f"FAILED (exit {run.returncode})"
-    print(f"=== bench/{name}.py {status} in {time.perf_counter() - started:.0f} s; output in bench/results/{name}.txt, "
-          f"figures in bench/results/{name}.json")
+    print(
+        f"=== bench/{name}.py {status} in {time.perf_counter() - started:.0f} s; output in bench/results/{name}.txt, "
+        f"figures in bench/results/{name}.json"
+    )
     return run.returncode
 
 

@@ -17,6 +17,7 @@ Run: ``nice -n 10 .venv/bin/python bench/siting.py [--time-limit 300] [--spopt-m
 (needs ../shared/data and the ``bench`` extra: ``pip install -e .[bench]``).
 Writes bench/results/siting_pmed.csv and bench/results/siting_cap.csv.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,7 @@ def run_spopt(cost: np.ndarray, p: int, time_limit: float) -> tuple[str, float, 
     try:
         model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1), results=False)
     except Exception as error:  # spopt raises when CBC stops without an optimal answer
-        return (f"stopped ({type(error).__name__})", float("nan"), time.perf_counter() - started,
-                _cpu_seconds() - cpu)
+        return (f"stopped ({type(error).__name__})", float("nan"), time.perf_counter() - started, _cpu_seconds() - cpu)
     seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     status = {1: "optimal", 2: "feasible"}.get(model.problem.sol_status, "no solution")
     return status, float(pulp.value(model.problem.objective) or np.nan), seconds, cpu
@@ -73,23 +73,45 @@ def bench_pmed(folder: Path, names: list[str], *, time_limit: float, spopt_max_n
         cpu = _cpu_seconds()
         solution = solve(pmed_problem(instance), "p-median", time_limit_s=time_limit)
         cpu = _cpu_seconds() - cpu
-        row = {"instance": name, "n": n, "p": instance.p, "published": optima[name],
-               "status": solution.status, "objective": solution.objective, "bound": solution.bound,
-               "matches": bool(abs(solution.objective - optima[name]) < 1e-6), "seconds": solution.seconds,
-               "cpu_seconds": cpu}
+        row = {
+            "instance": name,
+            "n": n,
+            "p": instance.p,
+            "published": optima[name],
+            "status": solution.status,
+            "objective": solution.objective,
+            "bound": solution.bound,
+            "matches": bool(abs(solution.objective - optima[name]) < 1e-6),
+            "seconds": solution.seconds,
+            "cpu_seconds": cpu,
+        }
         if n <= spopt_max_n:
             status, objective, seconds, spopt_cpu = run_spopt(instance.cost, instance.p, time_limit)
-            row.update(spopt_status=status, spopt_objective=objective, spopt_seconds=seconds,
-                       spopt_cpu_seconds=spopt_cpu, time_ratio=seconds / solution.seconds,
-                       cpu_ratio=spopt_cpu / cpu)
+            row.update(
+                spopt_status=status,
+                spopt_objective=objective,
+                spopt_seconds=seconds,
+                spopt_cpu_seconds=spopt_cpu,
+                time_ratio=seconds / solution.seconds,
+                cpu_ratio=spopt_cpu / cpu,
+            )
         else:
-            row.update(spopt_status=f"not run (n^2 = {n * n:,} variables)", spopt_objective=np.nan,
-                       spopt_seconds=np.nan, spopt_cpu_seconds=np.nan, time_ratio=np.nan, cpu_ratio=np.nan)
+            row.update(
+                spopt_status=f"not run (n^2 = {n * n:,} variables)",
+                spopt_objective=np.nan,
+                spopt_seconds=np.nan,
+                spopt_cpu_seconds=np.nan,
+                time_ratio=np.nan,
+                cpu_ratio=np.nan,
+            )
         rows.append(row)
-        print(f"{name:7s} n={n:4d} p={instance.p:3d}  ours {solution.status:8s} {solution.objective:8.0f} "
-              f"(published {optima[name]:.0f}) {solution.seconds:7.3f} s (CPU {cpu:7.3f})   spopt "
-              f"{row['spopt_status']:10s} {row['spopt_objective']:8.0f} {row['spopt_seconds']:7.2f} s "
-              f"(CPU {row['spopt_cpu_seconds']:7.2f})", flush=True)
+        print(
+            f"{name:7s} n={n:4d} p={instance.p:3d}  ours {solution.status:8s} {solution.objective:8.0f} "
+            f"(published {optima[name]:.0f}) {solution.seconds:7.3f} s (CPU {cpu:7.3f})   spopt "
+            f"{row['spopt_status']:10s} {row['spopt_objective']:8.0f} {row['spopt_seconds']:7.2f} s "
+            f"(CPU {row['spopt_cpu_seconds']:7.2f})",
+            flush=True,
+        )
     return pd.DataFrame(rows)
 
 
@@ -103,11 +125,21 @@ def bench_cap(folder: Path, *, time_limit: float, capabc: bool) -> pd.DataFrame:
         instance = read_cap(folder / f"{name}.txt", capacity=capacity)
         solution = solve(cap_problem(instance), "fixed-charge", time_limit_s=time_limit)
         published = optima[name][capacity] if capacity else optima[name]
-        rows.append({"instance": name if capacity is None else f"{name}@{capacity:g}", "status": solution.status,
-                     "objective": solution.objective, "published": published,
-                     "matches": bool(abs(solution.objective - published) <= 1e-2), "seconds": solution.seconds})
-        print(f"{rows[-1]['instance']:12s} {solution.status:8s} {solution.objective:14.3f} "
-              f"(published {published:.3f}) {solution.seconds:7.2f} s", flush=True)
+        rows.append(
+            {
+                "instance": name if capacity is None else f"{name}@{capacity:g}",
+                "status": solution.status,
+                "objective": solution.objective,
+                "published": published,
+                "matches": bool(abs(solution.objective - published) <= 1e-2),
+                "seconds": solution.seconds,
+            }
+        )
+        print(
+            f"{rows[-1]['instance']:12s} {solution.status:8s} {solution.objective:14.3f} "
+            f"(published {published:.3f}) {solution.seconds:7.2f} s",
+            flush=True,
+        )
     return pd.DataFrame(rows)
 
 
@@ -126,22 +158,32 @@ def main() -> None:
     pmed.to_csv(RESULTS / "siting_pmed.csv", index=False)
     proven = pmed["status"].eq("optimal") & pmed["matches"]
     both = pmed["spopt_status"].eq("optimal")
-    print(f"\npmed: {int(proven.sum())}/{len(pmed)} proven optimal and equal to the published optimum; "
-          f"total {pmed['seconds'].sum():.1f} s (CPU {pmed['cpu_seconds'].sum():.1f} s), "
-          f"max {pmed['seconds'].max():.1f} s")
+    print(
+        f"\npmed: {int(proven.sum())}/{len(pmed)} proven optimal and equal to the published optimum; "
+        f"total {pmed['seconds'].sum():.1f} s (CPU {pmed['cpu_seconds'].sum():.1f} s), "
+        f"max {pmed['seconds'].max():.1f} s"
+    )
     if both.any():
-        print(f"spopt (CBC) finished {int(both.sum())} of {int(pmed['spopt_seconds'].notna().sum())} tried within "
-              f"{args.time_limit:g} s; on those, spopt / ours:")
-        for label, ours, theirs, ratio in (("wall", "seconds", "spopt_seconds", "time_ratio"),
-                                           ("CPU", "cpu_seconds", "spopt_cpu_seconds", "cpu_ratio")):
+        print(
+            f"spopt (CBC) finished {int(both.sum())} of {int(pmed['spopt_seconds'].notna().sum())} tried within "
+            f"{args.time_limit:g} s; on those, spopt / ours:"
+        )
+        for label, ours, theirs, ratio in (
+            ("wall", "seconds", "spopt_seconds", "time_ratio"),
+            ("CPU", "cpu_seconds", "spopt_cpu_seconds", "cpu_ratio"),
+        ):
             total = pmed.loc[both, theirs].sum() / pmed.loc[both, ours].sum()
-            print(f"  {label:4s} total {total:.1f}x, median per-instance {pmed.loc[both, ratio].median():.1f}x, "
-                  f"min {pmed.loc[both, ratio].min():.1f}x")
+            print(
+                f"  {label:4s} total {total:.1f}x, median per-instance {pmed.loc[both, ratio].median():.1f}x, "
+                f"min {pmed.loc[both, ratio].min():.1f}x"
+            )
     if not args.skip_cap:
         cap = bench_cap(args.data / "orlib_cap", time_limit=args.time_limit, capabc=args.capabc)
         cap.to_csv(RESULTS / "siting_cap.csv", index=False)
-        print(f"\ncap: {int((cap['status'].eq('optimal') & cap['matches']).sum())}/{len(cap)} optimal and equal "
-              f"to capopt.txt; total {cap['seconds'].sum():.1f} s")
+        print(
+            f"\ncap: {int((cap['status'].eq('optimal') & cap['matches']).sum())}/{len(cap)} optimal and equal "
+            f"to capopt.txt; total {cap['seconds'].sum():.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ machine allows at the time. Every Dask table is checked to equal the in-process 
 
     nice -n 10 .venv/bin/python bench/sweep.py [--workers 1 2] [--draws 40] [--repeat 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,8 @@ from pathlib import Path
 # bench/ holds scripts such as coverage.py that would shadow installed packages of the same name
 # (numba imports `coverage` when present): drop this folder from the import path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent] + [
-    str(Path(__file__).resolve().parent.parent)]
+    str(Path(__file__).resolve().parent.parent)
+]
 
 import pandas as pd  # noqa: E402
 from distributed import Client  # noqa: E402
@@ -42,7 +44,13 @@ from bench.record import Result, Row, machine_line, write_result  # noqa: E402
 from geodata.demo import write_demo_region  # noqa: E402
 from scenarios.sweep import expand, load_sweep  # noqa: E402
 from scenarios.sweep.runner import (  # noqa: E402
-    collect, kind_module, local_cluster, prepare_context, run_in_process, submit_tasks)
+    collect,
+    kind_module,
+    local_cluster,
+    prepare_context,
+    run_in_process,
+    submit_tasks,
+)
 
 SWEEP = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples" / "sweep-siting-200.yaml"
 
@@ -91,14 +99,17 @@ def main() -> None:
         context = prepare_context(spec)
         prepare_s = time.perf_counter() - started
         print(machine_line(max(args.workers)))
-        print(f"sweep: {len(tasks)} siting scenarios on the small demo region; context prepared once in "
-              f"{prepare_s:.1f} s")
+        print(
+            f"sweep: {len(tasks)} siting scenarios on the small demo region; context prepared once in {prepare_s:.1f} s"
+        )
 
         started, cpu_started = time.perf_counter(), time.process_time()
         reference = run_in_process(spec, context=context)
         baseline_s, baseline_cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        print(f"{'in-process, one by one':>24}: {baseline_s:7.1f} s wall  {len(tasks) / baseline_s:5.1f} scenarios/s  "
-              f"{1000 * baseline_cpu / len(tasks):5.0f} ms CPU/scenario")
+        print(
+            f"{'in-process, one by one':>24}: {baseline_s:7.1f} s wall  {len(tasks) / baseline_s:5.1f} scenarios/s  "
+            f"{1000 * baseline_cpu / len(tasks):5.0f} ms CPU/scenario"
+        )
 
         seconds: dict[int, float] = {}
         cpu_ms: dict[int, float] = {}
@@ -113,43 +124,76 @@ def main() -> None:
                 seconds[n] = min(wall, seconds.get(n, wall))
                 cpu_ms[n] = min(1000 * (cpu + own) / len(tasks), cpu_ms.get(n, float("inf")))
                 same = table.equals(reference)
-                print(f"{f'Dask, {n} worker' + ('s' if n > 1 else '') + f', run {repeat + 1}':>24}: {wall:7.1f} s wall  "
-                      f"{len(tasks) / wall:5.1f} scenarios/s  {1000 * cpu / len(tasks):4.0f} + {1000 * own / len(tasks):2.0f} ms "
-                      f"CPU/scenario (workers + scheduler)  workers busy {100 * cpu / (wall * n):3.0f}% of {n} core{'s' if n > 1 else ''}  "
-                      f"table equal to in-process: {'yes' if same else 'NO'}  load {os.getloadavg()[0]:.1f}")
+                print(
+                    f"{f'Dask, {n} worker' + ('s' if n > 1 else '') + f', run {repeat + 1}':>24}: {wall:7.1f} s wall  "
+                    f"{len(tasks) / wall:5.1f} scenarios/s  {1000 * cpu / len(tasks):4.0f} + {1000 * own / len(tasks):2.0f} ms "
+                    f"CPU/scenario (workers + scheduler)  workers busy {100 * cpu / (wall * n):3.0f}% of {n} core{'s' if n > 1 else ''}  "
+                    f"table equal to in-process: {'yes' if same else 'NO'}  load {os.getloadavg()[0]:.1f}"
+                )
             if 1 in walls and 2 in walls:
                 pairs.append(walls[1] / walls[2])
         for n, wall in seconds.items():
-            print(f"best of {args.repeat}, {n} worker{'s' if n > 1 else ''}: {wall:.1f} s, {len(tasks) / wall:.1f} "
-                  f"scenarios/s, x{baseline_s / wall:.2f} vs in-process")
+            print(
+                f"best of {args.repeat}, {n} worker{'s' if n > 1 else ''}: {wall:.1f} s, {len(tasks) / wall:.1f} "
+                f"scenarios/s, x{baseline_s / wall:.2f} vs in-process"
+            )
         baseline_ms = 1000 * baseline_cpu / len(tasks)
         for n, ms in cpu_ms.items():
-            print(f"task overhead, {n} worker{'s' if n > 1 else ''}: {ms - baseline_ms:+.1f} ms CPU per scenario "
-                  f"(workers + client + scheduler, {ms:.0f} ms, against {baseline_ms:.0f} ms in-process; best run)")
-        figures = {"scenarios": len(tasks), "in_process_s": round(baseline_s, 2), "in_process_ms_cpu": round(baseline_ms, 1)}
+            print(
+                f"task overhead, {n} worker{'s' if n > 1 else ''}: {ms - baseline_ms:+.1f} ms CPU per scenario "
+                f"(workers + client + scheduler, {ms:.0f} ms, against {baseline_ms:.0f} ms in-process; best run)"
+            )
+        figures = {
+            "scenarios": len(tasks),
+            "in_process_s": round(baseline_s, 2),
+            "in_process_ms_cpu": round(baseline_ms, 1),
+        }
         rows = []
         if 1 in seconds:
             one = baseline_s / seconds[1]
-            figures |= {"one_worker_s": round(seconds[1], 2), "one_worker_vs_in_process": round(one, 3),
-                        "one_worker_ms_cpu": round(cpu_ms[1], 1), "overhead_ms_cpu": round(cpu_ms[1] - baseline_ms, 1)}
-            rows.append(Row(f"sweep of {len(tasks)} scenarios, 1 Dask worker vs in-process (`bench/sweep.py`)",
-                            f"x{one:.2f} wall; {cpu_ms[1]:.0f} ms CPU per scenario (task overhead "
-                            f"{cpu_ms[1] - baseline_ms:+.0f} ms)", f"in-process {baseline_ms:.0f} ms CPU per scenario",
-                            ">= x0.9", one >= 0.9))
+            figures |= {
+                "one_worker_s": round(seconds[1], 2),
+                "one_worker_vs_in_process": round(one, 3),
+                "one_worker_ms_cpu": round(cpu_ms[1], 1),
+                "overhead_ms_cpu": round(cpu_ms[1] - baseline_ms, 1),
+            }
+            rows.append(
+                Row(
+                    f"sweep of {len(tasks)} scenarios, 1 Dask worker vs in-process (`bench/sweep.py`)",
+                    f"x{one:.2f} wall; {cpu_ms[1]:.0f} ms CPU per scenario (task overhead "
+                    f"{cpu_ms[1] - baseline_ms:+.0f} ms)",
+                    f"in-process {baseline_ms:.0f} ms CPU per scenario",
+                    ">= x0.9",
+                    one >= 0.9,
+                )
+            )
         if pairs:
             best, median = seconds[1] / seconds[2], statistics.median(pairs)
             control = [c[1] / c[2] for c in controls.values() if 1 in c and 2 in c]
-            print(f"speed-up, 2 workers over 1: x{best:.2f} best against best; "
-                  f"x{median:.2f} median of {len(pairs)} back-to-back pairs "
-                  f"({', '.join(f'{r:.2f}' for r in pairs)})")
-            print(f"control, 2 workers over 1 on pure computation (2 CPU-seconds) in the same runs: "
-                  f"x{statistics.median(control):.2f} median ({', '.join(f'{r:.2f}' for r in control)}): "
-                  f"the most this machine allowed at the time")
-            figures |= {"two_over_one_best": round(best, 3), "two_over_one_median": round(median, 3),
-                        "control_two_over_one_median": round(statistics.median(control), 3)}
-            rows.append(Row(f"sweep of {len(tasks)} scenarios, 2 Dask workers vs 1", f"x{best:.2f} best, x{median:.2f} median",
-                            f"control (pure computation) x{statistics.median(control):.2f} in the same runs",
-                            ">= x1.8", best >= 1.8))
+            print(
+                f"speed-up, 2 workers over 1: x{best:.2f} best against best; "
+                f"x{median:.2f} median of {len(pairs)} back-to-back pairs "
+                f"({', '.join(f'{r:.2f}' for r in pairs)})"
+            )
+            print(
+                f"control, 2 workers over 1 on pure computation (2 CPU-seconds) in the same runs: "
+                f"x{statistics.median(control):.2f} median ({', '.join(f'{r:.2f}' for r in control)}): "
+                f"the most this machine allowed at the time"
+            )
+            figures |= {
+                "two_over_one_best": round(best, 3),
+                "two_over_one_median": round(median, 3),
+                "control_two_over_one_median": round(statistics.median(control), 3),
+            }
+            rows.append(
+                Row(
+                    f"sweep of {len(tasks)} scenarios, 2 Dask workers vs 1",
+                    f"x{best:.2f} best, x{median:.2f} median",
+                    f"control (pure computation) x{statistics.median(control):.2f} in the same runs",
+                    ">= x1.8",
+                    best >= 1.8,
+                )
+            )
         write_result(Result("sweep", max(args.workers), figures, rows))
 
 

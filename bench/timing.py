@@ -1,4 +1,5 @@
 """Timing for the benchmark scripts: wall and CPU seconds of one call, measured together."""
+
 from __future__ import annotations
 
 import time

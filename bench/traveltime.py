@@ -17,6 +17,7 @@ weekday trips) in a temporary folder. It measures, on a Wednesday:
 
 Memory is the peak resident set size of the process after each stage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,10 @@ def region_dir(args) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="handoff-bench-county-"))
     with Clock() as c:
         counts = write_demo_region(folder, scale="county", seed=7)
-    print(f"generated county demo region in {c.wall:.0f} s: {counts['stops']:,} stops, "
-          f"{counts['weekday_trips']:,} weekday trips, {counts['stop_times']:,} stop_times -> {folder}")
+    print(
+        f"generated county demo region in {c.wall:.0f} s: {counts['stops']:,} stops, "
+        f"{counts['weekday_trips']:,} weekday trips, {counts['stop_times']:,} stop_times -> {folder}"
+    )
     return folder
 
 
@@ -89,29 +92,64 @@ def baseline(feed, graph, problem, origins, destinations, sample: int, rng) -> t
     rides, max_min, slack = 2, 45, 60
     times = np.arange(7 * 3600, 7 * 3600 + 300, 60)
     ids = [key[1] for key in problem.timetable.stop_keys]
-    raw = WalkNetwork(graph).legs(problem.timetable.stop_lonlat, problem.timetable.stop_lonlat, max_seconds=600,
-                                  skip_same_index=True)
+    raw = WalkNetwork(graph).legs(
+        problem.timetable.stop_lonlat, problem.timetable.stop_lonlat, max_seconds=600, skip_same_index=True
+    )
     rows = np.repeat(np.arange(raw.n_rows), np.diff(raw.indptr))
     stop_walk = {(ids[a], ids[b]): int(s) for a, b, s in zip(rows, raw.indices, raw.seconds)}
     eg = problem.egress
-    egress = {ids[s]: list(zip(eg.indices[eg.indptr[s]:eg.indptr[s + 1]].tolist(),
-                               eg.seconds[eg.indptr[s]:eg.indptr[s + 1]].tolist())) for s in range(eg.n_rows)}
+    egress = {
+        ids[s]: list(
+            zip(
+                eg.indices[eg.indptr[s] : eg.indptr[s + 1]].tolist(),
+                eg.seconds[eg.indptr[s] : eg.indptr[s + 1]].tolist(),
+            )
+        )
+        for s in range(eg.n_rows)
+    }
     with Clock() as build:
-        te = TimeExpanded(feed, DATE, stop_walk, walk_ms=4.8 / 3.6, slack=slack, max_rides=rides, egress=egress,
-                          window=(int(times[0]), int(times[-1]) + max_min * 60))
-    print(f"baseline graph: {te.g.number_of_nodes():,} nodes, {te.g.number_of_edges():,} edges, built in "
-          f"{build.wall:.0f} s; peak memory {peak_mb():,.0f} MB")
+        te = TimeExpanded(
+            feed,
+            DATE,
+            stop_walk,
+            walk_ms=4.8 / 3.6,
+            slack=slack,
+            max_rides=rides,
+            egress=egress,
+            window=(int(times[0]), int(times[-1]) + max_min * 60),
+        )
+    print(
+        f"baseline graph: {te.g.number_of_nodes():,} nodes, {te.g.number_of_edges():,} edges, built in "
+        f"{build.wall:.0f} s; peak memory {peak_mb():,.0f} MB"
+    )
     picks = [(int(o), int(rng.integers(len(times)))) for o in rng.choice(problem.access.n_rows, sample, replace=False)]
     acc, di = problem.access, problem.direct
     with Clock() as slow:
-        ref = [te.depart(int(times[t]), [(ids[s], int(x)) for s, x in zip(acc.indices[acc.indptr[o]:acc.indptr[o + 1]],
-                                                                            acc.seconds[acc.indptr[o]:acc.indptr[o + 1]])],
-                         list(zip(di.indices[di.indptr[o]:di.indptr[o + 1]].tolist(),
-                                  di.seconds[di.indptr[o]:di.indptr[o + 1]].tolist())),
-                         destinations, max_min * 60) / 60 for o, t in picks]
+        ref = [
+            te.depart(
+                int(times[t]),
+                [
+                    (ids[s], int(x))
+                    for s, x in zip(
+                        acc.indices[acc.indptr[o] : acc.indptr[o + 1]], acc.seconds[acc.indptr[o] : acc.indptr[o + 1]]
+                    )
+                ],
+                list(
+                    zip(
+                        di.indices[di.indptr[o] : di.indptr[o + 1]].tolist(),
+                        di.seconds[di.indptr[o] : di.indptr[o + 1]].tolist(),
+                    )
+                ),
+                destinations,
+                max_min * 60,
+            )
+            / 60
+            for o, t in picks
+        ]
     with Clock() as fast:
-        cube = run_search(problem, times, percentiles=None, boarding_slack_s=slack, max_rides=rides,
-                          max_minutes=max_min)
+        cube = run_search(
+            problem, times, percentiles=None, boarding_slack_s=slack, max_rides=rides, max_minutes=max_min
+        )
     got = [cube[o, t] for o, t in picks]
     both = [np.isfinite(a) & np.isfinite(b) for a, b in zip(got, ref)]
     same_reach = all((np.isfinite(a) == np.isfinite(b)).all() for a, b in zip(got, ref))
@@ -149,46 +187,62 @@ def main() -> None:
     served = nodes[served_mask(nodes, feed)]
     origins = served[rng.choice(len(served), args.origins)]
     destinations = served[rng.choice(len(served), args.destinations)]
-    print(f"origins and destinations: random street nodes within {SERVED_M:.0f} m of a stop "
-          f"({len(served):,} of {len(nodes):,} nodes), so every search does real work")
+    print(
+        f"origins and destinations: random street nodes within {SERVED_M:.0f} m of a stop "
+        f"({len(served):,} of {len(nodes):,} nodes), so every search does real work"
+    )
     window = parse_window("07:00-08:00", 1)
     with Clock() as c:
-        problem = prepare([feed], graph, origins, destinations, date=DATE, start_s=int(window[0]),
-                          end_s=int(window[-1]) + 180 * 60)
+        problem = prepare(
+            [feed], graph, origins, destinations, date=DATE, start_s=int(window[0]), end_s=int(window[-1]) + 180 * 60
+        )
     tt = problem.timetable
-    print(f"timetable {DATE}: {tt.n_stops:,} stops, {tt.n_trips:,} trips in {len(tt.pat_ntrips):,} patterns; "
-          f"walking legs: {problem.access.seconds.size:,} access, {problem.egress.seconds.size:,} egress, "
-          f"{problem.footpaths.seconds.size:,} transfers; prepared in {c.wall:.0f} s")
+    print(
+        f"timetable {DATE}: {tt.n_stops:,} stops, {tt.n_trips:,} trips in {len(tt.pat_ntrips):,} patterns; "
+        f"walking legs: {problem.access.seconds.size:,} access, {problem.egress.seconds.size:,} egress, "
+        f"{problem.footpaths.seconds.size:,} transfers; prepared in {c.wall:.0f} s"
+    )
     arrays = [v for v in vars(tt).values() if isinstance(v, np.ndarray)] + [
-        a for legs in (problem.access, problem.egress, problem.direct, problem.footpaths)
-        for a in (legs.indptr, legs.indices, legs.seconds)]
-    print(f"search data (timetable arrays + walking legs): {sum(a.nbytes for a in arrays) / 2**20:.1f} MB; "
-          f"labels per origin search: {2 * 5 * tt.n_stops * 4 / 2**10:.0f} kB")
+        a
+        for legs in (problem.access, problem.egress, problem.direct, problem.footpaths)
+        for a in (legs.indptr, legs.indices, legs.seconds)
+    ]
+    print(
+        f"search data (timetable arrays + walking legs): {sum(a.nbytes for a in arrays) / 2**20:.1f} MB; "
+        f"labels per origin search: {2 * 5 * tt.n_stops * 4 / 2**10:.0f} kB"
+    )
     run_search(problem, window[:2], percentiles=[50])  # compile (cached on disk after the first run)
     threads = numba.get_num_threads()
     print(f"numba threads: {threads}; peak memory so far {peak_mb():,.0f} MB")
 
     with Clock() as single:
         one = run_search(problem, window[:1], percentiles=[50])
-    print(f"single departure {args.origins:,} x {args.destinations:,}: {single.wall:.2f} s wall, "
-          f"{single.cpu:.2f} CPU s; {np.isnan(one).mean():.0%} of pairs unreachable")
+    print(
+        f"single departure {args.origins:,} x {args.destinations:,}: {single.wall:.2f} s wall, "
+        f"{single.cpu:.2f} CPU s; {np.isnan(one).mean():.0%} of pairs unreachable"
+    )
 
     with Clock() as ranged:
         result = run_search(problem, window, percentiles=[50, 90])
     pairs = args.origins * args.destinations * len(window)
     per_core = pairs / ranged.cpu
-    print(f"60-minute window, p50+p90: {ranged.wall:.1f} s wall, {ranged.cpu:.1f} CPU s; "
-          f"{pairs:,} OD-minute pairs -> {per_core / 1e6:.2f} M pairs/s per core "
-          f"({pairs / ranged.wall / threads / 1e6:.2f} M by wall clock / {threads} threads); "
-          f"median p50 {np.nanmedian(result[0]):.1f} min, p90 {np.nanmedian(result[1]):.1f} min")
+    print(
+        f"60-minute window, p50+p90: {ranged.wall:.1f} s wall, {ranged.cpu:.1f} CPU s; "
+        f"{pairs:,} OD-minute pairs -> {per_core / 1e6:.2f} M pairs/s per core "
+        f"({pairs / ranged.wall / threads / 1e6:.2f} M by wall clock / {threads} threads); "
+        f"median p50 {np.nanmedian(result[0]):.1f} min, p90 {np.nanmedian(result[1]):.1f} min"
+    )
     print(f"peak memory after RAPTOR: {peak_mb():,.0f} MB")
 
     if not args.no_baseline:
-        base_rate, raptor_rate, diff = baseline(feed, graph, problem, origins, args.destinations,
-                                                args.baseline_sample, rng)
-        print(f"baseline (networkx time-expanded, 2 rides, 45 min): {base_rate:,.0f} pairs/CPU s; RAPTOR same "
-              f"settings {raptor_rate / 1e6:.2f} M pairs/CPU s -> {raptor_rate / base_rate:,.0f}x faster; "
-              f"max difference {diff:.3g} min; peak memory {peak_mb():,.0f} MB")
+        base_rate, raptor_rate, diff = baseline(
+            feed, graph, problem, origins, args.destinations, args.baseline_sample, rng
+        )
+        print(
+            f"baseline (networkx time-expanded, 2 rides, 45 min): {base_rate:,.0f} pairs/CPU s; RAPTOR same "
+            f"settings {raptor_rate / 1e6:.2f} M pairs/CPU s -> {raptor_rate / base_rate:,.0f}x faster; "
+            f"max difference {diff:.3g} min; peak memory {peak_mb():,.0f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ calls). Skips with a message when ../shared/data is absent.
 
     nice -n 10 .venv/bin/python bench/traveltime_drive.py [--origins 2000] [--destinations 500] [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,9 @@ def sample_points(graph: nx.MultiDiGraph, n: int, rng: np.random.Generator) -> n
     return xy + rng.uniform(-0.0015, 0.0015, xy.shape)
 
 
-def networkx_baseline(graph: nx.MultiDiGraph, index, rng: np.random.Generator, n_orig: int, n_dest: int,
-                      *, sources: int, pairs: int) -> tuple[float, float]:
+def networkx_baseline(
+    graph: nx.MultiDiGraph, index, rng: np.random.Generator, n_orig: int, n_dest: int, *, sources: int, pairs: int
+) -> tuple[float, float]:
     """Estimated seconds for the whole matrix with networkx: (single-source runs, per-pair calls)."""
     delay = dict(zip(index.node_ids, index.node_delay_s))
     weight = lambda u, v, d: min(e["travel_time"] for e in d.values()) + delay[v]  # noqa: E731
@@ -97,25 +99,34 @@ def main() -> int:
     minutes = drive_matrix(index, origins, destinations, max_minutes=args.max_minutes)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    sources_est, pairs_est = networkx_baseline(graph, index, rng, args.origins, args.destinations,
-                                               sources=10, pairs=20)
+    sources_est, pairs_est = networkx_baseline(graph, index, rng, args.origins, args.destinations, sources=10, pairs=20)
 
     unreachable = int(np.isnan(minutes).sum())
     best = min(wall for wall, _ in timings.values())
-    print(f"Pittsburgh drive network: {len(graph):,} nodes, {graph.number_of_edges():,} arcs "
-          f"(loaded in {load_s:.2f} s, indexed in {index_s:.2f} s); load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"Pittsburgh drive network: {len(graph):,} nodes, {graph.number_of_edges():,} arcs "
+        f"(loaded in {load_s:.2f} s, indexed in {index_s:.2f} s); load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
     print(f"matrix {args.origins:,} x {args.destinations:,}, best of {args.repeat} (target < 2 s wall):")
     for label, (wall, cpu) in timings.items():
         print(f"  {label:18s} {wall:6.2f} s wall, {cpu:6.2f} s CPU")
-    print(f"  engines agree: {agree}; median {np.nanmedian(minutes):.1f} min, max {np.nanmax(minutes):.1f} min, "
-          f"{unreachable:,} unreachable pairs")
-    print(f"  peak memory: {peak / 2**20:.0f} MiB traced in drive_matrix, "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB process max RSS")
-    print(f"networkx estimate, single-source Dijkstra from the smaller side (10 measured): {sources_est:.1f} s "
-          f"-> {sources_est / best:.0f}x the best engine")
-    print(f"networkx estimate, per-pair shortest_path_length (20 measured): {pairs_est:.0f} s "
-          f"-> {pairs_est / best:.0f}x the best engine")
+    print(
+        f"  engines agree: {agree}; median {np.nanmedian(minutes):.1f} min, max {np.nanmax(minutes):.1f} min, "
+        f"{unreachable:,} unreachable pairs"
+    )
+    print(
+        f"  peak memory: {peak / 2**20:.0f} MiB traced in drive_matrix, "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB process max RSS"
+    )
+    print(
+        f"networkx estimate, single-source Dijkstra from the smaller side (10 measured): {sources_est:.1f} s "
+        f"-> {sources_est / best:.0f}x the best engine"
+    )
+    print(
+        f"networkx estimate, per-pair shortest_path_length (20 measured): {pairs_est:.0f} s "
+        f"-> {pairs_est / best:.0f}x the best engine"
+    )
     return 0
 
 

@@ -8,13 +8,18 @@ loading group: https://click.palletsprojects.com/en/stable/complex/#lazily-loadi
 Add a command with one row in :data:`COMMANDS`: its name, ``"module:attribute"`` (a
 ``typer.Typer`` for a group, or a function for a single command) and its one-line help.
 """
+
 from __future__ import annotations
 
 from cli.lazy import LazyCommand, lazy_app
 
 COMMANDS: tuple[LazyCommand, ...] = (
-    LazyCommand("demo", "cli.demo:demo", "Run every part of Handoff on the generated demo region (what `make demo` runs)."),
-    LazyCommand("region", "cli.region:app", "Regions: build one from your files, generate the demo, show or fetch one."),
+    LazyCommand(
+        "demo", "cli.demo:demo", "Run every part of Handoff on the generated demo region (what `make demo` runs)."
+    ),
+    LazyCommand(
+        "region", "cli.region:app", "Regions: build one from your files, generate the demo, show or fetch one."
+    ),
     LazyCommand("traveltime", "cli.traveltime:app", "Drive and transit travel-time matrices (minutes) and isochrones."),
     LazyCommand("match", "cli.match:match", "Run a placement round on an instance file and write the result."),
     LazyCommand("check", "cli.match:check", "Check a result file against its instance with the independent checker."),
@@ -25,8 +30,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("serve", "api.commands:serve", "Run the placement API (uvicorn)."),
     LazyCommand("users", "api.commands:users", "Make API users and bearer tokens."),
     LazyCommand("db", "api.commands:db", "Database maintenance (migrations)."),
-    LazyCommand("referrals", "api.referral_commands:referrals", "Referrals for planners: export them; adopt coverage hours."),
-    LazyCommand("providers", "cli.providers:providers_app", "Import a provider directory (CSV or .xlsx) into the service."),
+    LazyCommand(
+        "referrals", "api.referral_commands:referrals", "Referrals for planners: export them; adopt coverage hours."
+    ),
+    LazyCommand(
+        "providers", "cli.providers:providers_app", "Import a provider directory (CSV or .xlsx) into the service."
+    ),
     LazyCommand("wait-lists", "cli.providers:wait_lists_app", "Import wait lists (CSV or .xlsx) into the service."),
 )
 

@@ -1,4 +1,5 @@
 """`handoff demo`: the main job end to end on the generated demo region (what `make demo` runs)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -54,8 +55,9 @@ def demo(
     print_result(console, run_scenario(siting_spec(region_dir), base_dir=out, out_dir=out / "siting", console=console))
 
     console.rule("[bold]4. Coverage hours: cost, capture and the split")
-    print_result(console, run_scenario(coverage_spec(region_dir), base_dir=out, out_dir=out / "coverage",
-                                       console=console))
+    print_result(
+        console, run_scenario(coverage_spec(region_dir), base_dir=out, out_dir=out / "coverage", console=console)
+    )
 
     console.rule("[bold]5. The PCG's capacity-gap report")
     report = build_report(region, options=ReportOptions(), marginal_fn=marginal_values)
@@ -88,7 +90,9 @@ def print_console_sign_ins(console: Console, out: Path, region_dir: Path, databa
         if role != "coordinator":
             console.print(f"  {role:<9} {name:<24} token {token}")
     name, token = signs["coordinator"]
-    console.print("Start the console (phone-sized pages; works without internet):\n"
-                  f"  handoff serve --database-url {database_url} --region {region_dir} --results {out}")
+    console.print(
+        "Start the console (phone-sized pages; works without internet):\n"
+        f"  handoff serve --database-url {database_url} --region {region_dir} --results {out}"
+    )
     console.print("Console address: [bold]http://127.0.0.1:8000/console[/bold]", soft_wrap=True)
     console.print(f"Coordinator sign-in: user [bold]{name}[/bold], token [bold]{token}[/bold]", soft_wrap=True)

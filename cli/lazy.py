@@ -5,6 +5,7 @@ Each :class:`LazyCommand` names a command, where it lives (``"module:attribute"`
 The group's own ``--help`` lists those lines without importing anything; ``handoff NAME ...``
 (including ``handoff NAME --help``) imports that one module.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -65,8 +66,7 @@ class LazyGroup(TyperGroup):
             self.commands[cmd_name] = row.load()
         return self.commands[cmd_name]
 
-    def resolve_command(self, ctx: Context,
-                        args: list[str]) -> tuple[str | None, Command | None, list[str]]:
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
         """The command named by ``args[0]``; an unknown name fails suggesting the closest names."""
         if args and args[0] not in self.table and not args[0].startswith("-") and not ctx.resilient_parsing:
             matches = get_close_matches(args[0], list(self.table))

@@ -1,4 +1,5 @@
 """`handoff match | check | schema`: placement rounds from JSON files (formats in docs/formats.md)."""
+
 from __future__ import annotations
 
 import json
@@ -72,13 +73,18 @@ def _add_region_travel(instance: matcher.Instance, region_dir: Path) -> None:
     console.print(f"computing transit minutes from region {region_dir} ...")
     service = TravelService.from_region(region_dir)
     if not service.has_transit:
-        console.print(f"[yellow]warning:[/] region {region_dir} has no transit feed; travel minutes are a "
-                      "straight-line estimate", soft_wrap=True)
+        console.print(
+            f"[yellow]warning:[/] region {region_dir} has no transit feed; travel minutes are a straight-line estimate",
+            soft_wrap=True,
+        )
     people = _points(instance.participants, "participant")
     sites = _points(instance.providers, "provider")
     try:
-        tables = instance_tables(service, people, {s.provider_id: (sites[s.provider_id], s.service,
-                                                                   s.appointment_times) for s in instance.providers})
+        tables = instance_tables(
+            service,
+            people,
+            {s.provider_id: (sites[s.provider_id], s.service, s.appointment_times) for s in instance.providers},
+        )
     except DataError as error:
         _fail(f"{region_dir}: {error}")
     instance.travel_minutes.update(tables.travel)
@@ -110,11 +116,16 @@ def _summary(result: matcher.Result, violations: list[matcher.Violation]) -> Tab
 def match(
     instance: Path = typer.Argument(..., help="Instance JSON (see `handoff schema instance`)."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the result JSON."),
-    mode: Mode = typer.Option(Mode.coverage, help="coverage: most urgent needs met; preference: stable, "
-                              "best for participants by their ranked choices."),
+    mode: Mode = typer.Option(
+        Mode.coverage,
+        help="coverage: most urgent needs met; preference: stable, best for participants by their ranked choices.",
+    ),
     time_limit: float = typer.Option(10.0, "--time-limit", help="Solver wall-clock limit, seconds."),
-    baseline: Baseline | None = typer.Option(None, help="Run a baseline instead: fcfs (today's first come, first "
-                                      "served) or da (deferred acceptance, random tie-breaking)."),
+    baseline: Baseline | None = typer.Option(
+        None,
+        help="Run a baseline instead: fcfs (today's first come, first "
+        "served) or da (deferred acceptance, random tie-breaking).",
+    ),
     seed: int = typer.Option(0, help="Random seed (solver search, DA lottery)."),
     workers: int = typer.Option(None, min=1, help="CP-SAT search workers (default: one per CPU core, at most 8)."),
 ) -> None:

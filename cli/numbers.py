@@ -1,4 +1,5 @@
 """Numbers as the command line prints them in tables."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """`handoff providers import` and `handoff wait-lists import`: a program's files (CSV or .xlsx) into
 the service's database, validated as the API validates (docs/api.md, "Imports"), all or nothing."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,10 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-DB_OPTION = typer.Option(None, "--database-url", envvar="HANDOFF_DATABASE_URL",
-                         help="SQLAlchemy URL; default a SQLite file handoff.db here.")
-REGION_OPTION = typer.Option(None, "--region", envvar="HANDOFF_REGION_DIR",
-                             help="Region folder: provider points outside its boundary are refused.")
+DB_OPTION = typer.Option(
+    None, "--database-url", envvar="HANDOFF_DATABASE_URL", help="SQLAlchemy URL; default a SQLite file handoff.db here."
+)
+REGION_OPTION = typer.Option(
+    None,
+    "--region",
+    envvar="HANDOFF_REGION_DIR",
+    help="Region folder: provider points outside its boundary are refused.",
+)
 DRY_RUN = typer.Option(False, "--dry-run", help="Check every row and show what would change; change nothing.")
 FILE = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .xlsx file (first sheet), header in row 1.")
 
@@ -55,8 +61,9 @@ def _run(kind: str, path: Path, database_url: str | None, region_dir: Path | Non
 
 
 @providers_app.command("import")
-def import_providers_file(path: Path = FILE, dry_run: bool = DRY_RUN, region: Path = REGION_OPTION,
-                          database_url: str = DB_OPTION) -> None:
+def import_providers_file(
+    path: Path = FILE, dry_run: bool = DRY_RUN, region: Path = REGION_OPTION, database_url: str = DB_OPTION
+) -> None:
     """Create or update providers from a directory file, one provider per row.
 
     Columns: id (or provider_id), name, service, capacity, lon, lat; optional subtype, occupied,
@@ -69,8 +76,9 @@ def import_providers_file(path: Path = FILE, dry_run: bool = DRY_RUN, region: Pa
 
 
 @wait_lists_app.command("import")
-def import_wait_lists_file(path: Path = FILE, dry_run: bool = DRY_RUN, region: Path = REGION_OPTION,
-                           database_url: str = DB_OPTION) -> None:
+def import_wait_lists_file(
+    path: Path = FILE, dry_run: bool = DRY_RUN, region: Path = REGION_OPTION, database_url: str = DB_OPTION
+) -> None:
     """Replace who waits on every list the file names, one person per row, ahead first.
 
     Columns: list_id (or provider_id), person_id; optional priority (lower is ahead; else the

@@ -1,4 +1,5 @@
 """`handoff region ...`: build, generate, show and fetch regions."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,7 @@ def _cohorts(values: list[str]) -> dict[str, list[str]]:
     for value in values:
         name, sep, members = value.partition("=")
         if not sep or not name.strip() or not members.strip():
-            raise DataError("--cohort", f"expected \"Name=Municipality A,Municipality B\", got {value!r}")
+            raise DataError("--cohort", f'expected "Name=Municipality A,Municipality B", got {value!r}')
         cohorts[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
     return cohorts
 
@@ -64,43 +65,79 @@ def _print_summary(region_dir: Path) -> None:
 @app.command()
 def build(
     out: Path = typer.Option(..., "--out", help="Region folder to create (must be new or empty, or pass --force)."),
-    name: str = typer.Option(..., "--name", help="The region's name, e.g. \"Allegheny County\"."),
-    municipalities: str = typer.Option(None, "--municipalities", metavar="FILE[:NAME_FIELD]",
-                                       help="GeoJSON/Shapefile of municipalities; NAME_FIELD is the name property "
-                                       "(default 'name'), e.g. Allegheny_Munis.json:LABEL."),
-    police_zones: str = typer.Option(None, "--police-zones", metavar="FILE[:NAME_FIELD]",
-                                     help="Police zones or departments; polygons sharing a name are merged "
-                                     "(e.g. Pittsburgh_Police_Zones:zone)."),
-    boundary: str = typer.Option(None, "--boundary", metavar="FILE",
-                                 help="The region's outline (default: the union of the municipalities)."),
-    population: str = typer.Option(None, "--population", metavar="FILE",
-                                   help="Population: CSV area_id,population,lon,lat, polygons with counts, or a "
-                                   "CSV of counts joined to --population-areas."),
+    name: str = typer.Option(..., "--name", help='The region\'s name, e.g. "Allegheny County".'),
+    municipalities: str = typer.Option(
+        None,
+        "--municipalities",
+        metavar="FILE[:NAME_FIELD]",
+        help="GeoJSON/Shapefile of municipalities; NAME_FIELD is the name property "
+        "(default 'name'), e.g. Allegheny_Munis.json:LABEL.",
+    ),
+    police_zones: str = typer.Option(
+        None,
+        "--police-zones",
+        metavar="FILE[:NAME_FIELD]",
+        help="Police zones or departments; polygons sharing a name are merged (e.g. Pittsburgh_Police_Zones:zone).",
+    ),
+    boundary: str = typer.Option(
+        None, "--boundary", metavar="FILE", help="The region's outline (default: the union of the municipalities)."
+    ),
+    population: str = typer.Option(
+        None,
+        "--population",
+        metavar="FILE",
+        help="Population: CSV area_id,population,lon,lat, polygons with counts, or a "
+        "CSV of counts joined to --population-areas.",
+    ),
     population_id: str = typer.Option("area_id", "--population-id", help="Id column of the population file."),
     population_count: str = typer.Option("population", "--population-count", help="Count column (people)."),
-    population_areas: str = typer.Option(None, "--population-areas", metavar="FILE[:ID_FIELD]",
-                                         help="Polygons to join the counts to, e.g. Pittsburgh_Tracts.json:GEOID10; "
-                                         "counts without a polygon are kept without a shape."),
-    encounters: str = typer.Option(None, "--encounters", metavar="FILE",
-                                   help="WPRDC police arrest or incident-blotter CSV."),
-    outside: str = typer.Option("error", "--outside", metavar="error|drop|blank",
-                                help="An encounter located outside the boundary fails the build (error), is "
-                                "dropped (drop) or kept without a location (blank)."),
-    streets: str = typer.Option(None, "--streets", metavar="PATH",
-                                help="Street network: .osm, .osm.pbf, .graphml, or a folder with nodes.csv and "
-                                "edges.csv (as exported from osmnx); read by geodata.streets."),
-    period: str = typer.Option(None, "--period", metavar="FROM..TO",
-                               help="Days the encounter file covers, e.g. 2016-08-01..2017-03-29 (default: the "
-                               "dense span of its records; records outside are left out and counted)."),
+    population_areas: str = typer.Option(
+        None,
+        "--population-areas",
+        metavar="FILE[:ID_FIELD]",
+        help="Polygons to join the counts to, e.g. Pittsburgh_Tracts.json:GEOID10; "
+        "counts without a polygon are kept without a shape.",
+    ),
+    encounters: str = typer.Option(
+        None, "--encounters", metavar="FILE", help="WPRDC police arrest or incident-blotter CSV."
+    ),
+    outside: str = typer.Option(
+        "error",
+        "--outside",
+        metavar="error|drop|blank",
+        help="An encounter located outside the boundary fails the build (error), is "
+        "dropped (drop) or kept without a location (blank).",
+    ),
+    streets: str = typer.Option(
+        None,
+        "--streets",
+        metavar="PATH",
+        help="Street network: .osm, .osm.pbf, .graphml, or a folder with nodes.csv and "
+        "edges.csv (as exported from osmnx); read by geodata.streets.",
+    ),
+    period: str = typer.Option(
+        None,
+        "--period",
+        metavar="FROM..TO",
+        help="Days the encounter file covers, e.g. 2016-08-01..2017-03-29 (default: the "
+        "dense span of its records; records outside are left out and counted).",
+    ),
     gtfs: list[Path] = typer.Option([], "--gtfs", metavar="ZIP|FOLDER", help="GTFS feed (repeat for several)."),
     providers: str = typer.Option(None, "--providers", metavar="FILE", help="providers.csv or GeoJSON."),
     wait_lists: str = typer.Option(None, "--wait-lists", metavar="FILE", help="wait_lists.csv."),
     sites: str = typer.Option(None, "--sites", metavar="FILE", help="Candidate facility sites (GeoJSON or CSV)."),
-    generate_providers: bool = typer.Option(False, "--generate-providers",
-                                            help="No public provider list? Generate providers, wait lists and "
-                                            "sites from the municipalities and population (marked generated)."),
-    cohort: list[str] = typer.Option([], "--cohort", metavar="NAME=MUNI1,MUNI2",
-                                     help="A cohort of municipalities sharing case managers (repeatable)."),
+    generate_providers: bool = typer.Option(
+        False,
+        "--generate-providers",
+        help="No public provider list? Generate providers, wait lists and "
+        "sites from the municipalities and population (marked generated).",
+    ),
+    cohort: list[str] = typer.Option(
+        [],
+        "--cohort",
+        metavar="NAME=MUNI1,MUNI2",
+        help="A cohort of municipalities sharing case managers (repeatable).",
+    ),
     crs: str = typer.Option("EPSG:4326", "--crs", help="CRS of input coordinates that do not declare one."),
     metric_crs: str = typer.Option("EPSG:26917", "--metric-crs", help="Projected CRS for metres (UTM 17N here)."),
     seed: int = typer.Option(7, "--seed", help="Seed for --generate-providers."),
@@ -131,14 +168,23 @@ def build(
         if encounter_source is not None:
             encounter_source.options = {"outside": outside, **({"period": period} if period else {})}
         inputs = RegionInputs(
-            name=name, municipalities=_source(municipalities, "--municipalities"),
-            police_zones=_source(police_zones, "--police-zones"), boundary=_source(boundary, "--boundary"),
-            population=population_source, encounters=encounter_source,
+            name=name,
+            municipalities=_source(municipalities, "--municipalities"),
+            police_zones=_source(police_zones, "--police-zones"),
+            boundary=_source(boundary, "--boundary"),
+            population=population_source,
+            encounters=encounter_source,
             streets=Source(Path(streets).resolve()) if streets else None,
-            gtfs=[p.resolve() for p in gtfs], providers=_source(providers, "--providers"),
-            wait_lists=_source(wait_lists, "--wait-lists"), sites=_source(sites, "--sites"),
-            generate_providers=generate_providers, cohorts=_cohorts(cohort), crs=crs, metric_crs=metric_crs,
-            seed=seed)
+            gtfs=[p.resolve() for p in gtfs],
+            providers=_source(providers, "--providers"),
+            wait_lists=_source(wait_lists, "--wait-lists"),
+            sites=_source(sites, "--sites"),
+            generate_providers=generate_providers,
+            cohorts=_cohorts(cohort),
+            crs=crs,
+            metric_crs=metric_crs,
+            seed=seed,
+        )
         with console.status("checking and copying the files..."):
             build_region(inputs, out, overwrite=force)
         console.print(f"[green]built[/] {out / 'region.toml'}")
@@ -150,8 +196,12 @@ def build(
 @app.command()
 def show(
     region_dir: Path = typer.Argument(..., metavar="DIR", help="A region folder (with region.toml)."),
-    map_png: Path = typer.Option(None, "--map", metavar="OUT.png",
-                                 help="Also draw the region: municipalities, zones, transit, providers, encounters."),
+    map_png: Path = typer.Option(
+        None,
+        "--map",
+        metavar="OUT.png",
+        help="Also draw the region: municipalities, zones, transit, providers, encounters.",
+    ),
 ) -> None:
     """Print a region's parts (counts, observation period, feed coverage) and optionally write its map.
 
@@ -173,8 +223,12 @@ def show(
 @app.command()
 def demo(
     out: Path = typer.Option(..., "--out", help="Folder to write the generated region into."),
-    scale: str = typer.Option("small", "--scale", metavar="small|county",
-                              help="small: a few seconds, for tests; county: shaped like Allegheny County."),
+    scale: str = typer.Option(
+        "small",
+        "--scale",
+        metavar="small|county",
+        help="small: a few seconds, for tests; county: shaped like Allegheny County.",
+    ),
     seed: int = typer.Option(7, "--seed", help="Same seed, byte-identical files."),
 ) -> None:
     """Generate the deterministic demo region in real formats (OSM XML, GTFS zip, GeoJSON, CSV).
@@ -193,8 +247,9 @@ def demo(
     table.add_column("part")
     table.add_column("count", justify="right")
     for part, count in counts.items():
-        table.add_row(part, ", ".join(f"{k} {v:,}" for k, v in count.items()) if isinstance(count, dict)
-                      else f"{count:,}")
+        table.add_row(
+            part, ", ".join(f"{k} {v:,}" for k, v in count.items()) if isinstance(count, dict) else f"{count:,}"
+        )
     console.print(table)
     try:
         _print_summary(out)
@@ -204,16 +259,20 @@ def demo(
 
 @app.command()
 def fetch(
-    place: str = typer.Option(..., "--place", help="A place osmnx can geocode, e.g. \"Allegheny County, PA\"."),
+    place: str = typer.Option(..., "--place", help='A place osmnx can geocode, e.g. "Allegheny County, PA".'),
     out: Path = typer.Option(..., "--out", help="Region folder to create."),
     gtfs_url: list[str] = typer.Option([], "--gtfs-url", help="URL of a GTFS zip (repeatable)."),
     name: str = typer.Option(None, "--name", help="The region's name (default: the place)."),
-    admin_level: str = typer.Option("8", "--admin-level",
-                                    help="OSM admin_level of the municipalities (8 = US cities, boroughs, townships)."),
+    admin_level: str = typer.Option(
+        "8", "--admin-level", help="OSM admin_level of the municipalities (8 = US cities, boroughs, townships)."
+    ),
     population: str = typer.Option(None, "--population", metavar="FILE", help="Population file to include."),
     encounters: str = typer.Option(None, "--encounters", metavar="FILE", help="WPRDC CSV to include."),
-    generate_providers: bool = typer.Option(True, "--generate-providers/--no-generate-providers",
-                                            help="Generate providers, wait lists and sites (needs --population)."),
+    generate_providers: bool = typer.Option(
+        True,
+        "--generate-providers/--no-generate-providers",
+        help="Generate providers, wait lists and sites (needs --population).",
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing region folder."),
 ) -> None:
     """Download a region (needs internet): the drive network and municipal boundaries from OpenStreetMap
@@ -229,14 +288,19 @@ def fetch(
 
     try:
         with console.status(f"downloading {place} (OpenStreetMap, GTFS)..."):
-            files = download_inputs(place, out.with_name(out.name + ".downloads"), gtfs_urls=gtfs_url,
-                                    admin_level=admin_level)
+            files = download_inputs(
+                place, out.with_name(out.name + ".downloads"), gtfs_urls=gtfs_url, admin_level=admin_level
+            )
         inputs = RegionInputs(
-            name=name or place, municipalities=Source(files["municipalities"]), boundary=Source(files["boundary"]),
-            streets=Source(files["streets"]), gtfs=files["gtfs"],
+            name=name or place,
+            municipalities=Source(files["municipalities"]),
+            boundary=Source(files["boundary"]),
+            streets=Source(files["streets"]),
+            gtfs=files["gtfs"],
             population=_source(population, "--population"),
             encounters=Source(Path(encounters).resolve(), {"outside": "error"}) if encounters else None,
-            generate_providers=generate_providers and population is not None)
+            generate_providers=generate_providers and population is not None,
+        )
         build_region(inputs, out, overwrite=force)
         _print_summary(out)
     except DataError as error:

@@ -1,4 +1,5 @@
 """`handoff report`: the PCG's capacity-gap report (aggregate only, small cells withheld)."""
+
 from __future__ import annotations
 
 import json
@@ -10,22 +11,35 @@ from rich.console import Console
 
 from geodata.errors import DataError
 
-app = typer.Typer(help="Reports for the Policy Coordination Group: aggregate figures only, counts under 11 withheld.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Reports for the Policy Coordination Group: aggregate figures only, counts under 11 withheld.",
+    no_args_is_help=True,
+)
 
 
 @app.command("capacity-gap")
 def capacity_gap(
     region: Path = typer.Option(..., "--region", exists=True, file_okay=False, help="Region folder (region.toml)."),
     out: Path = typer.Option(Path("capacity-gap.html"), "--out", help="The self-contained HTML report to write."),
-    state: str = typer.Option(None, "--state", help="Database URL of the placement service (e.g. sqlite:///handoff.db): "
-                              "use its live providers and wait lists instead of the region's files."),
+    state: str = typer.Option(
+        None,
+        "--state",
+        help="Database URL of the placement service (e.g. sqlite:///handoff.db): "
+        "use its live providers and wait lists instead of the region's files.",
+    ),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the report as PDF beside the HTML."),
-    previous: Path = typer.Option(None, "--compare", exists=True, dir_okay=False,
-                                  help="An earlier report's JSON (e.g. last quarter's) to compare against."),
+    previous: Path = typer.Option(
+        None,
+        "--compare",
+        exists=True,
+        dir_okay=False,
+        help="An earlier report's JSON (e.g. last quarter's) to compare against.",
+    ),
     as_of: str = typer.Option(None, "--as-of", help="Snapshot date shown on the report (default: today)."),
     transit_minutes: float = typer.Option(45.0, "--transit-minutes", min=1, help="'Within reach' threshold (minutes)."),
-    marginal: bool = typer.Option(True, "--marginal/--no-marginal", help="Rank where one more slot helps most (re-solves placements)."),
+    marginal: bool = typer.Option(
+        True, "--marginal/--no-marginal", help="Rank where one more slot helps most (re-solves placements)."
+    ),
 ) -> None:
     """Build the capacity-gap report: demand vs capacity, waits, reach, equity, and where one more slot helps most.
 
@@ -61,10 +75,18 @@ def capacity_gap(
                 console.print(f"  {time.perf_counter() - started:5.1f} s  {message}")
                 status.update(message)
 
-            report = build_report(loaded, options=options, providers=providers, wait_lists=wait_lists,
-                                  previous=json.loads(previous.read_text()) if previous else None,
-                                  marginal_fn=marginal_values, declines=refused,
-                                  referrals=referrals, caseloads=caseloads, progress=step)
+            report = build_report(
+                loaded,
+                options=options,
+                providers=providers,
+                wait_lists=wait_lists,
+                previous=json.loads(previous.read_text()) if previous else None,
+                marginal_fn=marginal_values,
+                declines=refused,
+                referrals=referrals,
+                caseloads=caseloads,
+                progress=step,
+            )
             step("writing HTML, JSON and PDF")
     except (DataError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -1,4 +1,5 @@
 """`handoff scenario`: planners' what-ifs (siting, coverage hours), side by side, and sweeps."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -66,10 +67,15 @@ def _run_or_exit(console: Console, spec: dict, file: Path, out: Path, region: Pa
 
 @app.command("run")
 def run(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Scenario file (YAML) with kind: siting or coverage."),
-    out: Path = typer.Option(None, "--out", help="Folder for maps, plots and tables. Default: NAME-output beside the file."),
-    region: Path = typer.Option(None, "--region", exists=True, file_okay=False,
-                                help="Region folder to use instead of the file's region: key."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="Scenario file (YAML) with kind: siting or coverage."
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="Folder for maps, plots and tables. Default: NAME-output beside the file."
+    ),
+    region: Path = typer.Option(
+        None, "--region", exists=True, file_okay=False, help="Region folder to use instead of the file's region: key."
+    ),
 ) -> None:
     """Run one scenario, print its result tables and write its maps and plots.
 
@@ -88,9 +94,12 @@ def run(
 @app.command("compare")
 def compare(
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Two or more scenario files."),
-    out: Path = typer.Option(Path("compare-output"), "--out", help="Folder with one subfolder per scenario and compare.csv."),
-    region: Path = typer.Option(None, "--region", exists=True, file_okay=False,
-                                help="Region folder to use instead of each file's region: key."),
+    out: Path = typer.Option(
+        Path("compare-output"), "--out", help="Folder with one subfolder per scenario and compare.csv."
+    ),
+    region: Path = typer.Option(
+        None, "--region", exists=True, file_okay=False, help="Region folder to use instead of each file's region: key."
+    ),
 ) -> None:
     """Run several scenarios and show their headline numbers side by side (also written to compare.csv).
 

@@ -1,4 +1,5 @@
 """`handoff traveltime ...`: drive-time matrices and isochrones (transit: see traveltime_transit)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,6 +17,8 @@ app = typer.Typer(
     "(default ~/.cache/handoff, or $HANDOFF_CACHE_DIR).",
     no_args_is_help=True,
 )
+
+
 def _streets_spec(region_dir: Path):
     from geodata.region import read_manifest
 
@@ -42,15 +45,21 @@ def drive(
     origins: Path = typer.Option(..., "--origins", help="CSV with columns id,lon,lat (degrees)."),
     destinations: Path = typer.Option(..., "--destinations", help="CSV with columns id,lon,lat (degrees)."),
     out: Path = typer.Option(..., "-o", "--out", help="Parquet file to write."),
-    max_minutes: float = typer.Option(None, "--max-minutes", help="Stop searching beyond this; longer trips are "
-                                      "unreachable (empty minutes)."),
-    turn_delay: float = typer.Option(None, "--turn-delay", help="Seconds per intersection crossed "
-                                     "(default: the region's, else 5)."),
-    layout: str = typer.Option("long", "--layout", help="long: origin_id,destination_id,minutes rows; "
-                               "wide: one row per origin, one column per destination id."),
+    max_minutes: float = typer.Option(
+        None, "--max-minutes", help="Stop searching beyond this; longer trips are unreachable (empty minutes)."
+    ),
+    turn_delay: float = typer.Option(
+        None, "--turn-delay", help="Seconds per intersection crossed (default: the region's, else 5)."
+    ),
+    layout: str = typer.Option(
+        "long",
+        "--layout",
+        help="long: origin_id,destination_id,minutes rows; wide: one row per origin, one column per destination id.",
+    ),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse a matrix computed from the same inputs."),
-    cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache folder (default $HANDOFF_CACHE_DIR or "
-                                   "~/.cache/handoff)."),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="Cache folder (default $HANDOFF_CACHE_DIR or ~/.cache/handoff)."
+    ),
 ) -> None:
     """Drive minutes from every origin to every destination on the region's street graph.
 
@@ -75,8 +84,13 @@ def drive(
         service = TravelService.from_region(region, cache_dir=cache_dir, cache=cache)
         with progress_bar(f"drive searches on {spec.path.name}") as bar:
             task = bar.add_task("drive", total=None)
-            result = service.drive(origin_xy, destination_xy, max_minutes=max_minutes, turn_delay_s=turn_delay,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+            result = service.drive(
+                origin_xy,
+                destination_xy,
+                max_minutes=max_minutes,
+                turn_delay_s=turn_delay,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except DataError as error:
         fail(error)
     minutes = result[0]
@@ -92,10 +106,16 @@ def isochrone(
     minutes: str = typer.Option("5,10,15", "--minutes", help="Comma-separated limits in minutes."),
     mode: str = typer.Option("drive", "--mode", help="drive or transit."),
     out: Path = typer.Option(..., "-o", "--out", help="GeoJSON file to write (one polygon per limit)."),
-    date: str = typer.Option(None, "--date", help="Transit: service date YYYY-MM-DD (default: the feed's typical "
-                             "weekday, see docs/transit.md)."),
-    depart: str = typer.Option("08:00", "--depart", help="Transit: departure time HH:MM or window HH:MM-HH:MM "
-                               "(the median over the window is used)."),
+    date: str = typer.Option(
+        None,
+        "--date",
+        help="Transit: service date YYYY-MM-DD (default: the feed's typical weekday, see docs/transit.md).",
+    ),
+    depart: str = typer.Option(
+        "08:00",
+        "--depart",
+        help="Transit: departure time HH:MM or window HH:MM-HH:MM (the median over the window is used).",
+    ),
     map_html: Path = typer.Option(None, "--map", help="Also write an interactive HTML map (folium)."),
 ) -> None:
     """Areas reachable from a point within each limit, as GeoJSON polygons (property `minutes`).
@@ -130,8 +150,12 @@ def isochrone(
             nodes = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
             with progress_bar("transit search") as bar:
                 task = bar.add_task("transit", total=None)
-                result = service.transit(np.array([(lon, lat)]), nodes, request,
-                                         progress=lambda done, total: bar.update(task, completed=done, total=total))
+                result = service.transit(
+                    np.array([(lon, lat)]),
+                    nodes,
+                    request,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
             for note in result.notes:
                 console.print(f"[yellow]warning:[/] {note}")
             console.print(result.method)
@@ -163,14 +187,15 @@ def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: st
         if row.geometry is None or row.geometry.is_empty:
             continue
         colour = shades[min(k, len(shades) - 1)]
-        folium.GeoJson(row.geometry.__geo_interface__, name=f"{row.minutes:g} min",
-                       style_function=lambda _, c=colour: {"color": c, "fillColor": c, "weight": 1,
-                                                           "fillOpacity": 0.35},
-                       tooltip=f"within {row.minutes:g} min").add_to(fmap)
+        folium.GeoJson(
+            row.geometry.__geo_interface__,
+            name=f"{row.minutes:g} min",
+            style_function=lambda _, c=colour: {"color": c, "fillColor": c, "weight": 1, "fillOpacity": 0.35},
+            tooltip=f"within {row.minutes:g} min",
+        ).add_to(fmap)
     folium.Marker([origin[1], origin[0]], tooltip="origin").add_to(fmap)
     folium.LayerControl().add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(f"<h4 style='position:absolute;z-index:1000;left:50px'>"
-                                                  f"{title}</h4>"))
+    fmap.get_root().html.add_child(folium.Element(f"<h4 style='position:absolute;z-index:1000;left:50px'>{title}</h4>"))
     out.parent.mkdir(parents=True, exist_ok=True)
     return save_offline(fmap, out)
 

@@ -6,6 +6,7 @@ river crossings). The view is fitted to where the data is (:func:`data_extent`),
 county, and point labels are moved apart so none hides another or a marker
 (:func:`place_labels`, adjustText).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -73,10 +74,20 @@ def place_labels(ax, xs, ys, texts, *, avoid=None, **style) -> list:
     style = {"fontsize": 8, "weight": "bold", "zorder": 7, **style}
     artists = [ax.text(x, y, text, **style) for x, y, text in zip(xs, ys, texts)]
     if len(artists) > 0:
-        target_x = np.concatenate([np.asarray(xs, float), np.asarray(avoid[0], float)]) if avoid else np.asarray(xs, float)
-        target_y = np.concatenate([np.asarray(ys, float), np.asarray(avoid[1], float)]) if avoid else np.asarray(ys, float)
-        adjust_text(artists, x=target_x, y=target_y, ax=ax, expand=(1.3, 1.5),
-                    arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.6})
+        target_x = (
+            np.concatenate([np.asarray(xs, float), np.asarray(avoid[0], float)]) if avoid else np.asarray(xs, float)
+        )
+        target_y = (
+            np.concatenate([np.asarray(ys, float), np.asarray(avoid[1], float)]) if avoid else np.asarray(ys, float)
+        )
+        adjust_text(
+            artists,
+            x=target_x,
+            y=target_y,
+            ax=ax,
+            expand=(1.3, 1.5),
+            arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.6},
+        )
     return artists
 
 

@@ -6,6 +6,7 @@ member) is read in it; a file that declares none is read in the region's ``crs``
 a ``crs`` member is lon/lat by definition (RFC 7946), so projected coordinates written without one
 (metres) are caught and reported with the feature's row.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,9 @@ def _vector_source(path: Path) -> Path:
     return path
 
 
-def read_vector(path: str | Path, *, crs: str, source_crs: str | None = None,
-                allow_missing: bool = False) -> gpd.GeoDataFrame:
+def read_vector(
+    path: str | Path, *, crs: str, source_crs: str | None = None, allow_missing: bool = False
+) -> gpd.GeoDataFrame:
     """Read a GeoJSON/Shapefile into EPSG:4326, checking geometries and lon/lat ranges (row = feature, 1-based).
 
     With ``allow_missing`` a feature without geometry is kept with an empty one; otherwise it is an error.
@@ -62,10 +64,14 @@ def read_vector(path: str | Path, *, crs: str, source_crs: str | None = None,
         pos = first_bad(bad)
         if pos is not None:
             x, y = bounds[pos, 0], bounds[pos, 1]
-            raise DataError(path, f"coordinates such as ({x:.6g}, {y:.6g}) are not longitude/latitude degrees "
-                            f"but the file says {frame.crs.to_string()}; if they are projected metres, give the "
-                            "file's CRS with the 'source_crs' option (e.g. source_crs = \"EPSG:26917\")",
-                            row=pos + 1, field="geometry")
+            raise DataError(
+                path,
+                f"coordinates such as ({x:.6g}, {y:.6g}) are not longitude/latitude degrees "
+                f"but the file says {frame.crs.to_string()}; if they are projected metres, give the "
+                "file's CRS with the 'source_crs' option (e.g. source_crs = \"EPSG:26917\")",
+                row=pos + 1,
+                field="geometry",
+            )
     return frame.to_crs(WGS84)
 
 
@@ -75,20 +81,28 @@ def _polygonal(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoSeries:
     if invalid.any():
         repaired = shapely.make_valid(geoms[invalid].to_numpy())
         geoms = geoms.copy()
-        geoms[invalid] = [shapely.union_all([g for g in shapely.get_parts(r) if g.geom_type in POLYGONAL])
-                          if r.geom_type == "GeometryCollection" else r for r in repaired]
+        geoms[invalid] = [
+            shapely.union_all([g for g in shapely.get_parts(r) if g.geom_type in POLYGONAL])
+            if r.geom_type == "GeometryCollection"
+            else r
+            for r in repaired
+        ]
     pos = first_bad(~geoms.geom_type.isin(POLYGONAL))
     if pos is not None:
-        raise DataError(path, f"expected a Polygon or MultiPolygon, got {geoms.iloc[pos].geom_type}",
-                        row=pos + 1, field="geometry")
+        raise DataError(
+            path, f"expected a Polygon or MultiPolygon, got {geoms.iloc[pos].geom_type}", row=pos + 1, field="geometry"
+        )
     return geoms
 
 
 def _names(frame: gpd.GeoDataFrame, path: Path, name_field: str) -> pd.Series:
     if name_field not in frame.columns or name_field == frame.geometry.name:
         available = [c for c in frame.columns if c != frame.geometry.name]
-        raise DataError(path, f"no property '{name_field}'; the features have: {', '.join(available)}. "
-                        "Choose one with name_field", field=name_field)
+        raise DataError(
+            path,
+            f"no property '{name_field}'; the features have: {', '.join(available)}. Choose one with name_field",
+            field=name_field,
+        )
     values = frame[name_field]
     blank = values.isna() | (values.astype(str).str.strip() == "")
     pos = first_bad(blank)
@@ -99,8 +113,9 @@ def _names(frame: gpd.GeoDataFrame, path: Path, name_field: str) -> pd.Series:
     return values.astype(str).str.strip()
 
 
-def load_areas(path: str | Path, *, crs: str, name_field: str = "name", source_crs: str | None = None,
-               dissolve: bool = True) -> gpd.GeoDataFrame:
+def load_areas(
+    path: str | Path, *, crs: str, name_field: str = "name", source_crs: str | None = None, dissolve: bool = True
+) -> gpd.GeoDataFrame:
     """Named areas (municipalities, police zones, ...) as a GeoDataFrame[``name``, ``geometry``] in EPSG:4326.
 
     ``name_field`` is the property holding each area's name. With ``dissolve`` (default) features

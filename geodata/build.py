@@ -7,6 +7,7 @@ GeoJSON polygons, WPRDC CSVs, provider tables and street files copied as they ar
 zipped. The folder is assembled next to its destination and moved into place only when complete,
 so a failed build leaves nothing half-written.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -80,11 +81,26 @@ def _toml_key(key: str) -> str:
     return key if key.replace("_", "").replace("-", "").isalnum() else _toml(key)
 
 
-def write_manifest(folder: Path, *, name: str, crs: str, metric_crs: str, generated: list[str],
-                   files: dict[str, Any], cohorts: dict[str, list[str]], sources: dict[str, Any]) -> Path:
+def write_manifest(
+    folder: Path,
+    *,
+    name: str,
+    crs: str,
+    metric_crs: str,
+    generated: list[str],
+    files: dict[str, Any],
+    cohorts: dict[str, list[str]],
+    sources: dict[str, Any],
+) -> Path:
     """Write ``folder/region.toml``; ``files`` values are a path, a table with ``path``, or a list of paths."""
-    lines = [f"name = {_toml(name)}", f"crs = {_toml(crs)}", f"metric_crs = {_toml(metric_crs)}",
-             f"generated = {_toml(generated)}", "", "[files]"]
+    lines = [
+        f"name = {_toml(name)}",
+        f"crs = {_toml(crs)}",
+        f"metric_crs = {_toml(metric_crs)}",
+        f"generated = {_toml(generated)}",
+        "",
+        "[files]",
+    ]
     lines += [f"{part} = {_toml(value)}" for part, value in files.items()]
     lines += ["", "[cohorts]"] + [f"{_toml_key(c)} = {_toml(m)}" for c, m in cohorts.items()]
     lines += ["", "[sources]"] + [f"{part} = {_toml(s)}" for part, s in sources.items()]
@@ -144,8 +160,14 @@ def _copy_gtfs(sources: list[Path], folder: Path) -> list[str]:
     return names
 
 
-def check_inside(table: gpd.GeoDataFrame, path: Path, boundary: gpd.GeoDataFrame, *, metric_crs: str,
-                 margin_m: float = OUTSIDE_MARGIN_M) -> None:
+def check_inside(
+    table: gpd.GeoDataFrame,
+    path: Path,
+    boundary: gpd.GeoDataFrame,
+    *,
+    metric_crs: str,
+    margin_m: float = OUTSIDE_MARGIN_M,
+) -> None:
     """Every located row of ``table`` must lie within ``margin_m`` metres of the region's boundary
     (a service just over the county line is fine; swapped lon/lat or a wrong CRS is not)."""
     outline = boundary.to_crs(metric_crs).geometry.iloc[0]
@@ -155,9 +177,13 @@ def check_inside(table: gpd.GeoDataFrame, path: Path, boundary: gpd.GeoDataFrame
     if far.size:
         row, point = int(far[0]), table.geometry.iloc[int(far[0])]
         field = "lon" if path.suffix.lower() == ".csv" else "geometry"
-        raise DataError(path, f"the location ({point.x:.5f}, {point.y:.5f}) is {distance.iloc[row] / 1000:,.1f} km "
-                        "outside the region's boundary; check lon/lat (swapped?) and the CRS",
-                        row=row + 1, field=field)
+        raise DataError(
+            path,
+            f"the location ({point.x:.5f}, {point.y:.5f}) is {distance.iloc[row] / 1000:,.1f} km "
+            "outside the region's boundary; check lon/lat (swapped?) and the CRS",
+            row=row + 1,
+            field=field,
+        )
 
 
 def _check_cohorts(cohorts: dict[str, list[str]], municipalities: gpd.GeoDataFrame | None) -> None:
@@ -170,15 +196,25 @@ def _check_cohorts(cohorts: dict[str, list[str]], municipalities: gpd.GeoDataFra
         for member in members:
             if member not in known:
                 hint = difflib.get_close_matches(member, known, n=3)
-                raise DataError("--cohort", f"unknown municipality {member!r} in cohort {cohort!r}"
-                                + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""), field=cohort)
+                raise DataError(
+                    "--cohort",
+                    f"unknown municipality {member!r} in cohort {cohort!r}"
+                    + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""),
+                    field=cohort,
+                )
 
 
 def _population_file(population: gpd.GeoDataFrame, folder: Path) -> str:
     geoms = population.geometry
     if (geoms.is_empty | (geoms.geom_type == "Point")).all():
-        table = pd.DataFrame({"area_id": population["area_id"], "population": population["population"],
-                              "lon": geoms.x.round(7), "lat": geoms.y.round(7)})
+        table = pd.DataFrame(
+            {
+                "area_id": population["area_id"],
+                "population": population["population"],
+                "lon": geoms.x.round(7),
+                "lat": geoms.y.round(7),
+            }
+        )
         table.to_csv(folder / "population.csv", index=False)
         return "population.csv"
     _write_geojson(population, folder / "population.geojson")
@@ -236,14 +272,20 @@ def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
     if inputs.population is not None:
         population = load_population(inputs.population.path, crs=crs, **inputs.population.options)
         written = _population_file(population, folder)
-        files["population"] = _entry(written, {"source_crs": WGS84} if written.endswith(".csv") and crs != WGS84 else {})
+        files["population"] = _entry(
+            written, {"source_crs": WGS84} if written.endswith(".csv") and crs != WGS84 else {}
+        )
         sources["population"] = str(inputs.population.path)
         counts["population"], counts["population_areas"] = int(population["population"].sum()), len(population)
     if inputs.encounters is not None:
-        files["encounters"], found, outside, period = _encounters(inputs.encounters, folder, crs=crs,
-                                                                  has_boundary=boundary is not None)
+        files["encounters"], found, outside, period = _encounters(
+            inputs.encounters, folder, crs=crs, has_boundary=boundary is not None
+        )
         sources["encounters"], counts["encounters"], counts["encounters_outside"] = (
-            str(inputs.encounters.path), found, outside)
+            str(inputs.encounters.path),
+            found,
+            outside,
+        )
         counts["period"] = period
     if inputs.streets is not None:
         if not inputs.streets.path.exists():
@@ -261,8 +303,16 @@ def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
             if boundary is not None and part != "wait_lists":
                 check_inside(table, source.path, boundary, metric_crs=inputs.metric_crs)
             files[part], sources[part] = _copy_table(source.path, folder, part), str(source.path)
-    write_manifest(folder, name=inputs.name, crs=crs, metric_crs=inputs.metric_crs, generated=generated,
-                   files=files, cohorts=inputs.cohorts, sources=sources)
+    write_manifest(
+        folder,
+        name=inputs.name,
+        crs=crs,
+        metric_crs=inputs.metric_crs,
+        generated=generated,
+        files=files,
+        cohorts=inputs.cohorts,
+        sources=sources,
+    )
     return {**counts, "generated": generated}
 
 
@@ -272,8 +322,10 @@ def _generate_providers(inputs: RegionInputs, munis, population, folder: Path, f
     if inputs.crs != WGS84:
         raise DataError("--generate-providers", f"generated providers are written in lon/lat: build with --crs {WGS84}")
     if munis is None or population is None:
-        raise DataError("--generate-providers", "generated providers are placed by municipality and population: "
-                        "give --municipalities and --population too")
+        raise DataError(
+            "--generate-providers",
+            "generated providers are placed by municipality and population: give --municipalities and --population too",
+        )
     providers, wait_lists = generate_providers(munis, population, seed=inputs.seed)
     providers.to_csv(folder / "providers.csv", index=False)
     wait_lists.to_csv(folder / "wait_lists.csv", index=False)
@@ -296,8 +348,12 @@ def _check_built(folder: Path) -> dict[str, int]:
             row = int(unknown.to_numpy().nonzero()[0][0]) + 1
             wait_spec = region.manifest.spec("wait_lists")
             assert wait_spec is not None  # the wait lists were read from it
-            raise DataError(wait_spec.path, "unknown provider "
-                            f"{region.wait_lists['provider_id'].iloc[row - 1]!r}", row=row, field="provider_id")
+            raise DataError(
+                wait_spec.path,
+                f"unknown provider {region.wait_lists['provider_id'].iloc[row - 1]!r}",
+                row=row,
+                field="provider_id",
+            )
     return counts
 
 

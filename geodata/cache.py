@@ -6,6 +6,7 @@ values through their JSON form. Changing any input file or parameter changes the
 matrix is recomputed; an unchanged key reuses the stored file. Plain strings are hashed as
 text, never read as paths: pass ``Path`` objects for files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,8 +53,11 @@ def _canonical(value: Any) -> Any:
         return {"file": file_digest(value)}
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
-        return {"array": hashlib.sha256(array.tobytes()).hexdigest(), "shape": list(array.shape),
-                "dtype": str(array.dtype)}
+        return {
+            "array": hashlib.sha256(array.tobytes()).hexdigest(),
+            "shape": list(array.shape),
+            "dtype": str(array.dtype),
+        }
     if isinstance(value, (pd.DataFrame, pd.Series)):
         hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
         columns = list(map(str, value.columns)) if isinstance(value, pd.DataFrame) else [str(value.name)]
@@ -71,8 +75,12 @@ def _canonical(value: Any) -> Any:
 
 def cache_key(kind: str, key_parts: Mapping[str, Any]) -> str:
     """The sha256 hex key of a matrix ``kind`` and its ``key_parts`` (see the module docstring)."""
-    text = json.dumps({"kind": kind, "version": FORMAT_VERSION, "parts": _canonical(key_parts)},
-                      sort_keys=True, separators=(",", ":"), allow_nan=True)
+    text = json.dumps(
+        {"kind": kind, "version": FORMAT_VERSION, "parts": _canonical(key_parts)},
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=True,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -6,6 +6,7 @@ by its people) or a located encounter is *covered* when a served stop is within 
 ``max_walk_minutes`` on foot (on the street graph when the region has one, else the straight
 line x 1.3), at ``walk_kmh``. The shares are aggregates over the whole region, never a person.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,8 +43,10 @@ class FeedCoverage:
         if self.encounter_share is not None:
             parts.append(f"{self.encounter_share:.0%} of located encounters")
         who = " and ".join(parts) or "no population or encounter point"
-        return (f"On {self.day:%A} {self.day}, {who} are within a {self.walk_minutes:g}-minute walk of one of "
-                f"the {self.served_stops:,} stops with transit service that day.")
+        return (
+            f"On {self.day:%A} {self.day}, {who} are within a {self.walk_minutes:g}-minute walk of one of "
+            f"the {self.served_stops:,} stops with transit service that day."
+        )
 
 
 def served_stops(service: TravelService, day: dt.date) -> np.ndarray:

@@ -9,6 +9,7 @@ two-way street); points farther than ``max_snap_m`` from every street are unreac
 
 Unreachable pairs are ``NaN`` and counted in the log, never a large number.
 """
+
 from __future__ import annotations
 
 import logging
@@ -89,11 +90,14 @@ def street_index(graph: nx.MultiDiGraph, *, turn_delay_s: float | None = None) -
     heads = np.fromiter((position[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
     missing = next(((u, v) for u, v, d in edges if "travel_time" not in d), None)
     if missing is not None:
-        raise ValueError(f"edge {missing[0]}->{missing[1]} has no travel_time (seconds): load the graph with "
-                         "geodata.streets.load_street_graph, or run osmnx add_edge_speeds/add_edge_travel_times")
+        raise ValueError(
+            f"edge {missing[0]}->{missing[1]} has no travel_time (seconds): load the graph with "
+            "geodata.streets.load_street_graph, or run osmnx add_edge_speeds/add_edge_travel_times"
+        )
     seconds = np.fromiter((d["travel_time"] for _, _, d in edges), dtype=float, count=len(edges))
-    lines = shapely.linestrings(np.stack([np.column_stack([x[tails], y[tails]]),
-                                          np.column_stack([x[heads], y[heads]])], axis=1))
+    lines = shapely.linestrings(
+        np.stack([np.column_stack([x[tails], y[tails]]), np.column_stack([x[heads], y[heads]])], axis=1)
+    )
     curved = np.array([i for i, (_, _, d) in enumerate(edges) if "geometry" in d], dtype=np.int64)
     if curved.size:
         coords, which = shapely.get_coordinates([edges[i][2]["geometry"] for i in curved], return_index=True)
@@ -104,8 +108,17 @@ def street_index(graph: nx.MultiDiGraph, *, turn_delay_s: float | None = None) -
     streets = np.unique(low[low != high] * n + high[low != high])
     neighbours = np.bincount(streets // n, minlength=n) + np.bincount(streets % n, minlength=n)
     delay = np.where(neighbours >= 3, float(turn_delay_s), 0.0)
-    return StreetIndex(node_ids, tails, heads, seconds, delay, lines, shapely.STRtree(lines), to_metric,
-                       Transformer.from_crs(to_metric.target_crs, "EPSG:4326", always_xy=True))
+    return StreetIndex(
+        node_ids,
+        tails,
+        heads,
+        seconds,
+        delay,
+        lines,
+        shapely.STRtree(lines),
+        to_metric,
+        Transformer.from_crs(to_metric.target_crs, "EPSG:4326", always_xy=True),
+    )
 
 
 def _prepared(graph: nx.MultiDiGraph | StreetIndex, turn_delay_s: float | None) -> StreetIndex:
@@ -135,8 +148,9 @@ def _lonlat(points) -> np.ndarray:
     return xy
 
 
-def snap(index: StreetIndex, lonlat: np.ndarray, *, access_kph: float = ACCESS_KPH,
-         max_snap_m: float = MAX_SNAP_M) -> Snap:
+def snap(
+    index: StreetIndex, lonlat: np.ndarray, *, access_kph: float = ACCESS_KPH, max_snap_m: float = MAX_SNAP_M
+) -> Snap:
     """Snap lon/lat points to their nearest street arcs (every arc within 1 mm of the nearest)."""
     ok = np.flatnonzero(np.isfinite(lonlat).all(axis=1))
     x, y = index.to_metric.transform(lonlat[ok, 0], lonlat[ok, 1])
@@ -156,11 +170,13 @@ def _routing_graph(index: StreetIndex, start: Snap, end: Snap, n_start: int, n_e
     arc = start.arc
     rows = np.concatenate([index.tails, n + start.point, index.tails[end.arc]])
     cols = np.concatenate([index.heads, index.heads[arc], n + n_start + end.point])
-    weights = np.concatenate([
-        index.seconds + index.node_delay_s[index.heads],
-        (1.0 - start.fraction) * index.seconds[arc] + index.node_delay_s[index.heads[arc]] + start.access_s,
-        end.fraction * index.seconds[end.arc] + end.access_s,
-    ])
+    weights = np.concatenate(
+        [
+            index.seconds + index.node_delay_s[index.heads],
+            (1.0 - start.fraction) * index.seconds[arc] + index.node_delay_s[index.heads[arc]] + start.access_s,
+            end.fraction * index.seconds[end.arc] + end.access_s,
+        ]
+    )
     size = n + n_start + n_end
     key = rows * size + cols
     order = np.lexsort((weights, key))
@@ -176,11 +192,12 @@ def _same_arc(start: Snap, end: Snap, index: StreetIndex, shape: tuple[int, int]
     lo = np.searchsorted(end.arc[order], start.arc, side="left")
     hi = np.searchsorted(end.arc[order], start.arc, side="right")
     for i in np.flatnonzero(hi > lo):
-        js = order[lo[i]:hi[i]]
+        js = order[lo[i] : hi[i]]
         ahead = end.fraction[js] >= start.fraction[i]
         js = js[ahead]
-        seconds = ((end.fraction[js] - start.fraction[i]) * index.seconds[start.arc[i]]
-                   + start.access_s[i] + end.access_s[js])
+        seconds = (
+            (end.fraction[js] - start.fraction[i]) * index.seconds[start.arc[i]] + start.access_s[i] + end.access_s[js]
+        )
         np.minimum.at(direct, (np.full(len(js), start.point[i]), end.point[js]), seconds)
     return direct
 
@@ -258,27 +275,36 @@ def isochrone(
     limits_s = [limit * 60.0 for limit in limits]
     reach = street_reach(index, origin, limit_s=limits_s[-1], access_kph=access_kph)
     areas = nested_areas(reach, limits_s, buffer_m)
-    rows = [(limit, shapely.transform(area, lambda c: np.column_stack(index.to_lonlat.transform(c[:, 0], c[:, 1]))))
-            for limit, area in zip(limits, areas)]
+    rows = [
+        (limit, shapely.transform(area, lambda c: np.column_stack(index.to_lonlat.transform(c[:, 0], c[:, 1]))))
+        for limit, area in zip(limits, areas)
+    ]
     return gpd.GeoDataFrame({"minutes": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326")
 
 
-def street_reach(index: StreetIndex, origin: tuple[float, float], *, limit_s: float = np.inf,
-                 access_kph: float = ACCESS_KPH) -> Reach:
+def street_reach(
+    index: StreetIndex, origin: tuple[float, float], *, limit_s: float = np.inf, access_kph: float = ACCESS_KPH
+) -> Reach:
     """Every arc (and the origin's partial arcs) with the seconds at which a driver from ``origin``
     (lon, lat) enters it; arcs not entered within ``limit_s`` seconds have infinite seconds."""
     start = snap(index, np.array([origin], dtype=float), access_kph=access_kph)
     empty = Snap(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
     csr = _routing_graph(index, start, empty, 1, 0)
     node_s = dijkstra(csr, directed=True, indices=index.n_nodes, limit=limit_s)[: index.n_nodes]
-    return Reach(index.lines, index.seconds, index.tails, index.heads,
-                 arc=np.concatenate([np.arange(len(index.tails)), start.arc]),
-                 begin=np.concatenate([np.zeros(len(index.tails)), start.fraction]),
-                 at_s=np.concatenate([node_s[index.tails], start.access_s]))
+    return Reach(
+        index.lines,
+        index.seconds,
+        index.tails,
+        index.heads,
+        arc=np.concatenate([np.arange(len(index.tails)), start.arc]),
+        begin=np.concatenate([np.zeros(len(index.tails)), start.fraction]),
+        at_s=np.concatenate([node_s[index.tails], start.access_s]),
+    )
 
 
-def point_isochrones(lonlat: np.ndarray, minutes: np.ndarray, limits: Sequence[float], *,
-                     buffer_m: float = 100.0) -> gpd.GeoDataFrame:
+def point_isochrones(
+    lonlat: np.ndarray, minutes: np.ndarray, limits: Sequence[float], *, buffer_m: float = 100.0
+) -> gpd.GeoDataFrame:
     """Isochrones from travel minutes to sample points (e.g. street nodes reached by transit).
 
     For each limit, the union of ``buffer_m``-metre discs around the points reached within it;
@@ -301,5 +327,17 @@ def unreachable_count(minutes: np.ndarray) -> int:
     return int(np.isnan(minutes).sum())
 
 
-__all__ = ["ACCESS_KPH", "MAX_SNAP_M", "MODEL_VERSION", "StreetIndex", "drive_matrix", "isochrone",
-           "point_isochrones", "snap", "street_index", "street_reach", "unreachable_count", "utm_crs"]
+__all__ = [
+    "ACCESS_KPH",
+    "MAX_SNAP_M",
+    "MODEL_VERSION",
+    "StreetIndex",
+    "drive_matrix",
+    "isochrone",
+    "point_isochrones",
+    "snap",
+    "street_index",
+    "street_reach",
+    "unreachable_count",
+    "utm_crs",
+]

@@ -5,6 +5,7 @@ Weights are seconds. Each search stops once every target is settled or the next 
 threads (``NUMBA_NUM_THREADS`` caps them) with an indexed 4-ary heap; the scipy engine calls
 ``scipy.sparse.csgraph.dijkstra`` (Fibonacci heap, all nodes) and keeps the target columns.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -135,8 +136,9 @@ def many_to_many(
         hi = min(lo + BATCH, len(sources))
         if engine == "numba":
             lanes = min(numba.get_num_threads(), hi - lo)
-            _batch(indptr, indices, weights, sources[lo:hi], column, counted, n_targets, float(limit), lanes,
-                   out[lo:hi])
+            _batch(
+                indptr, indices, weights, sources[lo:hi], column, counted, n_targets, float(limit), lanes, out[lo:hi]
+            )
         else:
             out[lo:hi] = dijkstra(csr, directed=True, indices=sources[lo:hi], limit=limit)[:, targets]
         if progress is not None:

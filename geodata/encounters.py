@@ -11,6 +11,7 @@ Two real formats are recognised from the header:
 X is longitude and Y latitude. Blank, ``0`` or ``NaN`` coordinates are real in WPRDC data (the
 location was withheld or not geocoded): such rows are kept with an empty point.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,13 +35,19 @@ MAX_AGE = 110
 def _format(frame: pd.DataFrame, path: Path, fmt: str) -> str:
     if fmt != "auto":
         if fmt not in FORMATS:
-            raise DataError(path, f"unknown encounter format {fmt!r}; expected auto, arrests or blotter", field="format")
+            raise DataError(
+                path, f"unknown encounter format {fmt!r}; expected auto, arrests or blotter", field="format"
+            )
         return fmt
     for name, column in FORMATS.items():
         if column in frame.columns:
             return name
-    raise DataError(path, "not a WPRDC arrest or incident-blotter CSV: no ARRESTTIME or INCIDENTTIME column; "
-                    f"the header has {', '.join(frame.columns)}", field="ARRESTTIME")
+    raise DataError(
+        path,
+        "not a WPRDC arrest or incident-blotter CSV: no ARRESTTIME or INCIDENTTIME column; "
+        f"the header has {', '.join(frame.columns)}",
+        field="ARRESTTIME",
+    )
 
 
 def _times(frame: pd.DataFrame, path: Path, column: str) -> pd.Series:
@@ -48,8 +55,12 @@ def _times(frame: pd.DataFrame, path: Path, column: str) -> pd.Series:
     times = pd.to_datetime(text.where(text != "", None), format="ISO8601", errors="coerce")
     pos = first_bad(times.isna())
     if pos is not None:
-        raise DataError(path, f"not an ISO date-time like 2016-08-24T12:20:00: {text.iloc[pos]!r} "
-                        f"({csv_line(pos + 1)})", row=pos + 1, field=column)
+        raise DataError(
+            path,
+            f"not an ISO date-time like 2016-08-24T12:20:00: {text.iloc[pos]!r} ({csv_line(pos + 1)})",
+            row=pos + 1,
+            field=column,
+        )
     if times.dt.tz is not None:
         times = times.dt.tz_convert("America/New_York").dt.tz_localize(None)
     return times.astype("datetime64[ns]")
@@ -71,14 +82,16 @@ def _ages(frame: pd.DataFrame, path: Path) -> np.ndarray:
     ages = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
     pos = first_bad(ages.isna() & (text != ""))
     if pos is not None:
-        raise DataError(path, f"not an age in years: {text.iloc[pos]!r} ({csv_line(pos + 1)})",
-                        row=pos + 1, field="AGE")
+        raise DataError(
+            path, f"not an age in years: {text.iloc[pos]!r} ({csv_line(pos + 1)})", row=pos + 1, field="AGE"
+        )
     return ages.where((ages >= 0) & (ages <= MAX_AGE)).to_numpy()
 
 
 def _region_shape(path: Path, bounds, boundary, crs: str):
     if boundary is not None:
         from geodata.boundaries import load_boundary
+
         boundary_path = Path(boundary) if Path(boundary).is_absolute() else path.parent / boundary
         return load_boundary(boundary_path, crs=crs).geometry.iloc[0], f"the boundary {boundary_path.name}"
     if bounds is not None:
@@ -88,8 +101,17 @@ def _region_shape(path: Path, bounds, boundary, crs: str):
     return None, ""
 
 
-def load_encounters(path: str | Path, *, crs: str, format: str = "auto", bounds=None, boundary=None,
-                    outside: str = "error", period: str = ALL, period_detected: bool = False) -> gpd.GeoDataFrame:
+def load_encounters(
+    path: str | Path,
+    *,
+    crs: str,
+    format: str = "auto",
+    bounds=None,
+    boundary=None,
+    outside: str = "error",
+    period: str = ALL,
+    period_detected: bool = False,
+) -> gpd.GeoDataFrame:
     """Encounters (arrests or incidents) as GeoDataFrame[``encounter_id``, ``time``, ``offences``, ``zone``,
     ``tract``, ``neighborhood``, ``age``, ``gender``, ``race``, ``geometry``] in EPSG:4326.
 
@@ -112,8 +134,11 @@ def load_encounters(path: str | Path, *, crs: str, format: str = "auto", bounds=
     time_column = FORMATS[fmt]
     missing = [c for c in (time_column, "OFFENSES", "X", "Y") if c not in frame.columns]
     if missing:
-        raise DataError(path, f"missing column of the WPRDC {fmt} format; the header has {', '.join(frame.columns)}",
-                        field=missing[0])
+        raise DataError(
+            path,
+            f"missing column of the WPRDC {fmt} format; the header has {', '.join(frame.columns)}",
+            field=missing[0],
+        )
     times = _times(frame, path, time_column)
     x, y = _coordinate(frame, path, "X"), _coordinate(frame, path, "Y")
     unlocated = ~np.isfinite(x) | ~np.isfinite(y) | (x == 0) | (y == 0)
@@ -123,27 +148,35 @@ def load_encounters(path: str | Path, *, crs: str, format: str = "auto", bounds=
     def text(column: str) -> np.ndarray:
         return frame[column].to_numpy() if column in frame.columns else np.full(len(frame), "", dtype=object)
 
-    result = gpd.GeoDataFrame({
-        "encounter_id": frame["PK"].to_numpy(),
-        "time": times.to_numpy(),
-        "offences": [[o.strip() for o in s.split(" / ") if o.strip()] for s in frame["OFFENSES"]],
-        "zone": text("INCIDENTZONE"),
-        "tract": text("INCIDENTTRACT"),
-        "neighborhood": text("INCIDENTNEIGHBORHOOD"),
-        "age": _ages(frame, path),
-        "gender": text("GENDER"),
-        "race": text("RACE"),
-    }, geometry=points.to_numpy(), crs=WGS84)
+    result = gpd.GeoDataFrame(
+        {
+            "encounter_id": frame["PK"].to_numpy(),
+            "time": times.to_numpy(),
+            "offences": [[o.strip() for o in s.split(" / ") if o.strip()] for s in frame["OFFENSES"]],
+            "zone": text("INCIDENTZONE"),
+            "tract": text("INCIDENTTRACT"),
+            "neighborhood": text("INCIDENTNEIGHBORHOOD"),
+            "age": _ages(frame, path),
+            "gender": text("GENDER"),
+            "race": text("RACE"),
+        },
+        geometry=points.to_numpy(),
+        crs=WGS84,
+    )
     shape, described = _region_shape(path, bounds, boundary, crs)
     result.attrs["outside"] = 0
     if shape is not None:
         out = ~result.geometry.is_empty & ~shapely.covers(shape, result.geometry.to_numpy())
         pos = first_bad(out)
         if pos is not None and outside == "error":
-            raise DataError(path, f"the location ({x[pos]:.6f}, {y[pos]:.6f}) lies outside {described}; "
-                            "fix it, or load with outside = \"blank\" (keep the row, no location) or "
-                            f"\"drop\" ({int(out.sum())} rows are outside) ({csv_line(pos + 1)})",
-                            row=pos + 1, field="X")
+            raise DataError(
+                path,
+                f"the location ({x[pos]:.6f}, {y[pos]:.6f}) lies outside {described}; "
+                'fix it, or load with outside = "blank" (keep the row, no location) or '
+                f'"drop" ({int(out.sum())} rows are outside) ({csv_line(pos + 1)})',
+                row=pos + 1,
+                field="X",
+            )
         result.attrs["outside"] = int(out.sum())
         if outside == "drop":
             result = result[~out].reset_index(drop=True)

@@ -1,4 +1,5 @@
 """One error type for every input problem, naming the file, row and field."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

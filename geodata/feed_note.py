@@ -12,6 +12,7 @@ a "transit" trip is a walk or unreachable. :func:`feed_notes` turns
 Several feeds are one network (``geodata.transit_timetable`` indexes the stops of every feed and
 transfers between them on foot), so the shares are over all feeds together.
 """
+
 from __future__ import annotations
 
 import functools
@@ -72,7 +73,9 @@ def feed_notes(region, request=None) -> FeedNote | None:
     low = [s for s in (coverage.population_share, coverage.encounter_share) if s is not None and s < LOW_SHARE]
     warning = None
     if low and shares:
-        warning = (f"The {names} feed{'s' if plural else ''} serve{'' if plural else 's'} {' and '.join(shares)} "
-                   f"within a {coverage.walk_minutes:g}-minute walk; transit minutes elsewhere are walking only "
-                   "(or unreachable), so transit figures there understate what a full network would give.")
+        warning = (
+            f"The {names} feed{'s' if plural else ''} serve{'' if plural else 's'} {' and '.join(shares)} "
+            f"within a {coverage.walk_minutes:g}-minute walk; transit minutes elsewhere are walking only "
+            "(or unreachable), so transit figures there understate what a full network would give."
+        )
     return FeedNote(coverage.describe(), warning, coverage.population_share, coverage.encounter_share)

@@ -4,6 +4,7 @@ OpenStreetMap through osmnx (the drive network saved as GraphML, the municipal b
 the place's outline saved as GeoJSON) and GTFS feeds over HTTP. The files land in one folder and
 are then assembled by :func:`geodata.build.build_region`, the same path as local files.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -53,12 +54,12 @@ def municipalities_within(features: gpd.GeoDataFrame, outline: gpd.GeoDataFrame)
     named = features[features.geometry.geom_type.isin(POLYGONAL)]
     named = named[named["name"].notna()] if "name" in named.columns else named.iloc[0:0]
     inside = named.geometry.representative_point().within(shapely.union_all(outline.geometry.to_numpy()))
-    return gpd.GeoDataFrame({"name": named.loc[inside, "name"].to_numpy()},
-                            geometry=named.loc[inside].geometry.to_numpy(), crs=named.crs)
+    return gpd.GeoDataFrame(
+        {"name": named.loc[inside, "name"].to_numpy()}, geometry=named.loc[inside].geometry.to_numpy(), crs=named.crs
+    )
 
 
-def download_inputs(place: str, folder: str | Path, *, gtfs_urls: Sequence[str] = (),
-                    admin_level: str = "8") -> dict:
+def download_inputs(place: str, folder: str | Path, *, gtfs_urls: Sequence[str] = (), admin_level: str = "8") -> dict:
     """Download ``place``'s drive network (``streets.graphml``), outline (``boundary.geojson``), municipalities
     (OSM ``boundary=administrative`` at ``admin_level``, ``municipalities.geojson`` with ``name``) and GTFS feeds.
 
@@ -68,15 +69,19 @@ def download_inputs(place: str, folder: str | Path, *, gtfs_urls: Sequence[str] 
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"streets": folder / "streets.graphml", "boundary": folder / "boundary.geojson",
-             "municipalities": folder / "municipalities.geojson"}
+    paths = {
+        "streets": folder / "streets.graphml",
+        "boundary": folder / "boundary.geojson",
+        "municipalities": folder / "municipalities.geojson",
+    }
     outline = ox.geocode_to_gdf(place)
     outline[["geometry"]].to_file(paths["boundary"], driver="GeoJSON")
     features = ox.features_from_place(place, tags={"boundary": "administrative", "admin_level": admin_level})
     munis = municipalities_within(features, outline)
     if munis.empty:
-        raise DataError(place, f"OpenStreetMap has no named admin_level={admin_level} boundaries here; "
-                        "try another --admin-level")
+        raise DataError(
+            place, f"OpenStreetMap has no named admin_level={admin_level} boundaries here; try another --admin-level"
+        )
     munis.to_file(paths["municipalities"], driver="GeoJSON")
     ox.save_graphml(ox.graph_from_place(place, network_type="drive"), paths["streets"])
     return {**paths, "gtfs": [download_gtfs(url, folder) for url in gtfs_urls]}

@@ -9,6 +9,7 @@ file (e.g. ``gtfs.zip/stop_times.txt``), the 1-based data row and the field.
 Stop times left blank between timepoints are interpolated linearly (by ``shape_dist_traveled``
 when every stop of the trip has it, else by stop position), as GTFS consumers are expected to.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,13 +31,17 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "stops": (("stop_id",), ("stop_name", "stop_lat", "stop_lon", "location_type", "parent_station")),
     "routes": (("route_id",), ("agency_id", "route_short_name", "route_long_name", "route_type")),
     "trips": (("route_id", "service_id", "trip_id"), ("direction_id", "trip_headsign")),
-    "stop_times": (("trip_id", "stop_id", "stop_sequence"),
-                   ("arrival_time", "departure_time", "pickup_type", "drop_off_type", "shape_dist_traveled")),
+    "stop_times": (
+        ("trip_id", "stop_id", "stop_sequence"),
+        ("arrival_time", "departure_time", "pickup_type", "drop_off_type", "shape_dist_traveled"),
+    ),
     "calendar": (("service_id", *WEEKDAYS, "start_date", "end_date"), ()),
     "calendar_dates": (("service_id", "date", "exception_type"), ()),
     "frequencies": (("trip_id", "start_time", "end_time", "headway_secs"), ("exact_times",)),
-    "transfers": (("from_stop_id", "to_stop_id", "transfer_type"),
-                  ("min_transfer_time", "from_route_id", "to_route_id", "from_trip_id", "to_trip_id")),
+    "transfers": (
+        ("from_stop_id", "to_stop_id", "transfer_type"),
+        ("min_transfer_time", "from_route_id", "to_route_id", "from_trip_id", "to_trip_id"),
+    ),
 }
 REQUIRED_FILES = ("stops", "routes", "trips", "stop_times")
 _TIME = r"^\s*(\d+):([0-5]\d):([0-5]\d)\s*$"
@@ -84,8 +89,11 @@ class GtfsFeed:
 
     def service_dates(self) -> tuple[dt.date, dt.date] | None:
         """First and last date any service could run (from calendar and calendar_dates)."""
-        dates = list(self.calendar["start_date"]) + list(self.calendar["end_date"]) + list(
-            self.calendar_dates.loc[self.calendar_dates["exception_type"] == 1, "date"])
+        dates = (
+            list(self.calendar["start_date"])
+            + list(self.calendar["end_date"])
+            + list(self.calendar_dates.loc[self.calendar_dates["exception_type"] == 1, "date"])
+        )
         return (min(dates), max(dates)) if dates else None
 
 
@@ -128,8 +136,9 @@ def _frame(raw: bytes | None, name: str, label: str) -> pd.DataFrame:
     if raw is None:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in required + optional})
     try:
-        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skipinitialspace=True)
+        frame = pd.read_csv(
+            io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+        )
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(label, f"not a readable CSV file: {exc}") from exc
     frame.columns = [c.strip() for c in frame.columns]
@@ -193,8 +202,9 @@ def _check_stops(stops: pd.DataFrame, label: str) -> pd.DataFrame:
         bad = located & ~(np.abs(nums) <= limit)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise DataError(label, f"{stops[column].iloc[row]!r} is not a coordinate in degrees",
-                            row=row + 1, field=column)
+            raise DataError(
+                label, f"{stops[column].iloc[row]!r} is not a coordinate in degrees", row=row + 1, field=column
+            )
         stops[column] = nums
     parents = stops["parent_station"]
     _unknown(stops[parents != ""], "parent_station", stops["stop_id"], label, "parent station")
@@ -210,11 +220,16 @@ def _interpolate(st: pd.DataFrame, arr: np.ndarray, dep: np.ndarray, label: str)
     dep[np.isnan(dep)] = arr[np.isnan(dep)]
     timed = np.flatnonzero(~np.isnan(arr))
     trips = st["trip_id"].to_numpy()[timed]
-    backwards = np.flatnonzero((dep[timed] < arr[timed])
-                               | np.r_[False, (trips[1:] == trips[:-1]) & (arr[timed][1:] < dep[timed][:-1])])
+    backwards = np.flatnonzero(
+        (dep[timed] < arr[timed]) | np.r_[False, (trips[1:] == trips[:-1]) & (arr[timed][1:] < dep[timed][:-1])]
+    )
     if backwards.size:
-        raise DataError(label, "times go backwards within the trip", row=int(st.index[timed[backwards[0]]]) + 1,
-                        field="arrival_time")
+        raise DataError(
+            label,
+            "times go backwards within the trip",
+            row=int(st.index[timed[backwards[0]]]) + 1,
+            field="arrival_time",
+        )
     for a, b in zip(bounds[:-1], bounds[1:]):
         known = ~np.isnan(arr[a:b])
         if not known[0] or not known[-1]:
@@ -243,8 +258,9 @@ def _check_stop_times(st: pd.DataFrame, trips: pd.DataFrame, stops: pd.DataFrame
     station = st["stop_id"].map(stops.set_index("stop_id")["location_type"]) != 0
     if station.any():
         row = int(np.flatnonzero(station.to_numpy())[0])
-        raise DataError(label, "stop times must reference stops (location_type 0), not stations",
-                        row=row + 1, field="stop_id")
+        raise DataError(
+            label, "stop times must reference stops (location_type 0), not stations", row=row + 1, field="stop_id"
+        )
     arr = parse_times(st["arrival_time"], file=label, field="arrival_time", allow_blank=True)
     dep = parse_times(st["departure_time"], file=label, field="departure_time", allow_blank=True)
     st = st.assign(_row=np.arange(len(st)))
@@ -256,8 +272,12 @@ def _check_stop_times(st: pd.DataFrame, trips: pd.DataFrame, stops: pd.DataFrame
     same_trip = st["trip_id"].to_numpy()[1:] == st["trip_id"].to_numpy()[:-1]
     repeat = same_trip & (st["stop_sequence"].to_numpy()[1:] == st["stop_sequence"].to_numpy()[:-1])
     if repeat.any():
-        raise DataError(label, "stop_sequence repeats within a trip",
-                        row=int(st.index[np.flatnonzero(repeat)[0] + 1]) + 1, field="stop_sequence")
+        raise DataError(
+            label,
+            "stop_sequence repeats within a trip",
+            row=int(st.index[np.flatnonzero(repeat)[0] + 1]) + 1,
+            field="stop_sequence",
+        )
     st["arrival_s"] = arr.astype(np.int64)
     st["departure_s"] = dep.astype(np.int64)
     return st.reset_index(drop=True)
@@ -290,15 +310,18 @@ def load_gtfs(path: str | Path, *, crs: str | None = None, name: str | None = No
     dup = trips["trip_id"].duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
-        raise DataError(label["trips"], f"duplicate trip_id {trips['trip_id'].iloc[row - 1]!r}", row=row, field="trip_id")
+        raise DataError(
+            label["trips"], f"duplicate trip_id {trips['trip_id'].iloc[row - 1]!r}", row=row, field="trip_id"
+        )
     stop_times = _check_stop_times(t["stop_times"], trips, stops, label["stop_times"])
 
     calendar = t["calendar"]
     for day in WEEKDAYS:
         bad = ~calendar[day].isin(["0", "1"])
         if bad.any():
-            raise DataError(label["calendar"], "weekday flags are 0 or 1",
-                            row=int(np.flatnonzero(bad.to_numpy())[0]) + 1, field=day)
+            raise DataError(
+                label["calendar"], "weekday flags are 0 or 1", row=int(np.flatnonzero(bad.to_numpy())[0]) + 1, field=day
+            )
     for column in ("start_date", "end_date"):
         calendar[column] = _dates(calendar, column, label["calendar"])
     cdates = t["calendar_dates"]
@@ -306,8 +329,12 @@ def load_gtfs(path: str | Path, *, crs: str | None = None, name: str | None = No
     cdates["exception_type"] = _ints(cdates, "exception_type", label["calendar_dates"])
     bad = ~cdates["exception_type"].isin([1, 2])
     if bad.any():
-        raise DataError(label["calendar_dates"], "exception_type is 1 (added) or 2 (removed)",
-                        row=int(np.flatnonzero(bad.to_numpy())[0]) + 1, field="exception_type")
+        raise DataError(
+            label["calendar_dates"],
+            "exception_type is 1 (added) or 2 (removed)",
+            row=int(np.flatnonzero(bad.to_numpy())[0]) + 1,
+            field="exception_type",
+        )
     services = pd.concat([calendar["service_id"], cdates["service_id"]])
     _unknown(trips, "service_id", services, label["trips"], "service_id (not in calendar or calendar_dates)")
 
@@ -315,19 +342,32 @@ def load_gtfs(path: str | Path, *, crs: str | None = None, name: str | None = No
     _unknown(freq, "trip_id", trips["trip_id"], label["frequencies"], "trip_id")
     for column in ("start_time", "end_time"):
         freq[column.replace("_time", "_s")] = parse_times(
-            freq[column], file=label["frequencies"], field=column, allow_blank=False).astype(np.int64)
+            freq[column], file=label["frequencies"], field=column, allow_blank=False
+        ).astype(np.int64)
     freq["headway_s"] = _ints(freq, "headway_secs", label["frequencies"])
     freq["exact_times"] = _ints(freq, "exact_times", label["frequencies"], default=0)
     if (freq["headway_s"] <= 0).any():
-        raise DataError(label["frequencies"], "headway_secs must be positive",
-                        row=int(np.flatnonzero((freq["headway_s"] <= 0).to_numpy())[0]) + 1, field="headway_secs")
+        raise DataError(
+            label["frequencies"],
+            "headway_secs must be positive",
+            row=int(np.flatnonzero((freq["headway_s"] <= 0).to_numpy())[0]) + 1,
+            field="headway_secs",
+        )
 
     transfers = t["transfers"]
     for column in ("from_stop_id", "to_stop_id"):
         _unknown(transfers, column, stops["stop_id"], label["transfers"], "stop_id")
     transfers["transfer_type"] = _ints(transfers, "transfer_type", label["transfers"], default=0)
-    transfers["min_transfer_time"] = pd.to_numeric(transfers["min_transfer_time"].replace("", np.nan),
-                                                   errors="coerce")
-    return GtfsFeed(path=path, agency=t["agency"], stops=stops, routes=routes, trips=trips,
-                    stop_times=stop_times, calendar=calendar, calendar_dates=cdates, frequencies=freq,
-                    transfers=transfers)
+    transfers["min_transfer_time"] = pd.to_numeric(transfers["min_transfer_time"].replace("", np.nan), errors="coerce")
+    return GtfsFeed(
+        path=path,
+        agency=t["agency"],
+        stops=stops,
+        routes=routes,
+        trips=trips,
+        stop_times=stop_times,
+        calendar=calendar,
+        calendar_dates=cdates,
+        frequencies=freq,
+        transfers=transfers,
+    )

@@ -10,6 +10,7 @@ period runs from the first to the last record of the longest run of consecutive 
 (so a file that starts or ends mid-month keeps its partial months). Records outside the period
 are left out, and counted.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,9 +58,11 @@ class ObservationPeriod:
     def describe(self) -> str:
         """One sentence for summaries: span, how it was found, and what was left out."""
         how = HOW[self.how]
-        out = (f"; {self.left_out:,} {self.unit} outside it left out" if self.left_out else "")
-        return (f"{self.records:,} {self.unit} from {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d} "
-                f"({self.weeks:.1f} weeks, {how}){out}")
+        out = f"; {self.left_out:,} {self.unit} outside it left out" if self.left_out else ""
+        return (
+            f"{self.records:,} {self.unit} from {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d} "
+            f"({self.weeks:.1f} weeks, {how}){out}"
+        )
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
@@ -70,7 +73,9 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
             raise ValueError
         first, last = dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
     except ValueError:
-        raise ValueError(f"expected a period FROM..TO of ISO dates, e.g. 2016-08-01..2017-03-29; got {text!r}") from None
+        raise ValueError(
+            f"expected a period FROM..TO of ISO dates, e.g. 2016-08-01..2017-03-29; got {text!r}"
+        ) from None
     if last < first:
         raise ValueError(f"the period {text!r} ends before it starts")
     return first, last
@@ -99,8 +104,9 @@ def dense_span(times: pd.Series, *, dense_share: float = DENSE_SHARE) -> tuple[d
     return inside.min().date(), inside.max().date()
 
 
-def observation_period(times: pd.Series, *, period: str = AUTO, unit: str = "arrests") -> tuple[
-        ObservationPeriod | None, np.ndarray]:
+def observation_period(
+    times: pd.Series, *, period: str = AUTO, unit: str = "arrests"
+) -> tuple[ObservationPeriod | None, np.ndarray]:
     """The period and a boolean mask of the records inside it (``None`` and no records without times).
 
     ``period`` is ``"auto"`` (the dense span), ``"all"`` (first to last record) or ``FROM..TO``.

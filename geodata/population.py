@@ -9,6 +9,7 @@ Three shapes of input, all returning GeoDataFrame[``area_id`` (str), ``populatio
   and areas without a polygon get an empty geometry (Allegheny County: 402 tract counts, polygons
   for the 138 City of Pittsburgh tracts only).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,35 +50,53 @@ def _from_vector(path: Path, *, crs: str, id_field: str, count_field: str, sourc
     ids = _vector_ids(frame, path, id_field)
     if count_field not in frame.columns:
         available = [c for c in frame.columns if c != frame.geometry.name]
-        raise DataError(path, f"no property '{count_field}'; the features have: {', '.join(available)}",
-                        field=count_field)
+        raise DataError(
+            path, f"no property '{count_field}'; the features have: {', '.join(available)}", field=count_field
+        )
     text = pd.DataFrame({count_field: frame[count_field].astype(str).where(frame[count_field].notna(), "")})
     text[count_field] = text[count_field].str.replace(r"\.0$", "", regex=True)
     counts = numbers(text, path, count_field, minimum=0, integer=True)
-    return gpd.GeoDataFrame({"area_id": ids.to_numpy(), "population": counts.to_numpy()},
-                            geometry=frame.geometry.to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(
+        {"area_id": ids.to_numpy(), "population": counts.to_numpy()}, geometry=frame.geometry.to_numpy(), crs=WGS84
+    )
 
 
-def _joined(path: Path, areas: Path, *, crs: str, id_field: str, count_field: str, areas_id_field: str,
-            source_crs) -> gpd.GeoDataFrame:
+def _joined(
+    path: Path, areas: Path, *, crs: str, id_field: str, count_field: str, areas_id_field: str, source_crs
+) -> gpd.GeoDataFrame:
     counts = _counts_csv(path, id_field, count_field)
     shapes = read_vector(areas, crs=crs, source_crs=source_crs)
     shape_ids = _vector_ids(shapes, areas, areas_id_field)
     known = set(counts[id_field])
     pos = first_bad(~shape_ids.isin(known))
     if pos is not None:
-        raise DataError(areas, f"area {shape_ids.iloc[pos]!r} has no count in {path.name} (column {id_field})",
-                        row=pos + 1, field=areas_id_field)
+        raise DataError(
+            areas,
+            f"area {shape_ids.iloc[pos]!r} has no count in {path.name} (column {id_field})",
+            row=pos + 1,
+            field=areas_id_field,
+        )
     by_id = dict(zip(shape_ids, shapes.geometry))
     geoms = [by_id.get(area_id, shapely.Polygon()) for area_id in counts[id_field]]
-    return gpd.GeoDataFrame({"area_id": counts[id_field].to_numpy(), "population": counts["_population"].to_numpy()},
-                            geometry=geoms, crs=WGS84)
+    return gpd.GeoDataFrame(
+        {"area_id": counts[id_field].to_numpy(), "population": counts["_population"].to_numpy()},
+        geometry=geoms,
+        crs=WGS84,
+    )
 
 
-def load_population(path: str | Path, *, crs: str, id_field: str = "area_id", count_field: str = "population",
-                    areas: str | Path | None = None, areas_id_field: str | None = None,
-                    lon_field: str = "lon", lat_field: str = "lat",
-                    source_crs: str | None = None) -> gpd.GeoDataFrame:
+def load_population(
+    path: str | Path,
+    *,
+    crs: str,
+    id_field: str = "area_id",
+    count_field: str = "population",
+    areas: str | Path | None = None,
+    areas_id_field: str | None = None,
+    lon_field: str = "lon",
+    lat_field: str = "lat",
+    source_crs: str | None = None,
+) -> gpd.GeoDataFrame:
     """Population counts (people) per area as GeoDataFrame[``area_id``, ``population``, ``geometry``], EPSG:4326.
 
     ``id_field``/``count_field`` name the id and count columns (or properties). With ``areas``
@@ -89,8 +108,15 @@ def load_population(path: str | Path, *, crs: str, id_field: str = "area_id", co
     path = Path(path)
     if areas is not None:
         areas_path = Path(areas) if Path(areas).is_absolute() else path.parent / areas
-        return _joined(path, areas_path, crs=crs, id_field=id_field, count_field=count_field,
-                       areas_id_field=areas_id_field or id_field, source_crs=source_crs)
+        return _joined(
+            path,
+            areas_path,
+            crs=crs,
+            id_field=id_field,
+            count_field=count_field,
+            areas_id_field=areas_id_field or id_field,
+            source_crs=source_crs,
+        )
     if path.suffix.lower() in VECTOR_SUFFIXES or path.is_dir():
         return _from_vector(path, crs=crs, id_field=id_field, count_field=count_field, source_crs=source_crs)
     frame = read_csv_text(path, required=[id_field, count_field, lon_field, lat_field])
@@ -102,5 +128,6 @@ def load_population(path: str | Path, *, crs: str, id_field: str = "area_id", co
     if pos is not None:
         raise DataError(path, "give both lon and lat, or neither", row=pos + 1, field=lat_field)
     geoms = points_to_wgs84(path, lon, lat, crs=source_crs or crs, fields=(lon_field, lat_field))
-    return gpd.GeoDataFrame({"area_id": frame[id_field].to_numpy(), "population": counts.to_numpy()},
-                            geometry=geoms.to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(
+        {"area_id": frame[id_field].to_numpy(), "population": counts.to_numpy()}, geometry=geoms.to_numpy(), crs=WGS84
+    )

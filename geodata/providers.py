@@ -9,6 +9,7 @@ Formats (docs/region-format.md):
 
 Every column is validated; a bad cell raises DataError naming file, 1-based row and field.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,13 +22,34 @@ import pandas as pd
 
 from geodata.boundaries import read_vector
 from geodata.errors import DataError
-from geodata.validate import (WGS84, booleans, choices, csv_line, first_bad, json_objects, numbers,
-                              points_to_wgs84, read_csv_text, unique_ids)
+from geodata.validate import (
+    WGS84,
+    booleans,
+    choices,
+    csv_line,
+    first_bad,
+    json_objects,
+    numbers,
+    points_to_wgs84,
+    read_csv_text,
+    unique_ids,
+)
 
 SERVICES = ("housing", "treatment", "clinic")
 STATUSES = ("waiting", "placed", "removed")
-PROVIDER_COLUMNS = ["provider_id", "name", "service", "subtype", "capacity", "occupied", "monthly_turnover",
-                    "eligibility", "open_hours", "appointment_times", "municipality"]
+PROVIDER_COLUMNS = [
+    "provider_id",
+    "name",
+    "service",
+    "subtype",
+    "capacity",
+    "occupied",
+    "monthly_turnover",
+    "eligibility",
+    "open_hours",
+    "appointment_times",
+    "municipality",
+]
 WAIT_LIST_COLUMNS = ["list_id", "provider_id", "person_id", "lead", "priority", "added", "status", "attributes"]
 _DAYS = r"(?:Mo|Tu|We|Th|Fr|Sa|Su|PH)(?:-(?:Mo|Tu|We|Th|Fr|Sa|Su))?"
 _SPANS = r"(?:off|\d\d:\d\d-\d\d:\d\d(?:,\d\d:\d\d-\d\d:\d\d)*)"
@@ -47,8 +69,9 @@ def _table(path: Path, *, crs: str, required: list[str]) -> tuple[pd.DataFrame, 
     vector = read_vector(path, crs=crs)
     pos = first_bad(vector.geometry.geom_type != "Point")
     if pos is not None:
-        raise DataError(path, f"expected a Point, got {vector.geometry.iloc[pos].geom_type}", row=pos + 1,
-                        field="geometry")
+        raise DataError(
+            path, f"expected a Point, got {vector.geometry.iloc[pos].geom_type}", row=pos + 1, field="geometry"
+        )
     missing = [c for c in required if c not in vector.columns]
     if missing:
         available = [c for c in vector.columns if c != vector.geometry.name]
@@ -67,19 +90,26 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 def _check_eligibility(rule: dict, path: Path, row: int) -> None:
     def fail(key: str, expected: str) -> None:
-        raise DataError(path, f"eligibility key '{key}' must be {expected}, got {rule[key]!r}",
-                        row=row, field=f"eligibility.{key}")
+        raise DataError(
+            path, f"eligibility key '{key}' must be {expected}, got {rule[key]!r}", row=row, field=f"eligibility.{key}"
+        )
 
     for key in _LIST_KEYS:
-        if key in rule and rule[key] is not None and not (
-                isinstance(rule[key], list) and all(isinstance(v, str) for v in rule[key])):
+        if (
+            key in rule
+            and rule[key] is not None
+            and not (isinstance(rule[key], list) and all(isinstance(v, str) for v in rule[key]))
+        ):
             fail(key, "a list of strings or null")
     for key in _BOOL_KEYS:
         if key in rule and rule[key] is not None and not isinstance(rule[key], bool):
             fail(key, "true, false or null")
     for key in ("min_age", "max_age"):
-        if key in rule and rule[key] is not None and (isinstance(rule[key], bool)
-                                                      or not isinstance(rule[key], (int, float)) or rule[key] < 0):
+        if (
+            key in rule
+            and rule[key] is not None
+            and (isinstance(rule[key], bool) or not isinstance(rule[key], (int, float)) or rule[key] < 0)
+        ):
             fail(key, "a number of years >= 0 or null")
     if rule.get("min_age") is not None and rule.get("max_age") is not None and rule["min_age"] > rule["max_age"]:
         fail("min_age", f"<= max_age ({rule['max_age']})")
@@ -93,8 +123,12 @@ def _appointments(frame: pd.DataFrame, path: Path) -> list[list[datetime]]:
             try:
                 slots.append(datetime.fromisoformat(item))
             except ValueError as exc:
-                raise DataError(path, f"not an ISO date-time like 2024-03-04T09:30: {item!r}", row=pos + 1,
-                                field="appointment_times") from exc
+                raise DataError(
+                    path,
+                    f"not an ISO date-time like 2024-03-04T09:30: {item!r}",
+                    row=pos + 1,
+                    field="appointment_times",
+                ) from exc
         parsed.append(sorted(slots))
     return parsed
 
@@ -107,8 +141,7 @@ def load_providers(path: str | Path, *, crs: str) -> gpd.GeoDataFrame:
     datetimes. ``service`` is one of housing, treatment, clinic.
     """
     path = Path(path)
-    frame, geoms = _table(path, crs=crs,
-                          required=["provider_id", "name", "service", "capacity", "occupied"])
+    frame, geoms = _table(path, crs=crs, required=["provider_id", "name", "service", "capacity", "occupied"])
     for column in PROVIDER_COLUMNS:
         if column not in frame:
             frame[column] = ""
@@ -118,16 +151,24 @@ def load_providers(path: str | Path, *, crs: str) -> gpd.GeoDataFrame:
     occupied = numbers(frame, path, "occupied", minimum=0, integer=True)
     pos = first_bad(occupied > capacity)
     if pos is not None:
-        raise DataError(path, f"occupied ({occupied.iloc[pos]}) exceeds capacity ({capacity.iloc[pos]}) "
-                        f"({csv_line(pos + 1)})", row=pos + 1, field="occupied")
+        raise DataError(
+            path,
+            f"occupied ({occupied.iloc[pos]}) exceeds capacity ({capacity.iloc[pos]}) ({csv_line(pos + 1)})",
+            row=pos + 1,
+            field="occupied",
+        )
     turnover = numbers(frame, path, "monthly_turnover", blank=0.0, minimum=0)
     eligibility = json_objects(frame, path, "eligibility")
     for pos, rule in enumerate(eligibility):
         _check_eligibility(rule, path, pos + 1)
     pos = first_bad([h != "" and not OPEN_HOURS.match(h) for h in frame["open_hours"]])
     if pos is not None:
-        raise DataError(path, f"opening hours like 'Mo-Fr 08:00-17:00; Sa 09:00-12:00' expected, got "
-                        f"{frame['open_hours'].iloc[pos]!r}", row=pos + 1, field="open_hours")
+        raise DataError(
+            path,
+            f"opening hours like 'Mo-Fr 08:00-17:00; Sa 09:00-12:00' expected, got {frame['open_hours'].iloc[pos]!r}",
+            row=pos + 1,
+            field="open_hours",
+        )
     table = frame.copy()
     table["service"] = service
     table["capacity"], table["occupied"], table["monthly_turnover"] = capacity, occupied, turnover
@@ -157,23 +198,33 @@ def load_wait_lists(path: str | Path, *, crs: str | None = None) -> pd.DataFrame
     list_id = frame["list_id"].where(frame["list_id"] != "", frame["provider_id"])
     pos = first_bad(pd.DataFrame({"l": list_id, "p": frame["person_id"]}).duplicated())
     if pos is not None:
-        raise DataError(path, f"person {frame['person_id'].iloc[pos]!r} is on list {list_id.iloc[pos]!r} twice",
-                        row=pos + 1, field="person_id")
+        raise DataError(
+            path,
+            f"person {frame['person_id'].iloc[pos]!r} is on list {list_id.iloc[pos]!r} twice",
+            row=pos + 1,
+            field="person_id",
+        )
     added = pd.to_datetime(frame["added"].where(frame["added"] != "", None), format="ISO8601", errors="coerce")
     pos = first_bad(added.isna())
     if pos is not None:
-        raise DataError(path, f"not an ISO date like 2024-01-31: {frame['added'].iloc[pos]!r} ({csv_line(pos + 1)})",
-                        row=pos + 1, field="added")
-    return pd.DataFrame({
-        "list_id": list_id,
-        "provider_id": frame["provider_id"],
-        "person_id": frame["person_id"],
-        "lead": booleans(frame, path, "lead"),
-        "priority": numbers(frame, path, "priority"),
-        "added": added.astype("datetime64[ns]"),
-        "status": choices(frame, path, "status", STATUSES),
-        "attributes": json_objects(frame, path, "attributes"),
-    })
+        raise DataError(
+            path,
+            f"not an ISO date like 2024-01-31: {frame['added'].iloc[pos]!r} ({csv_line(pos + 1)})",
+            row=pos + 1,
+            field="added",
+        )
+    return pd.DataFrame(
+        {
+            "list_id": list_id,
+            "provider_id": frame["provider_id"],
+            "person_id": frame["person_id"],
+            "lead": booleans(frame, path, "lead"),
+            "priority": numbers(frame, path, "priority"),
+            "added": added.astype("datetime64[ns]"),
+            "status": choices(frame, path, "status", STATUSES),
+            "attributes": json_objects(frame, path, "attributes"),
+        }
+    )
 
 
 def load_sites(path: str | Path, *, crs: str) -> gpd.GeoDataFrame:
@@ -188,10 +239,14 @@ def load_sites(path: str | Path, *, crs: str) -> gpd.GeoDataFrame:
     if "existing" not in frame:
         frame["existing"] = "false"
     unique_ids(frame["site_id"], path, "site_id")
-    return gpd.GeoDataFrame({
-        "site_id": frame["site_id"],
-        "name": frame["name"],
-        "municipality": frame["municipality"],
-        "cost": numbers(frame, path, "cost", minimum=0),
-        "existing": booleans(frame, path, "existing"),
-    }, geometry=list(geoms), crs=WGS84)
+    return gpd.GeoDataFrame(
+        {
+            "site_id": frame["site_id"],
+            "name": frame["name"],
+            "municipality": frame["municipality"],
+            "cost": numbers(frame, path, "cost", minimum=0),
+            "existing": booleans(frame, path, "existing"),
+        },
+        geometry=list(geoms),
+        crs=WGS84,
+    )

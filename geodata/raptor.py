@@ -10,6 +10,7 @@ All times are int32 seconds. ``INF`` marks an unreached label. Labels are kept p
 
 So a journey never chains two walks: footpaths are not transitively closed.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,10 +50,22 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
     """rRAPTOR from source ``o`` for each departure ``deps[i]`` (processed latest first, labels
     reused); writes travel minutes to ``out[i, j]`` for every target ``j`` (``inf`` when not reached
     within ``max_travel`` seconds)."""
-    (pat_stop_ptr, pat_stops, pat_board, pat_alight, pat_ntrips, pat_time_ptr, arr, dep,
-     stop_pat_ptr, stop_pat, stop_pat_pos, stop_dep_ptr, stop_dep) = tt
-    (acc_ptr, acc_idx, acc_s, egr_ptr, egr_idx, egr_s, dir_ptr, dir_idx, dir_s,
-     fp_ptr, fp_to, fp_s, self_s) = legs
+    (
+        pat_stop_ptr,
+        pat_stops,
+        pat_board,
+        pat_alight,
+        pat_ntrips,
+        pat_time_ptr,
+        arr,
+        dep,
+        stop_pat_ptr,
+        stop_pat,
+        stop_pat_pos,
+        stop_dep_ptr,
+        stop_dep,
+    ) = tt
+    (acc_ptr, acc_idx, acc_s, egr_ptr, egr_idx, egr_s, dir_ptr, dir_idx, dir_s, fp_ptr, fp_to, fp_s, self_s) = legs
     n_stops = len(stop_pat_ptr) - 1
     n_pat = len(pat_ntrips)
     n_tgt = out.shape[1]
@@ -69,7 +82,7 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
     pat_start = np.full(n_pat, -1, np.int64)
     pat_end = np.zeros(n_pat, np.int64)
     rec_trip = np.full((n_pat, K + 1), INF, np.int64)  # per pattern and round: the earliest trip ridden
-    rec_pos = np.full((n_pat, K + 1), INF, np.int64)   # ... and where it was boarded, in any earlier scan
+    rec_pos = np.full((n_pat, K + 1), INF, np.int64)  # ... and where it was boarded, in any earlier scan
     queue = np.empty(n_pat, np.int64)
     for di in range(len(deps) - 1, -1, -1):
         d = deps[di]
@@ -90,8 +103,11 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
         for e in range(acc_ptr[o], acc_ptr[o + 1]):
             s = acc_idx[e]
             ready = d + acc_s[e] + board_slack
-            if (_lower(walk, 0, K, s, d + acc_s[e]) and not marked[s]
-                    and _departs_within(stop_dep, stop_dep_ptr[s], stop_dep_ptr[s + 1], ready, ready + step)):
+            if (
+                _lower(walk, 0, K, s, d + acc_s[e])
+                and not marked[s]
+                and _departs_within(stop_dep, stop_dep_ptr[s], stop_dep_ptr[s + 1], ready, ready + step)
+            ):
                 marked[s] = True
                 marked_list[n_marked] = s
                 n_marked += 1
@@ -224,8 +240,9 @@ def percentile_columns(values, percentiles, out_row):
 
 
 @njit(parallel=True, cache=True)
-def range_raptor(sources, deps, tt, legs, board_slack, alight_slack, max_rides, max_travel,
-                 percentiles, n_targets, out):
+def range_raptor(
+    sources, deps, tt, legs, board_slack, alight_slack, max_rides, max_travel, percentiles, n_targets, out
+):
     """Range-RAPTOR from each source in ``sources`` (in parallel) over departures ``deps``;
     ``out[q, i, j]`` receives percentile ``percentiles[q]`` of travel minutes from
     ``sources[i]`` to target ``j`` over the departures."""
@@ -236,8 +253,7 @@ def range_raptor(sources, deps, tt, legs, board_slack, alight_slack, max_rides, 
 
 
 @njit(parallel=True, cache=True)
-def all_departures(sources, deps, tt, legs, board_slack, alight_slack, max_rides, max_travel,
-                   n_targets, out):
+def all_departures(sources, deps, tt, legs, board_slack, alight_slack, max_rides, max_travel, n_targets, out):
     """Like ``range_raptor`` but keeps every departure: ``out[i, d, j]`` minutes (``inf`` unreached)."""
     for i in prange(len(sources)):
         search_one(sources[i], deps, tt, legs, board_slack, alight_slack, max_rides, max_travel, out[i])

@@ -25,6 +25,7 @@ The manifest (see ``docs/region-format.md``)::
 Every file entry is either a path (relative to the folder) or a table with ``path`` and
 loader options. Heavy parts (street graph, transit feeds) load on first use.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -100,8 +101,9 @@ def read_manifest(folder: str | Path) -> Manifest:
     root = Path(folder).resolve()
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
-        raise DataError(manifest_path, "no region manifest here; build one with `handoff region build` "
-                        "or `handoff region demo`")
+        raise DataError(
+            manifest_path, "no region manifest here; build one with `handoff region build` or `handoff region demo`"
+        )
     try:
         raw = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -111,8 +113,7 @@ def read_manifest(folder: str | Path) -> Manifest:
     files: dict[str, list[FileSpec]] = {}
     for part, value in raw.get("files", {}).items():
         if part not in PARTS:
-            raise DataError(manifest_path, f"unknown part; expected one of {', '.join(PARTS)}",
-                            field=f"files.{part}")
+            raise DataError(manifest_path, f"unknown part; expected one of {', '.join(PARTS)}", field=f"files.{part}")
         files[part] = _file_specs(manifest_path, root, part, value)
     cohorts = raw.get("cohorts", {})
     for cohort, members in cohorts.items():
@@ -168,21 +169,25 @@ class Region:
     @cached_property
     def boundary(self):
         from geodata.boundaries import load_boundary
+
         return self._load("boundary", load_boundary)
 
     @cached_property
     def municipalities(self):
         from geodata.boundaries import load_areas
+
         return self._load("municipalities", load_areas)
 
     @cached_property
     def police_zones(self):
         from geodata.boundaries import load_areas
+
         return self._load("police_zones", load_areas)
 
     @cached_property
     def population(self):
         from geodata.population import load_population
+
         return self._load("population", load_population)
 
     @cached_property
@@ -193,6 +198,7 @@ class Region:
         which days the rates divide by and how many records were left out.
         """
         from geodata.encounters import load_encounters
+
         spec = self.manifest.spec("encounters")
         if spec is None:
             return None
@@ -203,6 +209,7 @@ class Region:
         if period is None or self.manifest.spec("encounters") is None:
             return self.encounters
         from geodata.encounters import load_encounters
+
         spec = self.manifest.spec("encounters")
         options = {k: v for k, v in spec.options.items() if k != "period_detected"}
         return load_encounters(spec.path, crs=self.manifest.crs, **{**options, "period": period})
@@ -215,26 +222,31 @@ class Region:
     @cached_property
     def providers(self):
         from geodata.providers import load_providers
+
         return self._load("providers", load_providers)
 
     @cached_property
     def wait_lists(self):
         from geodata.providers import load_wait_lists
+
         return self._load("wait_lists", load_wait_lists)
 
     @cached_property
     def sites(self):
         from geodata.providers import load_sites
+
         return self._load("sites", load_sites)
 
     @cached_property
     def streets(self):
         from geodata.streets import load_street_graph
+
         return self._load("streets", load_street_graph)
 
     @cached_property
     def transit(self) -> list:
         from geodata.gtfs import load_gtfs
+
         return [load_gtfs(spec.path, **spec.options) for spec in self.manifest.files.get("transit", [])]
 
 

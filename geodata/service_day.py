@@ -13,6 +13,7 @@
 
 docs/transit.md ("Which day") says the same.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,9 @@ def _ranges(feeds: Sequence[GtfsFeed]) -> list[tuple[dt.date, dt.date]]:
 
 def covered(feeds: Sequence[GtfsFeed]) -> str:
     """The feeds' service dates as text, e.g. ``gtfs.zip: 2025-01-01..2027-12-31``."""
-    return ", ".join(f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none"
-                     for f in feeds)
+    return ", ".join(
+        f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none" for f in feeds
+    )
 
 
 def trips_on(feeds: Sequence[GtfsFeed], day: dt.date) -> int:
@@ -52,8 +54,10 @@ def typical_weekday(feeds: Sequence[GtfsFeed]) -> dt.date:
     """The typical service day of ``feeds`` (see the module docstring for the rule)."""
     ranges = _ranges(feeds)
     if not ranges:
-        raise ServiceDayError(", ".join(str(f.path) for f in feeds) or "transit",
-                              "the feeds publish no service dates (calendar.txt / calendar_dates.txt)")
+        raise ServiceDayError(
+            ", ".join(str(f.path) for f in feeds) or "transit",
+            "the feeds publish no service dates (calendar.txt / calendar_dates.txt)",
+        )
     start, end = max(r[0] for r in ranges), min(r[1] for r in ranges)
     if end < start:
         start, end = ranges[0]
@@ -63,8 +67,10 @@ def typical_weekday(feeds: Sequence[GtfsFeed]) -> dt.date:
         counted = {d: trips_on(feeds, d) for d in candidates}
         if counted and max(counted.values()) > 0:
             return max(counted, key=lambda d: (counted[d], -d.toordinal()))
-    raise ServiceDayError(", ".join(str(f.path) for f in feeds), f"no trip runs on any day from {start} to {end} "
-                          f"(service dates: {covered(feeds)})")
+    raise ServiceDayError(
+        ", ".join(str(f.path) for f in feeds),
+        f"no trip runs on any day from {start} to {end} (service dates: {covered(feeds)})",
+    )
 
 
 def service_day(feeds: Sequence[GtfsFeed], asked: dt.date | str | None) -> dt.date:
@@ -77,9 +83,13 @@ def service_day(feeds: Sequence[GtfsFeed], asked: dt.date | str | None) -> dt.da
         raise ServiceDayError("date", f"{asked!r} is not a date YYYY-MM-DD") from exc
     ranges = _ranges(feeds)
     if not any(a <= day <= b for a, b in ranges):
-        raise ServiceDayError("date", f"the transit feeds do not cover {day} (service dates: {covered(feeds)}); "
-                              "ask for a date inside them, or for the typical weekday")
+        raise ServiceDayError(
+            "date",
+            f"the transit feeds do not cover {day} (service dates: {covered(feeds)}); "
+            "ask for a date inside them, or for the typical weekday",
+        )
     if trips_on(feeds, day) == 0:
-        raise ServiceDayError("date", f"no transit trip runs on {day} ({day:%A}); ask for a day with service, "
-                              "or for the typical weekday")
+        raise ServiceDayError(
+            "date", f"no transit trip runs on {day} ({day:%A}); ask for a day with service, or for the typical weekday"
+        )
     return day

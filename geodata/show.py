@@ -1,4 +1,5 @@
 """Look at a region: a summary table of its parts and a PNG map (what ``handoff region show`` prints)."""
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,14 @@ def _rows(region: Region):
     population = region.population
     if population is not None:
         shapeless = int(population.geometry.is_empty.sum())
-        yield "population", len(population), (f"{int(population['population'].sum()):,} people"
-                                               + (f"; {shapeless} areas without a shape" if shapeless else ""))
+        yield (
+            "population",
+            len(population),
+            (
+                f"{int(population['population'].sum()):,} people"
+                + (f"; {shapeless} areas without a shape" if shapeless else "")
+            ),
+        )
     encounters = region.encounters
     if encounters is not None:
         unlocated = int(encounters.geometry.is_empty.sum())
@@ -49,18 +56,31 @@ def _rows(region: Region):
         km = sum(d.get("length", 0.0) for _, _, d in graph.edges(data=True)) / 1000
         yield "streets", graph.number_of_nodes(), f"nodes; {graph.number_of_edges():,} edges, {km:,.0f} km"
     for spec in region.manifest.files.get("transit", []):
-        stops, routes, trips = (_gtfs_table(spec.path, name, (key,)) for name, key in
-                                (("stops", "stop_id"), ("routes", "route_id"), ("trips", "trip_id")))
-        yield "transit", _table_rows(stops), f"stops; {_table_rows(routes)} routes, {_table_rows(trips):,} trips ({spec.path.name})"
+        stops, routes, trips = (
+            _gtfs_table(spec.path, name, (key,))
+            for name, key in (("stops", "stop_id"), ("routes", "route_id"), ("trips", "trip_id"))
+        )
+        yield (
+            "transit",
+            _table_rows(stops),
+            f"stops; {_table_rows(routes)} routes, {_table_rows(trips):,} trips ({spec.path.name})",
+        )
     if region.manifest.files.get("transit"):
         from geodata.feed_note import feed_notes
+
         note = feed_notes(region)
         if note is not None:
             yield "feed coverage", len(region.manifest.files["transit"]), " ".join(note.sentences)
     providers = region.providers
     if providers is not None:
-        yield "providers", len(providers), (f"{_counts(providers['service'])}; {int(providers['capacity'].sum()):,}"
-                                            f" places, {int(providers['occupied'].sum()):,} occupied")
+        yield (
+            "providers",
+            len(providers),
+            (
+                f"{_counts(providers['service'])}; {int(providers['capacity'].sum()):,}"
+                f" places, {int(providers['occupied'].sum()):,} occupied"
+            ),
+        )
     wait_lists = region.wait_lists
     if wait_lists is not None:
         waiting = wait_lists[wait_lists["status"] == "waiting"]
@@ -161,13 +181,29 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
     if encounters is not None:
         located = encounters[~encounters.geometry.is_empty]
         if len(located):
-            hexes = ax.hexbin(located.geometry.x, located.geometry.y, gridsize=60, mincnt=1, cmap="Reds", bins="log",
-                              extent=extent, alpha=0.75, zorder=2)
+            hexes = ax.hexbin(
+                located.geometry.x,
+                located.geometry.y,
+                gridsize=60,
+                mincnt=1,
+                cmap="Reds",
+                bins="log",
+                extent=extent,
+                alpha=0.75,
+                zorder=2,
+            )
             fig.colorbar(hexes, ax=ax, shrink=0.5, label="encounters per hexagon (log scale)")
     for k, spec in enumerate(region.manifest.files.get("transit", [])):
         for i, line in enumerate(transit_lines(spec.path)):
-            ax.plot(line[:, 0], line[:, 1], color="tab:green", linewidth=0.8, alpha=0.7, zorder=3,
-                    label="transit lines" if i == 0 and k == 0 else None)
+            ax.plot(
+                line[:, 0],
+                line[:, 1],
+                color="tab:green",
+                linewidth=0.8,
+                alpha=0.7,
+                zorder=3,
+                label="transit lines" if i == 0 and k == 0 else None,
+            )
     if region.police_zones is not None:
         zones = region.police_zones
         zones.boundary.plot(ax=ax, color="navy", linewidth=1.4, zorder=4)
@@ -177,11 +213,27 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
     if providers is not None:
         for service, (color, marker) in SERVICE_STYLE.items():
             chosen = providers[providers["service"] == service]
-            ax.scatter(chosen.geometry.x, chosen.geometry.y, c=color, marker=marker, s=28, edgecolors="white",
-                       linewidths=0.5, zorder=5, label=f"{service} ({len(chosen)})")
+            ax.scatter(
+                chosen.geometry.x,
+                chosen.geometry.y,
+                c=color,
+                marker=marker,
+                s=28,
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=5,
+                label=f"{service} ({len(chosen)})",
+            )
     if region.sites is not None:
-        ax.scatter(region.sites.geometry.x, region.sites.geometry.y, marker="x", c="black", s=20, zorder=5,
-                   label=f"candidate sites ({len(region.sites)})")
+        ax.scatter(
+            region.sites.geometry.x,
+            region.sites.geometry.y,
+            marker="x",
+            c="black",
+            s=20,
+            zorder=5,
+            label=f"candidate sites ({len(region.sites)})",
+        )
     if extent is not None:
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])

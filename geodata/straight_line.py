@@ -6,6 +6,7 @@ table. Distance is great-circle kilometres times :data:`DETOUR` (streets are not
 minutes are that distance at the mode's speed plus the mode's fixed minutes (walking to the
 stop and waiting, for transit). docs/transit.md ("When there is no feed") says the same.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -13,6 +13,7 @@ seconds:
 - limits are nested: the area for a longer limit is the shorter limit's area united with the
   buffers of only the stretches driven in between (those rings are built on parallel threads).
 """
+
 from __future__ import annotations
 
 import os
@@ -71,8 +72,10 @@ def _stretches(reach: Reach, earlier_s: float | None, limit_s: float) -> np.ndar
     length = np.round(shapely.length(lines), 3)
     _, first = np.unique(np.column_stack([low[whole], high[whole], length[whole]]), axis=0, return_index=True)
     full = lines[whole][first]
-    partial = [substring(line, b, e, normalized=True)
-               for line, b, e in zip(lines[~whole], start[pick][~whole], end[pick][~whole])]
+    partial = [
+        substring(line, b, e, normalized=True)
+        for line, b, e in zip(lines[~whole], start[pick][~whole], end[pick][~whole])
+    ]
     return np.concatenate([full, np.array(partial, dtype=object)]) if partial else full
 
 
@@ -84,8 +87,9 @@ def buffered_union(lines: np.ndarray, buffer_m: float) -> shapely.Geometry:
     return shapely.union_all(shapely.buffer(merged, buffer_m, quad_segs=QUAD_SEGS))
 
 
-def nested_areas(reach: Reach, limits_s: Sequence[float], buffer_m: float, *,
-                 threads: int | None = None) -> list[shapely.Geometry]:
+def nested_areas(
+    reach: Reach, limits_s: Sequence[float], buffer_m: float, *, threads: int | None = None
+) -> list[shapely.Geometry]:
     """Areas (metres) within ``buffer_m`` metres of the streets driven within each limit (seconds, ascending).
 
     The stretches between consecutive limits are buffered on ``threads`` threads (GEOS releases
@@ -94,8 +98,7 @@ def nested_areas(reach: Reach, limits_s: Sequence[float], buffer_m: float, *,
     bounds = [None, *limits_s[:-1]]
     workers = min(len(limits_s), threads or os.cpu_count() or 1) or 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        grown = list(pool.map(lambda pair: buffered_union(_stretches(reach, *pair), buffer_m),
-                              zip(bounds, limits_s)))
+        grown = list(pool.map(lambda pair: buffered_union(_stretches(reach, *pair), buffer_m), zip(bounds, limits_s)))
     areas: list[shapely.Geometry] = []
     for ring in grown:
         areas.append(ring if not areas else shapely.union(areas[-1], ring))
@@ -111,8 +114,10 @@ def reference_area(reach: Reach, limit_s: float, buffer_m: float) -> shapely.Geo
     live = reach.at_s < limit_s
     end = reach.fraction_by(limit_s)[live]
     begin = reach.begin[live]
-    pieces = [line if b == 0.0 and e >= 1.0 else substring(line, b, e, normalized=True)
-              for line, b, e in zip(reach.lines[reach.arc[live]], begin, end)]
+    pieces = [
+        line if b == 0.0 and e >= 1.0 else substring(line, b, e, normalized=True)
+        for line, b, e in zip(reach.lines[reach.arc[live]], begin, end)
+    ]
     return shapely.union_all(pieces).buffer(buffer_m) if pieces else shapely.Polygon()
 
 

@@ -10,6 +10,7 @@ road type's default from :data:`US_HWY_SPEEDS_MPH` is used (typical US urban pos
 Pennsylvania's 25 mph residence-district and 35 mph urban-district limits); a road type absent
 from the table takes the mean tagged speed of its type, else :data:`FALLBACK_MPH`.
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,10 +32,22 @@ from geodata.errors import DataError
 
 MPH_TO_KPH = 1.609344
 US_HWY_SPEEDS_MPH: dict[str, float] = {
-    "motorway": 55, "motorway_link": 35, "trunk": 45, "trunk_link": 30,
-    "primary": 35, "primary_link": 25, "secondary": 30, "secondary_link": 25,
-    "tertiary": 25, "tertiary_link": 25, "unclassified": 25, "residential": 25,
-    "living_street": 15, "service": 15, "road": 25, "busway": 25,
+    "motorway": 55,
+    "motorway_link": 35,
+    "trunk": 45,
+    "trunk_link": 30,
+    "primary": 35,
+    "primary_link": 25,
+    "secondary": 30,
+    "secondary_link": 25,
+    "tertiary": 25,
+    "tertiary_link": 25,
+    "unclassified": 25,
+    "residential": 25,
+    "living_street": 15,
+    "service": 15,
+    "road": 25,
+    "busway": 25,
 }
 FALLBACK_MPH = 25.0
 DEFAULT_TURN_DELAY_S = 5.0
@@ -42,9 +55,27 @@ COMPONENTS = ("strong", "weak", "all")
 
 # OSM tag filters mirroring osmnx's "drive" / "drive_service" network types (exact values).
 _NOT_DRIVABLE = {
-    "abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway", "elevator",
-    "escalator", "footway", "no", "path", "pedestrian", "planned", "platform", "proposed",
-    "raceway", "razed", "rest_area", "services", "steps", "track",
+    "abandoned",
+    "bridleway",
+    "bus_guideway",
+    "construction",
+    "corridor",
+    "cycleway",
+    "elevator",
+    "escalator",
+    "footway",
+    "no",
+    "path",
+    "pedestrian",
+    "planned",
+    "platform",
+    "proposed",
+    "raceway",
+    "razed",
+    "rest_area",
+    "services",
+    "steps",
+    "track",
 }
 _EXCLUDED_SERVICE = {
     "drive": {"alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"},
@@ -156,6 +187,7 @@ def _graph_from_graphml(path: Path) -> nx.MultiDiGraph:
 
 # --- OSM XML / PBF: select drivable ways with pyosmium, then osmnx.graph_from_xml ------------
 
+
 def _is_drivable(tags: dict[str, str], network_type: str) -> bool:
     highway = tags.get("highway")
     if not highway or highway in _NOT_DRIVABLE or tags.get("area") == "yes":
@@ -182,8 +214,7 @@ def _longest_run(refs: list[int], present: Collection[int]) -> list[int]:
 
 def _graph_from_osm(path: Path, network_type: str) -> nx.MultiDiGraph:
     if network_type not in _EXCLUDED_SERVICE:
-        raise DataError(path, f"network_type must be one of {', '.join(_EXCLUDED_SERVICE)}",
-                        field="network_type")
+        raise DataError(path, f"network_type must be one of {', '.join(_EXCLUDED_SERVICE)}", field="network_type")
     try:  # two passes, filtered in C++: ways with a highway tag, then only the nodes drivable ways use
         ways, used = [], osmium.IdTracker()
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
@@ -222,6 +253,7 @@ def _graph_from_osm(path: Path, network_type: str) -> nx.MultiDiGraph:
 
 # --- node/edge CSV (osmnx exports, CMU "Bridges of Pittsburgh" layout) -----------------------
 
+
 def _pick(frame: pd.DataFrame, names: tuple[str, ...], file: Path) -> str:
     for name in names:
         if name in frame.columns:
@@ -241,8 +273,9 @@ def _node_ids(frame: pd.DataFrame, column: str, file: Path) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = np.flatnonzero(values.isna().to_numpy() | (values % 1 != 0).to_numpy())
     if bad.size:
-        raise DataError(file, f"not an integer node id: {frame[column].iloc[bad[0]]!r}",
-                        row=int(bad[0]) + 1, field=column)
+        raise DataError(
+            file, f"not an integer node id: {frame[column].iloc[bad[0]]!r}", row=int(bad[0]) + 1, field=column
+        )
     return values.to_numpy(dtype=np.int64)
 
 
@@ -253,8 +286,7 @@ def _csv_paths(path: Path, nodes: str | Path | None) -> tuple[Path, Path]:
         node_path = Path(nodes)
         return (node_path if node_path.is_absolute() else path.parent / node_path), path
     if "edges" not in path.name:
-        raise DataError(path, "cannot find the node CSV: name the file edges*.csv or pass nodes=...",
-                        field="nodes")
+        raise DataError(path, "cannot find the node CSV: name the file edges*.csv or pass nodes=...", field="nodes")
     return path.with_name(path.name.replace("edges", "nodes")), path
 
 
@@ -301,17 +333,24 @@ def _graph_from_csv(path: Path, nodes: str | Path | None, crs: str) -> nx.MultiD
     for col, values in ((u_col, us), (v_col, vs)):
         unknown = np.flatnonzero(~np.isin(values, ids))
         if unknown.size:
-            raise DataError(edge_path, f"edge references unknown node {values[unknown[0]]} (not in {node_path.name})",
-                            row=int(unknown[0]) + 1, field=col)
+            raise DataError(
+                edge_path,
+                f"edge references unknown node {values[unknown[0]]} (not in {node_path.name})",
+                row=int(unknown[0]) + 1,
+                field=col,
+            )
     negative = np.flatnonzero(lengths < 0)
     if negative.size:
         raise DataError(edge_path, "negative length", row=int(negative[0]) + 1, field="length")
     oneway = _oneway(edge_frame, edge_path)
     geometry = _geometries(edge_frame, edge_path)
     if geometry is not None and to_lonlat is not None:
-        geometry = [None if g is None else
-                    shapely.transform(g, lambda c: np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1])))
-                    for g in geometry]
+        geometry = [
+            None
+            if g is None
+            else shapely.transform(g, lambda c: np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1])))
+            for g in geometry
+        ]
     skip = {u_col, v_col, "length", "oneway", "geometry", "key", "FID", "reversed"}
     attrs = [c for c in edge_frame.columns if c not in skip]
     listed = set(zip(us.tolist(), vs.tolist(), np.round(lengths, 2).tolist()))
@@ -344,8 +383,12 @@ def _oneway(frame: pd.DataFrame, file: Path) -> list[bool]:
     values = frame["oneway"].str.lower()
     bad = np.flatnonzero(~values.isin(_TRUE | _FALSE).to_numpy())
     if bad.size:
-        raise DataError(file, f"oneway must be True/False, got {frame['oneway'].iloc[bad[0]]!r}",
-                        row=int(bad[0]) + 1, field="oneway")
+        raise DataError(
+            file,
+            f"oneway must be True/False, got {frame['oneway'].iloc[bad[0]]!r}",
+            row=int(bad[0]) + 1,
+            field="oneway",
+        )
     return values.isin(_TRUE).tolist()
 
 
@@ -362,7 +405,6 @@ def _geometries(frame: pd.DataFrame, file: Path) -> list | None:
         except shapely.errors.GEOSException as exc:
             raise DataError(file, f"geometry is not WKT: {exc}", row=row + 1, field="geometry") from exc
         if geom.geom_type != "LineString":
-            raise DataError(file, f"geometry must be a LINESTRING, got {geom.geom_type}", row=row + 1,
-                            field="geometry")
+            raise DataError(file, f"geometry must be a LINESTRING, got {geom.geom_type}", row=row + 1, field="geometry")
         out.append(geom)
     return out

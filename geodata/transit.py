@@ -6,6 +6,7 @@ the departure window (one departure every ``step_minutes``), NaN where the desti
 reached within ``max_minutes``. ``arrive_by="HH:MM"`` instead answers "how long before the
 appointment must I leave" with a reverse search from each destination.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -93,8 +94,9 @@ def _transfer_rules(feeds: list[GtfsFeed], index: dict) -> pd.DataFrame:
     rows = []
     for fi, feed in enumerate(feeds):
         t = feed.transfers
-        specific = (t["from_route_id"] != "") | (t["to_route_id"] != "") | (t["from_trip_id"] != "") | (
-            t["to_trip_id"] != "")
+        specific = (
+            (t["from_route_id"] != "") | (t["to_route_id"] != "") | (t["from_trip_id"] != "") | (t["to_trip_id"] != "")
+        )
         t = t[~specific]
         for a, b, kind, mtt in zip(t["from_stop_id"], t["to_stop_id"], t["transfer_type"], t["min_transfer_time"]):
             if (fi, a) in index and (fi, b) in index:
@@ -119,8 +121,12 @@ def _footpaths(tt: Timetable, walk: Legs, rules: pd.DataFrame, walker: WalkNetwo
     ruled = set(zip(between.loc[between["kind"].isin([2, 3]), "src"], between.loc[between["kind"].isin([2, 3]), "dst"]))
     is_ruled = np.array([(a, b) in ruled for a, b in zip(paths["src"], paths["dst"])], dtype=bool)
     fixed = between[between["kind"] == 2]
-    paths = pd.concat([paths[~is_ruled], pd.DataFrame({"src": fixed["src"], "dst": fixed["dst"],
-                                                       "s": fixed["mtt"].fillna(0).astype(np.int64)})])
+    paths = pd.concat(
+        [
+            paths[~is_ruled],
+            pd.DataFrame({"src": fixed["src"], "dst": fixed["dst"], "s": fixed["mtt"].fillna(0).astype(np.int64)}),
+        ]
+    )
     same = rules[rules["src"] == rules["dst"]]
     self_s = np.zeros(tt.n_stops, dtype=np.int32)
     two, three = same[same["kind"] == 2], same[same["kind"] == 3]
@@ -136,9 +142,20 @@ def _feeds(feeds) -> list[GtfsFeed]:
     return [f if isinstance(f, GtfsFeed) else load_gtfs(Path(f)) for f in items]
 
 
-def prepare(feeds, graph, origins, destinations, *, date, start_s: int, end_s: int, walk_kmh: float = 4.8,
-            max_walk_minutes: float = 20, max_transfer_minutes: float = 10,
-            detour: float | None = None) -> TransitProblem:
+def prepare(
+    feeds,
+    graph,
+    origins,
+    destinations,
+    *,
+    date,
+    start_s: int,
+    end_s: int,
+    walk_kmh: float = 4.8,
+    max_walk_minutes: float = 20,
+    max_transfer_minutes: float = 10,
+    detour: float | None = None,
+) -> TransitProblem:
     """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and every walking leg:
     access, egress and walk-only legs up to ``max_walk_minutes``, stop-to-stop transfers up to
     ``min(max_walk_minutes, max_transfer_minutes)`` (R5 similarly caps transfers at 1 km)."""
@@ -147,8 +164,9 @@ def prepare(feeds, graph, origins, destinations, *, date, start_s: int, end_s: i
     walker = WalkNetwork(graph, walk_kmh=walk_kmh, **({"detour": detour} if detour else {}))
     limit = max_walk_minutes * 60.0
     orig, dest = as_lonlat(origins), as_lonlat(destinations)
-    stop_walk = walker.legs(tt.stop_lonlat, tt.stop_lonlat, max_seconds=min(limit, max_transfer_minutes * 60.0),
-                            skip_same_index=True)
+    stop_walk = walker.legs(
+        tt.stop_lonlat, tt.stop_lonlat, max_seconds=min(limit, max_transfer_minutes * 60.0), skip_same_index=True
+    )
     index = {key: i for i, key in enumerate(tt.stop_keys)}
     footpaths, self_s = _footpaths(tt, stop_walk, _transfer_rules(feeds, index), walker)
     return TransitProblem(
@@ -177,10 +195,22 @@ def _tt_arrays(tt: Timetable) -> tuple:
     dep_by_pos = np.empty_like(tt.dep)  # position-major: a binary search over trips reads one or two cache lines
     for p in range(len(tt.pat_ntrips)):
         nt, length, tp = tt.pat_ntrips[p], tt.pat_stop_ptr[p + 1] - tt.pat_stop_ptr[p], tt.pat_time_ptr[p]
-        dep_by_pos[tp:tp + nt * length] = tt.dep[tp:tp + nt * length].reshape(nt, length).T.ravel()
-    return (tt.pat_stop_ptr, tt.pat_stops, tt.pat_board, tt.pat_alight, tt.pat_ntrips, tt.pat_time_ptr,
-            tt.arr, dep_by_pos, tt.stop_pat_ptr, tt.stop_pat.astype(np.int32), tt.stop_pat_pos.astype(np.int32),
-            stop_dep_ptr, times[order].astype(np.int32))
+        dep_by_pos[tp : tp + nt * length] = tt.dep[tp : tp + nt * length].reshape(nt, length).T.ravel()
+    return (
+        tt.pat_stop_ptr,
+        tt.pat_stops,
+        tt.pat_board,
+        tt.pat_alight,
+        tt.pat_ntrips,
+        tt.pat_time_ptr,
+        tt.arr,
+        dep_by_pos,
+        tt.stop_pat_ptr,
+        tt.stop_pat.astype(np.int32),
+        tt.stop_pat_pos.astype(np.int32),
+        stop_dep_ptr,
+        times[order].astype(np.int32),
+    )
 
 
 def _leg_arrays(access: Legs, egress: Legs, direct: Legs, footpaths: Legs, self_s: np.ndarray) -> tuple:
@@ -196,14 +226,26 @@ def search_arrays(problem: TransitProblem, *, reverse: bool) -> tuple[tuple, tup
     p = problem
     if not reverse:
         return _tt_arrays(p.timetable), _leg_arrays(p.access, p.egress, p.direct, p.footpaths, p.self_transfer)
-    return (_tt_arrays(reverse_timetable(p.timetable)),
-            _leg_arrays(p.egress.transpose(), p.access.transpose(), p.direct.transpose(),
-                        p.footpaths.transpose(), p.self_transfer))
+    return (
+        _tt_arrays(reverse_timetable(p.timetable)),
+        _leg_arrays(
+            p.egress.transpose(), p.access.transpose(), p.direct.transpose(), p.footpaths.transpose(), p.self_transfer
+        ),
+    )
 
 
-def run_search(problem: TransitProblem, times_s: np.ndarray, *, percentiles: Sequence[float] | None,
-               reverse: bool = False, boarding_slack_s: int = 60, max_rides: int = 4, max_minutes: float = 180,
-               progress: Callable[[int, int], None] | None = None, chunk: int = 32) -> np.ndarray:
+def run_search(
+    problem: TransitProblem,
+    times_s: np.ndarray,
+    *,
+    percentiles: Sequence[float] | None,
+    reverse: bool = False,
+    boarding_slack_s: int = 60,
+    max_rides: int = 4,
+    max_minutes: float = 180,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 32,
+) -> np.ndarray:
     """Run range-RAPTOR for every source. Forward: sources are origins, ``times_s`` departures,
     result ``[q, origin, destination]`` percentiles (or ``[origin, departure, destination]`` minutes
     when ``percentiles`` is None). Reverse: ``times_s`` are arrival deadlines, sources are
@@ -224,9 +266,9 @@ def run_search(problem: TransitProblem, times_s: np.ndarray, *, percentiles: Seq
         for start in range(0, n_src, chunk):
             sources = np.arange(start, min(start + chunk, n_src), dtype=np.int64)
             if percentiles is None:
-                raptor.all_departures(sources, deps, *args, n_tgt, out[start:start + chunk])
+                raptor.all_departures(sources, deps, *args, n_tgt, out[start : start + chunk])
             else:
-                raptor.range_raptor(sources, deps, *args, q, n_tgt, out[:, start:start + chunk])
+                raptor.range_raptor(sources, deps, *args, q, n_tgt, out[:, start : start + chunk])
             if progress is not None:
                 progress(min(start + chunk, n_src), n_src)
     finally:
@@ -236,11 +278,25 @@ def run_search(problem: TransitProblem, times_s: np.ndarray, *, percentiles: Seq
     return out[:, ::-1, :].transpose(2, 1, 0).copy() if percentiles is None else out.transpose(0, 2, 1).copy()
 
 
-def transit_matrix(feeds, graph, origins, destinations, *, date: dt.date | str, depart: str = "07:00-09:00",
-                   step_minutes: float = 1, percentiles: Sequence[int] = (50,), walk_kmh: float = 4.8,
-                   max_rides: int = 4, max_walk_minutes: float = 20, arrive_by: str | None = None,
-                   boarding_slack_s: int = 60, max_minutes: float = 180, max_transfer_minutes: float = 10,
-                   progress: Callable[[int, int], None] | None = None) -> dict[int, np.ndarray]:
+def transit_matrix(
+    feeds,
+    graph,
+    origins,
+    destinations,
+    *,
+    date: dt.date | str,
+    depart: str = "07:00-09:00",
+    step_minutes: float = 1,
+    percentiles: Sequence[int] = (50,),
+    walk_kmh: float = 4.8,
+    max_rides: int = 4,
+    max_walk_minutes: float = 20,
+    arrive_by: str | None = None,
+    boarding_slack_s: int = 60,
+    max_minutes: float = 180,
+    max_transfer_minutes: float = 10,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, np.ndarray]:
     """Door-to-door transit minutes, shape (n_origins, n_destinations), per percentile.
 
     ``feeds``: a GtfsFeed, a path, or a list of them; ``graph``: osmnx street graph for walking
@@ -260,23 +316,45 @@ def transit_matrix(feeds, graph, origins, destinations, *, date: dt.date | str, 
     horizon = int(max_minutes * 60)
     start_s, end_s = (times.min() - horizon, times.max()) if reverse else (times.min(), times.max() + horizon)
     feeds = _feeds(feeds)
-    problem = prepare(feeds, graph, origins, destinations, date=date, start_s=int(start_s), end_s=int(end_s),
-                      walk_kmh=walk_kmh, max_walk_minutes=max_walk_minutes,
-                      max_transfer_minutes=max_transfer_minutes)
+    problem = prepare(
+        feeds,
+        graph,
+        origins,
+        destinations,
+        date=date,
+        start_s=int(start_s),
+        end_s=int(end_s),
+        walk_kmh=walk_kmh,
+        max_walk_minutes=max_walk_minutes,
+        max_transfer_minutes=max_transfer_minutes,
+    )
     if problem.timetable.n_trips == 0:
-        ranges = ", ".join(f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none"
-                           for f in feeds)
-        warnings.warn(NoServiceWarning(
-            f"no transit trip runs on {parse_date(date)} between {start_s // 3600:02d}:{start_s % 3600 // 60:02d} "
-            f"and {end_s // 3600:02d}:{end_s % 3600 // 60:02d}; only walking is possible. "
-            f"Service dates in the feeds: {ranges}. Pick a date with service (--date)."), stacklevel=2)
-    out = run_search(problem, times, percentiles=list(percentiles), reverse=reverse,
-                     boarding_slack_s=boarding_slack_s, max_rides=max_rides, max_minutes=max_minutes,
-                     progress=progress)
+        ranges = ", ".join(
+            f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none" for f in feeds
+        )
+        warnings.warn(
+            NoServiceWarning(
+                f"no transit trip runs on {parse_date(date)} between {start_s // 3600:02d}:{start_s % 3600 // 60:02d} "
+                f"and {end_s // 3600:02d}:{end_s % 3600 // 60:02d}; only walking is possible. "
+                f"Service dates in the feeds: {ranges}. Pick a date with service (--date)."
+            ),
+            stacklevel=2,
+        )
+    out = run_search(
+        problem,
+        times,
+        percentiles=list(percentiles),
+        reverse=reverse,
+        boarding_slack_s=boarding_slack_s,
+        max_rides=max_rides,
+        max_minutes=max_minutes,
+        progress=progress,
+    )
     result = {int(q): out[i] for i, q in enumerate(percentiles)}
     for q, matrix in result.items():
-        log.info("transit p%d: %d of %d origin-destination pairs unreachable", q, int(np.isnan(matrix).sum()),
-                 matrix.size)
+        log.info(
+            "transit p%d: %d of %d origin-destination pairs unreachable", q, int(np.isnan(matrix).sum()), matrix.size
+        )
     return result
 
 

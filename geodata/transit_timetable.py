@@ -8,6 +8,7 @@
 same pickup/drop-off rules, split further so that no trip overtakes another (the FIFO property
 RAPTOR's trip scan relies on). Times are int32 seconds since midnight of ``date``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,8 +63,9 @@ def _stop_index(feeds: list[GtfsFeed]) -> tuple[dict, np.ndarray, np.ndarray]:
     groups: dict[tuple[int, str], int] = {}
     for fi, feed in enumerate(feeds):
         stops = feed.stops[feed.stops["location_type"] == 0]
-        for sid, lon, lat, parent in zip(stops["stop_id"], stops["stop_lon"], stops["stop_lat"],
-                                         stops["parent_station"]):
+        for sid, lon, lat, parent in zip(
+            stops["stop_id"], stops["stop_lon"], stops["stop_lat"], stops["parent_station"]
+        ):
             index[(fi, sid)] = len(index)
             lonlat.append((lon, lat))
             parents.append(groups.setdefault((fi, parent), len(groups)) if parent else -1)
@@ -87,9 +89,11 @@ def _expand_frequencies(st: pd.DataFrame, freq: pd.DataFrame) -> pd.DataFrame:
             continue
         base = template["departure_s"].iloc[0]
         for k, first in enumerate(range(int(start_s), int(end_s), int(headway))):
-            trip = template.assign(trip_id=f"{trip_id}@{first}",
-                                   arrival_s=template["arrival_s"] - base + first,
-                                   departure_s=template["departure_s"] - base + first)
+            trip = template.assign(
+                trip_id=f"{trip_id}@{first}",
+                arrival_s=template["arrival_s"] - base + first,
+                departure_s=template["departure_s"] - base + first,
+            )
             pieces.append(trip)
     return pd.concat(pieces) if pieces else st.iloc[:0]
 
@@ -100,8 +104,7 @@ def _day_events(feed: GtfsFeed, day: dt.date, shift: int) -> pd.DataFrame:
     with_freq = set(feed.frequencies["trip_id"])
     freq = feed.frequencies[feed.frequencies["trip_id"].isin(set(trips["trip_id"]))]
     st = pd.concat([st[~st["trip_id"].isin(with_freq)], _expand_frequencies(st, freq)])
-    st = st[["trip_id", "stop_id", "stop_sequence", "arrival_s", "departure_s", "pickup_type",
-             "drop_off_type"]].copy()
+    st = st[["trip_id", "stop_id", "stop_sequence", "arrival_s", "departure_s", "pickup_type", "drop_off_type"]].copy()
     st["arrival_s"] += shift
     st["departure_s"] += shift
     st["trip_id"] = st["trip_id"] + f"#{shift}"
@@ -135,13 +138,14 @@ def build_timetable(feeds: list[GtfsFeed], date: dt.date | str, start_s: int, en
             ev["trip_id"] = f"{fi}:" + ev["trip_id"]
             events.append(ev)
     ev = pd.concat(events, ignore_index=True)
-    span = ev.groupby("trip_id", sort=False).agg(first=("departure_s", "min"), last=("arrival_s", "max"),
-                                                 n=("stop", "size"))
+    span = ev.groupby("trip_id", sort=False).agg(
+        first=("departure_s", "min"), last=("arrival_s", "max"), n=("stop", "size")
+    )
     keep = span.index[(span["last"] >= start_s) & (span["first"] <= end_s) & (span["n"] >= 2)]
     ev = ev[ev["trip_id"].isin(set(keep))].sort_values(["trip_id", "stop_sequence"])
     stops = ev["stop"].to_numpy(np.int32)
-    board = (ev["pickup_type"].to_numpy() != 1)
-    alight = (ev["drop_off_type"].to_numpy() != 1)
+    board = ev["pickup_type"].to_numpy() != 1
+    alight = ev["drop_off_type"].to_numpy() != 1
     arr = ev["arrival_s"].to_numpy(np.int64)
     dep = ev["departure_s"].to_numpy(np.int64)
     trip_codes = ev["trip_id"].to_numpy()
@@ -173,7 +177,7 @@ def _assemble(by_key, stops, board, alight, arr, dep, index, lonlat, parent) -> 
             arr_out.append(rows_arr[group].ravel())
             dep_out.append(rows_dep[group].ravel())
             offset += len(group) * (b0 - a0)
-    cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
+    cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
     pstops = cat(pat_stops, np.int32)
     ptr = np.array(pat_stop_ptr, dtype=np.int64)
     pat_of = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
@@ -181,12 +185,22 @@ def _assemble(by_key, stops, board, alight, arr, dep, index, lonlat, parent) -> 
     order = np.argsort(pstops, kind="stable")
     stop_pat_ptr = np.searchsorted(pstops[order], np.arange(len(index) + 1)).astype(np.int64)
     return Timetable(
-        stop_keys=list(index), stop_lonlat=lonlat, parent=parent,
-        pat_stop_ptr=ptr, pat_stops=pstops, pat_board=cat(pat_board, np.bool_),
-        pat_alight=cat(pat_alight, np.bool_), pat_ntrips=np.array(pat_ntrips, dtype=np.int64),
-        pat_time_ptr=np.array(pat_time_ptr, dtype=np.int64), arr=cat(arr_out, np.int32),
-        dep=cat(dep_out, np.int32), stop_pat_ptr=stop_pat_ptr, stop_pat=pat_of[order].astype(np.int64),
-        stop_pat_pos=pos[order].astype(np.int64), n_trips=int(np.sum(pat_ntrips)))
+        stop_keys=list(index),
+        stop_lonlat=lonlat,
+        parent=parent,
+        pat_stop_ptr=ptr,
+        pat_stops=pstops,
+        pat_board=cat(pat_board, np.bool_),
+        pat_alight=cat(pat_alight, np.bool_),
+        pat_ntrips=np.array(pat_ntrips, dtype=np.int64),
+        pat_time_ptr=np.array(pat_time_ptr, dtype=np.int64),
+        arr=cat(arr_out, np.int32),
+        dep=cat(dep_out, np.int32),
+        stop_pat_ptr=stop_pat_ptr,
+        stop_pat=pat_of[order].astype(np.int64),
+        stop_pat_pos=pos[order].astype(np.int64),
+        n_trips=int(np.sum(pat_ntrips)),
+    )
 
 
 def reverse_timetable(tt: Timetable) -> Timetable:
@@ -201,11 +215,18 @@ def reverse_timetable(tt: Timetable) -> Timetable:
         stops[a:b] = tt.pat_stops[a:b][::-1]
         board[a:b] = tt.pat_alight[a:b][::-1]
         alight[a:b] = tt.pat_board[a:b][::-1]
-        grid_arr = tt.arr[o:o + n * (b - a)].reshape(n, b - a)
-        grid_dep = tt.dep[o:o + n * (b - a)].reshape(n, b - a)
-        arr[o:o + n * (b - a)] = (-grid_dep[::-1, ::-1]).ravel()
-        dep[o:o + n * (b - a)] = (-grid_arr[::-1, ::-1]).ravel()
+        grid_arr = tt.arr[o : o + n * (b - a)].reshape(n, b - a)
+        grid_dep = tt.dep[o : o + n * (b - a)].reshape(n, b - a)
+        arr[o : o + n * (b - a)] = (-grid_dep[::-1, ::-1]).ravel()
+        dep[o : o + n * (b - a)] = (-grid_arr[::-1, ::-1]).ravel()
     ptr = tt.pat_stop_ptr
     pat_len = np.diff(ptr)[tt.stop_pat]
-    return replace(tt, pat_stops=stops, pat_board=board, pat_alight=alight, arr=arr, dep=dep,
-                   stop_pat_pos=pat_len - 1 - tt.stop_pat_pos)
+    return replace(
+        tt,
+        pat_stops=stops,
+        pat_board=board,
+        pat_alight=alight,
+        arr=arr,
+        dep=dep,
+        stop_pat_pos=pat_len - 1 - tt.stop_pat_pos,
+    )

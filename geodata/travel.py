@@ -16,6 +16,7 @@ matrix is recomputed when an engine changes. Tables for the matcher (provider to
 arrive-by at appointment times) are in :mod:`geodata.travel_tables`; the feed's coverage of the
 region in :mod:`geodata.coverage`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -78,8 +79,9 @@ class TravelRequest:
 
     def at(self, *, date: dt.date | str | None = None, arrive_by: str | None = None) -> "TravelRequest":
         """This request on another ``date`` and/or for an appointment at ``arrive_by``."""
-        return replace(self, date=self.date if date is None else date,
-                       arrive_by=self.arrive_by if arrive_by is None else arrive_by)
+        return replace(
+            self, date=self.date if date is None else date, arrive_by=self.arrive_by if arrive_by is None else arrive_by
+        )
 
     def describe(self, day: dt.date | None) -> str:
         """The request as a sentence, e.g. ``median over departures 07:00-09:00 on 2026-01-07``."""
@@ -139,8 +141,11 @@ class TransitNetwork:
 
     def key_parts(self) -> dict[str, Any]:
         """The parts of every transit cache key that come from the network and the engine."""
-        return {"feeds": [_spec_key(s) for s in self.specs], "streets": _spec_key(self.streets_spec),
-                "engine": transit_engine.ENGINE_VERSION}
+        return {
+            "feeds": [_spec_key(s) for s in self.specs],
+            "streets": _spec_key(self.streets_spec),
+            "engine": transit_engine.ENGINE_VERSION,
+        }
 
 
 class DriveNetwork:
@@ -157,9 +162,13 @@ class DriveNetwork:
 
     def key_parts(self) -> dict[str, Any]:
         """The parts of every drive cache key that come from the network and the engine."""
-        return {"streets": _spec_key(self.spec), "crs": self.region.manifest.crs,
-                "engine": drive_engine.MODEL_VERSION, "access_kph": drive_engine.ACCESS_KPH,
-                "max_snap_m": drive_engine.MAX_SNAP_M}
+        return {
+            "streets": _spec_key(self.spec),
+            "crs": self.region.manifest.crs,
+            "engine": drive_engine.MODEL_VERSION,
+            "access_kph": drive_engine.ACCESS_KPH,
+            "max_snap_m": drive_engine.MAX_SNAP_M,
+        }
 
 
 class TravelService:
@@ -190,8 +199,7 @@ class TravelService:
     def network(self) -> TransitNetwork:
         """The transit network (``DataError`` naming ``files.transit`` when the region has no feed)."""
         if self.transit_network is None:
-            raise DataError(self.region.root / "region.toml", "this region has no transit feed",
-                            field="files.transit")
+            raise DataError(self.region.root / "region.toml", "this region has no transit feed", field="files.transit")
         return self.transit_network
 
     def service_day(self, request: TravelRequest) -> dt.date:
@@ -213,32 +221,56 @@ class TravelService:
         matrix = cached_matrix(kind, key, counted, cache_dir=self.cache_dir) if self.cache else counted()
         return matrix, not calls
 
-    def transit(self, origins, destinations, request: TravelRequest = TravelRequest(), *,
-                progress: Progress | None = None) -> TravelResult:
+    def transit(
+        self, origins, destinations, request: TravelRequest = TravelRequest(), *, progress: Progress | None = None
+    ) -> TravelResult:
         """Door-to-door transit minutes from ``origins`` to ``destinations`` (points: (n, 2) lon/lat,
         a lon/lat DataFrame or a GeoSeries) per percentile of ``request``. Without a feed: the
         straight-line transit estimate (:data:`geodata.straight_line.TRANSIT`) for every percentile."""
         o, d = _points(origins), _points(destinations)
         if self.transit_network is None:
             estimate = straight_line.straight_line_minutes(o, d, straight_line.TRANSIT)
-            return TravelResult({q: estimate for q in request.percentiles}, straight_line.TRANSIT.describe(),
-                                estimated=True)
+            return TravelResult(
+                {q: estimate for q in request.percentiles}, straight_line.TRANSIT.describe(), estimated=True
+            )
         network, day = self.transit_network, self.service_day(request)
-        key = {**network.key_parts(), "origins": o, "destinations": d, "date": day.isoformat(),
-               "depart": None if request.arrive_by else request.depart, "arrive_by": request.arrive_by,
-               "step": request.step_minutes, "walk_kmh": request.walk_kmh, "max_walk": request.max_walk_minutes,
-               "max_rides": request.max_rides, "max_minutes": request.max_minutes}
+        key = {
+            **network.key_parts(),
+            "origins": o,
+            "destinations": d,
+            "date": day.isoformat(),
+            "depart": None if request.arrive_by else request.depart,
+            "arrive_by": request.arrive_by,
+            "step": request.step_minutes,
+            "walk_kmh": request.walk_kmh,
+            "max_walk": request.max_walk_minutes,
+            "max_rides": request.max_rides,
+            "max_minutes": request.max_minutes,
+        }
         computed: dict[int, np.ndarray] = {}
         notes: list[str] = []
 
         def compute_all() -> None:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", transit_engine.NoServiceWarning)
-                computed.update(transit_engine.transit_matrix(
-                    network.feeds, network.graph, o, d, date=day, depart=request.depart,
-                    step_minutes=request.step_minutes, percentiles=request.percentiles, walk_kmh=request.walk_kmh,
-                    max_rides=request.max_rides, max_walk_minutes=request.max_walk_minutes,
-                    arrive_by=request.arrive_by, max_minutes=request.max_minutes, progress=progress))
+                computed.update(
+                    transit_engine.transit_matrix(
+                        network.feeds,
+                        network.graph,
+                        o,
+                        d,
+                        date=day,
+                        depart=request.depart,
+                        step_minutes=request.step_minutes,
+                        percentiles=request.percentiles,
+                        walk_kmh=request.walk_kmh,
+                        max_rides=request.max_rides,
+                        max_walk_minutes=request.max_walk_minutes,
+                        arrive_by=request.arrive_by,
+                        max_minutes=request.max_minutes,
+                        progress=progress,
+                    )
+                )
             notes.extend(str(w.message) for w in caught)
 
         def compute(q: int) -> Callable[[], np.ndarray]:
@@ -246,6 +278,7 @@ class TravelService:
                 if q not in computed:
                     compute_all()
                 return computed[q]
+
             return one
 
         minutes, hits = {}, []
@@ -254,20 +287,40 @@ class TravelService:
             hits.append(hit)
         return TravelResult(minutes, request.describe(day), day=day, notes=notes, from_cache=all(hits))
 
-    def drive(self, origins, destinations, *, max_minutes: float | None = None, turn_delay_s: float | None = None,
-              progress: Progress | None = None) -> TravelResult:
+    def drive(
+        self,
+        origins,
+        destinations,
+        *,
+        max_minutes: float | None = None,
+        turn_delay_s: float | None = None,
+        progress: Progress | None = None,
+    ) -> TravelResult:
         """Drive minutes (key 0 of the result) on the street graph; straight line at
         :data:`geodata.straight_line.DRIVE` without one. ``max_minutes`` bounds the search,
         ``turn_delay_s`` is seconds per intersection (default: the graph's)."""
         o, d = _points(origins), _points(destinations)
         if self.drive_network is None:
-            return TravelResult({0: straight_line.straight_line_minutes(o, d, straight_line.DRIVE)},
-                                straight_line.DRIVE.describe(), estimated=True)
+            return TravelResult(
+                {0: straight_line.straight_line_minutes(o, d, straight_line.DRIVE)},
+                straight_line.DRIVE.describe(),
+                estimated=True,
+            )
         network = self.drive_network
-        key = {**network.key_parts(), "origins": o, "destinations": d, "max_minutes": max_minutes,
-               "turn_delay_s": turn_delay_s}
-        matrix, hit = self.cached("drive", key, lambda: drive_engine.drive_matrix(
-            network.graph, o, d, max_minutes=max_minutes, turn_delay_s=turn_delay_s, progress=progress))
+        key = {
+            **network.key_parts(),
+            "origins": o,
+            "destinations": d,
+            "max_minutes": max_minutes,
+            "turn_delay_s": turn_delay_s,
+        }
+        matrix, hit = self.cached(
+            "drive",
+            key,
+            lambda: drive_engine.drive_matrix(
+                network.graph, o, d, max_minutes=max_minutes, turn_delay_s=turn_delay_s, progress=progress
+            ),
+        )
         return TravelResult({0: matrix}, "drive minutes on the street graph", from_cache=hit)
 
     def walk_minutes(self, origins, destinations) -> np.ndarray:

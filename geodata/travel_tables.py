@@ -10,6 +10,7 @@
 Both return dictionaries keyed by ids with minutes rounded to 0.01 (None: unreachable), the
 form ``matcher.Instance`` holds. Points are ``(lon, lat)`` degrees.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -25,20 +26,29 @@ from geodata.travel import TravelRequest, TravelService, minutes_value
 Point = tuple[float, float]
 
 
-def provider_minutes(service: TravelService, housing: Mapping[str, Point], others: Mapping[str, Point],
-                     request: TravelRequest = TravelRequest()) -> dict[tuple[str, str], float | None]:
+def provider_minutes(
+    service: TravelService,
+    housing: Mapping[str, Point],
+    others: Mapping[str, Point],
+    request: TravelRequest = TravelRequest(),
+) -> dict[tuple[str, str], float | None]:
     """Minutes (request's first percentile) from each ``housing`` provider to each of ``others``
     (ids to points), keyed ``(housing_id, provider_id)``; a provider is never paired with itself."""
     if not housing or not others:
         return {}
     q = request.percentiles[0]
     matrix = service.transit(list(housing.values()), list(others.values()), request)[q]
-    return {(h, s): minutes_value(matrix[i, j]) for i, h in enumerate(housing) for j, s in enumerate(others)
-            if h != s}
+    return {(h, s): minutes_value(matrix[i, j]) for i, h in enumerate(housing) for j, s in enumerate(others) if h != s}
 
 
-def _day_minutes(service: TravelService, origins: np.ndarray, clinics: np.ndarray, date: str,
-                 clocks: list[str], request: TravelRequest) -> np.ndarray:
+def _day_minutes(
+    service: TravelService,
+    origins: np.ndarray,
+    clinics: np.ndarray,
+    date: str,
+    clocks: list[str],
+    request: TravelRequest,
+) -> np.ndarray:
     """Arrive-by minutes (origins, clocks, clinics) on ``date`` for each appointment clock ``HH:MM``."""
     if service.transit_network is None:
         estimate = straight_line.straight_line_minutes(origins, clinics, straight_line.TRANSIT)
@@ -46,25 +56,45 @@ def _day_minutes(service: TravelService, origins: np.ndarray, clinics: np.ndarra
     network, day = service.transit_network, service.service_day(request.at(date=date))
     times = np.array([transit_engine.parse_clock(c) for c in clocks], dtype=np.int64)
     horizon = int(request.max_minutes * 60)
-    key = {**network.key_parts(), "origins": origins, "destinations": clinics, "date": day.isoformat(),
-           "arrive_by": clocks, "walk_kmh": request.walk_kmh, "max_walk": request.max_walk_minutes,
-           "max_rides": request.max_rides, "max_minutes": request.max_minutes}
+    key = {
+        **network.key_parts(),
+        "origins": origins,
+        "destinations": clinics,
+        "date": day.isoformat(),
+        "arrive_by": clocks,
+        "walk_kmh": request.walk_kmh,
+        "max_walk": request.max_walk_minutes,
+        "max_rides": request.max_rides,
+        "max_minutes": request.max_minutes,
+    }
 
     def compute() -> np.ndarray:
-        problem = transit_engine.prepare(network.feeds, network.graph, origins, clinics, date=day,
-                                         start_s=int(times.min()) - horizon, end_s=int(times.max()),
-                                         walk_kmh=request.walk_kmh, max_walk_minutes=request.max_walk_minutes)
-        out = transit_engine.run_search(problem, times, percentiles=None, reverse=True,
-                                        max_rides=request.max_rides, max_minutes=request.max_minutes)
+        problem = transit_engine.prepare(
+            network.feeds,
+            network.graph,
+            origins,
+            clinics,
+            date=day,
+            start_s=int(times.min()) - horizon,
+            end_s=int(times.max()),
+            walk_kmh=request.walk_kmh,
+            max_walk_minutes=request.max_walk_minutes,
+        )
+        out = transit_engine.run_search(
+            problem, times, percentiles=None, reverse=True, max_rides=request.max_rides, max_minutes=request.max_minutes
+        )
         return out.reshape(len(origins), -1)
 
     matrix, _ = service.cached("transit-arrive-by", key, compute)
     return matrix.reshape(len(origins), len(clocks), len(clinics))
 
 
-def arrive_by_minutes(service: TravelService, people: Mapping[str, Point],
-                      clinics: Mapping[str, tuple[Point, Sequence[str]]],
-                      request: TravelRequest = TravelRequest()) -> dict[tuple[str, str, str], float | None]:
+def arrive_by_minutes(
+    service: TravelService,
+    people: Mapping[str, Point],
+    clinics: Mapping[str, tuple[Point, Sequence[str]]],
+    request: TravelRequest = TravelRequest(),
+) -> dict[tuple[str, str, str], float | None]:
     """Arrive-by minutes keyed ``(person_id, clinic_id, appointment)`` for every appointment
     (ISO ``YYYY-MM-DDTHH:MM``) of ``clinics`` (id to (point, appointment times)), from each of
     ``people`` (id to home point). Raises ``ServiceDayError`` for a date the feeds do not cover."""
@@ -102,9 +132,12 @@ class InstanceTables:
     arrive_by: dict[tuple[str, str, str], float | None]
 
 
-def instance_tables(service: TravelService, people: Mapping[str, Point],
-                    providers: Mapping[str, tuple[Point, str, Sequence[str]]],
-                    request: TravelRequest = TravelRequest()) -> InstanceTables:
+def instance_tables(
+    service: TravelService,
+    people: Mapping[str, Point],
+    providers: Mapping[str, tuple[Point, str, Sequence[str]]],
+    request: TravelRequest = TravelRequest(),
+) -> InstanceTables:
     """Every travel table ``handoff match`` and the placement API put in an instance, from
     ``people`` (id to home point) and ``providers`` (id to (point, service, appointment times))."""
     q = request.percentiles[0]
@@ -116,5 +149,8 @@ def instance_tables(service: TravelService, people: Mapping[str, Point],
     housing = {s: v[0] for s, v in providers.items() if v[1] == "housing"}
     others = {s: v[0] for s, v in providers.items() if v[1] != "housing"}
     clinics = {s: (v[0], v[2]) for s, v in providers.items() if v[2]}
-    return InstanceTables(travel, provider_minutes(service, housing, others, request),
-                          arrive_by_minutes(service, people, clinics, request))
+    return InstanceTables(
+        travel,
+        provider_minutes(service, housing, others, request),
+        arrive_by_minutes(service, people, clinics, request),
+    )

@@ -2,6 +2,7 @@
 
 Rows are 1-based data rows (the header is not counted), so data row ``r`` of a CSV is on line ``r + 1``.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,15 @@ def first_bad(mask: pd.Series | np.ndarray) -> int | None:
     return int(hits[0]) if len(hits) else None
 
 
-def numbers(frame: pd.DataFrame, path, column: str, *, blank: float | None = None,
-            minimum: float | None = None, integer: bool = False) -> pd.Series:
+def numbers(
+    frame: pd.DataFrame,
+    path,
+    column: str,
+    *,
+    blank: float | None = None,
+    minimum: float | None = None,
+    integer: bool = False,
+) -> pd.Series:
     """Parse ``column`` as numbers; blank cells take ``blank`` (error when None)."""
     text = frame[column]
     values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
@@ -64,13 +72,15 @@ def numbers(frame: pd.DataFrame, path, column: str, *, blank: float | None = Non
     if integer:
         pos = first_bad(values != np.round(values))
         if pos is not None:
-            raise DataError(path, f"must be a whole number, got {text.iloc[pos]!r} ({csv_line(pos + 1)})",
-                            row=pos + 1, field=column)
+            raise DataError(
+                path, f"must be a whole number, got {text.iloc[pos]!r} ({csv_line(pos + 1)})", row=pos + 1, field=column
+            )
     if minimum is not None:
         pos = first_bad(values < minimum)
         if pos is not None:
-            raise DataError(path, f"must be >= {minimum:g}, got {text.iloc[pos]!r} ({csv_line(pos + 1)})",
-                            row=pos + 1, field=column)
+            raise DataError(
+                path, f"must be >= {minimum:g}, got {text.iloc[pos]!r} ({csv_line(pos + 1)})", row=pos + 1, field=column
+            )
     return values.astype("int64") if integer else values
 
 
@@ -80,8 +90,12 @@ def choices(frame: pd.DataFrame, path, column: str, allowed: Iterable[str]) -> p
     values = frame[column].str.lower()
     pos = first_bad(~values.isin(allowed))
     if pos is not None:
-        raise DataError(path, f"expected one of {'|'.join(allowed)}, got {frame[column].iloc[pos]!r} "
-                        f"({csv_line(pos + 1)})", row=pos + 1, field=column)
+        raise DataError(
+            path,
+            f"expected one of {'|'.join(allowed)}, got {frame[column].iloc[pos]!r} ({csv_line(pos + 1)})",
+            row=pos + 1,
+            field=column,
+        )
     return values
 
 
@@ -93,8 +107,9 @@ def unique_ids(values: pd.Series, path, column: str) -> None:
     pos = first_bad(values.duplicated())
     if pos is not None:
         first = int(np.flatnonzero(np.asarray(values == values.iloc[pos]))[0])
-        raise DataError(path, f"duplicate id {values.iloc[pos]!r} (first seen on row {first + 1})",
-                        row=pos + 1, field=column)
+        raise DataError(
+            path, f"duplicate id {values.iloc[pos]!r} (first seen on row {first + 1})", row=pos + 1, field=column
+        )
 
 
 def json_objects(frame: pd.DataFrame, path, column: str) -> list[dict[str, Any]]:
@@ -107,8 +122,9 @@ def json_objects(frame: pd.DataFrame, path, column: str) -> list[dict[str, Any]]
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(path, f"not valid JSON ({exc.msg} at character {exc.pos}): {text!r}",
-                            row=pos + 1, field=column) from exc
+            raise DataError(
+                path, f"not valid JSON ({exc.msg} at character {exc.pos}): {text!r}", row=pos + 1, field=column
+            ) from exc
         if not isinstance(value, dict):
             raise DataError(path, f"expected a JSON object {{...}}, got {text!r}", row=pos + 1, field=column)
         parsed.append(value)
@@ -121,13 +137,13 @@ def booleans(frame: pd.DataFrame, path, column: str) -> pd.Series:
     values = frame[column].str.lower().map(mapping)
     pos = first_bad(values.isna())
     if pos is not None:
-        raise DataError(path, f"expected 0/1 or true/false, got {frame[column].iloc[pos]!r}",
-                        row=pos + 1, field=column)
+        raise DataError(path, f"expected 0/1 or true/false, got {frame[column].iloc[pos]!r}", row=pos + 1, field=column)
     return values.astype(bool)
 
 
-def check_lonlat(path, x: np.ndarray, y: np.ndarray, *, fields: tuple[str, str] = ("lon", "lat"),
-                 rows: np.ndarray | None = None) -> None:
+def check_lonlat(
+    path, x: np.ndarray, y: np.ndarray, *, fields: tuple[str, str] = ("lon", "lat"), rows: np.ndarray | None = None
+) -> None:
     """Reject coordinates that cannot be degrees of longitude/latitude (e.g. projected metres)."""
     bad_x = np.isfinite(x) & (np.abs(x) > 180)
     bad_y = np.isfinite(y) & (np.abs(y) > 90)
@@ -136,13 +152,19 @@ def check_lonlat(path, x: np.ndarray, y: np.ndarray, *, fields: tuple[str, str] 
         return
     row = int(rows[pos]) if rows is not None else pos + 1
     field = fields[0] if bad_x[pos] else fields[1]
-    raise DataError(path, f"coordinates ({x[pos]:.6g}, {y[pos]:.6g}) are not longitude/latitude degrees; "
-                    "if the file is in a projected CRS (metres), name it with the 'source_crs' option "
-                    "or in the manifest's crs", row=row, field=field)
+    raise DataError(
+        path,
+        f"coordinates ({x[pos]:.6g}, {y[pos]:.6g}) are not longitude/latitude degrees; "
+        "if the file is in a projected CRS (metres), name it with the 'source_crs' option "
+        "or in the manifest's crs",
+        row=row,
+        field=field,
+    )
 
 
-def points_to_wgs84(path, x: np.ndarray, y: np.ndarray, *, crs: str, fields=("lon", "lat"),
-                    rows: np.ndarray | None = None) -> gpd.GeoSeries:
+def points_to_wgs84(
+    path, x: np.ndarray, y: np.ndarray, *, crs: str, fields=("lon", "lat"), rows: np.ndarray | None = None
+) -> gpd.GeoSeries:
     """Points from coordinates in ``crs`` reprojected to EPSG:4326; NaN coordinates give empty points."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)

@@ -12,6 +12,7 @@ a common circuity factor for urban street grids).
 Distances use a local equirectangular projection about the data's mean latitude (error well
 under 1 % across a county).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -96,8 +97,10 @@ class WalkNetwork:
         self.node_lonlat = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in nodes], dtype=float)
         self.lat0 = float(np.mean(self.node_lonlat[:, 1]))
         position = {n: i for i, n in enumerate(nodes)}
-        edges = np.array([(position[u], position[v], float(length))
-                          for u, v, length in graph.edges(data="length", default=np.nan)], dtype=float)
+        edges = np.array(
+            [(position[u], position[v], float(length)) for u, v, length in graph.edges(data="length", default=np.nan)],
+            dtype=float,
+        )
         edges = edges[~np.isnan(edges[:, 2])] if len(edges) else np.zeros((0, 3))
         u = np.r_[edges[:, 0], edges[:, 1]].astype(np.int64)
         v = np.r_[edges[:, 1], edges[:, 0]].astype(np.int64)
@@ -117,12 +120,16 @@ class WalkNetwork:
         max_m = max_seconds * self.speed_ms
         if self.graph_csr is None:
             return self._straight_legs(src, dst, max_m, skip_same_index)
-        snap_src, node_src = self.node_tree.query(_project(src, self.lat0)) if len(src) else (np.zeros(0), np.zeros(0, int))
-        snap_dst, node_dst = self.node_tree.query(_project(dst, self.lat0)) if len(dst) else (np.zeros(0), np.zeros(0, int))
+        snap_src, node_src = (
+            self.node_tree.query(_project(src, self.lat0)) if len(src) else (np.zeros(0), np.zeros(0, int))
+        )
+        snap_dst, node_dst = (
+            self.node_tree.query(_project(dst, self.lat0)) if len(dst) else (np.zeros(0), np.zeros(0, int))
+        )
         unique_nodes, which = np.unique(node_src, return_inverse=True)
         rows, cols, secs = [], [], []
         for start in range(0, len(unique_nodes), _BATCH):
-            batch = unique_nodes[start:start + _BATCH]
+            batch = unique_nodes[start : start + _BATCH]
             dist = dijkstra(self.graph_csr, directed=False, indices=batch, limit=max_m)
             members = np.flatnonzero((which >= start) & (which < start + len(batch)))
             metres = dist[which[members] - start][:, node_dst] + snap_src[members, None] + snap_dst[None, :]

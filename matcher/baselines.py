@@ -6,6 +6,7 @@ who are processed later (so it can bump). ``deferred_acceptance`` is participant
 random tie-breaking of equal priorities, one market per service (housing first, so treatment and
 clinic options stay reachable from the housing placement).
 """
+
 from __future__ import annotations
 
 import random
@@ -31,9 +32,11 @@ class _Seats:
         prep = self.prep
         pool = (prep.providers[o.s].wait_list, o.category)
         worst = max(self.pool_worst.get(pool, -1), o.group)
-        return (self.seat[(o.s, o.category)] < prep.seats[(o.s, o.category)]
-                and (o.appointment is None or (o.s, o.appointment) not in self.time)
-                and self.pool_count[pool] + 1 + claims_ahead(prep, pool, worst) <= prep.pool_free[pool])
+        return (
+            self.seat[(o.s, o.category)] < prep.seats[(o.s, o.category)]
+            and (o.appointment is None or (o.s, o.appointment) not in self.time)
+            and self.pool_count[pool] + 1 + claims_ahead(prep, pool, worst) <= prep.pool_free[pool]
+        )
 
     def take(self, o) -> None:
         pool = (self.prep.providers[o.s].wait_list, o.category)
@@ -90,8 +93,9 @@ def fcfs(instance: Instance, *, seed: int = 0) -> Result:
     validate_instance(instance)
     prep = prepare(instance)
     chosen = greedy_fill(prep, range(len(prep.participants)))
-    return build_result(prep, chosen, mode="coverage", method="fcfs", status="HEURISTIC",
-                        seconds=time.perf_counter() - start)
+    return build_result(
+        prep, chosen, mode="coverage", method="fcfs", status="HEURISTIC", seconds=time.perf_counter() - start
+    )
 
 
 def _da_market(prep: Prepared, proposals: dict[tuple[int, int], list], tiebreak: dict[int, float]) -> list:
@@ -146,5 +150,11 @@ def deferred_acceptance(instance: Instance, *, seed: int = 0) -> Result:
     validate_instance(instance)
     prep = prepare(instance)
     chosen = da_choice(prep, seed=seed)
-    return build_result(prep, chosen, mode="preference", method="deferred-acceptance", status="HEURISTIC",
-                        seconds=time.perf_counter() - start)
+    return build_result(
+        prep,
+        chosen,
+        mode="preference",
+        method="deferred-acceptance",
+        status="HEURISTIC",
+        seconds=time.perf_counter() - start,
+    )

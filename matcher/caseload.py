@@ -18,6 +18,7 @@ model, :func:`assign` solves and explains, :func:`check` re-derives every rule i
 and :func:`cost_of` prices any assignment with the same formula (used by the brute force).
 Pure: travel minutes come in as numbers.
 """
+
 from __future__ import annotations
 
 import math
@@ -94,10 +95,10 @@ class Prepared:
 
     managers: list[CaseManager]
     newcomers: list[Newcomer]
-    pair_cost: dict[tuple[int, int], int]   # (newcomer, manager) -> travel minus continuity, tenths
-    load_cost: list[list[int]]              # manager -> cost of taking k more participants, tenths
+    pair_cost: dict[tuple[int, int], int]  # (newcomer, manager) -> travel minus continuity, tenths
+    load_cost: list[list[int]]  # manager -> cost of taking k more participants, tenths
     unassigned_cost: int
-    language_rule: dict[int, str]           # newcomer -> language enforced
+    language_rule: dict[int, str]  # newcomer -> language enforced
 
 
 def _load_cost(manager: CaseManager, load: int, weights: Weights) -> float:
@@ -112,8 +113,11 @@ def speaks(manager: CaseManager, language: str | None) -> bool:
 
 def prepare(managers: list[CaseManager], newcomers: list[Newcomer], weights: Weights = Weights()) -> Prepared:
     """Allowed pairs (reachable, language rule) and integer costs in tenths of a minute-equivalent."""
-    language_rule = {p: n.language.lower() for p, n in enumerate(newcomers)
-                     if n.language and any(speaks(m, n.language) for m in managers)}
+    language_rule = {
+        p: n.language.lower()
+        for p, n in enumerate(newcomers)
+        if n.language and any(speaks(m, n.language) for m in managers)
+    }
     pair_cost = {}
     for p, newcomer in enumerate(newcomers):
         for c, manager in enumerate(managers):
@@ -128,8 +132,9 @@ def prepare(managers: list[CaseManager], newcomers: list[Newcomer], weights: Wei
     for manager in managers:
         room = max(0, manager.limit - manager.caseload)
         base = _load_cost(manager, manager.caseload, weights)
-        load_cost.append([round(SCALE * (_load_cost(manager, manager.caseload + k, weights) - base))
-                          for k in range(room + 1)])
+        load_cost.append(
+            [round(SCALE * (_load_cost(manager, manager.caseload + k, weights) - base)) for k in range(room + 1)]
+        )
     return Prepared(managers, newcomers, pair_cost, load_cost, round(SCALE * weights.unassigned), language_rule)
 
 
@@ -138,8 +143,10 @@ def build_model(prep: Prepared) -> tuple[cp_model.CpModel, dict, dict]:
 
     Returns the model, ``assigned[(newcomer, manager)]`` and ``unassigned[newcomer]`` variables."""
     model = cp_model.CpModel()
-    assigned = {pair: model.new_bool_var(f"assign_{prep.newcomers[pair[0]].id}_to_{prep.managers[pair[1]].id}")
-                for pair in prep.pair_cost}
+    assigned = {
+        pair: model.new_bool_var(f"assign_{prep.newcomers[pair[0]].id}_to_{prep.managers[pair[1]].id}")
+        for pair in prep.pair_cost
+    }
     unassigned = {p: model.new_bool_var(f"unassigned_{n.id}") for p, n in enumerate(prep.newcomers)}
     for p in unassigned:
         model.add_exactly_one([unassigned[p]] + [v for (q, _), v in assigned.items() if q == p])
@@ -153,8 +160,11 @@ def build_model(prep: Prepared) -> tuple[cp_model.CpModel, dict, dict]:
         balance = model.new_int_var(min(costs), max(costs), f"balance_cost_{prep.managers[c].id}")
         model.add_element(new_load, costs, balance)
         load_terms.append(balance)
-    model.minimize(sum(load_terms) + sum(prep.pair_cost[pair] * v for pair, v in assigned.items())
-                   + prep.unassigned_cost * sum(unassigned.values()))
+    model.minimize(
+        sum(load_terms)
+        + sum(prep.pair_cost[pair] * v for pair, v in assigned.items())
+        + prep.unassigned_cost * sum(unassigned.values())
+    )
     return model, assigned, unassigned
 
 
@@ -180,8 +190,11 @@ def cost_of(prep: Prepared, choice: list[int | None]) -> float | None:
 def _explain(prep: Prepared, p: int, c: int | None, loads: list[int]) -> str:
     newcomer = prep.newcomers[p]
     if c is None:
-        reason = (f"no case manager who speaks {prep.language_rule[p]} has room" if p in prep.language_rule
-                  else "every case manager who can reach them is at their caseload limit")
+        reason = (
+            f"no case manager who speaks {prep.language_rule[p]} has room"
+            if p in prep.language_rule
+            else "every case manager who can reach them is at their caseload limit"
+        )
         return f"{newcomer.id} is not assigned yet: {reason}. Raise a limit or add a case manager."
     manager = prep.managers[c]
     parts = [f"{newcomer.id} goes to {manager.name}"]
@@ -198,8 +211,14 @@ def _explain(prep: Prepared, p: int, c: int | None, loads: list[int]) -> str:
     return ", ".join(parts) + "."
 
 
-def assign(managers: list[CaseManager], newcomers: list[Newcomer], weights: Weights = Weights(), *,
-           time_limit_s: float = 5.0, workers: int = 1) -> Outcome:
+def assign(
+    managers: list[CaseManager],
+    newcomers: list[Newcomer],
+    weights: Weights = Weights(),
+    *,
+    time_limit_s: float = 5.0,
+    workers: int = 1,
+) -> Outcome:
     """Assign ``newcomers`` to ``managers`` (CP-SAT), each answer explained in a sentence."""
     prep = prepare(managers, newcomers, weights)
     model, assigned, unassigned = build_model(prep)
@@ -219,11 +238,24 @@ def assign(managers: list[CaseManager], newcomers: list[Newcomer], weights: Weig
         if c is not None:
             loads[c] += 1
     objective, bound = solver.objective_value / SCALE, solver.best_objective_bound / SCALE
-    answers = [Assignment(n.id, None if c is None else managers[c].id,
-                          None if c is None else n.travel_minutes[managers[c].id], _explain(prep, p, c, loads))
-               for p, (n, c) in enumerate(zip(newcomers, choice))]
-    return Outcome(answers, status, objective, bound, abs(objective - bound) / max(abs(objective), 1.0),
-                   solver.wall_time, {m.id: load for m, load in zip(managers, loads)})
+    answers = [
+        Assignment(
+            n.id,
+            None if c is None else managers[c].id,
+            None if c is None else n.travel_minutes[managers[c].id],
+            _explain(prep, p, c, loads),
+        )
+        for p, (n, c) in enumerate(zip(newcomers, choice))
+    ]
+    return Outcome(
+        answers,
+        status,
+        objective,
+        bound,
+        abs(objective - bound) / max(abs(objective), 1.0),
+        solver.wall_time,
+        {m.id: load for m, load in zip(managers, loads)},
+    )
 
 
 def check(managers: list[CaseManager], newcomers: list[Newcomer], outcome: Outcome) -> list[str]:
@@ -244,13 +276,19 @@ def check(managers: list[CaseManager], newcomers: list[Newcomer], outcome: Outco
             continue
         load[manager.id] += 1
         newcomer = next(n for n in newcomers if n.id == answer.participant_id)
-        if newcomer.language and any(speaks(m, newcomer.language) for m in managers) \
-                and not speaks(manager, newcomer.language):
+        if (
+            newcomer.language
+            and any(speaks(m, newcomer.language) for m in managers)
+            and not speaks(manager, newcomer.language)
+        ):
             problems.append(f"{newcomer.id} needs {newcomer.language} but {manager.id} does not speak it")
         if not math.isfinite(newcomer.travel_minutes.get(manager.id, math.nan)):
             problems.append(f"{newcomer.id} cannot reach {manager.id}")
-    problems += [f"{m.id} carries {load[m.id]} participants, over their limit of {m.limit}"
-                 for m in managers if load[m.id] > max(m.limit, m.caseload)]
+    problems += [
+        f"{m.id} carries {load[m.id]} participants, over their limit of {m.limit}"
+        for m in managers
+        if load[m.id] > max(m.limit, m.caseload)
+    ]
     missing = {n.id for n in newcomers} - seen
     problems += [f"{pid} has no answer" for pid in sorted(missing)]
     return problems

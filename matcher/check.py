@@ -3,6 +3,7 @@
 ``check(instance, result)`` lists each capacity, eligibility, travel-limit, appointment and no-bump
 violation (docs/no-bump.md states the rule). An empty list means the result is admissible.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,7 +77,12 @@ def check(instance: Instance, result: Result) -> list[Violation]:
             bad("need", pl.participant_id, pl.provider_id, f"{pl.service} need placed more than once")
         want = needs[pl.service]
         if pl.provider_id in want.declined:
-            bad("declined", pl.participant_id, pl.provider_id, f"the participant declined {pl.provider_id} for this need")
+            bad(
+                "declined",
+                pl.participant_id,
+                pl.provider_id,
+                f"the participant declined {pl.provider_id} for this need",
+            )
         if want.subtype and site.subtype != want.subtype:
             bad("eligibility", pl.participant_id, pl.provider_id, f"subtype {site.subtype!r}, needed {want.subtype!r}")
         if not _allowed(person.attributes, site.eligibility, unknown_ok=False):
@@ -106,8 +112,12 @@ def _travel(instance: Instance, good, bad) -> None:
         if site.service != "housing" and house and (house, site.provider_id) in instance.provider_travel_minutes:
             bundle = instance.provider_travel_minutes[(house, site.provider_id)]
             if not _ok_minutes(bundle, limit):
-                bad("travel", pl.participant_id, pl.provider_id,
-                    f"{bundle} min from the housing placement {house}, over the limit {limit:g}")
+                bad(
+                    "travel",
+                    pl.participant_id,
+                    pl.provider_id,
+                    f"{bundle} min from the housing placement {house}, over the limit {limit:g}",
+                )
 
 
 def _capacity_and_times(instance: Instance, good, bad) -> None:
@@ -123,23 +133,35 @@ def _capacity_and_times(instance: Instance, good, bad) -> None:
                 bad("appointment", pl.participant_id, pl.provider_id, "appointment at a provider with no listed times")
             continue
         if pl.appointment is None:
-            bad("appointment", pl.participant_id, pl.provider_id,
+            bad(
+                "appointment",
+                pl.participant_id,
+                pl.provider_id,
                 f"no appointment time, but clinic {site.provider_id} sees people only at its listed times "
-                f"({len(site.appointment_times)} open)")
+                f"({len(site.appointment_times)} open)",
+            )
             continue
         if pl.appointment not in site.appointment_times:
             bad("appointment", pl.participant_id, pl.provider_id, f"appointment {pl.appointment!r} is not an open time")
             continue
         need = next(n for n in person.needs if n.service == pl.service)
         if not need.fits(pl.appointment):
-            bad("appointment", pl.participant_id, pl.provider_id,
-                f"appointment {pl.appointment} is outside the participant's windows")
+            bad(
+                "appointment",
+                pl.participant_id,
+                pl.provider_id,
+                f"appointment {pl.appointment} is outside the participant's windows",
+            )
         used[(site.provider_id, pl.appointment)] += 1
         key = (person.participant_id, site.provider_id, pl.appointment)
         minutes = instance.arrive_by_minutes.get(key, instance.travel_minutes.get(key[:2]))
         if not _ok_minutes(minutes, person.max_transit_minutes):
-            bad("appointment", pl.participant_id, pl.provider_id,
-                f"cannot arrive on time for {pl.appointment} ({minutes} min arrive-by)")
+            bad(
+                "appointment",
+                pl.participant_id,
+                pl.provider_id,
+                f"cannot arrive on time for {pl.appointment} ({minutes} min arrive-by)",
+            )
     for (sid, when), n in used.items():
         if n > 1:
             bad("appointment", None, sid, f"{n} people booked for the single appointment {when}")
@@ -161,8 +183,10 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
             if e.person_id in people:
                 order[(e.list_id, category)][e.person_id] = key
             elif category == "general" or e.lead:
-                if any(_allowed(e.attributes, s.eligibility, unknown_ok=True) and s.provider_id not in e.declined
-                       for s in on_list[e.list_id]):
+                if any(
+                    _allowed(e.attributes, s.eligibility, unknown_ok=True) and s.provider_id not in e.declined
+                    for s in on_list[e.list_id]
+                ):
                     fixed[(e.list_id, category)].append(key)
     placed_at = {(pl.participant_id, pl.service): site for pl, _, site in good}
 
@@ -183,30 +207,46 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
     def far_from_home(person, site) -> bool:
         """Their housing placement puts ``site`` over their limit (so they no longer want it)."""
         key = (housed.get(person.participant_id), site.provider_id)
-        return site.service != "housing" and key in instance.provider_travel_minutes and not _ok_minutes(
-            instance.provider_travel_minutes[key], person.max_transit_minutes)
+        return (
+            site.service != "housing"
+            and key in instance.provider_travel_minutes
+            and not _ok_minutes(instance.provider_travel_minutes[key], person.max_transit_minutes)
+        )
 
     booked = {(site.provider_id, pl.appointment) for pl, _, site in good if pl.appointment}
 
     def on_time(person, site, when) -> bool:
         home = instance.travel_minutes.get((person.participant_id, site.provider_id))
-        return _ok_minutes(instance.arrive_by_minutes.get((person.participant_id, site.provider_id, when), home),
-                           person.max_transit_minutes)
+        return _ok_minutes(
+            instance.arrive_by_minutes.get((person.participant_id, site.provider_id, when), home),
+            person.max_transit_minutes,
+        )
 
     def wants(person, site, taken_time) -> bool:
         """Whether ``person`` wants ``site`` and could use the seat taken at ``taken_time``: for a
         clinic with times, they can make that time or another time nobody booked."""
         need = next((n for n in person.needs if n.service == site.service), None)
-        return (need is not None and site.provider_id not in need.declined and not far_from_home(person, site)
-                and (not need.subtype or need.subtype == site.subtype)
-                and (not person.preferences or site.provider_id in person.preferences)
-                and _allowed(person.attributes, site.eligibility, unknown_ok=False)
-                and _ok_minutes(instance.travel_minutes.get((person.participant_id, site.provider_id)),
-                                person.max_transit_minutes)
-                and (site.service != "clinic" or not site.by_appointment
-                     or (taken_time is not None and need.fits(taken_time) and on_time(person, site, taken_time))
-                     or any(on_time(person, site, when) and need.fits(when) for when in site.appointment_times
-                            if (site.provider_id, when) not in booked)))
+        return (
+            need is not None
+            and site.provider_id not in need.declined
+            and not far_from_home(person, site)
+            and (not need.subtype or need.subtype == site.subtype)
+            and (not person.preferences or site.provider_id in person.preferences)
+            and _allowed(person.attributes, site.eligibility, unknown_ok=False)
+            and _ok_minutes(
+                instance.travel_minutes.get((person.participant_id, site.provider_id)), person.max_transit_minutes
+            )
+            and (
+                site.service != "clinic"
+                or not site.by_appointment
+                or (taken_time is not None and need.fits(taken_time) and on_time(person, site, taken_time))
+                or any(
+                    on_time(person, site, when) and need.fits(when)
+                    for when in site.appointment_times
+                    if (site.provider_id, when) not in booked
+                )
+            )
+        )
 
     for pl, person, site in good:
         lst = site.list_id or site.provider_id
@@ -216,18 +256,32 @@ def _no_bump(instance: Instance, mode: str, good, bad) -> None:
             if other is person or key >= mine:
                 continue
             if wants(other, site, pl.appointment) and not content(other, site.service, site, site):
-                bad("no-bump", pl.participant_id, pl.provider_id,
+                bad(
+                    "no-bump",
+                    pl.participant_id,
+                    pl.provider_id,
                     f"{other.participant_id} is ahead on list {lst} ({pl.category}), wants {site.provider_id} "
-                    "and is left without it")
+                    "and is left without it",
+                )
     pools = defaultdict(list)
     for pl, person, site in good:
-        pools[(site.list_id or site.provider_id, pl.category)].append(rank_of(site.list_id or site.provider_id,
-                                                                             pl.category, person.participant_id))
+        pools[(site.list_id or site.provider_id, pl.category)].append(
+            rank_of(site.list_id or site.provider_id, pl.category, person.participant_id)
+        )
     for (lst, category), ranks in pools.items():
         cutoff = max(ranks)
         ahead = sum(1 for key in fixed[(lst, category)] if key < cutoff)
-        seats = sum(max(_seats(s, category), 0) if not (s.service == "clinic" and s.by_appointment)
-                    else min(max(_seats(s, category), 0), len(s.appointment_times)) for s in on_list[lst])
+        seats = sum(
+            max(_seats(s, category), 0)
+            if not (s.service == "clinic" and s.by_appointment)
+            else min(max(_seats(s, category), 0), len(s.appointment_times))
+            for s in on_list[lst]
+        )
         if len(ranks) + ahead > seats:
-            bad("no-bump", None, lst, f"{len(ranks)} placed from list {lst} ({category}) but {ahead} people "
-                f"waiting ahead keep a claim on its {seats} free seats")
+            bad(
+                "no-bump",
+                None,
+                lst,
+                f"{len(ranks)} placed from list {lst} ({category}) but {ahead} people "
+                f"waiting ahead keep a claim on its {seats} free seats",
+            )

@@ -1,5 +1,6 @@
 """From chosen options to a :class:`Result`: placements, unmet needs and wait-list positions, each
 with an explanation a coordinator can read. Shared by the solver, the baselines and ``place_one``."""
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,11 @@ class _Round:
         key = (s, category, unplaced_only)
         if key not in self._ranks:
             list_id = self.prep.providers[s].wait_list
-            self._ranks[key] = sorted(self.prep.rank(list_id, category, q) for q, need in self.wanting[s]
-                                      if not unplaced_only or (q, need) not in self.placed_need)
+            self._ranks[key] = sorted(
+                self.prep.rank(list_id, category, q)
+                for q, need in self.wanting[s]
+                if not unplaced_only or (q, need) not in self.placed_need
+            )
         return self._ranks[key]
 
     def ahead(self, p: int, s: int, category: str, *, unplaced_only: bool) -> int:
@@ -101,13 +105,23 @@ def _placement(r: _Round, o) -> Placement:
         before = "the 1 eligible person ahead of you on its list is placed or keeps a seat first"
     else:
         before = f"the {ahead} eligible people ahead of you on its list are placed or keep their seats first"
-    text = (f"{s.label} has {seat} for you: you are eligible, it is {minutes:.0f} min by transit "
-            f"(your limit {p.max_transit_minutes:.0f}), and {before}")
+    text = (
+        f"{s.label} has {seat} for you: you are eligible, it is {minutes:.0f} min by transit "
+        f"(your limit {p.max_transit_minutes:.0f}), and {before}"
+    )
     if o.appointment:
         text += f"; appointment {o.appointment.replace('T', ' ')[:16]}, reachable on time"
     text += f"; expected start {start.isoformat()}."
-    return Placement(p.participant_id, s.provider_id, s.service, o.category, round(minutes, 1),
-                     o.appointment, start.isoformat(), text)
+    return Placement(
+        p.participant_id,
+        s.provider_id,
+        s.service,
+        o.category,
+        round(minutes, 1),
+        o.appointment,
+        start.isoformat(),
+        text,
+    )
 
 
 def _blocked_reason(r: _Round, p: int, si: int) -> str:
@@ -151,20 +165,43 @@ def _wait_positions(r: _Round, p: int, need: int) -> list[WaitPosition]:
             why = f"about {s.monthly_turnover:g} seat{'' if s.monthly_turnover == 1 else 's'} free up a month"
         else:
             why, start = "it reports no turnover, so no date can be estimated", None
-        place = "at the back of the list" if prep.rank(s.wait_list, "general", p) == BACK else "by your place on the list"
-        text = (f"{_ordinal(ahead + 1)} in line at {s.label} ({place}); {why}"
-                + (f"; estimated start {start.isoformat()}." if start else "."))
-        rows.append(WaitPosition(person.participant_id, s.provider_id, s.service, ahead + 1, ahead,
-                                 start.isoformat() if start else None, text))
+        place = (
+            "at the back of the list" if prep.rank(s.wait_list, "general", p) == BACK else "by your place on the list"
+        )
+        text = f"{_ordinal(ahead + 1)} in line at {s.label} ({place}); {why}" + (
+            f"; estimated start {start.isoformat()}." if start else "."
+        )
+        rows.append(
+            WaitPosition(
+                person.participant_id,
+                s.provider_id,
+                s.service,
+                ahead + 1,
+                ahead,
+                start.isoformat() if start else None,
+                text,
+            )
+        )
     return rows
 
 
-def build_result(prep: Prepared, chosen: list[int], *, mode: str, method: str, status: str,
-                 objective=None, bound=None, gap=None, seconds: float = 0.0) -> Result:
+def build_result(
+    prep: Prepared,
+    chosen: list[int],
+    *,
+    mode: str,
+    method: str,
+    status: str,
+    objective=None,
+    bound=None,
+    gap=None,
+    seconds: float = 0.0,
+) -> Result:
     """Assemble a :class:`Result` with explanations for the chosen option indices."""
     r = _Round(prep, chosen)
-    result = Result(mode=mode, method=method, status=status, objective=objective, bound=bound, gap=gap,
-                    seconds=round(seconds, 4))
+    result = Result(
+        mode=mode, method=method, status=status, objective=objective, bound=bound, gap=gap, seconds=round(seconds, 4)
+    )
     result.placements = [_placement(r, o) for o in r.chosen]
     for p, person in enumerate(prep.participants):
         for need, want in enumerate(person.needs):
@@ -173,8 +210,8 @@ def build_result(prep: Prepared, chosen: list[int], *, mode: str, method: str, s
                 result.urgency_met += want.urgency
                 continue
             waits = _wait_positions(r, p, need)
-            result.unmet.append(UnmetNeed(person.participant_id, want.service, want.urgency,
-                                          unmet_explanation(r, p, need, waits)))
+            result.unmet.append(
+                UnmetNeed(person.participant_id, want.service, want.urgency, unmet_explanation(r, p, need, waits))
+            )
             result.wait_positions.extend(waits)
     return result
-

@@ -3,6 +3,7 @@
 Participants and providers are scattered over a square sized so each need has about
 ``reach`` providers within the travel limit; transit minutes grow with distance.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,10 +30,20 @@ def _row(home, xy: np.ndarray, noise: np.random.Generator) -> np.ndarray:
     return np.round(WAIT_MINUTES + MINUTES_PER_KM * km * noise.uniform(0.9, 1.3, len(km)), 1)
 
 
-def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries: int = 120, *,
-                      seed: int = 0, ties: bool = False, reach: float = 8.0, appointments: bool = True,
-                      set_aside: bool = True, bundle: bool = False, preferences: bool = False,
-                      as_of: str = "2026-01-05") -> Instance:
+def generate_instance(
+    n_participants: int = 40,
+    n_providers: int = 12,
+    n_entries: int = 120,
+    *,
+    seed: int = 0,
+    ties: bool = False,
+    reach: float = 8.0,
+    appointments: bool = True,
+    set_aside: bool = True,
+    bundle: bool = False,
+    preferences: bool = False,
+    as_of: str = "2026-01-05",
+) -> Instance:
     """A random instance: ``n_entries`` waiting entries in all (about a third are participants' own).
 
     ``ties=True`` draws priorities from three scores (large tie groups); otherwise priorities are
@@ -42,7 +53,7 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
     rng = random.Random(seed)
     per_service = max(n_providers * 0.3, 1.0)
     radius_km = (45 - WAIT_MINUTES) / MINUTES_PER_KM / 1.1
-    side = math.sqrt(per_service * math.pi * radius_km ** 2 / max(reach, 0.5))
+    side = math.sqrt(per_service * math.pi * radius_km**2 / max(reach, 0.5))
     services = rng.choices(list(SHARE), weights=list(SHARE.values()), k=n_providers)
     start = datetime.fromisoformat(as_of) + timedelta(days=1, hours=9)
     providers, where = [], {}
@@ -54,8 +65,16 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
         occupied = capacity - rng.randint(0, 4) - lead
         times: tuple[str, ...] = ()
         if service == "clinic" and appointments:
-            times = tuple(sorted({(start + timedelta(days=rng.randint(0, 9), hours=rng.randint(0, 7))).isoformat(timespec="minutes")
-                                  for _ in range(rng.randint(2, 6))}))
+            times = tuple(
+                sorted(
+                    {
+                        (start + timedelta(days=rng.randint(0, 9), hours=rng.randint(0, 7))).isoformat(
+                            timespec="minutes"
+                        )
+                        for _ in range(rng.randint(2, 6))
+                    }
+                )
+            )
         eligibility: dict[str, list[str] | bool] = {}
         if service == "housing" and rng.random() < 0.3:
             eligibility["gender"] = [rng.choice(["female", "male"])]
@@ -63,11 +82,22 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
             eligibility["pets"] = False
         if service != "housing" and rng.random() < 0.3:
             eligibility["insurance"] = ["medicaid"]
-        providers.append(Provider(
-            provider_id=sid, name=f"{service.title()} {i}", service=service, capacity=capacity,
-            occupied=max(occupied, 0), lead_slots=lead, monthly_turnover=round(rng.uniform(0.5, 4), 1),
-            intake_days=float(rng.randint(0, 14)) if service != "clinic" else 0.0,
-            eligibility=eligibility, appointment_times=times, lon=where[sid][0], lat=where[sid][1]))
+        providers.append(
+            Provider(
+                provider_id=sid,
+                name=f"{service.title()} {i}",
+                service=service,
+                capacity=capacity,
+                occupied=max(occupied, 0),
+                lead_slots=lead,
+                monthly_turnover=round(rng.uniform(0.5, 4), 1),
+                intake_days=float(rng.randint(0, 14)) if service != "clinic" else 0.0,
+                eligibility=eligibility,
+                appointment_times=times,
+                lon=where[sid][0],
+                lat=where[sid][1],
+            )
+        )
     participants = []
     travel: dict[tuple[str, str], float | None] = {}
     arrive: dict[tuple[str, str, str], float | None] = {}
@@ -78,9 +108,13 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
         pid = f"P{i}"
         home = (rng.uniform(0, side), rng.uniform(0, side))
         needs = tuple(Need(s, rng.randint(1, 5)) for s in SHARE if rng.random() < 0.6) or (Need("housing", 3),)
-        attributes = {"gender": rng.choice(["female", "male"]), "age": rng.randint(18, 70),
-                      "insurance": rng.choice(["medicaid", "medicaid", "none"]), "pets": rng.random() < 0.15,
-                      "moud": rng.random() < 0.3}
+        attributes = {
+            "gender": rng.choice(["female", "male"]),
+            "age": rng.randint(18, 70),
+            "insurance": rng.choice(["medicaid", "medicaid", "none"]),
+            "pets": rng.random() < 0.15,
+            "moud": rng.random() < 0.3,
+        }
         limit = float(rng.choice([30, 45, 45, 60]))
         near = []
         row = _row(home, xy, noise)
@@ -104,7 +138,9 @@ def generate_instance(n_participants: int = 40, n_providers: int = 12, n_entries
             if h.service == "housing":
                 for s in providers:
                     if s.service != "housing":
-                        provider_travel[(h.provider_id, s.provider_id)] = _minutes(where[h.provider_id], where[s.provider_id], rng)
+                        provider_travel[(h.provider_id, s.provider_id)] = _minutes(
+                            where[h.provider_id], where[s.provider_id], rng
+                        )
     return Instance(participants, providers, entries, travel, provider_travel, arrive, as_of)
 
 
@@ -123,15 +159,29 @@ def _entries(rng, participants, near_of, services, n_entries, ties, as_of) -> li
             if len(entries) >= own:
                 break
             if services[int(sid[1:])] in wanted and m <= p.max_transit_minutes and rng.random() < 0.5:
-                entries.append(WaitListEntry(sid, p.participant_id, priority(), lead=True,
-                                             added=(day0 - timedelta(days=rng.randint(1, 300))).isoformat()))
+                entries.append(
+                    WaitListEntry(
+                        sid,
+                        p.participant_id,
+                        priority(),
+                        lead=True,
+                        added=(day0 - timedelta(days=rng.randint(1, 300))).isoformat(),
+                    )
+                )
     k = 0
     while len(entries) < n_entries:
         sid = f"S{rng.randrange(len(services))}"
         person = f"C{k}"
         k += 1
         attributes = {"gender": rng.choice(["female", "male"]), "age": rng.randint(18, 80)}
-        entries.append(WaitListEntry(sid, person, priority(), lead=rng.random() < 0.1,
-                                     added=(day0 - timedelta(days=rng.randint(1, 300))).isoformat(),
-                                     attributes=attributes))
+        entries.append(
+            WaitListEntry(
+                sid,
+                person,
+                priority(),
+                lead=rng.random() < 0.1,
+                added=(day0 - timedelta(days=rng.randint(1, 300))).isoformat(),
+                attributes=attributes,
+            )
+        )
     return entries

@@ -4,6 +4,7 @@ Everyone already in the state (participants and wait-list entries) keeps their p
 treated as fixed entries, so the new participant only takes a seat that nobody ahead of them claims.
 Build a :class:`Board` once per state and pass it to :func:`place_one` for each request.
 """
+
 from __future__ import annotations
 
 import math
@@ -51,8 +52,17 @@ def place_one(instance: Instance, participant: Participant, *, board: Board | No
     pid = participant.participant_id
     base = board.prepared
     validate_participant(participant, board.providers)
-    prep = replace(base, instance=instance, participants=[participant], options=[], by_need=defaultdict(list),
-                   wants=defaultdict(list), reachable=defaultdict(list), ineligible={}, mine=defaultdict(dict))
+    prep = replace(
+        base,
+        instance=instance,
+        participants=[participant],
+        options=[],
+        by_need=defaultdict(list),
+        wants=defaultdict(list),
+        reachable=defaultdict(list),
+        ineligible={},
+        mine=defaultdict(dict),
+    )
     for e in board.entries_of.get(pid, []):
         prep.mine[(e.list_id, "general")][pid] = e.priority
         prep.mine[(e.list_id, "set-aside")][pid] = e.priority if e.lead_priority is None else e.lead_priority
@@ -62,8 +72,9 @@ def place_one(instance: Instance, participant: Participant, *, board: Board | No
             prep.reachable[pid].append((si, minutes))
     add_options(prep, 0)
     chosen = greedy_fill(prep, [0])
-    return build_result(prep, chosen, mode="coverage", method="incremental", status="FEASIBLE",
-                        seconds=time.perf_counter() - start)
+    return build_result(
+        prep, chosen, mode="coverage", method="incremental", status="FEASIBLE", seconds=time.perf_counter() - start
+    )
 
 
 def single_participant_instance(instance: Instance, participant: Participant) -> Instance:

@@ -2,6 +2,7 @@
 
 Format reference: docs/formats.md. Errors are :class:`matcher.types.InstanceError` naming the record.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,18 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matcher.types import (
-    Instance, InstanceError, Need, Participant, Placement, Provider, Result, UnmetNeed,
-    WaitListEntry, WaitPosition, Window, validate_instance,
+    Instance,
+    InstanceError,
+    Need,
+    Participant,
+    Placement,
+    Provider,
+    Result,
+    UnmetNeed,
+    WaitListEntry,
+    WaitPosition,
+    Window,
+    validate_instance,
 )
 
 Service = Literal["housing", "treatment", "clinic"]
@@ -36,8 +47,9 @@ class NeedModel(_Model):
     service: Service
     urgency: int = Field(1, ge=1, le=5, description="1 routine .. 5 urgent")
     subtype: str | None = Field(None, description="required provider subtype, if any")
-    windows: list[WindowModel] = Field(default_factory=list,
-                                       description="when the participant can go: appointments only inside one")
+    windows: list[WindowModel] = Field(
+        default_factory=list, description="when the participant can go: appointments only inside one"
+    )
     declined: list[str] = Field(default_factory=list, description="provider ids declined for this need")
 
 
@@ -45,7 +57,9 @@ class ParticipantModel(_Model):
     participant_id: str = Field(min_length=1, description="pseudonymous id")
     needs: list[NeedModel | Service]
     max_transit_minutes: float = Field(45.0, ge=0, description="minutes, one way")
-    attributes: dict = Field(default_factory=dict, description="gender, age, insurance, moud, pets, language, referral_reason")
+    attributes: dict = Field(
+        default_factory=dict, description="gender, age, insurance, moud, pets, language, referral_reason"
+    )
     preferences: list[str] = Field(default_factory=list, description="provider ids, best first")
     lon: float | None = None
     lat: float | None = None
@@ -62,14 +76,17 @@ class ProviderModel(_Model):
     lead_occupied: int = 0
     monthly_turnover: float = Field(0.0, description="seats freed per month")
     intake_days: float = Field(0.0, description="days from placement to start")
-    eligibility: dict = Field(default_factory=dict, description="gender, min_age, max_age, insurance, pets, moud, language")
+    eligibility: dict = Field(
+        default_factory=dict, description="gender, min_age, max_age, insurance, pets, moud, language"
+    )
     open_hours: str = ""
     appointment_times: list[str] = Field(default_factory=list, description="ISO datetimes, one person each")
     list_id: str = Field("", description="shared wait list id; empty = own list")
     lon: float | None = None
     lat: float | None = None
-    by_appointment: bool | None = Field(None, description="clinic sees people only at listed times "
-                                                          "(default: when it lists any); false = walk-in")
+    by_appointment: bool | None = Field(
+        None, description="clinic sees people only at listed times (default: when it lists any); false = walk-in"
+    )
 
 
 class WaitListEntryModel(_Model):
@@ -191,8 +208,13 @@ def _minutes(value: float | None) -> float | None:
 
 def need_of(n: NeedModel) -> Need:
     """A :class:`Need` from its parsed JSON."""
-    return Need(service=n.service, urgency=n.urgency, subtype=n.subtype, declined=tuple(n.declined),
-                windows=tuple(Window(days=tuple(w.days), start=w.start, end=w.end) for w in n.windows))
+    return Need(
+        service=n.service,
+        urgency=n.urgency,
+        subtype=n.subtype,
+        declined=tuple(n.declined),
+        windows=tuple(Window(days=tuple(w.days), start=w.start, end=w.end) for w in n.windows),
+    )
 
 
 def instance_from_dict(data: dict) -> Instance:
@@ -201,7 +223,9 @@ def instance_from_dict(data: dict) -> Instance:
     providers = [Provider(**{**s.model_dump(), "appointment_times": tuple(s.appointment_times)}) for s in m.providers]
     for s in providers:
         if s.by_appointment and s.service != "clinic":
-            raise InstanceError(f"provider '{s.provider_id}'", "only a clinic books appointment times", "by_appointment")
+            raise InstanceError(
+                f"provider '{s.provider_id}'", "only a clinic books appointment times", "by_appointment"
+            )
     list_of = {s.provider_id: s.wait_list for s in providers}
     entries = []
     for i, e in enumerate(m.wait_list):
@@ -214,27 +238,40 @@ def instance_from_dict(data: dict) -> Instance:
         Participant(
             participant_id=p.participant_id,
             needs=tuple(Need(n) if isinstance(n, str) else need_of(n) for n in p.needs),
-            max_transit_minutes=p.max_transit_minutes, attributes=p.attributes,
-            preferences=tuple(p.preferences), lon=p.lon, lat=p.lat,
+            max_transit_minutes=p.max_transit_minutes,
+            attributes=p.attributes,
+            preferences=tuple(p.preferences),
+            lon=p.lon,
+            lat=p.lat,
         )
         for p in m.participants
     ]
     instance = Instance(
-        participants=participants, providers=providers, wait_list=entries,
+        participants=participants,
+        providers=providers,
+        wait_list=entries,
         travel_minutes={(t.participant_id, t.provider_id): _minutes(t.minutes) for t in m.travel_minutes},
-        provider_travel_minutes={(t.from_provider_id, t.to_provider_id): _minutes(t.minutes)
-                                 for t in m.provider_travel_minutes},
-        arrive_by_minutes={(t.participant_id, t.provider_id, t.appointment): _minutes(t.minutes)
-                           for t in m.arrive_by_minutes},
-        as_of=m.as_of, region=m.region,
+        provider_travel_minutes={
+            (t.from_provider_id, t.to_provider_id): _minutes(t.minutes) for t in m.provider_travel_minutes
+        },
+        arrive_by_minutes={
+            (t.participant_id, t.provider_id, t.appointment): _minutes(t.minutes) for t in m.arrive_by_minutes
+        },
+        as_of=m.as_of,
+        region=m.region,
     )
     return validate_instance(instance)
 
 
 def need_dict(n: Need) -> dict:
     """The JSON dict of a need (inverse of :func:`need_of`)."""
-    return {"service": n.service, "urgency": n.urgency, "subtype": n.subtype, "declined": list(n.declined),
-            "windows": [{"days": list(w.days), "start": w.start, "end": w.end} for w in n.windows]}
+    return {
+        "service": n.service,
+        "urgency": n.urgency,
+        "subtype": n.subtype,
+        "declined": list(n.declined),
+        "windows": [{"days": list(w.days), "start": w.start, "end": w.end} for w in n.windows],
+    }
 
 
 def instance_to_dict(instance: Instance) -> dict:
@@ -248,12 +285,18 @@ def instance_to_dict(instance: Instance) -> dict:
         ],
         "providers": [{**asdict(s), "appointment_times": list(s.appointment_times)} for s in instance.providers],
         "wait_list": [{**asdict(e), "declined": list(e.declined)} for e in instance.wait_list],
-        "travel_minutes": [{"participant_id": p, "provider_id": s, "minutes": _minutes(v)}
-                           for (p, s), v in instance.travel_minutes.items()],
-        "provider_travel_minutes": [{"from_provider_id": a, "to_provider_id": b, "minutes": _minutes(v)}
-                                    for (a, b), v in instance.provider_travel_minutes.items()],
-        "arrive_by_minutes": [{"participant_id": p, "provider_id": s, "appointment": t, "minutes": _minutes(v)}
-                              for (p, s, t), v in instance.arrive_by_minutes.items()],
+        "travel_minutes": [
+            {"participant_id": p, "provider_id": s, "minutes": _minutes(v)}
+            for (p, s), v in instance.travel_minutes.items()
+        ],
+        "provider_travel_minutes": [
+            {"from_provider_id": a, "to_provider_id": b, "minutes": _minutes(v)}
+            for (a, b), v in instance.provider_travel_minutes.items()
+        ],
+        "arrive_by_minutes": [
+            {"participant_id": p, "provider_id": s, "appointment": t, "minutes": _minutes(v)}
+            for (p, s, t), v in instance.arrive_by_minutes.items()
+        ],
     }
 
 

@@ -8,6 +8,7 @@ number of options. Objectives, lexicographic: urgency-weighted needs met, then t
 days to start (coverage) or preference ranks (preference); :mod:`matcher.solve` searches it.
 ``independent_parts`` splits a round into parts that share no constraint.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from matcher.prep import Prepared, claims_ahead
+
 
 @dataclass
 class Built:
@@ -102,7 +104,9 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
     for o in opts:
         if o.appointment:
             by_slot[(o.s, o.category, o.appointment)].append(o)
-    slot_chains = {key: _chain(model, group, place, f"slot_{key[0]}_{key[1]}_{key[2]}") for key, group in by_slot.items()}
+    slot_chains = {
+        key: _chain(model, group, place, f"slot_{key[0]}_{key[1]}_{key[2]}") for key, group in by_slot.items()
+    }
     booked = {key: sum(v) for key, v in at_time.items()}
 
     for (p, need), wanted in prep.wants.items():
@@ -138,8 +142,11 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
         if not prep.claims.get(pool):
             pool_used[pool] = (total, [], [])
             continue
-        groups, cutoff = chains[(members[0], pool[1])] if len(members) == 1 else _chain(
-            model, group, place, f"list_{pool[0]}_{pool[1]}")
+        groups, cutoff = (
+            chains[(members[0], pool[1])]
+            if len(members) == 1
+            else _chain(model, group, place, f"list_{pool[0]}_{pool[1]}")
+        )
         ahead = [claims_ahead(prep, pool, g) for g in groups]
         steps = [a - b for a, b in zip(ahead, [0] + ahead[:-1])]
         model.Add(total + sum(c * z for c, z in zip(steps, cutoff) if c) <= prep.pool_free[pool])
@@ -223,8 +230,9 @@ def _stability(model, prep: Prepared, place, seated, at_time, pool_used, met, ho
                     ahead = [max(base, claims_ahead(prep, pool, d)) for d in groups]
                     steps = [a - b for a, b in zip(ahead, [base] + ahead[:-1])]
                     full_pool = model.NewBoolVar(f"fullpool_{p}_{need}_{s}_{cat}")
-                    model.Add(total + base + sum(c * z for c, z in zip(steps, cutoff) if c)
-                              >= prep.pool_free[pool]).OnlyEnforceIf(full_pool)
+                    model.Add(
+                        total + base + sum(c * z for c, z in zip(steps, cutoff) if c) >= prep.pool_free[pool]
+                    ).OnlyEnforceIf(full_pool)
                     reasons.append(full_pool)
                 times = [o.appointment for o in own if o.appointment]
                 if times:

@@ -1,6 +1,7 @@
 """Why a need went unmet and what would work: every provider of that service that was considered,
 with the one deciding reason each, then the next steps a coordinator can take (join a wait list,
 a provider just over the travel limit, a different subtype). Used by :mod:`matcher.explain`."""
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,9 @@ def deciding_reason(r, p: int, need: int, si: int, minutes: float | None) -> tup
     if ok is not True:
         return "ineligible", f"it does not take you: {why}"
     if minutes is None:
-        return "no-route", ("no transit route: the transit feed does not reach your home within the walk limit "
-                            "(or does not reach it)")
+        return "no-route", (
+            "no transit route: the transit feed does not reach your home within the walk limit (or does not reach it)"
+        )
     if minutes > person.max_transit_minutes:
         return "too-far", f"it is {minutes:.0f} min by transit, over your limit of {person.max_transit_minutes:.0f}"
     if (p, si) in prep.ineligible:
@@ -53,8 +55,11 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
     for si in sorted(considered, key=lambda i: (reach.get(i, math.inf), prep.providers[i].label)):
         kind, why = deciding_reason(r, p, need, si, reach.get(si))
         rows.append((kind, si, why))
-    text = (f"No {want.service} placement now. Considered: "
-            + "; ".join(f"{prep.providers[si].label}: {why}" for _, si, why in rows) + ".")
+    text = (
+        f"No {want.service} placement now. Considered: "
+        + "; ".join(f"{prep.providers[si].label}: {why}" for _, si, why in rows)
+        + "."
+    )
     return text + " " + next_steps(r, p, need, rows, reach, waits)
 
 
@@ -71,16 +76,26 @@ def next_steps(r, p: int, need: int, rows, reach: dict[int, float], waits: list[
     far = sorted((reach[si], si) for kind, si, _ in rows if kind == "too-far")
     if far:
         minutes, si = far[0]
-        steps.append(f"a travel limit of {math.ceil(minutes)} min would reach {prep.providers[si].label} "
-                     f"({minutes:.0f} min by transit)")
-    other = [si for kind, si, _ in rows if kind == "subtype" and prep.providers[si].provider_id not in want.declined
-             and reach.get(si, math.inf) <= person.max_transit_minutes
-             and rule_check(person.attributes, prep.providers[si].eligibility)[0] is True]
+        steps.append(
+            f"a travel limit of {math.ceil(minutes)} min would reach {prep.providers[si].label} "
+            f"({minutes:.0f} min by transit)"
+        )
+    other = [
+        si
+        for kind, si, _ in rows
+        if kind == "subtype"
+        and prep.providers[si].provider_id not in want.declined
+        and reach.get(si, math.inf) <= person.max_transit_minutes
+        and rule_check(person.attributes, prep.providers[si].eligibility)[0] is True
+    ]
     if other:
         s = prep.providers[other[0]]
-        steps.append(f"without the {want.subtype} requirement, {s.label} ({s.subtype or 'no subtype'}) takes you "
-                     "and is in reach")
+        steps.append(
+            f"without the {want.subtype} requirement, {s.label} ({s.subtype or 'no subtype'}) takes you and is in reach"
+        )
     if not steps:
-        return ("Next step: no provider of this service that was considered can take you now; ask the program "
-                "to widen the search or add a provider.")
+        return (
+            "Next step: no provider of this service that was considered can take you now; ask the program "
+            "to widen the search or add a provider."
+        )
     return "Next steps: " + "; or ".join(steps[:SHOWN_NEXT_STEPS]) + "."

@@ -4,6 +4,7 @@ Turns an :class:`Instance` into placement options (participant, provider, seat c
 with their costs, the wait-list orders as integer rank groups per pool, and the fixed claims of people
 who are not in this round. The rule itself is in docs/no-bump.md.
 """
+
 from __future__ import annotations
 
 import math
@@ -151,8 +152,11 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
             prep.seats[(si, cat)] = seat_count(s, cat)
     for (list_id, cat), entries in fixed.items():
         for rank, e in entries:
-            if any(rule_check(e.attributes, prep.providers[si].eligibility)[0] is not False
-                   and prep.providers[si].provider_id not in e.declined for si in members[list_id]):
+            if any(
+                rule_check(e.attributes, prep.providers[si].eligibility)[0] is not False
+                and prep.providers[si].provider_id not in e.declined
+                for si in members[list_id]
+            ):
                 prep.claims.setdefault((list_id, cat), []).append(rank)
     for list_id, sis in members.items():
         for cat in ("general", "set-aside"):
@@ -220,20 +224,23 @@ def add_options(prep: Prepared, pi: int) -> None:
                     continue
                 for t in times:
                     days = (day_of(t) - as_of).days if t else s.intake_days
-                    opt = Option(len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0),
-                                 rank, group)
+                    opt = Option(
+                        len(prep.options), pi, ni, si, cat, t, float(minutes), max(float(days), 0.0), rank, group
+                    )
                     prep.options.append(opt)
                     prep.by_need[(pi, ni)].append(opt.index)
 
 
-def open_times(instance: Instance, p: Participant, need: Need, s: Provider,
-               minutes: float) -> tuple[list[str], str]:
+def open_times(instance: Instance, p: Participant, need: Need, s: Provider, minutes: float) -> tuple[list[str], str]:
     """The listed times of clinic ``s`` that ``p`` can reach on time (arrive-by minutes, else the
     home ``minutes``) inside the need's windows, and the reason when there is none."""
     if not s.appointment_times:
         return [], "every listed appointment time is taken or past"
-    on_time = [t for t in s.appointment_times if usable(
-        instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes), p.max_transit_minutes)]
+    on_time = [
+        t
+        for t in s.appointment_times
+        if usable(instance.arrive_by_minutes.get((p.participant_id, s.provider_id, t), minutes), p.max_transit_minutes)
+    ]
     if not on_time:
         return [], "no appointment time you can reach on time"
     fitting = [t for t in on_time if need.fits(t)]

@@ -10,6 +10,7 @@ as long on generated M; generated L is now proven optimal within its 60 s. A mea
 standard joins all parts: there the two phases run on the whole model (needs met, then cost),
 which proved tie-heavy M held to FCFS's transit optimal within 30 s where one objective did not.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,16 @@ class Solved:
     weight: int
 
 
-def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 10.0, seed: int = 0,
-          workers: int | None = None, max_mean_transit_minutes: float | None = None, hint: Result | None = None) -> Result:
+def solve(
+    instance: Instance,
+    *,
+    mode: str = "coverage",
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    workers: int | None = None,
+    max_mean_transit_minutes: float | None = None,
+    hint: Result | None = None,
+) -> Result:
     """Place participants under capacity, eligibility, travel limits, appointments and no-bump.
 
     ``mode="coverage"`` maximises urgency-weighted needs met, then minimises transit minutes plus
@@ -77,18 +86,45 @@ def solve(instance: Instance, *, mode: str = "coverage", time_limit_s: float = 1
     warm = da_choice(prep, seed=seed)
     if hint is not None:
         wanted = {(p.participant_id, p.provider_id, p.category, p.appointment) for p in hint.placements}
-        start_from = [o.index for o in prep.options if (prep.participants[o.p].participant_id,
-                      prep.providers[o.s].provider_id, o.category, o.appointment) in wanted]
+        start_from = [
+            o.index
+            for o in prep.options
+            if (prep.participants[o.p].participant_id, prep.providers[o.s].provider_id, o.category, o.appointment)
+            in wanted
+        ]
     else:
         start_from = warm
-    solved = solve_model(prep, mode=mode, time_limit_s=time_limit_s, seed=seed, workers=workers, start=start,
-                         max_mean_transit_minutes=max_mean_transit_minutes, hint=start_from)
+    solved = solve_model(
+        prep,
+        mode=mode,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        workers=workers,
+        start=start,
+        max_mean_transit_minutes=max_mean_transit_minutes,
+        hint=start_from,
+    )
     if solved.status in ("OPTIMAL", "FEASIBLE"):
-        return build_result(prep, solved.chosen, mode=mode, method="cp-sat", status=solved.status,
-                            objective=solved.objective, bound=solved.bound, gap=solved.gap, seconds=solved.seconds)
+        return build_result(
+            prep,
+            solved.chosen,
+            mode=mode,
+            method="cp-sat",
+            status=solved.status,
+            objective=solved.objective,
+            bound=solved.bound,
+            gap=solved.gap,
+            seconds=solved.seconds,
+        )
     for candidate in (start_from, warm) if mode == "coverage" else (warm,):
-        fallback = build_result(prep, candidate, mode=mode, method="cp-sat (no solution in time: warm start)",
-                                status="HEURISTIC", seconds=solved.seconds)
+        fallback = build_result(
+            prep,
+            candidate,
+            mode=mode,
+            method="cp-sat (no solution in time: warm start)",
+            status="HEURISTIC",
+            seconds=solved.seconds,
+        )
         if not check(instance, fallback) and _within(fallback, max_mean_transit_minutes):
             return fallback
     return build_result(prep, [], mode=mode, method="cp-sat", status=solved.status, seconds=solved.seconds)
@@ -107,9 +143,17 @@ def _within(result: Result, max_mean_transit_minutes: float | None) -> bool:
     return not minutes or sum(minutes) / len(minutes) <= max_mean_transit_minutes
 
 
-def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, workers: int,
-                start: float | None = None, max_mean_transit_minutes: float | None = None,
-                hint: list[int] | None = None) -> Solved:
+def solve_model(
+    prep: Prepared,
+    *,
+    mode: str,
+    time_limit_s: float,
+    seed: int,
+    workers: int,
+    start: float | None = None,
+    max_mean_transit_minutes: float | None = None,
+    hint: list[int] | None = None,
+) -> Solved:
     """Build and solve within ``time_limit_s`` wall seconds counted from ``start`` (a
     ``time.perf_counter()`` value, default now): urgency-weighted needs met first, then the least
     cost. ``workers`` search threads; ``hint`` lists option indices to start from. Part by part
@@ -117,8 +161,16 @@ def solve_model(prep: Prepared, *, mode: str, time_limit_s: float, seed: int, wo
     start = time.perf_counter() if start is None else start
     deadline = start + time_limit_s
     if max_mean_transit_minutes is not None:
-        return _two_phases(prep, mode=mode, deadline=deadline, seed=seed, workers=workers, start=start,
-                           max_mean_transit_minutes=max_mean_transit_minutes, hint=hint or [])
+        return _two_phases(
+            prep,
+            mode=mode,
+            deadline=deadline,
+            seed=seed,
+            workers=workers,
+            start=start,
+            max_mean_transit_minutes=max_mean_transit_minutes,
+            hint=hint or [],
+        )
     return _by_parts(prep, mode=mode, deadline=deadline, seed=seed, workers=workers, start=start, hint=hint or [])
 
 
@@ -162,8 +214,9 @@ def _rescaled_bound(bound: float, weight: int, scale: int) -> int:
     return urgency * scale - max(0, urgency * weight - bound)
 
 
-def _by_parts(prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float,
-              hint: list[int]) -> Solved:
+def _by_parts(
+    prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float, hint: list[int]
+) -> Solved:
     """Each batch of independent parts gets the time left in proportion to its options: first
     ``PRIMARY_SHARE`` of it to maximise urgency alone, then the rest to ``urgency * weight - cost``
     from that solution (any solution better on this scale meets at least as much urgency, so no row
@@ -184,15 +237,21 @@ def _by_parts(prep: Prepared, *, mode: str, deadline: float, seed: int, workers:
             return sum(built.urgency[j] for j in picked) * scale - sum(built.cost[j] for j in picked)
 
         built.model.Maximize(urgency)
-        status, solver, first = _search(built.model, built.place, [j for j, i in enumerate(batch) if i in hinted],
-                                        seconds=(budget_end - time.perf_counter()) * PRIMARY_SHARE, seed=seed,
-                                        workers=workers)
+        status, solver, first = _search(
+            built.model,
+            built.place,
+            [j for j, i in enumerate(batch) if i in hinted],
+            seconds=(budget_end - time.perf_counter()) * PRIMARY_SHARE,
+            seed=seed,
+            workers=workers,
+        )
         if first is None:
             return Solved([], status, None, None, None, time.perf_counter() - start, weight)
         urgency_bound = math.floor(solver.BestObjectiveBound() + 0.5)
         built.model.Maximize(built.weight * urgency - cost)
-        status, solver, second = _search(built.model, built.place, first, seconds=budget_end - time.perf_counter(),
-                                         seed=seed, workers=workers)
+        status, solver, second = _search(
+            built.model, built.place, first, seconds=budget_end - time.perf_counter(), seed=seed, workers=workers
+        )
         picked = second if second is not None and value(second, built.weight) >= value(first, built.weight) else first
         chosen += [batch[j] for j in picked]
         objective += value(picked, weight)
@@ -203,12 +262,22 @@ def _by_parts(prep: Prepared, *, mode: str, deadline: float, seed: int, workers:
             bound += _rescaled_bound(min(found, urgency_bound * built.weight), built.weight, weight)
         optimal = optimal and status == "OPTIMAL"
     gap = (bound - objective) / max(abs(objective), 1)
-    return Solved(sorted(chosen), "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap,
-                  time.perf_counter() - start, weight)
+    return Solved(
+        sorted(chosen), "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap, time.perf_counter() - start, weight
+    )
 
 
-def _two_phases(prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float,
-                max_mean_transit_minutes: float, hint: list[int]) -> Solved:
+def _two_phases(
+    prep: Prepared,
+    *,
+    mode: str,
+    deadline: float,
+    seed: int,
+    workers: int,
+    start: float,
+    max_mean_transit_minutes: float,
+    hint: list[int],
+) -> Solved:
     """Maximise urgency-weighted needs met (``PRIMARY_SHARE`` of the time left), then, holding it,
     the least cost, on the whole model with the mean-transit standard."""
     built = build_model(prep, mode=mode, max_mean_transit_minutes=max_mean_transit_minutes)
@@ -216,15 +285,17 @@ def _two_phases(prep: Prepared, *, mode: str, deadline: float, seed: int, worker
     primary = sum(u * x for u, x in zip(built.urgency, place))
     secondary = sum(c * x for c, x in zip(built.cost, place))
     model.Maximize(primary)
-    status1, solver, chosen = _search(model, place, hint, seconds=(deadline - time.perf_counter()) * PRIMARY_SHARE,
-                                      seed=seed, workers=workers)
+    status1, solver, chosen = _search(
+        model, place, hint, seconds=(deadline - time.perf_counter()) * PRIMARY_SHARE, seed=seed, workers=workers
+    )
     if chosen is None:
         return Solved([], status1, None, None, None, time.perf_counter() - start, built.weight)
     best, best_bound = round(solver.ObjectiveValue()), solver.BestObjectiveBound()
     model.Add(primary >= best)
     model.Minimize(secondary)
-    status2, solver, second = _search(model, place, chosen, seconds=deadline - time.perf_counter(), seed=seed,
-                                      workers=workers)
+    status2, solver, second = _search(
+        model, place, chosen, seconds=deadline - time.perf_counter(), seed=seed, workers=workers
+    )
     if second is not None:
         chosen, cost, cost_bound = second, solver.ObjectiveValue(), solver.BestObjectiveBound()
     else:
@@ -233,5 +304,6 @@ def _two_phases(prep: Prepared, *, mode: str, deadline: float, seed: int, worker
     objective = best * built.weight - cost
     bound = best_bound * built.weight - (cost_bound if status1 == "OPTIMAL" else 0.0)
     gap = abs(bound - objective) / max(abs(objective), 1.0)
-    return Solved(chosen, "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap,
-                  time.perf_counter() - start, built.weight)
+    return Solved(
+        chosen, "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap, time.perf_counter() - start, built.weight
+    )

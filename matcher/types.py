@@ -3,6 +3,7 @@
 Times are minutes (float) for travel, ISO dates / datetimes (naive local time) for calendar values.
 ``validate_instance`` raises :class:`InstanceError` naming the offending record and field.
 """
+
 from __future__ import annotations
 
 import math
@@ -325,8 +326,12 @@ def validate_participant(p: Participant, providers: dict[str, Provider]) -> None
 
 def _clock(value: str) -> bool:
     hours, _, minutes = value.partition(":")
-    return len(value) == 5 and hours.isdigit() and minutes.isdigit() and (
-        int(hours) < 24 and int(minutes) < 60 or value == "24:00")
+    return (
+        len(value) == 5
+        and hours.isdigit()
+        and minutes.isdigit()
+        and (int(hours) < 24 and int(minutes) < 60 or value == "24:00")
+    )
 
 
 def validate_window(w: Window, record: str) -> None:
@@ -335,8 +340,9 @@ def validate_window(w: Window, record: str) -> None:
     if unknown:
         raise InstanceError(record, f"window day {unknown[0]!r} is not one of {', '.join(DAYS)}", "needs.windows")
     if not (_clock(w.start) and _clock(w.end)) or w.start >= w.end:
-        raise InstanceError(record, f"window hours {w.start}-{w.end} must be HH:MM with start before end",
-                            "needs.windows")
+        raise InstanceError(
+            record, f"window hours {w.start}-{w.end} must be HH:MM with start before end", "needs.windows"
+        )
 
 
 def validate_instance(instance: Instance) -> Instance:

@@ -1,4 +1,5 @@
 """Planners' what-ifs: facility siting, coverage-hours pricing, capacity-gap reports, sweeps."""
+
 from __future__ import annotations
 
 from scenarios.faces import lazy_face

@@ -1,4 +1,5 @@
 """The error every scenario kind raises for a bad scenario file: it names the file and the key."""
+
 from __future__ import annotations
 
 from pathlib import Path

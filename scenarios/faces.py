@@ -4,6 +4,7 @@ A package's ``__init__`` lists what other packages may use (``EXPORTS``: name ->
 sets ``__getattr__ = lazy_face(__name__, EXPORTS)``, so ``from scenarios.siting import solve``
 works while ``import scenarios.siting.orlib`` does not load the solvers (PEP 562).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

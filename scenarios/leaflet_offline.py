@@ -7,6 +7,7 @@ console on a machine with no network. ``folium.Icon`` (awesome markers) needs th
 is refused; use ``folium.DivIcon``, ``folium.CircleMarker`` or the default ``folium.Marker``. Map
 tiles come from a tile server, so maps are made with ``tiles=None`` and draw their own basemap.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,11 @@ import folium
 from xstatic.pkg import leaflet
 
 LEAFLET = Path(leaflet.BASE_DIR)
-REFERENCE = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']|"""
-                       r"""\b(?:tileLayer|fetch|import)\(\s*["'])((?:https?:)?//[^"')\s>]+)""", re.IGNORECASE)
+REFERENCE = re.compile(
+    r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']|"""
+    r"""\b(?:tileLayer|fetch|import)\(\s*["'])((?:https?:)?//[^"')\s>]+)""",
+    re.IGNORECASE,
+)
 
 
 def data_uri(content: bytes, media_type: str) -> str:
@@ -39,11 +43,15 @@ def leaflet_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     css = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", lambda m: f"url({_image(m.group(1))})", css)
     icon, retina, shadow = (_image(name) for name in ("marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"))
-    marker = (f"L.Icon.Default.mergeOptions({{imagePath: '', iconUrl: '{icon}', iconRetinaUrl: '{retina}', "
-              f"shadowUrl: '{shadow}'}});"
-              "L.Control.Attribution.mergeOptions({prefix: 'Leaflet'});")  # the name, without a link to its site
-    scripts = [("leaflet", data_uri((LEAFLET / "leaflet.js").read_bytes(), "text/javascript")),
-               ("leaflet_default_icon", data_uri(marker.encode("utf-8"), "text/javascript"))]
+    marker = (
+        f"L.Icon.Default.mergeOptions({{imagePath: '', iconUrl: '{icon}', iconRetinaUrl: '{retina}', "
+        f"shadowUrl: '{shadow}'}});"
+        "L.Control.Attribution.mergeOptions({prefix: 'Leaflet'});"
+    )  # the name, without a link to its site
+    scripts = [
+        ("leaflet", data_uri((LEAFLET / "leaflet.js").read_bytes(), "text/javascript")),
+        ("leaflet_default_icon", data_uri(marker.encode("utf-8"), "text/javascript")),
+    ]
     return scripts, [("leaflet_css", data_uri(css.encode("utf-8"), "text/css"))]
 
 
@@ -67,8 +75,10 @@ def save_offline(fmap: folium.Map, path: str | Path) -> Path:
     html = fmap.get_root().render()
     found = external_references(html)
     if found or "L.AwesomeMarkers" in html:
-        raise ValueError(f"the map would load from another host ({', '.join(found) or 'awesome markers'}); "
-                         "use folium.DivIcon or CircleMarker and no tile layer")
+        raise ValueError(
+            f"the map would load from another host ({', '.join(found) or 'awesome markers'}); "
+            "use folium.DivIcon or CircleMarker and no tile layer"
+        )
     path = Path(path)
     path.write_text(html, encoding="utf-8")
     return path

@@ -1,4 +1,5 @@
 """What a scenario run returns: tables to print, headline numbers, and the files it wrote."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Load a scenario file and run it with the module of its kind (see ``scenarios.registry``)."""
+
 from __future__ import annotations
 
 import importlib
@@ -37,8 +38,9 @@ def kind_module(kind: str):
     return importlib.import_module(KINDS[kind])
 
 
-def run_scenario(spec: dict[str, Any], *, base_dir: Path, out_dir: Path,
-                 console: Console | None = None) -> ScenarioResult:
+def run_scenario(
+    spec: dict[str, Any], *, base_dir: Path, out_dir: Path, console: Console | None = None
+) -> ScenarioResult:
     """Run one scenario; its maps, plots and tables are written under ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     module = kind_module(spec["kind"])

@@ -1,4 +1,5 @@
 """Shared fixtures: the real public data folder (skipped when absent)."""
+
 from __future__ import annotations
 
 import os
@@ -48,14 +49,20 @@ def pittsburgh_inputs(data: Path):
         name="Allegheny County",
         municipalities=Source(data / "pgh_boundaries_2010s" / "Allegheny_Munis.json", {"name_field": "LABEL"}),
         police_zones=Source(data / "pgh_city_boundaries_2017" / "Pittsburgh_Police_Zones", {"name_field": "zone"}),
-        population=Source(data / "allegheny_tract_pop_2010" / "tract_pop_2010_derived.csv",
-                          {"id_field": "GEOID10", "count_field": "POP10",
-                           "areas": str(data / "pgh_boundaries_2010s" / "Pittsburgh_Tracts.json")}),
+        population=Source(
+            data / "allegheny_tract_pop_2010" / "tract_pop_2010_derived.csv",
+            {
+                "id_field": "GEOID10",
+                "count_field": "POP10",
+                "areas": str(data / "pgh_boundaries_2010s" / "Pittsburgh_Tracts.json"),
+            },
+        ),
         encounters=Source(data / "pgh_police_arrests_2016_2017" / "ArrestData.csv", {"outside": "blank"}),
         streets=Source(data / "pgh_osm_road_network_2018"),
         gtfs=[data / "gtfs_bcta_beaver_2019"],
         generate_providers=True,
-        cohorts={"North Boroughs": ["Bellevue Borough", "Avalon Borough", "Ben Avon Borough"]})
+        cohorts={"North Boroughs": ["Bellevue Borough", "Avalon Borough", "Ben Avon Borough"]},
+    )
 
 
 @pytest.fixture(scope="session")

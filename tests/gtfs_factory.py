@@ -1,4 +1,5 @@
 """Small GTFS feeds for tests: hand-written tables and seeded random feeds."""
+
 from __future__ import annotations
 
 import zipfile
@@ -8,8 +9,10 @@ import numpy as np
 
 BASE = {
     "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Test Transit,http://x,America/New_York\n",
-    "calendar.txt": ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
-                     "WK,1,1,1,1,1,0,0,20240101,20241231\n"),
+    "calendar.txt": (
+        "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "WK,1,1,1,1,1,0,0,20240101,20241231\n"
+    ),
 }
 
 
@@ -69,8 +72,18 @@ def random_feed(folder: Path, seed: int) -> Path:
             if frequency:
                 freqs.append(f"{trip},06:30:00,08:00:00,{int(rng.choice([300, 600]))},{seed % 2}")
                 freqs.append(f"{trip},08:00:00,09:30:00,900,{seed % 2}")
-    transfers = ["from_stop_id,to_stop_id,transfer_type,min_transfer_time",
-                 "S2,S2,2,300", "S3,S4,3,", f"S5,S{n - 1},2,120"]
-    tables = {"stops.txt": stops, "routes.txt": routes, "trips.txt": trips, "stop_times.txt": times,
-              "frequencies.txt": freqs, "transfers.txt": transfers}
+    transfers = [
+        "from_stop_id,to_stop_id,transfer_type,min_transfer_time",
+        "S2,S2,2,300",
+        "S3,S4,3,",
+        f"S5,S{n - 1},2,120",
+    ]
+    tables = {
+        "stops.txt": stops,
+        "routes.txt": routes,
+        "trips.txt": trips,
+        "stop_times.txt": times,
+        "frequencies.txt": freqs,
+        "transfers.txt": transfers,
+    }
     return write_feed(folder, {k: "\n".join(v) + "\n" for k, v in tables.items()})

@@ -1,4 +1,5 @@
 """Small random p-median instances for the siting tests (minutes as integers, some pairs unreachable)."""
+
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 """The README's benchmark table is generated from the benches' JSON files, each row naming its run."""
+
 from __future__ import annotations
 
 import json
@@ -17,11 +18,21 @@ from bench.record import Result, Row, machine, machine_line, write_result  # noq
 @pytest.fixture()
 def results(tmp_path):
     folder = tmp_path / "results"
-    write_result(Result("isochrone", threads=2, figures={"cpu_s": 2.5, "reference_cpu_s": 150.0},
-                        rows=[Row("drive isochrones 5/10/15 min", "2.5 s CPU", "single buffer 150 s CPU (60x)",
-                                  "< 3 s", True)]), folder=folder)
-    write_result(Result("sweep", threads=1, rows=[Row("sweep, 1 worker vs in-process", "x0.85", "in-process",
-                                                      ">= x0.9", False)]), folder=folder)
+    write_result(
+        Result(
+            "isochrone",
+            threads=2,
+            figures={"cpu_s": 2.5, "reference_cpu_s": 150.0},
+            rows=[Row("drive isochrones 5/10/15 min", "2.5 s CPU", "single buffer 150 s CPU (60x)", "< 3 s", True)],
+        ),
+        folder=folder,
+    )
+    write_result(
+        Result(
+            "sweep", threads=1, rows=[Row("sweep, 1 worker vs in-process", "x0.85", "in-process", ">= x0.9", False)]
+        ),
+        folder=folder,
+    )
     return folder
 
 

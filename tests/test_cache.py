@@ -1,4 +1,5 @@
 """Matrix cache: hits reuse the stored parquet, any input or parameter change recomputes."""
+
 from __future__ import annotations
 
 from pathlib import Path

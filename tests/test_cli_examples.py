@@ -1,4 +1,5 @@
 """Every command's --help shows an example of its use."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The command line imports each command group only when it runs, so `handoff --help` is fast."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,24 @@ from typer.testing import CliRunner
 
 from cli import COMMANDS, app
 
-HEAVY = ["fastapi", "uvicorn", "sqlalchemy", "ortools", "geopandas", "pandas", "numba", "numpy", "matplotlib",
-         "dask", "scipy", "networkx", "api", "scenarios", "matcher", "geodata"]
+HEAVY = [
+    "fastapi",
+    "uvicorn",
+    "sqlalchemy",
+    "ortools",
+    "geopandas",
+    "pandas",
+    "numba",
+    "numpy",
+    "matplotlib",
+    "dask",
+    "scipy",
+    "networkx",
+    "api",
+    "scenarios",
+    "matcher",
+    "geodata",
+]
 PROBE = """
 import json, sys
 from typer.testing import CliRunner
@@ -26,8 +43,13 @@ print(json.dumps({"loaded": sorted(m for m in json.loads(sys.argv[2]) if m in sy
 
 
 def _probe(args: list[str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
-                          capture_output=True, text=True, check=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return json.loads(done.stdout)
 
 

@@ -1,4 +1,5 @@
 """`handoff traveltime` end to end on the demo region: drive matrix, cache, isochrones, bad input."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -26,8 +27,9 @@ def points(region, tmp_path):
     rng = np.random.default_rng(4)
     nodes = list(region.streets.nodes(data=True))
     picks = [nodes[k][1] for k in rng.choice(len(nodes), 7, replace=False)]
-    dests = pd.DataFrame({"id": [f"d{k}" for k in range(7)], "lon": [p["x"] + 0.0004 for p in picks],
-                          "lat": [p["y"] for p in picks]})
+    dests = pd.DataFrame(
+        {"id": [f"d{k}" for k in range(7)], "lon": [p["x"] + 0.0004 for p in picks], "lat": [p["y"] for p in picks]}
+    )
     origins.to_csv(tmp_path / "o.csv", index=False)
     dests.to_csv(tmp_path / "d.csv", index=False)
     return origins, dests
@@ -40,8 +42,17 @@ def run(*args, cache_dir):
 def test_drive_matrix_long_then_cached(demo_region_dir, region, points, tmp_path):
     origins, dests = points
     out = tmp_path / "m.parquet"
-    args = ("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv",
-            "--destinations", tmp_path / "d.csv", "-o", out)
+    args = (
+        "drive",
+        "--region",
+        demo_region_dir,
+        "--origins",
+        tmp_path / "o.csv",
+        "--destinations",
+        tmp_path / "d.csv",
+        "-o",
+        out,
+    )
     first = run(*args, cache_dir=tmp_path / "cache")
     assert first.exit_code == 0, first.output
     assert "computed" in first.output and "unreachable pairs" in first.output
@@ -66,24 +77,50 @@ def test_drive_matrix_long_then_cached(demo_region_dir, region, points, tmp_path
 def test_drive_wide_layout(demo_region_dir, points, tmp_path):
     origins, dests = points
     out = tmp_path / "wide.parquet"
-    result = run("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv", "--destinations",
-                 tmp_path / "d.csv", "-o", out, "--layout", "wide", "--no-cache", cache_dir=tmp_path / "c")
+    result = run(
+        "drive",
+        "--region",
+        demo_region_dir,
+        "--origins",
+        tmp_path / "o.csv",
+        "--destinations",
+        tmp_path / "d.csv",
+        "-o",
+        out,
+        "--layout",
+        "wide",
+        "--no-cache",
+        cache_dir=tmp_path / "c",
+    )
     assert result.exit_code == 0, result.output
     wide = pd.read_parquet(out)
     assert list(wide.columns) == ["origin_id", *dests["id"]] and list(wide["origin_id"]) == list(origins["id"])
     assert not (tmp_path / "c").exists()
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("id,lon,lat\na,-80.0,40.44\nb,-80.0,north\n", "row 2, field 'lat'"),
-    ("id,lon,lat\na,-80.0,40.44\na,-80.0,40.45\n", "row 2, field 'id'"),
-    ("id,x,y\na,-80.0,40.44\n", "field 'lon'"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("id,lon,lat\na,-80.0,40.44\nb,-80.0,north\n", "row 2, field 'lat'"),
+        ("id,lon,lat\na,-80.0,40.44\na,-80.0,40.45\n", "row 2, field 'id'"),
+        ("id,x,y\na,-80.0,40.44\n", "field 'lon'"),
+    ],
+)
 def test_bad_points_file_names_row_and_field(demo_region_dir, tmp_path, text, words):
     bad = tmp_path / "bad.csv"
     bad.write_text(text)
-    result = run("drive", "--region", demo_region_dir, "--origins", bad, "--destinations", bad,
-                 "-o", tmp_path / "x.parquet", cache_dir=tmp_path / "c")
+    result = run(
+        "drive",
+        "--region",
+        demo_region_dir,
+        "--origins",
+        bad,
+        "--destinations",
+        bad,
+        "-o",
+        tmp_path / "x.parquet",
+        cache_dir=tmp_path / "c",
+    )
     assert result.exit_code == 2 and words in result.output.replace("\n", " ")
     assert not (tmp_path / "x.parquet").exists()
 
@@ -93,8 +130,18 @@ def test_points_off_the_network_are_named(demo_region_dir, tmp_path):
     node = next(iter(load_region(demo_region_dir).streets.nodes(data=True)))[1]
     (tmp_path / "d.csv").write_text(f"id,lon,lat\nnear,{node['x']},{node['y']}\n")
     out = tmp_path / "m.parquet"
-    result = run("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv", "--destinations",
-                 tmp_path / "d.csv", "-o", out, cache_dir=tmp_path / "c")
+    result = run(
+        "drive",
+        "--region",
+        demo_region_dir,
+        "--origins",
+        tmp_path / "o.csv",
+        "--destinations",
+        tmp_path / "d.csv",
+        "-o",
+        out,
+        cache_dir=tmp_path / "c",
+    )
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "1 unreachable pairs" in text and "1 origins reach nothing (e.g. far)" in text
@@ -103,8 +150,20 @@ def test_points_off_the_network_are_named(demo_region_dir, tmp_path):
 
 @pytest.mark.parametrize(("option", "value"), [("--max-minutes", "0"), ("--turn-delay", "-1"), ("--layout", "tall")])
 def test_bad_options_are_named(demo_region_dir, points, tmp_path, option, value):
-    result = run("drive", "--region", demo_region_dir, "--origins", tmp_path / "o.csv", "--destinations",
-                 tmp_path / "d.csv", "-o", tmp_path / "x.parquet", option, value, cache_dir=tmp_path / "c")
+    result = run(
+        "drive",
+        "--region",
+        demo_region_dir,
+        "--origins",
+        tmp_path / "o.csv",
+        "--destinations",
+        tmp_path / "d.csv",
+        "-o",
+        tmp_path / "x.parquet",
+        option,
+        value,
+        cache_dir=tmp_path / "c",
+    )
     assert result.exit_code == 2 and option in result.output and not (tmp_path / "x.parquet").exists()
 
 
@@ -112,23 +171,59 @@ def test_region_without_streets(tmp_path):
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "region.toml").write_text('name = "Empty"\n')
     (tmp_path / "p.csv").write_text("id,lon,lat\na,-80,40.4\n")
-    result = run("drive", "--region", tmp_path / "r", "--origins", tmp_path / "p.csv", "--destinations",
-                 tmp_path / "p.csv", "-o", tmp_path / "x.parquet", cache_dir=tmp_path / "c")
+    result = run(
+        "drive",
+        "--region",
+        tmp_path / "r",
+        "--origins",
+        tmp_path / "p.csv",
+        "--destinations",
+        tmp_path / "p.csv",
+        "-o",
+        tmp_path / "x.parquet",
+        cache_dir=tmp_path / "c",
+    )
     assert result.exit_code == 2 and "no street network" in result.output
 
 
 def test_drive_isochrone_geojson(demo_region_dir, region, tmp_path):
     node = next(iter(region.streets.nodes(data=True)))[1]
     out = tmp_path / "iso.geojson"
-    result = run("isochrone", "--region", demo_region_dir, "--lon", node["x"], "--lat", node["y"],
-                 "--minutes", "2,4", "-o", out, "--map", tmp_path / "iso.html", cache_dir=tmp_path / "c")
+    result = run(
+        "isochrone",
+        "--region",
+        demo_region_dir,
+        "--lon",
+        node["x"],
+        "--lat",
+        node["y"],
+        "--minutes",
+        "2,4",
+        "-o",
+        out,
+        "--map",
+        tmp_path / "iso.html",
+        cache_dir=tmp_path / "c",
+    )
     assert result.exit_code == 0, result.output
     iso = gpd.read_file(out)
     assert list(iso["minutes"]) == [2, 4] and iso.geometry.iloc[1].contains(iso.geometry.iloc[0].buffer(-1e-5))
     html = (tmp_path / "iso.html").read_text()
     assert "within 2 min" in html and "within 4 min" in html
-    bad = run("isochrone", "--region", demo_region_dir, "--lon", node["x"], "--lat", node["y"],
-              "--minutes", "soon", "-o", out, cache_dir=tmp_path / "c")
+    bad = run(
+        "isochrone",
+        "--region",
+        demo_region_dir,
+        "--lon",
+        node["x"],
+        "--lat",
+        node["y"],
+        "--minutes",
+        "soon",
+        "-o",
+        out,
+        cache_dir=tmp_path / "c",
+    )
     assert bad.exit_code == 2 and "--minutes" in bad.output
 
 
@@ -138,16 +233,41 @@ def test_transit_isochrone_contains_the_nodes_reached(demo_region_dir, region, t
     stops = region.transit[0].stops
     origin = (float(stops["stop_lon"].mean()), float(stops["stop_lat"].mean()))
     out = tmp_path / "transit.geojson"
-    result = run("isochrone", "--region", demo_region_dir, "--lon", origin[0], "--lat", origin[1], "--minutes",
-                 "10,25", "--mode", "transit", "--date", "2026-03-03", "--depart", "08:00-08:05", "-o", out,
-                 cache_dir=tmp_path / "c")
+    result = run(
+        "isochrone",
+        "--region",
+        demo_region_dir,
+        "--lon",
+        origin[0],
+        "--lat",
+        origin[1],
+        "--minutes",
+        "10,25",
+        "--mode",
+        "transit",
+        "--date",
+        "2026-03-03",
+        "--depart",
+        "08:00-08:05",
+        "-o",
+        out,
+        cache_dir=tmp_path / "c",
+    )
     assert result.exit_code == 0, result.output
     iso = gpd.read_file(out)
     assert list(iso["minutes"]) == [10, 25] and iso.geometry.iloc[1].buffer(1e-7).covers(iso.geometry.iloc[0])
     nodes = np.array([(d["x"], d["y"]) for _, d in region.streets.nodes(data=True)])
     sample = nodes[np.random.default_rng(1).choice(len(nodes), 60, replace=False)]
-    minutes = transit_matrix(region.transit, region.streets, np.array([origin]), sample, date="2026-03-03",
-                             depart="08:00-08:05", percentiles=(50,), max_minutes=25)[50][0]
+    minutes = transit_matrix(
+        region.transit,
+        region.streets,
+        np.array([origin]),
+        sample,
+        date="2026-03-03",
+        depart="08:00-08:05",
+        percentiles=(50,),
+        max_minutes=25,
+    )[50][0]
     assert (minutes <= 25).any()
     for (lon, lat), m in zip(sample, minutes):
         if m <= 25:

@@ -1,4 +1,5 @@
 """Eligible-offence matching, hour of week, and the demand table."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -6,30 +7,40 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from scenarios.coverage.demand import (DemandOptions, assign_areas, by_day_and_hour, demand_table,
-                                       eligible_mask, hour_of_week, offence_label)
+from scenarios.coverage.demand import (
+    DemandOptions,
+    assign_areas,
+    by_day_and_hour,
+    demand_table,
+    eligible_mask,
+    hour_of_week,
+    offence_label,
+)
 from scenarios.coverage.spec import parse_offences
 
 DEFAULTS = DemandOptions().offences
 
 
-@pytest.mark.parametrize("text,label", [
-    ("3929 Retail Theft.", "retail theft"),
-    ("3929(a)(1) Retail Theft; takes possession of, carries away", "retail theft"),
-    ("13(a)(16) Possession of Controlled Substance", "possession of a controlled substance"),
-    ("13(a)(32) Paraphernalia - Use or Possession", "paraphernalia"),
-    ("5902(a)(1) Prostitution", "prostitution"),
-    ("5505 Public Drunkenness", "public intoxication"),
-    ("3503.B1I DEF. TRESPASS ACTUAL COMMUNICATION", "trespass (simple, defiant, criminal)"),
-    ("3503(b.1) Criminal Trespass - Simple Trespasser", "trespass (simple, defiant, criminal)"),
-    ("5503(a)(4) DISORDERLY CONDUCT - HAZARDOUS/PHYS. OFF", "disorderly conduct"),
-    ("13(a)(30) Possession w/ Intent to Del. Controlled Substance", None),
-    ("13(a)(31)(i) Marijuana - Possess Small Amt for Personal Use", None),
-    ("5902(b) Promoting Prostitution", None),
-    ("5902(e) Patronizing a Prostitute", None),
-    ("39290 Not a real code", None),
-    ("3921 Theft by Unlawful Taking or Disposition.", None),
-])
+@pytest.mark.parametrize(
+    "text,label",
+    [
+        ("3929 Retail Theft.", "retail theft"),
+        ("3929(a)(1) Retail Theft; takes possession of, carries away", "retail theft"),
+        ("13(a)(16) Possession of Controlled Substance", "possession of a controlled substance"),
+        ("13(a)(32) Paraphernalia - Use or Possession", "paraphernalia"),
+        ("5902(a)(1) Prostitution", "prostitution"),
+        ("5505 Public Drunkenness", "public intoxication"),
+        ("3503.B1I DEF. TRESPASS ACTUAL COMMUNICATION", "trespass (simple, defiant, criminal)"),
+        ("3503(b.1) Criminal Trespass - Simple Trespasser", "trespass (simple, defiant, criminal)"),
+        ("5503(a)(4) DISORDERLY CONDUCT - HAZARDOUS/PHYS. OFF", "disorderly conduct"),
+        ("13(a)(30) Possession w/ Intent to Del. Controlled Substance", None),
+        ("13(a)(31)(i) Marijuana - Possess Small Amt for Personal Use", None),
+        ("5902(b) Promoting Prostitution", None),
+        ("5902(e) Patronizing a Prostitute", None),
+        ("39290 Not a real code", None),
+        ("3921 Theft by Unlawful Taking or Disposition.", None),
+    ],
+)
 def test_real_wprdc_offence_strings(text, label):
     assert offence_label(text, DEFAULTS) == label
 
@@ -39,12 +50,14 @@ def encounters(rows):
 
 
 def test_all_versus_any_offence_matching():
-    table = encounters([
-        ("2024-01-01 10:00", ["3929 Retail Theft."]),
-        ("2024-01-01 11:00", ["3929 Retail Theft.", "2701 Simple Assault"]),
-        ("2024-01-01 12:00", ["2701 Simple Assault"]),
-        ("2024-01-01 13:00", []),
-    ])
+    table = encounters(
+        [
+            ("2024-01-01 10:00", ["3929 Retail Theft."]),
+            ("2024-01-01 11:00", ["3929 Retail Theft.", "2701 Simple Assault"]),
+            ("2024-01-01 12:00", ["2701 Simple Assault"]),
+            ("2024-01-01 13:00", []),
+        ]
+    )
     assert eligible_mask(table, DemandOptions()).tolist() == [True, False, False, False]
     assert eligible_mask(table, DemandOptions(match="any")).tolist() == [True, True, False, False]
 
@@ -55,9 +68,11 @@ def test_hour_of_week_starts_monday_midnight():
 
 
 def test_demand_table_rates_eligibility_growth_and_seasonality():
-    rows = [("2024-01-01 08:10", ["5505 Public Drunkenness"])] * 4 + \
-           [("2024-01-29 08:20", ["5505 Public Drunkenness"])] * 2 + \
-           [("2024-01-02 09:00", ["2701 Simple Assault"])]
+    rows = (
+        [("2024-01-01 08:10", ["5505 Public Drunkenness"])] * 4
+        + [("2024-01-29 08:20", ["5505 Public Drunkenness"])] * 2
+        + [("2024-01-02 09:00", ["2701 Simple Assault"])]
+    )
     table = encounters(rows)
     area = pd.Series(["A"] * 4 + ["B"] * 2 + ["A"])
     plain = demand_table(table, area, DemandOptions(eligibility_rate=0.5), weeks=4.0, areas=["A", "B", "C"])
@@ -65,11 +80,13 @@ def test_demand_table_rates_eligibility_growth_and_seasonality():
     assert plain.loc["A", 8] == pytest.approx(4 * 0.5 / 4.0)
     assert plain.loc["B", 8] == pytest.approx(2 * 0.5 / 4.0)
     assert plain.loc["C"].sum() == 0.0 and plain.loc["A", 9] == 0.0
-    grown = demand_table(table, area, DemandOptions(eligibility_rate=0.5, growth_per_year=0.1, years_ahead=2),
-                         weeks=4.0)
+    grown = demand_table(
+        table, area, DemandOptions(eligibility_rate=0.5, growth_per_year=0.1, years_ahead=2), weeks=4.0
+    )
     assert grown.loc["A", 8] == pytest.approx(plain.loc["A", 8] * 1.21)
-    seasonal = demand_table(table, area, DemandOptions(eligibility_rate=0.5, seasonality={1: 0.8, 7: 1.2},
-                                                       plan_months=(7,)), weeks=4.0)
+    seasonal = demand_table(
+        table, area, DemandOptions(eligibility_rate=0.5, seasonality={1: 0.8, 7: 1.2}, plan_months=(7,)), weeks=4.0
+    )
     assert seasonal.loc["A", 8] == pytest.approx(plain.loc["A", 8] * 1.2 / 0.8)
     assert by_day_and_hour(plain).loc["Mo", "08"] == pytest.approx(plain[8].sum())
 

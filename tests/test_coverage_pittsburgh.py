@@ -1,4 +1,5 @@
 """Real Pittsburgh arrests (WPRDC, 2016-2017): demand by police zone and an optimised schedule."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,6 +18,7 @@ ZONES = ["1", "2", "3", "4", "5", "6"]
 @pytest.fixture(scope="module")
 def arrests(shared_data):
     from geodata.encounters import load_encounters
+
     return load_encounters(shared_data / "pgh_police_arrests_2016_2017" / "ArrestData.csv", crs="EPSG:4326")
 
 
@@ -30,23 +32,25 @@ def test_hour_of_week_demand_by_police_zone(zone_demand):
     table, recent = zone_demand
     assert table.shape == (6, 168) and list(table.index) == ZONES
     weeks = (recent["time"].max() - recent["time"].min()).total_seconds() / (7 * 86400)
-    for zone in ZONES:   # independent recount: every offence starts with a listed statute code
+    for zone in ZONES:  # independent recount: every offence starts with a listed statute code
         rows = recent[recent["zone"] == zone]
-        eligible = [all(o.startswith(CODES) or o == "5902" for o in offs) and len(offs) > 0
-                    for offs in rows["offences"]]
+        eligible = [
+            all(o.startswith(CODES) or o == "5902" for o in offs) and len(offs) > 0 for offs in rows["offences"]
+        ]
         assert table.loc[zone].sum() == pytest.approx(0.5 * sum(eligible) / weeks, rel=1e-9)
     by_hour = table.sum(axis=0).to_numpy().reshape(7, 24)
-    assert by_hour[:, 4:7].sum() < by_hour[:, 14:20].sum()   # the small hours are quietest
-    assert 10 < table.to_numpy().sum() < 60                   # eligible hand-offs per week, city-wide
+    assert by_hour[:, 4:7].sum() < by_hour[:, 14:20].sum()  # the small hours are quietest
+    assert 10 < table.to_numpy().sum() < 60  # eligible hand-offs per week, city-wide
 
 
 def test_optimised_schedule_beats_weekday_evenings_at_the_same_cost(zone_demand):
     table, _ = zone_demand
-    week = build_week(table.sum(axis=0).to_numpy(), generated_shifts(lengths=[8], every_hours=2), Wages(),
-                      StaffingStandard())
+    week = build_week(
+        table.sum(axis=0).to_numpy(), generated_shifts(lengths=[8], every_hours=2), Wages(), StaffingStandard()
+    )
     weekdays = np.zeros(168, dtype=bool)
     for day in range(5):
-        weekdays[day * 24 + 8: day * 24 + 24] = True
+        weekdays[day * 24 + 8 : day * 24 + 24] = True
     fixed = min_cost(week, 0.0, fixed_hours=weekdays, time_limit_s=10)
     assert fixed.status == "OPTIMAL" and np.array_equal(fixed.covered_on, weekdays)
     plan = max_capture(week, fixed.cost, time_limit_s=5, hint=fixed.staff)

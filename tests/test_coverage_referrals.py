@@ -1,4 +1,5 @@
 """The coverage scenario reads its demand from recorded referrals, alone or with the arrests."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,10 +12,12 @@ from scenarios.errors import ScenarioError
 
 def write_referrals(path, members):
     # Two weeks of records: Monday 09:xx twice in the first member, Sunday 23:xx once in the second.
-    rows = [("2026-03-02 09:10:00", "arrest-diversion", members[0], ""),
-            ("2026-03-09 09:50:00", "social-contact", members[0], ""),
-            ("2026-03-15 23:30:00", "community", members[1], ""),
-            ("2026-03-10 12:00:00", "community", "Somewhere else", "")]
+    rows = [
+        ("2026-03-02 09:10:00", "arrest-diversion", members[0], ""),
+        ("2026-03-09 09:50:00", "social-contact", members[0], ""),
+        ("2026-03-15 23:30:00", "community", members[1], ""),
+        ("2026-03-10 12:00:00", "community", "Somewhere else", ""),
+    ]
     pd.DataFrame(rows, columns=["time", "route", "municipality", "zone"]).to_csv(path, index=False)
 
 
@@ -53,6 +56,7 @@ def test_bad_referral_keys_name_the_key(spec, tmp_path):
     with pytest.raises(ScenarioError, match="demand_source"):
         demand(base | {"referrals": "referrals.csv", "demand_source": "calls"}, folder)
     pd.DataFrame({"time": ["yesterday"], "route": ["community"], "municipality": ["x"], "zone": [""]}).to_csv(
-        folder / "bad.csv", index=False)
+        folder / "bad.csv", index=False
+    )
     with pytest.raises(ScenarioError, match="line 2"):
         demand(base | {"referrals": "bad.csv"}, folder)

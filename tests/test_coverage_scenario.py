@@ -1,4 +1,5 @@
 """The coverage scenario on the demo region: files written, numbers consistent, bad files named."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -10,8 +11,13 @@ from scenarios.errors import ScenarioError
 
 
 def quick(spec: dict, **changes) -> dict:
-    spec = {**spec, "shifts": {"every_hours": 4, "lengths": [8]}, "time_limit_s": 3,
-            "budgets": [100_000, 300_000], **changes}
+    spec = {
+        **spec,
+        "shifts": {"every_hours": 4, "lengths": [8]},
+        "time_limit_s": 3,
+        "budgets": [100_000, 300_000],
+        **changes,
+    }
     return {k: v for k, v in spec.items() if v is not None}
 
 
@@ -39,27 +45,40 @@ def test_demo_scenario_writes_its_files(demo_region_dir, tmp_path):
 
 def spec_members(region_dir, cohort):
     from geodata.region import load_region
+
     return load_region(region_dir).cohorts[cohort]
 
 
-@pytest.mark.parametrize("changes,key", [
-    ({"cohort": None, "members": ["Three Rivers", "Atlantis"]}, "members[1]"),
-    ({"cohort": "Nowhere"}, "cohort"),
-    ({"wages": {"case_manager_hourly": -5}}, "wages.case_manager_hourly"),
-    ({"wages": {"caseload": 30}}, "wages.caseload"),
-    ({"shifts": [{"name": "day", "start": 8, "length": 8, "days": "Mo-Fr"},
-                 {"name": "late", "start": 14, "length": 8, "days": "Fr-Su"}]}, "shifts[1]"),
-    ({"shifts": [{"name": "day", "start": 8, "length": 8, "days": "Mo-Xx"}]}, "shifts[0].days"),
-    ({"budget": 1_000}, "budget"),
-    ({"target": 1.5}, "target"),
-    ({"staffing": {"model": "erlang_z"}}, "staffing.model"),
-    ({"sharing": {"tiers": [{"name": "nights", "start": 0, "length": 8, "buyers": ["Atlantis"]}]}},
-     "sharing.tiers[0].buyers[0]"),
-    ({"area": "county"}, "area"),
-    ({"sharing": {"method": "banzhaf"}}, "sharing.method"),
-    ({"compare": []}, "budget"),
-    ({"budjet": 100_000}, "budjet"),
-])
+@pytest.mark.parametrize(
+    "changes,key",
+    [
+        ({"cohort": None, "members": ["Three Rivers", "Atlantis"]}, "members[1]"),
+        ({"cohort": "Nowhere"}, "cohort"),
+        ({"wages": {"case_manager_hourly": -5}}, "wages.case_manager_hourly"),
+        ({"wages": {"caseload": 30}}, "wages.caseload"),
+        (
+            {
+                "shifts": [
+                    {"name": "day", "start": 8, "length": 8, "days": "Mo-Fr"},
+                    {"name": "late", "start": 14, "length": 8, "days": "Fr-Su"},
+                ]
+            },
+            "shifts[1]",
+        ),
+        ({"shifts": [{"name": "day", "start": 8, "length": 8, "days": "Mo-Xx"}]}, "shifts[0].days"),
+        ({"budget": 1_000}, "budget"),
+        ({"target": 1.5}, "target"),
+        ({"staffing": {"model": "erlang_z"}}, "staffing.model"),
+        (
+            {"sharing": {"tiers": [{"name": "nights", "start": 0, "length": 8, "buyers": ["Atlantis"]}]}},
+            "sharing.tiers[0].buyers[0]",
+        ),
+        ({"area": "county"}, "area"),
+        ({"sharing": {"method": "banzhaf"}}, "sharing.method"),
+        ({"compare": []}, "budget"),
+        ({"budjet": 100_000}, "budjet"),
+    ],
+)
 def test_bad_scenario_files_name_the_key(demo_region_dir, tmp_path, changes, key):
     spec = quick(demo_spec(demo_region_dir), **changes)
     with pytest.raises(ScenarioError) as error:
@@ -79,6 +98,7 @@ def test_prepare_once_evaluate_for_sweeps(demo_region_dir, tmp_path):
     import pickle
 
     from scenarios.coverage.scenario import evaluate, prepare
+
     spec = quick(demo_spec(demo_region_dir), budget=400_000, compare=["weekdays_8_to_midnight"])
     context = pickle.loads(pickle.dumps(prepare(spec, base_dir=tmp_path)))
     first = evaluate(spec, base_dir=tmp_path, seed=1, context=context)

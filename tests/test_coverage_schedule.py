@@ -1,4 +1,5 @@
 """The CP-SAT weekly schedule against brute force enumeration on small weeks."""
+
 from __future__ import annotations
 
 import itertools
@@ -17,16 +18,23 @@ def small_week(seed: int):
     """A 12-hour 'week' with overlapping on-site shifts and one on-call shift, up to 2 staff each."""
     rng = np.random.default_rng(seed)
     demand = rng.gamma(1.2, 0.9, HOURS)
-    shifts = [Shift("early", 0, 4, (0,)), Shift("mid", 3, 5, (0,)), Shift("late", 7, 5, (0,)),
-              Shift("short", 5, 3, (0,)), Shift("call", 8, 6, (0,), on_call=True)]
+    shifts = [
+        Shift("early", 0, 4, (0,)),
+        Shift("mid", 3, 5, (0,)),
+        Shift("late", 7, 5, (0,)),
+        Shift("short", 5, 3, (0,)),
+        Shift("call", 8, 6, (0,), on_call=True),
+    ]
     standard = StaffingStandard(max_staff=2, handoff_minutes=40, patience_minutes=25, max_loss=0.15)
     return build_week(demand, shifts, Wages(), standard)
 
 
 def all_plans(week):
     """Every staffing plan and its directly computed coverage, capture and cost."""
-    return [evaluate(week, np.array(staff)) for staff in
-            itertools.product(range(week.max_staff + 1), repeat=len(week.shift_cost))]
+    return [
+        evaluate(week, np.array(staff))
+        for staff in itertools.product(range(week.max_staff + 1), repeat=len(week.shift_cost))
+    ]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -81,8 +89,16 @@ def test_fixed_hours_cover_exactly_those_hours_at_least_cost():
 
 
 def test_evaluate_prices_shifts_differentials_and_handoffs():
-    wages = Wages(case_manager_hourly=20.0, benefits_rate=0.0, night_differential=0.5, weekend_differential=0.0,
-                  facility_hourly=10.0, police_overtime_hours=0.0, engagement_rate=0.0, handover_hours=0.5)
+    wages = Wages(
+        case_manager_hourly=20.0,
+        benefits_rate=0.0,
+        night_differential=0.5,
+        weekend_differential=0.0,
+        facility_hourly=10.0,
+        police_overtime_hours=0.0,
+        engagement_rate=0.0,
+        handover_hours=0.5,
+    )
     week = build_week(np.zeros(24), [Shift("night", 20, 4, (0,))], wages, StaffingStandard())
     plan = evaluate(week, np.array([1]))
     # 20:00-22:00 at $20, 22:00-24:00 at $30, half an hour's hand-over at $20, facility 4 x $10

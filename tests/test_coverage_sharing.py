@@ -1,4 +1,5 @@
 """Shapley, nucleolus and core check against brute force, closed forms and seeded violations."""
+
 from __future__ import annotations
 
 import itertools
@@ -39,8 +40,15 @@ def small_coverage_game(n: int, seed: int):
     night = np.zeros(168, dtype=bool)
     night[[d * 24 + h for d in range(7) for h in range(0, 6)]] = True
     buyers = np.arange(n) < 2
-    return coverage_game([f"m{i}" for i in range(n)], demand, covered_on, covered_call,
-                         tiers=[(night, buyers)], wages=Wages(), standard=StaffingStandard(max_staff=8))
+    return coverage_game(
+        [f"m{i}" for i in range(n)],
+        demand,
+        covered_on,
+        covered_call,
+        tiers=[(night, buyers)],
+        wages=Wages(),
+        standard=StaffingStandard(max_staff=8),
+    )
 
 
 @pytest.mark.parametrize("n,seed", [(3, 1), (4, 2), (5, 3)])
@@ -75,7 +83,7 @@ def test_core_check_finds_a_seeded_violation():
     fair = sharing.nucleolus(costs)
     assert sharing.core_check(costs, fair).in_core
     pair = 0b0101
-    overcharge = costs[pair] - fair[0] - fair[2] + 50.0     # members 0 and 2 now pay 50 over stand-alone
+    overcharge = costs[pair] - fair[0] - fair[2] + 50.0  # members 0 and 2 now pay 50 over stand-alone
     seeded = fair.copy()
     seeded[[0, 2]] += overcharge / 2
     seeded[[1, 3]] -= overcharge / 2
@@ -100,7 +108,7 @@ def test_nucleolus_in_core_and_beats_other_core_points_on_worst_excess(n, seed):
     game = small_coverage_game(n, seed)
     costs = sharing.coalition_costs(game.cost_of, n)
     shapley = sharing.shapley_exact(costs)
-    assert sharing.core_check(costs, shapley).in_core      # the core is not empty here
+    assert sharing.core_check(costs, shapley).in_core  # the core is not empty here
     nucleolus = sharing.nucleolus(costs)
     assert nucleolus.sum() == pytest.approx(costs[-1])
     assert sharing.core_check(costs, nucleolus).in_core

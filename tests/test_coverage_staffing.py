@@ -1,4 +1,5 @@
 """Erlang B, C and A against closed forms, known table values and each other's limits."""
+
 from __future__ import annotations
 
 import math
@@ -6,12 +7,20 @@ import math
 import numpy as np
 import pytest
 
-from scenarios.coverage.staffing import (StaffingStandard, erlang_a, erlang_b, erlang_c, erlang_c_wait_exceeds,
-                                         load_thresholds, meets_standard, staff_needed)
+from scenarios.coverage.staffing import (
+    StaffingStandard,
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    erlang_c_wait_exceeds,
+    load_thresholds,
+    meets_standard,
+    staff_needed,
+)
 
 
 def erlang_b_direct(c: int, a: float) -> float:
-    terms = [a ** k / math.factorial(k) for k in range(c + 1)]
+    terms = [a**k / math.factorial(k) for k in range(c + 1)]
     return terms[-1] / sum(terms)
 
 
@@ -23,8 +32,8 @@ def test_erlang_b_table_values(c, a, expected):
 
 def test_erlang_c_closed_forms():
     assert erlang_c(2, 1.0) == pytest.approx(1.0 / 3.0)
-    assert erlang_c(1, 0.7) == pytest.approx(0.7)          # M/M/1: P(wait) = rho
-    assert erlang_c(3, 3.0) == 1.0                          # unstable
+    assert erlang_c(1, 0.7) == pytest.approx(0.7)  # M/M/1: P(wait) = rho
+    assert erlang_c(3, 3.0) == 1.0  # unstable
     # M/M/1: P(W > t) = rho exp(-(mu - lam) t)
     assert erlang_c_wait_exceeds(1, 0.5, 1.0, 60.0) == pytest.approx(0.5 * math.exp(-0.5))
 
@@ -59,9 +68,12 @@ def test_staff_needed_is_smallest_meeting_standard_and_thresholds_agree(model):
         assert 1 + np.searchsorted(thresholds, lam, side="left") == need
 
 
-def simulate_abandonment(c: int, lam: float, mu: float, theta: float, *, arrivals: int, seed: int) -> tuple[float, float]:
+def simulate_abandonment(
+    c: int, lam: float, mu: float, theta: float, *, arrivals: int, seed: int
+) -> tuple[float, float]:
     """First-come-first-served M/M/c+M by simulation: (share who abandon, mean wait in hours of all arrivals)."""
     import heapq
+
     rng = np.random.default_rng(seed)
     times = np.cumsum(rng.exponential(1 / lam, arrivals))
     patience = rng.exponential(1 / theta, arrivals)

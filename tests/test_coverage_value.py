@@ -1,4 +1,5 @@
 """Value of captured hand-offs: diversions, jail-days and costs per year."""
+
 from __future__ import annotations
 
 import math

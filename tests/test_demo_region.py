@@ -1,4 +1,5 @@
 """The demo region generator: determinism, and a round trip through the real loaders."""
+
 from __future__ import annotations
 
 import json
@@ -161,7 +162,11 @@ def test_gtfs_loads_with_reported_counts_and_real_feed_features(region, small):
     counts = small[1]
     [feed] = region.transit
     assert (len(feed.stops), len(feed.routes), len(feed.trips), len(feed.stop_times)) == (
-        counts["stops"], counts["routes"], counts["trips"], counts["stop_times"])
+        counts["stops"],
+        counts["routes"],
+        counts["trips"],
+        counts["stop_times"],
+    )
     assert feed.stop_times["arrival_s"].max() > 24 * 3600
     stations = feed.stops[feed.stops["location_type"] == 1]
     assert len(stations) == counts["stations"] > 0
@@ -196,10 +201,14 @@ def test_providers_and_wait_lists_load_with_reported_counts(region, small):
 
 
 def _eligible(rule, person):
-    return (person["age"] >= rule["min_age"] and (rule["max_age"] is None or person["age"] <= rule["max_age"])
-            and (rule["gender"] is None or person["gender"] in rule["gender"])
-            and (rule["insurance"] is None or person["insurance"] in rule["insurance"])
-            and (rule["pets"] or not person["pets"]) and (rule["moud"] or not person["moud"]))
+    return (
+        person["age"] >= rule["min_age"]
+        and (rule["max_age"] is None or person["age"] <= rule["max_age"])
+        and (rule["gender"] is None or person["gender"] in rule["gender"])
+        and (rule["insurance"] is None or person["insurance"] in rule["insurance"])
+        and (rule["pets"] or not person["pets"])
+        and (rule["moud"] or not person["moud"])
+    )
 
 
 def test_wait_lists_hold_eligible_people_with_lead_entries_and_ties(small):
@@ -229,8 +238,9 @@ def test_generate_providers_for_a_real_region_like_input():
     squares = [shapely.box(-80.05 + 0.02 * i, 40.40, -80.03 + 0.02 * i, 40.42) for i in range(3)]
     munis = gpd.GeoDataFrame({"name": ["A", "B", "C"]}, geometry=squares, crs="EPSG:4326")
     pts = gpd.points_from_xy([-80.04, -80.02, -80.0], [40.41, 40.41, 40.41])
-    population = gpd.GeoDataFrame({"area_id": ["1", "2", "3"], "population": [100, 0, 5000]}, geometry=pts,
-                                  crs="EPSG:4326")
+    population = gpd.GeoDataFrame(
+        {"area_id": ["1", "2", "3"], "population": [100, 0, 5000]}, geometry=pts, crs="EPSG:4326"
+    )
     providers, waits = generate_providers(munis, population, seed=3, counts={"housing": 4, "clinic": 2})
     assert providers["service"].value_counts().to_dict() == {"housing": 4, "clinic": 2}
     assert set(providers["municipality"]) <= {"A", "C"}

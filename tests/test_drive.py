@@ -1,4 +1,5 @@
 """Drive matrices against an independent networkx reference; isochrones; unreachable pairs."""
+
 from __future__ import annotations
 
 import networkx as nx
@@ -15,6 +16,7 @@ BEATTY = "gtfs_sample_graphhopper/beatty.osm"
 
 # ---- independent reference: brute-force snapping + networkx Dijkstra -------------------------
 
+
 def reference_matrix(graph, origins, destinations, *, turn_delay_s, access_kph=ACCESS_KPH):
     """Minutes by brute force: every edge measured for snapping, networkx for the network part.
 
@@ -23,7 +25,10 @@ def reference_matrix(graph, origins, destinations, *, turn_delay_s, access_kph=A
     where dist charges each entered node's delay (so the last node a is charged, v is not);
     or, on the same arc with g >= f, access + (g - f) * t + access.
     """
-    lon0, lat0 = np.mean([d["x"] for _, d in graph.nodes(data=True)]), np.mean([d["y"] for _, d in graph.nodes(data=True)])
+    lon0, lat0 = (
+        np.mean([d["x"] for _, d in graph.nodes(data=True)]),
+        np.mean([d["y"] for _, d in graph.nodes(data=True)]),
+    )
     zone = int((lon0 + 180) // 6) + 1
     project = Transformer.from_crs("EPSG:4326", f"EPSG:{32600 + zone}", always_xy=True).transform
 
@@ -39,15 +44,17 @@ def reference_matrix(graph, origins, destinations, *, turn_delay_s, access_kph=A
 
     arcs = [(u, v, d["travel_time"], metric_line(u, v, d)) for u, v, d in graph.edges(data=True)]
     lines = np.array([line for *_, line in arcs])
-    delay = {n: turn_delay_s if len((set(graph.pred[n]) | set(graph.succ[n])) - {n}) >= 3 else 0.0
-             for n in graph.nodes}
+    delay = {n: turn_delay_s if len((set(graph.pred[n]) | set(graph.succ[n])) - {n}) >= 3 else 0.0 for n in graph.nodes}
 
     def snaps(point):
         p = shapely.Point(project(*point))
         gaps = shapely.distance(lines, p)  # every edge, no spatial index
         best = gaps.min()
-        return [(u, v, t, line.project(p, normalized=True), gap / (access_kph / 3.6))
-                for (u, v, t, line), gap in zip(arcs, gaps) if gap <= best + 1e-3]
+        return [
+            (u, v, t, line.project(p, normalized=True), gap / (access_kph / 3.6))
+            for (u, v, t, line), gap in zip(arcs, gaps)
+            if gap <= best + 1e-3
+        ]
 
     weight = lambda u, v, d: min(e["travel_time"] for e in d.values()) + delay[v]  # noqa: E731
     from_snaps = [snaps(p) for p in origins]
@@ -83,6 +90,7 @@ def beatty(shared_data):
 
 # ---- exact figures on a hand-built street --------------------------------------------------
 
+
 def line_graph(turn_delay_s=0.0):
     """Nodes 0..3 east along latitude 40.44, 0.001 degrees apart; a side street at node 1."""
     graph = nx.MultiDiGraph(crs="EPSG:4326", turn_delay_s=turn_delay_s)
@@ -111,7 +119,7 @@ def test_exact_minutes_with_partial_edges_access_and_turn_delay():
 
 def test_same_edge_ahead_and_behind():
     graph = line_graph()
-    a, b = (-79.99975, 40.44), (-79.99925, 40.44)   # on edge 0-1: fractions 0.25 and 0.75
+    a, b = (-79.99975, 40.44), (-79.99925, 40.44)  # on edge 0-1: fractions 0.25 and 0.75
     m = drive_matrix(graph, [a, b], [a, b])
     assert m[0, 1] == pytest.approx(5.0 / 60, abs=1e-6) and m[1, 0] == pytest.approx(5.0 / 60, abs=1e-6)
     assert np.allclose(np.diag(m), 0.0, atol=1e-5)  # sub-millimetre projection rounding
@@ -158,6 +166,7 @@ def test_point_inputs_geoseries_frame_array_agree():
 
 # ---- random pairs against the reference --------------------------------------------------------
 
+
 @pytest.mark.shared_data
 @pytest.mark.parametrize("engine", ["numba", "scipy"])
 @pytest.mark.parametrize(("n_o", "n_d"), [(12, 5), (5, 12)])  # forward and reversed search
@@ -182,8 +191,14 @@ def test_node_to_node_equals_networkx_path_with_intersection_delays(beatty):
     crossings = {n for n in beatty if len((set(beatty.pred[n]) | set(beatty.succ[n])) - {n}) >= 3}
     for i, a in enumerate(pick):
         for j, c in enumerate(pick):
-            path = nx.shortest_path(beatty, a, c, weight=lambda u, v, d: min(e["travel_time"] for e in d.values())
-                                    + (4.0 if v in crossings and v != c else 0.0))
+            path = nx.shortest_path(
+                beatty,
+                a,
+                c,
+                weight=lambda u, v, d: (
+                    min(e["travel_time"] for e in d.values()) + (4.0 if v in crossings and v != c else 0.0)
+                ),
+            )
             seconds = sum(min(e["travel_time"] for e in beatty[u][v].values()) for u, v in zip(path, path[1:]))
             seconds += 4.0 * sum(1 for n in path[1:-1] if n in crossings)
             assert got[i, j] == pytest.approx(seconds / 60, abs=1e-6)
@@ -213,6 +228,7 @@ def test_index_reuse_and_speed_units(beatty):
 
 
 # ---- isochrones ------------------------------------------------------------------------------
+
 
 def test_isochrones_grow_and_match_reachable_nodes():
     graph = line_graph()
@@ -281,8 +297,11 @@ def random_street_graph(seed: int, turn_delay_s: float) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph(crs="EPSG:4326", turn_delay_s=turn_delay_s)
     for i in range(5):
         for j in range(5):
-            graph.add_node(i * 5 + j, x=-80.0 + 0.002 * i + rng.uniform(-3e-4, 3e-4),
-                           y=40.44 + 0.002 * j + rng.uniform(-3e-4, 3e-4))
+            graph.add_node(
+                i * 5 + j,
+                x=-80.0 + 0.002 * i + rng.uniform(-3e-4, 3e-4),
+                y=40.44 + 0.002 * j + rng.uniform(-3e-4, 3e-4),
+            )
     for i in range(5):
         for j in range(5):
             a = i * 5 + j

@@ -1,4 +1,5 @@
 """Covered hours follow the coverage schedule across week boundaries, time zones and daylight saving."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -23,8 +24,8 @@ def test_window_past_sunday_midnight_covers_monday_morning():
     # Sunday 22:00 for 4 hours: Su 22-24 and Mo 00-02, in the same (wrapped) week.
     hours = weekly_hours([Shift("late", 22, 4, (6,))], NY)
     assert hours.on_site == frozenset({166, 167, 0, 1})
-    assert hours.mode_at(at("2026-03-01T23:30")) == "on site"   # Sunday
-    assert hours.mode_at(at("2026-03-02T01:59")) == "on site"   # Monday
+    assert hours.mode_at(at("2026-03-01T23:30")) == "on site"  # Sunday
+    assert hours.mode_at(at("2026-03-02T01:59")) == "on site"  # Monday
     assert hours.mode_at(at("2026-03-02T02:00")) is None
     assert hours.next_covered(at("2026-03-02T02:00")) == at("2026-03-08T22:00")  # the next Sunday
 
@@ -40,8 +41,8 @@ def test_next_covered_crosses_the_week_boundary():
 def test_the_same_utc_instant_is_a_different_hour_in_another_zone():
     instant = datetime(2026, 3, 2, 3, 30, tzinfo=timezone.utc)  # Monday 03:30 UTC
     assert hour_of_week_at(instant, "UTC") == 3
-    assert hour_of_week_at(instant, NY) == 6 * 24 + 22          # Sunday 22:30 in New York (EST)
-    assert hour_of_week_at(instant, "Asia/Kolkata") == 9         # Monday 09:00 (+05:30)
+    assert hour_of_week_at(instant, NY) == 6 * 24 + 22  # Sunday 22:30 in New York (EST)
+    assert hour_of_week_at(instant, "Asia/Kolkata") == 9  # Monday 09:00 (+05:30)
     evening = weekly_hours([Shift("Sunday evening", 20, 4, (6,))], NY)
     assert evening.mode_at(instant) == "on site"
     assert WeeklyHours(evening.on_site, timezone="UTC").mode_at(instant) is None
@@ -63,13 +64,17 @@ def test_daylight_saving_changes_keep_local_hours():
 def test_on_call_hours_and_adopted_schedule(tmp_path):
     windows = [Shift("day", 8, 12, tuple(range(7))), Shift("night call", 18, 14, tuple(range(7)), on_call=True)]
     hours = weekly_hours(windows, NY)
-    assert hours.mode_at(at("2026-03-04T19:00")) == "on site"      # on site wins where both cover
+    assert hours.mode_at(at("2026-03-04T19:00")) == "on site"  # on site wins where both cover
     assert hours.mode_at(at("2026-03-04T23:00")) == "on call"
     assert hours.mode_at(at("2026-03-05T07:00")) == "on call"
     assert len(hours.on_site) + len(hours.on_call) == HOURS_PER_WEEK
-    table = pd.DataFrame({"hour": range(HOURS_PER_WEEK),
-                          "covered_on_site": [h in hours.on_site for h in range(HOURS_PER_WEEK)],
-                          "covered_on_call": [h in hours.on_call for h in range(HOURS_PER_WEEK)]})
+    table = pd.DataFrame(
+        {
+            "hour": range(HOURS_PER_WEEK),
+            "covered_on_site": [h in hours.on_site for h in range(HOURS_PER_WEEK)],
+            "covered_on_call": [h in hours.on_call for h in range(HOURS_PER_WEEK)],
+        }
+    )
     table.to_csv(tmp_path / "schedule.csv", index=False)
     assert adopted_hours(tmp_path / "schedule.csv", NY) == hours
     from typer.testing import CliRunner

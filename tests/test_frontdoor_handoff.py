@@ -1,5 +1,6 @@
 """The hand-off answer: the least-drive-minutes facility (brute force on the street graph), case
 managers coming to the scene, and the answer when LEAD is not available."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -41,14 +42,18 @@ def test_best_facility_has_the_least_drive_minutes_by_brute_force(demo_region_di
 
 def test_closed_facilities_are_skipped_and_a_case_manager_can_be_quicker():
     here = (-80.0, 40.44)
-    near, far = Facility("NEAR", "Near", -80.0, 40.45, weekly_hours([Shift("days", 8, 8, (0, 1, 2, 3, 4))])), \
-        Facility("FAR", "Far", -79.9, 40.50)
-    answer = handoff_answer(here, datetime(2026, 3, 4, 23, 0, tzinfo=timezone.utc), [near, far], [], ALWAYS,
-                            straight_line_drive_minutes)
+    near, far = (
+        Facility("NEAR", "Near", -80.0, 40.45, weekly_hours([Shift("days", 8, 8, (0, 1, 2, 3, 4))])),
+        Facility("FAR", "Far", -79.9, 40.50),
+    )
+    answer = handoff_answer(
+        here, datetime(2026, 3, 4, 23, 0, tzinfo=timezone.utc), [near, far], [], ALWAYS, straight_line_drive_minutes
+    )
     assert answer.best.id == "FAR"  # 18:00 local: Near is closed, Far follows the cohort's hours (always)
     manager = CaseManagerShift("CM1", "Ana", -80.0, 40.442, ALWAYS)
-    options = handoff_options(here, WEDNESDAY_NOON, [far], [manager], ALWAYS, straight_line_drive_minutes,
-                              callout_minutes=15)
+    options = handoff_options(
+        here, WEDNESDAY_NOON, [far], [manager], ALWAYS, straight_line_drive_minutes, callout_minutes=15
+    )
     assert options[0].kind == "case manager comes" and options[0].id == "CM1"
     assert "Ana comes to you" in options[0].explanation
 
@@ -58,8 +63,9 @@ def test_on_call_case_manager_adds_the_callout_minutes():
     manager = CaseManagerShift("CM1", "Ana", -80.0, 40.45, on_call)
     here = (-80.0, 40.44)
     plain = straight_line_drive_minutes(np.array([[-80.0, 40.45]]), np.array([here]))[0, 0]
-    answer = handoff_answer(here, WEDNESDAY_NOON, [], [manager], on_call, straight_line_drive_minutes,
-                            callout_minutes=20)
+    answer = handoff_answer(
+        here, WEDNESDAY_NOON, [], [manager], on_call, straight_line_drive_minutes, callout_minutes=20
+    )
     assert answer.available and answer.mode == "on call"
     assert answer.best.minutes == pytest.approx(plain + 20)
 

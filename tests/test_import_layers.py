@@ -1,5 +1,6 @@
 """Imports flow one way (cli, api -> scenarios -> {matcher, geodata}) and no package imports another's
 private names: read from the source with ``ast``, so a function-level import counts too."""
+
 from __future__ import annotations
 
 import ast
@@ -43,13 +44,20 @@ def violations(root: Path) -> list[str]:
                 if target not in PACKAGES or target == package:
                     continue
                 if target not in ALLOWED[package]:
-                    found.append(f"{where}:{line}: {package} imports {module} (imports flow cli, api -> scenarios "
-                                 f"-> matcher, geodata)")
-                private = [part for part in [*module.split(".")[1:], name or ""] if part.startswith("_")
-                           and not part.startswith("__")]
+                    found.append(
+                        f"{where}:{line}: {package} imports {module} (imports flow cli, api -> scenarios "
+                        f"-> matcher, geodata)"
+                    )
+                private = [
+                    part
+                    for part in [*module.split(".")[1:], name or ""]
+                    if part.startswith("_") and not part.startswith("__")
+                ]
                 if private:
-                    found.append(f"{where}:{line}: imports private {'.'.join(private)} from {module}: export it "
-                                 f"from {target}'s public face instead")
+                    found.append(
+                        f"{where}:{line}: imports private {'.'.join(private)} from {module}: export it "
+                        f"from {target}'s public face instead"
+                    )
     return found
 
 
@@ -57,13 +65,16 @@ def test_the_code_base_has_no_upward_or_private_import():
     assert violations(REPO) == []
 
 
-@pytest.mark.parametrize(("package", "source", "wrong"), [
-    ("matcher", "from scenarios.siting import solve\n", "matcher imports scenarios.siting"),
-    ("geodata", "def f():\n    import api.app\n", "geodata imports api.app"),
-    ("scenarios", "from cli import app\n", "scenarios imports cli"),
-    ("api", "from matcher.solve import _search\n", "imports private _search from matcher.solve"),
-    ("cli", "from geodata._hidden import thing\n", "imports private _hidden from geodata._hidden"),
-])
+@pytest.mark.parametrize(
+    ("package", "source", "wrong"),
+    [
+        ("matcher", "from scenarios.siting import solve\n", "matcher imports scenarios.siting"),
+        ("geodata", "def f():\n    import api.app\n", "geodata imports api.app"),
+        ("scenarios", "from cli import app\n", "scenarios imports cli"),
+        ("api", "from matcher.solve import _search\n", "imports private _search from matcher.solve"),
+        ("cli", "from geodata._hidden import thing\n", "imports private _hidden from geodata._hidden"),
+    ],
+)
 def test_each_kind_of_violation_is_found(tmp_path, package, source, wrong):
     for name in PACKAGES:
         (tmp_path / name).mkdir()
@@ -76,7 +87,8 @@ def test_imports_inside_a_package_and_public_names_are_fine(tmp_path):
     for name in PACKAGES:
         (tmp_path / name).mkdir()
     (tmp_path / "scenarios" / "module.py").write_text(
-        "from scenarios.siting._lp import _solve\nfrom matcher import solve\nimport geodata.region\n")
+        "from scenarios.siting._lp import _solve\nfrom matcher import solve\nimport geodata.region\n"
+    )
     assert violations(tmp_path) == []
 
 
@@ -97,11 +109,16 @@ def unexported_names(root: Path) -> list[str]:
                     continue
                 parts = module.split(".")
                 faces = [".".join(parts[:k]) for k in range(1, len(parts) + 1)]
-                exported = any(name in getattr(importlib.import_module(face), "__all__", ()) for face in faces
-                               if (root / Path(*face.split("."))).is_dir())
+                exported = any(
+                    name in getattr(importlib.import_module(face), "__all__", ())
+                    for face in faces
+                    if (root / Path(*face.split("."))).is_dir()
+                )
                 if not exported and not _is_module(root, f"{module}.{name}"):
-                    found.append(f"{path.relative_to(root)}:{line}: {name} (from {module}) is not exported by "
-                                 f"{' or '.join(f for f in faces if (root / Path(*f.split('.'))).is_dir())}")
+                    found.append(
+                        f"{path.relative_to(root)}:{line}: {name} (from {module}) is not exported by "
+                        f"{' or '.join(f for f in faces if (root / Path(*f.split('.'))).is_dir())}"
+                    )
     return found
 
 
@@ -110,8 +127,17 @@ def test_every_name_used_across_packages_is_on_a_public_face():
 
 
 def test_public_faces_resolve_every_name_they_export():
-    for face in ("geodata", "matcher", "scenarios", "scenarios.siting", "scenarios.reports", "scenarios.coverage",
-                 "scenarios.sweep", "scenarios.frontdoor", "api"):
+    for face in (
+        "geodata",
+        "matcher",
+        "scenarios",
+        "scenarios.siting",
+        "scenarios.reports",
+        "scenarios.coverage",
+        "scenarios.sweep",
+        "scenarios.frontdoor",
+        "api",
+    ):
         module = importlib.import_module(face)
         for name in module.__all__:
             assert getattr(module, name) is not None, f"{face}.{name}"

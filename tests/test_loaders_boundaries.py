@@ -1,4 +1,5 @@
 """Boundary and area loaders: CRS handling, names, dissolving, and the real Pittsburgh files."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ def square(lon: float, lat: float, size: float = 0.01) -> shapely.Polygon:
 
 
 def write_geojson(path, features, crs_name: str | None = None):
-    collection = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)} for props, geom in features]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)}
+            for props, geom in features
+        ],
+    }
     if crs_name:
         collection["crs"] = {"type": "name", "properties": {"name": crs_name}}
     path.write_text(json.dumps(collection))
@@ -32,8 +38,10 @@ def write_geojson(path, features, crs_name: str | None = None):
 
 
 def test_areas_load_with_names_in_lonlat(tmp_path):
-    path = write_geojson(tmp_path / "m.geojson", [({"NAME": "Avalon"}, square(-80.07, 40.50)),
-                                                  ({"NAME": "Bellevue"}, square(-80.05, 40.49))])
+    path = write_geojson(
+        tmp_path / "m.geojson",
+        [({"NAME": "Avalon"}, square(-80.07, 40.50)), ({"NAME": "Bellevue"}, square(-80.05, 40.49))],
+    )
     areas = load_areas(path, crs="EPSG:4326", name_field="NAME")
     assert list(areas.columns) == ["name", "geometry"]
     assert list(areas["name"]) == ["Avalon", "Bellevue"]
@@ -90,18 +98,26 @@ def test_missing_name_field_lists_available_properties(tmp_path):
 
 
 def test_blank_name_and_point_geometry_are_rejected_with_their_row(tmp_path):
-    path = write_geojson(tmp_path / "m.geojson", [({"name": "A"}, square(-80.0, 40.4)), ({"name": ""}, square(-80.1, 40.4))])
+    path = write_geojson(
+        tmp_path / "m.geojson", [({"name": "A"}, square(-80.0, 40.4)), ({"name": ""}, square(-80.1, 40.4))]
+    )
     with pytest.raises(DataError) as caught:
         load_areas(path, crs="EPSG:4326")
     assert (caught.value.row, caught.value.field) == (2, "name")
-    path = write_geojson(tmp_path / "p.geojson", [({"name": "A"}, square(-80.0, 40.4)), ({"name": "B"}, shapely.Point(-80, 40))])
+    path = write_geojson(
+        tmp_path / "p.geojson", [({"name": "A"}, square(-80.0, 40.4)), ({"name": "B"}, shapely.Point(-80, 40))]
+    )
     with pytest.raises(DataError) as caught:
         load_areas(path, crs="EPSG:4326")
     assert (caught.value.row, caught.value.field) == (2, "geometry")
 
 
 def test_features_sharing_a_name_are_dissolved(tmp_path):
-    parts = [({"zone": "1"}, square(-80.0, 40.4)), ({"zone": "2"}, square(-79.9, 40.4)), ({"zone": "1"}, square(-80.2, 40.4))]
+    parts = [
+        ({"zone": "1"}, square(-80.0, 40.4)),
+        ({"zone": "2"}, square(-79.9, 40.4)),
+        ({"zone": "1"}, square(-80.2, 40.4)),
+    ]
     areas = load_areas(write_geojson(tmp_path / "z.geojson", parts), crs="EPSG:4326", name_field="zone")
     assert list(areas["name"]) == ["1", "2"]
     expected = shapely.union_all([square(-80.0, 40.4), square(-80.2, 40.4)])
@@ -110,11 +126,14 @@ def test_features_sharing_a_name_are_dissolved(tmp_path):
 
 @pytest.mark.shared_data
 def test_real_municipalities_and_police_zones(shared_data):
-    munis = load_areas(shared_data / "pgh_boundaries_2010s" / "Allegheny_Munis.json", crs="EPSG:4326", name_field="LABEL")
+    munis = load_areas(
+        shared_data / "pgh_boundaries_2010s" / "Allegheny_Munis.json", crs="EPSG:4326", name_field="LABEL"
+    )
     assert len(munis) == 130 and munis["name"].is_unique and "Pittsburgh" in set(munis["name"])
     raw = gpd.read_file(shared_data / "pgh_city_boundaries_2017" / "Pittsburgh_Police_Zones")
-    zones = load_areas(shared_data / "pgh_city_boundaries_2017" / "Pittsburgh_Police_Zones", crs="EPSG:4326",
-                       name_field="zone")
+    zones = load_areas(
+        shared_data / "pgh_city_boundaries_2017" / "Pittsburgh_Police_Zones", crs="EPSG:4326", name_field="zone"
+    )
     assert len(raw) == 10
     assert sorted(zones["name"]) == ["1", "2", "3", "4", "5", "6"]
     for name, geom in zip(zones["name"], zones.geometry):

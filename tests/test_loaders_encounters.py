@@ -1,4 +1,5 @@
 """WPRDC arrest and incident-blotter loader: formats, bad timestamps, missing and outside locations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,12 +9,20 @@ import pytest
 from geodata.encounters import load_encounters
 from geodata.errors import DataError
 
-ARREST_HEADER = ("_id,PK,CCR,AGE,GENDER,RACE,ARRESTTIME,ARRESTLOCATION,OFFENSES,INCIDENTLOCATION,"
-                 "INCIDENTNEIGHBORHOOD,INCIDENTZONE,INCIDENTTRACT,COUNCIL_DISTRICT,PUBLIC_WORKS_DIVISION,X,Y")
+ARREST_HEADER = (
+    "_id,PK,CCR,AGE,GENDER,RACE,ARRESTTIME,ARRESTLOCATION,OFFENSES,INCIDENTLOCATION,"
+    "INCIDENTNEIGHBORHOOD,INCIDENTZONE,INCIDENTTRACT,COUNCIL_DISTRICT,PUBLIC_WORKS_DIVISION,X,Y"
+)
 
 
-def arrest_row(pk, time="2016-08-24T12:20:00", x="-79.99", y="40.44", age="34",
-               offences="3929 Retail Theft. / 13(a)(16) Possession of Controlled Substance"):
+def arrest_row(
+    pk,
+    time="2016-08-24T12:20:00",
+    x="-79.99",
+    y="40.44",
+    age="34",
+    offences="3929 Retail Theft. / 13(a)(16) Possession of Controlled Substance",
+):
     return f'1,{pk},16000,{age},M,B,{time},"Zone 2",{offences},"600 Block 1ST AV",Hill District,2,305,6,3,{x},{y}'
 
 
@@ -26,8 +35,18 @@ def write(tmp_path, rows, header=ARREST_HEADER, name="arrests.csv"):
 def test_arrests_load_in_contract_columns(tmp_path):
     path = write(tmp_path, [arrest_row(1), arrest_row(2, x="0", y="0", age="999"), arrest_row(3, x="", y="")])
     encounters = load_encounters(path, crs="EPSG:4326")
-    assert list(encounters.columns) == ["encounter_id", "time", "offences", "zone", "tract", "neighborhood",
-                                        "age", "gender", "race", "geometry"]
+    assert list(encounters.columns) == [
+        "encounter_id",
+        "time",
+        "offences",
+        "zone",
+        "tract",
+        "neighborhood",
+        "age",
+        "gender",
+        "race",
+        "geometry",
+    ]
     assert list(encounters["encounter_id"]) == ["1", "2", "3"]
     assert encounters["time"].iloc[0] == pd.Timestamp("2016-08-24 12:20:00")
     assert encounters["offences"].iloc[0] == ["3929 Retail Theft.", "13(a)(16) Possession of Controlled Substance"]
@@ -72,11 +91,15 @@ def test_outside_bounds_error_drop_or_blank(tmp_path):
 
 
 def test_incident_blotter_format(tmp_path):
-    header = ("_id,PK,CCR,HIERARCHY,INCIDENTTIME,INCIDENTLOCATION,CLEAREDFLAG,INCIDENTNEIGHBORHOOD,INCIDENTZONE,"
-              "INCIDENTHIERARCHYDESC,OFFENSES,INCIDENTTRACT,COUNCIL_DISTRICT,PUBLIC_WORKS_DIVISION,X,Y")
-    rows = ['1,77,23,29,2023-11-06T10:00:00,"1500 Block Garfield",N,Central North Side,1,RUNAWAYS,029 Missing Juvenile,'
-            '2503,6,1,-80.012,40.457',
-            '2,78,24,27,2023-10-28T05:00:00,"7200 Block",N,Homewood North,5,HIT AND RUN,3745 Accidents,1302,9,2,NaN,NaN']
+    header = (
+        "_id,PK,CCR,HIERARCHY,INCIDENTTIME,INCIDENTLOCATION,CLEAREDFLAG,INCIDENTNEIGHBORHOOD,INCIDENTZONE,"
+        "INCIDENTHIERARCHYDESC,OFFENSES,INCIDENTTRACT,COUNCIL_DISTRICT,PUBLIC_WORKS_DIVISION,X,Y"
+    )
+    rows = [
+        '1,77,23,29,2023-11-06T10:00:00,"1500 Block Garfield",N,Central North Side,1,RUNAWAYS,029 Missing Juvenile,'
+        "2503,6,1,-80.012,40.457",
+        '2,78,24,27,2023-10-28T05:00:00,"7200 Block",N,Homewood North,5,HIT AND RUN,3745 Accidents,1302,9,2,NaN,NaN',
+    ]
     encounters = load_encounters(write(tmp_path, rows, header=header, name="blotter.csv"), crs="EPSG:4326")
     assert list(encounters["zone"]) == ["1", "5"]
     assert encounters["time"].iloc[1] == pd.Timestamp("2023-10-28 05:00:00")

@@ -1,4 +1,5 @@
 """Population loader: points CSV, polygons, counts joined to polygons, and the real Allegheny tracts."""
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,14 @@ def test_duplicate_area_id(tmp_path):
 
 
 def _areas(tmp_path, ids):
-    features = [{"type": "Feature", "properties": {"GEOID": i},
-                 "geometry": shapely.geometry.mapping(shapely.box(-80 + k * 0.01, 40.4, -79.995 + k * 0.01, 40.41))}
-                for k, i in enumerate(ids)]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"GEOID": i},
+            "geometry": shapely.geometry.mapping(shapely.box(-80 + k * 0.01, 40.4, -79.995 + k * 0.01, 40.41)),
+        }
+        for k, i in enumerate(ids)
+    ]
     path = tmp_path / "tracts.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     return path
@@ -70,8 +76,13 @@ def test_polygon_without_a_count_is_an_error(tmp_path):
 @pytest.mark.shared_data
 def test_real_allegheny_tracts(shared_data):
     counts = shared_data / "allegheny_tract_pop_2010" / "tract_pop_2010_derived.csv"
-    population = load_population(counts, crs="EPSG:4326", id_field="GEOID10", count_field="POP10",
-                                 areas=shared_data / "pgh_boundaries_2010s" / "Pittsburgh_Tracts.json")
+    population = load_population(
+        counts,
+        crs="EPSG:4326",
+        id_field="GEOID10",
+        count_field="POP10",
+        areas=shared_data / "pgh_boundaries_2010s" / "Pittsburgh_Tracts.json",
+    )
     raw = pd.read_csv(counts, dtype={"GEOID10": str})
     assert len(population) == 402 == len(raw)
     assert population["population"].sum() == 1_223_348 == raw["POP10"].sum()

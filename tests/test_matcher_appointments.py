@@ -1,4 +1,5 @@
 """Clinic appointments (listed times versus walk-in), preferred windows and declined providers."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,15 +14,29 @@ WEDNESDAY_14 = "2026-01-07T14:00"
 
 
 def _round(participants, providers, wait_list=(), minutes=10.0) -> dict:
-    travel = [{"participant_id": p["participant_id"], "provider_id": s["provider_id"], "minutes": minutes}
-              for p in participants for s in providers]
-    return {"as_of": "2026-01-05", "participants": participants, "providers": providers,
-            "wait_list": list(wait_list), "travel_minutes": travel}
+    travel = [
+        {"participant_id": p["participant_id"], "provider_id": s["provider_id"], "minutes": minutes}
+        for p in participants
+        for s in providers
+    ]
+    return {
+        "as_of": "2026-01-05",
+        "participants": participants,
+        "providers": providers,
+        "wait_list": list(wait_list),
+        "travel_minutes": travel,
+    }
 
 
 def _clinic(times, **extra) -> dict:
-    return {"provider_id": "C1", "name": "Northside Clinic", "service": "clinic", "capacity": 10,
-            "appointment_times": list(times), **extra}
+    return {
+        "provider_id": "C1",
+        "name": "Northside Clinic",
+        "service": "clinic",
+        "capacity": 10,
+        "appointment_times": list(times),
+        **extra,
+    }
 
 
 def _person(pid, **need) -> dict:
@@ -55,9 +70,14 @@ def test_checker_flags_a_null_appointment_at_a_clinic_with_listed_times():
 
 
 def test_second_person_for_a_one_time_clinic_gets_a_wait_position():
-    data = _round([_person("Ana"), _person("Ben")], [_clinic([MONDAY_9], monthly_turnover=4)],
-                  wait_list=[{"provider_id": "C1", "person_id": "Ana", "priority": 1},
-                             {"provider_id": "C1", "person_id": "Ben", "priority": 2}])
+    data = _round(
+        [_person("Ana"), _person("Ben")],
+        [_clinic([MONDAY_9], monthly_turnover=4)],
+        wait_list=[
+            {"provider_id": "C1", "person_id": "Ana", "priority": 1},
+            {"provider_id": "C1", "person_id": "Ben", "priority": 2},
+        ],
+    )
     _, result = _solve(data)
     assert [(p.participant_id, p.appointment) for p in result.placements] == [("Ana", MONDAY_9)]
     assert [w.participant_id for w in result.wait_positions] == ["Ben"]
@@ -80,8 +100,10 @@ def test_windows_choose_the_time_and_the_checker_enforces_them():
     assert "windows" in instance_to_dict(instance)["participants"][0]["needs"][0]
     found = check(instance, Result(placements=[Placement("Ana", "C1", "clinic", appointment=MONDAY_9)]))
     assert [v.kind for v in found] == ["appointment"] and "outside the participant's windows" in found[0].message
-    late = _round([_person("Ana", windows=[{"days": ["fri"], "start": "08:00", "end": "12:00"}])],
-                  [_clinic([MONDAY_9, WEDNESDAY_14])])
+    late = _round(
+        [_person("Ana", windows=[{"days": ["fri"], "start": "08:00", "end": "12:00"}])],
+        [_clinic([MONDAY_9, WEDNESDAY_14])],
+    )
     _, result = _solve(late)
     assert result.placements == []
     assert "falls in your windows (fri 08:00-12:00)" in result.unmet[0].explanation
@@ -89,15 +111,22 @@ def test_windows_choose_the_time_and_the_checker_enforces_them():
 
 def test_a_window_outside_does_not_block_someone_behind():
     # Ana (ahead) can only go on Fridays: Ben behind her takes the Monday time without bumping her
-    data = _round([_person("Ana", windows=[{"days": ["fri"]}]), _person("Ben")], [_clinic([MONDAY_9])],
-                  wait_list=[{"provider_id": "C1", "person_id": "Ana", "priority": 1},
-                             {"provider_id": "C1", "person_id": "Ben", "priority": 2}])
+    data = _round(
+        [_person("Ana", windows=[{"days": ["fri"]}]), _person("Ben")],
+        [_clinic([MONDAY_9])],
+        wait_list=[
+            {"provider_id": "C1", "person_id": "Ana", "priority": 1},
+            {"provider_id": "C1", "person_id": "Ben", "priority": 2},
+        ],
+    )
     _, result = _solve(data)
     assert [p.participant_id for p in result.placements] == ["Ben"]
 
 
-@pytest.mark.parametrize("window, field", [({"days": ["funday"]}, "days"), ({"start": "9:00"}, "start"),
-                                           ({"start": "12:00", "end": "09:00"}, "needs")])
+@pytest.mark.parametrize(
+    "window, field",
+    [({"days": ["funday"]}, "days"), ({"start": "9:00"}, "start"), ({"start": "12:00", "end": "09:00"}, "needs")],
+)
 def test_malformed_windows_name_the_record(window, field):
     with pytest.raises(InstanceError) as err:
         instance_from_dict(_round([_person("Ana", windows=[window])], [_clinic([MONDAY_9])]))
@@ -105,8 +134,10 @@ def test_malformed_windows_name_the_record(window, field):
 
 
 def _houses() -> list[dict]:
-    return [{"provider_id": "H1", "name": "Union Homes", "service": "housing", "capacity": 1},
-            {"provider_id": "H2", "name": "Allies House", "service": "housing", "capacity": 1}]
+    return [
+        {"provider_id": "H1", "name": "Union Homes", "service": "housing", "capacity": 1},
+        {"provider_id": "H2", "name": "Allies House", "service": "housing", "capacity": 1},
+    ]
 
 
 def test_a_declined_provider_is_not_proposed_again():
@@ -119,8 +150,10 @@ def test_a_declined_provider_is_not_proposed_again():
 
 
 def test_declining_keeps_the_place_and_frees_the_seat_for_the_next_person():
-    wait = [{"provider_id": "H1", "person_id": "Ana", "priority": 1},
-            {"provider_id": "H1", "person_id": "Ben", "priority": 2}]
+    wait = [
+        {"provider_id": "H1", "person_id": "Ana", "priority": 1},
+        {"provider_id": "H1", "person_id": "Ben", "priority": 2},
+    ]
     houses = _houses()[:1]
     ana = {"participant_id": "Ana", "needs": [{"service": "housing", "declined": ["H1"]}]}
     _, result = _solve(_round([ana, {"participant_id": "Ben", "needs": ["housing"]}], houses, wait))
@@ -140,14 +173,31 @@ def test_declining_keeps_the_place_and_frees_the_seat_for_the_next_person():
 
 def test_every_unmet_need_names_each_provider_considered_and_a_next_step():
     # the LEAD case from the field: a participant with a pet, urgency 5; the one house taking pets is full
-    person = {"participant_id": "Ana", "needs": [{"service": "housing", "urgency": 5}], "attributes": {"pets": True},
-              "max_transit_minutes": 45}
-    houses = [{"provider_id": "H1", "name": "Union Homes", "service": "housing", "capacity": 4,
-               "eligibility": {"pets": False}},
-              {"provider_id": "H2", "name": "Pet Haven", "service": "housing", "capacity": 2, "occupied": 2,
-               "monthly_turnover": 1},
-              {"provider_id": "H3", "name": "Hill House", "service": "housing", "capacity": 2},
-              {"provider_id": "H4", "name": "River House", "service": "housing", "capacity": 2}]
+    person = {
+        "participant_id": "Ana",
+        "needs": [{"service": "housing", "urgency": 5}],
+        "attributes": {"pets": True},
+        "max_transit_minutes": 45,
+    }
+    houses = [
+        {
+            "provider_id": "H1",
+            "name": "Union Homes",
+            "service": "housing",
+            "capacity": 4,
+            "eligibility": {"pets": False},
+        },
+        {
+            "provider_id": "H2",
+            "name": "Pet Haven",
+            "service": "housing",
+            "capacity": 2,
+            "occupied": 2,
+            "monthly_turnover": 1,
+        },
+        {"provider_id": "H3", "name": "Hill House", "service": "housing", "capacity": 2},
+        {"provider_id": "H4", "name": "River House", "service": "housing", "capacity": 2},
+    ]
     data = _round([person], houses)
     minutes = {"H1": 10, "H2": 20, "H3": 50, "H4": None}
     for row in data["travel_minutes"]:
@@ -165,10 +215,17 @@ def test_every_unmet_need_names_each_provider_considered_and_a_next_step():
 
 def test_a_different_subtype_is_proposed():
     person = {"participant_id": "Ana", "needs": [{"service": "treatment", "subtype": "residential"}]}
-    providers = [{"provider_id": "T1", "name": "Gateway", "service": "treatment", "subtype": "residential",
-                  "capacity": 1, "occupied": 1},
-                 {"provider_id": "T2", "name": "Northside IOP", "service": "treatment", "subtype": "outpatient",
-                  "capacity": 3}]
+    providers = [
+        {
+            "provider_id": "T1",
+            "name": "Gateway",
+            "service": "treatment",
+            "subtype": "residential",
+            "capacity": 1,
+            "occupied": 1,
+        },
+        {"provider_id": "T2", "name": "Northside IOP", "service": "treatment", "subtype": "outpatient", "capacity": 3},
+    ]
     _, result = _solve(_round([person], providers))
     text = result.unmet[0].explanation
     assert "Northside IOP: it is outpatient, not residential" in text

@@ -1,4 +1,5 @@
 """`handoff match | check | schema` through the real command line."""
+
 from __future__ import annotations
 
 import csv
@@ -67,15 +68,35 @@ def test_region_folder_supplies_transit_minutes(demo_region_dir, tmp_path):
     with open(demo_region_dir / "providers.csv") as fh:
         rows = list(csv.DictReader(fh))
     picked = [next(r for r in rows if r["service"] == s) for s in ("housing", "treatment", "clinic")]
-    providers = [{"provider_id": r["provider_id"], "name": r["name"], "service": r["service"], "capacity": 5,
-                  "lon": float(r["lon"]), "lat": float(r["lat"]),
-                  "appointment_times": [t for t in r["appointment_times"].split(";") if t][:2]} for r in picked]
-    people = [{"participant_id": f"P{i}", "needs": ["housing", "treatment", "clinic"], "max_transit_minutes": 90,
-               "attributes": {"age": 30, "gender": "female", "insurance": "medicaid"},
-               "lon": p["lon"] + 0.01 * (i + 1), "lat": p["lat"]} for i, p in enumerate(providers)]
+    providers = [
+        {
+            "provider_id": r["provider_id"],
+            "name": r["name"],
+            "service": r["service"],
+            "capacity": 5,
+            "lon": float(r["lon"]),
+            "lat": float(r["lat"]),
+            "appointment_times": [t for t in r["appointment_times"].split(";") if t][:2],
+        }
+        for r in picked
+    ]
+    people = [
+        {
+            "participant_id": f"P{i}",
+            "needs": ["housing", "treatment", "clinic"],
+            "max_transit_minutes": 90,
+            "attributes": {"age": 30, "gender": "female", "insurance": "medicaid"},
+            "lon": p["lon"] + 0.01 * (i + 1),
+            "lat": p["lat"],
+        }
+        for i, p in enumerate(providers)
+    ]
     path = tmp_path / "region_round.json"
-    path.write_text(json.dumps({"as_of": "2026-01-05", "region": str(demo_region_dir),
-                                "participants": people, "providers": providers}))
+    path.write_text(
+        json.dumps(
+            {"as_of": "2026-01-05", "region": str(demo_region_dir), "participants": people, "providers": providers}
+        )
+    )
     out = tmp_path / "region_result.json"
     ran = runner.invoke(app, ["match", str(path), "-o", str(out)])
     assert ran.exit_code == 0, ran.output

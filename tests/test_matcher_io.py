@@ -1,4 +1,5 @@
 """Instance/result JSON I/O: round trips, schemas, documented examples, errors that name the record."""
+
 from __future__ import annotations
 
 import copy
@@ -30,27 +31,52 @@ def _base() -> dict:
     }
 
 
-@pytest.mark.parametrize("edit, record, words", [
-    (lambda d: d["wait_list"].append({"provider_id": "H9", "person_id": "Y", "priority": 2}),
-     "person 'Y'", "unknown provider"),
-    (lambda d: d["providers"][0].update(capacity=-2), "provider 'H1'", "capacity"),
-    (lambda d: d["participants"][1].update(needs=[]), "participant 'P2'", "no needs"),
-    (lambda d: d["participants"].append({"participant_id": "P1", "needs": ["clinic"]}),
-     "participant 'P1'", "duplicate"),
-    (lambda d: d["providers"].append({"provider_id": "C1", "service": "clinic", "capacity": 1}),
-     "provider 'C1'", "duplicate"),
-    (lambda d: d["providers"][0].update(occupied=5), "provider 'H1'", "exceeds capacity"),
-    (lambda d: d["participants"][0].update(max_transit_minutes=-5), "participants[0] ('P1')", "max_transit_minutes"),
-    (lambda d: d["participants"][0].update(needs=["dentist"]), "participants[0] ('P1')", "needs"),
-    (lambda d: d["participants"][0].update(preferences=["H7"]), "participant 'P1'", "unknown provider"),
-    (lambda d: d["travel_minutes"].append({"participant_id": "P1", "provider_id": "H5", "minutes": 3}),
-     "travel_minutes", "unknown provider 'H5'"),
-    (lambda d: d["travel_minutes"].append({"participant_id": "P1", "provider_id": "H1", "minutes": -3}),
-     "travel_minutes", "negative"),
-    (lambda d: d["providers"][1].update(appointment_times=["next tuesday"]), "provider 'C1'", "ISO"),
-    (lambda d: d["wait_list"].append({"provider_id": "H1", "person_id": "X", "priority": 4}),
-     "person 'X'", "duplicate"),
-])
+@pytest.mark.parametrize(
+    "edit, record, words",
+    [
+        (
+            lambda d: d["wait_list"].append({"provider_id": "H9", "person_id": "Y", "priority": 2}),
+            "person 'Y'",
+            "unknown provider",
+        ),
+        (lambda d: d["providers"][0].update(capacity=-2), "provider 'H1'", "capacity"),
+        (lambda d: d["participants"][1].update(needs=[]), "participant 'P2'", "no needs"),
+        (
+            lambda d: d["participants"].append({"participant_id": "P1", "needs": ["clinic"]}),
+            "participant 'P1'",
+            "duplicate",
+        ),
+        (
+            lambda d: d["providers"].append({"provider_id": "C1", "service": "clinic", "capacity": 1}),
+            "provider 'C1'",
+            "duplicate",
+        ),
+        (lambda d: d["providers"][0].update(occupied=5), "provider 'H1'", "exceeds capacity"),
+        (
+            lambda d: d["participants"][0].update(max_transit_minutes=-5),
+            "participants[0] ('P1')",
+            "max_transit_minutes",
+        ),
+        (lambda d: d["participants"][0].update(needs=["dentist"]), "participants[0] ('P1')", "needs"),
+        (lambda d: d["participants"][0].update(preferences=["H7"]), "participant 'P1'", "unknown provider"),
+        (
+            lambda d: d["travel_minutes"].append({"participant_id": "P1", "provider_id": "H5", "minutes": 3}),
+            "travel_minutes",
+            "unknown provider 'H5'",
+        ),
+        (
+            lambda d: d["travel_minutes"].append({"participant_id": "P1", "provider_id": "H1", "minutes": -3}),
+            "travel_minutes",
+            "negative",
+        ),
+        (lambda d: d["providers"][1].update(appointment_times=["next tuesday"]), "provider 'C1'", "ISO"),
+        (
+            lambda d: d["wait_list"].append({"provider_id": "H1", "person_id": "X", "priority": 4}),
+            "person 'X'",
+            "duplicate",
+        ),
+    ],
+)
 def test_malformed_instance_names_the_record(edit, record, words):
     data = _base()
     edit(data)

@@ -1,5 +1,6 @@
 """Independent parts of a round: no constraint of the whole model links two parts, the parts keep
 every constraint, and solving part by part reaches the whole model's lexicographic optimum."""
+
 from __future__ import annotations
 
 from google.protobuf import text_format
@@ -23,7 +24,7 @@ def _variables(message) -> set[int]:
     found = set()
     for descriptor, value in message.ListFields():
         if descriptor.message_type is not None:
-            for item in (value if descriptor.is_repeated else [value]):
+            for item in value if descriptor.is_repeated else [value]:
                 found |= _variables(item)
         elif descriptor.name in LINK_FIELDS:
             found |= {v if v >= 0 else -v - 1 for v in value}
@@ -71,11 +72,20 @@ def tangled(seed: int, ties: bool, bundle: bool, preferences: bool) -> Instance:
 
 
 @FAST
-@given(seed=st.integers(0, 10**6), ties=st.booleans(), mode=st.sampled_from(["coverage", "preference"]),
-       bundle=st.booleans(), preferences=st.booleans(), shared=st.booleans())
+@given(
+    seed=st.integers(0, 10**6),
+    ties=st.booleans(),
+    mode=st.sampled_from(["coverage", "preference"]),
+    bundle=st.booleans(),
+    preferences=st.booleans(),
+    shared=st.booleans(),
+)
 def test_no_constraint_links_two_parts(seed, ties, mode, bundle, preferences, shared):
-    instance = tangled(seed, ties, bundle, preferences) if shared else \
-        generate_instance(60, 16, 200, seed=seed, ties=ties, bundle=bundle, preferences=preferences)
+    instance = (
+        tangled(seed, ties, bundle, preferences)
+        if shared
+        else generate_instance(60, 16, 200, seed=seed, ties=ties, bundle=bundle, preferences=preferences)
+    )
     _assert_independent(prepare(instance), mode)
 
 
@@ -102,9 +112,11 @@ def test_an_appointment_time_links_the_seat_categories():
     each in the other order), both at the clinic's one time: the time alone makes them one part."""
     clinic = Provider("C", "clinic", capacity=2, lead_slots=1, appointment_times=("2026-01-06T09:00",))
     people = [Participant(pid, (Need("clinic"),), 45.0) for pid in ("Ann", "Bo")]
-    entries = [WaitListEntry("C", "Ann", 1, lead=True, lead_priority=3),
-               WaitListEntry("C", "Bo", 3, lead=True, lead_priority=1),
-               WaitListEntry("C", "Cy", 2, lead=True)]
+    entries = [
+        WaitListEntry("C", "Ann", 1, lead=True, lead_priority=3),
+        WaitListEntry("C", "Bo", 3, lead=True, lead_priority=1),
+        WaitListEntry("C", "Cy", 2, lead=True),
+    ]
     prep = prepare(Instance(people, [clinic], entries, {("Ann", "C"): 10.0, ("Bo", "C"): 10.0}))
     assert sorted((o.p, o.category) for o in prep.options) == [(0, "general"), (1, "set-aside")]
     assert len(_assert_independent(prep, "coverage")) == 1
@@ -118,8 +130,12 @@ def test_generated_rounds_split():
 
 
 @FAST
-@given(seed=st.integers(0, 10**6), ties=st.booleans(), mode=st.sampled_from(["coverage", "preference"]),
-       bundle=st.booleans())
+@given(
+    seed=st.integers(0, 10**6),
+    ties=st.booleans(),
+    mode=st.sampled_from(["coverage", "preference"]),
+    bundle=st.booleans(),
+)
 def test_parts_reach_the_whole_models_optimum(seed, ties, mode, bundle):
     instance = generate_instance(60, 16, 200, seed=seed, ties=ties, bundle=bundle, preferences=mode == "preference")
     prep = prepare(instance)
@@ -131,8 +147,13 @@ def test_parts_reach_the_whole_models_optimum(seed, ties, mode, bundle):
     assert by_parts.objective == by_parts.bound == whole.objective
 
 
-@given(weight=st.integers(1, 10**6), extra=st.integers(0, 10**6), urgency=st.integers(0, 10**4),
-       cost=st.integers(0, 10**6), slack=st.floats(0, 10**7))
+@given(
+    weight=st.integers(1, 10**6),
+    extra=st.integers(0, 10**6),
+    urgency=st.integers(0, 10**4),
+    cost=st.integers(0, 10**6),
+    slack=st.floats(0, 10**7),
+)
 def test_rescaled_bound_is_valid_and_tight(weight, extra, urgency, cost, slack):
     cost %= weight  # costs stay below the weight
     scale = weight + extra

@@ -1,5 +1,6 @@
 """Person-centred mode: equals participant-proposing deferred acceptance under strict priorities,
 and is weakly stable and at least as large as lottery DA when priorities tie."""
+
 from __future__ import annotations
 
 import random
@@ -25,8 +26,9 @@ def housing_market(seed: int, *, ties: bool) -> Instance:
     for s in sites:
         order = rng.sample(range(n_people), n_people)
         for person, rank in zip(people, order):
-            entries.append(WaitListEntry(s.provider_id, person.participant_id,
-                                         float(rank // 3 if ties else rank), lead=True))
+            entries.append(
+                WaitListEntry(s.provider_id, person.participant_id, float(rank // 3 if ties else rank), lead=True)
+            )
     travel = {(p.participant_id, s.provider_id): 20.0 for p in people for s in sites}
     return Instance(people, sites, entries, travel)
 

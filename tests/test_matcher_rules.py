@@ -1,4 +1,5 @@
 """The examples of docs/no-bump.md, appointments, bundles and explanations, on hand-made rounds."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,10 +8,14 @@ from matcher import Placement, Result, check, instance_from_dict, solve
 
 
 def _round(participants, providers, wait_list, travel, **extra) -> dict:
-    return {"as_of": "2026-01-05", "participants": participants, "providers": providers,
-            "wait_list": wait_list,
-            "travel_minutes": [{"participant_id": p, "provider_id": s, "minutes": m} for (p, s), m in travel.items()],
-            **extra}
+    return {
+        "as_of": "2026-01-05",
+        "participants": participants,
+        "providers": providers,
+        "wait_list": wait_list,
+        "travel_minutes": [{"participant_id": p, "provider_id": s, "minutes": m} for (p, s), m in travel.items()],
+        **extra,
+    }
 
 
 def _placed(result) -> set[tuple[str, str]]:
@@ -28,12 +33,23 @@ def _solve(data, **kwargs):
 def test_plain_list_fixed_entry_keeps_its_claim():
     data = _round(
         [{"participant_id": "Ana", "needs": ["housing"]}, {"participant_id": "Ben", "needs": ["housing"]}],
-        [{"provider_id": "H1", "name": "Allies House", "service": "housing", "capacity": 10, "occupied": 8,
-          "monthly_turnover": 2}],
-        [{"provider_id": "H1", "person_id": "Ana", "priority": 1, "lead": True},
-         {"provider_id": "H1", "person_id": "Carl", "priority": 2},
-         {"provider_id": "H1", "person_id": "Ben", "priority": 3, "lead": True}],
-        {("Ana", "H1"): 10, ("Ben", "H1"): 10})
+        [
+            {
+                "provider_id": "H1",
+                "name": "Allies House",
+                "service": "housing",
+                "capacity": 10,
+                "occupied": 8,
+                "monthly_turnover": 2,
+            }
+        ],
+        [
+            {"provider_id": "H1", "person_id": "Ana", "priority": 1, "lead": True},
+            {"provider_id": "H1", "person_id": "Carl", "priority": 2},
+            {"provider_id": "H1", "person_id": "Ben", "priority": 3, "lead": True},
+        ],
+        {("Ana", "H1"): 10, ("Ben", "H1"): 10},
+    )
     _, result = _solve(data)
     assert _placed(result) == {("Ana", "H1")}
     wait = [w for w in result.wait_positions if w.participant_id == "Ben"]
@@ -45,11 +61,16 @@ def test_ties_let_the_solver_serve_more_needs():
     # one seat at H1; Ana and Ben tied there; only Ana can also use H2
     data = _round(
         [{"participant_id": "Ana", "needs": ["housing"]}, {"participant_id": "Ben", "needs": ["housing"]}],
-        [{"provider_id": "H1", "service": "housing", "capacity": 1},
-         {"provider_id": "H2", "service": "housing", "capacity": 1}],
-        [{"provider_id": "H1", "person_id": "Ana", "priority": 5, "lead": True},
-         {"provider_id": "H1", "person_id": "Ben", "priority": 5, "lead": True}],
-        {("Ana", "H1"): 10, ("Ben", "H1"): 10, ("Ana", "H2"): 30})
+        [
+            {"provider_id": "H1", "service": "housing", "capacity": 1},
+            {"provider_id": "H2", "service": "housing", "capacity": 1},
+        ],
+        [
+            {"provider_id": "H1", "person_id": "Ana", "priority": 5, "lead": True},
+            {"provider_id": "H1", "person_id": "Ben", "priority": 5, "lead": True},
+        ],
+        {("Ana", "H1"): 10, ("Ben", "H1"): 10, ("Ana", "H2"): 30},
+    )
     _, result = _solve(data)
     assert _placed(result) == {("Ana", "H2"), ("Ben", "H1")}
 
@@ -57,20 +78,27 @@ def test_ties_let_the_solver_serve_more_needs():
 def test_strictly_ahead_blocks_when_ties_do_not():
     data = _round(
         [{"participant_id": "Ana", "needs": ["housing"]}, {"participant_id": "Ben", "needs": ["housing"]}],
-        [{"provider_id": "H1", "service": "housing", "capacity": 1},
-         {"provider_id": "H2", "service": "housing", "capacity": 1}],
-        [{"provider_id": "H1", "person_id": "Ana", "priority": 4, "lead": True},
-         {"provider_id": "H1", "person_id": "Ben", "priority": 5, "lead": True},
-         {"provider_id": "H2", "person_id": "Zed", "priority": 1}],
-        {("Ana", "H1"): 10, ("Ben", "H1"): 10, ("Ana", "H2"): 30})
+        [
+            {"provider_id": "H1", "service": "housing", "capacity": 1},
+            {"provider_id": "H2", "service": "housing", "capacity": 1},
+        ],
+        [
+            {"provider_id": "H1", "person_id": "Ana", "priority": 4, "lead": True},
+            {"provider_id": "H1", "person_id": "Ben", "priority": 5, "lead": True},
+            {"provider_id": "H2", "person_id": "Zed", "priority": 1},
+        ],
+        {("Ana", "H1"): 10, ("Ben", "H1"): 10, ("Ana", "H2"): 30},
+    )
     _, result = _solve(data)
     # H2 is claimed by Zed, so Ana must get H1 and Ben, behind her, cannot be placed there
     assert _placed(result) == {("Ana", "H1")}
 
 
 def test_shared_list_pools_fixed_claims():
-    providers = [{"provider_id": "H1", "service": "housing", "capacity": 1, "list_id": "CE"},
-                 {"provider_id": "H2", "service": "housing", "capacity": 1, "list_id": "CE"}]
+    providers = [
+        {"provider_id": "H1", "service": "housing", "capacity": 1, "list_id": "CE"},
+        {"provider_id": "H2", "service": "housing", "capacity": 1, "list_id": "CE"},
+    ]
     people = [{"participant_id": "Eve", "needs": ["housing"]}, {"participant_id": "Fred", "needs": ["housing"]}]
     entries = [{"list_id": "CE", "person_id": "Dee", "priority": 1}]
     travel = {("Eve", "H1"): 10, ("Eve", "H2"): 10, ("Fred", "H1"): 10, ("Fred", "H2"): 10}
@@ -85,9 +113,12 @@ def test_set_aside_seats_have_their_own_order():
     data = _round(
         [{"participant_id": "Gus", "needs": ["treatment"]}],
         [{"provider_id": "T1", "name": "Mercy Recovery", "service": "treatment", "capacity": 3, "lead_slots": 2}],
-        [{"provider_id": "T1", "person_id": "Fay", "priority": 1},
-         {"provider_id": "T1", "person_id": "Gus", "priority": 2, "lead": True, "lead_priority": 1}],
-        {("Gus", "T1"): 20})
+        [
+            {"provider_id": "T1", "person_id": "Fay", "priority": 1},
+            {"provider_id": "T1", "person_id": "Gus", "priority": 2, "lead": True, "lead_priority": 1},
+        ],
+        {("Gus", "T1"): 20},
+    )
     instance, result = _solve(data)
     assert [(p.provider_id, p.category) for p in result.placements] == [("T1", "set-aside")]
     moved = Result(placements=[Placement("Gus", "T1", "treatment", "general")])
@@ -97,12 +128,17 @@ def test_set_aside_seats_have_their_own_order():
 def test_several_lists_coverage_counts_placement_elsewhere():
     data = _round(
         [{"participant_id": "Hal", "needs": ["housing"]}, {"participant_id": "Ida", "needs": ["housing"]}],
-        [{"provider_id": "H1", "service": "housing", "capacity": 1},
-         {"provider_id": "H2", "service": "housing", "capacity": 1}],
-        [{"provider_id": "H1", "person_id": "Hal", "priority": 1, "lead": True},
-         {"provider_id": "H1", "person_id": "Ida", "priority": 2, "lead": True},
-         {"provider_id": "H2", "person_id": "Hal", "priority": 4, "lead": True}],
-        {("Hal", "H1"): 30, ("Hal", "H2"): 5, ("Ida", "H1"): 10})
+        [
+            {"provider_id": "H1", "service": "housing", "capacity": 1},
+            {"provider_id": "H2", "service": "housing", "capacity": 1},
+        ],
+        [
+            {"provider_id": "H1", "person_id": "Hal", "priority": 1, "lead": True},
+            {"provider_id": "H1", "person_id": "Ida", "priority": 2, "lead": True},
+            {"provider_id": "H2", "person_id": "Hal", "priority": 4, "lead": True},
+        ],
+        {("Hal", "H1"): 30, ("Hal", "H2"): 5, ("Ida", "H1"): 10},
+    )
     _, coverage = _solve(data)
     assert _placed(coverage) == {("Hal", "H2"), ("Ida", "H1")}
 
@@ -110,11 +146,22 @@ def test_several_lists_coverage_counts_placement_elsewhere():
 def test_appointment_only_when_reachable_on_time():
     data = _round(
         [{"participant_id": "Jo", "needs": ["clinic"], "max_transit_minutes": 45}],
-        [{"provider_id": "C1", "name": "Mercy Clinic", "service": "clinic", "capacity": 4,
-          "appointment_times": ["2026-01-06T08:00", "2026-01-08T14:00"]}],
-        [], {("Jo", "C1"): 30},
-        arrive_by_minutes=[{"participant_id": "Jo", "provider_id": "C1", "appointment": "2026-01-06T08:00", "minutes": None},
-                           {"participant_id": "Jo", "provider_id": "C1", "appointment": "2026-01-08T14:00", "minutes": 40}])
+        [
+            {
+                "provider_id": "C1",
+                "name": "Mercy Clinic",
+                "service": "clinic",
+                "capacity": 4,
+                "appointment_times": ["2026-01-06T08:00", "2026-01-08T14:00"],
+            }
+        ],
+        [],
+        {("Jo", "C1"): 30},
+        arrive_by_minutes=[
+            {"participant_id": "Jo", "provider_id": "C1", "appointment": "2026-01-06T08:00", "minutes": None},
+            {"participant_id": "Jo", "provider_id": "C1", "appointment": "2026-01-08T14:00", "minutes": 40},
+        ],
+    )
     instance, result = _solve(data)
     assert result.placements[0].appointment == "2026-01-08T14:00"
     assert result.placements[0].expected_start == "2026-01-08"
@@ -125,12 +172,18 @@ def test_appointment_only_when_reachable_on_time():
 def test_bundle_keeps_treatment_reachable_from_housing():
     data = _round(
         [{"participant_id": "Kai", "needs": [{"service": "housing", "urgency": 3}, "treatment"]}],
-        [{"provider_id": "H1", "service": "housing", "capacity": 1},
-         {"provider_id": "H2", "service": "housing", "capacity": 1, "intake_days": 20},
-         {"provider_id": "T1", "service": "treatment", "capacity": 1}],
-        [], {("Kai", "H1"): 5, ("Kai", "H2"): 20, ("Kai", "T1"): 10},
-        provider_travel_minutes=[{"from_provider_id": "H1", "to_provider_id": "T1", "minutes": 80},
-                                 {"from_provider_id": "H2", "to_provider_id": "T1", "minutes": 15}])
+        [
+            {"provider_id": "H1", "service": "housing", "capacity": 1},
+            {"provider_id": "H2", "service": "housing", "capacity": 1, "intake_days": 20},
+            {"provider_id": "T1", "service": "treatment", "capacity": 1},
+        ],
+        [],
+        {("Kai", "H1"): 5, ("Kai", "H2"): 20, ("Kai", "T1"): 10},
+        provider_travel_minutes=[
+            {"from_provider_id": "H1", "to_provider_id": "T1", "minutes": 80},
+            {"from_provider_id": "H2", "to_provider_id": "T1", "minutes": 15},
+        ],
+    )
     _, result = _solve(data)
     assert _placed(result) == {("Kai", "H2"), ("Kai", "T1")}
     treatment = next(p for p in result.placements if p.service == "treatment")
@@ -140,14 +193,28 @@ def test_bundle_keeps_treatment_reachable_from_housing():
 @pytest.mark.parametrize("mode", ["coverage", "preference"])
 def test_explanations_name_distance_and_people_ahead(mode):
     data = _round(
-        [{"participant_id": "Lu", "needs": ["housing", "clinic"], "max_transit_minutes": 45,
-          "attributes": {"gender": "male"}}],
-        [{"provider_id": "H1", "name": "Allies House", "service": "housing", "capacity": 5, "occupied": 2},
-         {"provider_id": "H2", "name": "Bethany", "service": "housing", "capacity": 5,
-          "eligibility": {"gender": ["female"]}},
-         {"provider_id": "C1", "name": "Mercy Clinic", "service": "clinic", "capacity": 3}],
+        [
+            {
+                "participant_id": "Lu",
+                "needs": ["housing", "clinic"],
+                "max_transit_minutes": 45,
+                "attributes": {"gender": "male"},
+            }
+        ],
+        [
+            {"provider_id": "H1", "name": "Allies House", "service": "housing", "capacity": 5, "occupied": 2},
+            {
+                "provider_id": "H2",
+                "name": "Bethany",
+                "service": "housing",
+                "capacity": 5,
+                "eligibility": {"gender": ["female"]},
+            },
+            {"provider_id": "C1", "name": "Mercy Clinic", "service": "clinic", "capacity": 3},
+        ],
         [{"provider_id": "H1", "person_id": f"C{i}", "priority": i} for i in range(3)],
-        {("Lu", "H1"): 20, ("Lu", "H2"): 10, ("Lu", "C1"): 52})
+        {("Lu", "H1"): 20, ("Lu", "H2"): 10, ("Lu", "C1"): 52},
+    )
     _, result = _solve(data, mode=mode)
     assert result.placements == []
     text = {u.service: u.explanation for u in result.unmet}
@@ -171,5 +238,6 @@ def test_no_solution_in_time_returns_checked_deferred_acceptance(monkeypatch):
     assert result.status == "HEURISTIC" and "warm start" in result.method
     assert check(instance, result) == []
     da = deferred_acceptance(instance, seed=0)
-    assert {(p.participant_id, p.provider_id) for p in result.placements} == \
-        {(p.participant_id, p.provider_id) for p in da.placements}
+    assert {(p.participant_id, p.provider_id) for p in result.placements} == {
+        (p.participant_id, p.provider_id) for p in da.placements
+    }

@@ -1,5 +1,6 @@
 """Nothing Handoff writes as HTML references another host: the folium maps (isochrones here; the
 siting map in test_siting_scenario; the served pages in tests/console/test_offline_pages.py)."""
+
 from __future__ import annotations
 
 import folium
@@ -35,8 +36,10 @@ def test_offline_map_inlines_leaflet_and_refuses_what_would_go_online(tmp_path):
 def test_isochrone_map_is_offline(tmp_path):
     from cli.traveltime import isochrone_map
 
-    polygons = gpd.GeoDataFrame({"minutes": [10.0, 5.0]},
-                                geometry=[Point(-80.0, 40.44).buffer(0.02), Point(-80.0, 40.44).buffer(0.01)],
-                                crs="EPSG:4326")
+    polygons = gpd.GeoDataFrame(
+        {"minutes": [10.0, 5.0]},
+        geometry=[Point(-80.0, 40.44).buffer(0.02), Point(-80.0, 40.44).buffer(0.01)],
+        crs="EPSG:4326",
+    )
     html = isochrone_map(polygons, (-80.0, 40.44), tmp_path / "iso.html", title="drive").read_text(encoding="utf-8")
     assert external_references(html) == [] and "within 5 min" in html

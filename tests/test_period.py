@@ -1,4 +1,5 @@
 """Observation periods: the dense span of an encounter file, set by hand, and every rate divides by it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,13 @@ def test_real_arrest_file_period_and_coverage_rate(pittsburgh_region_dir, shared
     from scenarios.coverage.scenario import member_demand, prepare
     from scenarios.coverage.spec import parse_spec
 
-    spec = {"kind": "coverage", "region": str(pittsburgh_region_dir), "area": "police_zone", "members": ["1", "2"],
-            "demand": {"eligibility_rate": 0.5}}
+    spec = {
+        "kind": "coverage",
+        "region": str(pittsburgh_region_dir),
+        "area": "police_zone",
+        "members": ["1", "2"],
+        "demand": {"eligibility_rate": 0.5},
+    }
     context = prepare(spec, base_dir=tmp_path)
     cs = parse_spec(spec, base_dir=tmp_path, known_members=context["names"], cohorts=context["cohorts"])
     rate = member_demand(cs, context).to_numpy().sum()

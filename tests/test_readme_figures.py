@@ -5,6 +5,7 @@ Coverage hours, Siting (Pittsburgh) and Capacity-gap report sections, and checks
 figure they print or write appears in the README as written. A change that moves a figure fails
 here until the README says the new figure.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,11 @@ def region(shared_data, tmp_path_factory) -> Path:
     args = [a.replace("$S", str(shared_data)) for a in readme_command("handoff region build")]
     args[args.index("--out") + 1] = str(out)
     printed = " ".join(run(args).replace("│", " ").split())
-    period = re.search(r"([\d,]+) arrests from (\S+) to (\S+) \(([\d.]+) weeks, the dense span of the records\); "
-                       r"([\d,]+) arrests outside it left out; ([\d,]+) without a location", printed)
+    period = re.search(
+        r"([\d,]+) arrests from (\S+) to (\S+) \(([\d.]+) weeks, the dense span of the records\); "
+        r"([\d,]+) arrests outside it left out; ([\d,]+) without a location",
+        printed,
+    )
     assert period, printed
     count, start, end, weeks, left_out, unlocated = period.groups()
     in_readme(f"{count} arrests from {start} to {end} ({weeks} weeks", f"{left_out} stray", f"{unlocated} without")
@@ -61,32 +65,67 @@ def region(shared_data, tmp_path_factory) -> Path:
 
 
 def test_coverage_hours_figures(region, tmp_path):
-    printed = " ".join(run(["scenario", "run", str(EXAMPLES / "coverage-city.yaml"), "--region", str(region),
-                            "--out", str(tmp_path / "city")]).split())
+    printed = " ".join(
+        run(
+            [
+                "scenario",
+                "run",
+                str(EXAMPLES / "coverage-city.yaml"),
+                "--region",
+                str(region),
+                "--out",
+                str(tmp_path / "city"),
+            ]
+        ).split()
+    )
     rate = re.search(r"([\d.]+) eligible hand-offs per week over ([\d.]+) weeks \((\S+) to (\S+)\)", printed)
     assert rate, printed
     in_readme(f"{rate.group(1)} eligible hand-offs per week over {rate.group(2)} weeks")
     compared = pd.read_csv(tmp_path / "city" / "compared.csv")
     fixed, optimised = compared.iloc[0], compared.iloc[-1]
-    in_readme(f"8 am-midnight weekdays captures {fixed['captured_per_week']:.2f} a week for "
-              f"${fixed['cost_usd_per_year']:,.0f}/year",
-              f"captures {optimised['captured_per_week']:.2f} (proven optimal, {optimised['hours_covered']} hours "
-              f"instead of {fixed['hours_covered']}) for ${optimised['cost_usd_per_year']:,.0f}/year")
-    zones = " ".join(run(["scenario", "run", str(EXAMPLES / "coverage-zones-1-2.yaml"), "--region", str(region),
-                          "--out", str(tmp_path / "zones")]).split())
+    in_readme(
+        f"8 am-midnight weekdays captures {fixed['captured_per_week']:.2f} a week for "
+        f"${fixed['cost_usd_per_year']:,.0f}/year",
+        f"captures {optimised['captured_per_week']:.2f} (proven optimal, {optimised['hours_covered']} hours "
+        f"instead of {fixed['hours_covered']}) for ${optimised['cost_usd_per_year']:,.0f}/year",
+    )
+    zones = " ".join(
+        run(
+            [
+                "scenario",
+                "run",
+                str(EXAMPLES / "coverage-zones-1-2.yaml"),
+                "--region",
+                str(region),
+                "--out",
+                str(tmp_path / "zones"),
+            ]
+        ).split()
+    )
     pair = re.search(r"([\d.]+) eligible hand-offs per week over", zones)
     in_readme(f"police zones 1 and 2: {pair.group(1)} a week")
 
 
 def test_siting_figures(region, tmp_path):
-    run(["scenario", "run", str(EXAMPLES / "siting-pittsburgh.yaml"), "--region", str(region),
-         "--out", str(tmp_path / "siting")])
+    run(
+        [
+            "scenario",
+            "run",
+            str(EXAMPLES / "siting-pittsburgh.yaml"),
+            "--region",
+            str(region),
+            "--out",
+            str(tmp_path / "siting"),
+        ]
+    )
     answers = pd.read_csv(tmp_path / "siting" / "siting.csv")
     assert (answers["status"] == "optimal").all()
     drive = [f"{v:.1f}" for v in answers["mean_police_drive_min"]]
     covered = [f"{v:.0%}" for v in answers["covered_share"]]
-    in_readme(f"one site gives a mean police drive of {drive[0]} minutes, two {drive[1]} and three {drive[2]} "
-              f"({covered[0]}, {covered[1]}, {covered[2]} of arrests within 15 minutes)")
+    in_readme(
+        f"one site gives a mean police drive of {drive[0]} minutes, two {drive[1]} and three {drive[2]} "
+        f"({covered[0]}, {covered[1]}, {covered[2]} of arrests within 15 minutes)"
+    )
 
 
 def test_capacity_gap_report_figures(region, tmp_path):
@@ -94,8 +133,13 @@ def test_capacity_gap_report_figures(region, tmp_path):
     args[args.index("--region") + 1] = str(region)
     args[args.index("--out") + 1] = str(tmp_path / "report.html")
     printed = " ".join(run(args).split())
-    withheld = re.search(r"([\d,]+) of ([\d,]+) counts are withheld: ([\d,]+) because they are under 11, ([\d,]+) "
-                         r"so that", printed)
+    withheld = re.search(
+        r"([\d,]+) of ([\d,]+) counts are withheld: ([\d,]+) because they are under 11, ([\d,]+) "
+        r"so that",
+        printed,
+    )
     assert withheld, printed
-    in_readme(f"{withheld.group(1)} of {withheld.group(2)} counts are withheld ({withheld.group(3)} under 11, "
-              f"{withheld.group(4)} to protect them)")
+    in_readme(
+        f"{withheld.group(1)} of {withheld.group(2)} counts are withheld ({withheld.group(3)} under 11, "
+        f"{withheld.group(4)} to protect them)"
+    )

@@ -1,4 +1,5 @@
 """`handoff region build`: a region folder assembled from real-format files, read back by the real loaders."""
+
 from __future__ import annotations
 
 import http.server
@@ -20,25 +21,37 @@ from geodata.errors import DataError
 from geodata.fetch import download_gtfs, municipalities_within
 from geodata.region import load_region
 
-ARREST_HEADER = ("_id,PK,CCR,AGE,GENDER,RACE,ARRESTTIME,ARRESTLOCATION,OFFENSES,INCIDENTLOCATION,"
-                 "INCIDENTNEIGHBORHOOD,INCIDENTZONE,INCIDENTTRACT,COUNCIL_DISTRICT,PUBLIC_WORKS_DIVISION,X,Y")
-PROVIDER_HEADER = ("provider_id,name,service,subtype,capacity,occupied,monthly_turnover,eligibility,open_hours,"
-                   "appointment_times,municipality,lon,lat")
+ARREST_HEADER = (
+    "_id,PK,CCR,AGE,GENDER,RACE,ARRESTTIME,ARRESTLOCATION,OFFENSES,INCIDENTLOCATION,"
+    "INCIDENTNEIGHBORHOOD,INCIDENTZONE,INCIDENTTRACT,COUNCIL_DISTRICT,PUBLIC_WORKS_DIVISION,X,Y"
+)
+PROVIDER_HEADER = (
+    "provider_id,name,service,subtype,capacity,occupied,monthly_turnover,eligibility,open_hours,"
+    "appointment_times,municipality,lon,lat"
+)
 GTFS = {
     "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Test Transit,https://example.org,America/New_York\n",
     "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\ns1,One,40.40,-80.10\ns2,Two,40.41,-80.05\ns3,Three,40.42,-80.01\n",
     "routes.txt": "route_id,agency_id,route_short_name,route_type\nr1,A,1,3\n",
     "trips.txt": "route_id,service_id,trip_id\nr1,wk,t1\n",
     "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nt1,08:00:00,08:00:00,s1,1\n"
-                      "t1,08:05:00,08:05:00,s2,2\nt1,08:12:00,08:12:00,s3,3\n",
+    "t1,08:05:00,08:05:00,s2,2\nt1,08:12:00,08:12:00,s3,3\n",
     "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
-                    "wk,1,1,1,1,1,0,0,20240101,20241231\n",
+    "wk,1,1,1,1,1,0,0,20240101,20241231\n",
 }
 
 
 def _geojson(path, features):
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)} for p, g in features]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)} for p, g in features
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -47,27 +60,49 @@ def inputs(tmp_path):
     """Small real-format input files around Pittsburgh: 3 municipalities, 3 zone polygons (2 zones), ..."""
     src = tmp_path / "inputs"
     src.mkdir()
-    munis = [({"LABEL": n}, shapely.box(-80.12 + 0.04 * i, 40.38, -80.08 + 0.04 * i, 40.44))
-             for i, n in enumerate(["Avalon", "Bellevue", "Ben Avon"])]
+    munis = [
+        ({"LABEL": n}, shapely.box(-80.12 + 0.04 * i, 40.38, -80.08 + 0.04 * i, 40.44))
+        for i, n in enumerate(["Avalon", "Bellevue", "Ben Avon"])
+    ]
     _geojson(src / "munis.geojson", munis)
-    _geojson(src / "zones.geojson", [({"zone": 1}, shapely.box(-80.12, 40.38, -80.10, 40.40)),
-                                     ({"zone": 2}, shapely.box(-80.08, 40.38, -80.06, 40.40)),
-                                     ({"zone": 1}, shapely.box(-80.05, 40.38, -80.03, 40.40))])
+    _geojson(
+        src / "zones.geojson",
+        [
+            ({"zone": 1}, shapely.box(-80.12, 40.38, -80.10, 40.40)),
+            ({"zone": 2}, shapely.box(-80.08, 40.38, -80.06, 40.40)),
+            ({"zone": 1}, shapely.box(-80.05, 40.38, -80.03, 40.40)),
+        ],
+    )
     (src / "population.csv").write_text("area_id,population,lon,lat\nt1,1200,-80.1,40.4\nt2,800,-80.05,40.41\n")
-    rows = [f"{i},{100 + i},16,30,F,W,2016-09-0{i}T10:00:00,Z,5503 Disorderly Conduct,Z,Avalon,1,305,6,3,-80.09,40.39"
-            for i in range(1, 4)] + ["4,104,16,40,M,B,2016-09-05T10:00:00,Z,3929 Retail Theft,Z,,OSC,,,,0,0"]
+    rows = [
+        f"{i},{100 + i},16,30,F,W,2016-09-0{i}T10:00:00,Z,5503 Disorderly Conduct,Z,Avalon,1,305,6,3,-80.09,40.39"
+        for i in range(1, 4)
+    ] + ["4,104,16,40,M,B,2016-09-05T10:00:00,Z,3929 Retail Theft,Z,,OSC,,,,0,0"]
     (src / "arrests.csv").write_text("\n".join([ARREST_HEADER, *rows]) + "\n")
-    (src / "providers.csv").write_text(PROVIDER_HEADER + "\n" + "\n".join([
-        'h1,Home,housing,shelter,10,8,1.0,"{""gender"": null}",24/7,,Avalon,-80.1,40.4',
-        "c1,Clinic,clinic,primary,5,1,4.0,,Mo-Fr 08:00-17:00,2024-03-04T09:00,Bellevue,-80.06,40.41"]) + "\n")
-    (src / "wait_lists.csv").write_text("list_id,provider_id,person_id,lead,priority,added,status,attributes\n"
-                                        "h1,h1,x1,0,1,2024-01-02,waiting,\nh1,h1,x2,1,2,2024-01-03,waiting,\n")
-    (src / "sites.csv").write_text("site_id,name,municipality,cost,existing,lon,lat\ns1,Hub,Avalon,100000,true,-80.1,40.4\n")
+    (src / "providers.csv").write_text(
+        PROVIDER_HEADER
+        + "\n"
+        + "\n".join(
+            [
+                'h1,Home,housing,shelter,10,8,1.0,"{""gender"": null}",24/7,,Avalon,-80.1,40.4',
+                "c1,Clinic,clinic,primary,5,1,4.0,,Mo-Fr 08:00-17:00,2024-03-04T09:00,Bellevue,-80.06,40.41",
+            ]
+        )
+        + "\n"
+    )
+    (src / "wait_lists.csv").write_text(
+        "list_id,provider_id,person_id,lead,priority,added,status,attributes\n"
+        "h1,h1,x1,0,1,2024-01-02,waiting,\nh1,h1,x2,1,2,2024-01-03,waiting,\n"
+    )
+    (src / "sites.csv").write_text(
+        "site_id,name,municipality,cost,existing,lon,lat\ns1,Hub,Avalon,100000,true,-80.1,40.4\n"
+    )
     streets = src / "streets"
     streets.mkdir()
     (streets / "nodes.csv").write_text("osmid,lat,lon\n1,40.40,-80.10\n2,40.40,-80.09\n3,40.41,-80.09\n")
-    (streets / "edges.csv").write_text("from_,to,length,highway,oneway\n1,2,850,residential,False\n"
-                                       "2,3,1110,primary,False\n")
+    (streets / "edges.csv").write_text(
+        "from_,to,length,highway,oneway\n1,2,850,residential,False\n2,3,1110,primary,False\n"
+    )
     gtfs = src / "gtfs"
     gtfs.mkdir()
     for name, text in GTFS.items():
@@ -78,10 +113,13 @@ def inputs(tmp_path):
         police_zones=Source(src / "zones.geojson", {"name_field": "zone"}),
         population=Source(src / "population.csv"),
         encounters=Source(src / "arrests.csv", {"outside": "blank"}),
-        streets=Source(streets), gtfs=[gtfs],
-        providers=Source(src / "providers.csv"), wait_lists=Source(src / "wait_lists.csv"),
+        streets=Source(streets),
+        gtfs=[gtfs],
+        providers=Source(src / "providers.csv"),
+        wait_lists=Source(src / "wait_lists.csv"),
         sites=Source(src / "sites.csv"),
-        cohorts={"North": ["Avalon", "Ben Avon"]})
+        cohorts={"North": ["Avalon", "Ben Avon"]},
+    )
 
 
 def test_build_writes_a_region_the_loaders_read_back(inputs, tmp_path):
@@ -90,9 +128,13 @@ def test_build_writes_a_region_the_loaders_read_back(inputs, tmp_path):
     assert counts["municipalities"] == 3 and counts["police_zones"] == 2 and counts["population"] == 2000
     manifest = tomllib.loads((out / "region.toml").read_text())
     assert manifest["name"] == "Test Boroughs" and manifest["generated"] == []
-    assert manifest["files"]["encounters"] == {"path": "encounters.csv", "outside": "blank",
-                                               "boundary": "boundary.geojson", "period_detected": True,
-                                               "period": "2016-09-01..2016-09-05"}
+    assert manifest["files"]["encounters"] == {
+        "path": "encounters.csv",
+        "outside": "blank",
+        "boundary": "boundary.geojson",
+        "period_detected": True,
+        "period": "2016-09-01..2016-09-05",
+    }
     assert manifest["sources"]["municipalities"] == str(inputs.municipalities.path)
     region = load_region(out)
     assert list(region.municipalities["name"]) == ["Avalon", "Bellevue", "Ben Avon"]
@@ -132,8 +174,9 @@ def test_bad_provider_names_the_original_file(inputs, tmp_path):
 
 
 def test_wait_list_for_an_unknown_provider_is_rejected(inputs, tmp_path):
-    inputs.wait_lists.path.write_text("provider_id,person_id,priority,added,status\nh1,x1,1,2024-01-02,waiting\n"
-                                      "zz,x2,2,2024-01-03,waiting\n")
+    inputs.wait_lists.path.write_text(
+        "provider_id,person_id,priority,added,status\nh1,x1,1,2024-01-02,waiting\nzz,x2,2,2024-01-03,waiting\n"
+    )
     with pytest.raises(DataError) as caught:
         build_region(inputs, tmp_path / "region")
     assert (caught.value.row, caught.value.field) == (2, "provider_id") and "'zz'" in caught.value.message
@@ -157,10 +200,23 @@ def test_existing_region_is_kept_unless_overwrite(inputs, tmp_path):
 
 def test_cli_build_and_its_error_exit(inputs, tmp_path):
     src = inputs.municipalities.path.parent
-    args = ["build", "--out", str(tmp_path / "cli"), "--name", "CLI Boroughs",
-            "--municipalities", f"{src / 'munis.geojson'}:LABEL", "--police-zones", f"{src / 'zones.geojson'}:zone",
-            "--population", str(src / "population.csv"), "--encounters", str(src / "arrests.csv"),
-            "--cohort", "North=Avalon,Ben Avon"]
+    args = [
+        "build",
+        "--out",
+        str(tmp_path / "cli"),
+        "--name",
+        "CLI Boroughs",
+        "--municipalities",
+        f"{src / 'munis.geojson'}:LABEL",
+        "--police-zones",
+        f"{src / 'zones.geojson'}:zone",
+        "--population",
+        str(src / "population.csv"),
+        "--encounters",
+        str(src / "arrests.csv"),
+        "--cohort",
+        "North=Avalon,Ben Avon",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "built" in result.output and "2,000 people" in result.output
@@ -232,9 +288,16 @@ def test_pittsburgh_region_builds_from_shared_data(shared_data, pittsburgh_regio
 
 def test_osm_municipalities_keep_named_polygons_inside_the_place():
     outline = gpd.GeoDataFrame(geometry=[shapely.box(-80.2, 40.3, -79.8, 40.6)], crs="EPSG:4326")
-    features = gpd.GeoDataFrame({"name": ["Inside", "Neighbour", None, "Node"]}, geometry=[
-        shapely.box(-80.1, 40.4, -80.0, 40.5), shapely.box(-79.8, 40.4, -79.7, 40.5),
-        shapely.box(-80.0, 40.4, -79.9, 40.5), shapely.Point(-80.0, 40.45)], crs="EPSG:4326")
+    features = gpd.GeoDataFrame(
+        {"name": ["Inside", "Neighbour", None, "Node"]},
+        geometry=[
+            shapely.box(-80.1, 40.4, -80.0, 40.5),
+            shapely.box(-79.8, 40.4, -79.7, 40.5),
+            shapely.box(-80.0, 40.4, -79.9, 40.5),
+            shapely.Point(-80.0, 40.45),
+        ],
+        crs="EPSG:4326",
+    )
     munis = municipalities_within(features, outline)
     assert list(munis["name"]) == ["Inside"] and list(munis.columns) == ["name", "geometry"]
 

@@ -1,4 +1,5 @@
 """`handoff region show` / `demo`: the summary table against independent counts, and a non-blank map."""
+
 from __future__ import annotations
 
 import json
@@ -61,13 +62,15 @@ def _feed(folder, with_shapes: bool):
         "routes.txt": "route_id,route_type\nr,3\n",
         "trips.txt": "route_id,service_id,trip_id,shape_id\nr,wk,short,sh\nr,wk,long,sh\n",
         "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                          "long,08:10:00,08:10:00,c,3\nlong,08:00:00,08:00:00,a,1\nlong,08:05:00,08:05:00,b,2\n"
-                          "short,09:00:00,09:00:00,a,1\nshort,09:05:00,09:05:00,b,2\n",
+        "long,08:10:00,08:10:00,c,3\nlong,08:00:00,08:00:00,a,1\nlong,08:05:00,08:05:00,b,2\n"
+        "short,09:00:00,09:00:00,a,1\nshort,09:05:00,09:05:00,b,2\n",
         "calendar_dates.txt": "service_id,date,exception_type\nwk,20240102,1\n",
     }
     if with_shapes:
-        files["shapes.txt"] = ("shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
-                               "sh,40.45,-80.05,2\nsh,40.40,-80.00,1\nsh,40.46,-80.06,3\n")
+        files["shapes.txt"] = (
+            "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
+            "sh,40.45,-80.05,2\nsh,40.40,-80.00,1\nsh,40.46,-80.06,3\n"
+        )
     for name, text in files.items():
         (folder / name).write_text(text)
     return load_gtfs(folder)

@@ -1,4 +1,5 @@
 """The capacity-gap report on the demo region (and on Pittsburgh's real arrests when present)."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ from scenarios.reports.report import ReportOptions, build_report, to_json
 @pytest.fixture(scope="module")
 def demo_report(demo_region_dir, tmp_path_factory):
     region = load_region(demo_region_dir)
-    report = build_report(region, options=ReportOptions(as_of="2026-10-01", marginal_time_limit=2.0),
-                          marginal_fn=marginal_values)
+    report = build_report(
+        region, options=ReportOptions(as_of="2026-10-01", marginal_time_limit=2.0), marginal_fn=marginal_values
+    )
     out = tmp_path_factory.mktemp("report")
     html = render_html(report, out / "report.html", municipalities=region.municipalities)
     return region, report, html
@@ -41,7 +43,9 @@ def test_report_counts_match_the_wait_lists(demo_report):
     for service, figures in report["headline"].items():
         true = int(sum(services[str(p)] == service for p in waiting["provider_id"]))
         assert figures["waiting"] is None and 0 < true < 11 or figures["waiting"] == true
-        assert figures["capacity"] == int(region.providers.loc[region.providers["service"] == service, "capacity"].sum())
+        assert figures["capacity"] == int(
+            region.providers.loc[region.providers["service"] == service, "capacity"].sum()
+        )
 
 
 def test_expected_wait_follows_the_fluid_queue_model():
@@ -56,9 +60,11 @@ def test_no_small_count_can_be_recomputed_from_the_published_totals(demo_report)
     encounters = region.encounters
     published = dict(published_tables(report))["arrests:race"]
     race = equity.group_columns(encounters)["race"]
-    for merged in (g for g in published.index if g.endswith(" or unknown")):   # unknowns counted with a host
+    for merged in (g for g in published.index if g.endswith(" or unknown")):  # unknowns counted with a host
         race = race.where(~race.isin([merged.removesuffix(" or unknown"), "Unknown"]), merged)
-    truth = pd.crosstab(race, np.where(equity.diversion_eligible(encounters["offences"]), equity.ELIGIBLE, equity.OTHER))
+    truth = pd.crosstab(
+        race, np.where(equity.diversion_eligible(encounters["offences"]), equity.ELIGIBLE, equity.OTHER)
+    )
     small = 0
     for group in truth.index:
         for status in truth.columns:
@@ -97,9 +103,21 @@ def test_html_renders_its_map_and_charts_in_headless_chromium(demo_report):
     _, _, html = demo_report
     with tempfile.TemporaryDirectory() as profile:
         shot = Path(profile) / "shot.png"
-        done = subprocess.run([find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
-                               "--window-size=1280,2000", f"--screenshot={shot}", html.resolve().as_uri()],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                find_chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={profile}",
+                "--window-size=1280,2000",
+                f"--screenshot={shot}",
+                html.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert pixels.std() > 20, "the screenshot is blank"
@@ -110,8 +128,9 @@ def test_pdf_without_a_browser_has_the_tables_text_and_section_pages(demo_report
     from pypdf import PdfReader
 
     region, report, html = demo_report
-    pdf, engine = write_pdf(html, tmp_path / "report.pdf", report, municipalities=region.municipalities,
-                            engine="weasyprint")
+    pdf, engine = write_pdf(
+        html, tmp_path / "report.pdf", report, municipalities=region.municipalities, engine="weasyprint"
+    )
     assert engine == "weasyprint"
     pages = [page.extract_text() for page in PdfReader(pdf).pages]
 
@@ -122,13 +141,15 @@ def test_pdf_without_a_browser_has_the_tables_text_and_section_pages(demo_report
 
     first = page_of("In brief")
     assert page_of(report["summary"][0][:40]) == first and page_of(report["privacy"]["sentence"][:30]) == first
-    sections = [page_of(title) for title in ("Where demand exceeds capacity", "Where one more slot helps most",
-                                             "Method and privacy")]
+    sections = [
+        page_of(title)
+        for title in ("Where demand exceeds capacity", "Where one more slot helps most", "Method and privacy")
+    ]
     assert first < sections[0] < sections[1] < sections[2], "each section starts on a new page"
     table_page = pages[page_of("By municipality")]
-    assert "utilisation" in table_page and "expected wait" in table_page   # the table's header row is text
+    assert "utilisation" in table_page and "expected wait" in table_page  # the table's header row is text
     some_area = report["measures"]["municipality"][0]["area"]
-    assert any(some_area in page for page in pages[sections[0]:sections[1]])
+    assert any(some_area in page for page in pages[sections[0] : sections[1]])
     assert len(PdfReader(pdf).pages[first].images) >= 1, "the first page carries the map"
 
 
@@ -137,8 +158,12 @@ def test_comparison_of_two_snapshots_reports_the_change(demo_report):
     region, before, _ = demo_report
     more = region.providers.copy()
     more["capacity"] = more["capacity"] + 5
-    after = build_report(region, options=ReportOptions(as_of="2027-01-01", marginal=False), providers=more,
-                         previous=json.loads(to_json(before)))
+    after = build_report(
+        region,
+        options=ReportOptions(as_of="2027-01-01", marginal=False),
+        providers=more,
+        previous=json.loads(to_json(before)),
+    )
     assert after["comparison"]["previous_as_of"] == before["as_of"]
     rows = [r for r in after["comparison"]["headline"] if r["measure"] == "capacity (slots)"]
     assert rows

@@ -1,4 +1,5 @@
 """`GET /v1/reports/capacity-gap`: the PCG's report as JSON on the service's live state."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,10 @@ def service(current_region_dir, tmp_path_factory):
     with TestClient(app) as client:
         with app.state.sessions() as session:
             load_region_into_db(session, current_region_dir)
-            tokens = {"pcg": add_user(session, "pat", "pcg")[1],
-                      "coordinator": add_user(session, "cora", "coordinator", cohort="Central")[1]}
+            tokens = {
+                "pcg": add_user(session, "pat", "pcg")[1],
+                "coordinator": add_user(session, "cora", "coordinator", cohort="Central")[1],
+            }
             session.commit()
         yield client, tokens
 
@@ -35,7 +38,9 @@ def test_pcg_gets_the_aggregate_report_without_any_person_id(service, current_re
     people = set(load_region(current_region_dir).wait_lists["person_id"].astype(str))
     assert not any(person in response.text for person in people)
     housing = report["headline"]["housing"]
-    assert housing["capacity"] > 0 and (housing["waiting"] is None or housing["waiting"] >= 11 or housing["waiting"] == 0)
+    assert housing["capacity"] > 0 and (
+        housing["waiting"] is None or housing["waiting"] >= 11 or housing["waiting"] == 0
+    )
 
 
 def test_a_coordinator_may_not_read_the_report(service):
@@ -47,7 +52,8 @@ def test_a_coordinator_may_not_read_the_report(service):
 
 def test_a_bad_threshold_names_the_field(service):
     client, tokens = service
-    response = client.get("/v1/reports/capacity-gap?transit_minutes=-5",
-                          headers={"Authorization": f"Bearer {tokens['pcg']}"})
+    response = client.get(
+        "/v1/reports/capacity-gap?transit_minutes=-5", headers={"Authorization": f"Bearer {tokens['pcg']}"}
+    )
     assert response.status_code == 422
     assert "transit_minutes" in response.text

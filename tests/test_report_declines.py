@@ -1,4 +1,5 @@
 """Decline reasons in the capacity-gap report: aggregate counts, small cells withheld and not recoverable."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,8 +12,17 @@ def _declines(counts: dict[tuple[str, str], int]) -> pd.DataFrame:
 
 
 def test_small_decline_counts_are_withheld_and_cannot_be_recovered():
-    section = decline_section(_declines({("housing", "too-far"): 30, ("housing", "not-safe"): 3,
-                                         ("clinic", "too-far"): 12, ("clinic", "timing"): 14}), 11)
+    section = decline_section(
+        _declines(
+            {
+                ("housing", "too-far"): 30,
+                ("housing", "not-safe"): 3,
+                ("clinic", "too-far"): 12,
+                ("clinic", "timing"): 14,
+            }
+        ),
+        11,
+    )
     rows = {r["service"]: r for r in section["rows"]}
     assert rows["housing"]["not-safe"] is None
     published = [row[r] for row in section["rows"] for r in section["reasons"] + ["Total"] if row[r] is not None]

@@ -1,4 +1,5 @@
 """Small-cell suppression: no withheld count can be worked out from what a report publishes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,11 @@ def publish(counts: np.ndarray) -> tuple[Publication, pd.DataFrame]:
     return publication, publication.table("t")
 
 
-tables = st.integers(2, 4).flatmap(lambda r: st.integers(2, 4).flatmap(
-    lambda c: st.lists(st.integers(0, 40), min_size=r * c, max_size=r * c).map(lambda v: np.array(v).reshape(r, c))))
+tables = st.integers(2, 4).flatmap(
+    lambda r: st.integers(2, 4).flatmap(
+        lambda c: st.lists(st.integers(0, 40), min_size=r * c, max_size=r * c).map(lambda v: np.array(v).reshape(r, c))
+    )
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,8 +54,9 @@ def test_published_cells_carry_their_true_values(counts):
 def test_primary_suppression_alone_would_leak_and_the_audit_sees_it():
     counts = np.array([[5, 20], [30, 40]])
     rows, cols = ["r0", "r0", "r1", "r1"], ["c0", "c1", "c0", "c1"]
-    naive = pd.DataFrame([[np.nan, 20, 25], [30, 40, 70], [35, 60, 95]],
-                         index=["r0", "r1", TOTAL], columns=["c0", "c1", TOTAL])
+    naive = pd.DataFrame(
+        [[np.nan, 20, 25], [30, 40, 70], [35, 60, 95]], index=["r0", "r1", TOTAL], columns=["c0", "c1", TOTAL]
+    )
     assert table_interval(naive, "r0", "c0") == (5.0, 5.0)
     publication = Publication(counts.ravel().astype(float))
     publication.add_table("t", rows, cols)

@@ -1,5 +1,6 @@
 """The front-door section of the PCG report: same suppression as every other count, hours missed,
 time to intake and caseloads against the standard."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,13 +13,16 @@ from scenarios.reports.referrals import referral_section
 
 def referrals(seed: int = 3, n: int = 160) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "route": rng.choice(["arrest-diversion", "social-contact", "community"], n, p=[0.6, 0.3, 0.1]),
-        "municipality": rng.choice(["Pittsburgh", "Millvale", "Etna"], n, p=[0.8, 0.15, 0.05]),
-        "zone": rng.choice(["Zone 1", "Zone 2", ""], n),
-        "race": rng.choice(["Black", "White", "Asian"], n, p=[0.55, 0.4, 0.05]),
-        "outside_hours": rng.random(n) < 0.3,
-        "intake_days": np.where(rng.random(n) < 0.7, rng.uniform(0, 20, n), np.nan)})
+    return pd.DataFrame(
+        {
+            "route": rng.choice(["arrest-diversion", "social-contact", "community"], n, p=[0.6, 0.3, 0.1]),
+            "municipality": rng.choice(["Pittsburgh", "Millvale", "Etna"], n, p=[0.8, 0.15, 0.05]),
+            "zone": rng.choice(["Zone 1", "Zone 2", ""], n),
+            "race": rng.choice(["Black", "White", "Asian"], n, p=[0.55, 0.4, 0.05]),
+            "outside_hours": rng.random(n) < 0.3,
+            "intake_days": np.where(rng.random(n) < 0.7, rng.uniform(0, 20, n), np.nan),
+        }
+    )
 
 
 def test_small_cells_are_withheld_with_their_complements():
@@ -67,8 +71,12 @@ def test_report_renders_the_front_door_section(demo_region_dir, tmp_path):
     from scenarios.reports.report import ReportOptions, build_report, to_json
 
     region = load_region(demo_region_dir)
-    report = build_report(region, options=ReportOptions(marginal=False), referrals=referrals(),
-                          caseloads=pd.DataFrame({"caseload": [14, 9], "limit": [25, 25]}))
+    report = build_report(
+        region,
+        options=ReportOptions(marginal=False),
+        referrals=referrals(),
+        caseloads=pd.DataFrame({"caseload": [14, 9], "limit": [25, 25]}),
+    )
     assert report["referrals"]["outside_share"] is not None
     assert '"referrals"' in to_json(report)
     html = render_html(report, tmp_path / "report.html", municipalities=region.municipalities).read_text()

@@ -1,4 +1,5 @@
 """`handoff report capacity-gap --state DB`: the live database state gives the same report tables."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -26,21 +27,36 @@ def test_state_read_back_matches_the_region_files_it_was_seeded_from(current_reg
     files = region.providers.set_index("provider_id")
     state = providers.set_index("provider_id")
     assert sorted(state.index) == sorted(files.index.astype(str))
-    pd.testing.assert_series_equal(state["capacity"].sort_index(), files["capacity"].sort_index(), check_names=False,
-                                   check_dtype=False)
+    pd.testing.assert_series_equal(
+        state["capacity"].sort_index(), files["capacity"].sort_index(), check_names=False, check_dtype=False
+    )
     waiting = region.wait_lists[region.wait_lists["status"] == "waiting"]
     assert len(wait_lists[wait_lists["status"] == "waiting"]) == len(waiting)
     assert wait_lists.groupby("provider_id").size().to_dict() == waiting.groupby("provider_id").size().to_dict()
 
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(app, ["report", "capacity-gap", "--region", str(current_region_dir), "--state", url,
-                                      "--out", str(out), "--no-pdf", "--no-marginal"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "capacity-gap",
+            "--region",
+            str(current_region_dir),
+            "--state",
+            url,
+            "--out",
+            str(out),
+            "--no-pdf",
+            "--no-marginal",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.is_file() and out.with_suffix(".json").is_file()
 
 
 def test_report_on_a_folder_without_a_region_says_what_to_do(tmp_path):
-    result = CliRunner().invoke(app, ["report", "capacity-gap", "--region", str(tmp_path), "--out",
-                                      str(tmp_path / "r.html")])
+    result = CliRunner().invoke(
+        app, ["report", "capacity-gap", "--region", str(tmp_path), "--out", str(tmp_path / "r.html")]
+    )
     assert result.exit_code == 2
     assert "region" in result.output and "handoff region" in result.output

@@ -1,4 +1,5 @@
 """The p-median's three proofs (branching with Lagrangian bounds, enumeration, MIP) against brute force."""
+
 import time
 from itertools import combinations
 
@@ -25,8 +26,7 @@ def _brute(cost, weight, p, forced=(), forbidden=()):
     return min(_value(cost, weight, s) for s in combinations(allowed, p) if set(forced) <= set(s))
 
 
-MODES = {"branching": {"ENUMERATION_WORK": 0}, "enumeration": {"ENUMERATION_WORK": 1e12},
-         "mip": {"BRANCH_SHARE": 0.0}}
+MODES = {"branching": {"ENUMERATION_WORK": 0}, "enumeration": {"ENUMERATION_WORK": 1e12}, "mip": {"BRANCH_SHARE": 0.0}}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -57,9 +57,18 @@ def test_branching_from_a_poor_solution_finds_the_optimum(monkeypatch, seed):
     worst = max(combinations(range(14), p), key=lambda s: _value(cost, weight, s))
     value = _value(cost, weight, worst)
     sites, found, finished = branching.branch_pmedian(
-        PMedianDual(cost, weight), cost, weight, p, list(worst), value, forced=[],
-        allowed=np.ones(14, bool), integral=True, start=weight * cost[:, list(worst)].min(axis=1),
-        deadline=time.perf_counter() + 60)
+        PMedianDual(cost, weight),
+        cost,
+        weight,
+        p,
+        list(worst),
+        value,
+        forced=[],
+        allowed=np.ones(14, bool),
+        integral=True,
+        start=weight * cost[:, list(worst)].min(axis=1),
+        deadline=time.perf_counter() + 60,
+    )
     assert finished and splits  # the search did branch
     assert found == pytest.approx(_brute(cost, weight, p))
     assert _value(cost, weight, sites) == pytest.approx(found) and len(sites) == p
@@ -69,7 +78,17 @@ def test_branching_stops_at_the_deadline_unfinished():
     cost, weight = _instance(0)
     sites = [0, 1, 2]
     value = _value(cost, weight, sites)
-    result = branching.branch_pmedian(PMedianDual(cost, weight), cost, weight, 3, sites, value, forced=[],
-                                      allowed=np.ones(16, bool), integral=True,
-                                      start=weight * cost[:, sites].min(axis=1), deadline=time.perf_counter() - 1)
+    result = branching.branch_pmedian(
+        PMedianDual(cost, weight),
+        cost,
+        weight,
+        3,
+        sites,
+        value,
+        forced=[],
+        allowed=np.ones(16, bool),
+        integral=True,
+        start=weight * cost[:, sites].min(axis=1),
+        deadline=time.perf_counter() - 1,
+    )
     assert result == (sites, value, False)

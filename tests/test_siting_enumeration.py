@@ -1,4 +1,5 @@
 """Exact completion of a p-median by trying every combination, against brute force."""
+
 from itertools import combinations
 
 import numpy as np

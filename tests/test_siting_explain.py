@@ -1,4 +1,5 @@
 """Infeasible siting scenarios get a plain-language explanation, not a solver status code."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,9 @@ def problem(**kwargs) -> SitingProblem:
 def test_p_larger_than_candidates_after_exclusion():
     solution = solve(problem(p=3, forbidden={2}), "p-median")
     assert solution.status == "infeasible"
-    assert "asked for 3 sites but only 2 candidate sites remain after excluding 1 forbidden site" in solution.explanation
+    assert (
+        "asked for 3 sites but only 2 candidate sites remain after excluding 1 forbidden site" in solution.explanation
+    )
 
 
 def test_coverage_impossible_within_radius_names_the_points_and_the_radius_needed():

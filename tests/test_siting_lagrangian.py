@@ -1,4 +1,5 @@
 """Lagrangian p-median bound and site fixing against brute force over every p-subset."""
+
 from itertools import combinations
 
 import numpy as np

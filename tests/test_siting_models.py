@@ -1,4 +1,5 @@
 """Siting models against brute force on small random instances."""
+
 from __future__ import annotations
 
 import itertools
@@ -163,10 +164,12 @@ def test_budget_is_respected_and_optimal(seed):
     cost, weight = random_instance(seed)
     site_cost = np.random.default_rng(seed).integers(1, 10, size=7).astype(float)
     budget = 12.0
+
     def score(sites):
         if site_cost[sites].sum() > budget:
             return np.inf
         return float(weight @ cost[:, sites].min(axis=1))
+
     expected, _ = brute(cost, weight, [3], score)
     problem = SitingProblem(cost, weight, p=3, site_cost=site_cost, site_cost_weight=0.0, budget=budget)
     solution = solve(problem, "p-median")
@@ -179,8 +182,9 @@ def test_forced_and_forbidden_sites_in_covering_models(model):
     cost, weight = random_instance(3)
     forced, forbidden = {0}, {1, 2}
     radius = float(np.sort(cost[:, 3:], axis=1)[:, 1].max())
-    problem = SitingProblem(cost, weight, p=3 if model != "lscp" else None, radius=radius,
-                            forced=forced, forbidden=forbidden)
+    problem = SitingProblem(
+        cost, weight, p=3 if model != "lscp" else None, radius=radius, forced=forced, forbidden=forbidden
+    )
     solution = solve(problem, model)
     assert solution.status == "optimal"
     assert forced <= set(solution.open_sites)

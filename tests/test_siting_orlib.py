@@ -1,4 +1,5 @@
 """OR-Library readers and published optima (fast subset; bench/siting.py runs them all)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Siting scenarios on the generated demo region: maps written, answers checked by brute force."""
+
 from __future__ import annotations
 
 import itertools
@@ -95,20 +96,27 @@ def test_infeasible_scenario_explains_in_notes(spec, data, tmp_path):
     result = run(dict(spec, p=[25]), base_dir=tmp_path, out_dir=tmp_path / "out", console=quiet())
     assert result.tables["answers"]["status"].tolist() == ["infeasible"]
     assert any("asked for 25 sites but only 10 candidate sites remain" in note for note in result.notes)
-    result = run(dict(spec, model="lscp", p=None, radius_minutes=1), base_dir=tmp_path,
-                 out_dir=tmp_path / "out2", console=quiet())
+    result = run(
+        dict(spec, model="lscp", p=None, radius_minutes=1),
+        base_dir=tmp_path,
+        out_dir=tmp_path / "out2",
+        console=quiet(),
+    )
     assert any("within 1 minutes is impossible" in note for note in result.notes)
 
 
-@pytest.mark.parametrize("change, key", [
-    ({"model": "k-means"}, "model"),
-    ({"p": 0}, "p"),
-    ({"forbidden": ["Atlantis"]}, "forbidden"),
-    ({"weights": {"police_drive": -1}}, "weights.police_drive"),
-    ({"model": "mclp", "radius_minutes": None}, "radius_minutes"),
-    ({"capacity": {"default": 10}}, "participants_per_year"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"model": "k-means"}, "model"),
+        ({"p": 0}, "p"),
+        ({"forbidden": ["Atlantis"]}, "forbidden"),
+        ({"weights": {"police_drive": -1}}, "weights.police_drive"),
+        ({"model": "mclp", "radius_minutes": None}, "radius_minutes"),
+        ({"capacity": {"default": 10}}, "participants_per_year"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_bad_scenario_names_the_key(spec, data, tmp_path, change, key):
     custom = dict(spec, **change)
     with pytest.raises(ScenarioError) as error:

@@ -1,4 +1,5 @@
 """The fast isochrone polygons against the slow single-buffer construction they replace."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Street graph loaders: OSM XML, PBF, GraphML, node/edge CSV; drive filter, speeds, validation."""
+
 from __future__ import annotations
 
 import networkx as nx
@@ -17,8 +18,19 @@ from geodata.streets import MPH_TO_KPH, US_HWY_SPEEDS_MPH, load_street_graph
 #   4 - 5 - 6      (Low St: 4->5->6 one-way)
 # plus a footway 1-5, a building outline and a parking aisle, all of which are not drivable.
 LON0, LAT0, STEP = -80.0, 40.44, 0.0012
-NODES = {1: (0, 1), 2: (1, 1), 3: (2, 1), 4: (0, 0), 5: (1, 0), 6: (2, 0), 7: (0.3, 0.3), 8: (0.6, 0.3),
-         9: (0.6, 0.6), 11: (0, 2), 13: (2, 2)}
+NODES = {
+    1: (0, 1),
+    2: (1, 1),
+    3: (2, 1),
+    4: (0, 0),
+    5: (1, 0),
+    6: (2, 0),
+    7: (0.3, 0.3),
+    8: (0.6, 0.3),
+    9: (0.6, 0.6),
+    11: (0, 2),
+    13: (2, 2),
+}
 WAYS = [
     (10, [1, 2, 3], {"highway": "residential", "name": "Main St", "maxspeed": "35 mph"}),
     (11, [4, 5, 6], {"highway": "residential", "name": "Low St", "oneway": "yes"}),
@@ -86,8 +98,11 @@ def test_travel_times_equal_osmnx(osm_file):
 
 
 def test_strong_component_drops_nodes_that_cannot_return(tmp_path):
-    path = write_osm(tmp_path / "deadend.osm", extra_nodes={10: (3, 0)},
-                     extra_ways=[(18, [6, 10], {"highway": "residential", "oneway": "yes"})])
+    path = write_osm(
+        tmp_path / "deadend.osm",
+        extra_nodes={10: (3, 0)},
+        extra_ways=[(18, [6, 10], {"highway": "residential", "oneway": "yes"})],
+    )
     assert 10 in load_street_graph(path, component="weak")
     assert 10 not in load_street_graph(path)
 
@@ -116,16 +131,15 @@ def test_real_osm_extract_beatty(shared_data, tmp_path):
         for obj in osmium.FileProcessor(str(shared_data / "gtfs_sample_graphhopper" / "beatty.osm")):
             writer.add(obj)
     assert arcs(load_street_graph(pbf)) == arcs(graph)
-    highways = {d["highway"] if isinstance(d["highway"], str) else d["highway"][0]
-                for _, _, d in graph.edges(data=True)}
+    highways = {
+        d["highway"] if isinstance(d["highway"], str) else d["highway"][0] for _, _, d in graph.edges(data=True)
+    }
     assert highways <= set(US_HWY_SPEEDS_MPH) and "footway" not in highways
     assert all(d["travel_time"] > 0 for _, _, d in graph.edges(data=True))
 
 
 NODE_CSV = "osmid,lat,lon\n1,40.440,-80.000\n2,40.440,-79.999\n3,40.441,-79.999\n"
-EDGE_CSV = ("from_,to,length,highway,oneway,maxspeed\n"
-            "1,2,85.0,residential,False,\n"
-            "2,3,111.0,secondary,True,30 mph\n")
+EDGE_CSV = "from_,to,length,highway,oneway,maxspeed\n1,2,85.0,residential,False,\n2,3,111.0,secondary,True,30 mph\n"
 
 
 def write_csv(folder, nodes=NODE_CSV, edges=EDGE_CSV):
@@ -151,13 +165,16 @@ def test_csv_with_both_directions_listed_is_not_doubled(tmp_path):
     assert sorted(graph.edges()) == [(1, 2), (2, 1)]
 
 
-@pytest.mark.parametrize(("edges", "row", "field", "words"), [
-    ("from_,to,length,oneway\n1,2,85,False\n2,9,40,False\n", 2, "to", "unknown node 9"),
-    ("from_,to,length,oneway\n1,2,eighty,False\n", 1, "length", "not a number"),
-    ("from_,to,length,oneway\n1,2,-5,False\n", 1, "length", "negative"),
-    ("from_,to,length,oneway\n1,2,85,maybe\n", 1, "oneway", "True/False"),
-    ("from_,to,oneway\n1,2,False\n", None, "length", "missing column"),
-])
+@pytest.mark.parametrize(
+    ("edges", "row", "field", "words"),
+    [
+        ("from_,to,length,oneway\n1,2,85,False\n2,9,40,False\n", 2, "to", "unknown node 9"),
+        ("from_,to,length,oneway\n1,2,eighty,False\n", 1, "length", "not a number"),
+        ("from_,to,length,oneway\n1,2,-5,False\n", 1, "length", "negative"),
+        ("from_,to,length,oneway\n1,2,85,maybe\n", 1, "oneway", "True/False"),
+        ("from_,to,oneway\n1,2,False\n", None, "length", "missing column"),
+    ],
+)
 def test_csv_errors_name_file_row_and_field(tmp_path, edges, row, field, words):
     folder = write_csv(tmp_path / "bad", edges=edges)
     with pytest.raises(DataError) as err:
@@ -174,16 +191,21 @@ def test_csv_node_errors(tmp_path):
 
 
 def test_ways_cut_by_the_extract_keep_their_present_part(tmp_path):
-    path = write_osm(tmp_path / "cut.osm", extra_nodes={30: (0, 3), 31: (1, 3)},
-                     extra_ways=[(21, [11, 30, 31, 999], {"highway": "residential", "name": "Edge Rd"})])
+    path = write_osm(
+        tmp_path / "cut.osm",
+        extra_nodes={30: (0, 3), 31: (1, 3)},
+        extra_ways=[(21, [11, 30, 31, 999], {"highway": "residential", "name": "Edge Rd"})],
+    )
     graph = load_street_graph(path, component="all")
     assert graph.has_edge(1, 31) and graph.has_edge(31, 1) and 999 not in graph  # 11, 30 simplified away
 
 
 def test_no_drivable_street_is_an_error(tmp_path):
     path = tmp_path / "paths.osm"
-    path.write_text("<osm version='0.6'><node id='1' lat='40.44' lon='-80'/><node id='2' lat='40.441' lon='-80'/>"
-                    "<way id='3'><nd ref='1'/><nd ref='2'/><tag k='highway' v='footway'/></way></osm>")
+    path.write_text(
+        "<osm version='0.6'><node id='1' lat='40.44' lon='-80'/><node id='2' lat='40.441' lon='-80'/>"
+        "<way id='3'><nd ref='1'/><nd ref='2'/><tag k='highway' v='footway'/></way></osm>"
+    )
     with pytest.raises(DataError, match="no drivable streets"):
         load_street_graph(path)
 
@@ -214,8 +236,7 @@ def test_csv_in_a_projected_crs_with_wkt_geometry(tmp_path):
     (x1, y1), (x2, y2), (xm, ym) = to_utm(-80.0, 40.44), to_utm(-79.999, 40.44), to_utm(-79.9995, 40.4402)
     nodes = f"osmid,x,y\n1,{x1},{y1}\n2,{x2},{y2}\n"
     edges = f'u,v,length,oneway,geometry\n1,2,110.0,False,"LINESTRING ({x1} {y1}, {xm} {ym}, {x2} {y2})"\n'
-    graph = load_street_graph(write_csv(tmp_path / "utm", nodes=nodes, edges=edges), crs="EPSG:26917",
-                              component="all")
+    graph = load_street_graph(write_csv(tmp_path / "utm", nodes=nodes, edges=edges), crs="EPSG:26917", component="all")
     assert graph.nodes[2]["x"] == pytest.approx(-79.999, abs=1e-7) and graph.nodes[2]["y"] == pytest.approx(40.44)
     forward, back = graph.edges[1, 2, 0]["geometry"], graph.edges[2, 1, 0]["geometry"]
     assert forward.coords[1] == pytest.approx((-79.9995, 40.4402), abs=1e-7)
@@ -232,7 +253,8 @@ def test_region_manifest_options_reach_the_loader(tmp_path):
     write_csv(tmp_path / "net")
     (tmp_path / "region.toml").write_text(
         'name = "CSV streets"\n[files]\n'
-        'streets = { path = "net", turn_delay_s = 3.0, component = "all", hwy_speeds_mph = { residential = 20 } }\n')
+        'streets = { path = "net", turn_delay_s = 3.0, component = "all", hwy_speeds_mph = { residential = 20 } }\n'
+    )
     graph = load_region(tmp_path).streets
     assert graph.graph["turn_delay_s"] == 3.0
     assert graph.edges[1, 2, 0]["speed_kph"] == pytest.approx(20 * MPH_TO_KPH)
@@ -260,10 +282,15 @@ def test_projected_graphml_comes_back_in_lon_lat(osm_file, tmp_path):
     assert arcs(again) == arcs(graph)
 
 
-@pytest.mark.parametrize(("options", "field"), [({"turn_delay_s": -2}, "turn_delay_s"),
-                                                ({"hwy_speeds_mph": {"residential": 0}}, "hwy_speeds_mph"),
-                                                ({"component": "largest"}, "component"),
-                                                ({"network_type": "walk"}, "network_type")])
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"turn_delay_s": -2}, "turn_delay_s"),
+        ({"hwy_speeds_mph": {"residential": 0}}, "hwy_speeds_mph"),
+        ({"component": "largest"}, "component"),
+        ({"network_type": "walk"}, "network_type"),
+    ],
+)
 def test_bad_options_name_the_option(osm_file, options, field):
     with pytest.raises(DataError) as err:
         load_street_graph(osm_file, **options)

@@ -1,5 +1,6 @@
 """`handoff scenario sweep` end to end on the demo region: LocalCluster, parquet table, summary plot,
 failed scenarios kept as rows, errors that name the key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,10 @@ runner = CliRunner(env={"COLUMNS": "250"})
 @pytest.mark.slow
 def test_example_sweep_runs_on_a_local_cluster_and_writes_table_and_plot(demo_region_dir, tmp_path):
     example = EXAMPLES / "sweep-siting.yaml"
-    result = runner.invoke(app, ["scenario", "sweep", str(example), "--region", str(demo_region_dir),
-                                 "--out", str(tmp_path), "--workers", "2"])
+    result = runner.invoke(
+        app,
+        ["scenario", "sweep", str(example), "--region", str(demo_region_dir), "--out", str(tmp_path), "--workers", "2"],
+    )
     assert result.exit_code == 0, result.output
     assert "20 siting scenarios" in result.output and "LocalCluster of 2 worker processes" in result.output
     assert "20 of 20 scenarios" in result.output
@@ -39,11 +42,32 @@ def test_example_sweep_runs_on_a_local_cluster_and_writes_table_and_plot(demo_re
 
 @pytest.mark.slow
 def test_scenarios_that_keep_failing_are_rows_with_their_error_and_exit_code_1(demo_region_dir, tmp_path):
-    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump({
-        "kind": "sweep", "name": "with-bad-p", "scenario": str(EXAMPLES / "siting.yaml"), "seed": 1,
-        "retries": 1, "grid": {"p": [2, 0]}}))
-    result = runner.invoke(app, ["scenario", "sweep", str(tmp_path / "sweep.yaml"), "--region", str(demo_region_dir),
-                                 "--out", str(tmp_path / "out"), "--workers", "1"])
+    (tmp_path / "sweep.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "sweep",
+                "name": "with-bad-p",
+                "scenario": str(EXAMPLES / "siting.yaml"),
+                "seed": 1,
+                "retries": 1,
+                "grid": {"p": [2, 0]},
+            }
+        )
+    )
+    result = runner.invoke(
+        app,
+        [
+            "scenario",
+            "sweep",
+            str(tmp_path / "sweep.yaml"),
+            "--region",
+            str(demo_region_dir),
+            "--out",
+            str(tmp_path / "out"),
+            "--workers",
+            "1",
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "1 scenarios failed after 1 retries" in result.output
     table = pd.read_parquet(tmp_path / "out" / "with-bad-p.parquet").set_index("param.p")
@@ -60,13 +84,17 @@ def test_dry_run_lists_every_scenario_with_its_seed(demo_region_dir):
         assert f"{task.task_id}  draw {task.draw}  seed {task.seed}" in result.output
 
 
-@pytest.mark.parametrize(("sweep", "key"), [
-    ({"grid": {"p": "1..5"}}, "grid.p"),
-    ({"draws": 3, "random": {"demand.population": {"lognormal": [0, 1]}}}, "random.demand.population"),
-])
+@pytest.mark.parametrize(
+    ("sweep", "key"),
+    [
+        ({"grid": {"p": "1..5"}}, "grid.p"),
+        ({"draws": 3, "random": {"demand.population": {"lognormal": [0, 1]}}}, "random.demand.population"),
+    ],
+)
 def test_bad_sweep_file_exits_2_and_names_the_key(tmp_path, sweep, key):
-    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump({"kind": "sweep", "scenario": str(EXAMPLES / "siting.yaml"),
-                                                         **sweep}))
+    (tmp_path / "sweep.yaml").write_text(
+        yaml.safe_dump({"kind": "sweep", "scenario": str(EXAMPLES / "siting.yaml"), **sweep})
+    )
     result = runner.invoke(app, ["scenario", "sweep", str(tmp_path / "sweep.yaml")])
     assert result.exit_code == 2
     assert f"key '{key}'" in result.output
@@ -74,8 +102,9 @@ def test_bad_sweep_file_exits_2_and_names_the_key(tmp_path, sweep, key):
 
 def test_a_scenario_file_without_region_is_named_before_any_worker_starts(tmp_path):
     (tmp_path / "base.yaml").write_text(yaml.safe_dump({"kind": "siting", "p": 1, "region": "nowhere"}))
-    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump({"kind": "sweep", "scenario": "base.yaml",
-                                                         "grid": {"p": [1, 2]}}))
+    (tmp_path / "sweep.yaml").write_text(
+        yaml.safe_dump({"kind": "sweep", "scenario": "base.yaml", "grid": {"p": [1, 2]}})
+    )
     result = runner.invoke(app, ["scenario", "sweep", str(tmp_path / "sweep.yaml")])
     assert result.exit_code == 2
     assert "region" in result.output and "nowhere" in result.output

@@ -5,6 +5,7 @@ The siting kind is used (it evaluates fastest on the small demo region). This mo
 scenario kind of its own (``prepare``/``evaluate`` below) whose tasks fail on purpose, to test
 retries on the real cluster.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def client():
     """A client of a LocalCluster with two single-threaded worker processes (one per core)."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as connected:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as connected,
+    ):
         yield connected
 
 
@@ -61,6 +64,7 @@ def _count_region_loads() -> None:
         def wrapper(*args, **kwargs):
             calls.append(function.__name__)
             return function(*args, **kwargs)
+
         return wrapper
 
     for module in list(sys.modules.values()):
@@ -83,8 +87,7 @@ def _prepare_on_worker(scenario: dict, base_dir: str) -> None:
     scenarios.siting.scenario.prepare(scenario, base_dir=Path(base_dir))
 
 
-def test_two_workers_give_each_result_once_equal_to_in_process_and_prepare_once(client, sweep, reference,
-                                                                                   monkeypatch):
+def test_two_workers_give_each_result_once_equal_to_in_process_and_prepare_once(client, sweep, reference, monkeypatch):
     pids = client.run(os.getpid)
     assert len(pids) == 2 and len(set(pids.values())) == 2 and os.getpid() not in pids.values()
     module = sys.modules[KINDS["siting"]]
@@ -148,6 +151,7 @@ def test_same_sweep_on_an_existing_scheduler_address_gives_the_same_table(client
 
 # --- a scenario kind whose tasks fail on purpose (imported by name on the workers) ---------------
 
+
 def prepare(spec: dict, *, base_dir: Path) -> dict:
     """Context of the failing kind: the folder where each attempt leaves a mark."""
     return {"marks": str(Path(base_dir) / "marks")}
@@ -174,9 +178,17 @@ def test_failed_tasks_are_retried_and_a_task_that_keeps_failing_is_reported(clie
     monkeypatch.setitem(KINDS, "failing", __name__)
     (tmp_path / "marks").mkdir()
     (tmp_path / "base.yaml").write_text(yaml.safe_dump({"kind": "failing", "mode": "fine", "tag": 0}))
-    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump({
-        "kind": "sweep", "scenario": "base.yaml", "seed": 5, "retries": 2,
-        "grid": {"tag": [1, 2, 3, 4], "mode": ["fine", "flaky", "broken"]}}))
+    (tmp_path / "sweep.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "sweep",
+                "scenario": "base.yaml",
+                "seed": 5,
+                "retries": 2,
+                "grid": {"tag": [1, 2, 3, 4], "mode": ["fine", "flaky", "broken"]},
+            }
+        )
+    )
     spec = load_sweep(tmp_path / "sweep.yaml")
 
     results = run_sweep(spec, client=client, progress=False).set_index(["param.tag", "param.mode"])
@@ -186,7 +198,9 @@ def test_failed_tasks_are_retried_and_a_task_that_keeps_failing_is_reported(clie
         tag, mode, _ = mark.name.split(".")
         attempts[int(tag), mode] = attempts.get((int(tag), mode), 0) + 1
     # fine: once; flaky: fails, then one retry succeeds; broken: the first try and both retries
-    assert attempts == {(tag, mode): n for tag in (1, 2, 3, 4) for mode, n in (("fine", 1), ("flaky", 2), ("broken", 3))}
+    assert attempts == {
+        (tag, mode): n for tag in (1, 2, 3, 4) for mode, n in (("fine", 1), ("flaky", 2), ("broken", 3))
+    }
     for tag in (1, 2, 3, 4):
         assert results.loc[(tag, "fine"), "status"] == results.loc[(tag, "flaky"), "status"] == "ok"
         assert results.loc[(tag, "broken"), "status"] == "failed"

@@ -1,4 +1,5 @@
 """Sweep files: expansion, seeds and errors that name the key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,17 @@ def write(tmp_path: Path, sweep: dict, scenario: dict | None = None) -> Path:
 
 
 def test_grid_times_draws_gives_every_combination_once(tmp_path):
-    spec = load_sweep(write(tmp_path, {"seed": 3, "grid": {"p": [1, 2, 3], "demand.growth": [0.0, 0.1]},
-                                       "draws": 4, "random": {"noise": {"uniform": [0, 1]}}}))
+    spec = load_sweep(
+        write(
+            tmp_path,
+            {
+                "seed": 3,
+                "grid": {"p": [1, 2, 3], "demand.growth": [0.0, 0.1]},
+                "draws": 4,
+                "random": {"noise": {"uniform": [0, 1]}},
+            },
+        )
+    )
     tasks = expand(spec)
     assert len(tasks) == 3 * 2 * 4
     assert len({t.task_id for t in tasks}) == len(tasks)
@@ -28,17 +38,26 @@ def test_grid_times_draws_gives_every_combination_once(tmp_path):
 
 
 def test_seeds_derive_from_sweep_seed_and_parameters_only(tmp_path):
-    first = expand(load_sweep(write(tmp_path, {"seed": 11, "grid": {"p": [1, 2]}, "draws": 2,
-                                                "random": {"x": {"normal": [0, 1]}}})))
-    again = expand(load_sweep(write(tmp_path, {"seed": 11, "grid": {"p": [2, 1]}, "draws": 2,
-                                                "random": {"x": {"normal": [0, 1]}}})))
+    first = expand(
+        load_sweep(
+            write(tmp_path, {"seed": 11, "grid": {"p": [1, 2]}, "draws": 2, "random": {"x": {"normal": [0, 1]}}})
+        )
+    )
+    again = expand(
+        load_sweep(
+            write(tmp_path, {"seed": 11, "grid": {"p": [2, 1]}, "draws": 2, "random": {"x": {"normal": [0, 1]}}})
+        )
+    )
     by_id = {t.task_id: t for t in again}
     assert {t.task_id for t in first} == set(by_id)
     for task in first:
         assert by_id[task.task_id].seed == task.seed
         assert by_id[task.task_id].params == task.params
-    other = expand(load_sweep(write(tmp_path, {"seed": 12, "grid": {"p": [1, 2]}, "draws": 2,
-                                                "random": {"x": {"normal": [0, 1]}}})))
+    other = expand(
+        load_sweep(
+            write(tmp_path, {"seed": 12, "grid": {"p": [1, 2]}, "draws": 2, "random": {"x": {"normal": [0, 1]}}})
+        )
+    )
     assert {t.seed for t in other}.isdisjoint({t.seed for t in first})
     assert task_seed(11, {"p": 1}, 0) == task_seed(11, {"p": 1}, 0) != task_seed(11, {"p": 1}, 1)
 
@@ -50,15 +69,18 @@ def test_dotted_parameters_reach_into_the_scenario_without_touching_the_base():
     assert base["budget"]["weekly"] == 1000 and "growth" not in base
 
 
-@pytest.mark.parametrize(("sweep", "key"), [
-    ({"grid": {"p": []}}, "grid.p"),
-    ({"grid": {"p": [1]}, "colour": "red"}, "colour"),
-    ({"random": {"x": {"gamma": [1, 2]}}, "draws": 2}, "random.x"),
-    ({"random": {"x": {"normal": [1]}}, "draws": 2}, "random.x.normal"),
-    ({"random": {"x": {"normal": [0, 1]}}}, "draws"),
-    ({"draws": 0}, "draws"),
-    ({"grid": {"x": [1]}, "random": {"x": {"uniform": [0, 1]}}, "draws": 2}, "random.x"),
-])
+@pytest.mark.parametrize(
+    ("sweep", "key"),
+    [
+        ({"grid": {"p": []}}, "grid.p"),
+        ({"grid": {"p": [1]}, "colour": "red"}, "colour"),
+        ({"random": {"x": {"gamma": [1, 2]}}, "draws": 2}, "random.x"),
+        ({"random": {"x": {"normal": [1]}}, "draws": 2}, "random.x.normal"),
+        ({"random": {"x": {"normal": [0, 1]}}}, "draws"),
+        ({"draws": 0}, "draws"),
+        ({"grid": {"x": [1]}, "random": {"x": {"uniform": [0, 1]}}, "draws": 2}, "random.x"),
+    ],
+)
 def test_bad_sweep_files_name_the_key(tmp_path, sweep, key):
     with pytest.raises(SweepError) as err:
         load_sweep(write(tmp_path, sweep))

@@ -1,4 +1,5 @@
 """Sweep summaries: grouped by each grid parameter, with how often each site is chosen across draws."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,9 +12,19 @@ def results() -> pd.DataFrame:
     for p in (1, 2):
         for draw in range(4):
             sites = "S1" if p == 1 else ("S1; S2" if draw < 3 else "S1; S3")
-            rows.append({"task_id": f"{p}-{draw}", "draw": draw, "seed": draw, "param.p": p,
-                         "param.demand.population": 0.3 + 0.1 * draw, "objective": 10.0 / p + draw,
-                         "sites": sites, "status": "ok", "error": ""})
+            rows.append(
+                {
+                    "task_id": f"{p}-{draw}",
+                    "draw": draw,
+                    "seed": draw,
+                    "param.p": p,
+                    "param.demand.population": 0.3 + 0.1 * draw,
+                    "objective": 10.0 / p + draw,
+                    "sites": sites,
+                    "status": "ok",
+                    "error": "",
+                }
+            )
     return pd.DataFrame(rows)
 
 

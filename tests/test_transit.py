@@ -1,4 +1,5 @@
 """Range-RAPTOR against an independent time-expanded networkx reference, plus GTFS edge cases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,30 +26,54 @@ def _reference(feed, graph, problem, origins, destinations, *, window, date=DATE
     """The time-expanded reference on the same walking legs (street or straight-line)."""
     ids = [key[1] for key in problem.timetable.stop_keys]
     walker = WalkNetwork(graph, walk_kmh=walk_kmh)
-    raw = walker.legs(problem.timetable.stop_lonlat, problem.timetable.stop_lonlat, max_seconds=WALK_MIN * 60,
-                      skip_same_index=True).dense()
+    raw = walker.legs(
+        problem.timetable.stop_lonlat, problem.timetable.stop_lonlat, max_seconds=WALK_MIN * 60, skip_same_index=True
+    ).dense()
     stop_walk = {(ids[a], ids[b]): int(raw[a, b]) for a, b in zip(*np.nonzero(np.isfinite(raw)))}
     egress_dense = problem.egress.dense()
-    egress = {ids[s]: [(int(j), int(egress_dense[s, j])) for j in np.flatnonzero(np.isfinite(egress_dense[s]))]
-              for s in range(len(ids))}
-    te = TimeExpanded(feed, date, stop_walk, walk_ms=walk_kmh / 3.6, slack=SLACK, max_rides=rides, egress=egress,
-                      window=window)
+    egress = {
+        ids[s]: [(int(j), int(egress_dense[s, j])) for j in np.flatnonzero(np.isfinite(egress_dense[s]))]
+        for s in range(len(ids))
+    }
+    te = TimeExpanded(
+        feed, date, stop_walk, walk_ms=walk_kmh / 3.6, slack=SLACK, max_rides=rides, egress=egress, window=window
+    )
     access_dense, direct_dense = problem.access.dense(), problem.direct.dense()
-    access = {i: [(ids[s], int(access_dense[i, s])) for s in np.flatnonzero(np.isfinite(access_dense[i]))]
-              for i in range(len(origins))}
-    direct = {i: [(int(j), int(direct_dense[i, j])) for j in np.flatnonzero(np.isfinite(direct_dense[i]))]
-              for i in range(len(origins))}
+    access = {
+        i: [(ids[s], int(access_dense[i, s])) for s in np.flatnonzero(np.isfinite(access_dense[i]))]
+        for i in range(len(origins))
+    }
+    direct = {
+        i: [(int(j), int(direct_dense[i, j])) for j in np.flatnonzero(np.isfinite(direct_dense[i]))]
+        for i in range(len(origins))
+    }
     return te, access, direct, egress_dense, direct_dense, ids
 
 
 def _compare_forward(feed, graph, origins, destinations, window, *, date=DATE, rides=RIDES, max_min=MAX_MIN):
     """RAPTOR (every departure of ``window``) against the reference on 3 random departures per origin."""
     times = parse_window(window, 1)
-    problem = prepare([feed], graph, origins, destinations, date=date, start_s=int(times.min()),
-                      end_s=int(times.max()) + max_min * 60, max_walk_minutes=WALK_MIN)
+    problem = prepare(
+        [feed],
+        graph,
+        origins,
+        destinations,
+        date=date,
+        start_s=int(times.min()),
+        end_s=int(times.max()) + max_min * 60,
+        max_walk_minutes=WALK_MIN,
+    )
     cube = run_search(problem, times, percentiles=None, boarding_slack_s=SLACK, max_rides=rides, max_minutes=max_min)
-    te, access, direct, *_ = _reference(feed, graph, problem, origins, destinations, date=date, rides=rides,
-                                        window=(int(times.min()), int(times.max()) + max_min * 60))
+    te, access, direct, *_ = _reference(
+        feed,
+        graph,
+        problem,
+        origins,
+        destinations,
+        date=date,
+        rides=rides,
+        window=(int(times.min()), int(times.max()) + max_min * 60),
+    )
     rng = np.random.default_rng(1)
     checked = reachable = 0
     for i in range(len(origins)):
@@ -85,12 +110,28 @@ def test_arrive_by_equals_reference_latest_departure(tmp_path):
     rng = np.random.default_rng(6)
     origins, destinations = _points(feed, 5, rng), _points(feed, 3, rng)
     deadline = 9 * 3600
-    problem = prepare([feed], None, origins, destinations, date=DATE, start_s=deadline - MAX_MIN * 60,
-                      end_s=deadline, max_walk_minutes=WALK_MIN)
-    got = run_search(problem, np.array([deadline]), percentiles=[50], reverse=True, boarding_slack_s=SLACK,
-                     max_rides=RIDES, max_minutes=MAX_MIN)[0]
-    te, access, _, egress_dense, direct_dense, ids = _reference(feed, None, problem, origins, destinations,
-                                                                window=(deadline - MAX_MIN * 60, deadline))
+    problem = prepare(
+        [feed],
+        None,
+        origins,
+        destinations,
+        date=DATE,
+        start_s=deadline - MAX_MIN * 60,
+        end_s=deadline,
+        max_walk_minutes=WALK_MIN,
+    )
+    got = run_search(
+        problem,
+        np.array([deadline]),
+        percentiles=[50],
+        reverse=True,
+        boarding_slack_s=SLACK,
+        max_rides=RIDES,
+        max_minutes=MAX_MIN,
+    )[0]
+    te, access, _, egress_dense, direct_dense, ids = _reference(
+        feed, None, problem, origins, destinations, window=(deadline - MAX_MIN * 60, deadline)
+    )
     finite = 0
     for j in range(len(destinations)):
         egress_j = [(ids[s], int(egress_dense[s, j])) for s in np.flatnonzero(np.isfinite(egress_dense[:, j]))]
@@ -107,8 +148,9 @@ def test_percentiles_are_over_the_departure_window(tmp_path):
     origins, destinations = _points(feed, 4, rng), _points(feed, 5, rng)
     kwargs = dict(date=DATE, max_walk_minutes=WALK_MIN, max_rides=RIDES, max_minutes=MAX_MIN)
     result = transit_matrix(feed, None, origins, destinations, depart="07:00-08:00", percentiles=(50, 90), **kwargs)
-    problem = prepare([feed], None, origins, destinations, date=DATE, start_s=7 * 3600, end_s=11 * 3600,
-                      max_walk_minutes=WALK_MIN)
+    problem = prepare(
+        [feed], None, origins, destinations, date=DATE, start_s=7 * 3600, end_s=11 * 3600, max_walk_minutes=WALK_MIN
+    )
     cube = run_search(problem, parse_window("07:00-08:00", 1), percentiles=None, max_rides=RIDES, max_minutes=MAX_MIN)
     for q in (50, 90):
         with np.errstate(invalid="ignore"):
@@ -119,20 +161,31 @@ def test_percentiles_are_over_the_departure_window(tmp_path):
 
 
 def _line_feed(folder, stop_times, *, extra=None):
-    stops = ("stop_id,stop_name,stop_lat,stop_lon\nA,A,40.40,-80.00\nB,B,40.40,-79.90\n"
-             "C,C,40.50,-79.90\nD,D,40.50,-79.80\n")
-    tables = {"stops.txt": stops, "routes.txt": "route_id,route_type\nR,3\nQ,3\n",
-              "trips.txt": "route_id,service_id,trip_id\nR,WK,T1\nQ,WK,T2\n",
-              "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n" + stop_times}
+    stops = (
+        "stop_id,stop_name,stop_lat,stop_lon\nA,A,40.40,-80.00\nB,B,40.40,-79.90\nC,C,40.50,-79.90\nD,D,40.50,-79.80\n"
+    )
+    tables = {
+        "stops.txt": stops,
+        "routes.txt": "route_id,route_type\nR,3\nQ,3\n",
+        "trips.txt": "route_id,service_id,trip_id\nR,WK,T1\nQ,WK,T2\n",
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n" + stop_times,
+    }
     return load_gtfs(write_feed(folder, {**tables, **(extra or {})}))
 
 
 def test_frequencies_expand_into_trips_every_headway(tmp_path):
-    feed = _line_feed(tmp_path, "T1,08:00:00,08:00:00,A,1\nT1,08:20:00,08:20:00,B,2\n",
-                      extra={"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nT1,07:00:00,08:00:00,600\n"})
+    feed = _line_feed(
+        tmp_path,
+        "T1,08:00:00,08:00:00,A,1\nT1,08:20:00,08:20:00,B,2\n",
+        extra={"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nT1,07:00:00,08:00:00,600\n"},
+    )
     a, b = feed.stops.set_index("stop_id").loc[["A", "B"], ["stop_lon", "stop_lat"]].to_numpy()
-    cube = run_search(prepare(feed, None, [a], [b], date=DATE, start_s=6 * 3600, end_s=10 * 3600),
-                      parse_window("06:55-07:58", 1), percentiles=None, boarding_slack_s=0)[0, :, 0]
+    cube = run_search(
+        prepare(feed, None, [a], [b], date=DATE, start_s=6 * 3600, end_s=10 * 3600),
+        parse_window("06:55-07:58", 1),
+        percentiles=None,
+        boarding_slack_s=0,
+    )[0, :, 0]
     departures = parse_window("06:55-07:58", 1)
     vehicle = 7 * 3600 + 600 * np.ceil((departures - 7 * 3600).clip(0) / 600)
     expected = np.where(vehicle < 8 * 3600, (vehicle + 1200 - departures) / 60, np.inf)
@@ -146,11 +199,17 @@ def test_transfers_txt_min_transfer_time_at_a_stop(tmp_path):
     free = _line_feed(tmp_path / "free", times)
     kw = dict(date=DATE, depart="07:59", boarding_slack_s=60, max_walk_minutes=5)
     assert transit_matrix(free, None, origin, dest, **kw)[50][0, 0] == pytest.approx(31)
-    slow = _line_feed(tmp_path / "slow", times, extra={
-        "transfers.txt": "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nB,B,2,300\n"})
+    slow = _line_feed(
+        tmp_path / "slow",
+        times,
+        extra={"transfers.txt": "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nB,B,2,300\n"},
+    )
     assert np.isnan(transit_matrix(slow, None, origin, dest, **kw)[50][0, 0])
-    banned = _line_feed(tmp_path / "banned", times, extra={
-        "transfers.txt": "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nB,B,3,\n"})
+    banned = _line_feed(
+        tmp_path / "banned",
+        times,
+        extra={"transfers.txt": "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nB,B,3,\n"},
+    )
     assert np.isnan(transit_matrix(banned, None, origin, dest, **kw)[50][0, 0])
 
 
@@ -186,16 +245,25 @@ def test_graphhopper_sample_feed_matches_reference(shared_data):
 
 def test_a_transfer_between_two_feeds(tmp_path):
     bus = _line_feed(tmp_path / "bus", "T1,08:00:00,08:00:00,A,1\nT1,08:10:00,08:10:00,B,2\n")
-    rail = load_gtfs(write_feed(tmp_path / "rail", {
-        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\nA,Platform,40.4018,-79.90\nZ,Z,40.60,-79.70\n",
-        "routes.txt": "route_id,route_type\nL,1\n", "trips.txt": "route_id,service_id,trip_id\nL,WK,T1\n",
-        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                          "T1,08:16:00,08:16:00,A,1\nT1,08:40:00,08:40:00,Z,2\n"}))
+    rail = load_gtfs(
+        write_feed(
+            tmp_path / "rail",
+            {
+                "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\nA,Platform,40.4018,-79.90\nZ,Z,40.60,-79.70\n",
+                "routes.txt": "route_id,route_type\nL,1\n",
+                "trips.txt": "route_id,service_id,trip_id\nL,WK,T1\n",
+                "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                "T1,08:16:00,08:16:00,A,1\nT1,08:40:00,08:40:00,Z,2\n",
+            },
+        )
+    )
     walk_s = round(0.0018 * 111_195 * 1.3 / (4.8 / 3.6))  # 200 m north of bus stop B, straight line x 1.3
     assert 10 * 60 + walk_s + 60 <= 16 * 60  # the connection is feasible with the boarding slack
-    result = transit_matrix([bus, rail], None, [[-80.0, 40.40]], [[-79.70, 40.60]], date=DATE, depart="07:59",
-                            max_walk_minutes=5)
+    result = transit_matrix(
+        [bus, rail], None, [[-80.0, 40.40]], [[-79.70, 40.60]], date=DATE, depart="07:59", max_walk_minutes=5
+    )
     assert result[50][0, 0] == pytest.approx(41)
-    alone = transit_matrix([bus], None, [[-80.0, 40.40]], [[-79.70, 40.60]], date=DATE, depart="07:59",
-                           max_walk_minutes=5)
+    alone = transit_matrix(
+        [bus], None, [[-80.0, 40.40]], [[-79.70, 40.60]], date=DATE, depart="07:59", max_walk_minutes=5
+    )
     assert np.isnan(alone[50][0, 0])

@@ -1,5 +1,6 @@
 """Transit on real-format feeds: the generated demo region (street walking) and the real Beaver
 County feed, both against the time-expanded reference; walking legs against networkx."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """Siting, the capacity-gap report, the placement API and the command line give the same minutes
 for the same origin, destination, day and window: they all ask the one travel service."""
+
 from __future__ import annotations
 
 import json
@@ -41,16 +42,34 @@ def test_every_caller_gives_the_same_transit_and_drive_minutes(demo_region_dir, 
 
     pd.DataFrame({"id": ["o"], "lon": [home.x], "lat": [home.y]}).to_csv(tmp_path / "o.csv", index=False)
     pd.DataFrame({"id": ["d"], "lon": [provider.lon], "lat": [provider.lat]}).to_csv(tmp_path / "d.csv", index=False)
-    points = ["--region", str(demo_region_dir), "--origins", str(tmp_path / "o.csv"),
-              "--destinations", str(tmp_path / "d.csv"), "--no-cache"]
+    points = [
+        "--region",
+        str(demo_region_dir),
+        "--origins",
+        str(tmp_path / "o.csv"),
+        "--destinations",
+        str(tmp_path / "d.csv"),
+        "--no-cache",
+    ]
     ran = CliRunner().invoke(app, ["traveltime", "transit", *points, "-o", str(tmp_path / "t.parquet")])
     assert ran.exit_code == 0, ran.output
     cli_transit = float(pd.read_parquet(tmp_path / "t.parquet")["minutes_p50"].iloc[0])
 
-    instance = {"as_of": "2026-01-05", "region": str(demo_region_dir),
-                "participants": [{"participant_id": "P1", "needs": ["housing"], "lon": home.x, "lat": home.y}],
-                "providers": [{"provider_id": str(provider.provider_id), "name": "x", "service": "housing",
-                               "capacity": 1, "lon": float(provider.lon), "lat": float(provider.lat)}]}
+    instance = {
+        "as_of": "2026-01-05",
+        "region": str(demo_region_dir),
+        "participants": [{"participant_id": "P1", "needs": ["housing"], "lon": home.x, "lat": home.y}],
+        "providers": [
+            {
+                "provider_id": str(provider.provider_id),
+                "name": "x",
+                "service": "housing",
+                "capacity": 1,
+                "lon": float(provider.lon),
+                "lat": float(provider.lat),
+            }
+        ],
+    }
     (tmp_path / "round.json").write_text(json.dumps(instance))
     match = _load_instance(tmp_path / "round.json").travel_minutes[("P1", str(provider.provider_id))]
 

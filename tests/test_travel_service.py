@@ -1,4 +1,5 @@
 """The travel service: the one service-day rule, the one fallback, version-keyed cache, tables, coverage."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,15 +17,19 @@ from geodata.service_day import ServiceDayError, service_day, typical_weekday
 from geodata.travel import TravelRequest, TravelService
 from geodata.travel_tables import arrive_by_minutes, provider_minutes
 
-WEEKDAY_CALENDAR = ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
-                    "WK,1,1,1,1,1,0,0,20240101,20241231\n")
+WEEKDAY_CALENDAR = (
+    "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+    "WK,1,1,1,1,1,0,0,20240101,20241231\n"
+)
 ONE_TRIP = {
     "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\nA,A,40.44,-80.00\nB,B,40.45,-79.98\n",
     "routes.txt": "route_id,route_short_name,route_type\nR,1,3\n",
     "trips.txt": "route_id,service_id,trip_id\nR,WK,t1\nR,WK,t2\n",
-    "stop_times.txt": ("trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                       "t1,08:00:00,08:00:00,A,1\nt1,08:10:00,08:10:00,B,2\n"
-                       "t2,08:00:00,08:00:00,A,1\nt2,08:10:00,08:10:00,B,2\n"),
+    "stop_times.txt": (
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "t1,08:00:00,08:00:00,A,1\nt1,08:10:00,08:10:00,B,2\n"
+        "t2,08:00:00,08:00:00,A,1\nt2,08:10:00,08:10:00,B,2\n"
+    ),
 }
 
 
@@ -49,8 +54,10 @@ def test_typical_weekday_skips_a_holiday_without_service(tmp_path):
 
 
 def test_typical_day_of_a_weekend_only_feed_is_a_day_with_service(tmp_path):
-    calendar = ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
-                "SAT,0,0,0,0,0,1,0,20240101,20241231\n")
+    calendar = (
+        "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "SAT,0,0,0,0,0,1,0,20240101,20241231\n"
+    )
     day = typical_weekday([_feed(tmp_path, calendar)])
     assert day == dt.date(2024, 1, 6) and day.weekday() == 5
 
@@ -80,8 +87,9 @@ def test_transit_minutes_are_the_engines_on_the_chosen_day(tmp_path):
     stops = region.transit[0].stops[["stop_lon", "stop_lat"]].to_numpy()[:6]
     request = TravelRequest(depart="07:00-08:00", percentiles=(50, 90))
     result = service.transit(stops[:3], stops[3:], request)
-    expected = transit_engine.transit_matrix(region.transit, None, stops[:3], stops[3:], date=result.day,
-                                             depart="07:00-08:00", percentiles=(50, 90))
+    expected = transit_engine.transit_matrix(
+        region.transit, None, stops[:3], stops[3:], date=result.day, depart="07:00-08:00", percentiles=(50, 90)
+    )
     assert result.day == typical_weekday(region.transit) and not result.estimated
     for q in (50, 90):
         np.testing.assert_array_equal(result[q], expected[q])
@@ -136,14 +144,21 @@ def test_arrive_by_table_matches_the_engines_arrive_by_search(tmp_path):
     service = TravelService.from_region(region, cache_dir=tmp_path / "cache")
     stops = region.transit[0].stops[["stop_lon", "stop_lat"]].to_numpy()
     people = {"p1": tuple(stops[0]), "p2": tuple(stops[1])}
-    clinics = {"c1": (tuple(stops[5]), ["2024-03-06T09:30", "2024-03-06T10:00"]),
-               "c2": (tuple(stops[8]), ["2024-03-06T09:30", "2024-03-07T08:30"])}
+    clinics = {
+        "c1": (tuple(stops[5]), ["2024-03-06T09:30", "2024-03-06T10:00"]),
+        "c2": (tuple(stops[8]), ["2024-03-06T09:30", "2024-03-07T08:30"]),
+    }
     table = arrive_by_minutes(service, people, clinics)
     assert len(table) == 2 * 4
     for (person, clinic, when), minutes in table.items():
-        engine = transit_engine.transit_matrix(region.transit, None, np.array([people[person]]),
-                                               np.array([clinics[clinic][0]]), date=when[:10],
-                                               arrive_by=when[11:])[50][0, 0]
+        engine = transit_engine.transit_matrix(
+            region.transit,
+            None,
+            np.array([people[person]]),
+            np.array([clinics[clinic][0]]),
+            date=when[:10],
+            arrive_by=when[11:],
+        )[50][0, 0]
         assert minutes == (None if np.isnan(engine) else round(float(engine), 2)), (person, clinic, when)
     assert any(v is not None for v in table.values())
     with pytest.raises(ServiceDayError, match="do not cover"):

@@ -9,6 +9,7 @@ consecutive times); ("D"/"A", k, trip, i) on trip at position i at its departure
 ("V", k, stop, t) just alighted. Edge weights are elapsed seconds, so a Dijkstra distance from a
 source at time d is the travel time.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -51,8 +52,10 @@ def trips_of(feed, day: dt.date, shift: int):
         for start, end, step in headways[trip]:
             first = start
             while first < end:
-                yield (f"{trip}@{first}#{shift}",
-                       [(s, a - zero + first + shift, d - zero + first + shift, b, c) for s, a, d, b, c in rows])
+                yield (
+                    f"{trip}@{first}#{shift}",
+                    [(s, a - zero + first + shift, d - zero + first + shift, b, c) for s, a, d, b, c in rows],
+                )
                 first += step
 
 
@@ -70,8 +73,12 @@ def footpaths(feed, stop_walk: dict, walk_ms: float):
     for a, pa in platforms["parent_station"].items():
         for b, pb in platforms["parent_station"].items():
             if a != b and pa == pb:
-                secs = round(haversine(stops.loc[a, ["stop_lon", "stop_lat"]].tolist(), stops.loc[b, ["stop_lon", "stop_lat"]].tolist())
-                             / walk_ms)
+                secs = round(
+                    haversine(
+                        stops.loc[a, ["stop_lon", "stop_lat"]].tolist(), stops.loc[b, ["stop_lon", "stop_lat"]].tolist()
+                    )
+                    / walk_ms
+                )
                 paths[(a, b)] = min(paths.get((a, b), secs), secs)
     same = {}
     for r in feed.transfers.itertuples():
@@ -92,8 +99,18 @@ class TimeExpanded:
     """The layered time-expanded graph of one feed on one date (trips of the day before and after
     included with shifted times; only trips in motion within ``window`` seconds when given)."""
 
-    def __init__(self, feed, date: dt.date, stop_walk: dict, *, walk_ms: float, slack: int, max_rides: int,
-                 egress: dict[str, list[tuple[int, int]]], window: tuple[int, int] | None = None):
+    def __init__(
+        self,
+        feed,
+        date: dt.date,
+        stop_walk: dict,
+        *,
+        walk_ms: float,
+        slack: int,
+        max_rides: int,
+        egress: dict[str, list[tuple[int, int]]],
+        window: tuple[int, int] | None = None,
+    ):
         self.g = nx.DiGraph()
         self.wait = defaultdict(set)
         paths, same = footpaths(feed, stop_walk, walk_ms)
@@ -138,8 +155,9 @@ class TimeExpanded:
     def _wait(self, k, stop, t):
         self.wait[(k, stop)].add(t)
 
-    def depart(self, d: int, access: list[tuple[str, int]], direct: list[tuple[int, int]], n_dest: int,
-               max_s: int) -> np.ndarray:
+    def depart(
+        self, d: int, access: list[tuple[str, int]], direct: list[tuple[int, int]], n_dest: int, max_s: int
+    ) -> np.ndarray:
         """Travel seconds to each destination leaving at ``d`` (inf if over ``max_s``)."""
         g = self.g
         g.add_node("SRC")
@@ -154,8 +172,16 @@ class TimeExpanded:
         g.remove_node("SRC")
         return np.array([dist.get(("DEST", j), np.inf) for j in range(n_dest)], dtype=float)
 
-    def arrive_by(self, deadline: int, j: int, egress_of_j: list[tuple[str, int]], access: dict, direct_to_j: dict,
-                  n_orig: int, max_s: int) -> np.ndarray:
+    def arrive_by(
+        self,
+        deadline: int,
+        j: int,
+        egress_of_j: list[tuple[str, int]],
+        access: dict,
+        direct_to_j: dict,
+        n_orig: int,
+        max_s: int,
+    ) -> np.ndarray:
         """Seconds between the latest departure from each origin and ``deadline`` at destination j."""
         rev = self.g.reverse(copy=True)
         for node in list(rev.nodes):

@@ -9,6 +9,7 @@ Pooled PostgreSQL connections are not pinged before use (a round trip on every r
 database restart the first request on a dead connection answers 503 (retry) and SQLAlchemy then
 drops every connection of that pool, so the next request reconnects.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event
@@ -41,8 +42,13 @@ def _sqlite_begin(connection) -> None:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for the SQLAlchemy ``url`` with Handoff's locking set-up."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
-                               pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL, pool_timeout=BUSY_SECONDS)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
+            pool_size=SQLITE_POOL,
+            max_overflow=SQLITE_POOL,
+            pool_timeout=BUSY_SECONDS,
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -4,6 +4,7 @@ Hours are lists of windows ``{"days": "Mo-Fr", "start": 8, "length": 16, "on_cal
 the cohort's local time zone (``scenarios.coverage.costs.Shift``). A referral is pseudonymous:
 an optional person id, never a name; its location is the officer's position.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

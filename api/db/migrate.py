@@ -1,4 +1,5 @@
 """Alembic migrations, configured in code so they ship inside the ``api`` package."""
+
 from __future__ import annotations
 
 from pathlib import Path

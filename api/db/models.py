@@ -4,6 +4,7 @@ Times: ``*_at`` columns are UTC instants (timezone-aware in Python); appointment
 start dates are naive local (America/New_York) as everywhere in Handoff. Participants are
 pseudonymous ids only: no names, no dates of birth, no addresses (a location is a point).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, UTC

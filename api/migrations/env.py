@@ -1,4 +1,5 @@
 """Alembic environment: runs on the connection handed over by ``api.db.migrate.upgrade``."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -16,8 +17,9 @@ def run_migrations_online() -> None:
     connection = context.config.attributes["connection"]
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-    context.configure(connection=connection, target_metadata=Base.metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection, target_metadata=Base.metadata, render_as_batch=connection.dialect.name == "sqlite"
+    )
     context.run_migrations()
 
 

@@ -3,6 +3,7 @@
 
 Dependencies that do no I/O are ``async def``: FastAPI runs them on the event loop instead of
 handing each to a worker thread."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -45,7 +46,9 @@ SettingsDep = Depends(get_settings)
 RegionDep = Depends(get_region)
 
 
-async def paging(offset: int = Query(0, ge=0, le=1_000_000_000), limit: int = Query(100, ge=1, le=1000)) -> tuple[int, int]:
+async def paging(
+    offset: int = Query(0, ge=0, le=1_000_000_000), limit: int = Query(100, ge=1, le=1000)
+) -> tuple[int, int]:
     """Query parameters ``offset`` (rows to skip) and ``limit`` (rows per page, 1..1000)."""
     return offset, limit
 

@@ -1,4 +1,5 @@
 """``/v1/audit`` (admin) and ``/v1/reports/capacity`` (aggregate, small cells suppressed)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -23,24 +24,43 @@ aggregate_readers = require("planner", "pcg")
 
 
 @router.get("/audit", response_model=AuditList, summary="Query the audit log")
-def query_audit(actor: Annotated[Place, Query(description="user name; empty: anyone")] = "",
-                action: Annotated[Label, Query(description="e.g. placement.confirm; empty: any")] = "",
-                record_type: Annotated[Label, Query(description="e.g. placement; empty: any")] = "",
-                record_id: Annotated[Place, Query(description="empty: any")] = "",
-                since: IsoDateTime | None = None, until: IsoDateTime | None = None,
-                page: tuple[int, int] = Depends(paging), session: Session = SessionDep,
-                principal: Principal = Depends(admins)) -> AuditList:
+def query_audit(
+    actor: Annotated[Place, Query(description="user name; empty: anyone")] = "",
+    action: Annotated[Label, Query(description="e.g. placement.confirm; empty: any")] = "",
+    record_type: Annotated[Label, Query(description="e.g. placement; empty: any")] = "",
+    record_id: Annotated[Place, Query(description="empty: any")] = "",
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
+    page: tuple[int, int] = Depends(paging),
+    session: Session = SessionDep,
+    principal: Principal = Depends(admins),
+) -> AuditList:
     """Who did what to which record, when; newest first; every filter optional (admin)."""
     offset, limit = page
-    total, rows = audit.query(session, actor=actor, action=action, record_type=record_type, record_id=record_id,
-                              since=since, until=until, offset=offset, limit=limit)
-    return closed(session, AuditList(page=Page(total=total, offset=offset, limit=limit),
-                     items=[AuditOut.model_validate(r, from_attributes=True) for r in rows]))
+    total, rows = audit.query(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        since=since,
+        until=until,
+        offset=offset,
+        limit=limit,
+    )
+    return closed(
+        session,
+        AuditList(
+            page=Page(total=total, offset=offset, limit=limit),
+            items=[AuditOut.model_validate(r, from_attributes=True) for r in rows],
+        ),
+    )
 
 
 @router.get("/reports/capacity", response_model=CapacityReport, summary="Aggregate capacity per service")
-def capacity_report(session: Session = SessionDep, region: RegionContext = RegionDep,
-                    principal: Principal = Depends(aggregate_readers)) -> CapacityReport:
+def capacity_report(
+    session: Session = SessionDep, region: RegionContext = RegionDep, principal: Principal = Depends(aggregate_readers)
+) -> CapacityReport:
     """Slots per service across active providers. People counts (held, confirmed, waiting and the
     ``free`` they determine) come from the publication layer shared by every aggregate endpoint:
     counts 1..10 are withheld (null), and so is any count that would give one away in combination
@@ -52,10 +72,17 @@ def capacity_report(session: Session = SessionDep, region: RegionContext = Regio
         r["providers"] += 1
         r["capacity"] += p.capacity
         r["occupied"] += p.occupied
-    services = [ServiceCapacity(service=name, providers=r["providers"], capacity=r["capacity"], occupied=r["occupied"],
-                                held=figures.count("service", name, "held"),
-                                confirmed=figures.count("service", name, "confirmed"),
-                                waiting=figures.count("service", name, "waiting"),
-                                free=figures.free("service", name, r["capacity"], r["occupied"]))
-                for name, r in sorted(rows.items())]
+    services = [
+        ServiceCapacity(
+            service=name,
+            providers=r["providers"],
+            capacity=r["capacity"],
+            occupied=r["occupied"],
+            held=figures.count("service", name, "held"),
+            confirmed=figures.count("service", name, "confirmed"),
+            waiting=figures.count("service", name, "waiting"),
+            free=figures.free("service", name, r["capacity"], r["occupied"]),
+        )
+        for name, r in sorted(rows.items())
+    ]
     return closed(session, CapacityReport(small_cell_threshold=THRESHOLD, services=services))

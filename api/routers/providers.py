@@ -1,4 +1,5 @@
 """``/v1/providers``: the provider directory and capacity updates."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
@@ -24,7 +25,9 @@ def _out(session: Session, provider) -> ProviderOut:
     return service.to_out(provider, counts)
 
 
-def published(session: Session, region: RegionContext, principal: Principal, items: list[ProviderOut]) -> list[ProviderOut]:
+def published(
+    session: Session, region: RegionContext, principal: Principal, items: list[ProviderOut]
+) -> list[ProviderOut]:
     """Planners read people counts (held, confirmed, free) through the publication layer, as every
     aggregate reader does; the other roles work with the exact counts."""
     if principal.role != "planner":
@@ -36,18 +39,27 @@ def published(session: Session, region: RegionContext, principal: Principal, ite
 def _counts(figures, item: ProviderOut) -> dict:
     if item.archived:
         return {"held": None, "confirmed": None, "free": None}
-    return {"held": figures.count("provider", item.id, "held"), "confirmed": figures.count("provider", item.id, "confirmed"),
-            "free": figures.free("provider", item.id, item.capacity, item.occupied)}
+    return {
+        "held": figures.count("provider", item.id, "held"),
+        "confirmed": figures.count("provider", item.id, "confirmed"),
+        "free": figures.free("provider", item.id, item.capacity, item.occupied),
+    }
 
 
 @router.get("", response_model=ProviderList, summary="List providers with live slot counts")
-def list_providers(service_name: Service | None = Query(None, alias="service"), include_archived: bool = False,
-                   page: tuple[int, int] = Depends(paging), session: Session = SessionDep,
-                   region: RegionContext = RegionDep, principal: Principal = Depends(readers)) -> ProviderList:
+def list_providers(
+    service_name: Service | None = Query(None, alias="service"),
+    include_archived: bool = False,
+    page: tuple[int, int] = Depends(paging),
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    principal: Principal = Depends(readers),
+) -> ProviderList:
     """Providers ordered by id; ``free`` is capacity minus occupied, held and confirmed slots."""
     offset, limit = page
-    total, rows = service.listing(session, service=service_name, include_archived=include_archived,
-                                  offset=offset, limit=limit)
+    total, rows = service.listing(
+        session, service=service_name, include_archived=include_archived, offset=offset, limit=limit
+    )
     counts = service.slot_counts(session, [p.id for p in rows])
     items = [service.to_out(p, counts.get(p.id, service.SlotCounts())) for p in rows]
     items = published(session, region, principal, items)
@@ -55,8 +67,12 @@ def list_providers(service_name: Service | None = Query(None, alias="service"), 
 
 
 @router.post("", response_model=ProviderOut, status_code=201, summary="Add a provider")
-def create_provider(body: ProviderCreate, session: Session = SessionDep, region: RegionContext = RegionDep,
-                    principal: Principal = Depends(admins)) -> ProviderOut:
+def create_provider(
+    body: ProviderCreate,
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    principal: Principal = Depends(admins),
+) -> ProviderOut:
     """Add a provider (admin). Its location must lie inside the region; appointment times in the future."""
     provider = service.create(session, body, principal.name, region)
     session.commit()
@@ -64,16 +80,25 @@ def create_provider(body: ProviderCreate, session: Session = SessionDep, region:
 
 
 @router.get("/{provider_id}", response_model=ProviderOut, summary="One provider")
-def get_provider(provider_id: Identifier, session: Session = SessionDep, region: RegionContext = RegionDep,
-                 principal: Principal = Depends(readers)) -> ProviderOut:
+def get_provider(
+    provider_id: Identifier,
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    principal: Principal = Depends(readers),
+) -> ProviderOut:
     """A provider with its live slot counts (a provider user sees only its own)."""
     service.check_scope(principal, provider_id, "see")
     return closed(session, published(session, region, principal, [_out(session, service.get(session, provider_id))])[0])
 
 
 @router.patch("/{provider_id}", response_model=ProviderOut, summary="Change a provider's details")
-def patch_provider(provider_id: Identifier, body: ProviderUpdate, session: Session = SessionDep,
-                   region: RegionContext = RegionDep, principal: Principal = Depends(admins)) -> ProviderOut:
+def patch_provider(
+    provider_id: Identifier,
+    body: ProviderUpdate,
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    principal: Principal = Depends(admins),
+) -> ProviderOut:
     """Change descriptive fields (admin); capacity has its own endpoint."""
     provider = service.patch(session, provider_id, body, principal.name, region)
     revalidate(session, [provider.id], principal.name, region)
@@ -82,8 +107,9 @@ def patch_provider(provider_id: Identifier, body: ProviderUpdate, session: Sessi
 
 
 @router.delete("/{provider_id}", response_model=ProviderOut, summary="Archive a provider")
-def archive_provider(provider_id: Identifier, session: Session = SessionDep,
-                     principal: Principal = Depends(admins)) -> ProviderOut:
+def archive_provider(
+    provider_id: Identifier, session: Session = SessionDep, principal: Principal = Depends(admins)
+) -> ProviderOut:
     """Archive (admin): kept for history, no longer offered; refused while slots are held or confirmed."""
     provider = service.archive(session, provider_id, principal.name)
     session.commit()
@@ -91,8 +117,13 @@ def archive_provider(provider_id: Identifier, session: Session = SessionDep,
 
 
 @router.put("/{provider_id}/capacity", response_model=ProviderOut, summary="Update capacity")
-def put_capacity(provider_id: Identifier, body: Capacity, session: Session = SessionDep, region: RegionContext = RegionDep,
-                 principal: Principal = Depends(capacity_writers)) -> ProviderOut:
+def put_capacity(
+    provider_id: Identifier,
+    body: Capacity,
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    principal: Principal = Depends(capacity_writers),
+) -> ProviderOut:
     """Set capacity and occupied counts (the provider itself or admin), under a row lock.
 
     A capacity below the slots occupied, held or confirmed is refused (409). Holds that would now

@@ -1,4 +1,5 @@
 """Field types shared by the request and response models."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,10 @@ CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 def _refuse(pattern: re.Pattern, value: str) -> str:
     found = pattern.search(value)
     if found:
-        raise ValueError(f"contains the control character U+{ord(found.group(0)):04X} at position {found.start()}; "
-                         "send printable text only")
+        raise ValueError(
+            f"contains the control character U+{ord(found.group(0)):04X} at position {found.start()}; "
+            "send printable text only"
+        )
     return value
 
 

@@ -1,4 +1,5 @@
 """Request and response models of the front door: cohort hours, facilities, case managers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -50,7 +51,9 @@ class FrontDoorIn(StrictBody):
 
     timezone: Label = Field("America/New_York", examples=["America/New_York"])
     phone: Label = Field("", max_length=40, examples=["412-555-0142"])
-    instructions: Reason = Field("", examples=["Call the LEAD line; stay with the person until the case manager arrives."])
+    instructions: Reason = Field(
+        "", examples=["Call the LEAD line; stay with the person until the case manager arrives."]
+    )
     hours: list[HoursWindow] = Field(default_factory=list, max_length=50)
     adopted: CoveredHours | None = None
     intake_deadline_days: int = Field(14, ge=1, le=90)

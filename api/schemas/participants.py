@@ -1,4 +1,5 @@
 """Participants (pseudonymous), their needs and their release-of-information consent."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,8 +34,9 @@ class NeedIn(StrictBody):
     service: Service = Field(examples=["housing"])
     urgency: int = Field(1, ge=1, le=5)
     subtype: Label | None = None
-    windows: list[WindowIn] | None = Field(None, max_length=14, examples=[[{"days": ["tue", "thu"],
-                                                                            "start": "09:00", "end": "13:00"}]])
+    windows: list[WindowIn] | None = Field(
+        None, max_length=14, examples=[[{"days": ["tue", "thu"], "start": "09:00", "end": "13:00"}]]
+    )
 
 
 class ParticipantAttributes(StrictBody):
@@ -58,8 +60,9 @@ class ParticipantFields(StrictBody):
     needs: list[NeedIn] = Field(min_length=1, max_length=3)
     attributes: ParticipantAttributes = Field(default_factory=ParticipantAttributes)
     max_transit_minutes: Minutes = Field(45.0, description="longest one-way transit trip accepted, minutes")
-    preferences: list[Identifier] = Field(default_factory=list, max_length=50,
-                                          description="provider ids, best first; when given, others are unacceptable")
+    preferences: list[Identifier] = Field(
+        default_factory=list, max_length=50, description="provider ids, best first; when given, others are unacceptable"
+    )
 
     @model_validator(mode="after")
     def _distinct_needs(self) -> "ParticipantFields":

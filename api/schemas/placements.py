@@ -1,4 +1,5 @@
 """Placement requests, placements, batch rounds, audit entries and aggregate reports."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,11 +15,18 @@ class PlacementRequestIn(StrictBody):
     """Ask for placements for every need of a participant; found slots are held for ``hold_minutes``."""
 
     participant_id: Identifier = Field(examples=["LEAD-2024-0042"])
-    hold_minutes: float | None = Field(None, ge=1.0, le=7 * 24 * 60.0, allow_inf_nan=False,
-                                       description="how long found slots stay held; default set by the server")
-    reconsider: list[Identifier] = Field(default_factory=list, max_length=20,
-                                         description="providers the participant declined that the coordinator "
-                                                     "asks for again by name")
+    hold_minutes: float | None = Field(
+        None,
+        ge=1.0,
+        le=7 * 24 * 60.0,
+        allow_inf_nan=False,
+        description="how long found slots stay held; default set by the server",
+    )
+    reconsider: list[Identifier] = Field(
+        default_factory=list,
+        max_length=20,
+        description="providers the participant declined that the coordinator asks for again by name",
+    )
 
 
 class PlacementOut(BaseModel):
@@ -97,8 +105,9 @@ class DecisionIn(StrictBody):
     is counted (in aggregate only) in the reports."""
 
     reason: Reason = Field("", examples=["65 min each way is too far"])
-    category: DeclineReason | None = Field(None, description="declines: " + ", ".join(DECLINE_REASONS)
-                                           + " (default other)", examples=["too-far"])
+    category: DeclineReason | None = Field(
+        None, description="declines: " + ", ".join(DECLINE_REASONS) + " (default other)", examples=["too-far"]
+    )
 
 
 class RoundOut(BaseModel):

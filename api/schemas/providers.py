@@ -1,12 +1,27 @@
 """Providers, their capacity, eligibility rules and wait lists."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import (Count, Identifier, IsoDate, IsoDateTime, Label, Lat, Lon, LongLabel, Name, Page, Place,
-                                RowId, Service, StrictBody)
+from api.schemas.common import (
+    Count,
+    Identifier,
+    IsoDate,
+    IsoDateTime,
+    Label,
+    Lat,
+    Lon,
+    LongLabel,
+    Name,
+    Page,
+    Place,
+    RowId,
+    Service,
+    StrictBody,
+)
 
 
 class Eligibility(StrictBody):
@@ -49,16 +64,16 @@ class ProviderFields(Capacity):
     name: Name = Field(examples=["Allies for Health + Wellbeing"])
     service: Service = Field(examples=["treatment"])
     subtype: Label = Field("", examples=["outpatient"])
-    monthly_turnover: float = Field(0.0, ge=0.0, le=10_000.0, allow_inf_nan=False,
-                                    description="slots freed per month")
-    intake_days: float = Field(0.0, ge=0.0, le=365.0, allow_inf_nan=False,
-                               description="days from placement to start")
+    monthly_turnover: float = Field(0.0, ge=0.0, le=10_000.0, allow_inf_nan=False, description="slots freed per month")
+    intake_days: float = Field(0.0, ge=0.0, le=365.0, allow_inf_nan=False, description="days from placement to start")
     eligibility: Eligibility = Field(default_factory=Eligibility)
     open_hours: LongLabel = Field("", examples=["Mo-Fr 08:00-17:00"])
-    appointment_times: list[IsoDateTime] = Field(default_factory=list, max_length=500,
-                                              description="open clinic appointments, naive local time; none in the past")
-    by_appointment: bool | None = Field(None, description="clinics: sees people only at the listed times "
-                                                          "(default: when it lists any); false = walk-in")
+    appointment_times: list[IsoDateTime] = Field(
+        default_factory=list, max_length=500, description="open clinic appointments, naive local time; none in the past"
+    )
+    by_appointment: bool | None = Field(
+        None, description="clinics: sees people only at the listed times (default: when it lists any); false = walk-in"
+    )
     municipality: Place = Field("", examples=["Pittsburgh"])
     lon: Lon = Field(examples=[-79.99])
     lat: Lat = Field(examples=[40.44])
@@ -98,8 +113,10 @@ class ProviderOut(BaseModel):
     occupied: int
     lead_slots: int
     lead_occupied: int
-    held: int | None = Field(description="slots held by placement requests, not yet confirmed (planners: null "
-                                     "when withheld, see docs/api.md)")
+    held: int | None = Field(
+        description="slots held by placement requests, not yet confirmed (planners: null "
+        "when withheld, see docs/api.md)"
+    )
     confirmed: int | None = Field(description="slots confirmed through Handoff (planners: null when withheld)")
     free: int | None = Field(description="capacity minus occupied, held and confirmed (planners: null when withheld)")
     monthly_turnover: float
@@ -140,8 +157,9 @@ class WaitListEntryIn(StrictBody):
 
     person_id: Identifier = Field(examples=["W-00042"])
     lead: bool = False
-    priority: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False,
-                                   description="lower is ahead; default: behind everyone")
+    priority: float | None = Field(
+        None, ge=-1e9, le=1e9, allow_inf_nan=False, description="lower is ahead; default: behind everyone"
+    )
     lead_priority: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
     added: IsoDate | None = None
     attributes: EntryAttributes = Field(default_factory=EntryAttributes)

@@ -1,4 +1,5 @@
 """Request and response models of referrals, the hand-off answer, intake and outcomes."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Deciding on a placement: confirm, decline or release; reading requests; batch placement rounds."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,8 +23,9 @@ from api.services.region import RegionContext
 def check_scope(session: Session, principal: Principal, placement: Placement) -> None:
     """Coordinators act on their cohort's placements, providers on placements at their provider; any
     other placement answers exactly as an unknown id (404)."""
-    outside = ((principal.role == "provider" and placement.provider_id != principal.provider_id)
-               or (principal.role == "coordinator" and not _in_cohort(session, principal, placement.participant_id)))
+    outside = (principal.role == "provider" and placement.provider_id != principal.provider_id) or (
+        principal.role == "coordinator" and not _in_cohort(session, principal, placement.participant_id)
+    )
     if outside:
         raise not_found("placement", placement.id, "path.placement_id")
 
@@ -40,8 +42,12 @@ def get_placement(session: Session, principal: Principal, placement_id: str, *, 
     check_scope(session, principal, placement)
     if lock:
         get_provider(session, placement.provider_id, lock=True)
-        placement = session.scalar(select(Placement).where(Placement.id == placement_id).with_for_update()
-                                   .execution_options(populate_existing=True))
+        placement = session.scalar(
+            select(Placement)
+            .where(Placement.id == placement_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     return placement
 
 
@@ -53,32 +59,57 @@ def confirm(session: Session, principal: Principal, placement_id: str) -> Placem
     if placement.status == "held" and placement.hold_expires_at <= now:
         release(session, placement, "expired", principal.name, "hold expired before confirmation")
         session.commit()
-        raise conflict(f"The hold on placement {placement_id} expired at {placement.hold_expires_at.isoformat()}; "
-                       "send a new placement request.", "path.placement_id", "hold expired", slug="hold-expired")
+        raise conflict(
+            f"The hold on placement {placement_id} expired at {placement.hold_expires_at.isoformat()}; "
+            "send a new placement request.",
+            "path.placement_id",
+            "hold expired",
+            slug="hold-expired",
+        )
     if placement.status != "held":
-        raise conflict(f"Placement {placement_id} is {placement.status}; only a held placement can be confirmed.",
-                       "path.placement_id", f"placement is {placement.status}", slug="not-held")
+        raise conflict(
+            f"Placement {placement_id} is {placement.status}; only a held placement can be confirmed.",
+            "path.placement_id",
+            f"placement is {placement.status}",
+            slug="not-held",
+        )
     if not participant_service.has_active_consent(session, placement.participant_id):
         release(session, placement, "released", principal.name, "no active consent at confirmation")
         session.commit()
-        raise conflict(f"Participant {placement.participant_id!r} has no release of information covering today, so "
-                       f"placement {placement_id} cannot be confirmed and its hold is released; record a consent "
-                       f"with POST /v1/participants/{placement.participant_id}/consents and request again.",
-                       "path.placement_id", "no active consent", slug="no-consent")
+        raise conflict(
+            f"Participant {placement.participant_id!r} has no release of information covering today, so "
+            f"placement {placement_id} cannot be confirmed and its hold is released; record a consent "
+            f"with POST /v1/participants/{placement.participant_id}/consents and request again.",
+            "path.placement_id",
+            "no active consent",
+            slug="no-consent",
+        )
     placement.status, placement.updated_at, placement.hold_expires_at = "confirmed", now, None
     provider = get_provider(session, placement.provider_id)
-    for entry in session.scalars(select(WaitListEntry).where(WaitListEntry.list_id == provider.list_id,
-                                                             WaitListEntry.person_id == placement.participant_id,
-                                                             WaitListEntry.status == "waiting")):
+    for entry in session.scalars(
+        select(WaitListEntry).where(
+            WaitListEntry.list_id == provider.list_id,
+            WaitListEntry.person_id == placement.participant_id,
+            WaitListEntry.status == "waiting",
+        )
+    ):
         entry.status, entry.updated_at = "placed", now
     bump(session, [placement.provider_id])  # the hold no longer expires, and the list lost a waiting entry
-    audit.record(session, principal.name, "placement.confirm", "placement", placement.id,
-                 provider_id=placement.provider_id, participant_id=placement.participant_id)
+    audit.record(
+        session,
+        principal.name,
+        "placement.confirm",
+        "placement",
+        placement.id,
+        provider_id=placement.provider_id,
+        participant_id=placement.participant_id,
+    )
     return placement
 
 
-def decide(session: Session, principal: Principal, placement_id: str, status: str, reason: str,
-           category: str | None = None) -> Placement:
+def decide(
+    session: Session, principal: Principal, placement_id: str, status: str, reason: str, category: str | None = None
+) -> Placement:
     """Decline a held placement or release a held or confirmed one, with the reason. A decline is
     remembered on the participant's need (that provider is not proposed again for it) with its
     ``category`` (default other); the participant keeps every place on every wait list."""
@@ -86,14 +117,22 @@ def decide(session: Session, principal: Principal, placement_id: str, status: st
     if status == "declined":  # the participant before the provider, as placement requests lock them
         found = session.get(Placement, placement_id)
         if found is not None:
-            participant = session.scalar(select(Participant).where(Participant.id == found.participant_id)
-                                         .with_for_update().execution_options(populate_existing=True))
+            participant = session.scalar(
+                select(Participant)
+                .where(Participant.id == found.participant_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
     placement = get_placement(session, principal, placement_id, lock=True)
     allowed = ("held",) if status == "declined" else ("held", "confirmed")
     if placement.status not in allowed:
         verb = "declined" if status == "declined" else "released"
-        raise conflict(f"Placement {placement_id} is {placement.status}; only {' or '.join(allowed)} can be {verb}.",
-                       "path.placement_id", f"placement is {placement.status}", slug="wrong-state")
+        raise conflict(
+            f"Placement {placement_id} is {placement.status}; only {' or '.join(allowed)} can be {verb}.",
+            "path.placement_id",
+            f"placement is {placement.status}",
+            slug="wrong-state",
+        )
     release(session, placement, status, principal.name, reason or status)
     if status == "declined" and participant is not None:
         placement.decline_reason = category or "other"
@@ -101,8 +140,15 @@ def decide(session: Session, principal: Principal, placement_id: str, status: st
     return placement
 
 
-def visible_placements(session: Session, principal: Principal, *, status: str | None = None,
-                       participant_id: str | None = None, offset: int = 0, limit: int = 100) -> list[Placement]:
+def visible_placements(
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    participant_id: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[Placement]:
     """Placements the caller may see, oldest first: a provider's at its provider, a coordinator's in
     their cohort; optionally only one status or one participant's."""
     query = select(Placement)
@@ -110,7 +156,8 @@ def visible_placements(session: Session, principal: Principal, *, status: str | 
         query = query.where(Placement.provider_id == principal.provider_id)
     if principal.role == "coordinator":
         query = query.join(Participant, Participant.id == Placement.participant_id).where(
-            Participant.cohort == principal.cohort)
+            Participant.cohort == principal.cohort
+        )
     if status:
         query = query.where(Placement.status == status)
     if participant_id:
@@ -121,14 +168,22 @@ def visible_placements(session: Session, principal: Principal, *, status: str | 
 def latest_request(session: Session, principal: Principal, participant_id: str) -> PlacementRequest | None:
     """The participant's newest placement request (None before the first), scope checked."""
     participant_service.get(session, principal, participant_id)
-    return session.scalar(select(PlacementRequest).where(PlacementRequest.participant_id == participant_id)
-                          .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id.desc()).limit(1))
+    return session.scalar(
+        select(PlacementRequest)
+        .where(PlacementRequest.participant_id == participant_id)
+        .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id.desc())
+        .limit(1)
+    )
 
 
 def remember_decline(participant: Participant, placement: Placement, reason: str) -> None:
     """Record on the participant's need for that service that they declined the provider."""
-    mark = {"provider_id": placement.provider_id, "category": placement.decline_reason or "other",
-            "reason": reason, "at": utcnow().isoformat(timespec="seconds")}
+    mark = {
+        "provider_id": placement.provider_id,
+        "category": placement.decline_reason or "other",
+        "reason": reason,
+        "at": utcnow().isoformat(timespec="seconds"),
+    }
     needs = []
     for need in participant.needs:
         if need["service"] == placement.service:
@@ -145,16 +200,20 @@ def reconsider(session: Session, principal: Principal, participant_id: str, prov
     wanted = set(provider_ids)
     again = sorted({d["provider_id"] for n in participant.needs for d in n.get("declined") or ()} & wanted)
     if again:
-        participant.needs = [{**n, "declined": [d for d in n.get("declined") or () if d["provider_id"] not in wanted]}
-                             if n.get("declined") else n for n in participant.needs]
+        participant.needs = [
+            {**n, "declined": [d for d in n.get("declined") or () if d["provider_id"] not in wanted]}
+            if n.get("declined")
+            else n
+            for n in participant.needs
+        ]
         participant.updated_at = utcnow()
-        audit.record(session, principal.name, "participant.reconsider", "participant", participant.id,
-                     providers=again)
+        audit.record(session, principal.name, "participant.reconsider", "participant", participant.id, providers=again)
     return again
 
 
-def reconsider_by_token(sessions: sessionmaker[Session], token: str, participant_id: str,
-                        provider_ids: list[str]) -> list[str]:
+def reconsider_by_token(
+    sessions: sessionmaker[Session], token: str, participant_id: str, provider_ids: list[str]
+) -> list[str]:
     """:func:`reconsider` for the owner of bearer ``token`` (401 unknown, 403 unless a coordinator
     or admin), committed before the placement request that names the providers is placed."""
     with sessions() as session:
@@ -170,8 +229,9 @@ def reconsider_by_token(sessions: sessionmaker[Session], token: str, participant
 def get_request(session: Session, principal: Principal, request_id: str) -> PlacementRequest:
     """A placement request the caller may see."""
     request = session.get(PlacementRequest, request_id)
-    if request is None or (principal.role == "coordinator"
-                           and not _in_cohort(session, principal, request.participant_id)):
+    if request is None or (
+        principal.role == "coordinator" and not _in_cohort(session, principal, request.participant_id)
+    ):
         raise not_found("placement request", request_id, "path.request_id")
     return request
 
@@ -185,12 +245,17 @@ def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Bud
     """One batch round over every pending request (waiting or partial), solved together under locks."""
     with sessions() as session:
         latest: dict[str, PlacementRequest] = {}
-        for request in session.scalars(select(PlacementRequest).where(PlacementRequest.status.in_(("waiting",
-                                                                                                   "partial")))
-                                       .order_by(PlacementRequest.created_at)):
+        for request in session.scalars(
+            select(PlacementRequest)
+            .where(PlacementRequest.status.in_(("waiting", "partial")))
+            .order_by(PlacementRequest.created_at)
+        ):
             latest[request.participant_id] = request
-        people = list(session.scalars(select(Participant).where(Participant.id.in_(sorted(latest)))
-                                      .order_by(Participant.id).with_for_update()))
+        people = list(
+            session.scalars(
+                select(Participant).where(Participant.id.in_(sorted(latest))).order_by(Participant.id).with_for_update()
+            )
+        )
         now = utcnow()
         services_of = open_services_of(session, people, now)
         people = [p for p in people if services_of[p.id] and participant_service.has_active_consent(session, p.id)]
@@ -198,8 +263,9 @@ def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Bud
         lock_providers(session, ids)
         snap = snapshot(session, region, people, services_of, ids)
         result = solve(snap.instance, budget.time_limit_s)
-        rows = write_holds(session, result, {p.id: latest[p.id] for p in people}, budget.hold_minutes,
-                           principal.name, region)
+        rows = write_holds(
+            session, result, {p.id: latest[p.id] for p in people}, budget.hold_minutes, principal.name, region
+        )
         for p in people:
             request = latest[p.id]
             needs = outcome(p, result, rows)
@@ -208,9 +274,21 @@ def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Bud
             request.result = {"needs": needs, "solver": solver_report(result, len(ids))}
             request.updated_at = now
         round_id = str(uuid.uuid4())
-        audit.record(session, principal.name, "placement_round.run", "placement_round", round_id,
-                     requests=len(people), holds=len(rows), status=result.status)
+        audit.record(
+            session,
+            principal.name,
+            "placement_round.run",
+            "placement_round",
+            round_id,
+            requests=len(people),
+            holds=len(rows),
+            status=result.status,
+        )
         session.commit()
-        return {"requests": len(people), "placements_held": len(rows),
-                "needs_unmet": sum(len(services_of[p.id]) for p in people) - len(rows),
-                "solver": solver_report(result, len(ids)), "request_ids": [latest[p.id].id for p in people]}
+        return {
+            "requests": len(people),
+            "placements_held": len(rows),
+            "needs_unmet": sum(len(services_of[p.id]) for p in people) - len(rows),
+            "solver": solver_report(result, len(ids)),
+            "request_ids": [latest[p.id].id for p in people],
+        }

@@ -27,6 +27,7 @@ batch goes that way too, after the batch. The desk thread answers every ticket t
 process's socket server with a done-callback, either handing the answer to its event loop with
 ``call_soon_threadsafe``) and keeps running.
 """
+
 from __future__ import annotations
 
 import logging
@@ -94,12 +95,20 @@ class Changed(Exception):
 def take_hold(provider: matcher.Provider, placement: matcher.Placement) -> matcher.Provider:
     """The decision-view ``provider`` after ``placement`` took a seat (and its appointment time)."""
     set_aside = placement.category == "set-aside"
-    return replace(provider, occupied=provider.occupied + 1, lead_occupied=provider.lead_occupied + set_aside,
-                   appointment_times=tuple(t for t in provider.appointment_times if t != placement.appointment))
+    return replace(
+        provider,
+        occupied=provider.occupied + 1,
+        lead_occupied=provider.lead_occupied + set_aside,
+        appointment_times=tuple(t for t in provider.appointment_times if t != placement.appointment),
+    )
 
 
-def place_in_order(cases: list[Case], wanted: dict[str, set[str]], providers: dict[str, matcher.Provider],
-                   single: Callable[[Case], matcher.Instance]) -> None:
+def place_in_order(
+    cases: list[Case],
+    wanted: dict[str, set[str]],
+    providers: dict[str, matcher.Provider],
+    single: Callable[[Case], matcher.Instance],
+) -> None:
     """``matcher.place_one`` for each case in arrival order on its instance ``single(case)``; each
     hold is taken out of ``providers`` (decision-view records by id, which ``single`` reads) before
     the next case, so a batch never books a seat twice."""
@@ -132,8 +141,13 @@ def authenticate(ticket: Ticket, callers: dict[str, Principal]) -> None:
 class Desk:
     """Serves placement requests in batches on one thread; :meth:`start` and :meth:`stop` it with the app."""
 
-    def __init__(self, sessions: sessionmaker[Session], lookups: sessionmaker[Session],
-                 budget: placements.Budget, region: RegionContext):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        lookups: sessionmaker[Session],
+        budget: placements.Budget,
+        region: RegionContext,
+    ):
         self.sessions, self.lookups, self.budget, self.region = sessions, lookups, budget, region
         self.directory = Directory()
         self.queue: queue.SimpleQueue[Ticket | None] = queue.SimpleQueue()
@@ -148,8 +162,9 @@ class Desk:
         self.queue.put(None)
         self.thread.join(timeout=timeout_s)
 
-    def submit(self, principal: Principal | None, participant_id: str, hold_minutes: float | None, *,
-               token: str | None = None) -> Future:
+    def submit(
+        self, principal: Principal | None, participant_id: str, hold_minutes: float | None, *, token: str | None = None
+    ) -> Future:
         """Queue a placement request by ``principal``, or by the owner of bearer ``token`` (a
         coordinator or admin); the future resolves to (request, holds) or raises its ApiError."""
         ticket = Ticket(principal, participant_id, hold_minutes, token)
@@ -199,9 +214,17 @@ class Desk:
             if ticket.principal is None:
                 with self.lookups() as read:
                     authenticate(ticket, principals_for_tokens(read, [ticket.token]))
-            ticket.future.set_result(placements.request_placement(
-                self.sessions, ticket.principal, ticket.participant_id, ticket.hold_minutes, self.budget,
-                self.region, self.lookups))
+            ticket.future.set_result(
+                placements.request_placement(
+                    self.sessions,
+                    ticket.principal,
+                    ticket.participant_id,
+                    ticket.hold_minutes,
+                    self.budget,
+                    self.region,
+                    self.lookups,
+                )
+            )
         except Exception as exc:
             ticket.future.set_exception(exc)
 
@@ -215,8 +238,13 @@ class Desk:
             tokens = [t.token for t in batch if t.principal is None]
             callers = principals_for_tokens(read, tokens) if tokens else {}
             people = {p.id: p for p in read.scalars(select(Participant).where(Participant.id.in_(ids)))}
-            consenting = {c.participant_id for c in read.scalars(select(Consent).where(
-                Consent.participant_id.in_(ids), Consent.scope == "placement")) if consent_active(c)}
+            consenting = {
+                c.participant_id
+                for c in read.scalars(
+                    select(Consent).where(Consent.participant_id.in_(ids), Consent.scope == "placement")
+                )
+                if consent_active(c)
+            }
             open_of = placements.open_services_of(read, list(people.values()), utcnow())
         taken: set[str] = set()
         for ticket in batch:
@@ -270,8 +298,9 @@ class Desk:
         people = [c.participant for c in cases]
         services_of = {c.participant.id: c.services for c in cases}
         minutes_of: dict[str, np.ndarray] = {}
-        wanted = directory.candidates(self.region, people, services_of, self.budget.candidates_per_need, now,
-                                      cutoff, minutes_of)
+        wanted = directory.candidates(
+            self.region, people, services_of, self.budget.candidates_per_need, now, cutoff, minutes_of
+        )
         before: dict[str, matcher.Provider] = {}
         current: dict[str, matcher.Provider] = {}
         travel: dict[tuple[str, str], float | None] = {}
@@ -285,14 +314,25 @@ class Desk:
                     current[m] = before[m] = directory.record(m, now, cutoff)
             minutes = directory.minutes(pid, minutes_of[pid], members) if members else {}
             travel.update(minutes)
-            return decision_instance(self.region, [case.participant], {pid: case.services},
-                                     [current[m] for m in members], directory.waiting_of(lists), minutes)
+            return decision_instance(
+                self.region,
+                [case.participant],
+                {pid: case.services},
+                [current[m] for m in members],
+                directory.waiting_of(lists),
+                minutes,
+            )
 
         place_in_order(cases, wanted, current, single)
-        instance = decision_instance(self.region, people, services_of, list(before.values()),
-                                     directory.waiting_of(directory.pools(set(before))), travel)
-        return Snapshot(instance, {m: directory.versions[m] for m in before},
-                        {m: before[m].list_id for m in before})
+        instance = decision_instance(
+            self.region,
+            people,
+            services_of,
+            list(before.values()),
+            directory.waiting_of(directory.pools(set(before))),
+            travel,
+        )
+        return Snapshot(instance, {m: directory.versions[m] for m in before}, {m: before[m].list_id for m in before})
 
     def _place_locked(self, session: Session, cases: list[Case], people: list[Participant]) -> Snapshot:
         """Lock every candidate pool, read the snapshot under the locks and place the cases on it."""
@@ -306,9 +346,12 @@ class Desk:
 
         def single(case: Case) -> matcher.Instance:
             lists = {snap.list_of[c] for c in wanted.get(case.participant.id, ()) if c in snap.list_of}
-            return replace(snap.instance, participants=[record_of[case.participant.id]],
-                           providers=[p for p in providers.values() if p.list_id in lists],
-                           wait_list=[e for e in snap.instance.wait_list if e.list_id in lists])
+            return replace(
+                snap.instance,
+                participants=[record_of[case.participant.id]],
+                providers=[p for p in providers.values() if p.list_id in lists],
+                wait_list=[e for e in snap.instance.wait_list if e.list_id in lists],
+            )
 
         place_in_order(cases, wanted, providers, single)
         return snap
@@ -316,9 +359,16 @@ class Desk:
     def _lock(self, session: Session, cases: list[Case]) -> list[Participant]:
         """The cases' participants locked in id order, in case order; :class:`Changed` when a record or
         its open needs differ from what the batch was validated on."""
-        locked = {p.id: p for p in session.scalars(
-            select(Participant).where(Participant.id.in_([c.participant.id for c in cases]))
-            .order_by(Participant.id).with_for_update().execution_options(populate_existing=True))}
+        locked = {
+            p.id: p
+            for p in session.scalars(
+                select(Participant)
+                .where(Participant.id.in_([c.participant.id for c in cases]))
+                .order_by(Participant.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
         open_of = placements.open_services_of(session, list(locked.values()), utcnow())
         for case in cases:
             current = locked.get(case.participant.id)
@@ -326,16 +376,20 @@ class Desk:
                 raise Changed()
         return [locked[c.participant.id] for c in cases]
 
-    def _write(self, session: Session, cases: list[Case], people: list[Participant],
-               snap: Snapshot) -> tuple[list[tuple[PlacementRequest, list[Placement]]], dict[str, int] | None]:
+    def _write(
+        self, session: Session, cases: list[Case], people: list[Participant], snap: Snapshot
+    ) -> tuple[list[tuple[PlacementRequest, list[Placement]]], dict[str, int] | None]:
         """Claim the chosen pools, check all the holds together, write and commit; :class:`Changed`
         when a hold no longer fits. Returns the answers and the claimed pools' new versions (None
         when a pool had changed and was checked as read again under the locks)."""
         chosen = {pl.provider_id for c in cases for pl in c.result.placements}
         combined = matcher.Result(placements=[pl for c in cases for pl in c.result.placements])
         versions = placements.claim_pools(session, snap, chosen)
-        view = snap if versions is not None else snapshot(
-            session, self.region, people, {c.participant.id: c.services for c in cases}, chosen)
+        view = (
+            snap
+            if versions is not None
+            else snapshot(session, self.region, people, {c.participant.id: c.services for c in cases}, chosen)
+        )
         found = matcher.check(view.instance, combined)
         if found:
             log.info("placement desk: batch of %d fails matcher.check (%s)", len(cases), found[0].message)
@@ -343,8 +397,16 @@ class Desk:
         answers = []
         for case, participant in zip(cases, people):
             minutes = case.ticket.hold_minutes
-            answers.append(placements.add_request(
-                session, case.ticket.principal, participant, case.services, case.result,
-                minutes if minutes is not None else self.budget.hold_minutes, case.candidates))
+            answers.append(
+                placements.add_request(
+                    session,
+                    case.ticket.principal,
+                    participant,
+                    case.services,
+                    case.result,
+                    minutes if minutes is not None else self.budget.hold_minutes,
+                    case.candidates,
+                )
+            )
         session.commit()
         return answers, versions

@@ -12,6 +12,7 @@ pool passing for current.
 Holds also end by the clock: each cached placement keeps its expiry, and the decision view counts
 a hold only while it is unexpired (as ``providers.active_condition`` does in SQL).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -27,17 +28,33 @@ from api.services.matching import choose_candidates
 from api.services.region import RegionContext
 from api.services.records import Taken, minutes_value, provider_record, taken_slots, usage, wait_entries
 
-PROVIDER_COLUMNS = (Provider.id, Provider.name, Provider.service, Provider.subtype, Provider.capacity,
-                    Provider.occupied, Provider.lead_slots, Provider.lead_occupied, Provider.monthly_turnover,
-                    Provider.intake_days, Provider.eligibility, Provider.open_hours, Provider.appointment_times,
-                    Provider.by_appointment, Provider.lon, Provider.lat, Provider.list_id, Provider.version)
+PROVIDER_COLUMNS = (
+    Provider.id,
+    Provider.name,
+    Provider.service,
+    Provider.subtype,
+    Provider.capacity,
+    Provider.occupied,
+    Provider.lead_slots,
+    Provider.lead_occupied,
+    Provider.monthly_turnover,
+    Provider.intake_days,
+    Provider.eligibility,
+    Provider.open_hours,
+    Provider.appointment_times,
+    Provider.by_appointment,
+    Provider.lon,
+    Provider.lat,
+    Provider.list_id,
+    Provider.version,
+)
 
 
 CHUNK = 5000  # ids per IN list when reading many providers or lists
 
 
 def _chunks(ids: list[str]) -> list[list[str]]:
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 class Directory:
@@ -77,16 +94,21 @@ class Directory:
             self._records.pop(pid, None)
         self._dirty.update(changed)
         for chunk in _chunks(changed):
-            rows = session.execute(select(*PROVIDER_COLUMNS).where(Provider.id.in_(chunk),
-                                                                   Provider.archived.is_(False))).all()
+            rows = session.execute(
+                select(*PROVIDER_COLUMNS).where(Provider.id.in_(chunk), Provider.archived.is_(False))
+            ).all()
             taken = taken_slots(session, chunk, now)
             for slots in taken.values():
                 for t in slots:
                     self._expires(t.expires_at)
             for row in rows:
                 before = self.rows.get(row.id)
-                moved = moved or before is None or (before.service, before.lon, before.lat, before.list_id) != (
-                    row.service, row.lon, row.lat, row.list_id)
+                moved = (
+                    moved
+                    or before is None
+                    or (before.service, before.lon, before.lat, before.list_id)
+                    != (row.service, row.lon, row.lat, row.list_id)
+                )
                 self.rows[row.id], self.versions[row.id] = row, row.version
                 self.taken[row.id] = taken.get(row.id, [])
                 lists.add(row.list_id)
@@ -125,20 +147,38 @@ class Directory:
             self._records[provider_id] = (record, min((t.expires_at for t in active if t.expires_at), default=None))
         return record
 
-    def candidates(self, region: RegionContext, participants: list[Participant], services_of: dict[str, set[str]],
-                   k: int, now: datetime, cutoff: str,
-                   minutes_of: dict[str, np.ndarray] | None = None) -> dict[str, set[str]]:
+    def candidates(
+        self,
+        region: RegionContext,
+        participants: list[Participant],
+        services_of: dict[str, set[str]],
+        k: int,
+        now: datetime,
+        cutoff: str,
+        minutes_of: dict[str, np.ndarray] | None = None,
+    ) -> dict[str, set[str]]:
         """Per participant id, the candidate providers for its open needs (``matching.candidates_of``);
         ``minutes_of`` receives each participant's transit minutes to every provider (:meth:`minutes`)."""
         if not self.rows:
             return {}
         free = self.free(now, cutoff)
         ids, service, lons, lats = self._arrays
-        return choose_candidates(region, participants, services_of, k, ids=ids, service=service, free=free,
-                                 lons=lons, lats=lats, minutes_of=minutes_of)
+        return choose_candidates(
+            region,
+            participants,
+            services_of,
+            k,
+            ids=ids,
+            service=service,
+            free=free,
+            lons=lons,
+            lats=lats,
+            minutes_of=minutes_of,
+        )
 
-    def minutes(self, participant_id: str, minutes: np.ndarray,
-                provider_ids: list[str]) -> dict[tuple[str, str], float | None]:
+    def minutes(
+        self, participant_id: str, minutes: np.ndarray, provider_ids: list[str]
+    ) -> dict[tuple[str, str], float | None]:
         """Transit minutes of a participant to ``provider_ids`` out of its ``minutes`` to every provider
         (as :meth:`candidates` gave them), keyed and rounded as ``state.travel`` does."""
         return {(participant_id, pid): minutes_value(minutes[self._index[pid]]) for pid in provider_ids}
@@ -150,9 +190,12 @@ class Directory:
             ids = sorted(self.rows)
             self._index = {pid: i for i, pid in enumerate(ids)}
             self._free = None
-            self._arrays = (np.array(ids), np.array([self.rows[p].service for p in ids]),
-                            np.array([self.rows[p].lon for p in ids], float),
-                            np.array([self.rows[p].lat for p in ids], float))
+            self._arrays = (
+                np.array(ids),
+                np.array([self.rows[p].service for p in ids]),
+                np.array([self.rows[p].lon for p in ids], float),
+                np.array([self.rows[p].lat for p in ids], float),
+            )
         if self._free is None or (self._next_expiry is not None and now >= self._next_expiry):
             self._next_expiry = None
             for taken in self.taken.values():
@@ -189,5 +232,6 @@ class Directory:
             self._records.pop(hold.provider_id, None)
             self._dirty.add(hold.provider_id)
             self._expires(hold.hold_expires_at)
-            self.taken[hold.provider_id].append(Taken(hold.category, hold.appointment.isoformat() if hold.appointment
-                                                      else None, hold.hold_expires_at))
+            self.taken[hold.provider_id].append(
+                Taken(hold.category, hold.appointment.isoformat() if hold.appointment else None, hold.hold_expires_at)
+            )

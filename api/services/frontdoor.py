@@ -3,6 +3,7 @@
 Also turns the stored rows into the ``scenarios.frontdoor`` inputs (covered hours, facilities,
 case managers' working hours) that the hand-off answer and the assignment model read.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,8 +40,16 @@ def check_cohort(principal: Principal, cohort: str, field: str = "path.cohort") 
 
 def windows(rows: list[dict]) -> list[Shift]:
     """Stored hour windows as coverage :class:`Shift` patterns."""
-    return [Shift(f"window {i + 1}", int(w["start"]), int(w["length"]), parse_days(w.get("days", "daily")),
-                  bool(w.get("on_call", False))) for i, w in enumerate(rows)]
+    return [
+        Shift(
+            f"window {i + 1}",
+            int(w["start"]),
+            int(w["length"]),
+            parse_days(w.get("days", "daily")),
+            bool(w.get("on_call", False)),
+        )
+        for i, w in enumerate(rows)
+    ]
 
 
 def front_door(session: Session, cohort: str) -> FrontDoor | None:
@@ -57,21 +66,33 @@ def covered_hours(door: FrontDoor | None) -> WeeklyHours:
 
 def door_out(door: FrontDoor) -> FrontDoorOut:
     """Response body of a front door."""
-    return FrontDoorOut(cohort=door.cohort, timezone=door.timezone, phone=door.phone, instructions=door.instructions,
-                        hours_source=door.hours_source, on_site_hours=sorted(door.on_site_hours),
-                        on_call_hours=sorted(door.on_call_hours), covered_hours=covered_hours(door).describe(),
-                        intake_deadline_days=door.intake_deadline_days, callout_minutes=door.callout_minutes,
-                        updated_at=door.updated_at)
+    return FrontDoorOut(
+        cohort=door.cohort,
+        timezone=door.timezone,
+        phone=door.phone,
+        instructions=door.instructions,
+        hours_source=door.hours_source,
+        on_site_hours=sorted(door.on_site_hours),
+        on_call_hours=sorted(door.on_call_hours),
+        covered_hours=covered_hours(door).describe(),
+        intake_deadline_days=door.intake_deadline_days,
+        callout_minutes=door.callout_minutes,
+        updated_at=door.updated_at,
+    )
 
 
-def put_front_door(session: Session, principal: Principal, cohort: str, body: FrontDoorIn,
-                   region: RegionContext) -> FrontDoor:
+def put_front_door(
+    session: Session, principal: Principal, cohort: str, body: FrontDoorIn, region: RegionContext
+) -> FrontDoor:
     """Create or replace the cohort's front door. Audited with the covered hours in words."""
     check_cohort(principal, cohort)
     check_cohort_known(region, cohort, "path.cohort")
     if body.adopted is not None:
-        hours = WeeklyHours(frozenset(body.adopted.on_site), frozenset(body.adopted.on_call) -
-                            frozenset(body.adopted.on_site), body.timezone)
+        hours = WeeklyHours(
+            frozenset(body.adopted.on_site),
+            frozenset(body.adopted.on_call) - frozenset(body.adopted.on_site),
+            body.timezone,
+        )
         source = f"adopted: {body.adopted.source}"
     else:
         hours = weekly_hours(windows([w.model_dump() for w in body.hours]), body.timezone)
@@ -110,8 +131,14 @@ def add_facility(session: Session, principal: Principal, body: FacilityIn, regio
     region.check_point(body.lon, body.lat)
     if session.get(Facility, body.id) is not None:
         raise conflict(f"Facility {body.id!r} exists already.", "body.id", "id already in use", slug="exists")
-    facility = Facility(id=body.id, name=body.name, cohort=body.cohort, lon=body.lon, lat=body.lat,
-                        hours=[w.model_dump() for w in body.hours])
+    facility = Facility(
+        id=body.id,
+        name=body.name,
+        cohort=body.cohort,
+        lon=body.lon,
+        lat=body.lat,
+        hours=[w.model_dump() for w in body.hours],
+    )
     session.add(facility)
     audit.record(session, principal.name, "facility.add", "facility", body.id, cohort=body.cohort)
     return facility
@@ -124,10 +151,18 @@ def facilities_of(session: Session, cohort: str) -> list[Facility]:
 
 def facility_out(facility: Facility, door: FrontDoor | None, now: datetime) -> FacilityOut:
     """Response body of a facility, with whether it is open at ``now``."""
-    hours = facility_hours(facility, door) or WeeklyHours(covered_hours(door).on_site,
-                                                          timezone=covered_hours(door).timezone)
-    return FacilityOut(id=facility.id, name=facility.name, cohort=facility.cohort, lon=facility.lon, lat=facility.lat,
-                       hours=facility.hours, open_now=hours.mode_at(now) == "on site")
+    hours = facility_hours(facility, door) or WeeklyHours(
+        covered_hours(door).on_site, timezone=covered_hours(door).timezone
+    )
+    return FacilityOut(
+        id=facility.id,
+        name=facility.name,
+        cohort=facility.cohort,
+        lon=facility.lon,
+        lat=facility.lat,
+        hours=facility.hours,
+        open_now=hours.mode_at(now) == "on site",
+    )
 
 
 def add_case_manager(session: Session, principal: Principal, body: CaseManagerIn) -> CaseManager:
@@ -135,24 +170,45 @@ def add_case_manager(session: Session, principal: Principal, body: CaseManagerIn
     check_cohort(principal, body.cohort, "body.cohort")
     facility = session.get(Facility, body.facility_id)
     if facility is None or facility.cohort != body.cohort:
-        raise invalid("body.facility_id", f"no facility {body.facility_id!r} in cohort {body.cohort!r}",
-                      "Add the facility first (POST /v1/facilities) or name one of the cohort's facilities.")
+        raise invalid(
+            "body.facility_id",
+            f"no facility {body.facility_id!r} in cohort {body.cohort!r}",
+            "Add the facility first (POST /v1/facilities) or name one of the cohort's facilities.",
+        )
     if session.get(CaseManager, body.id) is not None:
         raise conflict(f"Case manager {body.id!r} exists already.", "body.id", "id already in use", slug="exists")
-    manager = CaseManager(id=body.id, name=body.name, cohort=body.cohort, facility_id=body.facility_id,
-                          languages=[lang.lower() for lang in body.languages],
-                          shifts=[w.model_dump() for w in body.shifts], caseload_limit=body.caseload_limit,
-                          caseload_target=body.caseload_target, active=True)
+    manager = CaseManager(
+        id=body.id,
+        name=body.name,
+        cohort=body.cohort,
+        facility_id=body.facility_id,
+        languages=[lang.lower() for lang in body.languages],
+        shifts=[w.model_dump() for w in body.shifts],
+        caseload_limit=body.caseload_limit,
+        caseload_target=body.caseload_target,
+        active=True,
+    )
     session.add(manager)
-    audit.record(session, principal.name, "case-manager.add", "case_manager", body.id, cohort=body.cohort,
-                 limit=body.caseload_limit, target=body.caseload_target)
+    audit.record(
+        session,
+        principal.name,
+        "case-manager.add",
+        "case_manager",
+        body.id,
+        cohort=body.cohort,
+        limit=body.caseload_limit,
+        target=body.caseload_target,
+    )
     return manager
 
 
 def case_managers_of(session: Session, cohort: str) -> list[CaseManager]:
     """The cohort's active case managers, by id."""
-    return list(session.scalars(select(CaseManager).where(CaseManager.cohort == cohort, CaseManager.active)
-                                .order_by(CaseManager.id)))
+    return list(
+        session.scalars(
+            select(CaseManager).where(CaseManager.cohort == cohort, CaseManager.active).order_by(CaseManager.id)
+        )
+    )
 
 
 def get_case_manager(session: Session, principal: Principal, manager_id: str) -> CaseManager:
@@ -165,9 +221,11 @@ def get_case_manager(session: Session, principal: Principal, manager_id: str) ->
 
 def caseloads(session: Session, manager_ids: list[str]) -> dict[str, int]:
     """Current caseload (open assignments) of each case manager."""
-    rows = session.execute(select(CaseAssignment.case_manager_id, func.count())
-                           .where(CaseAssignment.case_manager_id.in_(manager_ids), CaseAssignment.ended_at.is_(None))
-                           .group_by(CaseAssignment.case_manager_id)).all()
+    rows = session.execute(
+        select(CaseAssignment.case_manager_id, func.count())
+        .where(CaseAssignment.case_manager_id.in_(manager_ids), CaseAssignment.ended_at.is_(None))
+        .group_by(CaseAssignment.case_manager_id)
+    ).all()
     counts = {mid: 0 for mid in manager_ids}
     counts.update({mid: int(n) for mid, n in rows})
     return counts
@@ -180,21 +238,33 @@ def working_hours(manager: CaseManager, door: FrontDoor | None) -> WeeklyHours:
 
 def manager_out(manager: CaseManager, caseload: int, door: FrontDoor | None, now: datetime) -> CaseManagerOut:
     """Response body of a case manager with their caseload and duty at ``now``."""
-    return CaseManagerOut(id=manager.id, name=manager.name, cohort=manager.cohort, facility_id=manager.facility_id,
-                          languages=manager.languages, shifts=manager.shifts, caseload_limit=manager.caseload_limit,
-                          caseload_target=manager.caseload_target, caseload=caseload,
-                          on_duty=working_hours(manager, door).mode_at(now))
+    return CaseManagerOut(
+        id=manager.id,
+        name=manager.name,
+        cohort=manager.cohort,
+        facility_id=manager.facility_id,
+        languages=manager.languages,
+        shifts=manager.shifts,
+        caseload_limit=manager.caseload_limit,
+        caseload_target=manager.caseload_target,
+        caseload=caseload,
+        on_duty=working_hours(manager, door).mode_at(now),
+    )
 
 
-def handoff_inputs(session: Session, cohort: str) -> tuple[FrontDoor | None, list[handoff.Facility],
-                                                             list[handoff.CaseManagerShift]]:
+def handoff_inputs(
+    session: Session, cohort: str
+) -> tuple[FrontDoor | None, list[handoff.Facility], list[handoff.CaseManagerShift]]:
     """The cohort's front door, facilities and case managers as the hand-off answer reads them."""
     door = front_door(session, cohort)
     rows = facilities_of(session, cohort)
     by_id = {f.id: f for f in rows}
     facilities = [handoff.Facility(f.id, f.name, f.lon, f.lat, facility_hours(f, door)) for f in rows]
-    managers = [handoff.CaseManagerShift(m.id, m.name, by_id[m.facility_id].lon, by_id[m.facility_id].lat,
-                                         working_hours(m, door))
-                for m in case_managers_of(session, cohort) if m.facility_id in by_id]
+    managers = [
+        handoff.CaseManagerShift(
+            m.id, m.name, by_id[m.facility_id].lon, by_id[m.facility_id].lat, working_hours(m, door)
+        )
+        for m in case_managers_of(session, cohort)
+        if m.facility_id in by_id
+    ]
     return door, facilities, managers
-

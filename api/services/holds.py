@@ -7,6 +7,7 @@ released, newest first, with the reason in the audit log. Confirmed placements a
 Consent is live: a participant whose release of information is revoked or has expired loses
 every hold at once (:func:`release_participant_holds`, and the sweeper for expiry).
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,15 +28,17 @@ log = logging.getLogger("handoff.api")
 SWEEPER = "system:sweeper"
 
 
-def violations(session: Session, region: RegionContext, provider_ids: Iterable[str] | None = None,
-               now: datetime | None = None) -> tuple[list[matcher.Violation], dict[str, list[Placement]]]:
+def violations(
+    session: Session, region: RegionContext, provider_ids: Iterable[str] | None = None, now: datetime | None = None
+) -> tuple[list[matcher.Violation], dict[str, list[Placement]]]:
     """``matcher.check`` on the check view of the pools of ``provider_ids`` (all when None)."""
     instance, result, rows = check_view(session, region, provider_ids, now)
     return matcher.check(instance, result), rows
 
 
-def _culprit(violation: matcher.Violation, rows: dict[str, list[Placement]],
-             list_of: dict[str, str]) -> Placement | None:
+def _culprit(
+    violation: matcher.Violation, rows: dict[str, list[Placement]], list_of: dict[str, str]
+) -> Placement | None:
     """The newest hold a violation points at (by participant and provider, or by list)."""
     if violation.provider_id in rows:
         candidates = rows[violation.provider_id]
@@ -72,8 +75,17 @@ def release(session: Session, hold: Placement, status: str, actor: str, reason: 
     before = hold.status
     hold.status, hold.reason, hold.updated_at = status, reason, utcnow()
     bump(session, [hold.provider_id])
-    audit.record(session, actor, f"placement.{status}", "placement", hold.id, before=before, reason=reason,
-                 provider_id=hold.provider_id, participant_id=hold.participant_id)
+    audit.record(
+        session,
+        actor,
+        f"placement.{status}",
+        "placement",
+        hold.id,
+        before=before,
+        reason=reason,
+        provider_id=hold.provider_id,
+        participant_id=hold.participant_id,
+    )
 
 
 def expire_holds(sessions: sessionmaker[Session], now: datetime | None = None, batch: int = 200) -> int:
@@ -83,33 +95,53 @@ def expire_holds(sessions: sessionmaker[Session], now: datetime | None = None, b
     total = release_lapsed_consent(sessions)
     while True:
         with sessions() as session, session.begin():
-            due = session.execute(select(Placement.id, Placement.provider_id)
-                                  .where(Placement.status == "held", Placement.hold_expires_at <= now)
-                                  .order_by(Placement.id).limit(batch)).all()
+            due = session.execute(
+                select(Placement.id, Placement.provider_id)
+                .where(Placement.status == "held", Placement.hold_expires_at <= now)
+                .order_by(Placement.id)
+                .limit(batch)
+            ).all()
             if not due:
                 return total
             lock_providers(session, {provider_id for _, provider_id in due})
-            rows = session.scalars(select(Placement).where(Placement.id.in_([i for i, _ in due]))
-                                   .with_for_update().execution_options(populate_existing=True)).all()
+            rows = session.scalars(
+                select(Placement)
+                .where(Placement.id.in_([i for i, _ in due]))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).all()
             for hold in rows:
                 if hold.status == "held" and hold.hold_expires_at <= now:
-                    release(session, hold, "expired", SWEEPER,
-                            f"hold expired at {hold.hold_expires_at.isoformat()} without confirmation")
+                    release(
+                        session,
+                        hold,
+                        "expired",
+                        SWEEPER,
+                        f"hold expired at {hold.hold_expires_at.isoformat()} without confirmation",
+                    )
                     total += 1
 
 
 def consent_covers(today: date):
     """SQL condition: the placement's participant has a placement release of information that
     covers ``today`` and is not revoked (the rule of ``participants.consent_active``)."""
-    return exists().where(Consent.participant_id == Placement.participant_id, Consent.scope == "placement",
-                          Consent.revoked_at.is_(None), Consent.granted_on <= today, Consent.expires_on >= today)
+    return exists().where(
+        Consent.participant_id == Placement.participant_id,
+        Consent.scope == "placement",
+        Consent.revoked_at.is_(None),
+        Consent.granted_on <= today,
+        Consent.expires_on >= today,
+    )
 
 
 def release_participant_holds(session: Session, participant_id: str, actor: str, reason: str) -> list[str]:
     """Release every held placement of a participant (providers locked in id order); audited
     with ``reason``. Returns the released ids."""
-    due = session.execute(select(Placement.id, Placement.provider_id).where(
-        Placement.participant_id == participant_id, Placement.status == "held")).all()
+    due = session.execute(
+        select(Placement.id, Placement.provider_id).where(
+            Placement.participant_id == participant_id, Placement.status == "held"
+        )
+    ).all()
     return _release_due(session, due, actor, reason)
 
 
@@ -117,8 +149,13 @@ def _release_due(session: Session, due, actor: str, reason: str) -> list[str]:
     if not due:
         return []
     lock_providers(session, {provider_id for _, provider_id in due})
-    rows = session.scalars(select(Placement).where(Placement.id.in_([i for i, _ in due])).order_by(Placement.id)
-                           .with_for_update().execution_options(populate_existing=True)).all()
+    rows = session.scalars(
+        select(Placement)
+        .where(Placement.id.in_([i for i, _ in due]))
+        .order_by(Placement.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     released = []
     for hold in rows:
         if hold.status == "held":
@@ -134,10 +171,20 @@ def release_lapsed_consent(sessions: sessionmaker[Session], today: date | None =
     total = 0
     while True:
         with sessions() as session, session.begin():
-            due = session.execute(select(Placement.id, Placement.provider_id)
-                                  .where(Placement.status == "held", ~consent_covers(today))
-                                  .order_by(Placement.id).limit(batch)).all()
+            due = session.execute(
+                select(Placement.id, Placement.provider_id)
+                .where(Placement.status == "held", ~consent_covers(today))
+                .order_by(Placement.id)
+                .limit(batch)
+            ).all()
             if not due:
                 return total
-            total += len(_release_due(session, due, SWEEPER, "the participant's release of information has "
-                                      f"lapsed (no placement consent covers {today.isoformat()})"))
+            total += len(
+                _release_due(
+                    session,
+                    due,
+                    SWEEPER,
+                    "the participant's release of information has "
+                    f"lapsed (no placement consent covers {today.isoformat()})",
+                )
+            )

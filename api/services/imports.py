@@ -8,6 +8,7 @@ and nothing changes. A dry run does the whole import in the transaction and roll
 answering what would change. Used by ``handoff providers import``, ``handoff wait-lists import``,
 ``POST /v1/provider-imports``, ``POST /v1/wait-list-imports`` and the region loader.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -25,21 +26,74 @@ from api.services import providers as provider_service
 from api.services import waitlists as waitlist_service
 from api.services.holds import revalidate
 from api.services.region import RegionContext
-from api.services.tables import (ImportRejected, RowError, Table, check_columns, convert, to_bool, to_day, to_float,
-                                 to_int, to_object, to_text, to_times)
+from api.services.tables import (
+    ImportRejected,
+    RowError,
+    Table,
+    check_columns,
+    convert,
+    to_bool,
+    to_day,
+    to_float,
+    to_int,
+    to_object,
+    to_text,
+    to_times,
+)
 
-PROVIDER_KINDS = {"id": to_text, "provider_id": to_text, "name": to_text, "service": to_text, "subtype": to_text,
-                  "capacity": to_int, "occupied": to_int, "lead_slots": to_int, "lead_occupied": to_int,
-                  "monthly_turnover": to_float, "intake_days": to_float, "eligibility": to_object,
-                  "open_hours": to_text, "appointment_times": to_times, "by_appointment": to_bool,
-                  "municipality": to_text, "lon": to_float, "lat": to_float, "list_id": to_text}
-ATTRIBUTES = {"gender": to_text, "age": to_int, "insurance": to_text, "moud": to_bool, "pets": to_bool,
-              "language": to_text}
-WAIT_KINDS = {"list_id": to_text, "provider_id": to_text, "person_id": to_text, "priority": to_float,
-              "lead": to_bool, "lead_priority": to_float, "added": to_day, "attributes": to_object, **ATTRIBUTES}
+PROVIDER_KINDS = {
+    "id": to_text,
+    "provider_id": to_text,
+    "name": to_text,
+    "service": to_text,
+    "subtype": to_text,
+    "capacity": to_int,
+    "occupied": to_int,
+    "lead_slots": to_int,
+    "lead_occupied": to_int,
+    "monthly_turnover": to_float,
+    "intake_days": to_float,
+    "eligibility": to_object,
+    "open_hours": to_text,
+    "appointment_times": to_times,
+    "by_appointment": to_bool,
+    "municipality": to_text,
+    "lon": to_float,
+    "lat": to_float,
+    "list_id": to_text,
+}
+ATTRIBUTES = {
+    "gender": to_text,
+    "age": to_int,
+    "insurance": to_text,
+    "moud": to_bool,
+    "pets": to_bool,
+    "language": to_text,
+}
+WAIT_KINDS = {
+    "list_id": to_text,
+    "provider_id": to_text,
+    "person_id": to_text,
+    "priority": to_float,
+    "lead": to_bool,
+    "lead_priority": to_float,
+    "added": to_day,
+    "attributes": to_object,
+    **ATTRIBUTES,
+}
 CAPACITY = ("capacity", "occupied", "lead_slots", "lead_occupied")
-DESCRIPTIVE = ("name", "service", "subtype", "monthly_turnover", "intake_days", "open_hours", "municipality",
-               "lon", "lat", "list_id")
+DESCRIPTIVE = (
+    "name",
+    "service",
+    "subtype",
+    "monthly_turnover",
+    "intake_days",
+    "open_hours",
+    "municipality",
+    "lon",
+    "lat",
+    "list_id",
+)
 
 
 @dataclass
@@ -103,8 +157,14 @@ def parse_providers(table: Table, region: RegionContext) -> tuple[list[tuple[int
             errors.append(RowError(table.name, number, _column(exc.errors[0].field), exc.errors[0].message))
             continue
         if body.id in seen:
-            errors.append(RowError(table.name, number, renamed.get("id", "id"),
-                                   f"provider {body.id!r} is listed twice (first on row {seen[body.id]})"))
+            errors.append(
+                RowError(
+                    table.name,
+                    number,
+                    renamed.get("id", "id"),
+                    f"provider {body.id!r} is listed twice (first on row {seen[body.id]})",
+                )
+            )
             continue
         seen[body.id] = number
         parsed.append((number, body))
@@ -118,8 +178,9 @@ def _update(session: Session, provider: Provider, body: ProviderCreate, actor: s
     values["list_id"] = body.list_id or body.id
     values["eligibility"] = body.eligibility.model_dump(exclude_none=True)
     values["appointment_times"] = provider_service.appointments(body.appointment_times, "appointment_times")
-    values["by_appointment"] = provider_service.booking(body.service, values["appointment_times"],
-                                                        body.by_appointment, "by_appointment")
+    values["by_appointment"] = provider_service.booking(
+        body.service, values["appointment_times"], body.by_appointment, "by_appointment"
+    )
     capacity = {k: getattr(body, k) for k in CAPACITY}
     changed = sorted(k for k, v in values.items() if getattr(provider, k) != v)
     if any(getattr(provider, k) != v for k, v in capacity.items()):
@@ -134,8 +195,9 @@ def _update(session: Session, provider: Provider, body: ProviderCreate, actor: s
     return True
 
 
-def import_providers(session: Session, actor: str, table: Table, region: RegionContext, *,
-                     dry_run: bool = False) -> ImportSummary:
+def import_providers(
+    session: Session, actor: str, table: Table, region: RegionContext, *, dry_run: bool = False
+) -> ImportSummary:
     """Create or update every provider of ``table`` in ``session``'s transaction (the caller
     commits); :class:`ImportRejected` with every bad cell, after rolling back, when any row fails."""
     parsed, errors = parse_providers(table, region)
@@ -173,8 +235,9 @@ def _finish(session: Session, actor: str, summary: ImportSummary, errors: list[R
     return summary
 
 
-def parse_wait_lists(table: Table) -> tuple[dict[tuple[str, str], list[tuple[float, int, WaitListEntryIn]]],
-                                            list[RowError]]:
+def parse_wait_lists(
+    table: Table,
+) -> tuple[dict[tuple[str, str], list[tuple[float, int, WaitListEntryIn]]], list[RowError]]:
     """Entries per (list_id or provider_id column, value), validated as API bodies, and every bad cell."""
     errors = check_columns(table, set(WAIT_KINDS), {"person_id"})
     if not ({"list_id", "provider_id"} & set(table.columns)):
@@ -200,8 +263,9 @@ def parse_wait_lists(table: Table) -> tuple[dict[tuple[str, str], list[tuple[flo
     return lists, errors
 
 
-def import_wait_lists(session: Session, actor: str, table: Table, region: RegionContext, *,
-                      dry_run: bool = False) -> ImportSummary:
+def import_wait_lists(
+    session: Session, actor: str, table: Table, region: RegionContext, *, dry_run: bool = False
+) -> ImportSummary:
     """Replace who waits on every list the file names (in the file's ``priority`` order, else its
     row order; people left out are marked removed), all or nothing like :func:`import_providers`."""
     lists, errors = parse_wait_lists(table)
@@ -223,8 +287,7 @@ def import_wait_lists(session: Session, actor: str, table: Table, region: Region
             index = next((int(p) for p in field.split(".") if p.isdigit()), None)
             number = items[index][1] if index is not None and index < len(items) else first
             column_name = _column(field) if index is not None else column
-            errors.append(RowError(table.name, number, column_name if column_name != "list_id" else column,
-                                   exc.detail))
+            errors.append(RowError(table.name, number, column_name if column_name != "list_id" else column, exc.detail))
             continue
         summary.lists += 1
         summary.created += len(items)

@@ -6,6 +6,7 @@ the suppression of ``scenarios.reports.privacy`` (counts under 11 withheld, with
 cells an attacker could subtract them from) is computed over the whole table even when an officer
 is shown only their department's row.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,10 +26,20 @@ TABLE = "outcomes"
 
 def outcome_rows(session: Session) -> list[tuple[str, bool, bool, bool, int]]:
     """``(department, handed off, intake done, engaged, referrals)`` per combination recorded."""
-    rows = session.execute(select(Referral.department, Referral.handed_off_at.is_not(None),
-                                  Referral.intake_at.is_not(None), Referral.engaged_at.is_not(None), func.count())
-                           .group_by(Referral.department, Referral.handed_off_at.is_not(None),
-                                     Referral.intake_at.is_not(None), Referral.engaged_at.is_not(None))).all()
+    rows = session.execute(
+        select(
+            Referral.department,
+            Referral.handed_off_at.is_not(None),
+            Referral.intake_at.is_not(None),
+            Referral.engaged_at.is_not(None),
+            func.count(),
+        ).group_by(
+            Referral.department,
+            Referral.handed_off_at.is_not(None),
+            Referral.intake_at.is_not(None),
+            Referral.engaged_at.is_not(None),
+        )
+    ).all()
     return [(str(d or "unknown"), bool(h), bool(i), bool(e), int(n)) for d, h, i, e, n in rows]
 
 
@@ -62,6 +73,9 @@ def department_outcomes(session: Session, principal: Principal, region: RegionCo
         shown = [d for d in shown if d in (principal.department, ALL)]
     items = [DepartmentOutcomes(department=d, **{c: figures.count(TABLE, d, c) for c in COLUMNS}) for d in shown]
     withheld = sum(1 for c in figures.publication.cells if c.suppressed and c.table == TABLE)
-    return OutcomeReport(departments=items, withheld=withheld,
-                         note="Counts of referrals only: no person, service, diagnosis or placement. Counts under 11 "
-                              "are withheld, with the counts that would give them away.")
+    return OutcomeReport(
+        departments=items,
+        withheld=withheld,
+        note="Counts of referrals only: no person, service, diagnosis or placement. Counts under 11 "
+        "are withheld, with the counts that would give them away.",
+    )

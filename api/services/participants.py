@@ -1,4 +1,5 @@
 """Participants: pseudonymous records scoped to a cohort, their needs and consent."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,8 +23,14 @@ def check_scope(principal: Principal, participant: Participant, field: str = "pa
         raise not_found("participant", participant.id, field)
 
 
-def get(session: Session, principal: Principal, participant_id: str, *, lock: bool = False,
-        field: str = "path.participant_id") -> Participant:
+def get(
+    session: Session,
+    principal: Principal,
+    participant_id: str,
+    *,
+    lock: bool = False,
+    field: str = "path.participant_id",
+) -> Participant:
     """The participant (404 when unknown or outside the coordinator's cohort)."""
     query = select(Participant).where(Participant.id == participant_id)
     if lock:
@@ -37,8 +44,7 @@ def get(session: Session, principal: Principal, participant_id: str, *, lock: bo
 
 def consents(session: Session, participant_id: str) -> list[Consent]:
     """Every consent recorded for the participant, oldest first."""
-    return list(session.scalars(select(Consent).where(Consent.participant_id == participant_id)
-                                .order_by(Consent.id)))
+    return list(session.scalars(select(Consent).where(Consent.participant_id == participant_id).order_by(Consent.id)))
 
 
 def consent_active(consent: Consent, today: date | None = None) -> bool:
@@ -54,14 +60,30 @@ def has_active_consent(session: Session, participant_id: str, scope: str = "plac
 
 def to_out(session: Session, participant: Participant) -> ParticipantOut:
     """The response body of a participant with its consents."""
-    consent_rows = [ConsentOut(id=c.id, scope=c.scope, granted_on=c.granted_on, expires_on=c.expires_on,
-                               revoked_at=c.revoked_at, active=consent_active(c))
-                    for c in consents(session, participant.id)]
-    return ParticipantOut(id=participant.id, cohort=participant.cohort, lon=participant.lon, lat=participant.lat,
-                          needs=participant.needs, attributes=participant.attributes,
-                          max_transit_minutes=participant.max_transit_minutes,
-                          preferences=list(participant.preferences), consents=consent_rows,
-                          created_at=participant.created_at, updated_at=participant.updated_at)
+    consent_rows = [
+        ConsentOut(
+            id=c.id,
+            scope=c.scope,
+            granted_on=c.granted_on,
+            expires_on=c.expires_on,
+            revoked_at=c.revoked_at,
+            active=consent_active(c),
+        )
+        for c in consents(session, participant.id)
+    ]
+    return ParticipantOut(
+        id=participant.id,
+        cohort=participant.cohort,
+        lon=participant.lon,
+        lat=participant.lat,
+        needs=participant.needs,
+        attributes=participant.attributes,
+        max_transit_minutes=participant.max_transit_minutes,
+        preferences=list(participant.preferences),
+        consents=consent_rows,
+        created_at=participant.created_at,
+        updated_at=participant.updated_at,
+    )
 
 
 def check_cohort(region: RegionContext, cohort: str, field: str) -> None:
@@ -70,15 +92,22 @@ def check_cohort(region: RegionContext, cohort: str, field: str) -> None:
         if cohort not in region.cohorts:
             known = sorted(region.cohorts)
             shown = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
-            raise invalid(field, f"unknown cohort {cohort!r}",
-                          f"{region.name} has no cohort {cohort!r}; use one of: {shown or 'none defined'} "
-                          "(the [cohorts] of region.toml, else its municipalities).")
+            raise invalid(
+                field,
+                f"unknown cohort {cohort!r}",
+                f"{region.name} has no cohort {cohort!r}; use one of: {shown or 'none defined'} "
+                "(the [cohorts] of region.toml, else its municipalities).",
+            )
 
 
 def id_unavailable() -> ApiError:
     """409 for a participant id in use, the same whichever cohort uses it (nothing about the record)."""
-    return conflict("This participant id cannot be used; choose another pseudonymous id (ids are unique across "
-                    "every cohort).", "body.id", "id not available", slug="id-unavailable")
+    return conflict(
+        "This participant id cannot be used; choose another pseudonymous id (ids are unique across every cohort).",
+        "body.id",
+        "id not available",
+        slug="id-unavailable",
+    )
 
 
 def create(session: Session, principal: Principal, body: ParticipantCreate, region: RegionContext) -> Participant:
@@ -89,17 +118,24 @@ def create(session: Session, principal: Principal, body: ParticipantCreate, regi
     region.check_point(body.lon, body.lat)
     if session.get(Participant, body.id) is not None:
         raise id_unavailable()
-    participant = Participant(id=body.id, cohort=body.cohort, lon=body.lon, lat=body.lat,
-                              needs=[n.model_dump(exclude_none=True) for n in body.needs],
-                              attributes=body.attributes.model_dump(exclude_none=True),
-                              max_transit_minutes=body.max_transit_minutes, preferences=list(body.preferences))
+    participant = Participant(
+        id=body.id,
+        cohort=body.cohort,
+        lon=body.lon,
+        lat=body.lat,
+        needs=[n.model_dump(exclude_none=True) for n in body.needs],
+        attributes=body.attributes.model_dump(exclude_none=True),
+        max_transit_minutes=body.max_transit_minutes,
+        preferences=list(body.preferences),
+    )
     session.add(participant)
     audit.record(session, principal.name, "participant.create", "participant", body.id, cohort=body.cohort)
     return participant
 
 
-def patch(session: Session, principal: Principal, participant_id: str, body: ParticipantUpdate,
-          region: RegionContext) -> Participant:
+def patch(
+    session: Session, principal: Principal, participant_id: str, body: ParticipantUpdate, region: RegionContext
+) -> Participant:
     """Change needs, location, constraints or preferences. Audited with the changed field names."""
     participant = get(session, principal, participant_id, lock=True)
     changes = body.model_dump(exclude_unset=True)
@@ -133,12 +169,22 @@ def keep_declines(before: list[dict], after: list[dict]) -> list[dict]:
 def add_consent(session: Session, principal: Principal, participant_id: str, body: ConsentIn) -> Consent:
     """Record a release of information. Audited."""
     get(session, principal, participant_id, lock=True)
-    consent = Consent(participant_id=participant_id, scope=body.scope, granted_on=body.granted_on,
-                      expires_on=body.expires_on)
+    consent = Consent(
+        participant_id=participant_id, scope=body.scope, granted_on=body.granted_on, expires_on=body.expires_on
+    )
     session.add(consent)
     session.flush()
-    audit.record(session, principal.name, "consent.add", "participant", participant_id, consent_id=consent.id,
-                 scope=body.scope, granted_on=body.granted_on.isoformat(), expires_on=body.expires_on.isoformat())
+    audit.record(
+        session,
+        principal.name,
+        "consent.add",
+        "participant",
+        participant_id,
+        consent_id=consent.id,
+        scope=body.scope,
+        granted_on=body.granted_on.isoformat(),
+        expires_on=body.expires_on.isoformat(),
+    )
     return consent
 
 
@@ -155,18 +201,22 @@ def revoke_consent(session: Session, principal: Principal, participant_id: str, 
     audit.record(session, principal.name, "consent.revoke", "participant", participant_id, consent_id=consent_id)
     session.flush()
     if not has_active_consent(session, participant_id):
-        release_participant_holds(session, participant_id, principal.name,
-                                  f"consent {consent_id} revoked: no release of information covers today")
+        release_participant_holds(
+            session,
+            participant_id,
+            principal.name,
+            f"consent {consent_id} revoked: no release of information covers today",
+        )
     return consent
 
 
-def listing(session: Session, principal: Principal, *, cohort: str | None, offset: int,
-            limit: int) -> tuple[int, list[Participant]]:
+def listing(
+    session: Session, principal: Principal, *, cohort: str | None, offset: int, limit: int
+) -> tuple[int, list[Participant]]:
     """A page of participants; a coordinator's listing is always limited to their cohort."""
     if principal.role == "coordinator":
         cohort = principal.cohort
     conditions = [Participant.cohort == cohort] if cohort else []
     total = session.scalar(select(func.count()).select_from(Participant).where(*conditions)) or 0
-    rows = session.scalars(select(Participant).where(*conditions).order_by(Participant.id)
-                           .offset(offset).limit(limit))
+    rows = session.scalars(select(Participant).where(*conditions).order_by(Participant.id).offset(offset).limit(limit))
     return total, list(rows)

@@ -16,6 +16,7 @@ steps and falls back to :func:`request_placement` one request at a time.
 A batch round (:func:`write_holds`) instead re-reads the pools it touched after writing and runs
 ``matcher.check`` on that check view.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,15 +58,23 @@ class Retry(Exception):
 
 def no_consent(participant_id: str) -> ApiError:
     """409: no release of information covers today."""
-    return conflict(f"Participant {participant_id!r} has no release of information covering today; record one "
-                    f"with POST /v1/participants/{participant_id}/consents.", "body.participant_id",
-                    "no active consent", slug="no-consent")
+    return conflict(
+        f"Participant {participant_id!r} has no release of information covering today; record one "
+        f"with POST /v1/participants/{participant_id}/consents.",
+        "body.participant_id",
+        "no active consent",
+        slug="no-consent",
+    )
 
 
 def no_open_need(participant_id: str) -> ApiError:
     """409: every need already has a held or confirmed placement."""
-    return conflict(f"Every need of {participant_id!r} has a held or confirmed placement; confirm, decline or "
-                    "release one first.", "body.participant_id", "no open need", slug="no-open-need")
+    return conflict(
+        f"Every need of {participant_id!r} has a held or confirmed placement; confirm, decline or release one first.",
+        "body.participant_id",
+        "no open need",
+        slug="no-open-need",
+    )
 
 
 def open_services_of(session: Session, participants: list[Participant], now: datetime) -> dict[str, set[str]]:
@@ -73,8 +82,11 @@ def open_services_of(session: Session, participants: list[Participant], now: dat
     placement at ``now`` (one query for all)."""
     covered: dict[str, set[str]] = defaultdict(set)
     if participants:
-        rows = session.execute(select(Placement.participant_id, Placement.service)
-                               .where(Placement.participant_id.in_([p.id for p in participants]), active_condition(now)))
+        rows = session.execute(
+            select(Placement.participant_id, Placement.service).where(
+                Placement.participant_id.in_([p.id for p in participants]), active_condition(now)
+            )
+        )
         for participant_id, service in rows:
             covered[participant_id].add(service)
     return {p.id: {n["service"] for n in p.needs} - covered[p.id] for p in participants}
@@ -100,29 +112,54 @@ def place_one(instance: matcher.Instance) -> matcher.Result:
     return matcher.place_one(instance, instance.participants[0])
 
 
-def add_holds(session: Session, result: matcher.Result, request_of: dict[str, PlacementRequest],
-              hold_minutes: float, actor: str) -> tuple[list[Placement], datetime]:
+def add_holds(
+    session: Session, result: matcher.Result, request_of: dict[str, PlacementRequest], hold_minutes: float, actor: str
+) -> tuple[list[Placement], datetime]:
     """Add the result's placements as holds with their audit rows, unflushed; returns (holds, now)."""
     now = utcnow()
     rows = []
     for pl in result.placements:
-        row = Placement(id=str(uuid.uuid4()), request_id=request_of[pl.participant_id].id,
-                        participant_id=pl.participant_id, provider_id=pl.provider_id, service=pl.service,
-                        category=pl.category, status="held", transit_minutes=pl.transit_minutes,
-                        appointment=datetime.fromisoformat(pl.appointment) if pl.appointment else None,
-                        expected_start=date.fromisoformat(pl.expected_start) if pl.expected_start else None,
-                        explanation=pl.explanation, hold_expires_at=now + timedelta(minutes=hold_minutes),
-                        created_at=now, updated_at=now)
+        row = Placement(
+            id=str(uuid.uuid4()),
+            request_id=request_of[pl.participant_id].id,
+            participant_id=pl.participant_id,
+            provider_id=pl.provider_id,
+            service=pl.service,
+            category=pl.category,
+            status="held",
+            transit_minutes=pl.transit_minutes,
+            appointment=datetime.fromisoformat(pl.appointment) if pl.appointment else None,
+            expected_start=date.fromisoformat(pl.expected_start) if pl.expected_start else None,
+            explanation=pl.explanation,
+            hold_expires_at=now + timedelta(minutes=hold_minutes),
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
         rows.append(row)
-        audit.record(session, actor, "placement.hold", "placement", row.id, request_id=row.request_id,
-                     participant_id=row.participant_id, provider_id=row.provider_id, service=row.service,
-                     expires_at=row.hold_expires_at.isoformat())
+        audit.record(
+            session,
+            actor,
+            "placement.hold",
+            "placement",
+            row.id,
+            request_id=row.request_id,
+            participant_id=row.participant_id,
+            provider_id=row.provider_id,
+            service=row.service,
+            expires_at=row.hold_expires_at.isoformat(),
+        )
     return rows, now
 
 
-def write_holds(session: Session, result: matcher.Result, request_of: dict[str, PlacementRequest],
-                hold_minutes: float, actor: str, region: RegionContext) -> list[Placement]:
+def write_holds(
+    session: Session,
+    result: matcher.Result,
+    request_of: dict[str, PlacementRequest],
+    hold_minutes: float,
+    actor: str,
+    region: RegionContext,
+) -> list[Placement]:
     """A batch round's holds: lock the chosen providers, add the holds, bump the providers and run
     ``matcher.check`` on the re-read pools (:class:`Retry` on any violation)."""
     chosen = {pl.provider_id for pl in result.placements}
@@ -151,12 +188,22 @@ def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> dict[str,
     lists = sorted({snap.list_of[pid] for pid in chosen})
     if not lists:
         return {}
-    locked = (select(Provider.id).where(Provider.list_id.in_(lists), Provider.archived.is_(False))
-              .order_by(Provider.id).with_for_update().cte("locked"))
-    bumped = dict(session.execute(update(Provider).where(Provider.id.in_(select(locked.c.id)))
-                                  .values(version=Provider.version + 1, updated_at=utcnow())
-                                  .returning(Provider.id, Provider.version)
-                                  .execution_options(synchronize_session=False)).all())
+    locked = (
+        select(Provider.id)
+        .where(Provider.list_id.in_(lists), Provider.archived.is_(False))
+        .order_by(Provider.id)
+        .with_for_update()
+        .cte("locked")
+    )
+    bumped = dict(
+        session.execute(
+            update(Provider)
+            .where(Provider.id.in_(select(locked.c.id)))
+            .values(version=Provider.version + 1, updated_at=utcnow())
+            .returning(Provider.id, Provider.version)
+            .execution_options(synchronize_session=False)
+        ).all()
+    )
     expected = {pid for pid, list_id in snap.list_of.items() if list_id in set(lists)}
     unchanged = set(bumped) == expected and all(snap.versions[pid] == version - 1 for pid, version in bumped.items())
     return bumped if unchanged else None
@@ -164,8 +211,15 @@ def claim_pools(session: Session, snap: Snapshot, chosen: set[str]) -> dict[str,
 
 def record_of(participant: Participant) -> tuple:
     """Everything of a participant a placement depends on, to compare two reads."""
-    return (participant.cohort, participant.lon, participant.lat, participant.needs, participant.attributes,
-            participant.max_transit_minutes, participant.preferences)
+    return (
+        participant.cohort,
+        participant.lon,
+        participant.lat,
+        participant.needs,
+        participant.attributes,
+        participant.max_transit_minutes,
+        participant.preferences,
+    )
 
 
 def outcome(participant: Participant, result: matcher.Result, holds: list[Placement]) -> dict:
@@ -175,20 +229,39 @@ def outcome(participant: Participant, result: matcher.Result, holds: list[Placem
         service = need["service"]
         held = next((h for h in holds if h.service == service and h.participant_id == participant.id), None)
         unmet = next((u for u in result.unmet if u.participant_id == participant.id and u.service == service), None)
-        waits = [dict(vars(w)) for w in result.wait_positions  # a WaitPosition's fields are all plain values
-                 if w.participant_id == participant.id and w.service == service]
-        explanation = held.explanation if held else (unmet.explanation if unmet else
-                                                     "Already placed or not asked for in this request.")
-        needs.append({"service": service, "urgency": int(need.get("urgency", 1)),
-                      "placement_id": held.id if held else None, "wait_positions": waits,
-                      "explanation": explanation})
+        waits = [
+            dict(vars(w))
+            for w in result.wait_positions  # a WaitPosition's fields are all plain values
+            if w.participant_id == participant.id and w.service == service
+        ]
+        explanation = (
+            held.explanation
+            if held
+            else (unmet.explanation if unmet else "Already placed or not asked for in this request.")
+        )
+        needs.append(
+            {
+                "service": service,
+                "urgency": int(need.get("urgency", 1)),
+                "placement_id": held.id if held else None,
+                "wait_positions": waits,
+                "explanation": explanation,
+            }
+        )
     return needs
 
 
 def solver_report(result: matcher.Result, candidates: int) -> dict:
     """The solver's status, objective, bound, gap and seconds for the response."""
-    return {"method": result.method, "status": result.status, "objective": result.objective,
-            "bound": result.bound, "gap": result.gap, "seconds": result.seconds, "candidates": candidates}
+    return {
+        "method": result.method,
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "seconds": result.seconds,
+        "candidates": candidates,
+    }
 
 
 def _status(needs: list[dict], open_now: set[str]) -> str:
@@ -196,8 +269,16 @@ def _status(needs: list[dict], open_now: set[str]) -> str:
     return "placed" if held == len(open_now) else ("partial" if held else "waiting")
 
 
-def _attempt(session: Session, read: Session, principal: Principal, participant_id: str, budget: Budget,
-             hold_minutes: float, region: RegionContext, locked: bool) -> tuple[PlacementRequest, list[Placement]]:
+def _attempt(
+    session: Session,
+    read: Session,
+    principal: Principal,
+    participant_id: str,
+    budget: Budget,
+    hold_minutes: float,
+    region: RegionContext,
+    locked: bool,
+) -> tuple[PlacementRequest, list[Placement]]:
     """One try: read a snapshot through ``read`` (``session`` itself when ``locked``), place, write."""
     participant = participant_service.get(read, principal, participant_id, lock=locked, field="body.participant_id")
     if not participant_service.has_active_consent(read, participant.id):
@@ -228,25 +309,53 @@ def _attempt(session: Session, read: Session, principal: Principal, participant_
     return add_request(session, principal, participant, services, result, hold_minutes, len(ids))
 
 
-def add_request(session: Session, principal: Principal, participant: Participant, services: set[str],
-                result: matcher.Result, hold_minutes: float, candidates: int) -> tuple[PlacementRequest, list[Placement]]:
+def add_request(
+    session: Session,
+    principal: Principal,
+    participant: Participant,
+    services: set[str],
+    result: matcher.Result,
+    hold_minutes: float,
+    candidates: int,
+) -> tuple[PlacementRequest, list[Placement]]:
     """Add a request for the open needs ``services`` with the result's holds and their audit rows, unflushed."""
     now = utcnow()
-    request = PlacementRequest(id=str(uuid.uuid4()), participant_id=participant.id, status="waiting",
-                               hold_minutes=hold_minutes, created_by=principal.name, created_at=now, updated_at=now)
+    request = PlacementRequest(
+        id=str(uuid.uuid4()),
+        participant_id=participant.id,
+        status="waiting",
+        hold_minutes=hold_minutes,
+        created_by=principal.name,
+        created_at=now,
+        updated_at=now,
+    )
     holds, _ = add_holds(session, result, {participant.id: request}, hold_minutes, principal.name)
     needs = outcome(participant, result, holds)
     request.status = _status(needs, services)
     request.result = {"needs": needs, "solver": solver_report(result, candidates)}
     session.add(request)
-    audit.record(session, principal.name, "placement_request.create", "placement_request", request.id,
-                 participant_id=participant.id, status=request.status, holds=[h.id for h in holds])
+    audit.record(
+        session,
+        principal.name,
+        "placement_request.create",
+        "placement_request",
+        request.id,
+        participant_id=participant.id,
+        status=request.status,
+        holds=[h.id for h in holds],
+    )
     return request, holds
 
 
-def request_placement(sessions: sessionmaker[Session], principal: Principal, participant_id: str,
-                      hold_minutes: float | None, budget: Budget, region: RegionContext,
-                      lookups: sessionmaker[Session] | None = None) -> tuple[PlacementRequest, list[Placement]]:
+def request_placement(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    participant_id: str,
+    hold_minutes: float | None,
+    budget: Budget,
+    region: RegionContext,
+    lookups: sessionmaker[Session] | None = None,
+) -> tuple[PlacementRequest, list[Placement]]:
     """Solve and hold placements for a participant's open needs; returns the committed request and its holds.
 
     ``lookups`` makes the sessions for the snapshot reads (autocommit on PostgreSQL)."""
@@ -261,5 +370,10 @@ def request_placement(sessions: sessionmaker[Session], principal: Principal, par
                 return request, holds
             except Retry:
                 session.rollback()
-    raise ApiError(409, "Conflict with current state", "Capacity kept changing while placing; send the request again.",
-                   slug="busy", errors=[("body.participant_id", "state changed during every attempt")])
+    raise ApiError(
+        409,
+        "Conflict with current state",
+        "Capacity kept changing while placing; send the request again.",
+        slug="busy",
+        errors=[("body.participant_id", "state changed during every attempt")],
+    )

@@ -1,4 +1,5 @@
 """Providers and their capacity: create, update, archive, capacity changes, live slot counts."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -47,17 +48,23 @@ def active_condition(now: datetime):
     return (Placement.status == "confirmed") | ((Placement.status == "held") & (Placement.hold_expires_at > now))
 
 
-def slot_counts(session: Session, provider_ids: Iterable[str] | None = None,
-                now: datetime | None = None) -> dict[str, SlotCounts]:
+def slot_counts(
+    session: Session, provider_ids: Iterable[str] | None = None, now: datetime | None = None
+) -> dict[str, SlotCounts]:
     """Held (unexpired) and confirmed placements per provider; expired holds count as free."""
     now = now or utcnow()
     set_aside = Placement.category == "set-aside"
-    query = (select(Placement.provider_id,
-                    func.sum(case((Placement.status == "held", 1), else_=0)),
-                    func.sum(case((Placement.status == "confirmed", 1), else_=0)),
-                    func.sum(case(((Placement.status == "held") & set_aside, 1), else_=0)),
-                    func.sum(case(((Placement.status == "confirmed") & set_aside, 1), else_=0)))
-             .where(active_condition(now)).group_by(Placement.provider_id))
+    query = (
+        select(
+            Placement.provider_id,
+            func.sum(case((Placement.status == "held", 1), else_=0)),
+            func.sum(case((Placement.status == "confirmed", 1), else_=0)),
+            func.sum(case(((Placement.status == "held") & set_aside, 1), else_=0)),
+            func.sum(case(((Placement.status == "confirmed") & set_aside, 1), else_=0)),
+        )
+        .where(active_condition(now))
+        .group_by(Placement.provider_id)
+    )
     if provider_ids is not None:
         ids = list(provider_ids)
         if not ids:
@@ -73,8 +80,13 @@ def lock_providers(session: Session, provider_ids: Iterable[str]) -> dict[str, P
     ids = sorted(set(provider_ids))
     if not ids:
         return {}
-    rows = session.scalars(select(Provider).where(Provider.id.in_(ids)).order_by(Provider.id)
-                           .with_for_update().execution_options(populate_existing=True)).all()
+    rows = session.scalars(
+        select(Provider)
+        .where(Provider.id.in_(ids))
+        .order_by(Provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     return {p.id: p for p in rows}
 
 
@@ -82,22 +94,40 @@ def bump(session: Session, provider_ids: Iterable[str]) -> None:
     """Mark a change at these providers (their ``version`` grows), in id order."""
     ids = sorted(set(provider_ids))
     if ids:
-        session.execute(update(Provider).where(Provider.id.in_(ids))
-                        .values(version=Provider.version + 1, updated_at=utcnow()))
+        session.execute(
+            update(Provider).where(Provider.id.in_(ids)).values(version=Provider.version + 1, updated_at=utcnow())
+        )
 
 
 def to_out(provider: Provider, counts: SlotCounts) -> ProviderOut:
     """The response body of a provider with its live counts."""
     free = provider.capacity - provider.occupied - counts.taken
-    return ProviderOut(id=provider.id, name=provider.name, service=provider.service, subtype=provider.subtype,
-                       capacity=provider.capacity, occupied=provider.occupied, lead_slots=provider.lead_slots,
-                       lead_occupied=provider.lead_occupied, held=counts.held, confirmed=counts.confirmed,
-                       free=free, monthly_turnover=provider.monthly_turnover, intake_days=provider.intake_days,
-                       eligibility=provider.eligibility, open_hours=provider.open_hours,
-                       appointment_times=upcoming(provider.appointment_times),
-                       by_appointment=provider.by_appointment, municipality=provider.municipality,
-                       lon=provider.lon, lat=provider.lat, list_id=provider.list_id, archived=provider.archived,
-                       version=provider.version, updated_at=provider.updated_at)
+    return ProviderOut(
+        id=provider.id,
+        name=provider.name,
+        service=provider.service,
+        subtype=provider.subtype,
+        capacity=provider.capacity,
+        occupied=provider.occupied,
+        lead_slots=provider.lead_slots,
+        lead_occupied=provider.lead_occupied,
+        held=counts.held,
+        confirmed=counts.confirmed,
+        free=free,
+        monthly_turnover=provider.monthly_turnover,
+        intake_days=provider.intake_days,
+        eligibility=provider.eligibility,
+        open_hours=provider.open_hours,
+        appointment_times=upcoming(provider.appointment_times),
+        by_appointment=provider.by_appointment,
+        municipality=provider.municipality,
+        lon=provider.lon,
+        lat=provider.lat,
+        list_id=provider.list_id,
+        archived=provider.archived,
+        version=provider.version,
+        updated_at=provider.updated_at,
+    )
 
 
 def get(session: Session, provider_id: str, *, lock: bool = False) -> Provider:
@@ -125,8 +155,11 @@ def booking(service: str, times: list[str], by_appointment: bool | None, field: 
     """Whether a provider sees people only at listed times: as given, else a clinic that lists times;
     422 when a provider that is not a clinic is said to book times."""
     if by_appointment and service != "clinic":
-        raise invalid(field, f"only a clinic books appointment times, not a {service} provider",
-                      "Leave by_appointment out, or set service to clinic.")
+        raise invalid(
+            field,
+            f"only a clinic books appointment times, not a {service} provider",
+            "Leave by_appointment out, or set service to clinic.",
+        )
     return bool(times) if by_appointment is None else by_appointment
 
 
@@ -138,9 +171,11 @@ def appointments(times: list[datetime], field: str) -> list[str]:
     for i, t in enumerate(times):
         naive = t.astimezone(LOCAL_ZONE).replace(tzinfo=None) if t.tzinfo else t
         if naive <= now:
-            raise invalid(f"{field}.{i}", f"appointment time {naive.isoformat()} is in the past",
-                          "Appointment times must be in the future (local time, America/New_York); "
-                          "drop past ones.")
+            raise invalid(
+                f"{field}.{i}",
+                f"appointment time {naive.isoformat()} is in the past",
+                "Appointment times must be in the future (local time, America/New_York); drop past ones.",
+            )
         out.append(naive.replace(microsecond=0).isoformat())
     if len(set(out)) != len(out):
         raise invalid(field, "an appointment time is listed twice")
@@ -151,16 +186,23 @@ def create(session: Session, body: ProviderCreate, actor: str, region: RegionCon
     """Add a provider (409 when the id exists); audited."""
     region.check_point(body.lon, body.lat)
     if session.get(Provider, body.id) is not None:
-        raise conflict(f"Provider {body.id!r} exists already; PATCH it or choose another id.",
-                       "body.id", "id already in use", slug="exists")
+        raise conflict(
+            f"Provider {body.id!r} exists already; PATCH it or choose another id.",
+            "body.id",
+            "id already in use",
+            slug="exists",
+        )
     values = body.model_dump(exclude={"eligibility", "appointment_times", "by_appointment"})
     values["list_id"] = body.list_id or body.id
     times = appointments(body.appointment_times, "body.appointment_times")
-    provider = Provider(**values, eligibility=body.eligibility.model_dump(exclude_none=True), appointment_times=times,
-                        by_appointment=booking(body.service, times, body.by_appointment, "body.by_appointment"))
+    provider = Provider(
+        **values,
+        eligibility=body.eligibility.model_dump(exclude_none=True),
+        appointment_times=times,
+        by_appointment=booking(body.service, times, body.by_appointment, "body.by_appointment"),
+    )
     session.add(provider)
-    audit.record(session, actor, "provider.create", "provider", body.id, capacity=body.capacity,
-                 service=body.service)
+    audit.record(session, actor, "provider.create", "provider", body.id, capacity=body.capacity, service=body.service)
     return provider
 
 
@@ -179,9 +221,12 @@ def patch(session: Session, provider_id: str, body: ProviderUpdate, actor: str, 
             value = appointments(body.appointment_times, "body.appointment_times")
         setattr(provider, key, value)
     if "appointment_times" in changes or "by_appointment" in changes:
-        provider.by_appointment = booking(provider.service, provider.appointment_times,
-                                          changes.get("by_appointment", provider.by_appointment or None),
-                                          "body.by_appointment")
+        provider.by_appointment = booking(
+            provider.service,
+            provider.appointment_times,
+            changes.get("by_appointment", provider.by_appointment or None),
+            "body.by_appointment",
+        )
     bump(session, [provider.id])
     audit.record(session, actor, "provider.update", "provider", provider.id, fields=sorted(changes))
     return provider
@@ -192,21 +237,29 @@ def set_capacity(session: Session, provider_id: str, body: Capacity, actor: str)
     provider = get(session, provider_id, lock=True)
     counts = slot_counts(session, [provider_id]).get(provider_id, SlotCounts())
     if body.occupied + counts.taken > body.capacity:
-        raise conflict(f"Capacity {body.capacity} is below the {body.occupied} occupied plus {counts.taken} held "
-                       "or confirmed through Handoff; release placements first or raise the capacity.",
-                       "body.capacity", "below slots in use", slug="impossible-capacity")
+        raise conflict(
+            f"Capacity {body.capacity} is below the {body.occupied} occupied plus {counts.taken} held "
+            "or confirmed through Handoff; release placements first or raise the capacity.",
+            "body.capacity",
+            "below slots in use",
+            slug="impossible-capacity",
+        )
     general_in_use = (body.occupied - body.lead_occupied) + (counts.taken - counts.taken_set_aside)
-    if general_in_use > body.capacity - body.lead_slots or \
-            body.lead_occupied + counts.taken_set_aside > body.lead_slots:
-        raise conflict("The set-aside split leaves more slots in use than exist on one side; "
-                       "adjust lead_slots or lead_occupied.", "body.lead_slots", "split below slots in use",
-                       slug="impossible-capacity")
+    if (
+        general_in_use > body.capacity - body.lead_slots
+        or body.lead_occupied + counts.taken_set_aside > body.lead_slots
+    ):
+        raise conflict(
+            "The set-aside split leaves more slots in use than exist on one side; adjust lead_slots or lead_occupied.",
+            "body.lead_slots",
+            "split below slots in use",
+            slug="impossible-capacity",
+        )
     before = {"capacity": provider.capacity, "occupied": provider.occupied}
     for key, value in body.model_dump().items():
         setattr(provider, key, value)
     bump(session, [provider.id])
-    audit.record(session, actor, "provider.capacity", "provider", provider.id, before=before,
-                 after=body.model_dump())
+    audit.record(session, actor, "provider.capacity", "provider", provider.id, before=before, after=body.model_dump())
     return provider
 
 
@@ -215,16 +268,21 @@ def archive(session: Session, provider_id: str, actor: str) -> Provider:
     provider = get(session, provider_id, lock=True)
     counts = slot_counts(session, [provider_id]).get(provider_id, SlotCounts())
     if counts.taken:
-        raise conflict(f"Provider {provider_id!r} has {counts.taken} held or confirmed placements; "
-                       "release them first.", "path.provider_id", "placements in use", slug="in-use")
+        raise conflict(
+            f"Provider {provider_id!r} has {counts.taken} held or confirmed placements; release them first.",
+            "path.provider_id",
+            "placements in use",
+            slug="in-use",
+        )
     provider.archived = True
     bump(session, [provider.id])
     audit.record(session, actor, "provider.archive", "provider", provider.id)
     return provider
 
 
-def listing(session: Session, *, service: str | None, include_archived: bool, offset: int,
-            limit: int) -> tuple[int, list[Provider]]:
+def listing(
+    session: Session, *, service: str | None, include_archived: bool, offset: int, limit: int
+) -> tuple[int, list[Provider]]:
     """A page of providers ordered by id."""
     conditions = []
     if service:

@@ -20,6 +20,7 @@ Capacity and ``occupied`` (slots filled outside Handoff) are the providers' own 
 published exactly. The report's equity section counts encounters, other microdata, and is
 protected by the report itself. The protected publication is kept while the state is unchanged.
 """
+
 from __future__ import annotations
 
 import threading
@@ -65,9 +66,13 @@ class Figures:
     def withheld(self) -> dict[str, int]:
         """How many cells the union withholds and why (no values)."""
         cells = self.publication.cells
-        return {"threshold": self.publication.threshold, "published_cells": len(cells),
-                "withheld": sum(c.suppressed for c in cells), "primary": sum(c.primary for c in cells),
-                "complementary": sum(c.suppressed and not c.primary for c in cells)}
+        return {
+            "threshold": self.publication.threshold,
+            "published_cells": len(cells),
+            "withheld": sum(c.suppressed for c in cells),
+            "primary": sum(c.primary for c in cells),
+            "complementary": sum(c.suppressed and not c.primary for c in cells),
+        }
 
 
 def _region_areas(region: RegionContext):
@@ -96,8 +101,7 @@ def live_figures(session: Session, region: RegionContext) -> Figures:
     else:
         entries = table = pd.DataFrame({"service": [], **{level: [] for level in measures.LEVELS}})
     referrals = outcome_rows(session)
-    key = repr((region.folder, ids, held.tolist(), confirmed.tolist(), table.to_json(),
-                entries.to_json(), referrals))
+    key = repr((region.folder, ids, held.tolist(), confirmed.tolist(), table.to_json(), entries.to_json(), referrals))
     with _cache_lock:
         if _cache.get("key") == key:
             return _cache["figures"]
@@ -132,13 +136,21 @@ def _protect(table, entries, held: np.ndarray, confirmed: np.ndarray, referrals:
     for service in sorted(set(table["service"])):
         members = [p for p in ids if table.loc[p, "service"] == service]
         counts("service", service, members)
-        publication.add_cell("service", service, "waiting",
-                             [] if micro is None else np.flatnonzero(micro["service"].to_numpy() == service))
+        publication.add_cell(
+            "service",
+            service,
+            "waiting",
+            [] if micro is None else np.flatnonzero(micro["service"].to_numpy() == service),
+        )
     for level in measures.LEVELS:
         for (area, service), group in table.groupby([level, "service"]):
             members = [str(p) for p in group.index]
-            publication.add_cell(f"{GAP}in_use:{level}", area, service,
-                                 [held_at[p] for p in members] + [confirmed_at[p] for p in members])
+            publication.add_cell(
+                f"{GAP}in_use:{level}",
+                area,
+                service,
+                [held_at[p] for p in members] + [confirmed_at[p] for p in members],
+            )
     publication.protect()
     return Figures(publication, {(c.table, c.row, c.column): c for c in publication.cells})
 
@@ -162,8 +174,11 @@ def publish_gap_report(report: dict, figures: Figures) -> dict:
     for service, headline in report["headline"].items():
         waiting = figures.count(f"{GAP}waiting:county", "All", service)
         free_shown = figures.count("service", service, "in_use") is not None
-        headline.update(waiting=waiting, lead_unmet=figures.count(f"{GAP}unmet:county", "All", service),
-                        free=headline["free"] if free_shown else None)
+        headline.update(
+            waiting=waiting,
+            lead_unmet=figures.count(f"{GAP}unmet:county", "All", service),
+            free=headline["free"] if free_shown else None,
+        )
         if waiting is None or not free_shown:
             headline.update(wait_days=None, wait_label="withheld")
         headline["waiting_label"] = "withheld" if waiting is None else f"{waiting:,}"

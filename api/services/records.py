@@ -8,6 +8,7 @@ Two views of the stored state:
   the result placements, so ``matcher.check`` verifies capacity, eligibility, travel and no-bump
   for every hold against who is waiting now.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,11 +30,20 @@ def need_records(needs: list[dict], services: Iterable[str] | None = None) -> tu
     """Matcher needs from stored needs (with their windows and declined providers), limited to
     ``services`` when given."""
     keep = None if services is None else set(services)
-    return tuple(matcher.Need(service=n["service"], urgency=int(n.get("urgency", 1)), subtype=n.get("subtype"),
-                              windows=tuple(matcher.Window(days=tuple(w.get("days", ())), start=w.get("start", "00:00"),
-                                                           end=w.get("end", "24:00")) for w in n.get("windows") or ()),
-                              declined=declined_ids(n))
-                 for n in needs if keep is None or n["service"] in keep)
+    return tuple(
+        matcher.Need(
+            service=n["service"],
+            urgency=int(n.get("urgency", 1)),
+            subtype=n.get("subtype"),
+            windows=tuple(
+                matcher.Window(days=tuple(w.get("days", ())), start=w.get("start", "00:00"), end=w.get("end", "24:00"))
+                for w in n.get("windows") or ()
+            ),
+            declined=declined_ids(n),
+        )
+        for n in needs
+        if keep is None or n["service"] in keep
+    )
 
 
 def declined_ids(need: dict) -> tuple[str, ...]:
@@ -43,9 +53,15 @@ def declined_ids(need: dict) -> tuple[str, ...]:
 
 def participant_record(p: Participant, services: Iterable[str] | None, known: set[str]) -> matcher.Participant:
     """A matcher participant; preferences are kept only for providers present in the instance."""
-    return matcher.Participant(participant_id=p.id, needs=need_records(p.needs, services),
-                               max_transit_minutes=float(p.max_transit_minutes), attributes=dict(p.attributes),
-                               preferences=tuple(x for x in p.preferences if x in known), lon=p.lon, lat=p.lat)
+    return matcher.Participant(
+        participant_id=p.id,
+        needs=need_records(p.needs, services),
+        max_transit_minutes=float(p.max_transit_minutes),
+        attributes=dict(p.attributes),
+        preferences=tuple(x for x in p.preferences if x in known),
+        lon=p.lon,
+        lat=p.lat,
+    )
 
 
 @dataclass(frozen=True)
@@ -61,19 +77,26 @@ class Taken:
         return self.expires_at is None or self.expires_at > now
 
 
-def taken_slots(session: Session, provider_ids: list[str], now: datetime,
-                statuses: tuple[str, ...] = ("held", "confirmed")) -> dict[str, list[Taken]]:
+def taken_slots(
+    session: Session, provider_ids: list[str], now: datetime, statuses: tuple[str, ...] = ("held", "confirmed")
+) -> dict[str, list[Taken]]:
     """Per provider: its placements with one of ``statuses`` that take a slot at ``now``."""
     out: dict[str, list[Taken]] = defaultdict(list)
     if not provider_ids:
         return out
-    rows = session.execute(select(Placement.provider_id, Placement.category, Placement.appointment,
-                                  Placement.status, Placement.hold_expires_at)
-                           .where(Placement.provider_id.in_(provider_ids), active_condition(now),
-                                  Placement.status.in_(statuses)))
+    rows = session.execute(
+        select(
+            Placement.provider_id,
+            Placement.category,
+            Placement.appointment,
+            Placement.status,
+            Placement.hold_expires_at,
+        ).where(Placement.provider_id.in_(provider_ids), active_condition(now), Placement.status.in_(statuses))
+    )
     for provider_id, category, appointment, status, expires_at in rows:
-        out[provider_id].append(Taken(category, appointment.isoformat() if appointment else None,
-                                      expires_at if status == "held" else None))
+        out[provider_id].append(
+            Taken(category, appointment.isoformat() if appointment else None, expires_at if status == "held" else None)
+        )
     return out
 
 
@@ -83,8 +106,9 @@ def usage(taken: Iterable[Taken]) -> tuple[tuple[int, int], set[str]]:
     return (len(taken), sum(t.category == "set-aside" for t in taken)), {t.appointment for t in taken if t.appointment}
 
 
-def provider_records(session: Session, providers: list[Provider], *, view: str,
-                     now: datetime | None = None) -> list[matcher.Provider]:
+def provider_records(
+    session: Session, providers: list[Provider], *, view: str, now: datetime | None = None
+) -> list[matcher.Provider]:
     """Matcher providers; ``view`` "decision" folds holds into occupied, "check" folds only confirmed."""
     now = now or utcnow()
     statuses = ("held", "confirmed") if view == "decision" else ("confirmed",)
@@ -102,11 +126,24 @@ def provider_record(p, used: tuple[int, int], taken_times: set[str], *, view: st
     if view == "decision":
         occupied, lead_occupied = min(occupied, p.capacity), min(lead_occupied, p.lead_slots, occupied)
     return matcher.Provider(
-        provider_id=p.id, service=p.service, capacity=p.capacity, name=p.name, subtype=p.subtype,
-        occupied=occupied, lead_slots=p.lead_slots, lead_occupied=lead_occupied,
-        monthly_turnover=float(p.monthly_turnover), intake_days=float(p.intake_days),
-        eligibility=dict(p.eligibility), open_hours=p.open_hours, appointment_times=times,
-        by_appointment=books, list_id=p.list_id, lon=p.lon, lat=p.lat)
+        provider_id=p.id,
+        service=p.service,
+        capacity=p.capacity,
+        name=p.name,
+        subtype=p.subtype,
+        occupied=occupied,
+        lead_slots=p.lead_slots,
+        lead_occupied=lead_occupied,
+        monthly_turnover=float(p.monthly_turnover),
+        intake_days=float(p.intake_days),
+        eligibility=dict(p.eligibility),
+        open_hours=p.open_hours,
+        appointment_times=times,
+        by_appointment=books,
+        list_id=p.list_id,
+        lon=p.lon,
+        lat=p.lat,
+    )
 
 
 def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.WaitListEntry]:
@@ -115,20 +152,39 @@ def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.Wait
     ids = sorted(set(list_ids))
     if not ids:
         return []
-    rows = session.execute(select(WaitListEntry.list_id, WaitListEntry.person_id, WaitListEntry.priority,
-                                  WaitListEntry.lead, WaitListEntry.lead_priority, WaitListEntry.added,
-                                  WaitListEntry.attributes, Participant.needs)
-                           .outerjoin(Participant, Participant.id == WaitListEntry.person_id)
-                           .where(WaitListEntry.list_id.in_(ids), WaitListEntry.status == "waiting"))
-    return [matcher.WaitListEntry(list_id=e.list_id, person_id=e.person_id, priority=float(e.priority),
-                                  lead=e.lead, lead_priority=e.lead_priority, added=e.added.isoformat(),
-                                  status="waiting", attributes=dict(e.attributes),
-                                  declined=tuple(sorted({d for n in e.needs or () for d in declined_ids(n)})))
-            for e in rows]
+    rows = session.execute(
+        select(
+            WaitListEntry.list_id,
+            WaitListEntry.person_id,
+            WaitListEntry.priority,
+            WaitListEntry.lead,
+            WaitListEntry.lead_priority,
+            WaitListEntry.added,
+            WaitListEntry.attributes,
+            Participant.needs,
+        )
+        .outerjoin(Participant, Participant.id == WaitListEntry.person_id)
+        .where(WaitListEntry.list_id.in_(ids), WaitListEntry.status == "waiting")
+    )
+    return [
+        matcher.WaitListEntry(
+            list_id=e.list_id,
+            person_id=e.person_id,
+            priority=float(e.priority),
+            lead=e.lead,
+            lead_priority=e.lead_priority,
+            added=e.added.isoformat(),
+            status="waiting",
+            attributes=dict(e.attributes),
+            declined=tuple(sorted({d for n in e.needs or () for d in declined_ids(n)})),
+        )
+        for e in rows
+    ]
 
 
-def travel(region: RegionContext, participants: list[matcher.Participant],
-           providers: list[matcher.Provider]) -> dict[tuple[str, str], float]:
+def travel(
+    region: RegionContext, participants: list[matcher.Participant], providers: list[matcher.Provider]
+) -> dict[tuple[str, str], float]:
     """Transit minutes for every participant x provider pair (see :mod:`api.services.region`)."""
     if not providers:
         return {}
@@ -141,8 +197,12 @@ def travel(region: RegionContext, participants: list[matcher.Participant],
     return out
 
 
-def arrive_by(region: RegionContext, participants: list[matcher.Participant], providers: list[matcher.Provider],
-              minutes: dict[tuple[str, str], float | None]) -> dict[tuple[str, str, str], float | None]:
+def arrive_by(
+    region: RegionContext,
+    participants: list[matcher.Participant],
+    providers: list[matcher.Provider],
+    minutes: dict[tuple[str, str], float | None],
+) -> dict[tuple[str, str, str], float | None]:
     """Arrive-by transit minutes per (participant, clinic, listed time) for the clinics that book
     times: the one place the placement service asks for them. They come from the region's travel
     service (:meth:`RegionContext.arrive_by_minutes`, the same as ``handoff match``); where it has
@@ -150,9 +210,14 @@ def arrive_by(region: RegionContext, participants: list[matcher.Participant], pr
     :func:`travel` makes them) stand in for each time, the matcher's documented fallback."""
     booking = [s for s in providers if s.books_times]
     exact = region.arrive_by_minutes(participants, booking) if booking else {}
-    return {(p.participant_id, s.provider_id, t): exact.get((p.participant_id, s.provider_id, t),
-                                                           minutes.get((p.participant_id, s.provider_id)))
-            for s in booking for t in s.appointment_times for p in participants}
+    return {
+        (p.participant_id, s.provider_id, t): exact.get(
+            (p.participant_id, s.provider_id, t), minutes.get((p.participant_id, s.provider_id))
+        )
+        for s in booking
+        for t in s.appointment_times
+        for p in participants
+    }
 
 
 def minutes_value(minutes: float) -> float | None:
@@ -162,15 +227,21 @@ def minutes_value(minutes: float) -> float | None:
 
 def placement_record(row: Placement) -> matcher.Placement:
     """A stored placement as a matcher placement."""
-    return matcher.Placement(participant_id=row.participant_id, provider_id=row.provider_id, service=row.service,
-                             category=row.category, transit_minutes=row.transit_minutes,
-                             appointment=row.appointment.isoformat() if row.appointment else None,
-                             expected_start=row.expected_start.isoformat() if row.expected_start else None,
-                             explanation=row.explanation)
+    return matcher.Placement(
+        participant_id=row.participant_id,
+        provider_id=row.provider_id,
+        service=row.service,
+        category=row.category,
+        transit_minutes=row.transit_minutes,
+        appointment=row.appointment.isoformat() if row.appointment else None,
+        expected_start=row.expected_start.isoformat() if row.expected_start else None,
+        explanation=row.explanation,
+    )
 
 
-def check_view(session: Session, region: RegionContext, provider_ids: Iterable[str] | None = None,
-               now: datetime | None = None) -> tuple[matcher.Instance, matcher.Result, dict[str, list[Placement]]]:
+def check_view(
+    session: Session, region: RegionContext, provider_ids: Iterable[str] | None = None, now: datetime | None = None
+) -> tuple[matcher.Instance, matcher.Result, dict[str, list[Placement]]]:
     """The check view of the pools (wait lists) of ``provider_ids`` (all providers when None).
 
     Returns the instance, the result made of active holds, and the hold rows by provider id."""
@@ -181,23 +252,43 @@ def check_view(session: Session, region: RegionContext, provider_ids: Iterable[s
         query = query.where(Provider.list_id.in_(lists))
     providers = list(session.scalars(query.order_by(Provider.id)))
     ids = [p.id for p in providers]
-    holds = list(session.scalars(select(Placement).where(Placement.provider_id.in_(ids), Placement.status == "held",
-                                                         Placement.hold_expires_at > now)
-                                 .order_by(Placement.created_at, Placement.id))) if ids else []
+    holds = (
+        list(
+            session.scalars(
+                select(Placement)
+                .where(Placement.provider_id.in_(ids), Placement.status == "held", Placement.hold_expires_at > now)
+                .order_by(Placement.created_at, Placement.id)
+            )
+        )
+        if ids
+        else []
+    )
     by_participant: dict[str, set[str]] = defaultdict(set)
     for h in holds:
         by_participant[h.participant_id].add(h.service)
     records = provider_records(session, providers, view="check", now=now)
     known = set(ids)
-    people = [participant_record(p, by_participant[p.id], known)
-              for p in session.scalars(select(Participant).where(Participant.id.in_(list(by_participant)))
-                                       .order_by(Participant.id))] if by_participant else []
+    people = (
+        [
+            participant_record(p, by_participant[p.id], known)
+            for p in session.scalars(
+                select(Participant).where(Participant.id.in_(list(by_participant))).order_by(Participant.id)
+            )
+        ]
+        if by_participant
+        else []
+    )
     minutes = travel(region, people, records)
-    instance = matcher.Instance(participants=people, providers=records,
-                                wait_list=wait_entries(session, {p.list_id for p in providers}),
-                                travel_minutes=minutes, arrive_by_minutes=arrive_by(region, people, records, minutes),
-                                provider_travel_minutes=region.provider_travel_minutes(records),
-                                as_of=local_now().date().isoformat(), region=region.name)
+    instance = matcher.Instance(
+        participants=people,
+        providers=records,
+        wait_list=wait_entries(session, {p.list_id for p in providers}),
+        travel_minutes=minutes,
+        arrive_by_minutes=arrive_by(region, people, records, minutes),
+        provider_travel_minutes=region.provider_travel_minutes(records),
+        as_of=local_now().date().isoformat(),
+        region=region.name,
+    )
     result = matcher.Result(placements=[placement_record(h) for h in holds], mode="coverage", method="stored")
     rows: dict[str, list[Placement]] = defaultdict(list)
     for h in holds:

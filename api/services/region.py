@@ -9,6 +9,7 @@ route) stays unreachable. Providers not in the region's files, and services run 
 use the service's straight-line transit estimate (``geodata.straight_line.TRANSIT``). Arrive-by
 and housing-to-provider minutes: :mod:`api.services.region_travel`. docs/api.md says the same.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,9 @@ log = logging.getLogger("handoff.api")
 
 def straight_line_minutes(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Estimated transit minutes from one point to many (degrees in, minutes out)."""
-    return straight_line.straight_line_minutes(np.array([[lon, lat]]), np.c_[np.asarray(lons, float),
-                                               np.asarray(lats, float)], straight_line.TRANSIT)[0]
+    return straight_line.straight_line_minutes(
+        np.array([[lon, lat]]), np.c_[np.asarray(lons, float), np.asarray(lats, float)], straight_line.TRANSIT
+    )[0]
 
 
 @dataclass
@@ -101,9 +103,12 @@ class RegionContext:
         from shapely import Point
 
         if not self.boundary.covers(Point(lon, lat)):
-            raise invalid(f"{field_prefix}.lon", f"point ({lon}, {lat}) lies outside the region {self.name!r}",
-                          f"The location ({lon}, {lat}) is outside {self.name}; send lon/lat in degrees "
-                          "(EPSG:4326) of a place inside the region.")
+            raise invalid(
+                f"{field_prefix}.lon",
+                f"point ({lon}, {lat}) lies outside the region {self.name!r}",
+                f"The location ({lon}, {lat}) is outside {self.name}; send lon/lat in degrees "
+                "(EPSG:4326) of a place inside the region.",
+            )
 
     def service(self):
         """The region's ``geodata.travel.TravelService`` (None without a region folder)."""
@@ -135,8 +140,7 @@ class RegionContext:
                 try:
                     self.transit = build_transit_table(self.service())
                 except Exception:
-                    log.exception("transit minutes unavailable for %s; using the straight-line estimate",
-                                  self.folder)
+                    log.exception("transit minutes unavailable for %s; using the straight-line estimate", self.folder)
         return self.transit
 
     def provider_travel_minutes(self, records) -> dict:
@@ -177,6 +181,7 @@ def load_region_context(folder: str | Path | None) -> RegionContext:
 
     region = load_region(folder)
     boundary = region.boundary.to_crs("EPSG:4326").geometry.union_all()
-    context = RegionContext(name=region.name, boundary=prep(boundary), folder=Path(folder),
-                            cohorts=region_cohorts(region))
+    context = RegionContext(
+        name=region.name, boundary=prep(boundary), folder=Path(folder), cohorts=region_cohorts(region)
+    )
     return context

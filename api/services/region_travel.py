@@ -13,6 +13,7 @@ A request therefore pays only for providers or appointment times it is the first
 appointment on a date the region's feeds do not cover gets no arrive-by minutes (the matcher
 then uses the home minutes) and is logged once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,10 @@ class RegionTravel:
         if region.manifest.spec("providers") is None:
             return []
         table = region.providers
-        return [((str(p), float(x), float(y)), str(s))
-                for p, x, y, s in zip(table["provider_id"], table["lon"], table["lat"], table["service"])]
+        return [
+            ((str(p), float(x), float(y)), str(s))
+            for p, x, y, s in zip(table["provider_id"], table["lon"], table["lat"], table["service"])
+        ]
 
     def provider_minutes(self, records: list[matcher.Provider]) -> dict[tuple[str, str], float | None]:
         """Housing-to-provider minutes ``(housing_id, provider_id)`` among ``records``."""
@@ -77,8 +80,13 @@ class RegionTravel:
                 key_of = {k[0]: k for k in (*rows, *cols)}
                 for (a, b), value in table.items():
                     self.between[(key_of[a], key_of[b])] = value
-        return {(h[0], o[0]): self.between[(h, o)] for h, s in located if s == "housing"
-                for o, t in located if t != "housing" and o[0] != h[0] and (h, o) in self.between}
+        return {
+            (h[0], o[0]): self.between[(h, o)]
+            for h, s in located
+            if s == "housing"
+            for o, t in located
+            if t != "housing" and o[0] != h[0] and (h, o) in self.between
+        }
 
     def _fill_arrive(self, service, clinics: list[tuple[Key, str]]) -> None:
         """Compute the missing (clinic, appointment) columns, one search per appointment date."""
@@ -106,14 +114,14 @@ class RegionTravel:
                 column[int(i)] = np.nan if value is None else value
             self.arrive.update(columns)
 
-    def arrive_by(self, people: list[matcher.Participant],
-                  records: list[matcher.Provider]) -> dict[tuple[str, str, str], float | None]:
+    def arrive_by(
+        self, people: list[matcher.Participant], records: list[matcher.Provider]
+    ) -> dict[tuple[str, str, str], float | None]:
         """Arrive-by minutes ``(participant_id, clinic_id, appointment)`` for every appointment of
         ``records`` from every located participant of ``people``."""
         service = self._service()
         table = self.context.transit_table() if service is not None else None
-        slots = [(_key(r), t) for r in records if r.lon is not None and r.lat is not None
-                 for t in r.appointment_times]
+        slots = [(_key(r), t) for r in records if r.lon is not None and r.lat is not None for t in r.appointment_times]
         if table is None or not slots:
             return {}
         with self._lock:

@@ -1,5 +1,6 @@
 """The capacity-gap report on the service's live providers and wait lists (for ``GET
 /v1/reports/capacity-gap`` and the PCG's console page): aggregate only, small cells withheld."""
+
 from __future__ import annotations
 
 import json
@@ -33,13 +34,17 @@ def _equity(folder: Path, transit_minutes: float, provider_points: tuple):
     """The equity section: it depends on the encounters and provider locations only, so it is cached."""
     from scenarios.reports.report import ReportOptions, equity_for
 
-    providers = gpd.GeoDataFrame({"service": [p[1] for p in provider_points]},
-                                 geometry=[Point(p[2], p[3]) for p in provider_points], crs="EPSG:4326")
+    providers = gpd.GeoDataFrame(
+        {"service": [p[1] for p in provider_points]},
+        geometry=[Point(p[2], p[3]) for p in provider_points],
+        crs="EPSG:4326",
+    )
     return equity_for(region_of(folder), providers, ReportOptions(transit_minutes=transit_minutes))
 
 
-def live_report(session: Session, region: RegionContext, transit_minutes: float, *,
-                previous: dict | None = None) -> dict:
+def live_report(
+    session: Session, region: RegionContext, transit_minutes: float, *, previous: dict | None = None
+) -> dict:
     """The report dict (as ``handoff report capacity-gap`` writes to JSON) on the live state, its
     people counts those of the service's one protected publication (:mod:`api.services.publication`),
     compared with ``previous`` when given; ``transit_minutes`` is the "within reach" threshold (minutes).
@@ -47,23 +52,36 @@ def live_report(session: Session, region: RegionContext, transit_minutes: float,
     from scenarios.reports.report import ReportOptions, build_report, to_json
 
     if region.folder is None:
-        raise conflict("The service runs without a region; start it with `handoff serve --demo` or set "
-                       "HANDOFF_REGION_DIR to a region folder.", "query.transit_minutes",
-                       "a capacity-gap report needs the region's areas and encounters", slug="no-region")
+        raise conflict(
+            "The service runs without a region; start it with `handoff serve --demo` or set "
+            "HANDOFF_REGION_DIR to a region folder.",
+            "query.transit_minutes",
+            "a capacity-gap report needs the region's areas and encounters",
+            slug="no-region",
+        )
     figures = live_figures(session, region)
     providers, wait_lists = capacity_state(session)
     refused = declines(session)
     referrals, caseloads = referral_rows(session), caseload_rows(session)
     session.close()
-    points = tuple((str(i), str(s), float(g.x), float(g.y))
-                   for i, s, g in zip(providers["provider_id"], providers["service"], providers.geometry))
+    points = tuple(
+        (str(i), str(s), float(g.x), float(g.y))
+        for i, s, g in zip(providers["provider_id"], providers["service"], providers.geometry)
+    )
 
     def cached_equity(_region_obj, _providers, options):
         with _equity_lock:
             return _equity(Path(region.folder), float(options.transit_minutes), points)
 
-    report = build_report(region_of(Path(region.folder)),
-                          options=ReportOptions(transit_minutes=transit_minutes, marginal=False),
-                          providers=providers, wait_lists=wait_lists, previous=previous, equity_fn=cached_equity,
-                          declines=refused, referrals=referrals, caseloads=caseloads)
+    report = build_report(
+        region_of(Path(region.folder)),
+        options=ReportOptions(transit_minutes=transit_minutes, marginal=False),
+        providers=providers,
+        wait_lists=wait_lists,
+        previous=previous,
+        equity_fn=cached_equity,
+        declines=refused,
+        referrals=referrals,
+        caseloads=caseloads,
+    )
     return json.loads(to_json(publish_gap_report(report, figures)))

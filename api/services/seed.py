@@ -1,5 +1,6 @@
 """Loading a region's providers and wait lists into an empty database (``handoff serve --region DIR``,
 ``--demo`` and the walk-through), through the same validation as the API and file imports."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,9 @@ def _records(frame, known: dict) -> list[dict]:
     return [dict(zip(columns, values)) for values in frame[columns].itertuples(index=False, name=None)]
 
 
-def load_region_into_db(session: Session, region_dir: str | Path,
-                        context: RegionContext | None = None) -> dict[str, int]:
+def load_region_into_db(
+    session: Session, region_dir: str | Path, context: RegionContext | None = None
+) -> dict[str, int]:
     """Import the region's providers and waiting entries when the database has no provider yet
     (all or nothing, :class:`api.services.tables.ImportRejected` naming file, row and column).
 

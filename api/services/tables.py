@@ -5,6 +5,7 @@ Cells are turned into the JSON types the API's schemas take (strict: no silent c
 integers, numbers, booleans, JSON objects, ``;``-separated lists and ISO dates or datetimes. A
 spreadsheet's own numbers, booleans and dates are taken as they are.
 """
+
 from __future__ import annotations
 
 import csv
@@ -46,9 +47,16 @@ class ImportRejected(Exception):
 
     def problem(self) -> ApiError:
         """The 422 problem details naming each bad file, row and column."""
-        return ApiError(422, "Import refused", f"{self}. Fix the rows and import the file again.", slug="import-refused",
-                        errors=[(f"file.{e.file}.row{e.row}" + (f".{e.column}" if e.column else ""), e.message)
-                                for e in self.errors[:SHOWN_ERRORS]])
+        return ApiError(
+            422,
+            "Import refused",
+            f"{self}. Fix the rows and import the file again.",
+            slug="import-refused",
+            errors=[
+                (f"file.{e.file}.row{e.row}" + (f".{e.column}" if e.column else ""), e.message)
+                for e in self.errors[:SHOWN_ERRORS]
+            ],
+        )
 
 
 @dataclass
@@ -102,8 +110,12 @@ def _xlsx_rows(data: bytes) -> list[list]:
 
 
 def _empty(cell) -> bool:
-    return (cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and math.isnan(cell))
-            or (isinstance(cell, (list, tuple, dict)) and not cell))
+    return (
+        cell is None
+        or (isinstance(cell, str) and not cell.strip())
+        or (isinstance(cell, float) and math.isnan(cell))
+        or (isinstance(cell, (list, tuple, dict)) and not cell)
+    )
 
 
 def to_int(cell) -> int:
@@ -137,7 +149,7 @@ def to_object(cell) -> dict:
     """A JSON object from a cell (already a dict when read from a region)."""
     value = cell if isinstance(cell, dict) else json.loads(str(cell))
     if not isinstance(value, dict):
-        raise ValueError(f"{cell!r} is not a JSON object such as {{\"min_age\": 18}}")
+        raise ValueError(f'{cell!r} is not a JSON object such as {{"min_age": 18}}')
     return value
 
 
@@ -163,8 +175,7 @@ def to_text(cell) -> str:
     return str(cell).strip()
 
 
-def convert(table: Table, number: int, row: dict, kinds: dict[str, Callable],
-            errors: list[RowError]) -> dict:
+def convert(table: Table, number: int, row: dict, kinds: dict[str, Callable], errors: list[RowError]) -> dict:
     """The row's cells converted by column (``kinds``: column -> converter); a cell that does not
     convert is added to ``errors`` and left out."""
     out = {}
@@ -178,8 +189,11 @@ def convert(table: Table, number: int, row: dict, kinds: dict[str, Callable],
 
 def check_columns(table: Table, known: set[str], required: set[str]) -> list[RowError]:
     """Errors for unknown and missing columns (row 1)."""
-    errors = [RowError(table.name, 1, c, f"unknown column; known: {', '.join(sorted(known))}")
-              for c in table.columns if c and c not in known]
+    errors = [
+        RowError(table.name, 1, c, f"unknown column; known: {', '.join(sorted(known))}")
+        for c in table.columns
+        if c and c not in known
+    ]
     missing = sorted(required - set(table.columns))
     if missing:
         errors.append(RowError(table.name, 1, "", f"missing column(s): {', '.join(missing)}"))

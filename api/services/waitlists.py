@@ -4,6 +4,7 @@ Order is ``priority`` (lower is ahead) then ``position``. An import or reorder r
 that the list reads exactly in the order given. Every change bumps the version of every provider
 serving the list, so a placement decided on the old order is re-checked before it is written.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,17 +41,32 @@ def check_scope(principal: Principal, provider_ids: list[str], list_id: str) -> 
 
 def waiting(session: Session, list_id: str) -> list[WaitListEntry]:
     """The waiting entries of ``list_id``, ahead first."""
-    return list(session.scalars(select(WaitListEntry)
-                                .where(WaitListEntry.list_id == list_id, WaitListEntry.status == "waiting")
-                                .order_by(WaitListEntry.priority, WaitListEntry.position, WaitListEntry.id)))
+    return list(
+        session.scalars(
+            select(WaitListEntry)
+            .where(WaitListEntry.list_id == list_id, WaitListEntry.status == "waiting")
+            .order_by(WaitListEntry.priority, WaitListEntry.position, WaitListEntry.id)
+        )
+    )
 
 
 def to_out(session: Session, list_id: str, provider_ids: list[str]) -> WaitListOut:
     """The response body of a wait list."""
-    entries = [WaitListEntryOut(id=e.id, list_id=e.list_id, person_id=e.person_id, lead=e.lead,
-                                priority=e.priority, lead_priority=e.lead_priority, position=e.position,
-                                added=e.added, status=e.status, attributes=e.attributes)
-               for e in waiting(session, list_id)]
+    entries = [
+        WaitListEntryOut(
+            id=e.id,
+            list_id=e.list_id,
+            person_id=e.person_id,
+            lead=e.lead,
+            priority=e.priority,
+            lead_priority=e.lead_priority,
+            position=e.position,
+            added=e.added,
+            status=e.status,
+            attributes=e.attributes,
+        )
+        for e in waiting(session, list_id)
+    ]
     return WaitListOut(list_id=list_id, providers=provider_ids, entries=entries)
 
 
@@ -62,9 +78,17 @@ def _lock(session: Session, principal: Principal, list_id: str) -> list[str]:
 
 
 def _new_entry(list_id: str, body: WaitListEntryIn, priority: float, position: int) -> WaitListEntry:
-    return WaitListEntry(list_id=list_id, person_id=body.person_id, lead=body.lead, priority=priority,
-                         lead_priority=body.lead_priority, position=position, added=body.added or date.today(),
-                         status="waiting", attributes=body.attributes.model_dump(exclude_none=True))
+    return WaitListEntry(
+        list_id=list_id,
+        person_id=body.person_id,
+        lead=body.lead,
+        priority=priority,
+        lead_priority=body.lead_priority,
+        position=position,
+        added=body.added or date.today(),
+        status="waiting",
+        attributes=body.attributes.model_dump(exclude_none=True),
+    )
 
 
 def import_list(session: Session, principal: Principal, list_id: str, entries: list[WaitListEntryIn]) -> list[str]:
@@ -93,64 +117,106 @@ def add_entry(session: Session, principal: Principal, list_id: str, body: WaitLi
     ids = _lock(session, principal, list_id)
     current = waiting(session, list_id)
     if any(e.person_id == body.person_id for e in current):
-        raise conflict(f"Person {body.person_id!r} already waits on list {list_id!r}; reorder instead.",
-                       "body.person_id", "already on this list", slug="exists")
+        raise conflict(
+            f"Person {body.person_id!r} already waits on list {list_id!r}; reorder instead.",
+            "body.person_id",
+            "already on this list",
+            slug="exists",
+        )
     last = max((e.priority for e in current), default=-1.0)
-    position = (session.scalar(select(func.max(WaitListEntry.position))
-                               .where(WaitListEntry.list_id == list_id)) or 0) + 1
+    position = (
+        session.scalar(select(func.max(WaitListEntry.position)).where(WaitListEntry.list_id == list_id)) or 0
+    ) + 1
     entry = _new_entry(list_id, body, body.priority if body.priority is not None else last + 1.0, position)
     session.add(entry)
     session.flush()
     bump(session, ids)
-    audit.record(session, principal.name, "wait_list.add", "wait_list_entry", str(entry.id), list_id=list_id,
-                 person_id=body.person_id, priority=entry.priority)
+    audit.record(
+        session,
+        principal.name,
+        "wait_list.add",
+        "wait_list_entry",
+        str(entry.id),
+        list_id=list_id,
+        person_id=body.person_id,
+        priority=entry.priority,
+    )
     return entry
 
 
 def place_of(session: Session, entry: WaitListEntry) -> int:
     """How many waiting entries of the list are strictly ahead of ``entry``."""
-    return sum(1 for e in waiting(session, entry.list_id)
-               if (e.priority, e.position, e.id) < (entry.priority, entry.position, entry.id))
+    return sum(
+        1
+        for e in waiting(session, entry.list_id)
+        if (e.priority, e.position, e.id) < (entry.priority, entry.position, entry.id)
+    )
 
 
 def estimated_start(session: Session, provider_ids: list[str], ahead: int) -> date | None:
     """When the person behind ``ahead`` others could start, from the list's providers' turnover
     (seats freed per month; 30.44 days a month); None without turnover."""
-    turnover = sum(float(t or 0) for t in session.scalars(select(Provider.monthly_turnover)
-                                                          .where(Provider.id.in_(provider_ids))))
+    turnover = sum(
+        float(t or 0) for t in session.scalars(select(Provider.monthly_turnover).where(Provider.id.in_(provider_ids)))
+    )
     if turnover <= 0:
         return None
     return date.today() + timedelta(days=math.ceil((ahead + 1) / turnover * DAYS_PER_MONTH))
 
 
-def join_for_participant(session: Session, principal: Principal, list_id: str,
-                         participant_id: str) -> tuple[WaitListEntry, int, date | None]:
+def join_for_participant(
+    session: Session, principal: Principal, list_id: str, participant_id: str
+) -> tuple[WaitListEntry, int, date | None]:
     """A coordinator puts their participant on a wait list (at the back, with the participant's
     eligibility attributes): needs an active release of information (409 otherwise) and refuses
     a second entry. Audited. Returns the entry, how many are ahead and the estimated start."""
     participant = participant_service.get(session, principal, participant_id, lock=True, field="body.participant_id")
     if not participant_service.has_active_consent(session, participant.id):
-        raise conflict(f"Participant {participant.id!r} has no release of information covering today; record one "
-                       f"with POST /v1/participants/{participant.id}/consents before joining a wait list.",
-                       "body.participant_id", "no active consent", slug="no-consent")
+        raise conflict(
+            f"Participant {participant.id!r} has no release of information covering today; record one "
+            f"with POST /v1/participants/{participant.id}/consents before joining a wait list.",
+            "body.participant_id",
+            "no active consent",
+            slug="no-consent",
+        )
     ids = providers_of(session, list_id)
     lock_providers(session, ids)
     current = waiting(session, list_id)
     if any(e.person_id == participant.id for e in current):
-        raise conflict(f"Participant {participant.id!r} already waits on list {list_id!r}.", "body.participant_id",
-                       "already on this list", slug="exists")
-    position = (session.scalar(select(func.max(WaitListEntry.position))
-                               .where(WaitListEntry.list_id == list_id)) or 0) + 1
+        raise conflict(
+            f"Participant {participant.id!r} already waits on list {list_id!r}.",
+            "body.participant_id",
+            "already on this list",
+            slug="exists",
+        )
+    position = (
+        session.scalar(select(func.max(WaitListEntry.position)).where(WaitListEntry.list_id == list_id)) or 0
+    ) + 1
     attributes = {k: v for k, v in participant.attributes.items() if k in EntryAttributes.model_fields}
-    entry = WaitListEntry(list_id=list_id, person_id=participant.id, lead=True,
-                          priority=max((e.priority for e in current), default=-1.0) + 1.0, position=position,
-                          added=date.today(), status="waiting", attributes=attributes)
+    entry = WaitListEntry(
+        list_id=list_id,
+        person_id=participant.id,
+        lead=True,
+        priority=max((e.priority for e in current), default=-1.0) + 1.0,
+        position=position,
+        added=date.today(),
+        status="waiting",
+        attributes=attributes,
+    )
     session.add(entry)
     session.flush()
     bump(session, ids)
     ahead = place_of(session, entry)
-    audit.record(session, principal.name, "wait_list.join", "wait_list_entry", str(entry.id), list_id=list_id,
-                 participant_id=participant.id, position=ahead + 1)
+    audit.record(
+        session,
+        principal.name,
+        "wait_list.join",
+        "wait_list_entry",
+        str(entry.id),
+        list_id=list_id,
+        participant_id=participant.id,
+        position=ahead + 1,
+    )
     return entry, ahead, estimated_start(session, ids, ahead)
 
 
@@ -164,8 +230,9 @@ def remove_entry(session: Session, principal: Principal, list_id: str, entry_id:
         raise conflict(f"Entry {entry_id} is {entry.status}, not waiting.", "path.entry_id", f"entry is {entry.status}")
     entry.status, entry.updated_at = "removed", utcnow()
     bump(session, ids)
-    audit.record(session, principal.name, "wait_list.remove", "wait_list_entry", str(entry.id), list_id=list_id,
-                 reason=reason)
+    audit.record(
+        session, principal.name, "wait_list.remove", "wait_list_entry", str(entry.id), list_id=list_id, reason=reason
+    )
     return entry
 
 
@@ -176,8 +243,10 @@ def reorder(session: Session, principal: Principal, list_id: str, entry_ids: lis
     if sorted(entry_ids) != sorted(current):
         missing = sorted(set(current) - set(entry_ids))
         extra = sorted(set(entry_ids) - set(current))
-        raise invalid("body.entry_ids", f"must list every waiting entry once; missing {missing}, "
-                      f"not waiting or repeated {extra or 'none'}")
+        raise invalid(
+            "body.entry_ids",
+            f"must list every waiting entry once; missing {missing}, not waiting or repeated {extra or 'none'}",
+        )
     for i, entry_id in enumerate(entry_ids):
         current[entry_id].priority, current[entry_id].position = float(i), i
         current[entry_id].updated_at = utcnow()

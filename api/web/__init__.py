@@ -1,5 +1,6 @@
 """The web console: server-rendered pages (Jinja2 templates, plain HTML forms) on the same FastAPI
 app and the same service functions as the JSON API; sign-in by session cookie (:mod:`api.web.session`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,9 +16,11 @@ from api.web.session import SignInNeeded
 STATIC = Path(__file__).resolve().parent / "static"
 # Every HTML page may load only from this service or inline data: a browser refuses anything else
 # (Swagger UI's, ReDoc's and folium's scripts are inline or local; ReDoc's logo would come from a CDN).
-OFFLINE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' data: blob:; "
-                  "style-src 'self' 'unsafe-inline' data:; img-src 'self' data: blob:; font-src 'self' data:; "
-                  "worker-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'")
+OFFLINE_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' data: blob:; "
+    "style-src 'self' 'unsafe-inline' data:; img-src 'self' data: blob:; font-src 'self' data:; "
+    "worker-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class OfflinePolicy:
@@ -51,6 +54,7 @@ def install_console(app: FastAPI) -> None:
     app.mount("/console/static", StaticFiles(directory=str(STATIC)), name="console-static")
     for module in (signin, coordinator, provider, oversight, officer):
         app.include_router(module.router)
+
     async def sign_in_needed(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInNeeded)
         query = urlencode({"next": exc.next_path, **({"reason": exc.reason} if exc.reason else {})})

@@ -4,6 +4,7 @@ this list".
 
 Every action calls the service functions the JSON API calls (``api.services``), with the signed-in
 principal, so the cohort scope and every placement rule are decided in the same place."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,10 +32,15 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 coordinators = visitor("coordinator")
 coordinator_posts = poster("coordinator")
 deciders = poster("coordinator", "provider")
-DECLINE_LABELS = {"too-far": "Too far to travel", "not-suitable": "Not suitable for the participant",
-                  "not-safe": "Not safe for the participant", "eligibility": "Not eligible after all",
-                  "timing": "The start or appointment time does not work",
-                  "chose-other": "Participant chose another programme", "other": "Another reason (say which below)"}
+DECLINE_LABELS = {
+    "too-far": "Too far to travel",
+    "not-suitable": "Not suitable for the participant",
+    "not-safe": "Not safe for the participant",
+    "eligibility": "Not eligible after all",
+    "timing": "The start or appointment time does not work",
+    "chose-other": "Participant chose another programme",
+    "other": "Another reason (say which below)",
+}
 
 
 @router.get("/participants")
@@ -42,36 +48,62 @@ def participants(request: Request, session: Session = SessionDep, visit: Visit =
     """The participants of my cohort, with their open needs and whether a release is on file."""
     _, rows = participant_service.listing(session, visit.principal, cohort=None, offset=0, limit=500)
     items = [(p, participant_service.has_active_consent(session, p.id)) for p in rows]
-    return read_logged(session, visit.principal.name, "participant", [p.id for p in rows],
-                       page(request, "participants.html", visit, items=items), via="console /participants")
+    return read_logged(
+        session,
+        visit.principal.name,
+        "participant",
+        [p.id for p in rows],
+        page(request, "participants.html", visit, items=items),
+        via="console /participants",
+    )
 
 
-def participant_page(request: Request, session: Session, visit: Visit, participant_id: str,
-                     error: ApiError | None = None):
+def participant_page(
+    request: Request, session: Session, visit: Visit, participant_id: str, error: ApiError | None = None
+):
     """A participant's needs, consent, latest answer and placements (with ``error`` from a failed post)."""
     participant = participant_service.get(session, visit.principal, participant_id)
     consents = participant_service.consents(session, participant.id)
     latest = decisions.latest_request(session, visit.principal, participant.id)
     placements = decisions.visible_placements(session, visit.principal, participant_id=participant.id)
-    ids = {p.provider_id for p in placements} | {w["provider_id"] for n in (latest.result.get("needs", [])
-                                                                           if latest else [])
-                                                 for w in n["wait_positions"]}
+    ids = {p.provider_id for p in placements} | {
+        w["provider_id"] for n in (latest.result.get("needs", []) if latest else []) for w in n["wait_positions"]
+    }
     rows = session.execute(select(Provider.id, Provider.name, Provider.list_id).where(Provider.id.in_(ids))).all()
     names, lists = {r.id: r.name for r in rows}, {r.id: r.list_id for r in rows}
-    joined = {e.list_id for e in session.scalars(select(WaitListEntry).where(
-        WaitListEntry.person_id == participant.id, WaitListEntry.status == "waiting"))}
+    joined = {
+        e.list_id
+        for e in session.scalars(
+            select(WaitListEntry).where(WaitListEntry.person_id == participant.id, WaitListEntry.status == "waiting")
+        )
+    }
     today = date.today()
-    shown = page(request, "participant.html", visit, error=error, participant=participant, consents=consents,
-                consent_active=participant_service.consent_active, latest=latest, placements=placements,
-                names=names, lists=lists, joined=joined, reasons=DECLINE_LABELS, today=today.isoformat(),
-                next_year=(today + timedelta(days=365)).isoformat())
-    return read_logged(session, visit.principal.name, "participant", [participant.id], shown,
-                       via="console /participants/{id}")
+    shown = page(
+        request,
+        "participant.html",
+        visit,
+        error=error,
+        participant=participant,
+        consents=consents,
+        consent_active=participant_service.consent_active,
+        latest=latest,
+        placements=placements,
+        names=names,
+        lists=lists,
+        joined=joined,
+        reasons=DECLINE_LABELS,
+        today=today.isoformat(),
+        next_year=(today + timedelta(days=365)).isoformat(),
+    )
+    return read_logged(
+        session, visit.principal.name, "participant", [participant.id], shown, via="console /participants/{id}"
+    )
 
 
 @router.get("/participants/{participant_id}")
-def participant(participant_id: str, request: Request, session: Session = SessionDep,
-                visit: Visit = Depends(coordinators)):
+def participant(
+    participant_id: str, request: Request, session: Session = SessionDep, visit: Visit = Depends(coordinators)
+):
     """One participant of my cohort (403 for another cohort's, as in the API)."""
     return participant_page(request, session, visit, participant_id)
 
@@ -88,8 +120,14 @@ async def request_placements(participant_id: str, request: Request, visit: Visit
 
 
 @router.post("/participants/{participant_id}/consents")
-def add_consent(participant_id: str, request: Request, granted_on: str = Form(""), expires_on: str = Form(""),
-                session: Session = SessionDep, visit: Visit = Depends(coordinator_posts)):
+def add_consent(
+    participant_id: str,
+    request: Request,
+    granted_on: str = Form(""),
+    expires_on: str = Form(""),
+    session: Session = SessionDep,
+    visit: Visit = Depends(coordinator_posts),
+):
     """Record a signed release of information."""
     try:
         body = validated(ConsentIn, {"granted_on": granted_on, "expires_on": expires_on})
@@ -131,14 +169,21 @@ def confirm(placement_id: str, request: Request, session: Session = SessionDep, 
 
 
 @router.post("/placements/{placement_id}/decline")
-def decline(placement_id: str, request: Request, category: str = Form(""), reason: str = Form(""),
-            session: Session = SessionDep, visit: Visit = Depends(deciders)):
+def decline(
+    placement_id: str,
+    request: Request,
+    category: str = Form(""),
+    reason: str = Form(""),
+    session: Session = SessionDep,
+    visit: Visit = Depends(deciders),
+):
     """Decline a held placement with a reason (category and words, as ``POST /v1/placements/{id}/decline``):
     the participant is not proposed that provider again for the need and keeps every place in line."""
     back = _back(session, visit, placement_id)
     try:
-        body = validated(DecisionIn, {"category": category or "other",
-                                      "reason": reason.strip() or DECLINE_LABELS.get(category, "")})
+        body = validated(
+            DecisionIn, {"category": category or "other", "reason": reason.strip() or DECLINE_LABELS.get(category, "")}
+        )
         decisions.decide(session, visit.principal, placement_id, "declined", body.reason, body.category)
         session.commit()
     except ApiError as exc:
@@ -147,8 +192,14 @@ def decline(placement_id: str, request: Request, category: str = Form(""), reaso
 
 
 @router.post("/participants/{participant_id}/wait-lists/{list_id}/join")
-def join(participant_id: str, list_id: str, request: Request, session: Session = SessionDep,
-         region: RegionContext = RegionDep, visit: Visit = Depends(coordinator_posts)):
+def join(
+    participant_id: str,
+    list_id: str,
+    request: Request,
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    visit: Visit = Depends(coordinator_posts),
+):
     """Put the participant at the back of a wait list (as ``POST /v1/wait-lists/{id}/join``)."""
     try:
         list_service.join_for_participant(session, visit.principal, list_id, participant_id)

@@ -1,4 +1,5 @@
 """Form values to the API's request models: the same validation, errors named by form field."""
+
 from __future__ import annotations
 
 from typing import TypeVar
@@ -15,11 +16,20 @@ def validated(model: type[M], data: dict) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [(".".join(str(p) for p in e["loc"]) or "form",
-                   f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg'].removeprefix('Value error, ')}")
-                  for e in exc.errors()]
-        raise ApiError(422, "Please check the form", "Some values are not accepted; correct them and send again.",
-                       slug="validation", errors=errors) from None
+        errors = [
+            (
+                ".".join(str(p) for p in e["loc"]) or "form",
+                f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg'].removeprefix('Value error, ')}",
+            )
+            for e in exc.errors()
+        ]
+        raise ApiError(
+            422,
+            "Please check the form",
+            "Some values are not accepted; correct them and send again.",
+            slug="validation",
+            errors=errors,
+        ) from None
 
 
 def whole(value: str, field: str) -> int:
@@ -27,8 +37,13 @@ def whole(value: str, field: str) -> int:
     try:
         return int(value.strip())
     except ValueError:
-        raise ApiError(422, "Please check the form", f"{field} must be a whole number, e.g. 12.",
-                       slug="validation", errors=[(field, f"{field}: not a whole number: {value!r}")]) from None
+        raise ApiError(
+            422,
+            "Please check the form",
+            f"{field} must be a whole number, e.g. 12.",
+            slug="validation",
+            errors=[(field, f"{field}: not a whole number: {value!r}")],
+        ) from None
 
 
 def decimal(value: str, field: str) -> float:
@@ -36,5 +51,10 @@ def decimal(value: str, field: str) -> float:
     try:
         return float(value.strip().replace(",", "."))
     except ValueError:
-        raise ApiError(422, "Please check the form", f"{field} must be a number, e.g. 40.4406.",
-                       slug="validation", errors=[(field, f"{field}: not a number: {value!r}")]) from None
+        raise ApiError(
+            422,
+            "Please check the form",
+            f"{field} must be a number, e.g. 40.4406.",
+            slug="validation",
+            errors=[(field, f"{field}: not a number: {value!r}")],
+        ) from None

@@ -1,6 +1,7 @@
 """Officer pages: a one-screen referral form with its hand-off answer, and "my referrals" with
 their outcomes only (handed off, intake done, engaged: never services or health data); the
 coordinator's intake queue. On the referral services the JSON API uses (``api.services.referrals``)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -20,16 +21,27 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 officers = visitor("officer")
 officer_posts = poster("officer")
 coordinators = visitor("coordinator")
-ROUTES = {"arrest-diversion": "Arrest diversion (instead of booking)", "social-contact": "Social contact",
-          "community": "Community referral"}
+ROUTES = {
+    "arrest-diversion": "Arrest diversion (instead of booking)",
+    "social-contact": "Social contact",
+    "community": "Community referral",
+}
 
 
-def referral_form(request: Request, visit: Visit, region: RegionContext, error: ApiError | None = None,
-                  values: dict | None = None):
+def referral_form(
+    request: Request, visit: Visit, region: RegionContext, error: ApiError | None = None, values: dict | None = None
+):
     """The referral form (with ``values`` typed so far and ``error`` after a refused post)."""
-    return page(request, "referral_new.html", visit, error=error, routes=ROUTES, offences=DEFAULT_OFFENCES,
-                municipalities=sorted({m for members in region.cohorts.values() for m in members}),
-                values=values or {})
+    return page(
+        request,
+        "referral_new.html",
+        visit,
+        error=error,
+        routes=ROUTES,
+        offences=DEFAULT_OFFENCES,
+        municipalities=sorted({m for members in region.cohorts.values() for m in members}),
+        values=values or {},
+    )
 
 
 @router.get("/referrals/new")
@@ -39,25 +51,53 @@ def new_referral(request: Request, region: RegionContext = RegionDep, visit: Vis
 
 
 @router.post("/referrals")
-def create_referral(request: Request, route: str = Form(""), lon: str = Form(""), lat: str = Form(""),
-                    municipality: str = Form(""), cohort: str = Form(""), offence: str = Form(""), consent: str = Form(""),
-                    person_id: str = Form(""), session: Session = SessionDep, region: RegionContext = RegionDep,
-                    visit: Visit = Depends(officer_posts)):
+def create_referral(
+    request: Request,
+    route: str = Form(""),
+    lon: str = Form(""),
+    lat: str = Form(""),
+    municipality: str = Form(""),
+    cohort: str = Form(""),
+    offence: str = Form(""),
+    consent: str = Form(""),
+    person_id: str = Form(""),
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    visit: Visit = Depends(officer_posts),
+):
     """Record the referral and show the hand-off answer at once (as ``POST /v1/referrals``)."""
-    values = {"route": route, "lon": lon.strip(), "lat": lat.strip(), "municipality": municipality,
-              "cohort": cohort.strip(), "offence": offence, "consent": bool(consent), "person_id": person_id.strip()}
+    values = {
+        "route": route,
+        "lon": lon.strip(),
+        "lat": lat.strip(),
+        "municipality": municipality,
+        "cohort": cohort.strip(),
+        "offence": offence,
+        "consent": bool(consent),
+        "person_id": person_id.strip(),
+    }
     try:
-        body = validated(ReferralIn, {**values, "lon": decimal(lon, "longitude"), "lat": decimal(lat, "latitude"),
-                                      "offence": offence or None, "person_id": person_id.strip() or None,
-                                      "cohort": cohort.strip() or None})
+        body = validated(
+            ReferralIn,
+            {
+                **values,
+                "lon": decimal(lon, "longitude"),
+                "lat": decimal(lat, "latitude"),
+                "offence": offence or None,
+                "person_id": person_id.strip() or None,
+                "cohort": cohort.strip() or None,
+            },
+        )
         referral = service.create(session, visit.principal, body, region)
         session.commit()
     except ApiError as exc:
         session.rollback()
         return referral_form(request, visit, region, exc, values)
     answer = HandoffOut.model_validate(referral.handoff)
-    return closed(session, page(request, "referral_answer.html", visit, status=201, answer=answer,
-                                outcome=service.outcome(referral)))
+    return closed(
+        session,
+        page(request, "referral_answer.html", visit, status=201, answer=answer, outcome=service.outcome(referral)),
+    )
 
 
 @router.get("/referrals")
@@ -65,8 +105,7 @@ def my_referrals(request: Request, session: Session = SessionDep, visit: Visit =
     """My referrals, newest first, with their outcome fields only."""
     _, rows = service.listing(session, visit.principal, status=None, offset=0, limit=200)
     shown = page(request, "referrals.html", visit, items=[service.outcome(r) for r in rows], routes=ROUTES)
-    return read_logged(session, visit.principal.name, "referral", [r.id for r in rows], shown,
-                       via="console /referrals")
+    return read_logged(session, visit.principal.name, "referral", [r.id for r in rows], shown, via="console /referrals")
 
 
 @router.get("/intake")

@@ -4,6 +4,7 @@ capacity-gap report on the live state compared with the previous snapshot.
 Scenario results are the folders ``handoff scenario run`` (or ``make demo``) wrote under the
 service's results folder (``HANDOFF_RESULTS_DIR``, ``handoff serve --results``); snapshots of the
 report are saved under its ``snapshots/`` folder. Both are aggregate only."""
+
 from __future__ import annotations
 
 import csv
@@ -81,8 +82,13 @@ def result_file(path: str, request: Request, visit: Visit = Depends(readers)):
     """One map, plot or table of the results folder (nothing outside it)."""
     root = results_root(request)
     target = (root / path).resolve() if root else None
-    if root is None or target is None or not target.is_relative_to(root) or not target.is_file() \
-            or target.suffix not in SERVED:
+    if (
+        root is None
+        or target is None
+        or not target.is_relative_to(root)
+        or not target.is_file()
+        or target.suffix not in SERVED
+    ):
         raise not_found("result file", path, "path.path")
     return FileResponse(target, media_type=SERVED[target.suffix])
 
@@ -109,23 +115,39 @@ def gap_map_uri(report: dict, region: RegionContext) -> str:
 
 
 @router.get("/report")
-def report(request: Request, session: Session = SessionDep, region: RegionContext = RegionDep,
-           visit: Visit = Depends(readers)):
+def report(
+    request: Request, session: Session = SessionDep, region: RegionContext = RegionDep, visit: Visit = Depends(readers)
+):
     """The capacity-gap report on the live state, compared with the previous snapshot."""
     previous, previous_name = previous_snapshot(results_root(request))
     figures = live_report(session, region, 45.0, previous=previous)
-    return page(request, "report.html", visit, r=figures, previous_name=previous_name,
-                map_uri=gap_map_uri(figures, region), can_save=results_root(request) is not None)
+    return page(
+        request,
+        "report.html",
+        visit,
+        r=figures,
+        previous_name=previous_name,
+        map_uri=gap_map_uri(figures, region),
+        can_save=results_root(request) is not None,
+    )
 
 
 @router.post("/report/snapshots")
-def save_snapshot(request: Request, session: Session = SessionDep, region: RegionContext = RegionDep,
-                  visit: Visit = Depends(pcg_posts)):
+def save_snapshot(
+    request: Request,
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    visit: Visit = Depends(pcg_posts),
+):
     """Save the live report as a snapshot; the next report is compared with it."""
     root = results_root(request)
     if root is None:
-        raise ApiError(409, "No results folder", "The service has no results folder to keep snapshots in; start "
-                       "it with `handoff serve --results DIR`.", slug="no-results-folder")
+        raise ApiError(
+            409,
+            "No results folder",
+            "The service has no results folder to keep snapshots in; start it with `handoff serve --results DIR`.",
+            slug="no-results-folder",
+        )
     figures = live_report(session, region, 45.0)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H%M%S")
     (root / SNAPSHOTS).mkdir(exist_ok=True)

@@ -3,6 +3,7 @@ and my wait list (add, remove, move up or down, replace from an uploaded spreads
 
 Each change calls the services the JSON API's routers call, in the same order (scope check, the
 change under row locks, holds re-checked with ``revalidate``, commit), with the signed-in principal."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -41,10 +42,18 @@ def provider_page(request: Request, session: Session, visit: Visit, error: ApiEr
     provider_service.check_scope(visit.principal, provider_id, "see")
     provider = provider_service.get(session, provider_id)
     counts = provider_service.slot_counts(session, [provider.id]).get(provider.id, provider_service.SlotCounts())
-    held = [p for p in decisions.visible_placements(session, visit.principal, status="held")
-            if p.provider_id == provider.id]
-    shown = page(request, "provider.html", visit, error=error, p=provider_service.to_out(provider, counts),
-                 entries=list_service.waiting(session, provider.list_id), held=held)
+    held = [
+        p for p in decisions.visible_placements(session, visit.principal, status="held") if p.provider_id == provider.id
+    ]
+    shown = page(
+        request,
+        "provider.html",
+        visit,
+        error=error,
+        p=provider_service.to_out(provider, counts),
+        entries=list_service.waiting(session, provider.list_id),
+        held=held,
+    )
     return read_logged(session, visit.principal.name, "wait_list", [provider.list_id], shown, via="console /provider")
 
 
@@ -66,16 +75,29 @@ def _changed(request: Request, session: Session, visit: Visit, change, notice: s
 
 
 @router.post("/capacity")
-def capacity(request: Request, capacity: str = Form(""), occupied: str = Form("0"), lead_slots: str = Form("0"),
-             lead_occupied: str = Form("0"), session: Session = SessionDep, region: RegionContext = RegionDep,
-             visit: Visit = Depends(provider_posts)):
+def capacity(
+    request: Request,
+    capacity: str = Form(""),
+    occupied: str = Form("0"),
+    lead_slots: str = Form("0"),
+    lead_occupied: str = Form("0"),
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    visit: Visit = Depends(provider_posts),
+):
     """Set capacity and occupied counts (as ``PUT /v1/providers/{id}/capacity``)."""
     provider_id = my_provider_id(visit, request)
 
     def change():
-        body = validated(Capacity, {"capacity": whole(capacity, "capacity"), "occupied": whole(occupied, "occupied"),
-                                    "lead_slots": whole(lead_slots, "lead_slots"),
-                                    "lead_occupied": whole(lead_occupied, "lead_occupied")})
+        body = validated(
+            Capacity,
+            {
+                "capacity": whole(capacity, "capacity"),
+                "occupied": whole(occupied, "occupied"),
+                "lead_slots": whole(lead_slots, "lead_slots"),
+                "lead_occupied": whole(lead_occupied, "lead_occupied"),
+            },
+        )
         provider_service.check_scope(visit.principal, provider_id, "update capacity")
         provider_service.set_capacity(session, provider_id, body, visit.principal.name)
         revalidate(session, [provider_id], visit.principal.name, region)
@@ -88,9 +110,16 @@ def _list_id(session: Session, visit: Visit, request: Request) -> str:
 
 
 @router.post("/wait-list/entries")
-def add_entry(request: Request, person_id: str = Form(""), lead: str = Form(""), session: Session = SessionDep,
-              region: RegionContext = RegionDep, visit: Visit = Depends(provider_posts)):
+def add_entry(
+    request: Request,
+    person_id: str = Form(""),
+    lead: str = Form(""),
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    visit: Visit = Depends(provider_posts),
+):
     """Add a person behind everyone (as ``POST /v1/wait-lists/{id}/entries``)."""
+
     def change():
         list_id = _list_id(session, visit, request)
         body = validated(WaitListEntryIn, {"person_id": person_id.strip(), "lead": bool(lead)})
@@ -101,26 +130,49 @@ def add_entry(request: Request, person_id: str = Form(""), lead: str = Form(""),
 
 
 @router.post("/wait-list/entries/{entry_id}/remove")
-def remove_entry(entry_id: int, request: Request, reason: str = Form("", max_length=200),
-                 session: Session = SessionDep, visit: Visit = Depends(provider_posts)):
+def remove_entry(
+    entry_id: int,
+    request: Request,
+    reason: str = Form("", max_length=200),
+    session: Session = SessionDep,
+    visit: Visit = Depends(provider_posts),
+):
     """Take a person off the list (as ``DELETE /v1/wait-lists/{id}/entries/{entry}``)."""
+
     def change():
-        list_service.remove_entry(session, visit.principal, _list_id(session, visit, request), entry_id,
-                                  reason.strip() or "removed in the console")
+        list_service.remove_entry(
+            session,
+            visit.principal,
+            _list_id(session, visit, request),
+            entry_id,
+            reason.strip() or "removed in the console",
+        )
 
     return _changed(request, session, visit, change, "removed")
 
 
 @router.post("/wait-list/entries/{entry_id}/move")
-def move_entry(entry_id: int, request: Request, direction: str = Form(""), session: Session = SessionDep,
-               region: RegionContext = RegionDep, visit: Visit = Depends(provider_posts)):
+def move_entry(
+    entry_id: int,
+    request: Request,
+    direction: str = Form(""),
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    visit: Visit = Depends(provider_posts),
+):
     """Move a person one place up or down (as ``POST /v1/wait-lists/{id}/order`` with the new order)."""
+
     def change():
         list_id = _list_id(session, visit, request)
         order = [e.id for e in list_service.waiting(session, list_id)]
         if entry_id not in order or direction not in ("up", "down"):
-            raise ApiError(422, "Please check the form", "Choose a waiting person and up or down.",
-                           slug="validation", errors=[("direction", "direction: up or down")])
+            raise ApiError(
+                422,
+                "Please check the form",
+                "Choose a waiting person and up or down.",
+                slug="validation",
+                errors=[("direction", "direction: up or down")],
+            )
         i = order.index(entry_id)
         j = max(0, i - 1) if direction == "up" else min(len(order) - 1, i + 1)
         order[i], order[j] = order[j], order[i]
@@ -145,22 +197,37 @@ def uploaded_entries(filename: str, content: bytes, provider_id: str, list_id: s
     mine = {("provider_id", provider_id), ("list_id", list_id)}
     if set(lists) - mine:
         other = sorted(value for _, value in set(lists) - mine)[0]
-        raise ApiError(403, "Forbidden", f"The file has rows for {other!r}; upload only your own wait list.",
-                       slug="forbidden", errors=[("spreadsheet", f"rows for another list: {other}")])
+        raise ApiError(
+            403,
+            "Forbidden",
+            f"The file has rows for {other!r}; upload only your own wait list.",
+            slug="forbidden",
+            errors=[("spreadsheet", f"rows for another list: {other}")],
+        )
     items = sorted((item for key in mine for item in lists.get(key, [])), key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in items]
 
 
 @router.post("/wait-list/upload")
-async def upload(request: Request, spreadsheet: UploadFile = File(...), session: Session = SessionDep,
-                 region: RegionContext = RegionDep, visit: Visit = Depends(provider_posts)):
+async def upload(
+    request: Request,
+    spreadsheet: UploadFile = File(...),
+    session: Session = SessionDep,
+    region: RegionContext = RegionDep,
+    visit: Visit = Depends(provider_posts),
+):
     """Replace the wait list by an uploaded CSV or Excel file, ahead first (as ``PUT /v1/wait-lists/{id}``)."""
     content = await spreadsheet.read(MAX_UPLOAD_BYTES + 1)
 
     def change():
         if len(content) > MAX_UPLOAD_BYTES:
-            raise ApiError(413, "File too large", f"The file is over {MAX_UPLOAD_BYTES:,} bytes; split it.",
-                           slug="too-large", errors=[("spreadsheet", "spreadsheet: file too large")])
+            raise ApiError(
+                413,
+                "File too large",
+                f"The file is over {MAX_UPLOAD_BYTES:,} bytes; split it.",
+                slug="too-large",
+                errors=[("spreadsheet", "spreadsheet: file too large")],
+            )
         provider = provider_service.get(session, my_provider_id(visit, request))
         try:
             entries = uploaded_entries(spreadsheet.filename or "", content, provider.id, provider.list_id)

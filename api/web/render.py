@@ -1,4 +1,5 @@
 """Rendering console pages: one Jinja2 environment, the layout's context, notices and errors."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -50,12 +51,17 @@ NOTICES = {
 }
 
 
-def page(request: Request, template: str, visit: Visit | None, *, status: int = 200,
-         error: ApiError | None = None, **context) -> HTMLResponse:
+def page(
+    request: Request, template: str, visit: Visit | None, *, status: int = 200, error: ApiError | None = None, **context
+) -> HTMLResponse:
     """The page ``template`` for ``visit`` with the notice named by ``?done=`` and an optional error."""
     notice = NOTICES.get(request.query_params.get("done", ""))
-    return templates.TemplateResponse(request, template, {"visit": visit, "notice": notice, "error": error,
-                                                          **context}, status_code=error.status if error else status)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"visit": visit, "notice": notice, "error": error, **context},
+        status_code=error.status if error else status,
+    )
 
 
 def done(path: str, notice: str) -> RedirectResponse:

@@ -9,6 +9,7 @@ same :func:`api.auth.check_role` and service-level scope checks. Every form carr
 CSRF secret; the sign-in form, used before any session exists, a secret of its own in a short-lived
 cookie (double submit).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -66,8 +67,12 @@ def start_session(request: Request, token_text: str) -> tuple[str, Principal] | 
         if principal is None:
             return None
         secret = secrets.token_urlsafe(32)
-        row = WebSession(id=hash_token(secret), token_id=token.id, csrf=secrets.token_urlsafe(32),
-                         expires_at=utcnow() + timedelta(minutes=session_minutes()))
+        row = WebSession(
+            id=hash_token(secret),
+            token_id=token.id,
+            csrf=secrets.token_urlsafe(32),
+            expires_at=utcnow() + timedelta(minutes=session_minutes()),
+        )
         session.add(row)
         session.commit()
         return secret, principal
@@ -118,8 +123,9 @@ def poster(*roles: str):
         form = await request.form()
         sent = form.get("csrf")
         if not isinstance(sent, str) or not hmac.compare_digest(sent, visit.csrf):
-            raise refused("This form is out of date or did not come from the console; reload the page and "
-                          "send it again.")
+            raise refused(
+                "This form is out of date or did not come from the console; reload the page and send it again."
+            )
         return visit
 
     return dependency
@@ -127,5 +133,6 @@ def poster(*roles: str):
 
 def set_cookie(request: Request, response, name: str, value: str, max_age_s: int) -> None:
     """Set an HttpOnly, SameSite=Lax cookie for the whole site (Secure when served over TLS)."""
-    response.set_cookie(name, value, max_age=max_age_s, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        name, value, max_age=max_age_s, httponly=True, samesite="lax", path="/", secure=request.url.scheme == "https"
+    )

@@ -1,4 +1,5 @@
 """Console sign-in and sign-out pages, and ``/console`` sending each role to its first page."""
+
 from __future__ import annotations
 
 import hmac
@@ -9,12 +10,29 @@ from fastapi.responses import RedirectResponse
 
 from api.errors import ApiError
 from api.web.render import page
-from api.web.session import (COOKIE, SIGN_IN_COOKIE, SignInNeeded, Visit, current_visit, end_session, poster,
-                             refused, session_minutes, set_cookie, start_session)
+from api.web.session import (
+    COOKIE,
+    SIGN_IN_COOKIE,
+    SignInNeeded,
+    Visit,
+    current_visit,
+    end_session,
+    poster,
+    refused,
+    session_minutes,
+    set_cookie,
+    start_session,
+)
 
 router = APIRouter()
-HOMES = {"coordinator": "/console/participants", "provider": "/console/provider", "planner": "/console/results",
-         "pcg": "/console/report", "officer": "/console/referrals/new", "admin": "/console/participants"}
+HOMES = {
+    "coordinator": "/console/participants",
+    "provider": "/console/provider",
+    "planner": "/console/results",
+    "pcg": "/console/report",
+    "officer": "/console/referrals/new",
+    "admin": "/console/participants",
+}
 SIGN_IN_SECONDS = 3600
 
 
@@ -37,8 +55,15 @@ def home(request: Request):
 def sign_in_page(request: Request, next: str = "", reason: str = ""):
     """The sign-in form; sets the short-lived cookie holding the form's CSRF secret."""
     secret = secrets.token_urlsafe(32)
-    response = page(request, "sign_in.html", None, sign_in_csrf=secret, next_path=safe_next(next),
-                    reason=reason[:200], minutes=round(session_minutes()))
+    response = page(
+        request,
+        "sign_in.html",
+        None,
+        sign_in_csrf=secret,
+        next_path=safe_next(next),
+        reason=reason[:200],
+        minutes=round(session_minutes()),
+    )
     set_cookie(request, response, SIGN_IN_COOKIE, secret, SIGN_IN_SECONDS)
     return response
 
@@ -62,10 +87,22 @@ def sign_in(request: Request, token: str = Form("", max_length=200), csrf: str =
 def sign_in_failed(request: Request, next_path: str):
     """The sign-in form again, saying the token was not accepted (401)."""
     secret = secrets.token_urlsafe(32)
-    error = ApiError(401, "Token not accepted", "That token is unknown or revoked. Check it, or ask an "
-                     "administrator for a new one (`handoff users add`).", slug="not-authenticated")
-    response = page(request, "sign_in.html", None, error=error, sign_in_csrf=secret, next_path=safe_next(next_path),
-                    reason="", minutes=round(session_minutes()))
+    error = ApiError(
+        401,
+        "Token not accepted",
+        "That token is unknown or revoked. Check it, or ask an administrator for a new one (`handoff users add`).",
+        slug="not-authenticated",
+    )
+    response = page(
+        request,
+        "sign_in.html",
+        None,
+        error=error,
+        sign_in_csrf=secret,
+        next_path=safe_next(next_path),
+        reason="",
+        minutes=round(session_minutes()),
+    )
     set_cookie(request, response, SIGN_IN_COOKIE, secret, SIGN_IN_SECONDS)
     return response
 

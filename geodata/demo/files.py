@@ -3,6 +3,7 @@
 GeoJSON coordinates are rounded to 6 decimals (about 0.1 m), JSON keys are sorted, zip
 members carry a fixed timestamp, and CSV floats are formatted by the caller.
 """
+
 from __future__ import annotations
 
 import io
@@ -38,11 +39,13 @@ def write_geojson(path: Path, features: list[tuple[dict[str, Any], Any]]) -> Pat
     """Write ``(properties, geometry)`` pairs as a GeoJSON FeatureCollection in EPSG:4326."""
     items = []
     for properties, geom in features:
-        items.append({
-            "type": "Feature",
-            "properties": {k: _plain(v) for k, v in properties.items()},
-            "geometry": mapping(round_geometry(geom)),
-        })
+        items.append(
+            {
+                "type": "Feature",
+                "properties": {k: _plain(v) for k, v in properties.items()},
+                "geometry": mapping(round_geometry(geom)),
+            }
+        )
     doc = {"type": "FeatureCollection", "features": items}
     path.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
     return path

@@ -5,6 +5,7 @@ confluence near downtown Pittsburgh (lon -80.01, lat 40.441), then turned into l
 degrees by an equirectangular projection, accurate to well under 1 % over 60 km.
 Three rivers meet at the origin like the Allegheny, Monongahela and Ohio do.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,20 +22,50 @@ M_PER_DEG_LON = 111_320.0 * float(np.cos(np.radians(ORIGIN_LAT)))
 
 # River centre lines (metres from the confluence) and widths (metres).
 RIVERS = {
-    "Ohio River": ([(0, 0), (-2500, 1800), (-6000, 3000), (-10000, 6500), (-16000, 9000),
-                    (-24000, 15000), (-40000, 24000)], 380.0),
-    "Allegheny River": ([(0, 0), (2200, 1500), (5500, 2600), (9000, 5800), (13000, 8500),
-                         (19000, 13500), (26000, 17000), (40000, 26000)], 320.0),
-    "Monongahela River": ([(0, 0), (1800, -1200), (4500, -2200), (8000, -4800), (11000, -9000),
-                           (15000, -13500), (21000, -17000), (40000, -26000)], 300.0),
+    "Ohio River": (
+        [(0, 0), (-2500, 1800), (-6000, 3000), (-10000, 6500), (-16000, 9000), (-24000, 15000), (-40000, 24000)],
+        380.0,
+    ),
+    "Allegheny River": (
+        [
+            (0, 0),
+            (2200, 1500),
+            (5500, 2600),
+            (9000, 5800),
+            (13000, 8500),
+            (19000, 13500),
+            (26000, 17000),
+            (40000, 26000),
+        ],
+        320.0,
+    ),
+    "Monongahela River": (
+        [
+            (0, 0),
+            (1800, -1200),
+            (4500, -2200),
+            (8000, -4800),
+            (11000, -9000),
+            (15000, -13500),
+            (21000, -17000),
+            (40000, -26000),
+        ],
+        300.0,
+    ),
 }
 
 # Downtown: the point between the Allegheny and the Monongahela, east of the confluence.
 DOWNTOWN = (1300.0, 0.0)
 
 # Police-zone seeds in units of the city radius, placed like Pittsburgh's six zones.
-ZONE_SEEDS = {"1": (-0.1, 0.55), "2": (0.2, 0.05), "3": (0.1, -0.55),
-              "4": (0.65, -0.3), "5": (0.65, 0.35), "6": (-0.6, -0.25)}
+ZONE_SEEDS = {
+    "1": (-0.1, 0.55),
+    "2": (0.2, 0.05),
+    "3": (0.1, -0.55),
+    "4": (0.65, -0.3),
+    "5": (0.65, 0.35),
+    "6": (-0.6, -0.25),
+}
 
 
 def to_lonlat(x, y):
@@ -61,7 +92,7 @@ class Layout:
 
     boundary: Polygon
     rivers: dict[str, Polygon]
-    water: Polygon                  # union of the rivers, clipped to the boundary
+    water: Polygon  # union of the rivers, clipped to the boundary
     city: Polygon
     zones: dict[str, Polygon]
 

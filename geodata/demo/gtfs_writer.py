@@ -6,6 +6,7 @@ holidays in ``calendar_dates.txt`` running the Sunday schedule. One bus route is
 as ``frequencies.txt`` templates instead of scheduled trips. Light-rail stations are parent
 stations (``location_type`` 1) with a platform per direction.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -23,10 +24,20 @@ from geodata.demo.transit import TransitNet
 
 FEED_START, FEED_END = date(2025, 1, 1), date(2027, 12, 31)
 # Periods (seconds after midnight) and headways (minutes) per route kind on weekdays.
-PERIODS = [(5 * 3600, 6 * 3600 + 1800), (6 * 3600 + 1800, 9 * 3600), (9 * 3600, 15 * 3600),
-           (15 * 3600, 18 * 3600 + 1800), (18 * 3600 + 1800, 22 * 3600), (22 * 3600, 25 * 3600 + 1800)]
-HEADWAYS: dict[str, list[Any]] = {"frequent": [20, 7, 12, 7, 15, 30], "standard": [30, 12, 20, 12, 30, 60],
-            "local": [60, 30, 45, 30, 60, None], "rail": [15, 6, 10, 6, 15, 20]}
+PERIODS = [
+    (5 * 3600, 6 * 3600 + 1800),
+    (6 * 3600 + 1800, 9 * 3600),
+    (9 * 3600, 15 * 3600),
+    (15 * 3600, 18 * 3600 + 1800),
+    (18 * 3600 + 1800, 22 * 3600),
+    (22 * 3600, 25 * 3600 + 1800),
+]
+HEADWAYS: dict[str, list[Any]] = {
+    "frequent": [20, 7, 12, 7, 15, 30],
+    "standard": [30, 12, 20, 12, 30, 60],
+    "local": [60, 30, 45, 30, 60, None],
+    "rail": [15, 6, 10, 6, 15, 20],
+}
 ROUTE_TYPE = {"rail": 0}
 COLORS = {"frequent": "C8102E", "standard": "0055A4", "local": "6A737B", "rail": "E4002B"}
 
@@ -46,10 +57,12 @@ def _headways(kind: str, service: str, scale: float) -> list[float | None]:
 
 def _holidays(year: int) -> list[date]:
     """The year's holidays that run the Sunday service."""
+
     def nth(month, weekday, n):
         d = date(year, month, 1)
         d += timedelta(days=(weekday - d.weekday()) % 7)
         return d + timedelta(weeks=n - 1)
+
     last_may = date(year, 5, 31) - timedelta(days=(date(year, 5, 31).weekday()) % 7)
     return [date(year, 1, 1), last_may, date(year, 7, 4), nth(9, 0, 1), nth(11, 3, 4), date(year, 12, 25)]
 
@@ -59,15 +72,23 @@ def _calendar() -> tuple[pd.DataFrame, pd.DataFrame]:
     days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     rows = []
     for sid, on in (("WKDY", range(5)), ("SAT", [5]), ("SUN", [6])):
-        rows.append({"service_id": sid, **{d: int(i in on) for i, d in enumerate(days)},
-                     "start_date": FEED_START.strftime("%Y%m%d"), "end_date": FEED_END.strftime("%Y%m%d")})
+        rows.append(
+            {
+                "service_id": sid,
+                **{d: int(i in on) for i, d in enumerate(days)},
+                "start_date": FEED_START.strftime("%Y%m%d"),
+                "end_date": FEED_END.strftime("%Y%m%d"),
+            }
+        )
     exc = []
     for year in range(FEED_START.year, FEED_END.year + 1):
         for d in _holidays(year):
             usual = "WKDY" if d.weekday() < 5 else ("SAT" if d.weekday() == 5 else "SUN")
             if usual != "SUN":
-                exc += [{"service_id": usual, "date": d.strftime("%Y%m%d"), "exception_type": 2},
-                        {"service_id": "SUN", "date": d.strftime("%Y%m%d"), "exception_type": 1}]
+                exc += [
+                    {"service_id": usual, "date": d.strftime("%Y%m%d"), "exception_type": 2},
+                    {"service_id": "SUN", "date": d.strftime("%Y%m%d"), "exception_type": 1},
+                ]
     return pd.DataFrame(rows), pd.DataFrame(exc)
 
 
@@ -86,14 +107,24 @@ def _time_strings(seconds: np.ndarray) -> np.ndarray:
     """Seconds after midnight as GTFS ``HH:MM:SS`` strings (hours may pass 24), via a lookup table."""
     top = int(seconds.max()) + 1 if len(seconds) else 1
     s = np.arange(top)
-    lut = np.char.add(np.char.add(np.char.add(np.char.zfill((s // 3600).astype(str), 2), ":"),
-                                  np.char.add(np.char.zfill((s // 60 % 60).astype(str), 2), ":")),
-                      np.char.zfill((s % 60).astype(str), 2))
+    lut = np.char.add(
+        np.char.add(
+            np.char.add(np.char.zfill((s // 3600).astype(str), 2), ":"),
+            np.char.add(np.char.zfill((s // 60 % 60).astype(str), 2), ":"),
+        ),
+        np.char.zfill((s % 60).astype(str), 2),
+    )
     return lut[seconds]
 
 
-def write_gtfs(rng: np.random.Generator, transit: TransitNet, path: Path, *, headway_scale: float,
-               agency_name: str = "Three Rivers Transit Authority") -> dict[str, int]:
+def write_gtfs(
+    rng: np.random.Generator,
+    transit: TransitNet,
+    path: Path,
+    *,
+    headway_scale: float,
+    agency_name: str = "Three Rivers Transit Authority",
+) -> dict[str, int]:
     """Write ``transit`` as ``path`` (GTFS zip); returns counts of what the feed holds."""
     freq_route = next(i for i, r in enumerate(transit.routes) if r.kind == "standard")
     stop_ids = sorted(transit.stops)
@@ -110,9 +141,15 @@ def write_gtfs(rng: np.random.Generator, transit: TransitNet, path: Path, *, hea
                 starts = np.array([s for (s, _), h in zip(PERIODS, hw) if h is not None], dtype=np.int64)
                 runs = [(period, h) for period, h in zip(PERIODS, hw) if h is not None]
                 for k, ((s, e), h) in enumerate(runs):
-                    freqs.append({"trip_id": f"{route.short_name}-{service}-{p.direction}-F{k}",
-                                  "start_time": s, "end_time": e, "headway_secs": int(round(h * 60)),
-                                  "exact_times": 0})
+                    freqs.append(
+                        {
+                            "trip_id": f"{route.short_name}-{service}-{p.direction}-F{k}",
+                            "start_time": s,
+                            "end_time": e,
+                            "headway_secs": int(round(h * 60)),
+                            "exact_times": 0,
+                        }
+                    )
                     if service == "WKDY":
                         weekday_departures += len(range(s, e, int(round(h * 60))))
                 ids = [f"{route.short_name}-{service}-{p.direction}-F{k}" for k in range(len(starts))]
@@ -122,56 +159,102 @@ def write_gtfs(rng: np.random.Generator, transit: TransitNet, path: Path, *, hea
                 if service == "WKDY":
                     weekday_departures += len(starts)
             first = len(trips)
-            trips += [{"route_id": f"R{route.short_name}", "service_id": service, "trip_id": t,
-                       "trip_headsign": headsign, "direction_id": p.direction} for t in ids]
+            trips += [
+                {
+                    "route_id": f"R{route.short_name}",
+                    "service_id": service,
+                    "trip_id": t,
+                    "trip_headsign": headsign,
+                    "direction_id": p.direction,
+                }
+                for t in ids
+            ]
             st_trip.append(np.repeat(np.arange(first, len(trips)), len(p.stops)))
             st_time.append((starts[:, None] + p.offsets[None, :]).ravel())
             st_stop.append(np.tile(np.array([stop_index[x] for x in p.stops]), len(starts)))
             st_seq.append(np.tile(np.arange(1, len(p.stops) + 1), len(starts)))
     seconds = np.concatenate(st_time)
     clock = pa.DictionaryArray.from_arrays(seconds.astype(np.int32), _time_strings(np.arange(seconds.max() + 1)))
-    stop_times = pa.table({
-        "trip_id": pa.DictionaryArray.from_arrays(np.concatenate(st_trip).astype(np.int32),
-                                                  [t["trip_id"] for t in trips]),
-        "arrival_time": clock, "departure_time": clock,
-        "stop_id": pa.DictionaryArray.from_arrays(np.concatenate(st_stop).astype(np.int32), stop_ids),
-        "stop_sequence": np.concatenate(st_seq),
-    })
+    stop_times = pa.table(
+        {
+            "trip_id": pa.DictionaryArray.from_arrays(
+                np.concatenate(st_trip).astype(np.int32), [t["trip_id"] for t in trips]
+            ),
+            "arrival_time": clock,
+            "departure_time": clock,
+            "stop_id": pa.DictionaryArray.from_arrays(np.concatenate(st_stop).astype(np.int32), stop_ids),
+            "stop_sequence": np.concatenate(st_seq),
+        }
+    )
     freq = pd.DataFrame(freqs)
     for col in ("start_time", "end_time"):
         freq[col] = _time_strings(freq[col].to_numpy())
     xs = np.array([transit.stops[s][1] for s in stop_ids])
     ys = np.array([transit.stops[s][2] for s in stop_ids])
     lon, lat = to_lonlat(xs, ys)
-    stops = pd.DataFrame({
-        "stop_id": stop_ids, "stop_code": stop_ids, "stop_name": [transit.stops[s][0] for s in stop_ids],
-        "stop_lat": fmt_coords(lat), "stop_lon": fmt_coords(lon),
-        "location_type": [transit.stops[s][3] for s in stop_ids],
-        "parent_station": [transit.stops[s][4] for s in stop_ids],
-        "wheelchair_boarding": 1,
-    })
-    routes = pd.DataFrame({
-        "route_id": [f"R{r.short_name}" for r in transit.routes], "agency_id": "TRTA",
-        "route_short_name": [r.short_name for r in transit.routes],
-        "route_long_name": [r.long_name for r in transit.routes],
-        "route_type": [ROUTE_TYPE.get(r.kind, 3) for r in transit.routes],
-        "route_color": [COLORS[r.kind] for r in transit.routes], "route_text_color": "FFFFFF",
-    })
+    stops = pd.DataFrame(
+        {
+            "stop_id": stop_ids,
+            "stop_code": stop_ids,
+            "stop_name": [transit.stops[s][0] for s in stop_ids],
+            "stop_lat": fmt_coords(lat),
+            "stop_lon": fmt_coords(lon),
+            "location_type": [transit.stops[s][3] for s in stop_ids],
+            "parent_station": [transit.stops[s][4] for s in stop_ids],
+            "wheelchair_boarding": 1,
+        }
+    )
+    routes = pd.DataFrame(
+        {
+            "route_id": [f"R{r.short_name}" for r in transit.routes],
+            "agency_id": "TRTA",
+            "route_short_name": [r.short_name for r in transit.routes],
+            "route_long_name": [r.long_name for r in transit.routes],
+            "route_type": [ROUTE_TYPE.get(r.kind, 3) for r in transit.routes],
+            "route_color": [COLORS[r.kind] for r in transit.routes],
+            "route_text_color": "FFFFFF",
+        }
+    )
     calendar, calendar_dates = _calendar()
     transfers = _transfers(transit, xs, ys, stop_ids)
-    agency = pd.DataFrame([{"agency_id": "TRTA", "agency_name": agency_name, "agency_url": "https://example.org/trta",
-                            "agency_timezone": "America/New_York", "agency_lang": "en"}])
+    agency = pd.DataFrame(
+        [
+            {
+                "agency_id": "TRTA",
+                "agency_name": agency_name,
+                "agency_url": "https://example.org/trta",
+                "agency_timezone": "America/New_York",
+                "agency_lang": "en",
+            }
+        ]
+    )
     trips_df = pd.DataFrame(trips)
-    tables = {"agency": agency, "stops": stops, "routes": routes, "trips": trips_df,
-              "calendar": calendar, "calendar_dates": calendar_dates, "frequencies": freq, "transfers": transfers}
-    members = {f"{name}.txt": df.to_csv(index=False, lineterminator="\n").encode("utf-8")
-               for name, df in tables.items()}
+    tables = {
+        "agency": agency,
+        "stops": stops,
+        "routes": routes,
+        "trips": trips_df,
+        "calendar": calendar,
+        "calendar_dates": calendar_dates,
+        "frequencies": freq,
+        "transfers": transfers,
+    }
+    members = {
+        f"{name}.txt": df.to_csv(index=False, lineterminator="\n").encode("utf-8") for name, df in tables.items()
+    }
     members["stop_times.txt"] = _arrow_csv(stop_times)
     write_zip(path, members)
-    return {"stops": len(stops), "routes": len(routes), "trips": len(trips_df), "stop_times": stop_times.num_rows,
-            "weekday_trips": int((trips_df["service_id"] == "WKDY").sum()),
-            "weekday_departures": weekday_departures, "frequencies": len(freq), "transfers": len(transfers),
-            "stations": int((stops["location_type"] == 1).sum())}
+    return {
+        "stops": len(stops),
+        "routes": len(routes),
+        "trips": len(trips_df),
+        "stop_times": stop_times.num_rows,
+        "weekday_trips": int((trips_df["service_id"] == "WKDY").sum()),
+        "weekday_departures": weekday_departures,
+        "frequencies": len(freq),
+        "transfers": len(transfers),
+        "stations": int((stops["location_type"] == 1).sum()),
+    }
 
 
 def _arrow_csv(table: pa.Table) -> bytes:
@@ -191,6 +274,8 @@ def _transfers(transit: TransitNet, xs: np.ndarray, ys: np.ndarray, ids: list[st
         d = np.hypot(xs[bus] - xs[i], ys[bus] - ys[i])
         for j, dist in zip(np.flatnonzero(bus)[d < 200], d[d < 200]):
             t = int(60 + round(dist / 1.2 / 30) * 30)
-            rows += [{"from_stop_id": ids[i], "to_stop_id": ids[j], "transfer_type": 2, "min_transfer_time": t},
-                     {"from_stop_id": ids[j], "to_stop_id": ids[i], "transfer_type": 2, "min_transfer_time": t}]
+            rows += [
+                {"from_stop_id": ids[i], "to_stop_id": ids[j], "transfer_type": 2, "min_transfer_time": t},
+                {"from_stop_id": ids[j], "to_stop_id": ids[i], "transfer_type": 2, "min_transfer_time": t},
+            ]
     return pd.DataFrame(rows, columns=["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"])

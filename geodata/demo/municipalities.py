@@ -5,6 +5,7 @@ of relaxed random seeds. Police departments mirror Allegheny County: the city bu
 department per municipality, a few regional departments shared by neighbours, and the
 State Police covering the rest.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,15 @@ CITY_NAME = "Three Rivers"
 CITY_POLICE = "Three Rivers Bureau of Police"
 STATE_POLICE = "Pennsylvania State Police"
 CITY_SHARE = {"small": 0.4, "county": 0.25}
-SECTOR_COHORTS = ["North Boroughs", "Allegheny Valley", "East Suburbs", "Mon Valley",
-                  "South Hills", "West Hills", "Ohio Valley"]
+SECTOR_COHORTS = [
+    "North Boroughs",
+    "Allegheny Valley",
+    "East Suburbs",
+    "Mon Valley",
+    "South Hills",
+    "West Hills",
+    "Ohio Valley",
+]
 
 
 @dataclass
@@ -79,7 +87,7 @@ def _departments(rng: np.random.Generator, munis: list[Municipality], department
     while extra > 0 and free:
         a = free[int(rng.integers(len(free)))]
         near = [j for j in free if j != a and others[a].geometry.distance(others[j].geometry) < 1.0]
-        group = [a] + near[:min(2, extra)]
+        group = [a] + near[: min(2, extra)]
         name = f"{others[a].name} Regional Police" if len(group) > 1 else f"{others[a].name} Police Department"
         for j in group:
             others[j].department = name
@@ -95,8 +103,10 @@ def _cohorts(munis: list[Municipality], n_cohorts: int, radius: float) -> None:
     city.cohort = "Central"
     cx = np.array([m.geometry.centroid.x for m in munis[1:]])
     cy = np.array([m.geometry.centroid.y for m in munis[1:]])
-    order = np.argsort([city.geometry.distance(m.geometry) + np.hypot(x, y) * 1e-3
-                        for m, x, y in zip(munis[1:], cx, cy)], kind="stable")
+    order = np.argsort(
+        [city.geometry.distance(m.geometry) + np.hypot(x, y) * 1e-3 for m, x, y in zip(munis[1:], cx, cy)],
+        kind="stable",
+    )
     n_central = 2 if n_cohorts <= 2 else 4
     for i in order[:n_central]:
         munis[1 + i].cohort = "Central"
@@ -105,8 +115,11 @@ def _cohorts(munis: list[Municipality], n_cohorts: int, radius: float) -> None:
         free = [1 + i for i in order if not munis[1 + i].cohort]
         group = free[:1]
         while len(group) < 3:
-            touching = [j for j in free if j not in group
-                        and any(munis[j].geometry.distance(munis[g].geometry) < 1.0 for g in group)]
+            touching = [
+                j
+                for j in free
+                if j not in group and any(munis[j].geometry.distance(munis[g].geometry) < 1.0 for g in group)
+            ]
             if not touching:
                 break
             group.append(touching[0])

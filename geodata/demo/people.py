@@ -4,6 +4,7 @@ Encounters are written in the Western PA Regional Data Center (WPRDC) arrest CSV
 Their hour-of-week pattern follows Pittsburgh's arrests: few before dawn, a rise through the
 day to an afternoon and evening peak; weekends run later into the night.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,14 +20,32 @@ from geodata.demo.municipalities import Municipality, largest_remainder
 from geodata.demo.names import neighborhood_names, street_names
 
 ENCOUNTER_YEAR = 2025
-WPRDC_COLUMNS = ["_id", "PK", "CCR", "AGE", "GENDER", "RACE", "ARRESTTIME", "ARRESTLOCATION", "OFFENSES",
-                 "INCIDENTLOCATION", "INCIDENTNEIGHBORHOOD", "INCIDENTZONE", "INCIDENTTRACT",
-                 "COUNCIL_DISTRICT", "PUBLIC_WORKS_DIVISION", "X", "Y"]
+WPRDC_COLUMNS = [
+    "_id",
+    "PK",
+    "CCR",
+    "AGE",
+    "GENDER",
+    "RACE",
+    "ARRESTTIME",
+    "ARRESTLOCATION",
+    "OFFENSES",
+    "INCIDENTLOCATION",
+    "INCIDENTNEIGHBORHOOD",
+    "INCIDENTZONE",
+    "INCIDENTTRACT",
+    "COUNCIL_DISTRICT",
+    "PUBLIC_WORKS_DIVISION",
+    "X",
+    "Y",
+]
 # Relative encounters per hour of day (0-23), weekdays and weekends.
-WEEKDAY_HOURS = np.array([3, 2, 1.5, 1, 0.6, 0.5, 0.8, 1.5, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6,
-                          6.5, 6.5, 6, 6, 5.5, 5, 4.5, 4])
-WEEKEND_HOURS = np.array([5, 4.5, 4, 3, 1.5, 0.8, 0.6, 0.8, 1.2, 1.8, 2.5, 3, 3.5, 4, 4.5, 5,
-                          5.5, 5.5, 6, 6, 6, 6, 6, 5.5])
+WEEKDAY_HOURS = np.array(
+    [3, 2, 1.5, 1, 0.6, 0.5, 0.8, 1.5, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 6.5, 6, 6, 5.5, 5, 4.5, 4]
+)
+WEEKEND_HOURS = np.array(
+    [5, 4.5, 4, 3, 1.5, 0.8, 0.6, 0.8, 1.2, 1.8, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 5.5, 6, 6, 6, 6, 6, 5.5]
+)
 # Offences as WPRDC writes them, with relative frequencies.
 OFFENCES = {
     "13(a)(16) Possession of Controlled Substance": 11,
@@ -85,20 +104,28 @@ def build_areas(rng: np.random.Generator, layout: Layout, munis: list[Municipali
         names = neighborhood_names(rng, (len(city) + 1) // 2)
         hoods[city] = [names[j // 2] for j in range(len(city))]
     return Areas(
-        area_id=np.array([f"42003{t:04d}00" for t in tract]), tract=tract,
-        x=np.concatenate(xs), y=np.concatenate(ys), population=np.concatenate(pops),
-        municipality=muni, neighborhood=hoods,
+        area_id=np.array([f"42003{t:04d}00" for t in tract]),
+        tract=tract,
+        x=np.concatenate(xs),
+        y=np.concatenate(ys),
+        population=np.concatenate(pops),
+        municipality=muni,
+        neighborhood=hoods,
     )
 
 
 def population_table(areas: Areas, munis: list[Municipality]) -> pd.DataFrame:
     """The ``population.csv`` table: ``area_id,population,lon,lat,municipality``."""
     lon, lat = to_lonlat(areas.x, areas.y)
-    return pd.DataFrame({
-        "area_id": areas.area_id, "population": areas.population,
-        "lon": fmt_coords(lon), "lat": fmt_coords(lat),
-        "municipality": [munis[i].name for i in areas.municipality],
-    })
+    return pd.DataFrame(
+        {
+            "area_id": areas.area_id,
+            "population": areas.population,
+            "lon": fmt_coords(lon),
+            "lat": fmt_coords(lat),
+            "municipality": [munis[i].name for i in areas.municipality],
+        }
+    )
 
 
 def _times(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -108,8 +135,11 @@ def _times(rng: np.random.Generator, n: int) -> np.ndarray:
     season = 1 + 0.15 * np.sin(2 * np.pi * (np.arange(days) - 100) / days)
     day = rng.choice(days, size=n, p=season / season.sum())
     weekend = (date(ENCOUNTER_YEAR, 1, 1).weekday() + day) % 7 >= 5
-    hour = np.where(weekend, np.searchsorted(np.cumsum(WEEKEND_HOURS) / WEEKEND_HOURS.sum(), rng.random(n)),
-                    np.searchsorted(np.cumsum(WEEKDAY_HOURS) / WEEKDAY_HOURS.sum(), rng.random(n)))
+    hour = np.where(
+        weekend,
+        np.searchsorted(np.cumsum(WEEKEND_HOURS) / WEEKEND_HOURS.sum(), rng.random(n)),
+        np.searchsorted(np.cumsum(WEEKDAY_HOURS) / WEEKDAY_HOURS.sum(), rng.random(n)),
+    )
     seconds = day * 86400 + hour * 3600 + rng.integers(0, 60, n) * 60
     return start + np.sort(seconds).astype("timedelta64[s]")
 
@@ -124,8 +154,9 @@ def _offences(rng: np.random.Generator, n: int) -> list[str]:
     return [" / ".join(dict.fromkeys(names[j] for j in row[:c])) for row, c in zip(picks.tolist(), k.tolist())]
 
 
-def encounters_table(rng: np.random.Generator, layout: Layout, munis: list[Municipality], areas: Areas,
-                     n: int) -> pd.DataFrame:
+def encounters_table(
+    rng: np.random.Generator, layout: Layout, munis: list[Municipality], areas: Areas, n: int
+) -> pd.DataFrame:
     """``n`` encounters over a year in WPRDC arrest CSV columns (X = lon, Y = lat)."""
     weight = areas.population * np.where(areas.municipality == 0, 3.0, 1.0)
     which = rng.choice(len(weight), size=n, p=weight / weight.sum())
@@ -144,29 +175,34 @@ def encounters_table(rng: np.random.Generator, layout: Layout, munis: list[Munic
     place = [munis[i].name for i in areas.municipality[which]]
     zips = 15200 + areas.municipality[which] % 99 + 1
     blocks = rng.integers(1, 50, n) * 100
-    location = [f"{b} Block {s} {p}, PA {z}" for b, s, p, z in
-                zip(blocks.tolist(), streets[rng.integers(0, len(streets), n)].tolist(), place, zips.tolist())]
+    location = [
+        f"{b} Block {s} {p}, PA {z}"
+        for b, s, p, z in zip(blocks.tolist(), streets[rng.integers(0, len(streets), n)].tolist(), place, zips.tolist())
+    ]
     age = np.clip(np.round(rng.gamma(6.5, 5.2, n) + 14), 18, 80)
     age_text = np.where(rng.random(n) < 0.01, "", age.astype(int).astype(str))
     lon, lat = to_lonlat(x, y)
     missing_xy = rng.random(n) < 0.01
     times = _times(rng, n)
-    return pd.DataFrame({
-        "_id": np.arange(1, n + 1),
-        "PK": 2_000_001 + np.arange(n),
-        "CCR": (ENCOUNTER_YEAR % 100) * 1_000_000 + 1 + np.arange(n),
-        "AGE": age_text,
-        "GENDER": rng.choice(["M", "F", "U"], size=n, p=[0.745, 0.25, 0.005]),
-        "RACE": rng.choice(["B", "W", "H", "A", "O", "U"], size=n, p=[0.57, 0.39, 0.01, 0.005, 0.015, 0.01]),
-        "ARRESTTIME": np.datetime_as_string(times, unit="s"),
-        "ARRESTLOCATION": location,
-        "OFFENSES": _offences(rng, n),
-        "INCIDENTLOCATION": location,
-        "INCIDENTNEIGHBORHOOD": areas.neighborhood[which],
-        "INCIDENTZONE": zone,
-        "INCIDENTTRACT": areas.tract[which],
-        "COUNCIL_DISTRICT": council,
-        "PUBLIC_WORKS_DIVISION": dpw,
-        "X": np.where(missing_xy, "", np.char.mod("%.7f", lon)),
-        "Y": np.where(missing_xy, "", np.char.mod("%.7f", lat)),
-    }, columns=WPRDC_COLUMNS)
+    return pd.DataFrame(
+        {
+            "_id": np.arange(1, n + 1),
+            "PK": 2_000_001 + np.arange(n),
+            "CCR": (ENCOUNTER_YEAR % 100) * 1_000_000 + 1 + np.arange(n),
+            "AGE": age_text,
+            "GENDER": rng.choice(["M", "F", "U"], size=n, p=[0.745, 0.25, 0.005]),
+            "RACE": rng.choice(["B", "W", "H", "A", "O", "U"], size=n, p=[0.57, 0.39, 0.01, 0.005, 0.015, 0.01]),
+            "ARRESTTIME": np.datetime_as_string(times, unit="s"),
+            "ARRESTLOCATION": location,
+            "OFFENSES": _offences(rng, n),
+            "INCIDENTLOCATION": location,
+            "INCIDENTNEIGHBORHOOD": areas.neighborhood[which],
+            "INCIDENTZONE": zone,
+            "INCIDENTTRACT": areas.tract[which],
+            "COUNCIL_DISTRICT": council,
+            "PUBLIC_WORKS_DIVISION": dpw,
+            "X": np.where(missing_xy, "", np.char.mod("%.7f", lon)),
+            "Y": np.where(missing_xy, "", np.char.mod("%.7f", lat)),
+        },
+        columns=WPRDC_COLUMNS,
+    )

@@ -6,6 +6,7 @@ weighted), carry eligibility rules, monthly turnover (placements per month), ope
 for clinics, appointment times. Scarce providers have wait lists of community members with
 a few LEAD participants; priorities are numbers (lower is ahead) and may tie.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -20,10 +21,23 @@ from geodata.demo.files import dump_json, fmt_coords
 from geodata.demo.names import provider_name
 
 REGION_ZONE = ZoneInfo("America/New_York")
-DEMO_TODAY = date(2026, 1, 5)   # a Monday: the demo's "today" for wait lists and appointments
+DEMO_TODAY = date(2026, 1, 5)  # a Monday: the demo's "today" for wait lists and appointments
 DEFAULT_COUNTS = {"housing": 60, "treatment": 80, "clinic": 40}
-PROVIDER_COLUMNS = ["provider_id", "name", "service", "subtype", "capacity", "occupied", "monthly_turnover",
-                    "eligibility", "open_hours", "appointment_times", "municipality", "lon", "lat"]
+PROVIDER_COLUMNS = [
+    "provider_id",
+    "name",
+    "service",
+    "subtype",
+    "capacity",
+    "occupied",
+    "monthly_turnover",
+    "eligibility",
+    "open_hours",
+    "appointment_times",
+    "municipality",
+    "lon",
+    "lat",
+]
 WAIT_LIST_COLUMNS = ["list_id", "provider_id", "person_id", "lead", "priority", "added", "status", "attributes"]
 # subtype: (relative share, capacity range, placements per month per slot, open hours)
 SUBTYPES = {
@@ -87,9 +101,14 @@ def _eligibility(rng, service: str, subtype: str) -> dict:
     insurance = None
     if service != "housing":
         insurance = [["medicaid", "uninsured"], ["medicaid", "medicare", "private"], INSURANCE][int(rng.integers(3))]
-    return {"gender": gender, "min_age": min_age, "max_age": max_age, "insurance": insurance,
-            "pets": bool(service == "housing" and rng.random() < 0.25),
-            "moud": bool(subtype != "recovery housing" or rng.random() < 0.6)}
+    return {
+        "gender": gender,
+        "min_age": min_age,
+        "max_age": max_age,
+        "insurance": insurance,
+        "pets": bool(service == "housing" and rng.random() < 0.25),
+        "moud": bool(subtype != "recovery housing" or rng.random() < 0.6),
+    }
 
 
 def local_today() -> date:
@@ -112,15 +131,17 @@ def _appointments(rng, capacity: int, open_hours: str, today: date) -> list[str]
 
 def _people(rng, n: int) -> pd.DataFrame:
     """A pool of pseudonymous community members (some LEAD participants) for the wait lists."""
-    return pd.DataFrame({
-        "person_id": [f"P{i:06d}" for i in range(1, n + 1)],
-        "gender": rng.choice(["male", "female", "nonbinary"], size=n, p=[0.68, 0.3, 0.02]),
-        "age": np.clip(np.round(rng.gamma(7, 5.5, n) + 12), 18, 85).astype(int),
-        "insurance": rng.choice(INSURANCE, size=n, p=[0.62, 0.1, 0.08, 0.2]),
-        "moud": rng.random(n) < 0.35,
-        "pets": rng.random(n) < 0.12,
-        "lead": rng.random(n) < 0.08,
-    })
+    return pd.DataFrame(
+        {
+            "person_id": [f"P{i:06d}" for i in range(1, n + 1)],
+            "gender": rng.choice(["male", "female", "nonbinary"], size=n, p=[0.68, 0.3, 0.02]),
+            "age": np.clip(np.round(rng.gamma(7, 5.5, n) + 12), 18, 85).astype(int),
+            "insurance": rng.choice(INSURANCE, size=n, p=[0.62, 0.1, 0.08, 0.2]),
+            "moud": rng.random(n) < 0.35,
+            "pets": rng.random(n) < 0.12,
+            "lead": rng.random(n) < 0.08,
+        }
+    )
 
 
 def _eligible(people: pd.DataFrame, rules: dict) -> np.ndarray:
@@ -148,21 +169,37 @@ def _wait_list(rng, provider_id: str, capacity: int, rules: dict, people: pd.Dat
         person = people.iloc[int(k)]
         waited = int(rng.integers(0, 240))
         added = today - timedelta(days=waited)
-        rows.append({
-            "list_id": provider_id, "provider_id": provider_id, "person_id": person["person_id"],
-            "lead": int(person["lead"]), "priority": (added - date(2025, 1, 1)).days,
-            "added": added.isoformat(),
-            "status": rng.choice(["waiting", "placed", "removed"], p=[0.88, 0.08, 0.04]),
-            "attributes": dump_json({"age": int(person["age"]), "gender": person["gender"],
-                                     "insurance": person["insurance"], "moud": bool(person["moud"]),
-                                     "pets": bool(person["pets"])}),
-        })
+        rows.append(
+            {
+                "list_id": provider_id,
+                "provider_id": provider_id,
+                "person_id": person["person_id"],
+                "lead": int(person["lead"]),
+                "priority": (added - date(2025, 1, 1)).days,
+                "added": added.isoformat(),
+                "status": rng.choice(["waiting", "placed", "removed"], p=[0.88, 0.08, 0.04]),
+                "attributes": dump_json(
+                    {
+                        "age": int(person["age"]),
+                        "gender": person["gender"],
+                        "insurance": person["insurance"],
+                        "moud": bool(person["moud"]),
+                        "pets": bool(person["pets"]),
+                    }
+                ),
+            }
+        )
     return sorted(rows, key=lambda r: (r["priority"], r["person_id"]))
 
 
-def generate_providers(municipalities: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *, seed: int = 7,
-                       counts: dict[str, int] | None = None,
-                       today: date = DEMO_TODAY) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_providers(
+    municipalities: gpd.GeoDataFrame,
+    population: gpd.GeoDataFrame,
+    *,
+    seed: int = 7,
+    counts: dict[str, int] | None = None,
+    today: date = DEMO_TODAY,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Synthetic providers and wait lists in the ``providers.csv`` / ``wait_lists.csv`` formats.
 
     ``municipalities``: GeoDataFrame[name, geometry] in EPSG:4326; ``population``:
@@ -191,21 +228,32 @@ def generate_providers(municipalities: gpd.GeoDataFrame, population: gpd.GeoData
             rules = _eligibility(rng, service, subtype)
             times = _appointments(rng, capacity, hours, today) if service == "clinic" else []
             free = int(rng.choice([0, 0, 0, 1, 2, 3])) if service != "clinic" else len(times)  # times are open
-            rows.append({
-                "provider_id": pid, "name": provider_name(rng, service, place[i]), "service": service,
-                "subtype": subtype, "capacity": capacity, "occupied": capacity - free,
-                "monthly_turnover": f"{max(0.1, capacity * turnover):.1f}", "eligibility": dump_json(rules),
-                "open_hours": hours, "appointment_times": ";".join(times), "municipality": place[i],
-                "lon": fmt_coords(np.array([lon[i]]))[0], "lat": fmt_coords(np.array([lat[i]]))[0],
-            })
+            rows.append(
+                {
+                    "provider_id": pid,
+                    "name": provider_name(rng, service, place[i]),
+                    "service": service,
+                    "subtype": subtype,
+                    "capacity": capacity,
+                    "occupied": capacity - free,
+                    "monthly_turnover": f"{max(0.1, capacity * turnover):.1f}",
+                    "eligibility": dump_json(rules),
+                    "open_hours": hours,
+                    "appointment_times": ";".join(times),
+                    "municipality": place[i],
+                    "lon": fmt_coords(np.array([lon[i]]))[0],
+                    "lat": fmt_coords(np.array([lat[i]]))[0],
+                }
+            )
             if service != "clinic" and free == 0:
                 waits += _wait_list(rng, pid, capacity, rules, people, today)
     providers = pd.DataFrame(rows, columns=PROVIDER_COLUMNS)
     return providers, pd.DataFrame(waits, columns=WAIT_LIST_COLUMNS)
 
 
-def generate_sites(municipalities: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *, seed: int = 7,
-                   n: int = 30) -> gpd.GeoDataFrame:
+def generate_sites(
+    municipalities: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *, seed: int = 7, n: int = 30
+) -> gpd.GeoDataFrame:
     """``n`` candidate case-management facility sites near where people live (EPSG:4326).
 
     Columns ``site_id, name, municipality, cost`` (USD per year: rent and staff base, higher
@@ -215,9 +263,18 @@ def generate_sites(municipalities: gpd.GeoDataFrame, population: gpd.GeoDataFram
     lon, lat, place, density = _place(rng, municipalities, population, n, 250.0, distinct=True)
     n_existing = max(2, n // 10)
     cost = np.round((160_000 + 140_000 * density + rng.normal(0, 10_000, n)) / 1000) * 1000
-    names = [("Case management office" if i < n_existing else "Candidate site") + f" {i + 1:02d} ({place[i]})"
-             for i in range(n)]
-    return gpd.GeoDataFrame({
-        "site_id": [f"S{i + 1:03d}" for i in range(n)], "name": names, "municipality": place,
-        "cost": cost.astype(int), "existing": np.arange(n) < n_existing,
-    }, geometry=gpd.points_from_xy(np.round(lon, 6), np.round(lat, 6)), crs="EPSG:4326")
+    names = [
+        ("Case management office" if i < n_existing else "Candidate site") + f" {i + 1:02d} ({place[i]})"
+        for i in range(n)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "site_id": [f"S{i + 1:03d}" for i in range(n)],
+            "name": names,
+            "municipality": place,
+            "cost": cost.astype(int),
+            "existing": np.arange(n) < n_existing,
+        },
+        geometry=gpd.points_from_xy(np.round(lon, 6), np.round(lat, 6)),
+        crs="EPSG:4326",
+    )

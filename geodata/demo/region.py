@@ -1,4 +1,5 @@
 """``write_demo_region``: the whole demo region folder, deterministic for a seed."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,18 @@ from geodata.demo.scales import get_scale
 from geodata.demo.streets import build_streets, write_osm
 from geodata.demo.transit import build_transit
 
-PARTS = ["boundary", "municipalities", "police_zones", "population", "encounters", "streets", "transit",
-         "providers", "wait_lists", "sites"]
+PARTS = [
+    "boundary",
+    "municipalities",
+    "police_zones",
+    "population",
+    "encounters",
+    "streets",
+    "transit",
+    "providers",
+    "wait_lists",
+    "sites",
+]
 
 
 def _manifest(scale: str, seed: int, cohorts: dict[str, list[str]]) -> str:
@@ -60,8 +71,7 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     path.write_text(df.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
 
 
-def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 7,
-                      today: date = DEMO_TODAY) -> dict:
+def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 7, today: date = DEMO_TODAY) -> dict:
     """Generate the demo region into ``out_dir`` and return the counts of what it wrote.
 
     ``scale`` is ``"small"`` (tests, about a second) or ``"county"`` (shaped like Allegheny
@@ -84,24 +94,51 @@ def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 
 
     write_geojson(out / "boundary.geojson", [({"name": "Demo County"}, geom_to_lonlat(layout.boundary))])
     write_geojson(out / "rivers.geojson", [({"name": n}, geom_to_lonlat(g)) for n, g in layout.rivers.items()])
-    write_geojson(out / "municipalities.geojson", [
-        ({"name": m.name, "kind": m.kind, "police_department": m.department, "cohort": m.cohort or "",
-          "population": m.population}, geom_to_lonlat(m.geometry)) for m in munis])
-    write_geojson(out / "police_zones.geojson", [({"name": z, "label": f"Zone {z}"}, geom_to_lonlat(g))
-                                                  for z, g in layout.zones.items()])
+    write_geojson(
+        out / "municipalities.geojson",
+        [
+            (
+                {
+                    "name": m.name,
+                    "kind": m.kind,
+                    "police_department": m.department,
+                    "cohort": m.cohort or "",
+                    "population": m.population,
+                },
+                geom_to_lonlat(m.geometry),
+            )
+            for m in munis
+        ],
+    )
+    write_geojson(
+        out / "police_zones.geojson",
+        [({"name": z, "label": f"Zone {z}"}, geom_to_lonlat(g)) for z, g in layout.zones.items()],
+    )
     departments: dict[str, list] = {}
     for m in munis:
         departments.setdefault(m.department, []).append(m)
-    write_geojson(out / "police_departments.geojson", [
-        ({"name": d, "municipalities": ";".join(m.name for m in ms)},
-         geom_to_lonlat(unary_union([m.geometry for m in ms]))) for d, ms in sorted(departments.items())])
+    write_geojson(
+        out / "police_departments.geojson",
+        [
+            (
+                {"name": d, "municipalities": ";".join(m.name for m in ms)},
+                geom_to_lonlat(unary_union([m.geometry for m in ms])),
+            )
+            for d, ms in sorted(departments.items())
+        ],
+    )
     population = population_table(areas, munis)
     _csv(population, out / "population.csv")
     encounters = encounters_table(rng, layout, munis, areas, sc.encounters)
     _csv(encounters, out / "encounters.csv")
-    counts: dict[str, Any] = {"municipalities": len(munis), "police_zones": len(layout.zones),
-              "police_departments": len(departments), "population": int(areas.population.sum()),
-              "areas": len(population), "encounters": len(encounters)}
+    counts: dict[str, Any] = {
+        "municipalities": len(munis),
+        "police_zones": len(layout.zones),
+        "police_departments": len(departments),
+        "population": int(areas.population.sum()),
+        "areas": len(population),
+        "encounters": len(encounters),
+    }
     counts.update(write_osm(net, out / "streets.osm"))
 
     polys = [m.geometry for m in munis]
@@ -109,26 +146,37 @@ def write_demo_region(out_dir: str | Path, *, scale: str = "small", seed: int = 
     transit = build_transit(rng, net, layout, sc, place_of)
     counts.update(write_gtfs(rng, transit, out / "gtfs.zip", headway_scale=sc.headway_scale))
 
-    muni_gdf = gpd.GeoDataFrame({"name": [m.name for m in munis]},
-                                geometry=[geom_to_lonlat(m.geometry) for m in munis], crs="EPSG:4326")
+    muni_gdf = gpd.GeoDataFrame(
+        {"name": [m.name for m in munis]}, geometry=[geom_to_lonlat(m.geometry) for m in munis], crs="EPSG:4326"
+    )
     lon, lat = to_lonlat(areas.x, areas.y)
-    pop_gdf = gpd.GeoDataFrame({"area_id": areas.area_id, "population": areas.population},
-                               geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    pop_gdf = gpd.GeoDataFrame(
+        {"area_id": areas.area_id, "population": areas.population},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
     providers, wait_lists = generate_providers(muni_gdf, pop_gdf, seed=seed, counts=sc.providers, today=today)
     _csv(providers, out / "providers.csv")
     _csv(wait_lists, out / "wait_lists.csv")
     sites = generate_sites(muni_gdf, pop_gdf, seed=seed, n=sc.sites)
-    write_geojson(out / "sites.geojson", [
-        ({k: row[k] for k in ("site_id", "name", "municipality", "cost", "existing")}, row["geometry"])
-        for _, row in sites.iterrows()])
+    write_geojson(
+        out / "sites.geojson",
+        [
+            ({k: row[k] for k in ("site_id", "name", "municipality", "cost", "existing")}, row["geometry"])
+            for _, row in sites.iterrows()
+        ],
+    )
     cohorts: dict[str, list[str]] = {}
     for m in munis:
         if m.cohort:
             cohorts.setdefault(m.cohort, []).append(m.name)
     (out / "region.toml").write_text(_manifest(scale, seed, cohorts), encoding="utf-8")
-    counts.update({
-        "cohorts": len(cohorts),
-        "providers": {s: int((providers["service"] == s).sum()) for s in ("housing", "treatment", "clinic")},
-        "wait_list_entries": len(wait_lists), "sites": len(sites),
-    })
+    counts.update(
+        {
+            "cohorts": len(cohorts),
+            "providers": {s: int((providers["service"] == s).sum()) for s in ("housing", "treatment", "clinic")},
+            "wait_list_entries": len(wait_lists),
+            "sites": len(sites),
+        }
+    )
     return counts

@@ -6,6 +6,7 @@ neighbours other than two (nodes that would have two get a short dead-end court)
 ``simplify_graph`` leaves the graph unchanged and counts agree whether a loader simplifies
 or not. The graph is strongly connected (downtown one-way streets are checked).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,10 +37,10 @@ class StreetNet:
     y: np.ndarray
     u: np.ndarray
     v: np.ndarray
-    highway: np.ndarray     # str per segment
-    bridge: np.ndarray      # bool
-    oneway: np.ndarray      # bool: travel only u -> v
-    line: np.ndarray        # int street id: 2 * row or 2 * column + 1; negative for courts
+    highway: np.ndarray  # str per segment
+    bridge: np.ndarray  # bool
+    oneway: np.ndarray  # bool: travel only u -> v
+    line: np.ndarray  # int street id: 2 * row or 2 * column + 1; negative for courts
     names: dict[int, str]
 
     @property
@@ -68,8 +69,11 @@ def _grid(rng: np.random.Generator, layout: Layout, scale: Scale):
     x = ii * s + np.clip(rng.normal(0, 0.08 * s, ii.shape), -0.2 * s, 0.2 * s)
     y = jj * s + np.clip(rng.normal(0, 0.08 * s, jj.shape), -0.2 * s, 0.2 * s)
     clear = layout.water.buffer(WATER_CLEARANCE_M)
-    keep = (shapely.contains_xy(layout.boundary, x, y) & ~shapely.contains_xy(clear, x, y)
-            & (shapely.contains_xy(layout.city, x, y) | ((ii % k == 0) & (jj % k == 0))))
+    keep = (
+        shapely.contains_xy(layout.boundary, x, y)
+        & ~shapely.contains_xy(clear, x, y)
+        & (shapely.contains_xy(layout.city, x, y) | ((ii % k == 0) & (jj % k == 0)))
+    )
     return x[keep], y[keep], ii[keep], jj[keep], k
 
 
@@ -115,8 +119,7 @@ def _one_way_downtown(x, y, u, v, line, highway, bridge, centre, radius):
     """Make downtown rows one-way in alternating directions, keeping the graph strongly connected."""
     midx, midy = (x[u] + x[v]) / 2, (y[u] + y[v]) / 2
     horizontal = line % 2 == 0
-    oneway = (horizontal & (highway != "primary") & ~bridge
-              & (np.hypot(midx - centre[0], midy - centre[1]) < radius))
+    oneway = horizontal & (highway != "primary") & ~bridge & (np.hypot(midx - centre[0], midy - centre[1]) < radius)
     flip = oneway & ((line // 2) % 2 == 1)
     u, v = np.where(flip, v, u), np.where(flip, u, v)
     while True:
@@ -181,8 +184,10 @@ def build_streets(rng: np.random.Generator, layout: Layout, scale: Scale) -> Str
     court = -1 - np.arange(n_spur)
     names.update({int(c): names[int(first_line[n])].split(" ")[0] + " Court" for c, n in zip(court, spur_from)})
     return StreetNet(
-        x=x, y=y,
-        u=np.concatenate([u, spur_from]), v=np.concatenate([v, spur_to]),
+        x=x,
+        y=y,
+        u=np.concatenate([u, spur_from]),
+        v=np.concatenate([v, spur_to]),
         highway=np.concatenate([highway, np.full(n_spur, "residential")]),
         bridge=np.concatenate([bridge, np.zeros(n_spur, bool)]),
         oneway=np.concatenate([oneway, np.zeros(n_spur, bool)]),
@@ -220,8 +225,11 @@ def _ways(net: StreetNet) -> list[tuple[list[int], dict[str, str]]]:
 
 def _tags(net: StreetNet, key) -> dict[str, str]:
     line, highway, bridge, oneway = key
-    tags = {"highway": highway, "maxspeed": f"{SPEED_MPH[highway] if line >= 0 else COURT_MPH} mph",
-            "name": net.names[line] + (" Bridge" if bridge else "")}
+    tags = {
+        "highway": highway,
+        "maxspeed": f"{SPEED_MPH[highway] if line >= 0 else COURT_MPH} mph",
+        "name": net.names[line] + (" Bridge" if bridge else ""),
+    }
     if bridge:
         tags.update({"bridge": "yes", "layer": "1"})
     tags["oneway"] = "yes" if oneway else "no"
@@ -232,12 +240,16 @@ def write_osm(net: StreetNet, path: Path) -> dict[str, int]:
     """Write ``net`` as OSM XML (osmnx ``graph_from_xml`` reads it); returns node/edge/way counts."""
     lon, lat = to_lonlat(net.x, net.y)
     ways = _ways(net)
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<osm version="0.6" generator="handoff demo region">',
-           f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" '
-           f'maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>']
-    out += [f'  <node id="{i + 1}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>'
-            for i, (lo, la) in enumerate(zip(lon.tolist(), lat.tolist()))]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<osm version="0.6" generator="handoff demo region">',
+        f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" '
+        f'maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>',
+    ]
+    out += [
+        f'  <node id="{i + 1}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>'
+        for i, (lo, la) in enumerate(zip(lon.tolist(), lat.tolist()))
+    ]
     for w, (nodes, tags) in enumerate(ways, start=1):
         out.append(f'  <way id="{w}" version="1">')
         out += [f'    <nd ref="{n + 1}"/>' for n in nodes]
@@ -245,5 +257,9 @@ def write_osm(net: StreetNet, path: Path) -> dict[str, int]:
         out.append("  </way>")
     out.append("</osm>")
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return {"street_nodes": len(net.x), "street_edges": net.directed_edge_count(), "street_ways": len(ways),
-            "bridges": sum(1 for _, t in ways if t.get("bridge") == "yes")}
+    return {
+        "street_nodes": len(net.x),
+        "street_edges": net.directed_edge_count(),
+        "street_ways": len(ways),
+        "bridges": sum(1 for _, t in ways if t.get("bridge") == "yes"),
+    }

@@ -7,6 +7,7 @@ stops and routes running the same way along a street share them. The light-rail 
 on its own alignment, with parent stations (GTFS ``location_type`` 1) and one platform per
 direction. Run times are seconds.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,8 +62,9 @@ def _graph(net: StreetNet):
     pref = np.array([PREFERENCE[h] for h in net.highway]) * np.where(net.line < 0, 20.0, 1.0)
     w = net.lengths * pref
     n = len(net.x)
-    return csr_matrix((np.concatenate([w, w]), (np.concatenate([net.u, net.v]), np.concatenate([net.v, net.u]))),
-                      shape=(n, n))
+    return csr_matrix(
+        (np.concatenate([w, w]), (np.concatenate([net.u, net.v]), np.concatenate([net.v, net.u]))), shape=(n, n)
+    )
 
 
 def _path(pred: np.ndarray, target: int) -> list[int]:
@@ -83,8 +85,16 @@ def _node_streets(net: StreetNet) -> list[str]:
     return names
 
 
-def _bus_pattern(net: StreetNet, path: list[int], speeds: np.ndarray, spacing: float, street_names: list[str],
-                 stops: dict, route: int, direction: int) -> Pattern:
+def _bus_pattern(
+    net: StreetNet,
+    path: list[int],
+    speeds: np.ndarray,
+    spacing: float,
+    street_names: list[str],
+    stops: dict,
+    route: int,
+    direction: int,
+) -> Pattern:
     """Stops along ``path`` (street nodes, plus points inside long blocks) about ``spacing`` m apart."""
     px, py = net.x[path], net.y[path]
     seg = np.hypot(np.diff(px), np.diff(py))
@@ -99,8 +109,16 @@ def _bus_pattern(net: StreetNet, path: list[int], speeds: np.ndarray, spacing: f
             for k in range(1, extra + 1):
                 f = k / (extra + 1)
                 kk = k if a == node else extra + 1 - k
-                cands.append((dist[i] + f * seg[i], px[i] + f * (px[i + 1] - px[i]), py[i] + f * (py[i + 1] - py[i]),
-                              i, f"{a + 1}x{b + 1}-{kk}", street_names[node].split(" at ")[0]))
+                cands.append(
+                    (
+                        dist[i] + f * seg[i],
+                        px[i] + f * (px[i + 1] - px[i]),
+                        py[i] + f * (py[i + 1] - py[i]),
+                        i,
+                        f"{a + 1}x{b + 1}-{kk}",
+                        street_names[node].split(" at ")[0],
+                    )
+                )
     chosen, last = [], -np.inf
     for c in cands:
         if c is cands[-1] or (c[0] - last >= 0.9 * spacing and dist[-1] - c[0] >= 0.5 * spacing):
@@ -141,8 +159,9 @@ def _endpoints(rng, net: StreetNet, scale: Scale, land_nodes: np.ndarray, hub: i
         pairs.append((hub, near(angle, R * rng.uniform(*scale.route_reach)), kind))
     for k in range(n_cross):
         a = 2 * np.pi * k / n_cross + rng.uniform(-0.3, 0.3)
-        pairs.append((near(a, R * rng.uniform(0.3, 0.7)), near(a + rng.uniform(1.2, 2.2), R * rng.uniform(0.3, 0.7)),
-                      "standard"))
+        pairs.append(
+            (near(a, R * rng.uniform(0.3, 0.7)), near(a + rng.uniform(1.2, 2.2), R * rng.uniform(0.3, 0.7)), "standard")
+        )
     for _ in range(n_local):
         a, rad = rng.uniform(0, 2 * np.pi), R * rng.uniform(0.3, 0.85)
         b, rad2 = a + rng.uniform(-0.4, 0.4), rad * rng.uniform(0.5, 0.8)
@@ -165,8 +184,12 @@ def _rail(layout: Layout, scale: Scale, stops: dict, route: int, names: list[str
     ids = []
     for i, (x, y) in enumerate(zip(xs, ys)):
         if dry.contains(Point(x, y)):
-            x, y = (c[0] for c in nearest_points(dry.exterior if dry.geom_type == "Polygon" else dry.boundary,
-                                                 Point(x, y))[0].coords)
+            x, y = (
+                c[0]
+                for c in nearest_points(dry.exterior if dry.geom_type == "Polygon" else dry.boundary, Point(x, y))[
+                    0
+                ].coords
+            )
         sid = f"RS{i + 1:02d}"
         name = f"{names[i % len(names)]} Station"
         stops[sid] = (name, float(x), float(y), 1, "")
@@ -179,8 +202,7 @@ def _rail(layout: Layout, scale: Scale, stops: dict, route: int, names: list[str
     return [out, back]
 
 
-def build_transit(rng: np.random.Generator, net: StreetNet, layout: Layout, scale: Scale,
-                  place_of) -> TransitNet:
+def build_transit(rng: np.random.Generator, net: StreetNet, layout: Layout, scale: Scale, place_of) -> TransitNet:
     """Bus routes and the light-rail line; ``place_of(x, y)`` names the municipality at a point."""
     graph = _graph(net)
     speeds_seg = np.array([BUS_KPH[h] for h in net.highway]) / 3.6
@@ -204,11 +226,13 @@ def build_transit(rng: np.random.Generator, net: StreetNet, layout: Layout, scal
             continue
         speeds = np.array([edge_speed[(a, b)] for a, b in zip(path[:-1], path[1:])])
         route = len(routes)
-        routes.append(RouteInfo(str(route + 1), f"{place_of(net.x[o], net.y[o])} - {place_of(net.x[d], net.y[d])}",
-                                kind))
+        routes.append(
+            RouteInfo(str(route + 1), f"{place_of(net.x[o], net.y[o])} - {place_of(net.x[d], net.y[d])}", kind)
+        )
         patterns.append(_bus_pattern(net, path, speeds, scale.stop_spacing_m, street_names, stops, route, 0))
-        patterns.append(_bus_pattern(net, path[::-1], speeds[::-1], scale.stop_spacing_m, street_names, stops,
-                                     route, 1))
+        patterns.append(
+            _bus_pattern(net, path[::-1], speeds[::-1], scale.stop_spacing_m, street_names, stops, route, 1)
+        )
     rail = len(routes)
     routes.append(RouteInfo("RED", "Red Line: Downtown - South Hills", "rail"))
     patterns += _rail(layout, scale, stops, rail, sorted({n for n in street_names if n}))

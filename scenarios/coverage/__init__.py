@@ -5,6 +5,7 @@ Modules: ``demand`` (eligible encounters by area and hour of week), ``staffing``
 (diversions and avoided justice costs), ``game`` and ``sharing`` (the cost game, Shapley value,
 nucleolus, core), ``spec`` and ``scenario`` (the ``kind: coverage`` scenario). See docs/coverage.md.
 """
+
 from __future__ import annotations
 
 from scenarios.faces import lazy_face

@@ -2,6 +2,7 @@
 
 All money is US dollars; rates per hour; the planning unit is one week of 168 hours.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,22 +39,22 @@ class Shift:
 class Wages:
     """Pay and cost assumptions (USD). Differentials are fractions added to the base wage."""
 
-    case_manager_hourly: float = 27.0        # base wage, before benefits
-    benefits_rate: float = 0.30              # fringe as a fraction of wages
-    night_differential: float = 0.10         # hours from night_start to night_end
-    weekend_differential: float = 0.10       # Saturday and Sunday
+    case_manager_hourly: float = 27.0  # base wage, before benefits
+    benefits_rate: float = 0.30  # fringe as a fraction of wages
+    night_differential: float = 0.10  # hours from night_start to night_end
+    weekend_differential: float = 0.10  # Saturday and Sunday
     night_start: int = 22
     night_end: int = 6
-    handover_hours: float = 0.5              # paid hand-over time per on-site shift (notes, briefing)
-    on_call_hourly: float = 4.0              # on-call premium per hour on call
-    callout_hours: float = 2.0               # hours paid per callout, at overtime
+    handover_hours: float = 0.5  # paid hand-over time per on-site shift (notes, briefing)
+    on_call_hourly: float = 4.0  # on-call premium per hour on call
+    callout_hours: float = 2.0  # hours paid per callout, at overtime
     overtime_multiplier: float = 1.5
-    facility_hourly: float = 30.0            # facility cost per open hour (utilities, security)
-    police_overtime_hourly: float = 60.0     # officer overtime rate
-    police_overtime_hours: float = 0.5       # overtime hours per warm hand-off (transport)
-    caseload: float = 15.0                   # active participants per case manager (never over 25)
-    engagement_rate: float = 0.6             # share of hand-offs who become active participants
-    enrollment_weeks: float = 26.0           # weeks a participant stays on a caseload
+    facility_hourly: float = 30.0  # facility cost per open hour (utilities, security)
+    police_overtime_hourly: float = 60.0  # officer overtime rate
+    police_overtime_hours: float = 0.5  # overtime hours per warm hand-off (transport)
+    caseload: float = 15.0  # active participants per case manager (never over 25)
+    engagement_rate: float = 0.6  # share of hand-offs who become active participants
+    enrollment_weeks: float = 26.0  # weeks a participant stays on a caseload
 
     def hourly_pay(self, hour: int) -> float:
         """Cost of one case manager in hour-of-week ``hour``: wage x differentials x benefits."""
@@ -109,9 +110,11 @@ def parse_days(value) -> tuple[int, ...]:
 
 def generated_shifts(*, lengths: list[int], every_hours: int = 1, on_call: bool = False) -> list[Shift]:
     """Every shift of the given ``lengths`` starting each ``every_hours`` hours, every day."""
-    return [Shift(f"{'on-call ' if on_call else ''}{length}h from {start:02d}:00", start, length,
-                  tuple(range(7)), on_call)
-            for length in lengths for start in range(0, 24, every_hours)]
+    return [
+        Shift(f"{'on-call ' if on_call else ''}{length}h from {start:02d}:00", start, length, tuple(range(7)), on_call)
+        for length in lengths
+        for start in range(0, 24, every_hours)
+    ]
 
 
 def overlapping(shifts: list[Shift]) -> tuple[int, int, int] | None:

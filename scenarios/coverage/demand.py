@@ -7,6 +7,7 @@ are on the program's list (all of them by default: an arrest that adds, say, pos
 intent to deliver is not a LEAD case), times an eligibility rate for the officer's discretion and
 the person's consent. Hour of week 0 is Monday 00:00-01:00, 167 is Sunday 23:00-24:00.
 """
+
 from __future__ import annotations
 
 import re
@@ -64,8 +65,13 @@ def offence_label(offence: str, offences: dict[str, str]) -> str | None:
 def eligible_mask(encounters: pd.DataFrame, options: DemandOptions) -> np.ndarray:
     """Boolean per encounter: its offences qualify under ``options.offences`` and ``options.match``."""
     test = all if options.match == "all" else any
-    return np.array([bool(offs) and test(offence_label(o, options.offences) is not None for o in offs)
-                     for offs in encounters["offences"]], dtype=bool)
+    return np.array(
+        [
+            bool(offs) and test(offence_label(o, options.offences) is not None for o in offs)
+            for offs in encounters["offences"]
+        ],
+        dtype=bool,
+    )
 
 
 def hour_of_week(times: pd.Series) -> np.ndarray:
@@ -83,8 +89,9 @@ def assign_areas(encounters: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Se
     """Name of the area polygon containing each encounter point (``None`` outside or unlocated)."""
     points = encounters.geometry.to_numpy()
     located = encounters[~pd.isna(points) & ~shapely.is_empty(points)]
-    joined = gpd.sjoin(located[["geometry"]], areas[["name", "geometry"]].to_crs(encounters.crs),
-                       how="left", predicate="within")
+    joined = gpd.sjoin(
+        located[["geometry"]], areas[["name", "geometry"]].to_crs(encounters.crs), how="left", predicate="within"
+    )
     joined = joined[~joined.index.duplicated(keep="first")]
     names = pd.Series([None] * len(encounters), index=encounters.index, dtype=object)
     names.loc[joined.index] = joined["name"].to_numpy(dtype=object)
@@ -108,8 +115,14 @@ def observed_weeks(times: pd.Series) -> float:
     return max((times.max() - times.min()) / pd.Timedelta(days=7), 1.0)
 
 
-def demand_table(encounters: pd.DataFrame, area: pd.Series, options: DemandOptions, *,
-                 weeks: float | None = None, areas: list[str] | None = None) -> pd.DataFrame:
+def demand_table(
+    encounters: pd.DataFrame,
+    area: pd.Series,
+    options: DemandOptions,
+    *,
+    weeks: float | None = None,
+    areas: list[str] | None = None,
+) -> pd.DataFrame:
     """Expected diversion-eligible encounters per week: one row per area, columns hours 0..167.
 
     ``area`` names each encounter's area (zone or municipality; ``None`` drops the row).
@@ -118,11 +131,13 @@ def demand_table(encounters: pd.DataFrame, area: pd.Series, options: DemandOptio
     weeks = weeks or observed_weeks(encounters["time"])
     keep = eligible_mask(encounters, options) & area.notna().to_numpy()
     chosen = encounters[keep]
-    frame = pd.DataFrame({
-        "area": area[keep].astype(str).to_numpy(),
-        "hour": hour_of_week(chosen["time"]),
-        "weight": _weights(chosen["time"], options) / weeks,
-    })
+    frame = pd.DataFrame(
+        {
+            "area": area[keep].astype(str).to_numpy(),
+            "hour": hour_of_week(chosen["time"]),
+            "weight": _weights(chosen["time"], options) / weeks,
+        }
+    )
     table = frame.pivot_table(index="area", columns="hour", values="weight", aggfunc="sum", fill_value=0.0)
     table = table.reindex(columns=range(HOURS_PER_WEEK), fill_value=0.0)
     if areas is not None:

@@ -1,4 +1,5 @@
 """Figures of a coverage scenario: the cost-capture frontier and the covered week."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,15 +22,28 @@ def plot_frontier(frontier: pd.DataFrame, compared: pd.DataFrame, out_stem: Path
     """
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     ordered = frontier.sort_values("cost_usd_per_year")
-    ax.step(ordered["cost_usd_per_year"] / 1e3, ordered["captured_per_week"], where="post",
-            color="#1f6f8b", lw=2, label="optimised schedule (CP-SAT)")
+    ax.step(
+        ordered["cost_usd_per_year"] / 1e3,
+        ordered["captured_per_week"],
+        where="post",
+        color="#1f6f8b",
+        lw=2,
+        label="optimised schedule (CP-SAT)",
+    )
     ax.scatter(ordered["cost_usd_per_year"] / 1e3, ordered["captured_per_week"], color="#1f6f8b", s=18, zorder=3)
     for _, row in compared.iterrows():
         if np.isfinite(row["cost_usd_per_year"]):
-            ax.scatter(row["cost_usd_per_year"] / 1e3, row["captured_per_week"], marker="D", s=50,
-                       color="#c0392b", zorder=4)
-            ax.annotate(row["schedule"], (row["cost_usd_per_year"] / 1e3, row["captured_per_week"]),
-                        textcoords="offset points", xytext=(6, -12), fontsize=8, color="#c0392b")
+            ax.scatter(
+                row["cost_usd_per_year"] / 1e3, row["captured_per_week"], marker="D", s=50, color="#c0392b", zorder=4
+            )
+            ax.annotate(
+                row["schedule"],
+                (row["cost_usd_per_year"] / 1e3, row["captured_per_week"]),
+                textcoords="offset points",
+                xytext=(6, -12),
+                fontsize=8,
+                color="#c0392b",
+            )
     ax.margins(x=0.08)
     ax.set_xlabel("cost, thousand USD per year")
     ax.set_ylabel("captured hand-offs per week")
@@ -44,16 +58,25 @@ def plot_frontier(frontier: pd.DataFrame, compared: pd.DataFrame, out_stem: Path
     return paths
 
 
-def plot_week(demand: np.ndarray, covered_on: np.ndarray, covered_call: np.ndarray, out_png: Path, *,
-              title: str) -> Path:
+def plot_week(
+    demand: np.ndarray, covered_on: np.ndarray, covered_call: np.ndarray, out_png: Path, *, title: str
+) -> Path:
     """Heat map of hand-offs per hour of week (7 x 24) with covered hours outlined."""
     fig, ax = plt.subplots(figsize=(9, 3.4))
     image = ax.imshow(demand.reshape(7, 24), aspect="auto", cmap="Blues")
     for hour in np.flatnonzero(covered_on | covered_call):
         day, clock = divmod(int(hour), 24)
-        ax.add_patch(plt.Rectangle((clock - 0.5, day - 0.5), 1, 1, fill=False, lw=1.2,
-                                   ec="#c0392b" if covered_on[hour] else "#e67e22",
-                                   ls="-" if covered_on[hour] else "--"))
+        ax.add_patch(
+            plt.Rectangle(
+                (clock - 0.5, day - 0.5),
+                1,
+                1,
+                fill=False,
+                lw=1.2,
+                ec="#c0392b" if covered_on[hour] else "#e67e22",
+                ls="-" if covered_on[hour] else "--",
+            )
+        )
     ax.set_yticks(range(7), DAY_NAMES)
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xlabel("hour of day (red: on site, orange dashed: on call)")

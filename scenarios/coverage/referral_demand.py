@@ -11,6 +11,7 @@ to divert and the person consented), spread over the weeks the file spans. The s
 With ``both``, arrests are the eligible encounters that ended in an arrest and referrals those
 that reached LEAD, so their sum is the demand on the front door.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,8 +59,9 @@ def referral_demand(referrals: pd.DataFrame, area: str, members: list[str]) -> p
     column = "zone" if area == "police_zone" else "municipality"
     chosen = referrals[referrals[column].isin(members)]
     weeks = observed_weeks(referrals["time"]) if len(referrals) else 1.0
-    frame = pd.DataFrame({"area": chosen[column].to_numpy(), "hour": hour_of_week(chosen["time"]),
-                          "weight": 1.0 / weeks})
+    frame = pd.DataFrame(
+        {"area": chosen[column].to_numpy(), "hour": hour_of_week(chosen["time"]), "weight": 1.0 / weeks}
+    )
     table = frame.pivot_table(index="area", columns="hour", values="weight", aggfunc="sum", fill_value=0.0)
     table = table.reindex(index=members, columns=range(HOURS_PER_WEEK), fill_value=0.0)
     table.index.name = "area"

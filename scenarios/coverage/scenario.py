@@ -5,6 +5,7 @@ and ``frontier.png``/``.svg`` (cost vs capture), ``compared.csv`` (fixed schedul
 one), ``schedule.csv`` and ``week.png`` (covered hours), ``split.csv`` (the bill split); see ``spec``
 for the scenario keys.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -60,10 +61,16 @@ def prepare(spec: dict, *, base_dir: Path) -> dict[str, Any]:
     table = pd.DataFrame({"time": encounters["time"], "offences": encounters["offences"], "area": area})
     source, referrals_file = demand_source(spec, base_dir)
     referrals = read_referrals(referrals_file) if referrals_file else None
-    return {"names": names, "cohorts": dict(region.cohorts), "encounters": table,
-            "demand_source": (source, referrals),
-            "weeks": period.weeks, "period": period, "region_name": region.name,
-            "where": _where_recorded(encounters, region.municipalities)}
+    return {
+        "names": names,
+        "cohorts": dict(region.cohorts),
+        "encounters": table,
+        "demand_source": (source, referrals),
+        "weeks": period.weeks,
+        "period": period,
+        "region_name": region.name,
+        "where": _where_recorded(encounters, region.municipalities),
+    }
 
 
 def _where_recorded(encounters, municipalities) -> str:
@@ -88,11 +95,13 @@ def check_recorded(cs: CoverageSpec, context: dict[str, Any]) -> list[str]:
     source = "the arrest file" if unit == "arrests" else "the incident blotter"
     if len(empty) == len(cs.members):
         key = "cohort" if cs.cohort else "members"
-        raise fail(key, f"no recorded {unit} in {', '.join(empty)}: {source} covers {context['where']}; "
-                   "choose members where it has records, or give the region an encounter file that covers them")
+        raise fail(
+            key,
+            f"no recorded {unit} in {', '.join(empty)}: {source} covers {context['where']}; "
+            "choose members where it has records, or give the region an encounter file that covers them",
+        )
     if empty:
-        return [f"No recorded {unit} in {', '.join(empty)} ({source} covers {context['where']}): "
-                "their demand is 0."]
+        return [f"No recorded {unit} in {', '.join(empty)} ({source} covers {context['where']}): their demand is 0."]
     return []
 
 
@@ -111,20 +120,23 @@ def member_demand(cs: CoverageSpec, context: dict[str, Any]) -> pd.DataFrame:
 def _fixed_hours(name: str) -> np.ndarray:
     hours = np.zeros(HOURS_PER_WEEK, dtype=bool)
     for day, start, length in FIXED_SCHEDULES[name][1]:
-        hours[day * 24 + start: day * 24 + start + length] = True
+        hours[day * 24 + start : day * 24 + start + length] = True
     return hours
 
 
 def _row(label: str, plan: sched.Schedule, week: sched.Week, cs: CoverageSpec) -> dict[str, Any]:
     ok = plan.status in ("OPTIMAL", "FEASIBLE")
     worth = value_of(plan.captured, plan.cost, cs.value, engagement_rate=cs.wages.engagement_rate) if ok else {}
-    return {"schedule": label, "status": plan.status,
-            "hours_covered": int(plan.covered_on.sum() + plan.covered_call.sum()) if ok else 0,
-            "captured_per_week": plan.captured if ok else float("nan"),
-            "share_of_demand": plan.captured / max(week.demand.sum(), 1e-9) if ok else float("nan"),
-            "cost_usd_per_year": plan.cost * WEEKS_PER_YEAR if ok else float("nan"),
-            "cost_per_diversion_usd": worth.get("cost_per_diversion_usd", float("nan")),
-            "net_cost_usd_per_year": worth.get("net_cost_usd_per_year", float("nan"))}
+    return {
+        "schedule": label,
+        "status": plan.status,
+        "hours_covered": int(plan.covered_on.sum() + plan.covered_call.sum()) if ok else 0,
+        "captured_per_week": plan.captured if ok else float("nan"),
+        "share_of_demand": plan.captured / max(week.demand.sum(), 1e-9) if ok else float("nan"),
+        "cost_usd_per_year": plan.cost * WEEKS_PER_YEAR if ok else float("nan"),
+        "cost_per_diversion_usd": worth.get("cost_per_diversion_usd", float("nan")),
+        "net_cost_usd_per_year": worth.get("net_cost_usd_per_year", float("nan")),
+    }
 
 
 def _choose(cs: CoverageSpec, week: sched.Week, compared: dict[str, sched.Schedule]) -> tuple[str, sched.Schedule]:
@@ -134,22 +146,29 @@ def _choose(cs: CoverageSpec, week: sched.Week, compared: dict[str, sched.Schedu
         plan = sched.min_cost(week, goal, **options)
         if plan.status not in ("OPTIMAL", "FEASIBLE"):
             reach = sched.max_capture(week, 1e12, **options).captured / max(week.demand.sum(), 1e-9)
-            raise fail("target", f"no schedule captures {cs.target:.0%} of eligible demand; at most {reach:.0%} "
-                       "can be (hours needing more than staffing.max_staff case managers stay uncovered)")
+            raise fail(
+                "target",
+                f"no schedule captures {cs.target:.0%} of eligible demand; at most {reach:.0%} "
+                "can be (hours needing more than staffing.max_staff case managers stay uncovered)",
+            )
         return f"least cost for {cs.target:.0%} of demand", plan
     if cs.budget is not None:
         budget, key = cs.budget, "budget"
     else:
         first = next((p for p in compared.values() if p.status in ("OPTIMAL", "FEASIBLE")), None)
         budget, key = (first.cost * WEEKS_PER_YEAR if first else 0.0), "budget"
-    affordable = [p for p in compared.values() if p.status in ("OPTIMAL", "FEASIBLE")
-                  and p.cost <= budget / WEEKS_PER_YEAR]
+    affordable = [
+        p for p in compared.values() if p.status in ("OPTIMAL", "FEASIBLE") and p.cost <= budget / WEEKS_PER_YEAR
+    ]
     hint = max(affordable, key=lambda p: p.captured).staff if affordable else None
     plan = sched.max_capture(week, budget / WEEKS_PER_YEAR, hint=hint, **options)
     if plan.captured <= 0:
         cheapest = sched.min_cost(week, 1.0 / sched.MILLI, **options)
-        raise fail(key, f"USD {budget:,.0f}/year buys no covered hour; the cheapest schedule that covers any "
-                   f"hour costs USD {cheapest.cost * WEEKS_PER_YEAR:,.0f}/year")
+        raise fail(
+            key,
+            f"USD {budget:,.0f}/year buys no covered hour; the cheapest schedule that covers any "
+            f"hour costs USD {cheapest.cost * WEEKS_PER_YEAR:,.0f}/year",
+        )
     return f"optimised for USD {budget:,.0f}/year", plan
 
 
@@ -173,75 +192,129 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     period = context["period"]
     week = sched.build_week(demand.sum(axis=0).to_numpy(), cs.shifts, cs.wages, cs.standard)
     console.print(f"  {period.describe()}")
-    console.print(f"  {week.demand.sum():.1f} eligible hand-offs {period.per_week()} across {len(cs.members)} "
-                  f"members; {len(week.shift_label)} candidate shift slots")
+    console.print(
+        f"  {week.demand.sum():.1f} eligible hand-offs {period.per_week()} across {len(cs.members)} "
+        f"members; {len(week.shift_label)} candidate shift slots"
+    )
     options = dict(time_limit_s=cs.time_limit_s, workers=cs.workers)
-    compared = {FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name), **options)
-                for name in cs.compare}
+    compared = {
+        FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name), **options)
+        for name in cs.compare
+    }
     label, chosen = _choose(cs, week, compared)
     budgets = _budgets(cs, compared)
     with console.status("solving the frontier") as status:
-        plans = sched.frontier(week, [b / WEEKS_PER_YEAR for b in budgets], **options,
-                               progress=lambda b, p: status.update(
-                                   f"frontier: USD {b * WEEKS_PER_YEAR:,.0f}/year -> {p.captured:.1f}/week"))
-    frontier = pd.DataFrame([{**_row(f"budget USD {b:,.0f}", p, week, cs), "budget_usd_per_year": b,
-                              "bound_captured_per_week": p.bound} for b, p in zip(sorted(budgets), plans)])
-    comparison = pd.DataFrame([_row(name, plan, week, cs) for name, plan in compared.items()]
-                              + [_row(label, chosen, week, cs)])
+        plans = sched.frontier(
+            week,
+            [b / WEEKS_PER_YEAR for b in budgets],
+            **options,
+            progress=lambda b, p: status.update(
+                f"frontier: USD {b * WEEKS_PER_YEAR:,.0f}/year -> {p.captured:.1f}/week"
+            ),
+        )
+    frontier = pd.DataFrame(
+        [
+            {**_row(f"budget USD {b:,.0f}", p, week, cs), "budget_usd_per_year": b, "bound_captured_per_week": p.bound}
+            for b, p in zip(sorted(budgets), plans)
+        ]
+    )
+    comparison = pd.DataFrame(
+        [_row(name, plan, week, cs) for name, plan in compared.items()] + [_row(label, chosen, week, cs)]
+    )
     tiers = [(t["hours"], t["buyers"]) for t in cs.tiers]
-    game = coverage_game(cs.members, demand.to_numpy(), chosen.covered_on, chosen.covered_call,
-                         tiers=tiers, wages=cs.wages, standard=cs.standard)
+    game = coverage_game(
+        cs.members,
+        demand.to_numpy(),
+        chosen.covered_on,
+        chosen.covered_call,
+        tiers=tiers,
+        wages=cs.wages,
+        standard=cs.standard,
+    )
     split, notes = split_bill(game, methods=cs.methods, samples=cs.samples)
     money = [c for c in split.columns if c not in ("member", "captured_per_week", "shapley_ci95")]
     split[money] = split[money] * WEEKS_PER_YEAR
     split = split.rename(columns={"stand_alone_usd_per_week": "stand_alone_usd_per_year"})
     everyone = np.ones((1, len(cs.members)), dtype=bool)
-    base_game = coverage_game(cs.members, demand.to_numpy(), chosen.covered_on, chosen.covered_call,
-                              tiers=[], wages=cs.wages, standard=cs.standard)
+    base_game = coverage_game(
+        cs.members,
+        demand.to_numpy(),
+        chosen.covered_on,
+        chosen.covered_call,
+        tiers=[],
+        wages=cs.wages,
+        standard=cs.standard,
+    )
     base_cost = float(base_game.cost_of(everyone)[0])
     if tiers:
         extra = float(game.cost_of(everyone)[0]) - base_cost
-        notes.append(f"Tiers ({', '.join(t['name'] for t in cs.tiers)}) add USD {extra * WEEKS_PER_YEAR:,.0f}/year "
-                     "of extra hours, charged only to their buyers in the Shapley and nucleolus columns.")
-    notes.append(f"The schedule costs USD {(chosen.cost - base_cost) * WEEKS_PER_YEAR:+,.0f}/year against the "
-                 "staff-hour pricing of its hours (shift boundaries, rounding to whole dollars); the split "
-                 "columns share the staff-hour cost.")
+        notes.append(
+            f"Tiers ({', '.join(t['name'] for t in cs.tiers)}) add USD {extra * WEEKS_PER_YEAR:,.0f}/year "
+            "of extra hours, charged only to their buyers in the Shapley and nucleolus columns."
+        )
+    notes.append(
+        f"The schedule costs USD {(chosen.cost - base_cost) * WEEKS_PER_YEAR:+,.0f}/year against the "
+        "staff-hour pricing of its hours (shift boundaries, rounding to whole dollars); the split "
+        "columns share the staff-hour cost."
+    )
     files = _write(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
     worth = value_of(chosen.captured, chosen.cost, cs.value, engagement_rate=cs.wages.engagement_rate)
     baseline = comparison.iloc[0]
-    summary = {"eligible_per_week": float(week.demand.sum()), "weeks_observed": round(period.weeks, 2),
-               "period": period.text, "captured_per_week": chosen.captured,
-               "share_of_demand": chosen.captured / max(week.demand.sum(), 1e-9),
-               "hours_covered": float(chosen.covered_on.sum() + chosen.covered_call.sum()),
-               **worth, f"{baseline['schedule']} captured_per_week": float(baseline["captured_per_week"]),
-               f"{baseline['schedule']} cost_usd_per_year": float(baseline["cost_usd_per_year"])}
+    summary = {
+        "eligible_per_week": float(week.demand.sum()),
+        "weeks_observed": round(period.weeks, 2),
+        "period": period.text,
+        "captured_per_week": chosen.captured,
+        "share_of_demand": chosen.captured / max(week.demand.sum(), 1e-9),
+        "hours_covered": float(chosen.covered_on.sum() + chosen.covered_call.sum()),
+        **worth,
+        f"{baseline['schedule']} captured_per_week": float(baseline["captured_per_week"]),
+        f"{baseline['schedule']} cost_usd_per_year": float(baseline["cost_usd_per_year"]),
+    }
     for name, plan in compared.items():
         if plan.status not in ("OPTIMAL", "FEASIBLE"):
-            notes.append(f"{name}: no staffing with these shifts covers exactly those hours on site to the "
-                         f"standard (solver status {plan.status}); hours needing more than "
-                         f"{cs.standard.max_staff} case managers, or shifts that do not fit the hours, cause this.")
+            notes.append(
+                f"{name}: no staffing with these shifts covers exactly those hours on site to the "
+                f"standard (solver status {plan.status}); hours needing more than "
+                f"{cs.standard.max_staff} case managers, or shifts that do not fit the hours, cause this."
+            )
     notes[:0] = [f"Demand: {period.describe()}; every rate is {period.per_week()}.", *missing]
-    notes.insert(len(missing) + 1, f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
-                 f"{chosen.captured:.1f} of {week.demand.sum():.1f} eligible hand-offs a week "
-                 f"({summary['share_of_demand']:.0%}); solver status {chosen.status}.")
+    notes.insert(
+        len(missing) + 1,
+        f"{label}: covers {int(summary['hours_covered'])} of 168 hours and captures "
+        f"{chosen.captured:.1f} of {week.demand.sum():.1f} eligible hand-offs a week "
+        f"({summary['share_of_demand']:.0%}); solver status {chosen.status}.",
+    )
     blocks = by_day_and_hour(demand).T.groupby(np.arange(24) // 4).sum().T
     blocks.columns = [f"{4 * b:02d}-{4 * b + 4:02d}" for b in blocks.columns]
-    tables = {"Eligible hand-offs per week (cohort, by day and 4-hour block)": blocks.round(2).reset_index(
-                  names="day"),
-              "Schedules compared": _readable(comparison, drop=("status",)),
-              "Efficient frontier": _readable(frontier, drop=("schedule", "cost_per_diversion_usd",
-                                                              "net_cost_usd_per_year")),
-              "Staffed shifts": sched.schedule_table(week, chosen), "Bill split (USD/year)": _readable(split)}
-    return ScenarioResult(title=f"Coverage hours: {cs.name}", tables=tables, summary=summary,
-                          files=files, notes=notes)
+    tables = {
+        "Eligible hand-offs per week (cohort, by day and 4-hour block)": blocks.round(2).reset_index(names="day"),
+        "Schedules compared": _readable(comparison, drop=("status",)),
+        "Efficient frontier": _readable(frontier, drop=("schedule", "cost_per_diversion_usd", "net_cost_usd_per_year")),
+        "Staffed shifts": sched.schedule_table(week, chosen),
+        "Bill split (USD/year)": _readable(split),
+    }
+    return ScenarioResult(title=f"Coverage hours: {cs.name}", tables=tables, summary=summary, files=files, notes=notes)
 
 
-READABLE = {"schedule": "schedule", "member": "member", "budget_usd_per_year": "budget $/yr",
-            "cost_usd_per_year": "cost $/yr", "captured_per_week": "captured/wk",
-            "bound_captured_per_week": "bound/wk", "share_of_demand": "share", "hours_covered": "hours",
-            "cost_per_diversion_usd": "$/diversion", "net_cost_usd_per_year": "net $/yr",
-            "stand_alone_usd_per_year": "alone $/yr", "proportional": "proportional", "shapley": "Shapley",
-            "shapley_ci95": "Shapley ±95%", "nucleolus": "nucleolus", "status": "status"}
+READABLE = {
+    "schedule": "schedule",
+    "member": "member",
+    "budget_usd_per_year": "budget $/yr",
+    "cost_usd_per_year": "cost $/yr",
+    "captured_per_week": "captured/wk",
+    "bound_captured_per_week": "bound/wk",
+    "share_of_demand": "share",
+    "hours_covered": "hours",
+    "cost_per_diversion_usd": "$/diversion",
+    "net_cost_usd_per_year": "net $/yr",
+    "stand_alone_usd_per_year": "alone $/yr",
+    "proportional": "proportional",
+    "shapley": "Shapley",
+    "shapley_ci95": "Shapley ±95%",
+    "nucleolus": "nucleolus",
+    "status": "status",
+}
 
 
 def _readable(table: pd.DataFrame, *, drop: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -257,23 +330,50 @@ def _readable(table: pd.DataFrame, *, drop: tuple[str, ...] = ()) -> pd.DataFram
     return shown
 
 
-def _write(out_dir: Path, cs: CoverageSpec, demand: pd.DataFrame, week: sched.Week, chosen: sched.Schedule,
-           frontier: pd.DataFrame, comparison: pd.DataFrame, split: pd.DataFrame, label: str) -> list[Path]:
+def _write(
+    out_dir: Path,
+    cs: CoverageSpec,
+    demand: pd.DataFrame,
+    week: sched.Week,
+    chosen: sched.Schedule,
+    frontier: pd.DataFrame,
+    comparison: pd.DataFrame,
+    split: pd.DataFrame,
+    label: str,
+) -> list[Path]:
     by_hour = demand.copy()
     by_hour.columns = [hour_label(h) for h in range(HOURS_PER_WEEK)]
-    files = [out_dir / "demand_by_hour.csv", out_dir / "frontier.csv", out_dir / "schedule.csv", out_dir / "split.csv",
-             out_dir / "compared.csv"]
+    files = [
+        out_dir / "demand_by_hour.csv",
+        out_dir / "frontier.csv",
+        out_dir / "schedule.csv",
+        out_dir / "split.csv",
+        out_dir / "compared.csv",
+    ]
     by_hour.to_csv(files[0])
     frontier.to_csv(files[1], index=False)
     comparison.to_csv(files[4], index=False)
-    covered = pd.DataFrame({"hour": [hour_label(h) for h in range(HOURS_PER_WEEK)], "demand_per_week": week.demand,
-                            "case_managers_needed": week.need, "covered_on_site": chosen.covered_on,
-                            "covered_on_call": chosen.covered_call})
+    covered = pd.DataFrame(
+        {
+            "hour": [hour_label(h) for h in range(HOURS_PER_WEEK)],
+            "demand_per_week": week.demand,
+            "case_managers_needed": week.need,
+            "covered_on_site": chosen.covered_on,
+            "covered_on_call": chosen.covered_call,
+        }
+    )
     covered.to_csv(files[2], index=False)
     split.to_csv(files[3], index=False)
     files += plot_frontier(frontier, comparison.iloc[:-1], out_dir / "frontier", title=f"{cs.name}: cost vs capture")
-    files.append(plot_week(week.demand, chosen.covered_on, chosen.covered_call, out_dir / "week.png",
-                           title=f"{label}: eligible hand-offs and covered hours"))
+    files.append(
+        plot_week(
+            week.demand,
+            chosen.covered_on,
+            chosen.covered_call,
+            out_dir / "week.png",
+            title=f"{label}: eligible hand-offs and covered hours",
+        )
+    )
     return files
 
 
@@ -281,20 +381,32 @@ def evaluate(spec: dict, *, base_dir: Path, seed: int, context: dict[str, Any]) 
     """One sweep task: the chosen plan's capture, cost and value (deterministic; CP-SAT seed 0)."""
     cs = parse_spec(spec, base_dir=base_dir, known_members=context["names"], cohorts=context["cohorts"])
     week = sched.build_week(member_demand(cs, context).sum(axis=0).to_numpy(), cs.shifts, cs.wages, cs.standard)
-    compared = {FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name),
-                                                         time_limit_s=cs.time_limit_s, workers=cs.workers)
-                for name in cs.compare}
+    compared = {
+        FIXED_SCHEDULES[name][0]: sched.min_cost(
+            week, 0.0, fixed_hours=_fixed_hours(name), time_limit_s=cs.time_limit_s, workers=cs.workers
+        )
+        for name in cs.compare
+    }
     _, plan = _choose(cs, week, compared)
-    return {"eligible_per_week": float(week.demand.sum()), "captured_per_week": plan.captured,
-            "hours_covered": float(plan.covered_on.sum() + plan.covered_call.sum()),
-            **value_of(plan.captured, plan.cost, cs.value, engagement_rate=cs.wages.engagement_rate)}
+    return {
+        "eligible_per_week": float(week.demand.sum()),
+        "captured_per_week": plan.captured,
+        "hours_covered": float(plan.covered_on.sum() + plan.covered_call.sum()),
+        **value_of(plan.captured, plan.cost, cs.value, engagement_rate=cs.wages.engagement_rate),
+    }
 
 
 def demo_spec(region_dir: Path) -> dict:
     """A coverage scenario for the generated demo region (its first cohort, 8-hour shifts)."""
     region = load_region(region_dir)
     cohort = next(iter(region.cohorts))
-    return {"kind": "coverage", "name": f"{cohort} coverage hours", "region": str(Path(region_dir).resolve()),
-            "cohort": cohort, "demand": {"eligibility_rate": 0.6},
-            "shifts": {"every_hours": 2, "lengths": [8], "on_call_lengths": [8]},
-            "sharing": {"methods": ["proportional", "shapley", "nucleolus"]}, "time_limit_s": 2}
+    return {
+        "kind": "coverage",
+        "name": f"{cohort} coverage hours",
+        "region": str(Path(region_dir).resolve()),
+        "cohort": cohort,
+        "demand": {"eligibility_rate": 0.6},
+        "shifts": {"every_hours": 2, "lengths": [8], "on_call_lengths": [8]},
+        "sharing": {"methods": ["proportional", "shapley", "nucleolus"]},
+        "time_limit_s": 2,
+    }

@@ -7,6 +7,7 @@ covered on site when its on-site staff meet the hour's staffing need (Erlang, se
 or on call when on-call staff do and it is not covered on site. Every captured hand-off adds
 caseload hours (case managers at the caseload limit), police overtime and, on call, a callout.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,18 +28,18 @@ MILLI = 1000
 class Week:
     """Integer data of one weekly scheduling problem (hours may be fewer than 168 in tests)."""
 
-    demand: np.ndarray            # hand-offs per week in each hour bin (float)
-    need: np.ndarray              # case managers the standard needs when the hour is covered
-    capture_on: np.ndarray        # milli-encounters captured if covered on site
-    capture_call: np.ndarray      # milli-encounters captured if covered on call
+    demand: np.ndarray  # hand-offs per week in each hour bin (float)
+    need: np.ndarray  # case managers the standard needs when the hour is covered
+    capture_on: np.ndarray  # milli-encounters captured if covered on site
+    capture_call: np.ndarray  # milli-encounters captured if covered on call
     shift_hours: list[np.ndarray]  # hours covered by each shift instance
-    shift_matrix: np.ndarray      # (instances, hours) 0/1 incidence of shift instances and hours
-    shift_on_call: np.ndarray     # bool per instance
-    shift_cost: np.ndarray        # USD/week per case manager on the instance
+    shift_matrix: np.ndarray  # (instances, hours) 0/1 incidence of shift instances and hours
+    shift_on_call: np.ndarray  # bool per instance
+    shift_cost: np.ndarray  # USD/week per case manager on the instance
     shift_label: list[str]
-    facility_cost: np.ndarray     # USD per open hour
-    var_on: np.ndarray            # USD of caseload and overtime per covered on-site hour
-    var_call: np.ndarray          # USD of caseload, overtime and callouts per covered on-call hour
+    facility_cost: np.ndarray  # USD per open hour
+    var_on: np.ndarray  # USD of caseload and overtime per covered on-site hour
+    var_call: np.ndarray  # USD of caseload, overtime and callouts per covered on-call hour
     max_staff: int
 
     @property
@@ -50,13 +51,13 @@ class Week:
 class Schedule:
     """A staffing plan and what it buys, as checked by :func:`evaluate`."""
 
-    staff: np.ndarray                    # case managers per shift instance
+    staff: np.ndarray  # case managers per shift instance
     covered_on: np.ndarray = field(default=None)
     covered_call: np.ndarray = field(default=None)
-    captured: float = 0.0                # hand-offs per week
-    cost: float = 0.0                    # USD per week
+    captured: float = 0.0  # hand-offs per week
+    cost: float = 0.0  # USD per week
     status: str = ""
-    bound: float = float("nan")          # best bound on the objective, same unit
+    bound: float = float("nan")  # best bound on the objective, same unit
     seconds: float = 0.0
 
 
@@ -72,16 +73,20 @@ def build_week(demand: np.ndarray, shifts: list[Shift], wages: Wages, standard: 
         for day in shift.days:
             if day * 24 + shift.start >= hours:
                 continue
-            labels.append(f"{shift.name} ({'MoTuWeThFrSaSu'[2 * day:2 * day + 2]})")
+            labels.append(f"{shift.name} ({'MoTuWeThFrSaSu'[2 * day : 2 * day + 2]})")
             hour_sets.append(shift.hours_on(day, week_hours=hours))
             on_call.append(shift.on_call)
             costs.append(round(shift_cost(shift, day, wages)))
     return Week(
-        demand=demand, need=need,
+        demand=demand,
+        need=need,
         capture_on=np.round(served * MILLI).astype(int),
         capture_call=np.round(served * waits * MILLI).astype(int),
-        shift_hours=hour_sets, shift_matrix=_incidence(hour_sets, hours), shift_on_call=np.array(on_call, dtype=bool),
-        shift_cost=np.array(costs, dtype=int), shift_label=labels,
+        shift_hours=hour_sets,
+        shift_matrix=_incidence(hour_sets, hours),
+        shift_on_call=np.array(on_call, dtype=bool),
+        shift_cost=np.array(costs, dtype=int),
+        shift_label=labels,
         facility_cost=np.full(hours, round(wages.facility_hourly), dtype=int),
         var_on=np.round(served * wages.handoff_cost(on_call=False)).astype(int),
         var_call=np.round(served * waits * wages.handoff_cost(on_call=True)).astype(int),
@@ -109,10 +114,15 @@ def evaluate(week: Week, staff: np.ndarray) -> Schedule:
     covered_on = coverable & (on >= week.need)
     covered_call = coverable & (call >= week.need) & ~covered_on
     captured = int(week.capture_on[covered_on].sum() + week.capture_call[covered_call].sum())
-    cost = (int(staff @ week.shift_cost) + int(week.facility_cost[on >= 1].sum())
-            + int(week.var_on[covered_on].sum()) + int(week.var_call[covered_call].sum()))
-    return Schedule(staff=staff, covered_on=covered_on, covered_call=covered_call,
-                    captured=captured / MILLI, cost=float(cost))
+    cost = (
+        int(staff @ week.shift_cost)
+        + int(week.facility_cost[on >= 1].sum())
+        + int(week.var_on[covered_on].sum())
+        + int(week.var_call[covered_call].sum())
+    )
+    return Schedule(
+        staff=staff, covered_on=covered_on, covered_call=covered_call, captured=captured / MILLI, cost=float(cost)
+    )
 
 
 def _covered(model: cp_model.CpModel, staff, need: int, top: int, max_staff: int, name: str):
@@ -125,8 +135,9 @@ def _covered(model: cp_model.CpModel, staff, need: int, top: int, max_staff: int
     return flag
 
 
-def build_model(week: Week, *, budget: int | None = None, target: int | None = None,
-                fixed_hours: np.ndarray | None = None):
+def build_model(
+    week: Week, *, budget: int | None = None, target: int | None = None, fixed_hours: np.ndarray | None = None
+):
     """The CP-SAT model of one week: returns ``(model, staff vars, captured expr, cost expr)``.
 
     ``budget`` (USD/week) caps the cost; ``target`` (milli-encounters/week) floors the capture;
@@ -164,8 +175,11 @@ def build_model(week: Week, *, budget: int | None = None, target: int | None = N
             model.Add(covered_on == int(bool(fixed_hours[hour])))
             model.Add(covered_call == 0)
         captured += [int(week.capture_on[hour]) * covered_on, int(week.capture_call[hour]) * covered_call]
-        cost_terms += [int(week.facility_cost[hour]) * is_open, int(week.var_on[hour]) * covered_on,
-                       int(week.var_call[hour]) * covered_call]
+        cost_terms += [
+            int(week.facility_cost[hour]) * is_open,
+            int(week.var_on[hour]) * covered_on,
+            int(week.var_call[hour]) * covered_call,
+        ]
     captured_expr = sum(captured)
     cost_expr = sum(int(c) * v for c, v in zip(week.shift_cost, staff)) + sum(cost_terms)
     if budget is not None:
@@ -186,8 +200,9 @@ def _solver(time_limit_s: float, workers: int) -> cp_model.CpSolver:
     return solver
 
 
-def _solve(week: Week, model, staff, objective, *, maximize: bool, time_limit_s: float, workers: int,
-           hint: np.ndarray | None) -> tuple[Schedule, float]:
+def _solve(
+    week: Week, model, staff, objective, *, maximize: bool, time_limit_s: float, workers: int, hint: np.ndarray | None
+) -> tuple[Schedule, float]:
     (model.Maximize if maximize else model.Minimize)(objective)
     if hint is not None:
         for var, value in zip(staff, hint):
@@ -202,8 +217,9 @@ def _solve(week: Week, model, staff, objective, *, maximize: bool, time_limit_s:
     return result, solver.BestObjectiveBound()
 
 
-def max_capture(week: Week, budget: float, *, time_limit_s: float = 10.0, workers: int = 1,
-                hint: np.ndarray | None = None) -> Schedule:
+def max_capture(
+    week: Week, budget: float, *, time_limit_s: float = 10.0, workers: int = 1, hint: np.ndarray | None = None
+) -> Schedule:
     """Most hand-offs captured for at most ``budget`` USD/week; ties broken by least cost.
 
     One solve of the lexicographic objective ``weight x captured - cost`` with ``weight`` above
@@ -213,28 +229,39 @@ def max_capture(week: Week, budget: float, *, time_limit_s: float = 10.0, worker
     limit = math.floor(budget)
     weight = limit + 1
     model, staff, captured, cost = build_model(week, budget=limit)
-    best, bound = _solve(week, model, staff, weight * captured - cost, maximize=True,
-                         time_limit_s=time_limit_s, workers=workers, hint=hint)
+    best, bound = _solve(
+        week,
+        model,
+        staff,
+        weight * captured - cost,
+        maximize=True,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        hint=hint,
+    )
     best.bound = math.ceil(bound / weight - 1e-9) / MILLI if math.isfinite(bound) else bound
     best.seconds = time.perf_counter() - start
     return best
 
 
-def min_cost(week: Week, target: float, *, time_limit_s: float = 10.0, workers: int = 1,
-             fixed_hours: np.ndarray | None = None) -> Schedule:
+def min_cost(
+    week: Week, target: float, *, time_limit_s: float = 10.0, workers: int = 1, fixed_hours: np.ndarray | None = None
+) -> Schedule:
     """Least weekly cost capturing at least ``target`` hand-offs per week (or covering ``fixed_hours``).
 
     ``bound`` is the solver's proven lower bound on the cost (USD/week).
     """
     model, staff, _, cost = build_model(week, target=math.ceil(target * MILLI - 1e-6), fixed_hours=fixed_hours)
-    result, bound = _solve(week, model, staff, cost, maximize=False, time_limit_s=time_limit_s,
-                           workers=workers, hint=None)
+    result, bound = _solve(
+        week, model, staff, cost, maximize=False, time_limit_s=time_limit_s, workers=workers, hint=None
+    )
     result.bound = bound
     return result
 
 
-def frontier(week: Week, budgets: list[float], *, time_limit_s: float = 10.0, workers: int = 1,
-             progress=None) -> list[Schedule]:
+def frontier(
+    week: Week, budgets: list[float], *, time_limit_s: float = 10.0, workers: int = 1, progress=None
+) -> list[Schedule]:
     """Max-capture schedules for increasing weekly ``budgets``; each solve starts from the last plan."""
     plans, hint = [], None
     for budget in sorted(budgets):
@@ -248,6 +275,9 @@ def frontier(week: Week, budgets: list[float], *, time_limit_s: float = 10.0, wo
 
 def schedule_table(week: Week, plan: Schedule) -> pd.DataFrame:
     """The staffed shift instances of a plan: shift, case managers, weekly cost."""
-    rows = [{"shift": label, "case_managers": int(n), "usd_per_week": int(n * c)}
-            for label, n, c in zip(week.shift_label, plan.staff, week.shift_cost) if n > 0]
+    rows = [
+        {"shift": label, "case_managers": int(n), "usd_per_week": int(n * c)}
+        for label, n, c in zip(week.shift_label, plan.staff, week.shift_cost)
+        if n > 0
+    ]
     return pd.DataFrame(rows, columns=["shift", "case_managers", "usd_per_week"])

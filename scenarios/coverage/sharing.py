@@ -5,6 +5,7 @@ coalitions (bit ``i`` of ``mask`` set when member ``i`` is in; ``costs[0] == 0``
 cohorts, as a function ``cost_of(members: bool[k, n]) -> float[k]`` evaluating many coalitions
 at once. ``coalition_costs`` turns the function into the array in chunks.
 """
+
 from __future__ import annotations
 
 import math
@@ -49,8 +50,9 @@ def shapley_exact(costs: np.ndarray) -> np.ndarray:
     n = int(round(math.log2(len(costs))))
     masks = np.arange(1 << n)
     sizes = sum((masks >> i) & 1 for i in range(n))
-    weight = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) if s < n else 0.0
-                       for s in range(n + 1)])
+    weight = np.array(
+        [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) if s < n else 0.0 for s in range(n + 1)]
+    )
     values = np.empty(n)
     for i in range(n):
         without = masks[(masks >> i) & 1 == 0]
@@ -85,10 +87,10 @@ def shapley_sampled(cost_of, n: int, *, samples: int = 2000, seed: int = 0, batc
         shares = np.zeros((k, n))
         shares[np.arange(k)[:, None], orders] = marginal
         total += shares.sum(axis=0)
-        total_sq += (shares ** 2).sum(axis=0)
+        total_sq += (shares**2).sum(axis=0)
         done += k
     mean = total / samples
-    variance = np.maximum(total_sq / samples - mean ** 2, 0.0) * samples / max(samples - 1, 1)
+    variance = np.maximum(total_sq / samples - mean**2, 0.0) * samples / max(samples - 1, 1)
     return SampledShapley(mean, 1.96 * np.sqrt(variance / samples), samples)
 
 
@@ -97,8 +99,8 @@ class CoreCheck:
     """Whether an allocation is in the core, and the coalition most overcharged if not."""
 
     in_core: bool
-    worst_mask: int          # coalition with the largest x(S) - c(S)
-    worst_excess: float      # x(S) - c(S) in cost units; > 0 is a violation
+    worst_mask: int  # coalition with the largest x(S) - c(S)
+    worst_excess: float  # x(S) - c(S) in cost units; > 0 is a violation
     coalitions_checked: int
 
 
@@ -109,8 +111,9 @@ def core_check(costs: np.ndarray, allocation: np.ndarray) -> CoreCheck:
     paid = masks_to_members(masks, n).astype(float) @ np.asarray(allocation, dtype=float)
     over = paid - costs[masks]
     worst = int(np.argmax(over))
-    return CoreCheck(bool(over[worst] <= TOLERANCE * max(1.0, abs(costs[-1]))), int(masks[worst]),
-                     float(over[worst]), len(masks))
+    return CoreCheck(
+        bool(over[worst] <= TOLERANCE * max(1.0, abs(costs[-1]))), int(masks[worst]), float(over[worst]), len(masks)
+    )
 
 
 def _max_min_excess(costs: np.ndarray, n: int, free: list[int], fixed: dict[int, float]):
@@ -122,8 +125,7 @@ def _max_min_excess(costs: np.ndarray, n: int, free: list[int], fixed: dict[int,
     solver.Add(sum(x) == float(costs[full]))
     for mask, excess in fixed.items():
         solver.Add(sum(x[i] for i in range(n) if mask >> i & 1) == float(costs[mask] - excess))
-    rows = {mask: solver.Add(sum(x[i] for i in range(n) if mask >> i & 1) + eps <= float(costs[mask]))
-            for mask in free}
+    rows = {mask: solver.Add(sum(x[i] for i in range(n) if mask >> i & 1) + eps <= float(costs[mask])) for mask in free}
     solver.Maximize(eps)
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         raise RuntimeError("nucleolus LP did not solve to optimality")

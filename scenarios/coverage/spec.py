@@ -22,6 +22,7 @@ Keys (all but ``region`` and ``cohort``/``members`` are optional)::
               tiers: [{name: nights, days: Mo-Su, start: 0, length: 8, buyers: [Avalon]}]}
     time_limit_s: 10
 """
+
 from __future__ import annotations
 
 import re
@@ -44,9 +45,30 @@ FIXED_SCHEDULES = {
 }
 AREAS = ("municipality", "police_zone")
 METHODS = ("proportional", "shapley", "nucleolus")
-TOP_LEVEL = {"kind", "name", "description", "region", "cohort", "members", "area", "period", "demand", "staffing", "shifts",
-             "wages", "value", "budget", "target", "budgets", "compare", "sharing", "time_limit_s", "workers",
-             "referrals", "demand_source"}  # the last two: scenarios.coverage.referral_demand
+TOP_LEVEL = {
+    "kind",
+    "name",
+    "description",
+    "region",
+    "cohort",
+    "members",
+    "area",
+    "period",
+    "demand",
+    "staffing",
+    "shifts",
+    "wages",
+    "value",
+    "budget",
+    "target",
+    "budgets",
+    "compare",
+    "sharing",
+    "time_limit_s",
+    "workers",
+    "referrals",
+    "demand_source",
+}  # the last two: scenarios.coverage.referral_demand
 
 
 @dataclass
@@ -63,9 +85,9 @@ class CoverageSpec:
     shifts: list[Shift]
     wages: Wages
     value: ValueAssumptions
-    budget: float | None             # USD/year
-    target: float | None             # share of eligible demand, 0-1
-    budgets: list[float]             # USD/year
+    budget: float | None  # USD/year
+    target: float | None  # share of eligible demand, 0-1
+    budgets: list[float]  # USD/year
     compare: list[str]
     methods: tuple[str, ...]
     samples: int
@@ -137,22 +159,28 @@ def parse_offences(value) -> dict[str, str]:
 
 
 def _demand(raw: dict) -> DemandOptions:
-    _known(raw, "demand.", {"offences", "match", "eligibility_rate", "seasonality", "plan_months",
-                            "growth_per_year", "years_ahead"})
+    _known(
+        raw,
+        "demand.",
+        {"offences", "match", "eligibility_rate", "seasonality", "plan_months", "growth_per_year", "years_ahead"},
+    )
     if raw.get("match", "all") not in ("all", "any"):
         raise fail("demand.match", "expected all or any")
     seasonality = raw.get("seasonality") or {}
-    if not isinstance(seasonality, dict) or any(not str(m).isdigit() or int(m) not in range(1, 13)
-                                                or not isinstance(v, (int, float)) or v <= 0
-                                                for m, v in seasonality.items()):
+    if not isinstance(seasonality, dict) or any(
+        not str(m).isdigit() or int(m) not in range(1, 13) or not isinstance(v, (int, float)) or v <= 0
+        for m, v in seasonality.items()
+    ):
         raise fail("demand.seasonality", "expected month (1-12) -> positive relative volume")
     months = raw.get("plan_months") or []
     if not isinstance(months, list) or any(m not in range(1, 13) for m in months):
         raise fail("demand.plan_months", "expected a list of months 1-12")
     return DemandOptions(
-        offences=parse_offences(raw.get("offences")), match=raw.get("match", "all"),
+        offences=parse_offences(raw.get("offences")),
+        match=raw.get("match", "all"),
         eligibility_rate=_number(raw, "eligibility_rate", "demand.", 0.5, low=0, high=1),
-        seasonality={int(m): float(v) for m, v in seasonality.items()}, plan_months=tuple(months),
+        seasonality={int(m): float(v) for m, v in seasonality.items()},
+        plan_months=tuple(months),
         growth_per_year=_number(raw, "growth_per_year", "demand.", 0.0, low=-0.5, high=1.0),
         years_ahead=_number(raw, "years_ahead", "demand.", 0.0, low=0, high=30),
     )
@@ -161,9 +189,15 @@ def _demand(raw: dict) -> DemandOptions:
 def _standard(raw: dict) -> StaffingStandard:
     if raw.get("model", "erlang_a") not in MODELS:
         raise fail("staffing.model", f"expected one of {', '.join(MODELS)}")
-    limits = {"handoff_minutes": (1, 600), "patience_minutes": (1, 600), "target_minutes": (0, 600),
-              "service_level": (0, 0.999), "max_loss": (0, 0.999), "max_staff": (1, 20),
-              "on_call_response_minutes": (0, 600)}
+    limits = {
+        "handoff_minutes": (1, 600),
+        "patience_minutes": (1, 600),
+        "target_minutes": (0, 600),
+        "service_level": (0, 0.999),
+        "max_loss": (0, 0.999),
+        "max_staff": (1, 20),
+        "on_call_response_minutes": (0, 600),
+    }
     return _dataclass_from(StaffingStandard, raw, "staffing.", limits)
 
 
@@ -178,8 +212,9 @@ def _shifts(value) -> list[Shift]:
         for key, items in (("lengths", lengths), ("on_call_lengths", on_call)):
             if not isinstance(items, list) or any(not isinstance(x, int) or not 1 <= x <= 24 for x in items):
                 raise fail(f"shifts.{key}", "expected a list of shift lengths in whole hours, 1-24")
-        return generated_shifts(lengths=lengths, every_hours=every) + \
-            generated_shifts(lengths=on_call, every_hours=every, on_call=True)
+        return generated_shifts(lengths=lengths, every_hours=every) + generated_shifts(
+            lengths=on_call, every_hours=every, on_call=True
+        )
     if not isinstance(value, list) or not value:
         raise fail("shifts", "expected a list of shifts or {every_hours, lengths}")
     shifts = []
@@ -192,15 +227,23 @@ def _shifts(value) -> list[Shift]:
             days = parse_days(item.get("days"))
         except ValueError:
             raise fail(f"{key}.days", f"expected day names like Mo-Fr or Sa,Su, got {item.get('days')!r}") from None
-        shifts.append(Shift(str(item.get("name", f"shift {i + 1}")),
-                            _number(item, "start", f"{key}.", None, low=0, high=23, integer=True),
-                            _number(item, "length", f"{key}.", None, low=1, high=24, integer=True),
-                            days, bool(item.get("on_call", False))))
+        shifts.append(
+            Shift(
+                str(item.get("name", f"shift {i + 1}")),
+                _number(item, "start", f"{key}.", None, low=0, high=23, integer=True),
+                _number(item, "length", f"{key}.", None, low=1, high=24, integer=True),
+                days,
+                bool(item.get("on_call", False)),
+            )
+        )
     clash = overlapping(shifts)
     if clash:
         first, second, hour = clash
-        raise fail(f"shifts[{second}]", f"overlaps shifts[{first}] ({shifts[first].name}) at {hour_label(hour)}; "
-                   "listed shifts must not overlap (use {every_hours, lengths} to let the optimiser choose)")
+        raise fail(
+            f"shifts[{second}]",
+            f"overlaps shifts[{first}] ({shifts[first].name}) at {hour_label(hour)}; "
+            "listed shifts must not overlap (use {every_hours, lengths} to let the optimiser choose)",
+        )
     return shifts
 
 
@@ -221,10 +264,12 @@ def _tiers(raw: dict, members: list[str]) -> list[dict[str, Any]]:
         for j, buyer in enumerate(buyers):
             if buyer not in members:
                 raise fail(f"{key}.buyers[{j}]", f"{buyer!r} is not a member of this cohort ({', '.join(members)})")
-        shift = Shift(str(tier.get("name", f"tier {i + 1}")),
-                      _number(tier, "start", f"{key}.", 0, low=0, high=23, integer=True),
-                      _number(tier, "length", f"{key}.", 24, low=1, high=24, integer=True),
-                      parse_days(tier.get("days")))
+        shift = Shift(
+            str(tier.get("name", f"tier {i + 1}")),
+            _number(tier, "start", f"{key}.", 0, low=0, high=23, integer=True),
+            _number(tier, "length", f"{key}.", 24, low=1, high=24, integer=True),
+            parse_days(tier.get("days")),
+        )
         hours = np.zeros(HOURS_PER_WEEK, dtype=bool)
         for day in shift.days:
             hours[shift.hours_on(day)] = True
@@ -251,9 +296,11 @@ def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts:
         members = [str(m) for m in members]
     for i, member in enumerate(members):
         if member not in known_members:
-            raise fail(f"members[{i}]" if cohort is None else "cohort",
-                       f"unknown {spec.get('area', 'municipality').replace('_', ' ')} {member!r}; "
-                       f"the region has {', '.join(sorted(map(str, known_members))[:12])}...")
+            raise fail(
+                f"members[{i}]" if cohort is None else "cohort",
+                f"unknown {spec.get('area', 'municipality').replace('_', ' ')} {member!r}; "
+                f"the region has {', '.join(sorted(map(str, known_members))[:12])}...",
+            )
     if len(set(members)) != len(members):
         raise fail("members", "a member is listed twice")
     compare = spec.get("compare", ["weekdays_8_to_midnight", "always"])
@@ -267,30 +314,45 @@ def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts:
         raise fail("sharing.methods", f"expected a list of {', '.join(METHODS)}")
     for i, method in enumerate(methods):
         if method not in METHODS:
-            raise fail("sharing.method" if "method" in sharing else f"sharing.methods[{i}]",
-                       f"expected one of {', '.join(METHODS)}, got {method!r}")
+            raise fail(
+                "sharing.method" if "method" in sharing else f"sharing.methods[{i}]",
+                f"expected one of {', '.join(METHODS)}, got {method!r}",
+            )
     budget = spec.get("budget")
     target = spec.get("target")
     if budget is None and target is None and not compare:
-        raise fail("budget", "give a budget (USD/year), a target (share of eligible demand) or a fixed schedule "
-                   "to compare with")
+        raise fail(
+            "budget",
+            "give a budget (USD/year), a target (share of eligible demand) or a fixed schedule to compare with",
+        )
     return CoverageSpec(
         name=str(spec.get("name", "coverage")),
         region=(base_dir / str(spec.get("region", "."))).resolve(),
-        members=[str(m) for m in members], cohort=cohort,
+        members=[str(m) for m in members],
+        cohort=cohort,
         area=spec.get("area", "municipality"),
         demand=_demand(_section(spec, "demand")),
         standard=_standard(_section(spec, "staffing")),
         shifts=_shifts(spec.get("shifts")),
-        wages=_dataclass_from(Wages, _section(spec, "wages"), "wages.",
-                              {"caseload": (1, 25), "night_start": (0, 23), "night_end": (0, 23),
-                               "engagement_rate": (0, 1), "enrollment_weeks": (0, 520),
-                               "overtime_multiplier": (1, 5)}),
+        wages=_dataclass_from(
+            Wages,
+            _section(spec, "wages"),
+            "wages.",
+            {
+                "caseload": (1, 25),
+                "night_start": (0, 23),
+                "night_end": (0, 23),
+                "engagement_rate": (0, 1),
+                "enrollment_weeks": (0, 520),
+                "overtime_multiplier": (1, 5),
+            },
+        ),
         value=_dataclass_from(ValueAssumptions, _section(spec, "value"), "value."),
         budget=None if budget is None else _number(spec, "budget", "", None, low=0),
         target=None if target is None else _number(spec, "target", "", None, low=0, high=1),
         budgets=[_fail_budget("budgets", i, v) for i, v in enumerate(_list(spec, "budgets"))],
-        compare=list(compare), methods=tuple(methods),
+        compare=list(compare),
+        methods=tuple(methods),
         samples=_number(sharing, "samples", "sharing.", 2000, low=10, integer=True),
         tiers=_tiers(sharing, [str(m) for m in members]),
         time_limit_s=_number(spec, "time_limit_s", "", 10.0, low=0.1),

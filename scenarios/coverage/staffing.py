@@ -14,6 +14,7 @@ The staffing need of an hour is the smallest number of case managers (at least o
 the chosen standard; the *served fraction* is the share of that hour's hand-offs completed.
 See docs/coverage.md for formulas and references.
 """
+
 from __future__ import annotations
 
 import math
@@ -87,12 +88,12 @@ class StaffingStandard:
     """The response-time standard for warm hand-offs (minutes, fractions)."""
 
     model: str = "erlang_a"
-    handoff_minutes: float = 45.0     # case-manager time per intake
-    patience_minutes: float = 20.0    # mean time an officer waits before booking instead
-    target_minutes: float = 15.0      # Erlang C: hand-offs should start within this
-    service_level: float = 0.8        # Erlang C: share that must start within target
-    max_loss: float = 0.1             # Erlang A/B: largest share of officers lost
-    max_staff: int = 6                # most case managers on duty in one hour
+    handoff_minutes: float = 45.0  # case-manager time per intake
+    patience_minutes: float = 20.0  # mean time an officer waits before booking instead
+    target_minutes: float = 15.0  # Erlang C: hand-offs should start within this
+    service_level: float = 0.8  # Erlang C: share that must start within target
+    max_loss: float = 0.1  # Erlang A/B: largest share of officers lost
+    max_staff: int = 6  # most case managers on duty in one hour
     on_call_response_minutes: float = 40.0  # an on-call case manager's time to arrive
 
     @property

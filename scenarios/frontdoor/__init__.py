@@ -4,6 +4,7 @@ Modules: ``availability`` (covered hours of the week in a time zone, from window
 coverage schedule), ``handoff`` (drive to an open facility or an on-duty case manager comes),
 ``travel`` (the one drive-minutes function, on the region's street network). See docs/referrals.md.
 """
+
 from __future__ import annotations
 
 from scenarios.faces import lazy_face

@@ -8,6 +8,7 @@ coverage scenario's ``schedule.csv``. Instants are UTC and turned into local wal
 ``zoneinfo``, so the hour of week follows daylight saving time: 01:30 on the autumn change day is
 the same local hour twice, 02:30 on the spring change day never happens.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -48,8 +49,11 @@ class WeeklyHours:
 
     def describe(self) -> str:
         """The covered hours in words, e.g. ``"on site Mo-Fr 08:00-24:00; on call Sa 00:00-08:00"``."""
-        parts = [f"{label} {spans}" for label, hours in (("on site", self.on_site), ("on call", self.on_call))
-                 if (spans := describe_hours(hours))]
+        parts = [
+            f"{label} {spans}"
+            for label, hours in (("on site", self.on_site), ("on call", self.on_call))
+            if (spans := describe_hours(hours))
+        ]
         return "; ".join(parts) or "no covered hours"
 
 
@@ -68,8 +72,7 @@ def hour_steps(instant: datetime, zone: str, hours: int = LOOKAHEAD_HOURS) -> It
     for _ in range(hours):
         yield moment
         local = moment.astimezone(local_zone)
-        moment = moment + timedelta(minutes=60 - local.minute, seconds=-local.second,
-                                    microseconds=-local.microsecond)
+        moment = moment + timedelta(minutes=60 - local.minute, seconds=-local.second, microseconds=-local.microsecond)
 
 
 def hour_of_week_at(instant: datetime, zone: str) -> int:
@@ -85,9 +88,12 @@ def hours_from_windows(windows: list[Shift]) -> frozenset[int]:
 
 def weekly_hours(windows: list[Shift], zone: str = DEFAULT_TIMEZONE) -> WeeklyHours:
     """Covered hours from windows: on-call windows cover on call, the others on site."""
-    return WeeklyHours(hours_from_windows([w for w in windows if not w.on_call]),
-                       hours_from_windows([w for w in windows if w.on_call]) -
-                       hours_from_windows([w for w in windows if not w.on_call]), zone)
+    return WeeklyHours(
+        hours_from_windows([w for w in windows if not w.on_call]),
+        hours_from_windows([w for w in windows if w.on_call])
+        - hours_from_windows([w for w in windows if not w.on_call]),
+        zone,
+    )
 
 
 def adopted_hours(schedule_csv: Path, zone: str = DEFAULT_TIMEZONE) -> WeeklyHours:
@@ -96,12 +102,17 @@ def adopted_hours(schedule_csv: Path, zone: str = DEFAULT_TIMEZONE) -> WeeklyHou
     table = pd.read_csv(schedule_csv)
     missing = {"covered_on_site", "covered_on_call"} - set(table.columns)
     if missing or len(table) != HOURS_PER_WEEK:
-        raise ValueError(f"{schedule_csv}: expected 168 rows with covered_on_site and covered_on_call "
-                         "(the schedule.csv of `handoff scenario run` on a coverage scenario)")
+        raise ValueError(
+            f"{schedule_csv}: expected 168 rows with covered_on_site and covered_on_call "
+            "(the schedule.csv of `handoff scenario run` on a coverage scenario)"
+        )
     on_site = table["covered_on_site"].astype(bool).to_numpy()
     on_call = table["covered_on_call"].astype(bool).to_numpy()
-    return WeeklyHours(frozenset(int(h) for h in on_site.nonzero()[0]),
-                       frozenset(int(h) for h in (on_call & ~on_site).nonzero()[0]), zone)
+    return WeeklyHours(
+        frozenset(int(h) for h in on_site.nonzero()[0]),
+        frozenset(int(h) for h in (on_call & ~on_site).nonzero()[0]),
+        zone,
+    )
 
 
 def describe_hours(hours: frozenset[int]) -> str:

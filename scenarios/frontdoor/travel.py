@@ -7,6 +7,7 @@ Dijkstra, see :data:`FEW_SEARCHES`). Without a region, or for a point
 farther than 1 km from any street, it falls back to geodata's one straight-line estimate
 (:data:`geodata.straight_line.DRIVE`).
 """
+
 from __future__ import annotations
 
 import threading

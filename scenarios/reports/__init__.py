@@ -1,5 +1,6 @@
 """The PCG's capacity-gap report: measures, reach, equity, declines and marginal values, aggregate
 only, small cells withheld (:mod:`scenarios.reports.privacy`), rendered to HTML, JSON and PDF."""
+
 from __future__ import annotations
 
 from scenarios.faces import lazy_face

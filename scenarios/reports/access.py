@@ -6,6 +6,7 @@ encounters cost one origin per occupied grid cell. Travel minutes come from the 
 weekday) when the region has a transit feed, and otherwise from its straight-line estimate
 (``geodata.straight_line.TRANSIT``), so a region without a feed still gets a (rougher) answer.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,8 +28,13 @@ def grid_origins(points: np.ndarray, *, cell_m: float = CELL_M) -> tuple[np.ndar
     x, y = _metric_xy(points[:, 0], points[:, 1])
     keys = np.stack([np.floor(x / cell_m), np.floor(y / cell_m)], axis=1)
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    centres = np.stack([pd.Series(points[:, 0]).groupby(inverse).mean().to_numpy(),
-                        pd.Series(points[:, 1]).groupby(inverse).mean().to_numpy()], axis=1)
+    centres = np.stack(
+        [
+            pd.Series(points[:, 0]).groupby(inverse).mean().to_numpy(),
+            pd.Series(points[:, 1]).groupby(inverse).mean().to_numpy(),
+        ],
+        axis=1,
+    )
     return centres, inverse.ravel()
 
 

@@ -1,4 +1,5 @@
 """The report's map and charts as matplotlib figures, inlined as PNG data URIs (no internet needed)."""
+
 from __future__ import annotations
 
 import base64
@@ -38,16 +39,31 @@ def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title:
         shaded = municipalities.assign(wait=[wait_by_area.get(str(n), np.nan) for n in municipalities["name"]])
         finite = shaded["wait"].replace([np.inf], np.nan)
         vmax = max(float(np.nanmax(finite)) if finite.notna().any() else 1.0, 1.0)
-        shaded.assign(wait=finite).plot(ax=ax, column="wait", cmap="OrRd", vmin=0, vmax=vmax, edgecolor="#555555",
-                                        linewidth=0.5, legend=True,
-                                        legend_kwds={"label": "expected wait for housing (days)", "shrink": 0.6},
-                                        missing_kwds={"color": "#eeeeee", "hatch": "//", "edgecolor": "#999999",
-                                                     "label": "withheld or no list"})
+        shaded.assign(wait=finite).plot(
+            ax=ax,
+            column="wait",
+            cmap="OrRd",
+            vmin=0,
+            vmax=vmax,
+            edgecolor="#555555",
+            linewidth=0.5,
+            legend=True,
+            legend_kwds={"label": "expected wait for housing (days)", "shrink": 0.6},
+            missing_kwds={"color": "#eeeeee", "hatch": "//", "edgecolor": "#999999", "label": "withheld or no list"},
+        )
     for service, colour in SERVICE_COLOURS.items():
         rows = providers[providers["service"] == service]
         if len(rows):
-            ax.scatter(rows["lon"], rows["lat"], s=12 + 2.5 * np.sqrt(rows["capacity"].clip(lower=0)),
-                       c=colour, edgecolors="white", linewidths=0.6, label=f"{service} ({len(rows)})", zorder=3)
+            ax.scatter(
+                rows["lon"],
+                rows["lat"],
+                s=12 + 2.5 * np.sqrt(rows["capacity"].clip(lower=0)),
+                c=colour,
+                edgecolors="white",
+                linewidths=0.6,
+                label=f"{service} ({len(rows)})",
+                zorder=3,
+            )
     ax.set_title(title, fontsize=11)
     ax.set_axis_off()
     if len(providers):
@@ -65,14 +81,22 @@ def capacity_chart(headline: dict[str, dict]):
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
     width = 0.26
     x = np.arange(len(services))
-    series = (("capacity", "capacity (slots)", "#bbbbbb"), ("free", "free slots now", "#4daf4a"),
-              ("waiting", "people waiting", "#e41a1c"))
+    series = (
+        ("capacity", "capacity (slots)", "#bbbbbb"),
+        ("free", "free slots now", "#4daf4a"),
+        ("waiting", "people waiting", "#e41a1c"),
+    )
     for i, (key, label, colour) in enumerate(series):
         values = [headline[s].get(key) for s in services]
         ax.bar(x + (i - 1) * width, [v if v is not None else 0 for v in values], width, label=label, color=colour)
         for xi, v in zip(x, values):
-            ax.annotate("withheld" if v is None else f"{v:,.0f}", (xi + (i - 1) * width, v or 0), ha="center",
-                        va="bottom", fontsize=7)
+            ax.annotate(
+                "withheld" if v is None else f"{v:,.0f}",
+                (xi + (i - 1) * width, v or 0),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
     ax.set_xticks(x, services)
     ax.set_ylabel("slots / people")
     ax.legend(fontsize=8, frameon=False)
@@ -96,17 +120,25 @@ def wait_chart(rows: list[dict], *, top: int = 12):
     """Horizontal bars: expected wait (days) for the longest-waiting (area, service) pairs."""
     usable = sorted((r for r in rows if isinstance(r.get("wait_days"), (int, float))), key=lambda r: -r["wait_days"])
     usable = usable[:top][::-1]
-    return _ranked_bars([f"{r['area']} - {r['service']}" for r in usable], [r["wait_days"] for r in usable],
-                        [r["service"] for r in usable], empty="no published waits",
-                        xlabel="expected wait for someone joining the list today (days)")
+    return _ranked_bars(
+        [f"{r['area']} - {r['service']}" for r in usable],
+        [r["wait_days"] for r in usable],
+        [r["service"] for r in usable],
+        empty="no published waits",
+        xlabel="expected wait for someone joining the list today (days)",
+    )
 
 
 def marginal_chart(rows: list[dict], *, top: int = 10):
     """Horizontal bars: needs met per $100k of added seats, best first."""
     usable = [r for r in rows if r.get("value_per_100k") is not None][:top][::-1]
-    return _ranked_bars([f"{r['name']} ({r['service']})" for r in usable], [r["value_per_100k"] for r in usable],
-                        [r["service"] for r in usable], empty="no seat adds a placement now",
-                        xlabel="more needs met per $100,000 a year of added seats")
+    return _ranked_bars(
+        [f"{r['name']} ({r['service']})" for r in usable],
+        [r["value_per_100k"] for r in usable],
+        [r["service"] for r in usable],
+        empty="no seat adds a placement now",
+        xlabel="more needs met per $100,000 a year of added seats",
+    )
 
 
 def ratio_chart(rows: list[dict], *, title: str):

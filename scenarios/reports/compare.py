@@ -3,10 +3,15 @@
 Both inputs are report dicts as written to JSON, so the comparison never sees a withheld count:
 where either side is withheld the change is withheld too.
 """
+
 from __future__ import annotations
 
-HEADLINE_MEASURES = (("capacity", "capacity (slots)"), ("free", "free slots"), ("waiting", "people waiting"),
-                     ("wait_days", "expected wait (days)"))
+HEADLINE_MEASURES = (
+    ("capacity", "capacity (slots)"),
+    ("free", "free slots"),
+    ("waiting", "people waiting"),
+    ("wait_days", "expected wait (days)"),
+)
 
 
 def _change(previous, current):
@@ -21,23 +26,43 @@ def compare_reports(previous: dict, current: dict) -> dict:
     for service, now in current["headline"].items():
         before = previous.get("headline", {}).get(service, {})
         for key, label in HEADLINE_MEASURES:
-            headline.append({"service": service, "measure": label, "previous": before.get(key),
-                             "current": now.get(key), "change": _change(before.get(key), now.get(key))})
-    before_waits = {(r["area"], r["service"]): r["wait_days"] for r in previous.get("measures", {}).get("municipality", [])}
+            headline.append(
+                {
+                    "service": service,
+                    "measure": label,
+                    "previous": before.get(key),
+                    "current": now.get(key),
+                    "change": _change(before.get(key), now.get(key)),
+                }
+            )
+    before_waits = {
+        (r["area"], r["service"]): r["wait_days"] for r in previous.get("measures", {}).get("municipality", [])
+    }
     areas = []
     for row in current["measures"].get("municipality", []):
         key = (row["area"], row["service"])
         change = _change(before_waits.get(key), row["wait_days"])
         if change is not None:
-            areas.append({"area": row["area"], "service": row["service"], "previous": before_waits[key],
-                          "current": row["wait_days"], "change": change})
+            areas.append(
+                {
+                    "area": row["area"],
+                    "service": row["service"],
+                    "previous": before_waits[key],
+                    "current": row["wait_days"],
+                    "change": change,
+                }
+            )
     areas.sort(key=lambda r: -abs(r["change"]))
     summary = []
     for row in headline:
         if row["measure"] == "expected wait (days)" and row["change"] is not None and abs(row["change"]) >= 1:
             direction = "longer" if row["change"] > 0 else "shorter"
-            summary.append(f"{row['service'].capitalize()}: expected wait {abs(row['change']):,.0f} days {direction} "
-                           f"than on {previous.get('as_of', 'the previous snapshot')}.")
+            summary.append(
+                f"{row['service'].capitalize()}: expected wait {abs(row['change']):,.0f} days {direction} "
+                f"than on {previous.get('as_of', 'the previous snapshot')}."
+            )
     if not summary:
-        summary.append(f"No expected wait changed by a day or more since {previous.get('as_of', 'the previous snapshot')}.")
+        summary.append(
+            f"No expected wait changed by a day or more since {previous.get('as_of', 'the previous snapshot')}."
+        )
     return {"previous_as_of": previous.get("as_of"), "headline": headline, "areas": areas, "summary": summary}

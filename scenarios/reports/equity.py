@@ -13,6 +13,7 @@ with 0.5 added to every count when a count is zero (Haldane). Every count goes t
 report's :class:`~scenarios.reports.privacy.Publication`; a rate or ratio whose counts are
 withheld is withheld too.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,24 +23,53 @@ import pandas as pd
 
 from scenarios.reports.privacy import Publication
 
-RACES = {"B": "Black", "W": "White", "H": "Hispanic", "A": "Asian", "I": "American Indian",
-         "O": "Other", "U": "Unknown"}
+RACES = {
+    "B": "Black",
+    "W": "White",
+    "H": "Hispanic",
+    "A": "Asian",
+    "I": "American Indian",
+    "O": "Other",
+    "U": "Unknown",
+}
 GENDERS = {"M": "Male", "F": "Female", "U": "Unknown"}
-AGE_BANDS = ((0, 18, "under 18"), (18, 25, "18-24"), (25, 35, "25-34"), (35, 45, "35-44"),
-             (45, 55, "45-54"), (55, 65, "55-64"), (65, 200, "65+"))
+AGE_BANDS = (
+    (0, 18, "under 18"),
+    (18, 25, "18-24"),
+    (25, 35, "25-34"),
+    (35, 45, "35-44"),
+    (45, 55, "45-54"),
+    (55, 65, "55-64"),
+    (65, 200, "65+"),
+)
 GROUP_DIMENSIONS = ("race", "gender", "age_band")
 ELIGIBLE, OTHER = "Diversion-eligible", "Other arrests"
 WITHIN, BEYOND = "Within reach", "Beyond reach"
 Z95 = 1.959964
 UNKNOWN_LABELS = ("Unknown", "unknown")
-MIN_GROUP = 100     # records: a group smaller than this is never a headline finding
+MIN_GROUP = 100  # records: a group smaller than this is never a headline finding
 # Pennsylvania statute codes (the leading token of each WPRDC offence) of LEAD-style diversion
 # offences: drug possession, small-amount marijuana, paraphernalia, retail theft, prostitution,
 # public drunkenness, trespass, disorderly conduct.
 DIVERSION_CODES = ("13(a)(16)", "13(a)(31)", "13(a)(32)", "3929", "5902", "5505", "3503", "5503")
 # Offences that exclude diversion whatever else is charged: violence, weapons, dealing, burglary.
-EXCLUDING_CODES = ("2501", "2502", "2702", "2901", "3121", "3123", "3124", "3125", "3126", "3301", "3502",
-                   "3701", "6105", "6106", "13(a)(30)")
+EXCLUDING_CODES = (
+    "2501",
+    "2502",
+    "2702",
+    "2901",
+    "3121",
+    "3123",
+    "3124",
+    "3125",
+    "3126",
+    "3301",
+    "3502",
+    "3701",
+    "6105",
+    "6106",
+    "13(a)(30)",
+)
 
 
 def age_band(age: pd.Series) -> pd.Series:
@@ -57,6 +87,7 @@ def band_order() -> list[str]:
 
 def diversion_eligible(offences: pd.Series, *, codes=DIVERSION_CODES, excluding=EXCLUDING_CODES) -> np.ndarray:
     """True for records with a diversion offence and no excluding offence (``offences``: lists of text)."""
+
     def statute(offence: str) -> str:
         token = str(offence).strip().split(" ", 1)[0]
         return token.rstrip(".").upper().replace("A", "a") if token.startswith("13(") else token.rstrip(".")
@@ -67,7 +98,9 @@ def diversion_eligible(offences: pd.Series, *, codes=DIVERSION_CODES, excluding=
     out = []
     for record in offences:
         record_codes = [statute(o) for o in (record if isinstance(record, (list, tuple)) else [])]
-        out.append(any(matches(c, codes) for c in record_codes) and not any(matches(c, excluding) for c in record_codes))
+        out.append(
+            any(matches(c, codes) for c in record_codes) and not any(matches(c, excluding) for c in record_codes)
+        )
     return np.array(out, dtype=bool)
 
 
@@ -75,15 +108,19 @@ def group_columns(encounters: pd.DataFrame) -> pd.DataFrame:
     """Readable ``race``, ``gender`` and ``age_band`` labels for each encounter."""
     race = encounters["race"].fillna("U").astype(str).str.strip().str.upper()
     gender = encounters["gender"].fillna("U").astype(str).str.strip().str.upper()
-    return pd.DataFrame({
-        "race": race.map(RACES).fillna("Other"),
-        "gender": gender.map(GENDERS).fillna("Unknown"),
-        "age_band": age_band(pd.to_numeric(encounters["age"], errors="coerce")),
-    }, index=encounters.index)
+    return pd.DataFrame(
+        {
+            "race": race.map(RACES).fillna("Other"),
+            "gender": gender.map(GENDERS).fillna("Unknown"),
+            "age_band": age_band(pd.to_numeric(encounters["age"], errors="coerce")),
+        },
+        index=encounters.index,
+    )
 
 
-def equity_microdata(groups: pd.DataFrame, areas: pd.DataFrame, eligible: np.ndarray,
-                     within: pd.DataFrame | None) -> pd.DataFrame:
+def equity_microdata(
+    groups: pd.DataFrame, areas: pd.DataFrame, eligible: np.ndarray, within: pd.DataFrame | None
+) -> pd.DataFrame:
     """Counts per distinct (group, area, eligibility, reach per service) combination: the microcells.
 
     ``within`` has one boolean column per service (reach within T minutes), or is ``None``.
@@ -128,12 +165,20 @@ def fold_unknown(micro: pd.DataFrame, dim: str, threshold: int) -> tuple[pd.Data
     out = micro.copy()
     out[dim] = np.where(unknown | (labels == host), merged, labels)
     name = dim.replace("_", " ")
-    return out, (f"Records of unknown {name} (fewer than {threshold} in some count) are counted with {host}, shown as "
-                 f"\"{merged}\", so that no other group's figures have to be withheld to protect them.")
+    return out, (
+        f"Records of unknown {name} (fewer than {threshold} in some count) are counted with {host}, shown as "
+        f'"{merged}", so that no other group\'s figures have to be withheld to protect them.'
+    )
 
 
-def register_tables(publication: Publication, micro: pd.DataFrame, dimensions: list[str],
-                    services: list[str], *, orders: dict[str, list[str]]) -> None:
+def register_tables(
+    publication: Publication,
+    micro: pd.DataFrame,
+    dimensions: list[str],
+    services: list[str],
+    *,
+    orders: dict[str, list[str]],
+) -> None:
     """Add the arrests table and one access table per service for each dimension of ``micro``.
 
     ``publication.micro`` must be ``micro["count"]``. Tables are named ``arrests:<dim>`` (eligible
@@ -149,8 +194,14 @@ def register_tables(publication: Publication, micro: pd.DataFrame, dimensions: l
         publication.add_table(f"arrests:{dim}", rows, status, row_order=order, column_order=[ELIGIBLE, OTHER])
         for service in services:
             reach = np.where(micro[f"within:{service}"], WITHIN, BEYOND)
-            publication.add_table(f"access:{dim}:{service}", rows, reach, mask=micro["eligible"].to_numpy(bool),
-                                  row_order=order, column_order=[WITHIN, BEYOND])
+            publication.add_table(
+                f"access:{dim}:{service}",
+                rows,
+                reach,
+                mask=micro["eligible"].to_numpy(bool),
+                row_order=order,
+                column_order=[WITHIN, BEYOND],
+            )
 
 
 def katz_ratio(a: float, n1: float, c: float, n2: float) -> tuple[float, float, float]:
@@ -180,18 +231,28 @@ def rate_table(published: pd.DataFrame, numerator: str, *, label: str) -> pd.Dat
         ratio = low = high = math.nan
         if usable[group] and reference is not None:
             ratio, low, high = katz_ratio(count[group], n[group], count[reference], n[reference])
-        rows.append({"group": group, "n": n[group], "count": count[group],
-                     "rate": count[group] / n[group] if usable[group] else math.nan,
-                     "ratio": ratio, "ratio_low": low, "ratio_high": high,
-                     "reference": group == reference})
+        rows.append(
+            {
+                "group": group,
+                "n": n[group],
+                "count": count[group],
+                "rate": count[group] / n[group] if usable[group] else math.nan,
+                "ratio": ratio,
+                "ratio_low": low,
+                "ratio_high": high,
+                "reference": group == reference,
+            }
+        )
     out = pd.DataFrame(rows)
     out.attrs["measure"] = label
     return out
 
 
-FINDING_RULE = (f"Findings name only groups of at least {MIN_GROUP} records whose 95 % interval excludes parity "
-                "(a ratio of 1), largest effect first (furthest from 1 on a log scale); equal effects are named "
-                "together as a tie; groups holding records of unknown category are never findings.")
+FINDING_RULE = (
+    f"Findings name only groups of at least {MIN_GROUP} records whose 95 % interval excludes parity "
+    "(a ratio of 1), largest effect first (furthest from 1 on a log scale); equal effects are named "
+    "together as a tie; groups holding records of unknown category are never findings."
+)
 
 
 def summary_findings(tables: dict[str, pd.DataFrame], *, min_group: int = MIN_GROUP) -> list[str]:
@@ -217,8 +278,12 @@ def summary_findings(tables: dict[str, pd.DataFrame], *, min_group: int = MIN_GR
         rates = ", ".join(f"{r['group']} {100 * r['rate']:.0f} %" for r in rows)
         tie = " (a tie)" if len(rows) > 1 else ""
         first = rows[0]
-        sentences.append((abs(math.log(ratio)) if ratio > 0 else math.inf,
-                          f"{title}: {groups} {ratio:.2f} times the rate of {ref_row['group']}{tie} "
-                          f"({rates} vs {100 * ref_row['rate']:.0f} %; 95 % CI {first['ratio_low']:.2f}-"
-                          f"{first['ratio_high']:.2f}; {ref_row['group']} is the largest group)."))
+        sentences.append(
+            (
+                abs(math.log(ratio)) if ratio > 0 else math.inf,
+                f"{title}: {groups} {ratio:.2f} times the rate of {ref_row['group']}{tie} "
+                f"({rates} vs {100 * ref_row['rate']:.0f} %; 95 % CI {first['ratio_low']:.2f}-"
+                f"{first['ratio_high']:.2f}; {ref_row['group']} is the largest group).",
+            )
+        )
     return [text for _, text in sorted(sentences, key=lambda t: -t[0])]

@@ -15,6 +15,7 @@ against re-solving every provider in the tests). Only the seat's independent par
 is solved again (:func:`parts_of`: lists joined by the needs of the people on them), which gives
 the same value as re-solving the whole round. Values are ranked per $100,000 a year of seat cost.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,9 +28,11 @@ import matcher
 from matcher import Instance, Need, Participant, Provider, WaitListEntry
 
 DAYS_PER_MONTH = 30.44
-METHOD = ("Each provider gets one more seat (plus that seat's own turnover over the next {horizon} days) and the "
-          "placement round of everyone now waiting is solved again under the no-bump rule. The value is how many "
-          "more people start within {horizon} days; cost is one seat-year at the service's typical cost.")
+METHOD = (
+    "Each provider gets one more seat (plus that seat's own turnover over the next {horizon} days) and the "
+    "placement round of everyone now waiting is solved again under the no-bump rule. The value is how many "
+    "more people start within {horizon} days; cost is one seat-year at the service's typical cost."
+)
 
 
 def _json(value) -> dict:
@@ -53,24 +56,44 @@ def round_instance(providers: pd.DataFrame, wait_lists: pd.DataFrame, *, as_of: 
     entries, providers_of_person, attributes = {}, {}, {}
     for row in waiting.itertuples(index=False):
         person, list_id = str(row.person_id), str(row.list_id)
-        entries[(list_id, person)] = WaitListEntry(list_id=list_id, person_id=person, priority=float(row.priority),
-                                                   lead=bool(int(row.lead)), added=str(row.added))
+        entries[(list_id, person)] = WaitListEntry(
+            list_id=list_id,
+            person_id=person,
+            priority=float(row.priority),
+            lead=bool(int(row.lead)),
+            added=str(row.added),
+        )
         providers_of_person.setdefault(person, set()).add(str(row.provider_id))
         attributes.setdefault(person, {}).update(_json(row.attributes))
     provider_objects = []
     for r in providers.itertuples(index=False):
-        seat = Provider(provider_id=str(r.provider_id), name=str(r.name), service=str(r.service),
-                        capacity=int(r.capacity), occupied=int(r.occupied), monthly_turnover=float(r.monthly_turnover),
-                        eligibility=_json(r.eligibility), list_id=list_of.get(str(r.provider_id), str(r.provider_id)))
+        seat = Provider(
+            provider_id=str(r.provider_id),
+            name=str(r.name),
+            service=str(r.service),
+            capacity=int(r.capacity),
+            occupied=int(r.occupied),
+            monthly_turnover=float(r.monthly_turnover),
+            eligibility=_json(r.eligibility),
+            list_id=list_of.get(str(r.provider_id), str(r.provider_id)),
+        )
         provider_objects.append(dataclasses.replace(seat, occupied=0, capacity=horizon_seats(seat, horizon_days)))
     participants, travel = [], {}
     for person, provider_ids in sorted(providers_of_person.items()):
         services = sorted({service_of[p] for p in provider_ids if p in service_of})
-        participants.append(Participant(participant_id=person, needs=tuple(Need(s) for s in services),
-                                        attributes=attributes.get(person, {})))
+        participants.append(
+            Participant(
+                participant_id=person, needs=tuple(Need(s) for s in services), attributes=attributes.get(person, {})
+            )
+        )
         travel.update({(person, p): 0.0 for p in provider_ids})
-    return Instance(participants=participants, providers=provider_objects, wait_list=list(entries.values()),
-                    travel_minutes=travel, as_of=as_of)
+    return Instance(
+        participants=participants,
+        providers=provider_objects,
+        wait_list=list(entries.values()),
+        travel_minutes=travel,
+        as_of=as_of,
+    )
 
 
 def extra_seats(*, monthly_turnover: float, capacity: int, horizon_days: float) -> int:
@@ -115,12 +138,14 @@ def part_instance(instance: Instance, part: str, parts: dict[str, str]) -> Insta
             participants.append(dataclasses.replace(person, needs=needs))
     ids = {s.provider_id for s in providers}
     travel = {k: v for k, v in instance.travel_minutes.items() if k[0] in people and k[1] in ids}
-    return dataclasses.replace(instance, participants=participants, providers=providers, wait_list=entries,
-                               travel_minutes=travel)
+    return dataclasses.replace(
+        instance, participants=participants, providers=providers, wait_list=entries, travel_minutes=travel
+    )
 
 
-def seat_values(instance: Instance, extra: dict[str, int], *, screen: bool = True,
-                time_limit_s: float = 60.0, by_part: bool = True) -> dict[str, int]:
+def seat_values(
+    instance: Instance, extra: dict[str, int], *, screen: bool = True, time_limit_s: float = 60.0, by_part: bool = True
+) -> dict[str, int]:
     """More needs met when provider ``p`` gets ``extra[p]`` more seats in the round (re-solves its part).
 
     With ``screen``, providers that can already seat everyone on their list are valued 0 unsolved.
@@ -147,16 +172,20 @@ def seat_values(instance: Instance, extra: dict[str, int], *, screen: bool = Tru
 
     def gain(provider_id: str) -> int:
         part = rounds[parts[provider_id]]
-        more = [dataclasses.replace(s, capacity=s.capacity + extra[provider_id]) if s.provider_id == provider_id else s
-                for s in part.providers]
+        more = [
+            dataclasses.replace(s, capacity=s.capacity + extra[provider_id]) if s.provider_id == provider_id else s
+            for s in part.providers
+        ]
         return met(dataclasses.replace(part, providers=more)) - base[parts[provider_id]]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         base = dict(zip(rounds, pool.map(met, rounds.values())))
         gains = dict(zip(todo, pool.map(gain, todo)))
     if unproven:
-        raise RuntimeError(f"{len(unproven)} placement re-solves were not proven optimal within {time_limit_s:g} s "
-                           "each; raise the marginal time limit (ReportOptions.marginal_time_limit)")
+        raise RuntimeError(
+            f"{len(unproven)} placement re-solves were not proven optimal within {time_limit_s:g} s "
+            "each; raise the marginal time limit (ReportOptions.marginal_time_limit)"
+        )
     return {p: gains.get(p, 0) for p in extra}
 
 
@@ -164,20 +193,41 @@ def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options, 
     """The report's "where one more slot helps most" section: providers and best seat per area, ranked."""
     horizon = options.horizon_days
     instance = round_instance(providers, wait_lists, as_of=options.as_of or "2026-01-01", horizon_days=horizon)
-    extra = {str(r.provider_id): extra_seats(monthly_turnover=float(r.monthly_turnover), capacity=int(r.capacity),
-                                             horizon_days=horizon) for r in providers.itertuples(index=False)}
+    extra = {
+        str(r.provider_id): extra_seats(
+            monthly_turnover=float(r.monthly_turnover), capacity=int(r.capacity), horizon_days=horizon
+        )
+        for r in providers.itertuples(index=False)
+    }
     values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit, by_part=by_part)
     rows = []
     for r in providers.itertuples(index=False):
         cost = float(options.slot_costs.get(str(r.service), 0.0))
         value = float(values[str(r.provider_id)])
-        rows.append({"name": str(r.name), "service": str(r.service), "municipality": str(r.municipality),
-                     "value": value, "cost": cost, "value_per_100k": value / cost * 100_000 if cost else None})
+        rows.append(
+            {
+                "name": str(r.name),
+                "service": str(r.service),
+                "municipality": str(r.municipality),
+                "value": value,
+                "cost": cost,
+                "value_per_100k": value / cost * 100_000 if cost else None,
+            }
+        )
     rows = [r for r in rows if r["value"] > 0]
     rows.sort(key=lambda r: (-(r["value_per_100k"] or 0), -r["value"], r["name"]))
     best_by_area = {}
     for r in rows:
         best_by_area.setdefault((r["municipality"], r["service"]), r)
-    areas = [{"level": "municipality", "area": area, "service": service, "name": r["name"], "value": r["value"],
-              "value_per_100k": r["value_per_100k"]} for (area, service), r in best_by_area.items()]
+    areas = [
+        {
+            "level": "municipality",
+            "area": area,
+            "service": service,
+            "name": r["name"],
+            "value": r["value"],
+            "value_per_100k": r["value_per_100k"],
+        }
+        for (area, service), r in best_by_area.items()
+    ]
     return {"method": METHOD.format(horizon=f"{horizon:g}"), "providers": rows, "areas": areas}

@@ -12,6 +12,7 @@ not exist; the fluid model is the standard approximation there. Per area, provid
 service are pooled (sums of waiting, free and turnover): the wait if people could use any
 provider of that service in the area, a lower bound on what they see with eligibility limits.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,12 @@ import pandas as pd
 
 SERVICES = ("housing", "treatment", "clinic")
 LEVELS = ("municipality", "police_zone", "cohort", "county")
-LEVEL_TITLES = {"municipality": "Municipality", "police_zone": "Police zone", "cohort": "Cohort",
-                "county": "Whole region"}
+LEVEL_TITLES = {
+    "municipality": "Municipality",
+    "police_zone": "Police zone",
+    "cohort": "Cohort",
+    "county": "Whole region",
+}
 DAYS_PER_MONTH = 30.44
 OUTSIDE = "(none)"
 
@@ -37,8 +42,7 @@ def expected_wait_days(waiting, free, monthly_turnover):
     turnover = np.asarray(monthly_turnover, dtype=float)
     backlog = np.maximum(0.0, waiting - free + 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        days = np.where(backlog <= 0, 0.0,
-                        np.where(turnover > 0, backlog / turnover * DAYS_PER_MONTH, math.inf))
+        days = np.where(backlog <= 0, 0.0, np.where(turnover > 0, backlog / turnover * DAYS_PER_MONTH, math.inf))
     return days
 
 
@@ -48,8 +52,12 @@ def provider_areas(providers, *, police_zones=None, cohorts: dict[str, list[str]
     Returns a DataFrame indexed by ``provider_id`` with columns ``municipality``, ``police_zone``,
     ``cohort``, ``county``; areas a provider lies outside of are ``"(none)"``.
     """
-    frame = pd.DataFrame({"provider_id": providers["provider_id"].astype(str).to_numpy(),
-                          "municipality": providers["municipality"].fillna(OUTSIDE).astype(str).to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "provider_id": providers["provider_id"].astype(str).to_numpy(),
+            "municipality": providers["municipality"].fillna(OUTSIDE).astype(str).to_numpy(),
+        }
+    )
     frame["police_zone"] = point_areas(providers, police_zones)
     frame["cohort"] = cohort_of(frame["municipality"], cohorts or {})
     frame["county"] = "All"
@@ -63,7 +71,9 @@ def point_areas(points, areas) -> np.ndarray:
     import geopandas as gpd
 
     pts = gpd.GeoDataFrame({"i": np.arange(len(points))}, geometry=points.geometry.to_numpy(), crs=areas.crs)
-    joined = gpd.sjoin(pts[~(pts.geometry.isna() | pts.geometry.is_empty)], areas[["name", "geometry"]], how="left", predicate="within")
+    joined = gpd.sjoin(
+        pts[~(pts.geometry.isna() | pts.geometry.is_empty)], areas[["name", "geometry"]], how="left", predicate="within"
+    )
     joined = joined[~joined.index.duplicated(keep="first")]
     names = np.full(len(points), OUTSIDE, dtype=object)
     found = joined["name"].notna()
@@ -102,14 +112,16 @@ def provider_table(providers: pd.DataFrame, entries: pd.DataFrame, areas: pd.Dat
     ``waiting`` all entries, ``lead_waiting`` LEAD participants' entries, ``lead_unmet`` LEAD entries
     beyond the free slots in priority order, ``wait_days`` the fluid-model wait for a newcomer.
     """
-    table = pd.DataFrame({
-        "provider_id": providers["provider_id"].astype(str).to_numpy(),
-        "name": providers["name"].astype(str).to_numpy(),
-        "service": providers["service"].astype(str).to_numpy(),
-        "capacity": providers["capacity"].astype(int).to_numpy(),
-        "occupied": providers["occupied"].astype(int).to_numpy(),
-        "monthly_turnover": providers["monthly_turnover"].astype(float).to_numpy(),
-    }).set_index("provider_id")
+    table = pd.DataFrame(
+        {
+            "provider_id": providers["provider_id"].astype(str).to_numpy(),
+            "name": providers["name"].astype(str).to_numpy(),
+            "service": providers["service"].astype(str).to_numpy(),
+            "capacity": providers["capacity"].astype(int).to_numpy(),
+            "occupied": providers["occupied"].astype(int).to_numpy(),
+            "monthly_turnover": providers["monthly_turnover"].astype(float).to_numpy(),
+        }
+    ).set_index("provider_id")
     table["free"] = (table["capacity"] - table["occupied"]).clip(lower=0)
     by_provider = entries.groupby("provider_id")
     table["waiting"] = by_provider.size().reindex(table.index).fillna(0).astype(int)
@@ -130,11 +142,11 @@ def area_measures(providers: pd.DataFrame, level: str) -> pd.DataFrame:
     if level not in LEVELS:
         raise ValueError(f"unknown area level {level!r}; expected one of {', '.join(LEVELS)}")
     grouped = providers.groupby([level, "service"])
-    out = grouped[["capacity", "occupied", "free", "waiting", "lead_waiting", "lead_unmet",
-                   "monthly_turnover"]].sum()
+    out = grouped[["capacity", "occupied", "free", "waiting", "lead_waiting", "lead_unmet", "monthly_turnover"]].sum()
     out.insert(0, "providers", grouped.size())
-    out["utilisation"] = np.where(out["capacity"] > 0, out["occupied"] / out["capacity"].where(out["capacity"] > 0),
-                                  np.nan)
+    out["utilisation"] = np.where(
+        out["capacity"] > 0, out["occupied"] / out["capacity"].where(out["capacity"] > 0), np.nan
+    )
     out["wait_days"] = expected_wait_days(out["waiting"], out["free"], out["monthly_turnover"])
     out.index = out.index.set_names(["area", "service"])
     return out.reset_index()
@@ -153,7 +165,8 @@ def headline(providers: pd.DataFrame) -> dict[str, dict[str, float]]:
             "lead_waiting": int(rows["lead_waiting"].sum()),
             "lead_unmet": int(rows["lead_unmet"].sum()),
             "monthly_turnover": float(rows["monthly_turnover"].sum()),
-            "wait_days": float(expected_wait_days(rows["waiting"].sum(), rows["free"].sum(),
-                                                  rows["monthly_turnover"].sum())),
+            "wait_days": float(
+                expected_wait_days(rows["waiting"].sum(), rows["free"].sum(), rows["monthly_turnover"].sum())
+            ),
         }
     return figures

@@ -25,6 +25,7 @@ which only makes the check stricter.
 For two-way tables with margins the constraint matrix is totally unimodular, so the LP interval
 equals what an attacker could infer with integers; for overlapping hierarchies it is an outer bound.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,8 +77,9 @@ class Publication:
         self.protected = False
         return cell
 
-    def add_table(self, table: str, rows, columns, *, mask=None, row_order=None, column_order=None,
-                  margins: bool = True) -> None:
+    def add_table(
+        self, table: str, rows, columns, *, mask=None, row_order=None, column_order=None, margins: bool = True
+    ) -> None:
         """Register a two-way table: microcell ``i`` falls in row ``rows[i]`` and column ``columns[i]``.
 
         Only microcells where ``mask`` is true count (all by default). Adds every row x column cell
@@ -88,8 +90,9 @@ class Publication:
         columns = pd.Series(columns).astype(str).to_numpy()
         keep = np.ones(rows.size, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
         row_labels = [str(r) for r in row_order] if row_order is not None else list(dict.fromkeys(rows[keep]))
-        column_labels = ([str(c) for c in column_order] if column_order is not None
-                         else list(dict.fromkeys(columns[keep])))
+        column_labels = (
+            [str(c) for c in column_order] if column_order is not None else list(dict.fromkeys(columns[keep]))
+        )
         for r in row_labels:
             for c in column_labels:
                 self.add_cell(table, r, c, np.flatnonzero(keep & (rows == r) & (columns == c)))
@@ -125,12 +128,12 @@ class Publication:
     def interval(self, cell: Cell) -> tuple[float, float]:
         """The attacker's feasible (min, max) of ``cell`` from every published cell (people)."""
         published = [c for c in self.cells if not c.suppressed]
-        lo, hi, _ = _solve(self.micro.size, [c.members for c in published], [c.value for c in published],
-                           cell.members)
+        lo, hi, _ = _solve(self.micro.size, [c.members for c in published], [c.value for c in published], cell.members)
         return lo, hi
 
-    def protect(self, *, min_width: float | None = None, method: str = "optimal",
-                time_limit_s: float = 10.0) -> "Publication":
+    def protect(
+        self, *, min_width: float | None = None, method: str = "optimal", time_limit_s: float = 10.0
+    ) -> "Publication":
         """Apply primary and complementary suppression in place; returns ``self``.
 
         ``method="optimal"`` withholds as few cells (then people) as protect every small cell;
@@ -141,10 +144,14 @@ class Publication:
         for c in self.cells:
             c.suppressed = c.primary = bool(0 < c.value < self.threshold)
         if method == "optimal":
-            result = optimal_suppression(self.micro.size, [c.members for c in self.cells],
-                                         np.array([c.value for c in self.cells]),
-                                         np.array([c.primary for c in self.cells]), width=width_needed,
-                                         time_limit_s=time_limit_s)
+            result = optimal_suppression(
+                self.micro.size,
+                [c.members for c in self.cells],
+                np.array([c.value for c in self.cells]),
+                np.array([c.primary for c in self.cells]),
+                width=width_needed,
+                time_limit_s=time_limit_s,
+            )
             for c, withheld in zip(self.cells, result.withheld):
                 c.suppressed = bool(withheld)
             self.protected = True
@@ -189,16 +196,22 @@ def _complement(cell: Cell, binding: list[Cell], published: list[Cell]) -> Cell:
     return min(containers, key=lambda c: c.members.size)
 
 
-def _solve(n_micro: int, published_members: list[np.ndarray], published_values: list[float],
-           target_members: np.ndarray) -> tuple[float, float, list[int]]:
+def _solve(
+    n_micro: int, published_members: list[np.ndarray], published_values: list[float], target_members: np.ndarray
+) -> tuple[float, float, list[int]]:
     """Min, max of the target sum and the indices of published cells binding either bound."""
-    lo, hi, binding = attack(n_micro, list(published_members), np.asarray(published_values, dtype=float),
-                             np.asarray(target_members, dtype=int))
+    lo, hi, binding = attack(
+        n_micro,
+        list(published_members),
+        np.asarray(published_values, dtype=float),
+        np.asarray(target_members, dtype=int),
+    )
     return lo, hi, sorted(binding)
 
 
-def attacker_interval(n_micro: int, published_members: list[np.ndarray], published_values: list[float],
-                      target_members: np.ndarray) -> tuple[float, float]:
+def attacker_interval(
+    n_micro: int, published_members: list[np.ndarray], published_values: list[float], target_members: np.ndarray
+) -> tuple[float, float]:
     """Min and max of the sum over ``target_members`` given the published sums and microcells >= 0.
 
     Solved as two linear programs (scipy HiGHS); an unbounded maximum is ``inf``.

@@ -9,6 +9,7 @@ intake is published as a median and 90th percentile only over at least ``thresho
 Caseloads are counted per case manager against the LEAD standard (12-15, never over 25); they
 count staff, not people, so no cell is withheld.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,10 +35,18 @@ def _rows(publication: Publication, table: str, label: str, columns: list[str]) 
 def _intake_days(referrals: pd.DataFrame, threshold: int) -> dict:
     days = referrals["intake_days"].dropna().to_numpy(dtype=float)
     if len(days) < threshold:
-        return {"intakes": None, "median_days": None, "p90_days": None,
-                "note": f"fewer than {threshold} intakes: withheld"}
-    return {"intakes": int(len(days)), "median_days": round(float(np.median(days)), 1),
-            "p90_days": round(float(np.percentile(days, 90)), 1), "note": ""}
+        return {
+            "intakes": None,
+            "median_days": None,
+            "p90_days": None,
+            "note": f"fewer than {threshold} intakes: withheld",
+        }
+    return {
+        "intakes": int(len(days)),
+        "median_days": round(float(np.median(days)), 1),
+        "p90_days": round(float(np.percentile(days, 90)), 1),
+        "note": "",
+    }
 
 
 def caseload_bands(caseloads: pd.DataFrame | None) -> dict | None:
@@ -45,12 +54,17 @@ def caseload_bands(caseloads: pd.DataFrame | None) -> dict | None:
     if caseloads is None:
         return None
     loads = caseloads["caseload"].to_numpy(dtype=int)
-    bands = [{"band": name, "case_managers": int(((loads >= low) & (loads <= high)).sum())}
-             for name, low, high in BANDS]
+    bands = [
+        {"band": name, "case_managers": int(((loads >= low) & (loads <= high)).sum())} for name, low, high in BANDS
+    ]
     over_limit = int((loads > caseloads["limit"].to_numpy(dtype=int)).sum()) if len(loads) else 0
-    return {"bands": bands, "case_managers": int(len(loads)), "over_own_limit": over_limit,
-            "mean_caseload": round(float(loads.mean()), 1) if len(loads) else None,
-            "max_caseload": int(loads.max()) if len(loads) else None}
+    return {
+        "bands": bands,
+        "case_managers": int(len(loads)),
+        "over_own_limit": over_limit,
+        "mean_caseload": round(float(loads.mean()), 1) if len(loads) else None,
+        "max_caseload": int(loads.max()) if len(loads) else None,
+    }
 
 
 def referral_section(referrals: pd.DataFrame | None, caseloads: pd.DataFrame | None, threshold: int) -> dict | None:
@@ -65,20 +79,27 @@ def referral_section(referrals: pd.DataFrame | None, caseloads: pd.DataFrame | N
     publication = Publication(micro["count"].to_numpy(dtype=float), threshold=threshold)
     routes = [r for r in ROUTES if r in set(micro["route"])]
     for dim in DIMENSIONS:
-        publication.add_table(f"referrals:{dim}", micro[dim], micro["route"], row_order=sorted(set(micro[dim])),
-                              column_order=routes)
+        publication.add_table(
+            f"referrals:{dim}", micro[dim], micro["route"], row_order=sorted(set(micro[dim])), column_order=routes
+        )
     publication.add_table("hours:route", micro["route"], micro["hours"], row_order=routes, column_order=HOURS)
     publication.protect()
     hours = _rows(publication, "hours:route", "route", list(HOURS)) if routes else []
     total = next((r for r in hours if r["route"] == TOTAL), None)
-    share = (round(total["outside"] / total[TOTAL], 3) if total and total["outside"] is not None and total[TOTAL]
-             else None)
-    return {"threshold": threshold, "routes": routes,
-            "by": {dim: _rows(publication, f"referrals:{dim}", dim, routes) if routes else [] for dim in DIMENSIONS},
-            "hours": hours, "outside_share": share, "intake": _intake_days(frame, threshold),
-            "caseloads": caseload_bands(caseloads),
-            "withheld": sum(c.suppressed for c in publication.cells),
-            "note": "Referrals to LEAD by route (arrest diversions, social contacts, community referrals); "
-                    "'outside' counts referrals that came when the cohort's hours had no one to take them: "
-                    f"demand the covered hours miss. Counts under {threshold} are withheld, with the counts "
-                    "that would give them away."}
+    share = (
+        round(total["outside"] / total[TOTAL], 3) if total and total["outside"] is not None and total[TOTAL] else None
+    )
+    return {
+        "threshold": threshold,
+        "routes": routes,
+        "by": {dim: _rows(publication, f"referrals:{dim}", dim, routes) if routes else [] for dim in DIMENSIONS},
+        "hours": hours,
+        "outside_share": share,
+        "intake": _intake_days(frame, threshold),
+        "caseloads": caseload_bands(caseloads),
+        "withheld": sum(c.suppressed for c in publication.cells),
+        "note": "Referrals to LEAD by route (arrest diversions, social contacts, community referrals); "
+        "'outside' counts referrals that came when the cohort's hours had no one to take them: "
+        f"demand the covered hours miss. Counts under {threshold} are withheld, with the counts "
+        "that would give them away.",
+    }

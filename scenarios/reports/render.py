@@ -6,6 +6,7 @@ browser needed: the tables, map and charts, each section on a new page, A4 lands
 tables fit), or by headless Chromium when asked; matplotlib's PdfPages (summary, map and charts,
 one page each) is the last resort when neither is available.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -41,23 +42,33 @@ def find_chromium() -> str | None:
 def figures(report: dict, municipalities=None, streets=None) -> dict:
     """The report's matplotlib figures by name: map (on ``streets``, the region's street graph, when
     given), capacity, waits, marginal, equity charts."""
-    wait_by_area = {row["area"]: row["wait_days"] for row in report["measures"].get("municipality", [])
-                    if row["service"] == "housing" and isinstance(row["wait_days"], (int, float))}
+    wait_by_area = {
+        row["area"]: row["wait_days"]
+        for row in report["measures"].get("municipality", [])
+        if row["service"] == "housing" and isinstance(row["wait_days"], (int, float))
+    }
     import pandas as pd
 
     providers = pd.DataFrame(report["providers_map"])
-    figs = {"map": charts.gap_map(municipalities, providers, wait_by_area,
-                                  title=f"{report['region']}: expected housing wait and providers",
-                                  streets=streets),
-            "capacity": charts.capacity_chart(report["headline"]),
-            "waits": charts.wait_chart(report["measures"].get("municipality", []))}
+    figs = {
+        "map": charts.gap_map(
+            municipalities,
+            providers,
+            wait_by_area,
+            title=f"{report['region']}: expected housing wait and providers",
+            streets=streets,
+        ),
+        "capacity": charts.capacity_chart(report["headline"]),
+        "waits": charts.wait_chart(report["measures"].get("municipality", [])),
+    }
     if report.get("marginal"):
         figs["marginal"] = charts.marginal_chart(report["marginal"]["providers"])
     for dim in ("race", "gender", "age_band"):
         rows = (report.get("equity") or {}).get("dimensions", {}).get(dim, {}).get("eligible", [])
         if any(r.get("ratio") is not None for r in rows):
             figs[f"equity:{dim}"] = charts.ratio_chart(
-                rows, title=f"Diversion-eligible share of arrests by {dim.replace('_', ' ')}")
+                rows, title=f"Diversion-eligible share of arrests by {dim.replace('_', ' ')}"
+            )
     return figs
 
 
@@ -100,15 +111,19 @@ def _access_rate(entry: dict, service: str, group: str):
 
 def render_html(report: dict, out: Path, *, municipalities=None, streets=None) -> Path:
     """Write the report as one self-contained HTML file at ``out``; returns the path."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("scenarios.reports", "."),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("scenarios.reports", "."),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
     env.globals.update(count=_count, pct=_pct, wait=_wait, ratio=_ratio, num=_num, access_rate=_access_rate)
     figs = figures(report, municipalities, streets)
     images = {name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")}
     images["equity"] = {name: charts.to_data_uri(fig) for name, fig in figs.items() if name.startswith("equity:")}
     images.setdefault("marginal", "")
     html = env.get_template(TEMPLATE).render(
-        r=report, images=images, levels=[(level, LEVEL_TITLES[level]) for level in LEVELS])
+        r=report, images=images, levels=[(level, LEVEL_TITLES[level]) for level in LEVELS]
+    )
     assert_no_pseudonyms(html, where=str(out))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -116,8 +131,9 @@ def render_html(report: dict, out: Path, *, municipalities=None, streets=None) -
     return out
 
 
-def write_pdf(html_path: Path, out: Path, report: dict, *, municipalities=None, engine: str = "auto",
-              timeout_s: float = 120.0) -> tuple[Path, str]:
+def write_pdf(
+    html_path: Path, out: Path, report: dict, *, municipalities=None, engine: str = "auto", timeout_s: float = 120.0
+) -> tuple[Path, str]:
     """Print the report to PDF; returns (path, engine used: ``weasyprint``, ``chromium`` or ``matplotlib``).
 
     ``engine="auto"`` uses WeasyPrint, else headless Chromium when installed, else matplotlib.
@@ -128,22 +144,37 @@ def write_pdf(html_path: Path, out: Path, report: dict, *, municipalities=None, 
     if engine in ("auto", "weasyprint"):
         try:
             import weasyprint
-        except (ImportError, OSError) as exc:   # OSError: the pango library is missing
+        except (ImportError, OSError) as exc:  # OSError: the pango library is missing
             if engine == "weasyprint":
-                raise RuntimeError(f"WeasyPrint is not usable here ({exc}); pip install weasyprint, and "
-                                   "apt-get install -y libpango-1.0-0 libpangoft2-1.0-0") from exc
+                raise RuntimeError(
+                    f"WeasyPrint is not usable here ({exc}); pip install weasyprint, and "
+                    "apt-get install -y libpango-1.0-0 libpangoft2-1.0-0"
+                ) from exc
         else:
             weasyprint.HTML(filename=str(html_path)).write_pdf(out)
             return out, "weasyprint"
     chromium = find_chromium() if engine in ("auto", "chromium") else None
     if engine == "chromium" and chromium is None:
-        raise RuntimeError("Chromium is not installed; install it (apt-get install -y chromium) or use engine='weasyprint'")
+        raise RuntimeError(
+            "Chromium is not installed; install it (apt-get install -y chromium) or use engine='weasyprint'"
+        )
     if chromium:
         with tempfile.TemporaryDirectory(prefix="handoff-chromium-") as profile:
-            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                            f"--user-data-dir={profile}", f"--print-to-pdf={out.resolve()}",
-                            Path(html_path).resolve().as_uri()],
-                           check=True, capture_output=True, timeout=timeout_s)
+            subprocess.run(
+                [
+                    chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-pdf-header-footer",
+                    f"--user-data-dir={profile}",
+                    f"--print-to-pdf={out.resolve()}",
+                    Path(html_path).resolve().as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=timeout_s,
+            )
         return out, "chromium"
     with PdfPages(out) as pdf:
         pdf.savefig(_summary_page(report))
@@ -161,4 +192,3 @@ def _summary_page(report: dict):
         lines += textwrap.wrap("- " + sentence, 90) + [""]
     fig.text(0.07, 0.95, "\n".join(lines), va="top", ha="left", fontsize=10, family="DejaVu Sans")
     return fig
-

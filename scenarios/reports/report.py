@@ -3,6 +3,7 @@
 The result is a plain JSON-ready dict (see ``docs/reports.md``); :mod:`render` turns it into HTML
 and PDF, :mod:`compare` diffs two of them, and the API serves it to the ``pcg`` role.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,9 +35,9 @@ class ReportOptions:
     threshold: int = THRESHOLD
     as_of: str | None = None
     marginal: bool = True
-    marginal_time_limit: float = 60.0    # wall seconds per re-solve; each is proven optimal or the report stops
+    marginal_time_limit: float = 60.0  # wall seconds per re-solve; each is proven optimal or the report stops
     horizon_days: float = 30.0
-    suppression: str = "optimal"     # or "greedy": the earlier rule (greedy cells, unknowns not folded)
+    suppression: str = "optimal"  # or "greedy": the earlier rule (greedy cells, unknowns not folded)
     slot_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SLOT_COSTS))
 
 
@@ -52,17 +53,26 @@ def _published(value: float) -> float | None:
 def waiting_publication(entries: pd.DataFrame, table: pd.DataFrame, threshold: int) -> tuple[Publication, pd.DataFrame]:
     """The wait-list counts by area level and service, with the microcells they sum."""
     enriched = entries.join(table[["service", *measures.LEVELS]], on="provider_id")
-    micro = (enriched.groupby(["provider_id", "is_lead", "placeable_now"]).size().rename("count").reset_index()
-             .join(table[["service", *measures.LEVELS]], on="provider_id"))
+    micro = (
+        enriched.groupby(["provider_id", "is_lead", "placeable_now"])
+        .size()
+        .rename("count")
+        .reset_index()
+        .join(table[["service", *measures.LEVELS]], on="provider_id")
+    )
     publication = Publication(micro["count"].to_numpy(dtype=float), threshold=threshold)
     services = [s for s in measures.SERVICES if s in set(table["service"])]
     for level in measures.LEVELS:
         areas = sorted(table[level].unique())
-        masks = {"waiting": None, "lead": micro["is_lead"].to_numpy(),
-                 "unmet": (micro["is_lead"] & ~micro["placeable_now"]).to_numpy()}
+        masks = {
+            "waiting": None,
+            "lead": micro["is_lead"].to_numpy(),
+            "unmet": (micro["is_lead"] & ~micro["placeable_now"]).to_numpy(),
+        }
         for name, mask in masks.items():
-            publication.add_table(f"{name}:{level}", micro[level], micro["service"], mask=mask,
-                                  row_order=areas, column_order=services)
+            publication.add_table(
+                f"{name}:{level}", micro[level], micro["service"], mask=mask, row_order=areas, column_order=services
+            )
     return publication, micro
 
 
@@ -71,15 +81,30 @@ def equity_inputs(region, encounters: pd.DataFrame, eligible: np.ndarray) -> tup
     groups = equity.group_columns(encounters)
     municipality = measures.point_areas(encounters, region.municipalities)
     zone_column = encounters["zone"] if "zone" in encounters else None
-    police_zone = (zone_column.fillna(measures.OUTSIDE).astype(str).to_numpy() if zone_column is not None
-                   else measures.point_areas(encounters, region.police_zones))
-    areas = pd.DataFrame({"municipality": municipality, "police_zone": police_zone,
-                          "cohort": measures.cohort_of(pd.Series(municipality), region.cohorts)})
+    police_zone = (
+        zone_column.fillna(measures.OUTSIDE).astype(str).to_numpy()
+        if zone_column is not None
+        else measures.point_areas(encounters, region.police_zones)
+    )
+    areas = pd.DataFrame(
+        {
+            "municipality": municipality,
+            "police_zone": police_zone,
+            "cohort": measures.cohort_of(pd.Series(municipality), region.cohorts),
+        }
+    )
     return groups, areas
 
 
-def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame | None, threshold: int,
-                 transit_minutes: float, suppression: str = "optimal") -> dict:
+def build_equity(
+    region,
+    encounters,
+    eligible: np.ndarray,
+    within: pd.DataFrame | None,
+    threshold: int,
+    transit_minutes: float,
+    suppression: str = "optimal",
+) -> dict:
     """The equity section: published arrest and access tables by group, rates and Katz ratios."""
     groups, areas = equity_inputs(region, encounters, eligible)
     micro = equity.equity_microdata(groups, areas, eligible, within)
@@ -91,16 +116,26 @@ def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame 
         # One publication per dimension: tables of different dimensions share only their status
         # margins, and any two such tables extend to a joint table, so protecting each dimension's
         # tables together is exactly as strong as protecting all of them at once (docs/reports.md).
-        by_dim = micro.groupby([c for c in micro.columns if c == dim or c == "eligible" or c.startswith("within:")],
-                               dropna=False)["count"].sum().reset_index()
+        by_dim = (
+            micro.groupby(
+                [c for c in micro.columns if c == dim or c == "eligible" or c.startswith("within:")], dropna=False
+            )["count"]
+            .sum()
+            .reset_index()
+        )
         if dim in equity.GROUP_DIMENSIONS and suppression != "greedy":
             by_dim, note = equity.fold_unknown(by_dim, dim, threshold)
             notes += [note] if note else []
         publication = Publication(by_dim["count"].to_numpy(dtype=float), threshold=threshold)
         equity.register_tables(publication, by_dim, [dim], services, orders=orders)
         publications[dim] = publication.protect(method=suppression)
-    section = {"dimensions": {}, "tables": {}, "transit_minutes": transit_minutes, "notes": notes,
-               "finding_rule": equity.FINDING_RULE}
+    section = {
+        "dimensions": {},
+        "tables": {},
+        "transit_minutes": transit_minutes,
+        "notes": notes,
+        "finding_rule": equity.FINDING_RULE,
+    }
     rate_tables = {}
     for dim in dimensions:
         publication = publications[dim]
@@ -116,8 +151,9 @@ def build_equity(region, encounters, eligible: np.ndarray, within: pd.DataFrame 
             entry["access"][service] = _records(reach)
             section["tables"][f"access:{dim}:{service}"] = _table_json(access)
             if dim in equity.GROUP_DIMENSIONS:
-                rate_tables[f"{service.capitalize()} within {transit_minutes:g} transit minutes, by "
-                            f"{dim.replace('_', ' ')}"] = reach
+                rate_tables[
+                    f"{service.capitalize()} within {transit_minutes:g} transit minutes, by {dim.replace('_', ' ')}"
+                ] = reach
         section["dimensions"][dim] = entry
     section["findings"] = equity.summary_findings(rate_tables)
     section["privacy"] = privacy_summary(*publications.values())
@@ -131,13 +167,25 @@ def equity_for(region, providers, options: ReportOptions) -> tuple[dict | None, 
         return None, "no encounter records"
     eligible = equity.diversion_eligible(encounters["offences"])
     within, reach_method = access.reach_within(region, encounters, providers, minutes=options.transit_minutes)
-    return build_equity(region, encounters, eligible, within, options.threshold, options.transit_minutes,
-                        options.suppression), reach_method
+    return build_equity(
+        region, encounters, eligible, within, options.threshold, options.transit_minutes, options.suppression
+    ), reach_method
 
 
-def build_report(region, *, options: ReportOptions | None = None, providers=None, wait_lists=None,
-                 previous: dict | None = None, marginal_fn=None, equity_fn=equity_for, declines=None,
-                 referrals=None, caseloads=None, progress: Callable[[str], None] | None = None) -> dict:
+def build_report(
+    region,
+    *,
+    options: ReportOptions | None = None,
+    providers=None,
+    wait_lists=None,
+    previous: dict | None = None,
+    marginal_fn=None,
+    equity_fn=equity_for,
+    declines=None,
+    referrals=None,
+    caseloads=None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """The capacity-gap report for ``region`` as a JSON-ready dict (aggregate counts only).
 
     ``providers``/``wait_lists`` override the region's files (e.g. the live state of the API's
@@ -161,8 +209,9 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
     entries = measures.wait_list_entries(wait_lists, providers)
     table = measures.provider_table(providers, entries, areas)
     with ThreadPoolExecutor(max_workers=1) as background:
-        marginal = (background.submit(marginal_fn, providers, wait_lists, options)
-                    if options.marginal and marginal_fn else None)
+        marginal = (
+            background.submit(marginal_fn, providers, wait_lists, options) if options.marginal and marginal_fn else None
+        )
         say("withholding small wait-list counts (suppression)")
         publication, _ = waiting_publication(entries, table, options.threshold)
         publication.protect(method=options.suppression)
@@ -179,8 +228,10 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
         "region": region.name,
         "as_of": options.as_of or dt.date.today().isoformat(),
         "generated_parts": list(region.generated),
-        "parameters": {**{k: v for k, v in options_json(options).items() if k != "slot_costs"},
-                       "reach_method": reach_method},
+        "parameters": {
+            **{k: v for k, v in options_json(options).items() if k != "slot_costs"},
+            "reach_method": reach_method,
+        },
         "feed_coverage": feeds.sentences if feeds is not None else [],
         "period": region.period.describe() if region.manifest.spec("encounters") and region.period else None,
         "headline": headline_section(table, publication),
@@ -188,8 +239,10 @@ def build_report(region, *, options: ReportOptions | None = None, providers=None
         "equity": equity_section,
         "marginal": marginal_section,
         "privacy": combined_privacy(privacy_summary(publication), equity_section),
-        "providers_map": [{"lon": float(g.x), "lat": float(g.y), "service": str(s), "capacity": int(c)}
-                          for g, s, c in zip(providers.geometry, providers["service"], providers["capacity"])],
+        "providers_map": [
+            {"lon": float(g.x), "lat": float(g.y), "service": str(s), "capacity": int(c)}
+            for g, s, c in zip(providers.geometry, providers["service"], providers["capacity"])
+        ],
     }
     report["declines"] = decline_section(declines, options.threshold)
     report["referrals"] = referral_section(referrals, caseloads, options.threshold)
@@ -210,13 +263,15 @@ def headline_section(table: pd.DataFrame, publication: Publication) -> dict:
         people = _published(waiting.loc["All", service]) if service in waiting.columns else 0.0
         days = figures["wait_days"]
         out[service] = {
-            "providers": figures["providers"], "capacity": figures["capacity"], "free": figures["free"],
-            "waiting": people, "lead_unmet": _published(unmet.loc["All", service]) if service in unmet else 0.0,
+            "providers": figures["providers"],
+            "capacity": figures["capacity"],
+            "free": figures["free"],
+            "waiting": people,
+            "lead_unmet": _published(unmet.loc["All", service]) if service in unmet else 0.0,
             "monthly_turnover": figures["monthly_turnover"],
             "wait_days": None if people is None or math.isinf(days) else round(days, 1),
             "waiting_label": "withheld" if people is None else f"{people:,.0f}",
-            "wait_label": ("withheld" if people is None else "no turnover" if math.isinf(days)
-                           else days_text(days)),
+            "wait_label": ("withheld" if people is None else "no turnover" if math.isinf(days) else days_text(days)),
         }
     return out
 
@@ -231,15 +286,22 @@ def summary_sentences(report: dict) -> list[str]:
     """The plain-language first screen: the worst gaps, LEAD unmet needs, reach and equity findings."""
     sentences = []
     for service, h in report["headline"].items():
-        free = (f"{h['free']} of {h['capacity']} slots free" if h["free"] is not None
-                else f"how many of {h['capacity']} slots are free is withheld too")
+        free = (
+            f"{h['free']} of {h['capacity']} slots free"
+            if h["free"] is not None
+            else f"how many of {h['capacity']} slots are free is withheld too"
+        )
         if h["waiting"] is None or h["free"] is None:
             waiting = "withheld" if h["waiting"] is None else h["waiting_label"]
-            sentences.append(f"{service.capitalize()}: {waiting} people waiting region-wide; {free} (counts under "
-                             f"{report['privacy']['threshold']} are protected).")
+            sentences.append(
+                f"{service.capitalize()}: {waiting} people waiting region-wide; {free} (counts under "
+                f"{report['privacy']['threshold']} are protected)."
+            )
             continue
-        sentences.append(f"{service.capitalize()}: {h['waiting_label']} people waiting for {h['free']} free of "
-                         f"{h['capacity']} slots; someone joining a list today waits about {h['wait_label']}.")
+        sentences.append(
+            f"{service.capitalize()}: {h['waiting_label']} people waiting for {h['free']} free of "
+            f"{h['capacity']} slots; someone joining a list today waits about {h['wait_label']}."
+        )
     sentences += longest_wait_sentences(report)
     sentences += marginal_sentences(report.get("marginal"))
     if report.get("equity") and report["equity"].get("findings"):
@@ -254,18 +316,27 @@ def longest_wait_sentences(report: dict) -> list[str]:
     Cells whose waiting count is withheld publish no wait (it would give the count away), so when
     finer areas of that service are withheld the sentence says where it cannot be located.
     """
-    rows = [(level, r) for level, records in report["measures"].items() for r in records
-            if isinstance(r.get("wait_days"), (int, float))]
+    rows = [
+        (level, r)
+        for level, records in report["measures"].items()
+        for r in records
+        if isinstance(r.get("wait_days"), (int, float))
+    ]
     if not rows:
         return []
     level, top = max(rows, key=lambda lr: (lr[1]["wait_days"], lr[0] == "county"))
     where = "region-wide" if level == "county" else f"in {top['area']} ({level.replace('_', ' ')})"
     text = f"The longest expected wait is for {top['service']} {where}: about {days_text(top['wait_days'])}"
-    hidden = sum(1 for r in report["measures"].get("municipality", [])
-                 if r["service"] == top["service"] and r.get("waiting") is None)
+    hidden = sum(
+        1
+        for r in report["measures"].get("municipality", [])
+        if r["service"] == top["service"] and r.get("waiting") is None
+    )
     if level != "municipality" and hidden:
-        text += (f"; {hidden} municipalities' {top['service']} figures are withheld (fewer than "
-                 f"{report['privacy']['threshold']} waiting), so the wait cannot be located more closely")
+        text += (
+            f"; {hidden} municipalities' {top['service']} figures are withheld (fewer than "
+            f"{report['privacy']['threshold']} waiting), so the wait cannot be located more closely"
+        )
     return [text + "."]
 
 
@@ -275,50 +346,74 @@ def marginal_sentences(marginal: dict | None) -> list[str]:
         return []
     rows = marginal["providers"]
     best = rows[0]
-    tied = [r for r in rows if r["service"] == best["service"]
-            and round(r["value_per_100k"] or 0, 2) == round(best["value_per_100k"] or 0, 2)]
+    tied = [
+        r
+        for r in rows
+        if r["service"] == best["service"]
+        and round(r["value_per_100k"] or 0, 2) == round(best["value_per_100k"] or 0, 2)
+    ]
     value = f"{best['value_per_100k']:.2f} more needs met per $100,000 a year"
     if len(tied) == 1:
         return [f"One more {best['service']} slot at {best['name']} meets the most needs per dollar ({value})."]
     names = ", ".join(r["name"] for r in tied[:3]) + (f" and {len(tied) - 3} more" if len(tied) > 3 else "")
-    return [f"One more {best['service']} slot meets the most needs per dollar at any of {len(tied)} providers, "
-            f"tied at {value}: {names}."]
+    return [
+        f"One more {best['service']} slot meets the most needs per dollar at any of {len(tied)} providers, "
+        f"tied at {value}: {names}."
+    ]
 
 
 def privacy_sentence(privacy: dict) -> str:
     """The first screen's count of what was withheld and why."""
-    return (f"{privacy['withheld']:,} of {privacy['published_cells']:,} counts are withheld: {privacy['primary']:,} "
-            f"because they are under {privacy['threshold']}, {privacy['complementary']:,} so that those cannot be "
-            "worked out from totals.")
+    return (
+        f"{privacy['withheld']:,} of {privacy['published_cells']:,} counts are withheld: {privacy['primary']:,} "
+        f"because they are under {privacy['threshold']}, {privacy['complementary']:,} so that those cannot be "
+        "worked out from totals."
+    )
 
 
 def privacy_summary(*publications: Publication) -> dict:
     """How many cells were withheld and why (no values), over one or more publications."""
     cells = [c for publication in publications for c in publication.cells]
     withheld = [c for c in cells if c.suppressed]
-    return {"threshold": publications[0].threshold, "published_cells": len(cells),
-            "withheld": len(withheld), "primary": sum(c.primary for c in withheld),
-            "complementary": sum(not c.primary for c in withheld)}
+    return {
+        "threshold": publications[0].threshold,
+        "published_cells": len(cells),
+        "withheld": len(withheld),
+        "primary": sum(c.primary for c in withheld),
+        "complementary": sum(not c.primary for c in withheld),
+    }
 
 
 def combined_privacy(summary: dict, equity_section: dict | None) -> dict:
     """The report's privacy counts: the capacity tables' plus the equity tables'."""
     if not equity_section:
         return summary
-    return {key: value if key == "threshold" else value + equity_section["privacy"][key]
-            for key, value in summary.items()}
+    return {
+        key: value if key == "threshold" else value + equity_section["privacy"][key] for key, value in summary.items()
+    }
 
 
 def _table_json(frame: pd.DataFrame) -> dict:
-    return {"index": [str(i) for i in frame.index], "columns": [str(c) for c in frame.columns],
-            "data": [[_published(v) for v in row] for row in frame.to_numpy(dtype=float)]}
+    return {
+        "index": [str(i) for i in frame.index],
+        "columns": [str(c) for c in frame.columns],
+        "data": [[_published(v) for v in row] for row in frame.to_numpy(dtype=float)],
+    }
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     out = []
     for row in frame.to_dict(orient="records"):
-        out.append({k: (_published(v) if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
-                        else (bool(v) if isinstance(v, (bool, np.bool_)) else v)) for k, v in row.items()})
+        out.append(
+            {
+                k: (
+                    _published(v)
+                    if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
+                    else (bool(v) if isinstance(v, (bool, np.bool_)) else v)
+                )
+                for k, v in row.items()
+            }
+        )
     return out
 
 
@@ -330,15 +425,21 @@ def measures_section(table: pd.DataFrame, publication: Publication, share_within
         published = {name: publication.table(f"{name}:{level}") for name in COUNT_FIELDS.values()}
         records = []
         for row in rows.to_dict(orient="records"):
-            record = {"area": row["area"], "service": row["service"], "providers": int(row["providers"]),
-                      "capacity": int(row["capacity"]), "free": int(row["free"]),
-                      "utilisation": _published(row["utilisation"]),
-                      "monthly_turnover": float(row["monthly_turnover"])}
+            record = {
+                "area": row["area"],
+                "service": row["service"],
+                "providers": int(row["providers"]),
+                "capacity": int(row["capacity"]),
+                "free": int(row["free"]),
+                "utilisation": _published(row["utilisation"]),
+                "monthly_turnover": float(row["monthly_turnover"]),
+            }
             for field_name, table_name in COUNT_FIELDS.items():
                 record[field_name] = _published(published[table_name].loc[str(row["area"]), row["service"]])
             wait = row["wait_days"]
-            record["wait_days"] = (None if record["waiting"] is None
-                                   else ("no turnover" if math.isinf(wait) else round(float(wait), 1)))
+            record["wait_days"] = (
+                None if record["waiting"] is None else ("no turnover" if math.isinf(wait) else round(float(wait), 1))
+            )
             record["within_share"] = (share_within or {}).get((level, str(row["area"]), row["service"]))
             records.append(record)
         section[level] = records

@@ -20,6 +20,7 @@ when every interval is wide enough; then the answer is safe by the same LPs, and
 all answers meeting the cuts (CP-SAT proves each master optimal unless its time limit ends the
 search first, which is reported).
 """
+
 from __future__ import annotations
 
 import math
@@ -43,8 +44,7 @@ class SuppressionResult:
 def twin_groups(members: list[np.ndarray]) -> np.ndarray:
     """Group id per cell: cells summing the same microcells share a group."""
     keys: dict[bytes, int] = {}
-    return np.array([keys.setdefault(np.asarray(m, dtype=np.int64).tobytes(), len(keys)) for m in members],
-                    dtype=int)
+    return np.array([keys.setdefault(np.asarray(m, dtype=np.int64).tobytes(), len(keys)) for m in members], dtype=int)
 
 
 def constraint_matrix(n_micro: int, rows: list[np.ndarray]) -> sparse.csr_matrix:
@@ -54,8 +54,9 @@ def constraint_matrix(n_micro: int, rows: list[np.ndarray]) -> sparse.csr_matrix
     return sparse.csr_matrix((np.ones(indptr[-1]), columns, indptr), shape=(len(rows), n_micro))
 
 
-def attack(n_micro: int, rows: list[np.ndarray] | sparse.csr_matrix, values: np.ndarray,
-           target: np.ndarray) -> tuple[float, float, set[int]]:
+def attack(
+    n_micro: int, rows: list[np.ndarray] | sparse.csr_matrix, values: np.ndarray, target: np.ndarray
+) -> tuple[float, float, set[int]]:
     """The attacker's (min, max) of the sum over ``target`` and the rows with a nonzero dual in either LP.
 
     ``rows`` are the published cells' microcells (or their :func:`constraint_matrix`), ``values``
@@ -78,8 +79,16 @@ def attack(n_micro: int, rows: list[np.ndarray] | sparse.csr_matrix, values: np.
     return float(low.fun), float(upper), binding
 
 
-def optimal_suppression(n_micro: int, members: list[np.ndarray], values: np.ndarray, primary: np.ndarray, *,
-                        width: float, time_limit_s: float = 10.0, max_rounds: int = 200) -> SuppressionResult:
+def optimal_suppression(
+    n_micro: int,
+    members: list[np.ndarray],
+    values: np.ndarray,
+    primary: np.ndarray,
+    *,
+    width: float,
+    time_limit_s: float = 10.0,
+    max_rounds: int = 200,
+) -> SuppressionResult:
     """The fewest cells to withhold (then the fewest people) so no primary cell is pinned narrower than ``width``.
 
     ``members[i]`` are cell ``i``'s microcells, ``values[i]`` its count, ``primary[i]`` whether it
@@ -121,8 +130,9 @@ def optimal_suppression(n_micro: int, members: list[np.ndarray], values: np.ndar
     raise RuntimeError(f"complementary suppression did not settle in {max_rounds} rounds")
 
 
-def _master(n_groups: int, cost: np.ndarray, forced: np.ndarray, cuts: list[list[int]], *, hint: np.ndarray,
-            time_limit_s: float) -> tuple[np.ndarray, bool]:
+def _master(
+    n_groups: int, cost: np.ndarray, forced: np.ndarray, cuts: list[list[int]], *, hint: np.ndarray, time_limit_s: float
+) -> tuple[np.ndarray, bool]:
     """Cheapest withheld set containing the forced groups and meeting every cut (CP-SAT)."""
     free = sorted({g for cut in cuts for g in cut if not forced[g]})
     model = cp_model.CpModel()

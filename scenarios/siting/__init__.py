@@ -4,6 +4,7 @@ capacitated and fixed-charge location), solved exactly with OR-Tools' MIP backen
 Imported eagerly (not through :func:`scenarios.faces.lazy_face`): the function ``solve`` shares
 its name with the module :mod:`scenarios.siting.solve`, and only an import here binds the name to
 the function."""
+
 from __future__ import annotations
 
 from scenarios.siting.mip import SOLVERS

@@ -11,6 +11,7 @@ from its parent's best multipliers.
 On the OR-Library pmed instances with p <= 20 the bound leaves a 1% gap that the radius MIP closes
 with costly LPs (pmed36: ~90 s); these nodes take a millisecond or two each (pmed36: ~8 s).
 """
+
 from __future__ import annotations
 
 import time
@@ -25,9 +26,20 @@ ENUMERATION_WORK = 5e6  # client-cost updates (~10 ms) up to which a node's comb
 NODE_ITERATIONS, NODE_PATIENCE = 150, 50  # subgradient steps per node; halve the step after this many stalls
 
 
-def branch_pmedian(dual: PMedianDual, cost: np.ndarray, weight: np.ndarray, p: int, sites: list[int],
-                   value: float, *, forced: list[int], allowed: np.ndarray, integral: bool,
-                   start: np.ndarray, deadline: float) -> tuple[list[int], float, bool]:
+def branch_pmedian(
+    dual: PMedianDual,
+    cost: np.ndarray,
+    weight: np.ndarray,
+    p: int,
+    sites: list[int],
+    value: float,
+    *,
+    forced: list[int],
+    allowed: np.ndarray,
+    integral: bool,
+    start: np.ndarray,
+    deadline: float,
+) -> tuple[list[int], float, bool]:
     """Search every solution with ``forced`` open and only ``allowed`` sites (mask over the
     sites) for one strictly better than ``sites`` (objective ``value``, sum of weight x cost).
 
@@ -52,12 +64,21 @@ def branch_pmedian(dual: PMedianDual, cost: np.ndarray, weight: np.ndarray, p: i
                     sites, value = found_sites, found
                 break
             if attempt == 1:
-                stack.extend((child_forced, child_allowed, lagrange.multipliers) for child_forced, child_allowed
-                             in reversed(_children(node_forced, node_allowed, free, chosen, k)))
+                stack.extend(
+                    (child_forced, child_allowed, lagrange.multipliers)
+                    for child_forced, child_allowed in reversed(_children(node_forced, node_allowed, free, chosen, k))
+                )
                 break
-            lagrange = dual.ascent(p, value, forced=node_forced, allowed=np.flatnonzero(node_allowed),
-                                   integral=integral, start=node_start, max_iterations=NODE_ITERATIONS,
-                                   patience=NODE_PATIENCE)
+            lagrange = dual.ascent(
+                p,
+                value,
+                forced=node_forced,
+                allowed=np.flatnonzero(node_allowed),
+                integral=integral,
+                start=node_start,
+                max_iterations=NODE_ITERATIONS,
+                patience=NODE_PATIENCE,
+            )
             if lagrange.bound >= value:
                 break
             if len(lagrange.sites) == p:
@@ -78,7 +99,7 @@ def _children(node_forced, node_allowed, free, chosen, k):
     order = np.r_[free[~inside], free[inside]]
     children = []
     allowed = node_allowed.copy()
-    for i, site in enumerate(order[:len(order) - k + 1]):
+    for i, site in enumerate(order[: len(order) - k + 1]):
         children.append((sorted(node_forced + [int(site)]), allowed.copy()))
         allowed[site] = False
     return children

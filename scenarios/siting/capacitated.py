@@ -4,6 +4,7 @@ One model covers the capacitated p-median, fixed-charge facility location (OR-Li
 files: open cost per site, demand may be split between sites unless ``single_source``), the
 capacitated MCLP and LSCP, and the capacitated p-center (binary search over the LSCP).
 """
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,14 @@ def _pairs(problem: SitingProblem, radius: float | None) -> tuple[np.ndarray, np
     return clients, sites, cost[clients, sites]
 
 
-def solve_capacitated(problem: SitingProblem, model: str = "p-median", *, time_limit_s: float = 60.0,
-                      solver: str = "highs", radius: float | None = None) -> SitingSolution:
+def solve_capacitated(
+    problem: SitingProblem,
+    model: str = "p-median",
+    *,
+    time_limit_s: float = 60.0,
+    solver: str = "highs",
+    radius: float | None = None,
+) -> SitingSolution:
     """Solve ``model`` (p-median, fixed-charge, mclp, lscp, p-center) with site capacities.
 
     Objective units: p-median/fixed-charge = weighted cost + weighted site costs; mclp = demand
@@ -48,9 +55,7 @@ def solve_capacitated(problem: SitingProblem, model: str = "p-median", *, time_l
     link = sp.csr_matrix((ones, (np.arange(k), np.arange(k))), shape=(k, k))
     link_y = sp.csr_matrix((-ones, (np.arange(k), sites)), shape=(k, n))
     served = np.flatnonzero(w > 0)
-    blocks = [[sp.csr_matrix((len(served), n)), assign[served]],
-              [-sp.diags(capacity).tocsr(), load],
-              [link_y, link]]
+    blocks = [[sp.csr_matrix((len(served), n)), assign[served]], [-sp.diags(capacity).tocsr(), load], [link_y, link]]
     lo = [np.full(len(served), 0.0 if model == "mclp" else 1.0), np.full(n, -np.inf), np.full(k, -np.inf)]
     hi = [np.ones(len(served)), np.zeros(n), np.zeros(k)]
     if model != "mclp":
@@ -77,9 +82,18 @@ def solve_capacitated(problem: SitingProblem, model: str = "p-median", *, time_l
     lower[sorted(problem.forced)] = 1.0
     upper = np.r_[np.zeros(n), np.ones(k)]
     upper[problem.allowed] = 1.0
-    result = solve_mip(c, A, np.concatenate(lo), np.concatenate(hi), lower=lower, upper=upper,
-                       integer=np.r_[np.ones(n, bool), np.full(k, problem.single_source)],
-                       maximize=model == "mclp", time_limit_s=time_limit_s, solver=solver)
+    result = solve_mip(
+        c,
+        A,
+        np.concatenate(lo),
+        np.concatenate(hi),
+        lower=lower,
+        upper=upper,
+        integer=np.r_[np.ones(n, bool), np.full(k, problem.single_source)],
+        maximize=model == "mclp",
+        time_limit_s=time_limit_s,
+        solver=solver,
+    )
     seconds = time.perf_counter() - started
     if result.x is None:
         return SitingSolution(model, result.status, seconds=seconds)
@@ -90,11 +104,21 @@ def solve_capacitated(problem: SitingProblem, model: str = "p-median", *, time_l
     for i, j, value in zip(clients, sites, x):
         if value > share[i] + 1e-9:
             share[i], assignment[i] = value, j
-    details = {"assigned_share": float(w[clients] @ x) / max(float(w.sum()), 1e-12),
-               "site_cost": float(fixed[open_sites].sum()),
-               "travel_cost": float((w[clients] * pair_cost) @ x)}
-    return SitingSolution(model, result.status, open_sites=open_sites, objective=result.objective,
-                          bound=result.bound, seconds=seconds, assignment=assignment, details=details)
+    details = {
+        "assigned_share": float(w[clients] @ x) / max(float(w.sum()), 1e-12),
+        "site_cost": float(fixed[open_sites].sum()),
+        "travel_cost": float((w[clients] * pair_cost) @ x),
+    }
+    return SitingSolution(
+        model,
+        result.status,
+        open_sites=open_sites,
+        objective=result.objective,
+        bound=result.bound,
+        seconds=seconds,
+        assignment=assignment,
+        details=details,
+    )
 
 
 def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver: str) -> SitingSolution:
@@ -108,8 +132,11 @@ def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver:
     while lo <= hi:
         remaining = time_limit_s - (time.perf_counter() - started)
         mid = (lo + hi) // 2
-        step = solve_capacitated(counting, "lscp", time_limit_s=remaining, solver=solver,
-                                 radius=float(values[mid])) if remaining > 0 else None
+        step = (
+            solve_capacitated(counting, "lscp", time_limit_s=remaining, solver=solver, radius=float(values[mid]))
+            if remaining > 0
+            else None
+        )
         if step is None or step.status not in ("optimal", "infeasible"):
             status = "feasible" if best else "unknown"
             break
@@ -122,6 +149,13 @@ def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver:
         return SitingSolution("p-center", "infeasible" if status == "optimal" else status, seconds=seconds)
     radius, step = best
     bound = float(values[lo]) if status == "optimal" and lo < len(values) else float(values[max(lo, 0)])
-    return SitingSolution("p-center", status, open_sites=step.open_sites, objective=radius,
-                          bound=min(bound, radius), seconds=seconds, assignment=step.assignment,
-                          details={"sites_needed": float(len(step.open_sites))})
+    return SitingSolution(
+        "p-center",
+        status,
+        open_sites=step.open_sites,
+        objective=radius,
+        bound=min(bound, radius),
+        seconds=seconds,
+        assignment=step.assignment,
+        details={"sites_needed": float(len(step.open_sites))},
+    )

@@ -1,6 +1,7 @@
 """Covering models: MCLP (most demand within T with p sites), LSCP (fewest or cheapest sites
 covering all demand within T) and p-center (smallest worst travel cost with p sites, by binary
 search over the distinct costs, each step an LSCP)."""
+
 from __future__ import annotations
 
 import time
@@ -30,8 +31,9 @@ def _open(x: np.ndarray, n_sites: int) -> list[int]:
     return sorted(int(j) for j in np.flatnonzero(x[:n_sites] > 0.5))
 
 
-def solve_lscp(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs",
-               radius: float | None = None) -> SitingSolution:
+def solve_lscp(
+    problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs", radius: float | None = None
+) -> SitingSolution:
     """Fewest sites (or cheapest, when ``site_cost`` is set) so every demand point with weight > 0
     has an open site within ``radius`` (default ``problem.radius``, minutes)."""
     radius = problem.radius if radius is None else radius
@@ -46,18 +48,33 @@ def solve_lscp(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: st
         lo.append([-np.inf])
         hi.append([problem.budget])
     lower, upper = _bounds(problem, n)
-    result = solve_mip(costs, sp.vstack(rows).tocsr(), np.concatenate(lo), np.concatenate(hi),
-                       lower=lower, upper=upper, integer=np.ones(n, bool),
-                       time_limit_s=time_limit_s, solver=solver)
+    result = solve_mip(
+        costs,
+        sp.vstack(rows).tocsr(),
+        np.concatenate(lo),
+        np.concatenate(hi),
+        lower=lower,
+        upper=upper,
+        integer=np.ones(n, bool),
+        time_limit_s=time_limit_s,
+        solver=solver,
+    )
     if result.x is None:
         return SitingSolution("lscp", result.status, seconds=result.seconds)
     sites = _open(result.x, n)
     assignment, _ = nearest_assignment(problem.finite_cost(), sites)
     objective = float(costs[sites].sum())
     bound = objective if result.status == "optimal" else min(result.bound, objective)
-    return SitingSolution("lscp", result.status, open_sites=sites, objective=objective, bound=bound,
-                          seconds=result.seconds, assignment=assignment,
-                          details={"radius": float(radius), "sites": float(len(sites))})
+    return SitingSolution(
+        "lscp",
+        result.status,
+        open_sites=sites,
+        objective=objective,
+        bound=bound,
+        seconds=result.seconds,
+        assignment=assignment,
+        details={"radius": float(radius), "sites": float(len(sites))},
+    )
 
 
 def solve_mclp(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs") -> SitingSolution:
@@ -68,29 +85,46 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: st
     n, m = problem.n_sites, problem.n_clients
     cover = cover_matrix(problem, problem.radius)
     # u_i - sum_{j covers i} y_j <= 0 ; sum y = p ; u_i in [0, 1] (integral once y is).
-    A = sp.vstack([
-        sp.hstack([-cover, sp.identity(m)]),
-        sp.hstack([sp.csr_matrix(np.ones((1, n))), sp.csr_matrix((1, m))]),
-    ]).tocsr()
+    A = sp.vstack(
+        [
+            sp.hstack([-cover, sp.identity(m)]),
+            sp.hstack([sp.csr_matrix(np.ones((1, n))), sp.csr_matrix((1, m))]),
+        ]
+    ).tocsr()
     row_lo = np.r_[np.full(m, -np.inf), problem.p]
     row_hi = np.r_[np.zeros(m), problem.p]
     if problem.budget is not None:
         A = sp.vstack([A, sp.hstack([sp.csr_matrix(problem.site_cost[None, :]), sp.csr_matrix((1, m))])]).tocsr()
         row_lo, row_hi = np.r_[row_lo, -np.inf], np.r_[row_hi, problem.budget]
     lower, upper = _bounds(problem, n)
-    result = solve_mip(np.r_[np.zeros(n), problem.weight], A, row_lo, row_hi,
-                       lower=np.r_[lower, np.zeros(m)], upper=np.r_[upper, np.ones(m)],
-                       integer=np.r_[np.ones(n, bool), np.zeros(m, bool)], maximize=True,
-                       time_limit_s=time_limit_s, solver=solver)
+    result = solve_mip(
+        np.r_[np.zeros(n), problem.weight],
+        A,
+        row_lo,
+        row_hi,
+        lower=np.r_[lower, np.zeros(m)],
+        upper=np.r_[upper, np.ones(m)],
+        integer=np.r_[np.ones(n, bool), np.zeros(m, bool)],
+        maximize=True,
+        time_limit_s=time_limit_s,
+        solver=solver,
+    )
     if result.x is None:
         return SitingSolution("mclp", result.status, seconds=result.seconds)
     sites = _open(result.x, n)
     assignment, _ = nearest_assignment(problem.finite_cost(), sites)
     covered = float(problem.weight[np.asarray(cover[:, sites].sum(axis=1)).ravel() > 0].sum())
     total = max(float(problem.weight.sum()), 1e-12)
-    return SitingSolution("mclp", result.status, open_sites=sites, objective=covered,
-                          bound=max(result.bound, covered), seconds=result.seconds, assignment=assignment,
-                          details={"covered_share": covered / total, "radius": float(problem.radius)})
+    return SitingSolution(
+        "mclp",
+        result.status,
+        open_sites=sites,
+        objective=covered,
+        bound=max(result.bound, covered),
+        seconds=result.seconds,
+        assignment=assignment,
+        details={"covered_share": covered / total, "radius": float(problem.radius)},
+    )
 
 
 def solve_pcenter(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs") -> SitingSolution:
@@ -103,8 +137,9 @@ def solve_pcenter(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     started = time.perf_counter()
     cost = problem.finite_cost()
     demand = problem.weight > 0
-    sites = heuristic_pmedian(cost[demand], problem.weight[demand], problem.p,
-                              forced=sorted(problem.forced), allowed=problem.allowed)
+    sites = heuristic_pmedian(
+        cost[demand], problem.weight[demand], problem.p, forced=sorted(problem.forced), allowed=problem.allowed
+    )
     _, served = nearest_assignment(cost[demand], sites)
     best_radius, best_sites = float(served.max()), sites
     values = np.unique(cost[demand][np.isfinite(cost[demand])])
@@ -131,6 +166,12 @@ def solve_pcenter(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
         hi = int(np.searchsorted(values, best_radius))
     assignment, _ = nearest_assignment(cost, best_sites)
     bound = float(values[lo]) if lo < len(values) else best_radius
-    return SitingSolution("p-center", status, open_sites=best_sites, objective=best_radius,
-                          bound=min(bound, best_radius), seconds=time.perf_counter() - started,
-                          assignment=assignment)
+    return SitingSolution(
+        "p-center",
+        status,
+        open_sites=best_sites,
+        objective=best_radius,
+        bound=min(bound, best_radius),
+        seconds=time.perf_counter() - started,
+        assignment=assignment,
+    )

@@ -3,6 +3,7 @@
 After the Lagrangian bound has closed most sites, the few left often allow so few combinations
 that trying each is faster than a MIP: C(25, 5) = 53,130 subsets of 900 clients take ~50 ms.
 """
+
 from __future__ import annotations
 
 from math import comb
@@ -52,8 +53,9 @@ def enumeration_work(n_candidates: int, k: int, n_clients: int) -> int:
     return comb(n_candidates, k) * n_clients if 0 <= k <= n_candidates else 0
 
 
-def best_completion(cost: np.ndarray, weight: np.ndarray, open_sites: list[int],
-                    candidates: np.ndarray, k: int) -> tuple[float, list[int]]:
+def best_completion(
+    cost: np.ndarray, weight: np.ndarray, open_sites: list[int], candidates: np.ndarray, k: int
+) -> tuple[float, list[int]]:
     """The cheapest way to open ``k`` of ``candidates`` besides ``open_sites``, by trying them all.
 
     ``cost`` (clients x sites; +inf = unreachable), ``weight`` (clients,). Returns the weighted

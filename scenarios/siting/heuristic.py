@@ -3,6 +3,7 @@
 
 Used as the warm start and upper bound of the exact models.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,15 @@ def _weighted(cost: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(cost), cost, BIG)
 
 
-def greedy(cost: np.ndarray, weight: np.ndarray, p: int | None, *, forced: list[int] = (),
-           allowed: np.ndarray | None = None, site_cost: np.ndarray | None = None) -> list[int]:
+def greedy(
+    cost: np.ndarray,
+    weight: np.ndarray,
+    p: int | None,
+    *,
+    forced: list[int] = (),
+    allowed: np.ndarray | None = None,
+    site_cost: np.ndarray | None = None,
+) -> list[int]:
     """Open ``p`` sites one at a time, each time the one that lowers weighted cost most.
 
     With ``p=None`` (fixed-charge location) keep opening while the total cost still falls.
@@ -54,9 +62,16 @@ def _nearest_two(cost: np.ndarray, open_sites: np.ndarray) -> tuple[np.ndarray, 
     return open_sites[first], np.minimum(a, b), np.maximum(a, b)
 
 
-def interchange(cost: np.ndarray, weight: np.ndarray, open_sites: list[int], *,
-                forced: list[int] = (), allowed: np.ndarray | None = None,
-                site_cost: np.ndarray | None = None, max_rounds: int = 10_000) -> list[int]:
+def interchange(
+    cost: np.ndarray,
+    weight: np.ndarray,
+    open_sites: list[int],
+    *,
+    forced: list[int] = (),
+    allowed: np.ndarray | None = None,
+    site_cost: np.ndarray | None = None,
+    max_rounds: int = 10_000,
+) -> list[int]:
     """Improve ``open_sites`` by swapping one open site for one closed site while it pays.
 
     Each round evaluates every (closed in, open out) swap in O(clients x sites) with the
@@ -93,8 +108,9 @@ def interchange(cost: np.ndarray, weight: np.ndarray, open_sites: list[int], *,
     return sorted(int(j) for j in current)
 
 
-def weighted_cost(cost: np.ndarray, weight: np.ndarray, open_sites: list[int],
-                  site_cost: np.ndarray | None = None) -> float:
+def weighted_cost(
+    cost: np.ndarray, weight: np.ndarray, open_sites: list[int], site_cost: np.ndarray | None = None
+) -> float:
     """Demand-weighted cost of serving every point from its nearest open site (+ site costs)."""
     nearest = np.where(np.isfinite(cost[:, open_sites]), cost[:, open_sites], np.inf).min(axis=1)
     total = float(weight @ nearest) if np.all(np.isfinite(nearest)) else float("inf")
@@ -103,8 +119,15 @@ def weighted_cost(cost: np.ndarray, weight: np.ndarray, open_sites: list[int],
     return total
 
 
-def heuristic_pmedian(cost: np.ndarray, weight: np.ndarray, p: int | None, *, forced: list[int] = (),
-                      allowed: np.ndarray | None = None, site_cost: np.ndarray | None = None) -> list[int]:
+def heuristic_pmedian(
+    cost: np.ndarray,
+    weight: np.ndarray,
+    p: int | None,
+    *,
+    forced: list[int] = (),
+    allowed: np.ndarray | None = None,
+    site_cost: np.ndarray | None = None,
+) -> list[int]:
     """Greedy start then interchange: a good p-median solution, usually within 1% of optimal."""
     start = greedy(cost, weight, p, forced=forced, allowed=allowed, site_cost=site_cost)
     return interchange(cost, weight, start, forced=forced, allowed=allowed, site_cost=site_cost)

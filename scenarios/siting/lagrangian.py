@@ -13,6 +13,7 @@ Only pairs with ``w_i c_ij < u_i`` enter ``rho`` and the subgradient, so each cl
 costs are sorted once (``PMedianDual``) and every step reads just those prefixes: a few sites per
 client instead of the whole clients x sites matrix. The ascent loop is compiled with numba.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,10 +36,14 @@ class LagrangianResult:
     multipliers: np.ndarray
 
 
-@numba.njit("Tuple((f8, i8))(f8[:, ::1], i4[:, ::1], f8[::1], b1[::1], b1[::1], b1[::1], f8[::1], i8, f8, f8, "
-            "i8, i8)", cache=True, nogil=True)
-def _ascent(sorted_cost, order, u, active, fixed_open, best_open, best_u, p, upper_bound, limit, patience,
-            max_iterations):
+@numba.njit(
+    "Tuple((f8, i8))(f8[:, ::1], i4[:, ::1], f8[::1], b1[::1], b1[::1], b1[::1], f8[::1], i8, f8, f8, i8, i8)",
+    cache=True,
+    nogil=True,
+)
+def _ascent(
+    sorted_cost, order, u, active, fixed_open, best_open, best_u, p, upper_bound, limit, patience, max_iterations
+):
     """Subgradient ascent from multipliers ``u`` (updated in place) over the ``active`` sites,
     ``fixed_open`` among them. Each step fixes open / drops (``active`` = False) the sites whose
     bound exceeds ``limit``; ``best_open`` and ``best_u`` receive the subproblem's sites and the
@@ -127,9 +132,18 @@ class PMedianDual:
         self.nearest = self.sorted_cost[:, 0].copy()
         self.n_sites = weighted.shape[1]
 
-    def ascent(self, p: int, upper_bound: float, *, forced: list[int] = (), allowed: np.ndarray | None = None,
-               integral: bool = False, start: np.ndarray | None = None,
-               max_iterations: int = 3000, patience: int = 100) -> LagrangianResult:
+    def ascent(
+        self,
+        p: int,
+        upper_bound: float,
+        *,
+        forced: list[int] = (),
+        allowed: np.ndarray | None = None,
+        integral: bool = False,
+        start: np.ndarray | None = None,
+        max_iterations: int = 3000,
+        patience: int = 100,
+    ) -> LagrangianResult:
         """Subgradient ascent on the Lagrangian dual with ``p`` sites, with reduced-cost fixing.
 
         ``upper_bound`` the objective of a known solution. With ``integral`` (integer objective
@@ -153,17 +167,27 @@ class PMedianDual:
         active, fixed_open, best_open = candidate.copy(), forced_mask.copy(), np.zeros(self.n_sites, bool)
         slack = (1.0 - 1e-9) if integral else 1e-9 * max(1.0, abs(upper_bound))
         best_u = u.copy()
-        best, iterations = _ascent(self.sorted_cost, self.order, u, active, fixed_open, best_open, best_u, int(p),
-                                   float(upper_bound), float(upper_bound - slack), int(patience),
-                                   int(max_iterations))
+        best, iterations = _ascent(
+            self.sorted_cost,
+            self.order,
+            u,
+            active,
+            fixed_open,
+            best_open,
+            best_u,
+            int(p),
+            float(upper_bound),
+            float(upper_bound - slack),
+            int(patience),
+            int(max_iterations),
+        )
         closed = np.flatnonzero(candidate & ~active & ~forced_mask)
         opened = np.flatnonzero(fixed_open & ~forced_mask)
         bound = min(float(np.ceil(best - 1e-6)) if integral else best, upper_bound)
         return LagrangianResult(bound, closed, opened, iterations, np.flatnonzero(best_open), best_u)
 
 
-def lagrangian_pmedian(cost: np.ndarray, weight: np.ndarray, p: int, upper_bound: float,
-                       **options) -> LagrangianResult:
+def lagrangian_pmedian(cost: np.ndarray, weight: np.ndarray, p: int, upper_bound: float, **options) -> LagrangianResult:
     """One ascent (``PMedianDual.ascent``, same ``options``) on ``cost`` (clients x sites) and
     ``weight`` (clients,); prepare a ``PMedianDual`` instead when bounding one instance repeatedly."""
     return PMedianDual(cost, weight).ascent(p, upper_bound, **options)

@@ -4,6 +4,7 @@
 Demand points are pooled cells and areas, never individual encounters; cells with fewer than 11
 encounters show "<11" instead of their count.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,12 +20,13 @@ from geodata.basemap import data_extent, draw_basemap, place_labels  # noqa: E40
 from scenarios.leaflet_offline import offline_map, save_offline  # noqa: E402
 from scenarios.siting.travel import SitingData  # noqa: E402
 
-PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
-           "#1f78b4", "#b2df8a"]
+PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a"]
 SMALL_CELL = 11
 # an open site: a red disc with a white house, plain HTML (no icon font, nothing loaded)
-OPEN_SITE_ICON = ("<div style='width:24px;height:24px;border-radius:50%;background:#c0392b;border:2px solid #fff;"
-                  "box-shadow:0 0 2px #000;color:#fff;font:bold 15px/20px sans-serif;text-align:center'>&#8962;</div>")
+OPEN_SITE_ICON = (
+    "<div style='width:24px;height:24px;border-radius:50%;background:#c0392b;border:2px solid #fff;"
+    "box-shadow:0 0 2px #000;color:#fff;font:bold 15px/20px sans-serif;text-align:center'>&#8962;</div>"
+)
 
 
 def _count_text(source: str, count: float) -> str:
@@ -44,14 +46,21 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
     fmap = offline_map(center, zoom_start=12, control_scale=True)
     folium.map.Marker(center, icon=folium.DivIcon(html=f"<b style='font-size:14px'>{title}</b>")).add_to(fmap)
     if data.municipalities is not None:
-        folium.GeoJson(data.municipalities[["name", "geometry"]].to_json(), name="municipalities",
-                       style_function=lambda _: {"color": "#555", "weight": 1, "fillOpacity": 0.02},
-                       tooltip=folium.GeoJsonTooltip(fields=["name"])).add_to(fmap)
+        folium.GeoJson(
+            data.municipalities[["name", "geometry"]].to_json(),
+            name="municipalities",
+            style_function=lambda _: {"color": "#555", "weight": 1, "fillOpacity": 0.02},
+            tooltip=folium.GeoJsonTooltip(fields=["name"]),
+        ).add_to(fmap)
     candidates = folium.FeatureGroup(name="candidate sites")
     for row in sites.itertuples():
-        folium.CircleMarker([row.geometry.y, row.geometry.x], radius=4, color="#333", fill=True,
-                            tooltip=f"{row.site_id} {row.name} ({row.municipality}), USD {row.cost:,.0f}/year"
-                            ).add_to(candidates)
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x],
+            radius=4,
+            color="#333",
+            fill=True,
+            tooltip=f"{row.site_id} {row.name} ({row.municipality}), USD {row.cost:,.0f}/year",
+        ).add_to(candidates)
     candidates.add_to(fmap)
     biggest = max(float(points["count"].max()), 1.0)
     for k, answer in enumerate(answers):
@@ -60,20 +69,33 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
         for row, site, minutes in zip(points.itertuples(), answer["assignment"], answer["minutes"]):
             served_by = sites.iloc[site]["site_id"] if site >= 0 else "nobody"
             folium.CircleMarker(
-                [row.lat, row.lon], radius=3 + 9 * np.sqrt(row.count / biggest), weight=0,
-                fill=True, fill_opacity=0.6, fill_color=colour.get(site, "#000"),
+                [row.lat, row.lon],
+                radius=3 + 9 * np.sqrt(row.count / biggest),
+                weight=0,
+                fill=True,
+                fill_opacity=0.6,
+                fill_color=colour.get(site, "#000"),
                 tooltip=f"{row.label if row.source == 'population' else 'encounter cell'}: "
-                        f"{_count_text(row.source, row.count)}; served by {served_by}, {minutes:.1f} min",
+                f"{_count_text(row.source, row.count)}; served by {served_by}, {minutes:.1f} min",
             ).add_to(layer)
         for site in answer["open_sites"]:
             row = sites.iloc[site]
-            folium.Marker([row.geometry.y, row.geometry.x], icon=folium.DivIcon(
-                              html=OPEN_SITE_ICON, icon_size=(24, 24), icon_anchor=(12, 12), class_name="open-site"),
-                          tooltip=f"OPEN: {row['site_id']} {row['name']} ({row['municipality']})").add_to(layer)
+            folium.Marker(
+                [row.geometry.y, row.geometry.x],
+                icon=folium.DivIcon(
+                    html=OPEN_SITE_ICON, icon_size=(24, 24), icon_anchor=(12, 12), class_name="open-site"
+                ),
+                tooltip=f"OPEN: {row['site_id']} {row['name']} ({row['municipality']})",
+            ).add_to(layer)
         layer.add_to(fmap)
     if data.streets is not None and len(data.streets[0]):
-        folium.PolyLine([[(y, x) for x, y in segment] for segment in data.streets[0]], color="#777", weight=1.5,
-                        opacity=0.7, name="major streets").add_to(fmap)
+        folium.PolyLine(
+            [[(y, x) for x, y in segment] for segment in data.streets[0]],
+            color="#777",
+            weight=1.5,
+            opacity=0.7,
+            name="major streets",
+        ).add_to(fmap)
     x0, x1, y0, y1 = data_extent(np.r_[points["lon"], sites.geometry.x], np.r_[points["lat"], sites.geometry.y])
     fmap.fit_bounds([[y0, x0], [y1, x1]])
     folium.LayerControl(collapsed=False).add_to(fmap)
@@ -94,12 +116,25 @@ def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str)
         ax.scatter(points["lon"], points["lat"], s=sizes, c=colours, alpha=0.55, linewidths=0, zorder=2)
         ax.scatter(sites.geometry.x, sites.geometry.y, s=18, c="#333", marker="o", label="candidate site", zorder=3)
         opened = sites.iloc[answer["open_sites"]]
-        ax.scatter(opened.geometry.x, opened.geometry.y, s=260, c=[colour_of[s] for s in answer["open_sites"]],
-                   marker="*", edgecolors="black", linewidths=0.8, label="open site", zorder=4)
-        place_labels(ax, opened.geometry.x, opened.geometry.y,
-                     [f"{row['site_id']} {row['name']}" for _, row in opened.iterrows()],
-                     avoid=(sites.geometry.x, sites.geometry.y),
-                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+        ax.scatter(
+            opened.geometry.x,
+            opened.geometry.y,
+            s=260,
+            c=[colour_of[s] for s in answer["open_sites"]],
+            marker="*",
+            edgecolors="black",
+            linewidths=0.8,
+            label="open site",
+            zorder=4,
+        )
+        place_labels(
+            ax,
+            opened.geometry.x,
+            opened.geometry.y,
+            [f"{row['site_id']} {row['name']}" for _, row in opened.iterrows()],
+            avoid=(sites.geometry.x, sites.geometry.y),
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
         ax.set_title(answer["label"], fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -3,6 +3,7 @@
 Models in this package are built as numpy/scipy arrays (fast to assemble for 10^5-10^6 nonzeros)
 and handed to OR-Tools ``model_builder``, which runs HiGHS (default), SCIP or CBC.
 """
+
 from __future__ import annotations
 
 import time
@@ -53,8 +54,12 @@ def solve_mip(
     started = time.perf_counter()
     model = mb.Model()
     model.helper.fill_model_from_sparse_data(
-        np.asarray(lower, float), np.asarray(upper, float), np.asarray(c, float),
-        np.asarray(row_lower, float), np.asarray(row_upper, float), sp.csr_matrix(A, dtype=float),
+        np.asarray(lower, float),
+        np.asarray(upper, float),
+        np.asarray(c, float),
+        np.asarray(row_lower, float),
+        np.asarray(row_upper, float),
+        sp.csr_matrix(A, dtype=float),
     )
     for index in np.flatnonzero(integer):
         model.helper.set_var_integrality(int(index), True)

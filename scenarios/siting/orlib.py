@@ -8,6 +8,7 @@
   customer its demand and ``m`` allocation costs (cost of serving all of its demand from each site).
 - ``pmedopt.txt`` and ``capopt.txt``: published optimal values.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,7 @@ def read_pmed(path: str | Path) -> PMedianInstance:
     if len(numbers) < 3:
         raise DataError(path, "expected a first line 'n m p'", row=1)
     n, m, p = (int(v) for v in numbers[:3])
-    edges = numbers[3:3 + 3 * m]
+    edges = numbers[3 : 3 + 3 * m]
     if len(edges) != 3 * m:
         raise DataError(path, f"header announces {m} edges but the file has {len(edges) // 3}")
     edges = edges.reshape(m, 3)
@@ -82,16 +83,20 @@ def read_cap(path: str | Path, *, capacity: float | None = None) -> CapInstance:
     text = path.read_text()
     if re.search(r"capacity", text):
         if capacity is None:
-            raise DataError(path, "this file leaves the capacity open ('capacity' in place of a "
-                            "number); pass capacity=, e.g. 8000 for capa")
+            raise DataError(
+                path,
+                "this file leaves the capacity open ('capacity' in place of a "
+                "number); pass capacity=, e.g. 8000 for capa",
+            )
         text = text.replace("capacity", repr(float(capacity)))
     numbers = _numbers(path, text)
     m, n = int(numbers[0]), int(numbers[1])
-    sites = numbers[2:2 + 2 * m].reshape(m, 2)
-    body = numbers[2 + 2 * m:]
+    sites = numbers[2 : 2 + 2 * m].reshape(m, 2)
+    body = numbers[2 + 2 * m :]
     if len(body) != n * (m + 1):
-        raise DataError(path, f"expected {n} customers with a demand and {m} costs each "
-                        f"({n * (m + 1)} numbers), found {len(body)}")
+        raise DataError(
+            path, f"expected {n} customers with a demand and {m} costs each ({n * (m + 1)} numbers), found {len(body)}"
+        )
     body = body.reshape(n, m + 1)
     return CapInstance(path.stem, sites[:, 0].copy(), sites[:, 1].copy(), body[:, 0].copy(), body[:, 1:].copy())
 
@@ -120,8 +125,14 @@ def pmed_problem(instance: PMedianInstance, *, p: int | None = None, radius: flo
     from scenarios.siting.problem import SitingProblem
 
     n = instance.cost.shape[0]
-    return SitingProblem(instance.cost, np.ones(n), p=instance.p if p is None else p, radius=radius,
-                         site_names=[f"v{j + 1}" for j in range(n)], client_names=[f"v{i + 1}" for i in range(n)])
+    return SitingProblem(
+        instance.cost,
+        np.ones(n),
+        p=instance.p if p is None else p,
+        radius=radius,
+        site_names=[f"v{j + 1}" for j in range(n)],
+        client_names=[f"v{i + 1}" for i in range(n)],
+    )
 
 
 def cap_problem(instance: CapInstance, *, single_source: bool = False):
@@ -130,7 +141,12 @@ def cap_problem(instance: CapInstance, *, single_source: bool = False):
 
     demand = instance.demand
     unit = instance.allocation / np.where(demand > 0, demand, 1.0)[:, None]
-    return SitingProblem(unit, demand, site_cost=instance.fixed_cost, capacity=instance.capacity,
-                         single_source=single_source,
-                         site_names=[f"w{j + 1}" for j in range(len(instance.capacity))],
-                         client_names=[f"c{i + 1}" for i in range(len(demand))])
+    return SitingProblem(
+        unit,
+        demand,
+        site_cost=instance.fixed_cost,
+        capacity=instance.capacity,
+        single_source=single_source,
+        site_names=[f"w{j + 1}" for j in range(len(instance.capacity))],
+        client_names=[f"c{i + 1}" for i in range(len(demand))],
+    )

@@ -20,6 +20,7 @@ solution; closed sites leave the model, so the levels and the MIP shrink. Before
 branching on sites with the same bound at every node (``branching.py``) usually proves the optimum
 much faster; the MIP takes over if it has not finished within ``BRANCH_SHARE`` of the time limit.
 """
+
 from __future__ import annotations
 
 import time
@@ -72,8 +73,7 @@ def _build(levels, top: np.ndarray, weight: np.ndarray, n_sites: int):
         rhs.append(np.r_[1.0, np.zeros(k_top)])
         n_rows += k_top + 1
         n_vars += k_top + 1
-    A = sp.csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(n_rows, n_vars))
+    A = sp.csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n_vars))
     return A, np.concatenate(obj), np.concatenate(upper), np.concatenate(rhs), constant
 
 
@@ -107,14 +107,16 @@ def _lagrangian_search(dual, cost, weight, p, sites, value, forced, allowed, int
         free = np.setdiff1d(np.flatnonzero(keep), forced)
         starts = [lagrange.sites.tolist()]
         if p <= 20 and len(free) >= p - len(forced):
-            starts += [list(forced) + rng.choice(free, p - len(forced), replace=False).tolist()
-                       for _ in range(RESTARTS)]
+            starts += [
+                list(forced) + rng.choice(free, p - len(forced), replace=False).tolist() for _ in range(RESTARTS)
+            ]
         found = _interchange_within(cost, weight, starts, forced, keep)
         costs = [weighted_cost(cost, weight, s) for s in found]
         if min(costs) >= value - 1e-9:
             if p <= 20:
-                lagrange.closed = np.union1d(lagrange.closed, _probe(dual, p, sites, value, forced,
-                                                                     np.flatnonzero(keep), integral, start))
+                lagrange.closed = np.union1d(
+                    lagrange.closed, _probe(dual, p, sites, value, forced, np.flatnonzero(keep), integral, start)
+                )
             return sites, value, lagrange
         sites, value = found[int(np.argmin(costs))], min(costs)
 
@@ -126,21 +128,38 @@ def _interchange_within(cost, weight, starts, forced, keep):
     local = cost[:, cols]
     entering = np.searchsorted(cols, np.flatnonzero(keep))
     local_forced = np.searchsorted(cols, forced).tolist()
-    return [cols[interchange(local, weight, np.searchsorted(cols, s).tolist(), forced=local_forced,
-                             allowed=entering)].tolist() for s in starts]
+    return [
+        cols[
+            interchange(local, weight, np.searchsorted(cols, s).tolist(), forced=local_forced, allowed=entering)
+        ].tolist()
+        for s in starts
+    ]
 
 
 def _probe(dual, p, sites, value, forced, keep, integral, start):
     """Sites in ``keep`` (outside the incumbent ``sites``) whose Lagrangian bound with the site
     forced open reaches ``value``: no strictly better solution opens them."""
-    out = [j for j in np.setdiff1d(keep, np.r_[sites, forced].astype(int))
-           if dual.ascent(p, value, forced=list(forced) + [int(j)], allowed=keep, integral=integral,
-                          start=start, max_iterations=400, patience=40).bound >= value]
+    out = [
+        j
+        for j in np.setdiff1d(keep, np.r_[sites, forced].astype(int))
+        if dual.ascent(
+            p,
+            value,
+            forced=list(forced) + [int(j)],
+            allowed=keep,
+            integral=integral,
+            start=start,
+            max_iterations=400,
+            patience=40,
+        ).bound
+        >= value
+    ]
     return np.array(out, int)
 
 
-def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs",
-                  threads: int = 1, log: bool = False) -> SitingSolution:
+def solve_pmedian(
+    problem: SitingProblem, *, time_limit_s: float = 60.0, solver: str = "highs", threads: int = 1, log: bool = False
+) -> SitingSolution:
     """Minimise demand-weighted cost with ``problem.p`` sites (or, with ``p=None`` and site costs,
     fixed-charge location), honouring forced, forbidden sites and the budget.
 
@@ -166,8 +185,9 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     if problem.p is not None and problem.budget is None and fixed is None and best_sites is not None:
         integral = bool(np.all(cost == np.round(cost)) and np.all(weight_used == np.round(weight_used)))
         dual = PMedianDual(cost, weight_used)
-        best_sites, best_value, lagrange = _lagrangian_search(dual, cost, weight_used, problem.p, best_sites,
-                                                              best_value, forced, allowed, integral)
+        best_sites, best_value, lagrange = _lagrangian_search(
+            dual, cost, weight_used, problem.p, best_sites, best_value, forced, allowed, integral
+        )
         lp_bound = lagrange.bound
         proven = lagrange.bound >= best_value - 1e-6 * max(1.0, abs(best_value))
         if not proven:
@@ -176,10 +196,18 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
             candidate[lagrange.closed] = False
             share = BRANCH_SHARE * (time_limit_s - (time.perf_counter() - started))
             best_sites, best_value, proven = branch_pmedian(
-                dual, cost, weight_used, problem.p, best_sites, best_value,
-                forced=sorted(set(forced) | set(lagrange.opened.tolist())), allowed=candidate,
-                integral=integral, start=weight_used * nearest_assignment(cost, best_sites)[1],
-                deadline=time.perf_counter() + share)
+                dual,
+                cost,
+                weight_used,
+                problem.p,
+                best_sites,
+                best_value,
+                forced=sorted(set(forced) | set(lagrange.opened.tolist())),
+                allowed=candidate,
+                integral=integral,
+                start=weight_used * nearest_assignment(cost, best_sites)[1],
+                deadline=time.perf_counter() + share,
+            )
             if proven:
                 lp_bound = best_value
         _, start_cost = nearest_assignment(cost, best_sites)
@@ -191,8 +219,12 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
             if not np.isfinite(pruned).any(axis=1).all():
                 pruned, lagrange.closed = cost, np.zeros(0, int)
         levels = _levels(pruned)
-        top = np.array([min(_level_of(v, c) + START_MARGIN if np.isfinite(c) else len(v) - 1, len(v) - 1)
-                        for (v, _, _), c in zip(levels, start_cost)])
+        top = np.array(
+            [
+                min(_level_of(v, c) + START_MARGIN if np.isfinite(c) else len(v) - 1, len(v) - 1)
+                for (v, _, _), c in zip(levels, start_cost)
+            ]
+        )
     hint = None
     if best_sites is not None:
         hint = np.zeros(n_sites)
@@ -221,13 +253,20 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
             upper[lagrange.closed] = 0.0
         remaining = time_limit_s - (time.perf_counter() - started)
         result = solve_mip(
-            np.r_[np.zeros(n_sites) if fixed is None else fixed, z_obj], A,
-            np.r_[rhs, extra_lo], np.r_[np.full(len(rhs), np.inf), extra_hi],
-            lower=lower, upper=upper,
+            np.r_[np.zeros(n_sites) if fixed is None else fixed, z_obj],
+            A,
+            np.r_[rhs, extra_lo],
+            np.r_[np.full(len(rhs), np.inf), extra_hi],
+            lower=lower,
+            upper=upper,
             integer=np.r_[np.full(n_sites, integer), np.zeros(n_vars - n_sites, bool)],
             hint=None if hint is None else np.r_[hint, np.zeros(n_vars - n_sites)],
             cutoff=None if best_sites is None else best_value - constant + 1e-6 * max(1.0, abs(best_value)),
-            time_limit_s=remaining, solver=solver, threads=threads, log=log)
+            time_limit_s=remaining,
+            solver=solver,
+            threads=threads,
+            log=log,
+        )
         return result, constant, A
 
     # Phase 1: grow levels until the LP relaxation no longer leans on a truncated top level.
@@ -285,11 +324,19 @@ def solve_pmedian(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     elif status == "optimal":
         status = "feasible"
     assignment, _ = nearest_assignment(problem.finite_cost(), best_sites)
-    return SitingSolution("p-median" if problem.p is not None else "fixed-charge", status,
-                          open_sites=best_sites, objective=best_value, bound=float(bound),
-                          seconds=seconds, assignment=assignment,
-                          details={"rounds": rounds, "lp_bound": float(lp_bound),
-                                   "rows": float(0 if A is None else A.shape[0]),
-                                   "nonzeros": float(0 if A is None else A.nnz),
-                                   "sites_fixed": float(0 if lagrange is None else
-                                                        len(lagrange.closed) + len(lagrange.opened))})
+    return SitingSolution(
+        "p-median" if problem.p is not None else "fixed-charge",
+        status,
+        open_sites=best_sites,
+        objective=best_value,
+        bound=float(bound),
+        seconds=seconds,
+        assignment=assignment,
+        details={
+            "rounds": rounds,
+            "lp_bound": float(lp_bound),
+            "rows": float(0 if A is None else A.shape[0]),
+            "nonzeros": float(0 if A is None else A.nnz),
+            "sites_fixed": float(0 if lagrange is None else len(lagrange.closed) + len(lagrange.opened)),
+        },
+    )

@@ -6,6 +6,7 @@ minutes for scenarios or in the benchmark's own units for OR-Library files, plus
 and the planner's rules: how many sites, a coverage radius, forced-open and forbidden sites, site
 costs, capacities and a budget.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,8 +46,9 @@ class SitingProblem:
         self.cost = np.asarray(self.cost, dtype=float)
         self.weight = np.asarray(self.weight, dtype=float)
         if self.cost.ndim != 2 or self.weight.shape != (self.cost.shape[0],):
-            raise ValueError(f"cost must be (clients, sites) and weight (clients,); got "
-                             f"{self.cost.shape} and {self.weight.shape}")
+            raise ValueError(
+                f"cost must be (clients, sites) and weight (clients,); got {self.cost.shape} and {self.weight.shape}"
+            )
         self.forced = frozenset(int(j) for j in self.forced)
         self.forbidden = frozenset(int(j) for j in self.forbidden)
         for name in ("site_cost", "capacity"):

@@ -6,6 +6,7 @@ weights)``. Weights of demand points are shares (they sum to 1), so p-median obj
 mean weighted minutes. ``run`` solves every p of the scenario, prints progress, and writes
 ``siting.csv``, ``sites.csv``, ``siting_map.html`` and ``siting_map.png`` (keys: see ``spec``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,7 +35,9 @@ def _site_indices(names: list[str], data: SitingData, key: str, *, municipalitie
     chosen: set[int] = set()
     for name in names:
         by_id = np.flatnonzero(sites["site_id"].astype(str) == name)
-        by_town = np.flatnonzero(sites["municipality"].astype(str).str.lower() == name.lower()) if municipalities else []
+        by_town = (
+            np.flatnonzero(sites["municipality"].astype(str).str.lower() == name.lower()) if municipalities else []
+        )
         if len(by_id) == 0 and len(by_town) == 0:
             known = ", ".join(sites["site_id"].astype(str))
             towns = " or a municipality with candidate sites" if municipalities else ""
@@ -53,8 +56,9 @@ def weighted_minutes(spec: SitingSpec, data: SitingData) -> tuple[np.ndarray, in
         cost += spec.police_drive / total * data.drive
     if spec.participant_transit > 0:
         no_transit = int((np.isnan(data.transit) & np.isfinite(cost)).sum())
-        cost += spec.participant_transit / total * np.where(np.isnan(data.transit), spec.unreachable_minutes,
-                                                            data.transit)
+        cost += (
+            spec.participant_transit / total * np.where(np.isnan(data.transit), spec.unreachable_minutes, data.transit)
+        )
     return cost, no_transit
 
 
@@ -85,11 +89,20 @@ def build_problem(spec: SitingSpec, data: SitingData, p: int | None) -> SitingPr
         capacity = np.array([spec.capacity.get(str(s), default) for s in data.sites["site_id"]])
         capacity = capacity / spec.participants_per_year
     labels = [f"{row.label}" for row in data.points.itertuples()]
-    return SitingProblem(cost, weight, p=p, radius=spec.radius_minutes, site_cost=site_cost,
-                         site_cost_weight=spec.minutes_per_1000_usd / 1000.0, capacity=capacity,
-                         budget=spec.budget, forced=forced, forbidden=forbidden,
-                         site_names=[f"{s} {n}" for s, n in zip(data.sites["site_id"], data.sites["name"])],
-                         client_names=labels)
+    return SitingProblem(
+        cost,
+        weight,
+        p=p,
+        radius=spec.radius_minutes,
+        site_cost=site_cost,
+        site_cost_weight=spec.minutes_per_1000_usd / 1000.0,
+        capacity=capacity,
+        budget=spec.budget,
+        forced=forced,
+        forbidden=forbidden,
+        site_names=[f"{s} {n}" for s, n in zip(data.sites["site_id"], data.sites["name"])],
+        client_names=labels,
+    )
 
 
 def measures(spec: SitingSpec, data: SitingData, problem: SitingProblem, solution: SitingSolution) -> dict[str, Any]:
@@ -108,9 +121,11 @@ def measures(spec: SitingSpec, data: SitingData, problem: SitingProblem, solutio
     enc_rows = encounter[rows]
     out = {
         "mean_police_drive_min": float(np.average(drive[enc_rows], weights=weight[rows][enc_rows]))
-        if enc_rows.any() else float("nan"),
+        if enc_rows.any()
+        else float("nan"),
         "mean_participant_transit_min": float(np.average(transit, weights=weight[rows]))
-        if spec.participant_transit > 0 else float("nan"),
+        if spec.participant_transit > 0
+        else float("nan"),
         "mean_weighted_min": float(np.average(minutes, weights=weight[rows])),
         "worst_min": float(minutes.max()),
         "served_share": float(weight[rows].sum() / weight.sum()),
@@ -127,8 +142,10 @@ def _solve_all(spec: SitingSpec, data: SitingData, console: Console | None):
     for p in spec.p:
         problem = build_problem(spec, data, p)
         if console:
-            console.print(f"solving {spec.model} with p = {p if p is not None else 'free'} "
-                          f"({problem.n_clients} demand points, {problem.n_sites} candidate sites)...")
+            console.print(
+                f"solving {spec.model} with p = {p if p is not None else 'free'} "
+                f"({problem.n_clients} demand points, {problem.n_sites} candidate sites)..."
+            )
         solution = solve(problem, spec.model, time_limit_s=spec.time_limit_s, solver=spec.solver)
         answers.append((p, problem, solution, measures(spec, data, problem, solution)))
     return answers
@@ -139,9 +156,14 @@ def evaluate(spec: dict, *, base_dir: Path, seed: int, context: dict[str, Any]) 
     the chosen sites as a string. Deterministic: the exact solver does not depend on ``seed``."""
     parsed = parse_spec(spec, base_dir=base_dir)
     parsed.p = parsed.p[:1]
-    (_, _, solution, numbers), = _solve_all(parsed, context["data"], None)
-    return {"objective": solution.objective, "bound": solution.bound, "gap": solution.gap,
-            "optimal": float(solution.status == "optimal"), **numbers}
+    ((_, _, solution, numbers),) = _solve_all(parsed, context["data"], None)
+    return {
+        "objective": solution.objective,
+        "bound": solution.bound,
+        "gap": solution.gap,
+        "optimal": float(solution.status == "optimal"),
+        **numbers,
+    }
 
 
 def _label(spec: SitingSpec, p: int | None, solution: SitingSolution) -> str:
@@ -159,15 +181,26 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     _, no_transit = weighted_minutes(parsed, data)
     notes = list(data.notes)
     if no_transit:
-        notes.append(f"{no_transit} demand point-site pairs have no transit route within the limits; they "
-                     f"count as {parsed.unreachable_minutes:g} minutes of transit.")
+        notes.append(
+            f"{no_transit} demand point-site pairs have no transit route within the limits; they "
+            f"count as {parsed.unreachable_minutes:g} minutes of transit."
+        )
     answers = _solve_all(parsed, data, console)
     rows, site_rows, drawn, summary = [], [], [], {}
     for p, problem, solution, numbers in answers:
         label = _label(parsed, p, solution)
-        rows.append({"p": p if p is not None else len(solution.open_sites), "model": parsed.model,
-                     "status": solution.status, "objective": solution.objective, "bound": solution.bound,
-                     "gap": solution.gap, "seconds": solution.seconds, **numbers})
+        rows.append(
+            {
+                "p": p if p is not None else len(solution.open_sites),
+                "model": parsed.model,
+                "status": solution.status,
+                "objective": solution.objective,
+                "bound": solution.bound,
+                "gap": solution.gap,
+                "seconds": solution.seconds,
+                **numbers,
+            }
+        )
         if solution.explanation:
             notes.append(f"{label}: {solution.explanation}")
         if not solution.open_sites:
@@ -178,15 +211,37 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
             mine = served == j
             police = mine & encounter
             site = data.sites.iloc[j]
-            site_rows.append({"p": rows[-1]["p"], "site_id": site["site_id"], "name": site["name"],
-                              "municipality": site["municipality"], "demand_share": float(problem.weight[mine].sum()),
-                              "mean_police_drive_min": float(np.average(data.drive[police, j], weights=problem.weight[police]))
-                              if police.any() else float("nan"),
-                              "existing": bool(site.get("existing", False))})
-        drawn.append({"label": label, "open_sites": solution.open_sites, "assignment": served,
-                      "minutes": problem.cost[np.arange(problem.n_clients), np.maximum(served, 0)]})
-        for key in ("objective", "gap", "mean_weighted_min", "mean_police_drive_min",
-                    "mean_participant_transit_min", "covered_share", "worst_min", "site_cost_usd"):
+            site_rows.append(
+                {
+                    "p": rows[-1]["p"],
+                    "site_id": site["site_id"],
+                    "name": site["name"],
+                    "municipality": site["municipality"],
+                    "demand_share": float(problem.weight[mine].sum()),
+                    "mean_police_drive_min": float(np.average(data.drive[police, j], weights=problem.weight[police]))
+                    if police.any()
+                    else float("nan"),
+                    "existing": bool(site.get("existing", False)),
+                }
+            )
+        drawn.append(
+            {
+                "label": label,
+                "open_sites": solution.open_sites,
+                "assignment": served,
+                "minutes": problem.cost[np.arange(problem.n_clients), np.maximum(served, 0)],
+            }
+        )
+        for key in (
+            "objective",
+            "gap",
+            "mean_weighted_min",
+            "mean_police_drive_min",
+            "mean_participant_transit_min",
+            "covered_share",
+            "worst_min",
+            "site_cost_usd",
+        ):
             value = solution.objective if key == "objective" else solution.gap if key == "gap" else numbers.get(key)
             if value is not None:
                 summary[f"{key} (p={rows[-1]['p']})"] = float(value)
@@ -199,19 +254,45 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
         title = f"{parsed.name} ({data.region_name})"
         files.append(folium_map(data, drawn, out_dir / "siting_map.html", title=title))
         files.append(png_map(data, drawn, out_dir / "siting_map.png", title=title))
-    columns = {"p": "p", "status": "status", "objective": "objective", "gap": "gap",
-               "mean_police_drive_min": "police drive min", "mean_participant_transit_min": "transit min",
-               "covered_share": "covered", "worst_min": "worst min", "sites": "sites"}
+    columns = {
+        "p": "p",
+        "status": "status",
+        "objective": "objective",
+        "gap": "gap",
+        "mean_police_drive_min": "police drive min",
+        "mean_participant_transit_min": "transit min",
+        "covered_share": "covered",
+        "worst_min": "worst min",
+        "sites": "sites",
+    }
     shown = table[[c for c in columns if c in table.columns]].rename(columns=columns)
-    brief_sites = sites_table.rename(columns={"site_id": "site", "name": "name", "demand_share": "demand share",
-                                              "mean_police_drive_min": "police drive min"})
-    return ScenarioResult(title=f"Siting: {parsed.name}", tables={"answers": shown, "open sites": brief_sites},
-                          summary=summary, files=files, notes=notes)
+    brief_sites = sites_table.rename(
+        columns={
+            "site_id": "site",
+            "name": "name",
+            "demand_share": "demand share",
+            "mean_police_drive_min": "police drive min",
+        }
+    )
+    return ScenarioResult(
+        title=f"Siting: {parsed.name}",
+        tables={"answers": shown, "open sites": brief_sites},
+        summary=summary,
+        files=files,
+        notes=notes,
+    )
 
 
 def demo_spec(region_dir: Path) -> dict:
     """A siting scenario for the generated demo region: 1-3 sites, drive and transit weighted equally."""
-    return {"kind": "siting", "name": "Demo: one to three case-management sites",
-            "region": str(Path(region_dir).resolve()), "model": "p-median", "p": [1, 2, 3],
-            "radius_minutes": 15, "weights": {"police_drive": 1, "participant_transit": 1},
-            "demand": {"encounters": 0.7, "population": 0.3}, "time_limit_s": 20}
+    return {
+        "kind": "siting",
+        "name": "Demo: one to three case-management sites",
+        "region": str(Path(region_dir).resolve()),
+        "model": "p-median",
+        "p": [1, 2, 3],
+        "radius_minutes": 15,
+        "weights": {"police_drive": 1, "participant_transit": 1},
+        "demand": {"encounters": 0.7, "population": 0.3},
+        "time_limit_s": 20,
+    }

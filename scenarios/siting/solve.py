@@ -1,4 +1,5 @@
 """One entry point for every siting model: check for plain-language infeasibility, then solve."""
+
 from __future__ import annotations
 
 import time
@@ -10,8 +11,9 @@ from scenarios.siting.pmedian import solve_pmedian
 from scenarios.siting.problem import MODELS, SitingProblem, SitingSolution
 
 
-def solve(problem: SitingProblem, model: str = "p-median", *, time_limit_s: float = 60.0,
-          solver: str = "highs") -> SitingSolution:
+def solve(
+    problem: SitingProblem, model: str = "p-median", *, time_limit_s: float = 60.0, solver: str = "highs"
+) -> SitingSolution:
     """Solve ``problem`` with ``model`` (one of ``MODELS``); capacities switch to the capacitated
     variant. Infeasible problems come back with ``status='infeasible'`` and an ``explanation``.
     """
@@ -38,16 +40,22 @@ def solve(problem: SitingProblem, model: str = "p-median", *, time_limit_s: floa
     else:
         solution = solve_pcenter(problem, time_limit_s=time_limit_s, solver=solver)
     solution.model = model
-    if model == "lscp" and problem.p is not None and solution.status == "optimal" \
-            and len(solution.open_sites) > problem.p:
+    if (
+        model == "lscp"
+        and problem.p is not None
+        and solution.status == "optimal"
+        and len(solution.open_sites) > problem.p
+    ):
         solution.status = "infeasible"
         solution.explanation = (
             f"Covering all demand within {problem.radius:g} minutes needs at least "
             f"{len(solution.open_sites)} sites; p = {problem.p} is not enough. Raise p to "
-            f"{len(solution.open_sites)} or the radius, or use mclp to cover the most demand with p sites.")
+            f"{len(solution.open_sites)} or the radius, or use mclp to cover the most demand with p sites."
+        )
     if solution.status == "infeasible" and not solution.explanation:
         solution.explanation = generic_reason(problem, model)
     elif solution.status == "unknown":
-        solution.explanation = (f"No solution was found within the {time_limit_s:g} s time limit; "
-                                f"allow more time or simplify the scenario.")
+        solution.explanation = (
+            f"No solution was found within the {time_limit_s:g} s time limit; allow more time or simplify the scenario."
+        )
     return solution

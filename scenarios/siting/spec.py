@@ -19,6 +19,7 @@ Keys (only ``region`` is required)::
     encounter_cell_m: 500             # encounters are pooled on a grid of this size (metres)
     time_limit_s: 30
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,9 +29,26 @@ from typing import Any
 from scenarios.errors import ScenarioError
 from scenarios.siting.problem import MODELS
 
-KNOWN = {"kind", "name", "region", "model", "p", "radius_minutes", "weights", "demand", "forced_open",
-         "forbidden", "costs", "capacity", "participants_per_year", "transit", "encounter_cell_m",
-         "time_limit_s", "solver", "cache_dir"}
+KNOWN = {
+    "kind",
+    "name",
+    "region",
+    "model",
+    "p",
+    "radius_minutes",
+    "weights",
+    "demand",
+    "forced_open",
+    "forbidden",
+    "costs",
+    "capacity",
+    "participants_per_year",
+    "transit",
+    "encounter_cell_m",
+    "time_limit_s",
+    "solver",
+    "cache_dir",
+}
 
 
 @dataclass
@@ -137,8 +155,11 @@ def parse_spec(spec: dict, *, base_dir: Path) -> SitingSpec:
     budget = None if budget is None else _number(budget, "costs.budget")
     per_cost = _number(costs.get("minutes_per_1000_usd", 0.0), "costs.minutes_per_1000_usd")
     if model == "fixed-charge" and per_cost == 0:
-        raise fail("costs.minutes_per_1000_usd", "the fixed-charge model trades minutes against site "
-                   "costs: give how many weighted minutes USD 1,000/year is worth")
+        raise fail(
+            "costs.minutes_per_1000_usd",
+            "the fixed-charge model trades minutes against site "
+            "costs: give how many weighted minutes USD 1,000/year is worth",
+        )
     capacity = spec.get("capacity")
     participants = spec.get("participants_per_year")
     if capacity is not None:
@@ -146,8 +167,9 @@ def parse_spec(spec: dict, *, base_dir: Path) -> SitingSpec:
             raise fail("capacity", "expected a mapping of site id (or 'default') to participants/year")
         capacity = {str(k): _number(v, f"capacity.{k}") for k, v in capacity.items()}
         if participants is None:
-            raise fail("participants_per_year", "give the total demand (participants/year) to compare "
-                       "with site capacities")
+            raise fail(
+                "participants_per_year", "give the total demand (participants/year) to compare with site capacities"
+            )
     if participants is not None:
         participants = _number(participants, "participants_per_year", allow_zero=False)
     tr = _mapping(spec, "transit", {"date", "depart", "percentile", "unreachable_minutes"})
@@ -158,15 +180,27 @@ def parse_spec(spec: dict, *, base_dir: Path) -> SitingSpec:
     if solver not in ("highs", "scip", "cbc"):
         raise fail("solver", f"expected highs, scip or cbc, got {solver!r}")
     return SitingSpec(
-        name=str(spec.get("name", "siting")), region=region, model=model, p=ps, radius_minutes=radius,
-        police_drive=police, participant_transit=transit, encounter_share=enc / (enc + pop),
-        population_share=pop / (enc + pop), forced_open=_names(spec, "forced_open"),
-        forbidden=_names(spec, "forbidden"), budget=budget, minutes_per_1000_usd=per_cost,
-        capacity=capacity, participants_per_year=participants,
-        transit_date=None if tr.get("date") is None else str(tr["date"]), depart=str(tr.get("depart", "07:00-09:00")),
+        name=str(spec.get("name", "siting")),
+        region=region,
+        model=model,
+        p=ps,
+        radius_minutes=radius,
+        police_drive=police,
+        participant_transit=transit,
+        encounter_share=enc / (enc + pop),
+        population_share=pop / (enc + pop),
+        forced_open=_names(spec, "forced_open"),
+        forbidden=_names(spec, "forbidden"),
+        budget=budget,
+        minutes_per_1000_usd=per_cost,
+        capacity=capacity,
+        participants_per_year=participants,
+        transit_date=None if tr.get("date") is None else str(tr["date"]),
+        depart=str(tr.get("depart", "07:00-09:00")),
         percentile=percentile,
         unreachable_minutes=_number(tr.get("unreachable_minutes", 120.0), "transit.unreachable_minutes"),
         encounter_cell_m=_number(spec.get("encounter_cell_m", 500.0), "encounter_cell_m", allow_zero=False),
         time_limit_s=_number(spec.get("time_limit_s", 30.0), "time_limit_s", allow_zero=False),
-        solver=solver, cache_dir=None if spec.get("cache_dir") is None else Path(base_dir) / str(spec["cache_dir"]),
+        solver=solver,
+        cache_dir=None if spec.get("cache_dir") is None else Path(base_dir) / str(spec["cache_dir"]),
     )

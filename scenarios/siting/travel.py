@@ -7,6 +7,7 @@ transit minutes on the scenario's day (the feed's typical weekday unless ``trans
 cached by the service. A region with no street graph or no transit feed gets the service's
 straight-line estimates, and says so in a note.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class SitingData:
     municipalities: gpd.GeoDataFrame | None
     boundary: gpd.GeoDataFrame | None
     notes: list[str] = field(default_factory=list)
-    streets: tuple | None = None   # (major, minor) street segments within the map's extent (basemap)
+    streets: tuple | None = None  # (major, minor) street segments within the map's extent (basemap)
 
 
 def encounter_points(encounters: gpd.GeoDataFrame, *, metric_crs: str, cell_m: float) -> pd.DataFrame:
@@ -49,15 +50,28 @@ def encounter_points(encounters: gpd.GeoDataFrame, *, metric_crs: str, cell_m: f
     if located.empty:
         return pd.DataFrame(columns=["source", "label", "lon", "lat", "count"])
     metric = located.geometry.to_crs(metric_crs)
-    cells = pd.DataFrame({"cx": np.floor(metric.x / cell_m), "cy": np.floor(metric.y / cell_m),
-                          "lon": located.geometry.x.to_numpy(), "lat": located.geometry.y.to_numpy(),
-                          "place": located.get("neighborhood", pd.Series(index=located.index, dtype=object))
-                          .fillna("").astype(str).to_numpy()})
+    cells = pd.DataFrame(
+        {
+            "cx": np.floor(metric.x / cell_m),
+            "cy": np.floor(metric.y / cell_m),
+            "lon": located.geometry.x.to_numpy(),
+            "lat": located.geometry.y.to_numpy(),
+            "place": located.get("neighborhood", pd.Series(index=located.index, dtype=object))
+            .fillna("")
+            .astype(str)
+            .to_numpy(),
+        }
+    )
     grouped = cells.groupby(["cx", "cy"], sort=True)
-    table = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), count=("lon", "size"),
-                        place=("place", lambda s: s.mode().iat[0] if len(s.mode()) else "")).reset_index()
-    table["label"] = [f"encounter cell near {place}" if place else f"encounter cell {k + 1}"
-                      for k, place in enumerate(table["place"])]
+    table = grouped.agg(
+        lon=("lon", "mean"),
+        lat=("lat", "mean"),
+        count=("lon", "size"),
+        place=("place", lambda s: s.mode().iat[0] if len(s.mode()) else ""),
+    ).reset_index()
+    table["label"] = [
+        f"encounter cell near {place}" if place else f"encounter cell {k + 1}" for k, place in enumerate(table["place"])
+    ]
     table["source"] = "encounters"
     return table[["source", "label", "lon", "lat", "count"]]
 
@@ -67,13 +81,20 @@ def population_points(population: gpd.GeoDataFrame) -> pd.DataFrame:
     located = np.array([g is not None and not g.is_empty for g in population.geometry])
     shaped = population[located & (population["population"] > 0).to_numpy()]
     geometry = shaped.geometry.representative_point()
-    return pd.DataFrame({"source": "population", "label": [f"area {a}" for a in shaped["area_id"]],
-                         "lon": geometry.x.to_numpy(), "lat": geometry.y.to_numpy(),
-                         "count": shaped["population"].to_numpy(dtype=float)})
+    return pd.DataFrame(
+        {
+            "source": "population",
+            "label": [f"area {a}" for a in shaped["area_id"]],
+            "lon": geometry.x.to_numpy(),
+            "lat": geometry.y.to_numpy(),
+            "count": shaped["population"].to_numpy(dtype=float),
+        }
+    )
 
 
-def travel_matrices(region: Region, spec: SitingSpec, origins: np.ndarray, sites: np.ndarray,
-              notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def travel_matrices(
+    region: Region, spec: SitingSpec, origins: np.ndarray, sites: np.ndarray, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Police drive and participant transit minutes (points x sites) from the travel service."""
     service = TravelService(region, cache_dir=spec.cache_dir)
     drive = service.drive(origins, sites)
@@ -105,8 +126,9 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
     if spec.encounter_share > 0:
         if region.encounters is None:
             raise fail("demand.encounters", "the region has no encounters file; set demand.encounters: 0")
-        frames.append(encounter_points(region.encounters, metric_crs=region.manifest.metric_crs,
-                                       cell_m=spec.encounter_cell_m))
+        frames.append(
+            encounter_points(region.encounters, metric_crs=region.manifest.metric_crs, cell_m=spec.encounter_cell_m)
+        )
     if spec.population_share > 0:
         if region.population is None:
             raise fail("demand.population", "the region has no population file; set demand.population: 0")
@@ -126,11 +148,16 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
         stranded = ~np.isfinite(drive).any(axis=1)
         if stranded.any():
             counts = points.loc[stranded].groupby("source")["count"].sum()
-            lost = ", ".join(f"{counts[s]:,.0f} of {points.loc[points['source'] == s, 'count'].sum():,.0f} "
-                             f"{'encounters' if s == 'encounters' else 'people'}" for s in counts.index)
-            notes.append(f"{int(stranded.sum())} demand points ({lost}) are more than the snapping "
-                         f"distance from any street, or cut off from every candidate site by road, "
-                         f"and are left out.")
+            lost = ", ".join(
+                f"{counts[s]:,.0f} of {points.loc[points['source'] == s, 'count'].sum():,.0f} "
+                f"{'encounters' if s == 'encounters' else 'people'}"
+                for s in counts.index
+            )
+            notes.append(
+                f"{int(stranded.sum())} demand points ({lost}) are more than the snapping "
+                f"distance from any street, or cut off from every candidate site by road, "
+                f"and are left out."
+            )
             points = points.loc[~stranded].reset_index(drop=True)
             points["point_id"] = np.arange(len(points))
             drive, transit = drive[~stranded], transit[~stranded]
@@ -138,5 +165,14 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
     if region.manifest.spec("streets") is not None:
         extent = data_extent(np.r_[points["lon"], site_xy[:, 0]], np.r_[points["lat"], site_xy[:, 1]])
         segments = street_segments(region.streets, extent)
-    return SitingData(region.name, sites.reset_index(drop=True), points, drive, transit,
-                      region.municipalities, region.boundary, notes, segments)
+    return SitingData(
+        region.name,
+        sites.reset_index(drop=True),
+        points,
+        drive,
+        transit,
+        region.municipalities,
+        region.boundary,
+        notes,
+        segments,
+    )

@@ -1,4 +1,5 @@
 """A sweep's outputs: one parquet table and a summary plot."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,11 @@ RESERVED = {"task_id", "draw", "seed", "status", "error"}
 
 def metric_columns(results: pd.DataFrame) -> list[str]:
     """The numeric result columns (not parameters, ids or status)."""
-    return [c for c in results.columns
-            if c not in RESERVED and not c.startswith("param.") and pd.api.types.is_numeric_dtype(results[c])]
+    return [
+        c
+        for c in results.columns
+        if c not in RESERVED and not c.startswith("param.") and pd.api.types.is_numeric_dtype(results[c])
+    ]
 
 
 def write_results(results: pd.DataFrame, out_dir: Path, *, name: str, grid: list[str] | None = None) -> list[Path]:
@@ -95,8 +99,9 @@ def summary_plot(results: pd.DataFrame, path: Path, *, grid: list[str] | None = 
                 grouped = ok.groupby(param)[metric]
                 x = grouped.mean().index
                 ax.plot(x, grouped.mean().values, marker="o", label="mean")
-                ax.fill_between(x, grouped.quantile(0.1).values, grouped.quantile(0.9).values, alpha=0.25,
-                                label="10-90 % of draws")
+                ax.fill_between(
+                    x, grouped.quantile(0.1).values, grouped.quantile(0.9).values, alpha=0.25, label="10-90 % of draws"
+                )
                 ax.set_xticks(x)
                 ax.set_xlabel(param.removeprefix("param."))
                 ax.legend(fontsize=8)
@@ -107,7 +112,7 @@ def summary_plot(results: pd.DataFrame, path: Path, *, grid: list[str] | None = 
             ax.set_title(metric.replace("_", " "), fontsize=10)
         if not metrics:
             row[0].text(0.5, 0.5, "no metric varies across the scenarios", ha="center", va="center")
-        for ax in row[len(metrics) + (not metrics):]:
+        for ax in row[len(metrics) + (not metrics) :]:
             ax.set_axis_off()
     if not frequency.empty:
         ax = axes[0][-1]
@@ -119,8 +124,9 @@ def summary_plot(results: pd.DataFrame, path: Path, *, grid: list[str] | None = 
         ax.set_xlabel(params[0].removeprefix("param.") if params[0] else "")
         ax.set_title("share of draws opening each site", fontsize=10)
         for (i, j), share in np.ndenumerate(shown.to_numpy()):
-            ax.text(j, i, f"{share:.0%}", ha="center", va="center", fontsize=7,
-                    color="white" if share > 0.6 else "black")
+            ax.text(
+                j, i, f"{share:.0%}", ha="center", va="center", fontsize=7, color="white" if share > 0.6 else "black"
+            )
         fig.colorbar(image, ax=ax, shrink=0.8)
     failed = int((results["status"] != "ok").sum())
     fig.suptitle(f"{len(results)} scenarios, {failed} failed", fontsize=11)

@@ -6,6 +6,7 @@ matrices) once, in the client; ``evaluate(spec, *, base_dir, seed, context) -> d
 scenario and returns plain numbers. The context is scattered to every worker once (a worker that
 joins later, or replaces a dead one, copies it from a peer), never recomputed per task.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -62,8 +63,9 @@ def _row(task: Task, status: str, metrics: dict[str, Any] | None = None, error: 
 BATCHES_PER_WORKER = 4
 
 
-def _attempt(module_name: str, scenario: dict[str, Any], base_dir: str, task: Task, context: Any,
-             retries: int) -> dict[str, Any]:
+def _attempt(
+    module_name: str, scenario: dict[str, Any], base_dir: str, task: Task, context: Any, retries: int
+) -> dict[str, Any]:
     """One task's row: run it, again up to ``retries`` times while it raises; the last error if it never ran."""
     error: Exception | None = None
     for _ in range(retries + 1):
@@ -74,8 +76,9 @@ def _attempt(module_name: str, scenario: dict[str, Any], base_dir: str, task: Ta
     return _row(task, "failed", error=f"{type(error).__name__}: {error}")
 
 
-def run_batch(module_name: str, scenario: dict[str, Any], base_dir: str, tasks: list[Task], context: Any,
-              retries: int) -> list[dict[str, Any]]:
+def run_batch(
+    module_name: str, scenario: dict[str, Any], base_dir: str, tasks: list[Task], context: Any, retries: int
+) -> list[dict[str, Any]]:
     """Run a batch of tasks one after another (on a worker); one row per task, failures included."""
     return [_attempt(module_name, scenario, base_dir, task, context, retries) for task in tasks]
 
@@ -89,7 +92,9 @@ def batches(tasks: list[Task], n_workers: int, *, per_worker: int = BATCHES_PER_
     return [tasks[k::count] for k in range(count) if tasks[k::count]]
 
 
-def submit_tasks(client: Client, spec: SweepSpec, tasks: list[Task], context: Any) -> dict[str, tuple[list[Task], Future]]:
+def submit_tasks(
+    client: Client, spec: SweepSpec, tasks: list[Task], context: Any
+) -> dict[str, tuple[list[Task], Future]]:
     """Scatter the shared context to every worker once and submit the tasks in batches.
 
     A Dask task costs a few milliseconds of scheduling and messaging; a batch of scenarios per Dask
@@ -107,14 +112,29 @@ def submit_tasks(client: Client, spec: SweepSpec, tasks: list[Task], context: An
     submitted = {}
     for number, batch in enumerate(batches(tasks, n_workers)):
         key = f"handoff-sweep-{spec.name}-{run}-{number}"
-        future = client.submit(run_batch, module_name, spec.scenario, base_dir, batch, shared, spec.retries,
-                               key=key, retries=spec.retries, pure=False)
+        future = client.submit(
+            run_batch,
+            module_name,
+            spec.scenario,
+            base_dir,
+            batch,
+            shared,
+            spec.retries,
+            key=key,
+            retries=spec.retries,
+            pure=False,
+        )
         submitted[key] = (batch, future)
     return submitted
 
 
-def collect(submitted: dict[str, tuple[list[Task], Future]], *, progress: bool = True,
-            first_done: Callable[[], None] | None = None, console: Console | None = None) -> pd.DataFrame:
+def collect(
+    submitted: dict[str, tuple[list[Task], Future]],
+    *,
+    progress: bool = True,
+    first_done: Callable[[], None] | None = None,
+    console: Console | None = None,
+) -> pd.DataFrame:
     """Wait for every batch; one row per task in the order of ``expand`` (failed tasks: status 'failed').
 
     A task that still fails after its retries gets ``status='failed'`` and the exception text in
@@ -125,8 +145,15 @@ def collect(submitted: dict[str, tuple[list[Task], Future]], *, progress: bool =
     futures = [future for _, future in submitted.values()]
     total = sum(len(batch) for batch, _ in submitted.values())
     failed = 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, disable=not progress) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not progress,
+    ) as bar:
         tracker = bar.add_task("scenarios", total=total)
         for done, future in enumerate(as_completed(futures)):
             batch, _ = submitted[future.key]
@@ -141,8 +168,9 @@ def collect(submitted: dict[str, tuple[list[Task], Future]], *, progress: bool =
                 rows[task.task_id] = row
             failed += sum(row["status"] == "failed" for row in answers)
             future.release()
-            bar.update(tracker, advance=len(batch),
-                       description=f"scenarios ({failed} failed)" if failed else "scenarios")
+            bar.update(
+                tracker, advance=len(batch), description=f"scenarios ({failed} failed)" if failed else "scenarios"
+            )
             if first_done is not None and done == 0:
                 first_done()
     return pd.DataFrame([rows[task.task_id] for task in dealt_order([batch for batch, _ in submitted.values()])])
@@ -173,13 +201,25 @@ def local_cluster(n_workers: int) -> LocalCluster:
     0.1-second scenarios it cost a fifth of the worker's CPU (``bench/sweep.py``), so it is off.
     """
     with dask.config.set({"distributed.worker.profile.enabled": False}):
-        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=logging.CRITICAL)
+        return LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
 
 
-def run_sweep(spec: SweepSpec, *, scheduler: str | None = None, n_workers: int = 2, client: Client | None = None,
-              progress: bool = True, first_done: Callable[[], None] | None = None,
-              console: Console | None = None) -> pd.DataFrame:
+def run_sweep(
+    spec: SweepSpec,
+    *,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    client: Client | None = None,
+    progress: bool = True,
+    first_done: Callable[[], None] | None = None,
+    console: Console | None = None,
+) -> pd.DataFrame:
     """Run every task of the sweep on Dask; returns one row per task, in the order of ``expand``.
 
     The context is prepared once here, then scattered. ``client`` reuses a connected client;
@@ -188,11 +228,13 @@ def run_sweep(spec: SweepSpec, *, scheduler: str | None = None, n_workers: int =
     tasks = expand(spec)
     context = prepare_context(spec)
     if client is not None:
-        return collect(submit_tasks(client, spec, tasks, context), progress=progress,
-                       first_done=first_done, console=console)
+        return collect(
+            submit_tasks(client, spec, tasks, context), progress=progress, first_done=first_done, console=console
+        )
     with dask_client(scheduler, n_workers) as own:
-        return collect(submit_tasks(own, spec, tasks, context), progress=progress,
-                       first_done=first_done, console=console)
+        return collect(
+            submit_tasks(own, spec, tasks, context), progress=progress, first_done=first_done, console=console
+        )
 
 
 def run_in_process(spec: SweepSpec, *, context: Any = None) -> pd.DataFrame:

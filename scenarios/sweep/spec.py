@@ -14,6 +14,7 @@ A sweep file (YAML)::
       capacity.extra_slots: {choice: [0, 1, 2]}
     retries: 2                     # how often a failed task is retried before it is reported as failed
 """
+
 from __future__ import annotations
 
 import copy
@@ -83,7 +84,7 @@ def task_seed(sweep_seed: int, params: dict[str, Any], draw: int) -> int:
 def _check_distribution(file: Path, key: str, dist: Any) -> None:
     if not isinstance(dist, dict) or len(dist) != 1:
         raise SweepError(file, f"random.{key}", "give one distribution, e.g. {normal: [mean, sd]}")
-    (name, args), = dist.items()
+    ((name, args),) = dist.items()
     if name not in DISTRIBUTIONS:
         raise SweepError(file, f"random.{key}", f"unknown distribution '{name}'; use one of {sorted(DISTRIBUTIONS)}")
     arity = DISTRIBUTIONS[name]
@@ -152,7 +153,7 @@ def load_sweep(path: str | Path, *, region: str | Path | None = None) -> SweepSp
 
 
 def _draw(rng: np.random.Generator, dist: dict[str, Any]) -> Any:
-    (name, args), = dist.items()
+    ((name, args),) = dist.items()
     if name == "normal":
         return float(rng.normal(args[0], args[1]))
     if name == "uniform":
@@ -170,8 +171,10 @@ def draw_values(spec: SweepSpec, draw: int) -> dict[str, Any]:
     between grid points are not blurred by different draws; adding a random parameter leaves the
     values of the others unchanged.
     """
-    return {key: _draw(np.random.default_rng(task_seed(spec.seed, {"random": key}, draw)), spec.random[key])
-            for key in sorted(spec.random)}
+    return {
+        key: _draw(np.random.default_rng(task_seed(spec.seed, {"random": key}, draw)), spec.random[key])
+        for key in sorted(spec.random)
+    }
 
 
 def expand(spec: SweepSpec) -> list[Task]:

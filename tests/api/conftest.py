@@ -1,6 +1,7 @@
 """Fixtures for the API tests: a fresh database per test on SQLite and on PostgreSQL, users of
 every role with their tokens, and a few providers. PostgreSQL tests get their own schema
 (dropped afterwards) in the ``test`` database; they skip when the server is unreachable."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Helpers for the API tests: a client wrapper with a token per role, and the users behind them."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,9 @@ from api.services.region import RegionContext
 from api.services.records import check_view
 
 
-FULL_RUN = pytest.mark.skipif(os.environ.get("HANDOFF_FUZZ_FULL") != "1",
-                              reason="a long fuzz run (minutes per store): set HANDOFF_FUZZ_FULL=1")
+FULL_RUN = pytest.mark.skipif(
+    os.environ.get("HANDOFF_FUZZ_FULL") != "1", reason="a long fuzz run (minutes per store): set HANDOFF_FUZZ_FULL=1"
+)
 
 
 @dataclass
@@ -29,8 +31,7 @@ class Api:
         officer_z1, officer_z2)."""
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
-    def call(self, method: str, path: str, who: str = "admin", headers_extra: dict[str, str] | None = None,
-             **kwargs):
+    def call(self, method: str, path: str, who: str = "admin", headers_extra: dict[str, str] | None = None, **kwargs):
         """An HTTP call as ``who`` (with ``headers_extra``); every non-2xx must be problem details, never a 5xx."""
         response = self.client.request(method, path, headers=self.as_(who) | (headers_extra or {}), **kwargs)
         assert response.status_code < 500, response.text
@@ -42,24 +43,50 @@ class Api:
 
     def provider(self, pid: str, service: str = "housing", capacity: int = 2, occupied: int = 0, **extra):
         """Create a provider near downtown Pittsburgh."""
-        body = {"id": pid, "name": f"Provider {pid}", "service": service, "capacity": capacity,
-                "occupied": occupied, "lon": -80.0, "lat": 40.44, "monthly_turnover": 1.0} | extra
+        body = {
+            "id": pid,
+            "name": f"Provider {pid}",
+            "service": service,
+            "capacity": capacity,
+            "occupied": occupied,
+            "lon": -80.0,
+            "lat": 40.44,
+            "monthly_turnover": 1.0,
+        } | extra
         response = self.call("POST", "/v1/providers", json=body)
         assert response.status_code == 201, response.text
         return response.json()
 
-    def participant(self, pid: str, needs=("housing",), cohort: str = "North", consent: bool = True,
-                    who: str = "coord_north", **extra):
+    def participant(
+        self,
+        pid: str,
+        needs=("housing",),
+        cohort: str = "North",
+        consent: bool = True,
+        who: str = "coord_north",
+        **extra,
+    ):
         """Create a participant (with an active release of information unless ``consent`` is False)."""
-        body = {"id": pid, "cohort": cohort, "lon": -80.0, "lat": 40.45,
-                "needs": [{"service": s} for s in needs]} | extra
+        body = {
+            "id": pid,
+            "cohort": cohort,
+            "lon": -80.0,
+            "lat": 40.45,
+            "needs": [{"service": s} for s in needs],
+        } | extra
         response = self.call("POST", "/v1/participants", who=who, json=body)
         assert response.status_code == 201, response.text
         if consent:
             today = date.today()
-            response = self.call("POST", f"/v1/participants/{pid}/consents", who=who,
-                                 json={"granted_on": (today - timedelta(days=1)).isoformat(),
-                                       "expires_on": (today + timedelta(days=365)).isoformat()})
+            response = self.call(
+                "POST",
+                f"/v1/participants/{pid}/consents",
+                who=who,
+                json={
+                    "granted_on": (today - timedelta(days=1)).isoformat(),
+                    "expires_on": (today + timedelta(days=365)).isoformat(),
+                },
+            )
             assert response.status_code == 201, response.text
         return response.json()
 
@@ -68,11 +95,16 @@ class Api:
         return self.call("POST", "/v1/placement-requests", who=who, json={"participant_id": pid} | extra)
 
 
-USERS = {"admin": ("admin", {}), "coord_north": ("coordinator", {"cohort": "North"}),
-         "coord_central": ("coordinator", {"cohort": "Central"}),
-         "provider_h1": ("provider", {"provider_id": "H1"}), "planner": ("planner", {}), "pcg": ("pcg", {}),
-         "officer_z1": ("officer", {"department": "Zone 1 Police"}),
-         "officer_z2": ("officer", {"department": "Zone 2 Police"})}
+USERS = {
+    "admin": ("admin", {}),
+    "coord_north": ("coordinator", {"cohort": "North"}),
+    "coord_central": ("coordinator", {"cohort": "Central"}),
+    "provider_h1": ("provider", {"provider_id": "H1"}),
+    "planner": ("planner", {}),
+    "pcg": ("pcg", {}),
+    "officer_z1": ("officer", {"department": "Zone 1 Police"}),
+    "officer_z2": ("officer", {"department": "Zone 2 Police"}),
+}
 
 
 def make_users(sessions) -> dict[str, str]:

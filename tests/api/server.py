@@ -1,6 +1,7 @@
 """Running the real server in a subprocess for the load and crash tests: uvicorn on
 ``api.app:app_from_env`` (what `handoff serve` runs with one worker), or `handoff serve --workers N`
 (N workers and the placement desk process)."""
+
 from __future__ import annotations
 
 import os
@@ -52,6 +53,7 @@ class Server:
 
     def wait_for(self, pattern: str, *, after: int = 0, timeout_s: float = 60.0) -> re.Match:
         """The first match of ``pattern`` in a stderr line from line ``after`` on, waiting for it."""
+
         def found() -> re.Match | None:
             return next((m for m in map(re.compile(pattern).search, self.log[after:]) if m), None)
 
@@ -75,18 +77,36 @@ class Server:
                 self.kill()
 
 
-def start_server(database_url: str, *, port: int | None = None, env: dict[str, str] | None = None,
-                 workers: int | None = None) -> Server:
+def start_server(
+    database_url: str, *, port: int | None = None, env: dict[str, str] | None = None, workers: int | None = None
+) -> Server:
     """Start the server on ``database_url`` and poll /readyz until ready (deadline 60 s); with
     ``workers``, through `handoff serve --workers N`."""
     port = port or free_port()
     environment = os.environ | {"HANDOFF_DATABASE_URL": database_url} | (env or {})
     if workers:
-        command = [str(Path(sys.executable).with_name("handoff")), "serve", "--port", str(port),
-                   "--workers", str(workers)]
+        command = [
+            str(Path(sys.executable).with_name("handoff")),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
     else:
-        command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env", "--port", str(port),
-                   "--timeout-keep-alive", "120", "--log-level", "warning"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.app:app_from_env",
+            "--port",
+            str(port),
+            "--timeout-keep-alive",
+            "120",
+            "--log-level",
+            "warning",
+        ]
     process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(process, port)
     if wait_until_ready(server.url, deadline_s=READY_DEADLINE_S, alive=lambda: process.poll() is None):

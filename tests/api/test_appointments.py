@@ -1,4 +1,5 @@
 """Clinics with listed times through the API: never a null appointment, windows honoured, past times drop out."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,8 +23,9 @@ def _person(api, pid: str, **need) -> None:
     """A participant needing a clinic (with ``need`` fields such as windows), with consent."""
     api.participant(pid, needs=("clinic",))
     if need:
-        changed = api.call("PATCH", f"/v1/participants/{pid}", who="coord_north",
-                           json={"needs": [{"service": "clinic", **need}]})
+        changed = api.call(
+            "PATCH", f"/v1/participants/{pid}", who="coord_north", json={"needs": [{"service": "clinic", **need}]}
+        )
         assert changed.status_code == 200, changed.text
 
 
@@ -46,9 +48,14 @@ def test_second_person_for_a_one_time_clinic_gets_a_wait_position(api):
 def test_a_clinic_whose_only_time_has_passed_places_nobody(api):
     api.provider("C1", service="clinic", capacity=5, appointment_times=[_next(2, 10).isoformat()])
     with api.app.state.sessions() as session:  # the clock passes the time
-        session.execute(update(Provider).where(Provider.id == "C1")
-                        .values(appointment_times=[(local_now() - timedelta(hours=1)).replace(microsecond=0)
-                                                   .isoformat()], version=Provider.version + 1))
+        session.execute(
+            update(Provider)
+            .where(Provider.id == "C1")
+            .values(
+                appointment_times=[(local_now() - timedelta(hours=1)).replace(microsecond=0).isoformat()],
+                version=Provider.version + 1,
+            )
+        )
         session.commit()
     listed = api.call("GET", "/v1/providers/C1").json()
     assert listed["appointment_times"] == [] and listed["by_appointment"] is True
@@ -79,10 +86,30 @@ def test_preferred_window_chooses_the_appointment(api):
 
 
 def test_bad_window_and_by_appointment_are_422(api):
-    bad = api.call("POST", "/v1/participants", who="coord_north",
-                   json={"id": "P9", "cohort": "North", "lon": -80.0, "lat": 40.45,
-                         "needs": [{"service": "clinic", "windows": [{"start": "12:00", "end": "09:00"}]}]})
+    bad = api.call(
+        "POST",
+        "/v1/participants",
+        who="coord_north",
+        json={
+            "id": "P9",
+            "cohort": "North",
+            "lon": -80.0,
+            "lat": 40.45,
+            "needs": [{"service": "clinic", "windows": [{"start": "12:00", "end": "09:00"}]}],
+        },
+    )
     assert bad.status_code == 422 and "needs" in bad.json()["errors"][0]["field"]
-    house = api.call("POST", "/v1/providers", json={"id": "H9", "name": "H", "service": "housing", "capacity": 1,
-                                                    "lon": -80.0, "lat": 40.44, "by_appointment": True})
+    house = api.call(
+        "POST",
+        "/v1/providers",
+        json={
+            "id": "H9",
+            "name": "H",
+            "service": "housing",
+            "capacity": 1,
+            "lon": -80.0,
+            "lat": 40.44,
+            "by_appointment": True,
+        },
+    )
     assert house.status_code == 422 and house.json()["errors"][0]["field"] == "body.by_appointment"

@@ -1,4 +1,5 @@
 """`handoff users add` prints a working token once and stores only its sha256; `handoff db upgrade`."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,9 @@ def test_users_add_prints_token_once_and_stores_only_its_hash(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
-    result = runner.invoke(app, ["users", "add", "cora", "--role", "coordinator", "--cohort", "North",
-                                 "--database-url", url])
+    result = runner.invoke(
+        app, ["users", "add", "cora", "--role", "coordinator", "--cohort", "North", "--database-url", url]
+    )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[-1]
     engine = make_engine(url)

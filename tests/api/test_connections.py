@@ -1,5 +1,6 @@
 """After an error answer the keep-alive connection either stays usable or the answer says
 ``Connection: close``: a client retrying a POST can always tell whether it was processed."""
+
 from __future__ import annotations
 
 import http.client
@@ -50,11 +51,15 @@ def exchange(connection: http.client.HTTPConnection, method: str, path: str, tok
     return response.status, (response.getheader("connection") or "").lower(), response.read()
 
 
-BAD = [("GET", "/v1/test-failure", None, 500), ("GET", "/v1/providers/H%001", None, 422),
-       ("PUT", "/v1/providers/NOPE/capacity", b'{"capacity": "\xff"}', 400),
-       ("PUT", "/v1/providers/NOPE/capacity", b"[" * 50_000 + b"]" * 50_000, 400),
-       ("GET", "/v1/audit?since=0001-01-01T00:00:00%2B14:00", None, 422),
-       ("PUT", "/v1/wait-lists/H1", b"x" * 1_200_000, 413), ("GET", "/v1/providers/NOPE", None, 404)]
+BAD = [
+    ("GET", "/v1/test-failure", None, 500),
+    ("GET", "/v1/providers/H%001", None, 422),
+    ("PUT", "/v1/providers/NOPE/capacity", b'{"capacity": "\xff"}', 400),
+    ("PUT", "/v1/providers/NOPE/capacity", b"[" * 50_000 + b"]" * 50_000, 400),
+    ("GET", "/v1/audit?since=0001-01-01T00:00:00%2B14:00", None, 422),
+    ("PUT", "/v1/wait-lists/H1", b"x" * 1_200_000, 413),
+    ("GET", "/v1/providers/NOPE", None, 404),
+]
 
 
 @pytest.mark.parametrize("method, path, body, status", BAD, ids=[f"{b[3]}-{i}" for i, b in enumerate(BAD)])

@@ -1,5 +1,6 @@
 """Consent is live: revoking or expiry releases the participant's holds; confirm needs active consent.
 Unknown cohorts are 422 when the service runs on a region."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -34,8 +35,12 @@ def test_revoking_consent_releases_holds_at_once(api):
     placement = api.call("GET", f"/v1/placements/{hold}", who="coord_north").json()
     assert placement["status"] == "released" and "consent" in placement["reason"]
     with api.app.state.sessions() as session:
-        actions = [a.detail.get("reason", "") for a in session.scalars(
-            select(AuditEntry).where(AuditEntry.record_id == hold, AuditEntry.action == "placement.released"))]
+        actions = [
+            a.detail.get("reason", "")
+            for a in session.scalars(
+                select(AuditEntry).where(AuditEntry.record_id == hold, AuditEntry.action == "placement.released")
+            )
+        ]
     assert actions and "revoked" in actions[0]
     stored_state_ok(api)
 
@@ -45,8 +50,7 @@ def test_confirm_after_revocation_is_409_and_the_hold_is_released(api):
     api.participant("P1")
     hold = _held(api, "P1")
     with api.app.state.sessions() as session:  # revoked behind the API's back (another process, a restore)
-        session.execute(update(Consent).where(Consent.participant_id == "P1")
-                        .values(revoked_at=Consent.created_at))
+        session.execute(update(Consent).where(Consent.participant_id == "P1").values(revoked_at=Consent.created_at))
         session.commit()
     refused = api.call("POST", f"/v1/placements/{hold}/confirm", who="coord_north")
     assert refused.status_code == 409 and refused.json()["errors"][0]["message"] == "no active consent"
@@ -60,8 +64,9 @@ def test_expired_consent_releases_holds_on_the_sweep(api):
     api.participant("P2")
     lapsing, kept = _held(api, "P1"), _held(api, "P2")
     with api.app.state.sessions() as session:
-        session.execute(update(Consent).where(Consent.participant_id == "P1")
-                        .values(expires_on=date.today() - timedelta(days=1)))
+        session.execute(
+            update(Consent).where(Consent.participant_id == "P1").values(expires_on=date.today() - timedelta(days=1))
+        )
         session.commit()
     assert expire_holds(api.app.state.sessions) == 1
     with api.app.state.sessions() as session:
@@ -79,6 +84,10 @@ def test_unknown_cohort_is_422_on_a_region(api):
     else:
         raise AssertionError("Zone 5 accepted")
     api.app.state.region.cohorts = {"North": ["A"]}
-    refused = api.call("POST", "/v1/participants", who="admin",
-                       json={"id": "P5", "cohort": "Zone 5", "lon": -80.0, "lat": 40.45, "needs": [{"service": "housing"}]})
+    refused = api.call(
+        "POST",
+        "/v1/participants",
+        who="admin",
+        json={"id": "P5", "cohort": "Zone 5", "lon": -80.0, "lat": 40.45, "needs": [{"service": "housing"}]},
+    )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.cohort"

@@ -1,5 +1,6 @@
 """Declines are remembered (not proposed again unless asked by name, no lost place on any list) and
 every unmet need has a next step a coordinator can act on (joining a wait list for real)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,8 +16,12 @@ def _held(api, pid: str, **extra) -> dict:
 
 
 def _decline(api, placement_id: str, category: str = "too-far") -> dict:
-    answer = api.call("POST", f"/v1/placements/{placement_id}/decline", who="coord_north",
-                      json={"reason": "65 min each way is too far", "category": category})
+    answer = api.call(
+        "POST",
+        f"/v1/placements/{placement_id}/decline",
+        who="coord_north",
+        json={"reason": "65 min each way is too far", "category": category},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -62,8 +67,10 @@ def test_a_coordinator_joins_a_wait_list_for_the_participant(api):
     api.participant("P1")
     api.participant("P2", consent=False)
     need = api.request("P1").json()["needs"][0]
-    assert need["placement"] is None and "join the wait list of Provider H1 (you would be 3rd in line" in \
-        need["explanation"]
+    assert (
+        need["placement"] is None
+        and "join the wait list of Provider H1 (you would be 3rd in line" in need["explanation"]
+    )
     joined = api.call("POST", "/v1/wait-lists/H1/join", who="coord_north", json={"participant_id": "P1"})
     assert joined.status_code == 201, joined.text
     body = joined.json()

@@ -1,6 +1,7 @@
 """The desk process's socket protocol, in process: a worker's placement requests are placed by the
 desk behind the socket, answer exactly as on the worker's own desk, fall back to the worker's desk
 when the socket is down, and answer 503 when the desk goes away while a request is in flight."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,6 +28,7 @@ class Loop:
 
     def serve(self, make_server) -> None:
         """Run ``make_server(started)`` (a coroutine that sets ``started`` once it listens) until closed."""
+
         async def start() -> None:
             started = asyncio.Event()
             self.task = asyncio.create_task(make_server(started))
@@ -36,6 +38,7 @@ class Loop:
 
     def close(self) -> None:
         """Cancel every task on the loop, wait for them, then stop and close the loop."""
+
         async def cancel_all() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
@@ -93,8 +96,9 @@ def test_problems_cross_the_socket_with_their_status_and_field(api, desk_socket)
         assert body["instance"] == "/v1/placement-requests"
     as_provider = api.request("LEAD-2", who="provider_h1")
     assert as_provider.status_code == 403 and "coordinator" in as_provider.json()["detail"]
-    unknown = api.client.post("/v1/placement-requests", headers={"Authorization": "Bearer not-a-token"},
-                              json={"participant_id": "LEAD-2"})
+    unknown = api.client.post(
+        "/v1/placement-requests", headers={"Authorization": "Bearer not-a-token"}, json={"participant_id": "LEAD-2"}
+    )
     assert unknown.status_code == 401 and unknown.headers["WWW-Authenticate"] == "Bearer"
     assert unknown.json()["errors"][0]["field"] == "header.Authorization"
 
@@ -129,8 +133,9 @@ def test_a_request_in_flight_when_the_desk_goes_away_answers_503(api, tmp_path):
     api.app.state.remote_desk = RemoteDesk(path)
     try:
         api.participant("LEAD-1")
-        response = api.client.post("/v1/placement-requests", headers=api.as_("coord_north"),
-                                   json={"participant_id": "LEAD-1"})
+        response = api.client.post(
+            "/v1/placement-requests", headers=api.as_("coord_north"), json={"participant_id": "LEAD-1"}
+        )
     finally:
         loop.close()
     assert received and b"LEAD-1" in received[0], "the request reached the desk"

@@ -1,5 +1,6 @@
 """The desk's in-memory directory equals the decision view read from the database, after every
 kind of change, as holds expire by the clock, and after the desk takes in its own writes."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -25,8 +26,7 @@ def assert_current(api, directory: Directory, now: datetime | None = None, *, re
     with api.app.state.lookups() as session:
         if refresh:
             directory.refresh(session, now)
-        providers = list(session.scalars(select(Provider).where(Provider.archived.is_(False))
-                                         .order_by(Provider.id)))
+        providers = list(session.scalars(select(Provider).where(Provider.archived.is_(False)).order_by(Provider.id)))
         expected = {r.provider_id: r for r in provider_records(session, providers, view="decision", now=now)}
         waiting = wait_entries(session, {p.list_id for p in providers})
     cutoff = local_now().isoformat()
@@ -59,8 +59,9 @@ def test_directory_follows_every_kind_of_change(api):
         released = api.call("POST", f"/v1/placements/{held[1]}/release", who="coord_north", json={"reason": "moved"})
         assert released.status_code == 200, released.text
     assert_current(api, directory)
-    imported = api.call("PUT", "/v1/wait-lists/H1", json={"entries": [{"person_id": "W-1"},
-                                                                      {"person_id": "W-2", "lead": True}]})
+    imported = api.call(
+        "PUT", "/v1/wait-lists/H1", json={"entries": [{"person_id": "W-1"}, {"person_id": "W-2", "lead": True}]}
+    )
     assert imported.status_code == 200, imported.text
     assert_current(api, directory)
     api.request("LEAD-2")
@@ -85,8 +86,12 @@ def test_directory_follows_declines_reorders_rounds_and_the_sweeper(api):
     waiting = [api.request(pid).json() for pid in ("LEAD-1", "LEAD-2")]
     assert_current(api, directory)
     declined = next(n["placement"]["id"] for n in waiting[0]["needs"] if n["placement"])
-    assert api.call("POST", f"/v1/placements/{declined}/decline", who="coord_north",
-                    json={"reason": "chose another"}).status_code == 200
+    assert (
+        api.call(
+            "POST", f"/v1/placements/{declined}/decline", who="coord_north", json={"reason": "chose another"}
+        ).status_code
+        == 200
+    )
     assert_current(api, directory)
     entries = api.call("PUT", "/v1/wait-lists/H1", json={"entries": [{"person_id": "W-1"}, {"person_id": "W-2"}]})
     ids = [e["id"] for e in entries.json()["entries"]]

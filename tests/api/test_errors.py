@@ -1,5 +1,6 @@
 """Bad input gets a 4xx problem naming the field and changes nothing; the audit log is append-only;
 the `make demo` walk-through runs end to end over real HTTP."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -37,8 +38,15 @@ def test_point_outside_region_and_unknown_cohort_are_422(region_api):
 
 def test_past_appointment_and_impossible_capacity_are_refused(api):
     past = (datetime.now() - timedelta(days=2)).replace(microsecond=0).isoformat()
-    body = {"id": "C1", "name": "Clinic", "service": "clinic", "capacity": 2, "lon": -80.0, "lat": 40.44,
-            "appointment_times": [past]}
+    body = {
+        "id": "C1",
+        "name": "Clinic",
+        "service": "clinic",
+        "capacity": 2,
+        "lon": -80.0,
+        "lat": 40.44,
+        "appointment_times": [past],
+    }
     refused = api.call("POST", "/v1/providers", json=body)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.appointment_times.0"
     impossible = api.call("POST", "/v1/providers", json=body | {"appointment_times": [], "occupied": 3})
@@ -55,8 +63,12 @@ def test_wrong_types_unknown_fields_and_ids(api):
     assert extra.status_code == 422 and extra.json()["errors"][0]["field"] == "body.capactiy"
     missing = api.call("GET", "/v1/providers/NOPE")
     assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "path.id"
-    assert api.call("POST", "/v1/placement-requests", who="coord_north",
-                    json={"participant_id": "NOPE"}).json()["errors"][0]["field"] == "body.participant_id"
+    assert (
+        api.call("POST", "/v1/placement-requests", who="coord_north", json={"participant_id": "NOPE"}).json()["errors"][
+            0
+        ]["field"]
+        == "body.participant_id"
+    )
     assert api.call("GET", "/v1/nowhere").status_code == 404
     not_allowed = api.call("DELETE", "/v1/audit")
     assert not_allowed.status_code == 405 and not_allowed.headers["allow"] == "GET"
@@ -96,11 +108,15 @@ def test_walkthrough_places_and_confirms_over_http(current_region_dir, tmp_path,
     assert outcome["declined"] and outcome["declined"]["after"] != outcome["declined"]["declined"]
     assert "Next step" in outcome["unmet"]["explanation"] and outcome["unmet"]["joined"]["position"] >= 1
     flowing = " ".join(printed.split())  # the console wraps lines; every explanation is there whole
-    assert all(" ".join(text.split()) in flowing for text in [*outcome["needs"].values(),
-                                                               outcome["unmet"]["explanation"]])
+    assert all(
+        " ".join(text.split()) in flowing for text in [*outcome["needs"].values(), outcome["unmet"]["explanation"]]
+    )
     front = outcome["front_door"]  # the roadside referral to a placement (api.walkthrough_frontdoor)
     assert front["available"] and front["best"]["minutes"] > 0
-    assert front["assignment"][0]["case_manager_id"].startswith("CM-1-") and "spanish" in front["assignment"][0]["explanation"]
+    assert (
+        front["assignment"][0]["case_manager_id"].startswith("CM-1-")
+        and "spanish" in front["assignment"][0]["explanation"]
+    )
     assert front["placement_status"] in ("placed", "partial")
     assert set(front["officer_view"]) == {"id", "route", "occurred_at", "handed_off", "intake_done", "engaged"}
     assert front["officer_view"]["engaged"] == "yes" and "Hand-off answer in" in (tmp_path / "out.txt").read_text()

@@ -6,6 +6,7 @@ every error problem details naming a field, and the stored state must still pass
 
 The default suite sends ``FAST_REQUESTS`` per store; the ``slow`` run at least ``FULL_REQUESTS``
 (``HANDOFF_FUZZ_FULL=1 pytest -m slow tests/api/test_fuzz_hostile.py -s``; figures in docs/api.md)."""
+
 from __future__ import annotations
 
 import json
@@ -21,27 +22,89 @@ from tests.api.helpers import FULL_RUN, USERS, stored_state_ok
 FAST_REQUESTS = 400
 FULL_REQUESTS = 5000
 BATCH = 20
-HOSTILE_TEXT = ["\x00", "a\x00b", "\x07\x1b[2J", "\x7f", "\u0085", "\ud800", "\udfff", "x" * 5000, "é" * 300,
-                "\u202eevil", "' OR 1=1 --", "../../etc/passwd", "%00", "%2e%2e%2f", "NaN", "Infinity", "-0",
-                "1e309", "9" * 40, "0001-01-01T00:00:00+14:00", "9999-12-31T23:00-12:00", "9999-12-31",
-                "0000-00-00", "2026-02-30", "2026-13-01T25:61", "", " ", "null", "[]", "{}", "H1", "LEAD-N"]
-HOSTILE_NUMBERS = [0, -1, 1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**30, 1e308, -1e308,
-                   0.1, -0.0, 1e-320, 86_401, 100_001]
+HOSTILE_TEXT = [
+    "\x00",
+    "a\x00b",
+    "\x07\x1b[2J",
+    "\x7f",
+    "\u0085",
+    "\ud800",
+    "\udfff",
+    "x" * 5000,
+    "é" * 300,
+    "\u202eevil",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "%00",
+    "%2e%2e%2f",
+    "NaN",
+    "Infinity",
+    "-0",
+    "1e309",
+    "9" * 40,
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:00-12:00",
+    "9999-12-31",
+    "0000-00-00",
+    "2026-02-30",
+    "2026-13-01T25:61",
+    "",
+    " ",
+    "null",
+    "[]",
+    "{}",
+    "H1",
+    "LEAD-N",
+]
+HOSTILE_NUMBERS = [
+    0,
+    -1,
+    1,
+    2**31 - 1,
+    2**31,
+    2**63 - 1,
+    2**63,
+    2**64,
+    -(2**63) - 1,
+    10**30,
+    1e308,
+    -1e308,
+    0.1,
+    -0.0,
+    1e-320,
+    86_401,
+    100_001,
+]
 
 texts = st.sampled_from(HOSTILE_TEXT) | st.text(max_size=80)
 numbers = st.sampled_from(HOSTILE_NUMBERS) | st.integers() | st.floats(allow_nan=False)
 scalars = texts | numbers | st.booleans() | st.none()
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
-                      max_leaves=12)
-raw_bodies = st.sampled_from([b'{"a": "\xff\xfe"}', b"[" * 50_000 + b"]" * 50_000, b'{"capacity": 3,}',
-                              b'{"capacity": ' + b"9" * 5000 + b"}", b"\x00\x00", b"", b"null", b"[]",
-                              b'{"id": "\\u0000"}', b'{"scope": "\\ud800"}'])
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4), max_leaves=12
+)
+raw_bodies = st.sampled_from(
+    [
+        b'{"a": "\xff\xfe"}',
+        b"[" * 50_000 + b"]" * 50_000,
+        b'{"capacity": 3,}',
+        b'{"capacity": ' + b"9" * 5000 + b"}",
+        b"\x00\x00",
+        b"",
+        b"null",
+        b"[]",
+        b'{"id": "\\u0000"}',
+        b'{"scope": "\\ud800"}',
+    ]
+)
 
 
 def operations(app) -> list[tuple[str, str, dict]]:
     """(method, path template, OpenAPI operation) of every route the app documents."""
-    return [(method.upper(), path, operation) for path, ops in app.openapi()["paths"].items()
-            for method, operation in ops.items()]
+    return [
+        (method.upper(), path, operation)
+        for path, ops in app.openapi()["paths"].items()
+        for method, operation in ops.items()
+    ]
 
 
 def body_template(app, operation: dict) -> dict | None:
@@ -60,8 +123,9 @@ def hostile_request(draw, app, ops):
     """One request: a route, a caller, hostile path/query values and a hostile or malformed body."""
     method, template, operation = draw(st.sampled_from(ops))
     path = re.sub(r"\{[^}]+\}", lambda _: _quote(str(draw(texts | numbers))), template)
-    query = {p["name"]: draw(scalars) for p in operation.get("parameters", []) if p["in"] == "query"
-             and draw(st.booleans())}
+    query = {
+        p["name"]: draw(scalars) for p in operation.get("parameters", []) if p["in"] == "query" and draw(st.booleans())
+    }
     who = draw(st.sampled_from(sorted(USERS)))
     properties = body_template(app, operation)
     kind = draw(st.sampled_from(["fields", "any", "raw"])) if properties is not None else "none"
@@ -90,8 +154,13 @@ def fuzz(api, requests: int) -> dict[str, int]:
     ops = operations(api.app)
     seen = {"requests": 0, "2xx": 0, "4xx": 0, "problems_without_field": 0}
 
-    @settings(max_examples=requests // BATCH, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=requests // BATCH,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(hostile_request(api.app, ops), min_size=BATCH, max_size=BATCH))
     def run(batch):
         for method, path, query, who, body in batch:
@@ -127,8 +196,10 @@ def check_run(api, requests: int) -> None:
     started = time.perf_counter()
     seen = fuzz(api, requests)
     seconds = time.perf_counter() - started
-    print(f"\nhostile fuzz: {seen['requests']} requests in {seconds:.1f} s, 0 >= 500, "
-          f"{seen['2xx']} 2xx, {seen['4xx']} 4xx ({seen['problems_without_field']} without a field)")
+    print(
+        f"\nhostile fuzz: {seen['requests']} requests in {seconds:.1f} s, 0 >= 500, "
+        f"{seen['2xx']} 2xx, {seen['4xx']} 4xx ({seen['problems_without_field']} without a field)"
+    )
     assert seen["requests"] >= requests and seen["problems_without_field"] == 0
     stored_state_ok(api)
 

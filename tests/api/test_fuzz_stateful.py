@@ -9,6 +9,7 @@ ignored, as HTTP allows). The hostile generator (test_fuzz_hostile.py) covers re
 
 The default suite runs a few short scenarios per store; the ``slow`` run goes on until at least
 ``FULL_REQUESTS`` calls were made per store (with the hostile generator's 5,000: docs/api.md)."""
+
 from __future__ import annotations
 
 import time
@@ -47,14 +48,20 @@ def run_stateful(api, scenarios: int, steps: int = 12, seed: int = 0) -> dict[st
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             counts["linked"] += case.path_parameters is not None and bool(case.path_parameters)
-            case.validate_response(response, excluded_checks=[positive_data_acceptance, negative_data_rejection],
-                                   transport_kwargs=kwargs)
+            case.validate_response(
+                response, excluded_checks=[positive_data_acceptance, negative_data_rejection], transport_kwargs=kwargs
+            )
 
     seed_machine = hypothesis.seed(seed)(Scenario.TestCase.runTest)
     Scenario.TestCase.runTest = seed_machine
-    Scenario.TestCase.settings = settings(max_examples=scenarios, stateful_step_count=steps, deadline=None,
-                                          database=None, phases=[Phase.generate],
-                                          suppress_health_check=list(HealthCheck))
+    Scenario.TestCase.settings = settings(
+        max_examples=scenarios,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     try:
         Scenario.TestCase("runTest").runTest()
     except hypothesis.errors.FlakyStrategyDefinition:
@@ -71,9 +78,11 @@ def check(api, scenarios: int, at_least: int) -> None:
             break
         for key, value in run_stateful(api, scenarios, seed=seed).items():
             counts[key] += value
-    print(f"\nstateful fuzz: {counts['calls']} calls in {time.perf_counter() - started:.1f} s, "
-          f"{counts['2xx']} 2xx, 0 >= 500, 0 schema violations ({counts['stopped']} runs stopped early by "
-          "Hypothesis on changed state)")
+    print(
+        f"\nstateful fuzz: {counts['calls']} calls in {time.perf_counter() - started:.1f} s, "
+        f"{counts['2xx']} 2xx, 0 >= 500, 0 schema violations ({counts['stopped']} runs stopped early by "
+        "Hypothesis on changed state)"
+    )
     assert counts["2xx"] > 0
     stored_state_ok(api)
 

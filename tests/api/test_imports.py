@@ -1,5 +1,6 @@
 """Provider directories and wait lists from CSV and .xlsx files: validated as the API validates,
 errors naming file, row and column, dry runs, all or nothing; the same through the API and the CLI."""
+
 from __future__ import annotations
 
 import io
@@ -21,9 +22,20 @@ HEADER = ["id", "name", "service", "capacity", "occupied", "eligibility", "appoi
 
 def _rows(n: int) -> list[list]:
     later = (local_now() + timedelta(days=3)).replace(microsecond=0, second=0)
-    return [[f"P{i:04d}", f"Provider {i}", "clinic" if i % 3 == 0 else "housing", 5, i % 5,
-             '{"min_age": 18}' if i % 2 else "", (later + timedelta(minutes=30 * i)).isoformat() if i % 3 == 0 else "",
-             -80.0 + i * 1e-4, 40.44] for i in range(n)]
+    return [
+        [
+            f"P{i:04d}",
+            f"Provider {i}",
+            "clinic" if i % 3 == 0 else "housing",
+            5,
+            i % 5,
+            '{"min_age": 18}' if i % 2 else "",
+            (later + timedelta(minutes=30 * i)).isoformat() if i % 3 == 0 else "",
+            -80.0 + i * 1e-4,
+            40.44,
+        ]
+        for i in range(n)
+    ]
 
 
 def _xlsx(header: list, rows: list[list]) -> bytes:
@@ -62,14 +74,16 @@ def test_a_1000_row_spreadsheet_with_one_bad_row_changes_nothing_and_names_the_r
     assert [(e.file, e.row, e.column) for e in err.value.errors] == [("directory.xlsx", 518, "capacity")]
     assert "directory.xlsx, row 518, column 'capacity'" in str(err.value)
     assert _count(api, Provider) == 0
-    refused = api.client.post("/v1/provider-imports", headers=api.as_("admin"),
-                              files={"file": ("directory.xlsx", data)})
+    refused = api.client.post(
+        "/v1/provider-imports", headers=api.as_("admin"), files={"file": ("directory.xlsx", data)}
+    )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "file.directory.xlsx.row518.capacity"
     assert _count(api, Provider) == 0
     rows[516][3] = 5
     good = _xlsx(HEADER, rows)
-    dry = api.client.post("/v1/provider-imports?dry_run=true", headers=api.as_("admin"),
-                          files={"file": ("directory.xlsx", good)})
+    dry = api.client.post(
+        "/v1/provider-imports?dry_run=true", headers=api.as_("admin"), files={"file": ("directory.xlsx", good)}
+    )
     assert dry.status_code == 200 and dry.json()["created"] == 1000 and dry.json()["dry_run"]
     assert _count(api, Provider) == 0
     done = api.client.post("/v1/provider-imports", headers=api.as_("admin"), files={"file": ("directory.xlsx", good)})
@@ -95,8 +109,15 @@ def test_past_times_and_bad_cells_are_refused_the_same_way_as_the_api(api):
     found = {(e.row, e.column) for e in err.value.errors}
     assert found == {(2, "appointment_times"), (3, "eligibility"), (4, "id"), (5, "id")}, err.value.errors
     assert any("in the past" in e.message for e in err.value.errors)
-    body = {"id": "C-OLD", "name": "n", "service": "clinic", "capacity": 1, "lon": -80.0, "lat": 40.44,
-            "appointment_times": [past]}
+    body = {
+        "id": "C-OLD",
+        "name": "n",
+        "service": "clinic",
+        "capacity": 1,
+        "lon": -80.0,
+        "lat": 40.44,
+        "appointment_times": [past],
+    }
     assert api.call("POST", "/v1/providers", json=body).status_code == 422  # the same rule
 
 
@@ -131,8 +152,10 @@ def test_wait_lists_import_in_priority_order_all_or_nothing(api):
         session.commit()
     assert (summary.lists, summary.created) == (2, 3)
     listing = api.call("GET", "/v1/wait-lists/H1").json()["entries"]
-    assert [e["person_id"] for e in listing] == ["W1", "W2"] and listing[0]["attributes"] == {"gender": "male",
-                                                                                               "age": 30}
+    assert [e["person_id"] for e in listing] == ["W1", "W2"] and listing[0]["attributes"] == {
+        "gender": "male",
+        "age": 30,
+    }
     bad = rows + [["H9", "W4", "", "", ""], ["H2", "W5", "", "", "abc"]]
     with api.app.state.sessions() as session:
         with pytest.raises(ImportRejected) as err:

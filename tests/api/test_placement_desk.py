@@ -5,6 +5,7 @@ tickets share a batch is deterministic; a change between the batch's snapshot an
 made inside its place step, as in test_placement_races. The last test sends concurrent requests
 through HTTP to the desk thread itself.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -75,8 +76,12 @@ def test_failing_tickets_fail_alone_with_the_single_path_errors(api, singles):
         with pytest.raises(ApiError) as caught:
             ticket.future.result(timeout=0)
         errors[ticket.participant_id] = (caught.value.status, caught.value.slug)
-    assert errors == {"NOBODY": (404, "not-found"), "LEAD-2": (409, "no-consent"), "LEAD-C": (404, "not-found"),
-                      "LEAD-1": (409, "no-open-need")}
+    assert errors == {
+        "NOBODY": (404, "not-found"),
+        "LEAD-2": (409, "no-consent"),
+        "LEAD-C": (404, "not-found"),
+        "LEAD-1": (409, "no-open-need"),
+    }
     assert placed_at(batch[0].future.result(timeout=0)) == ["H1"]
     assert placed_at(batch[4].future.result(timeout=0)) == ["H1"]
     assert singles == ["LEAD-1"], "only the second ticket of LEAD-1 takes the single path, after the batch"
@@ -87,14 +92,19 @@ def test_tickets_with_bearer_tokens_are_authenticated_at_the_desk(api, singles):
     api.provider("H1", capacity=3)
     api.participant("LEAD-1")
     api.participant("LEAD-2")
-    batch = [Ticket(None, "LEAD-1", None, api.tokens["coord_north"]), Ticket(None, "LEAD-2", None, "unknown"),
-             Ticket(None, "LEAD-2", None, api.tokens["planner"]), Ticket(None, "LEAD-2", None, api.tokens["admin"]),
-             Ticket(None, "LEAD-1", None, api.tokens["coord_north"])]
+    batch = [
+        Ticket(None, "LEAD-1", None, api.tokens["coord_north"]),
+        Ticket(None, "LEAD-2", None, "unknown"),
+        Ticket(None, "LEAD-2", None, api.tokens["planner"]),
+        Ticket(None, "LEAD-2", None, api.tokens["admin"]),
+        Ticket(None, "LEAD-1", None, api.tokens["coord_north"]),
+    ]
     api.app.state.desk.serve(batch)
     assert placed_at(batch[0].future.result(timeout=0)) == ["H1"]
     assert placed_at(batch[3].future.result(timeout=0)) == ["H1"], "an admin may place anyone"
-    refused = {i: (batch[i].future.exception(timeout=0).status, batch[i].future.exception(timeout=0).slug)
-               for i in (1, 2, 4)}
+    refused = {
+        i: (batch[i].future.exception(timeout=0).status, batch[i].future.exception(timeout=0).slug) for i in (1, 2, 4)
+    }
     assert refused == {1: (401, "not-authenticated"), 2: (403, "forbidden"), 4: (409, "no-open-need")}
     assert batch[0].principal.name == "coord_north" and batch[3].principal.role == "admin"
     assert singles == ["LEAD-1"], "LEAD-1's second ticket, authenticated, went the single path"
@@ -147,8 +157,9 @@ def test_participant_changed_during_the_batch_takes_the_single_path(api, singles
     api.participant("LEAD-1")
     api.participant("LEAD-2")
     pending, _ = during_place
-    pending.append(lambda: api.call("PATCH", "/v1/participants/LEAD-2", who="coord_north",
-                                    json={"max_transit_minutes": 50}))
+    pending.append(
+        lambda: api.call("PATCH", "/v1/participants/LEAD-2", who="coord_north", json={"max_transit_minutes": 50})
+    )
     batch = tickets(api, "LEAD-1", "LEAD-2")
     api.app.state.desk.serve(batch)
     answers = [t.future.result(timeout=0) for t in batch]

@@ -5,6 +5,7 @@ its locked write), another change commits at the same provider. A change that st
 must not cost a re-solve; a change that takes the last slot or puts someone ahead on the list must
 not let the first request's hold through.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -46,8 +47,9 @@ def other_request(api, participant_id: str) -> None:
         principal = principal_for_token(session, api.tokens["coord_north"])
     settings = api.app.state.settings
     budget = placements.Budget(settings.hold_minutes, settings.candidates_per_need, settings.round_time_limit_s)
-    request, holds = placements.request_placement(sessions, principal, participant_id, None, budget,
-                                                  api.app.state.region, api.app.state.lookups)
+    request, holds = placements.request_placement(
+        sessions, principal, participant_id, None, budget, api.app.state.region, api.app.state.lookups
+    )
     assert len(holds) == 1, "the concurrent request itself takes a slot"
 
 
@@ -84,4 +86,3 @@ def test_person_added_ahead_during_the_solve_is_not_bumped(api, race):
     assert need["wait_positions"][0]["ahead"] == 1
     assert solves["LEAD-1"] == 2
     stored_state_ok(api)
-

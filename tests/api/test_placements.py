@@ -1,5 +1,6 @@
 """Placement requests end to end in-process, on SQLite and PostgreSQL: holds, confirm, decline,
 release, expiry, no-bump against wait lists, and ``matcher.check`` on the stored state after each step."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,7 +26,9 @@ def test_hold_then_confirm_is_audited(api):
     placement_id = need["placement"]["id"]
     assert api.call("POST", f"/v1/placements/{placement_id}/confirm", who="coord_north").json()["status"] == "confirmed"
     assert api.call("GET", "/v1/providers/H1", who="provider_h1").json()["free"] == 0
-    actions = [row["action"] for row in api.call("GET", "/v1/audit", params={"record_id": placement_id}).json()["items"]]
+    actions = [
+        row["action"] for row in api.call("GET", "/v1/audit", params={"record_id": placement_id}).json()["items"]
+    ]
     assert actions == ["placement.confirm", "placement.hold"]
     again = api.call("POST", f"/v1/placements/{placement_id}/confirm", who="coord_north")
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "path.placement_id"
@@ -42,8 +45,9 @@ def test_full_provider_gives_wait_position_with_date(api):
 
 def test_no_bump_people_ahead_keep_their_claim(api):
     api.provider("H1", capacity=2, occupied=0)
-    api.call("PUT", "/v1/wait-lists/H1", who="provider_h1",
-             json={"entries": [{"person_id": "W1"}, {"person_id": "W2"}]})
+    api.call(
+        "PUT", "/v1/wait-lists/H1", who="provider_h1", json={"entries": [{"person_id": "W1"}, {"person_id": "W2"}]}
+    )
     api.participant("LEAD-1")
     need = api.request("LEAD-1").json()["needs"][0]
     assert need["placement"] is None, "two people wait ahead for two free slots: taking one would bump them"
@@ -128,8 +132,10 @@ def test_batch_round_places_waiting_requests_when_capacity_opens(api):
     api.call("PUT", "/v1/providers/H1/capacity", who="provider_h1", json={"capacity": 2, "occupied": 1})
     outcome = api.call("POST", "/v1/placement-rounds").json()
     assert outcome["requests"] == 2 and outcome["placements_held"] == 1 and outcome["needs_unmet"] == 1
-    statuses = sorted(api.call("GET", f"/v1/placement-requests/{rid}", who="coord_north").json()["status"]
-                      for rid in outcome["request_ids"])
+    statuses = sorted(
+        api.call("GET", f"/v1/placement-requests/{rid}", who="coord_north").json()["status"]
+        for rid in outcome["request_ids"]
+    )
     assert statuses == ["placed", "waiting"]
     stored_state_ok(api)
 

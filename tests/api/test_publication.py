@@ -1,6 +1,7 @@
 """Every people count the planner and pcg roles can read, from every aggregate endpoint at once:
 no withheld count can be worked out by linear programs over all the published figures (the
 report's attacker, :func:`scenarios.reports.privacy.attacker_interval`, over the union)."""
+
 from __future__ import annotations
 
 
@@ -19,8 +20,13 @@ from api.services.outcomes import outcome_rows
 from tests.api.frontdoor_helpers import facility, front_door, referral
 from tests.api.helpers import Api, make_users
 
-AGGREGATE_ROUTES = {"/v1/providers", "/v1/providers/{provider_id}", "/v1/reports/capacity",
-                    "/v1/reports/capacity-gap", "/v1/referrals/outcomes"}
+AGGREGATE_ROUTES = {
+    "/v1/providers",
+    "/v1/providers/{provider_id}",
+    "/v1/reports/capacity",
+    "/v1/reports/capacity-gap",
+    "/v1/referrals/outcomes",
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +51,20 @@ def live(current_region_dir, tmp_path_factory):
             points = [(p.lon, p.lat, p.municipality) for p in session.scalars(select(Provider).order_by(Provider.id))]
         for j, service in enumerate(("housing", "housing", "treatment", "clinic")):
             lon, lat, municipality = points[j]
-            api.provider(f"X{j}", service=service, capacity=30, occupied=3 * j, lon=lon, lat=lat,
-                         municipality=municipality)
+            api.provider(
+                f"X{j}", service=service, capacity=30, occupied=3 * j, lon=lon, lat=lat, municipality=municipality
+            )
         for i in range(9):
             lon, lat, _ = points[i % 4]
-            api.participant(f"LEAD-{i}", needs=("housing", "treatment", "clinic")[: 1 + i % 3], cohort=cohort,
-                            who="coord", lon=lon, lat=lat, max_transit_minutes=240)
+            api.participant(
+                f"LEAD-{i}",
+                needs=("housing", "treatment", "clinic")[: 1 + i % 3],
+                cohort=cohort,
+                who="coord",
+                lon=lon,
+                lat=lat,
+                max_transit_minutes=240,
+            )
             request = api.request(f"LEAD-{i}", who="coord").json()
             held = [n["placement"]["id"] for n in request["needs"] if n["placement"]]
             for placement in held[: i % 2 + 1]:
@@ -85,8 +99,14 @@ def truth(api, region) -> tuple[list[str], dict, np.ndarray, dict]:
     for department, handed_off, intake, engaged, count in referrals:
         keys.append(("ref", department, handed_off, intake, engaged))
         values.append(count)
-    where = {pid: {"service": providers.loc[i, "service"], **{lv: str(areas.loc[pid, lv]) for lv in measures.LEVELS},
-                   "slots": exact[pid]} for i, pid in enumerate(ids)}
+    where = {
+        pid: {
+            "service": providers.loc[i, "service"],
+            **{lv: str(areas.loc[pid, lv]) for lv in measures.LEVELS},
+            "slots": exact[pid],
+        }
+        for i, pid in enumerate(ids)
+    }
     return ids, where, np.array(values, dtype=float), {k: i for i, k in enumerate(keys)}
 
 
@@ -94,20 +114,29 @@ def gather(api) -> dict:
     """Every aggregate response the planner and pcg roles can get."""
     listing = api.call("GET", "/v1/providers", who="planner", params={"limit": 1000}).json()["items"]
     singles = [api.call("GET", f"/v1/providers/{p['id']}", who="planner").json() for p in listing]
-    return {"providers": listing + singles,
-            "capacity": [api.call("GET", "/v1/reports/capacity", who=w).json() for w in ("planner", "pcg")],
-            "gap": [api.call("GET", "/v1/reports/capacity-gap", who=w).json() for w in ("planner", "pcg")],
-            "outcomes": [api.call("GET", "/v1/referrals/outcomes", who=w).json()
-                         for w in ("planner", "pcg", "officer_z1", "officer_z2")]}
+    return {
+        "providers": listing + singles,
+        "capacity": [api.call("GET", "/v1/reports/capacity", who=w).json() for w in ("planner", "pcg")],
+        "gap": [api.call("GET", "/v1/reports/capacity-gap", who=w).json() for w in ("planner", "pcg")],
+        "outcomes": [
+            api.call("GET", "/v1/referrals/outcomes", who=w).json()
+            for w in ("planner", "pcg", "officer_z1", "officer_z2")
+        ],
+    }
 
 
 def figures(published: dict, ids: list[str], where: dict, index: dict) -> list[tuple[str, list[int], float | None]]:
     """(name, unknowns summed, published value or None) of every people count in the responses."""
+
     def unknowns(kind: str, chosen: list[str], lead: bool | None = None, unmet: bool = False) -> list[int]:
         out = []
         for key, i in index.items():
-            if key[0] == kind == "wait" and key[1] in chosen and (lead is None or key[2] == lead) \
-                    and (not unmet or (key[2] and not key[3])):
+            if (
+                key[0] == kind == "wait"
+                and key[1] in chosen
+                and (lead is None or key[2] == lead)
+                and (not unmet or (key[2] and not key[3]))
+            ):
                 out.append(i)
             elif key[0] == kind != "wait" and key[1] in chosen:
                 out.append(i)
@@ -121,37 +150,48 @@ def figures(published: dict, ids: list[str], where: dict, index: dict) -> list[t
     for report in published["outcomes"]:
         for d in report["departments"]:
             for k, column in enumerate(("referrals", "handed_off", "intake_done", "engaged")):
-                chosen = [i for key, i in index.items() if key[0] == "ref"
-                          and d["department"] in (key[1], "All departments") and (k == 0 or key[1 + k])]
+                chosen = [
+                    i
+                    for key, i in index.items()
+                    if key[0] == "ref" and d["department"] in (key[1], "All departments") and (k == 0 or key[1 + k])
+                ]
                 rows.append((f"outcomes {d['department']} {column}", chosen, d[column]))
     for item in published["providers"]:
-        rows += [(f"provider {item['id']} held", unknowns("held", [item["id"]]), item["held"]),
-                 (f"provider {item['id']} confirmed", unknowns("confirmed", [item["id"]]), item["confirmed"]),
-                 in_use([item["id"]], item["free"], f"provider {item['id']} free")]
+        rows += [
+            (f"provider {item['id']} held", unknowns("held", [item["id"]]), item["held"]),
+            (f"provider {item['id']} confirmed", unknowns("confirmed", [item["id"]]), item["confirmed"]),
+            in_use([item["id"]], item["free"], f"provider {item['id']} free"),
+        ]
     for report in published["capacity"]:
         for s in report["services"]:
             chosen = [p for p in ids if where[p]["service"] == s["service"]]
-            rows += [(f"capacity {s['service']} held", unknowns("held", chosen), s["held"]),
-                     (f"capacity {s['service']} confirmed", unknowns("confirmed", chosen), s["confirmed"]),
-                     (f"capacity {s['service']} waiting", unknowns("wait", chosen), s["waiting"]),
-                     in_use(chosen, s["free"], f"capacity {s['service']} free")]
+            rows += [
+                (f"capacity {s['service']} held", unknowns("held", chosen), s["held"]),
+                (f"capacity {s['service']} confirmed", unknowns("confirmed", chosen), s["confirmed"]),
+                (f"capacity {s['service']} waiting", unknowns("wait", chosen), s["waiting"]),
+                in_use(chosen, s["free"], f"capacity {s['service']} free"),
+            ]
     for report in published["gap"]:
         for service, h in report["headline"].items():
             chosen = [p for p in ids if where[p]["service"] == service]
-            rows += [(f"headline {service} waiting", unknowns("wait", chosen), h["waiting"]),
-                     (f"headline {service} unmet", unknowns("wait", chosen, unmet=True), h["lead_unmet"]),
-                     in_use(chosen, h["free"], f"headline {service} free")]
+            rows += [
+                (f"headline {service} waiting", unknowns("wait", chosen), h["waiting"]),
+                (f"headline {service} unmet", unknowns("wait", chosen, unmet=True), h["lead_unmet"]),
+                in_use(chosen, h["free"], f"headline {service} free"),
+            ]
         for level, records in report["measures"].items():
             for r in records:
                 chosen = [p for p in ids if where[p][level] == str(r["area"]) and where[p]["service"] == r["service"]]
                 name = f"{level} {r['area']} {r['service']}"
                 capacity = sum(where[p]["slots"][0] for p in chosen)
                 busy = None if r["utilisation"] is None else round(r["utilisation"] * capacity)
-                rows += [(f"{name} waiting", unknowns("wait", chosen), r["waiting"]),
-                         (f"{name} lead", unknowns("wait", chosen, lead=True), r["lead_waiting"]),
-                         (f"{name} unmet", unknowns("wait", chosen, unmet=True), r["lead_unmet"]),
-                         in_use(chosen, r["free"], f"{name} free"),
-                         in_use(chosen, None if busy is None else capacity - busy, f"{name} utilisation")]
+                rows += [
+                    (f"{name} waiting", unknowns("wait", chosen), r["waiting"]),
+                    (f"{name} lead", unknowns("wait", chosen, lead=True), r["lead_waiting"]),
+                    (f"{name} unmet", unknowns("wait", chosen, unmet=True), r["lead_unmet"]),
+                    in_use(chosen, r["free"], f"{name} free"),
+                    in_use(chosen, None if busy is None else capacity - busy, f"{name} utilisation"),
+                ]
     return rows
 
 
@@ -162,7 +202,10 @@ def test_every_aggregate_endpoint_is_in_this_attack(live):
         for method in operations:
             if method == "get" and "{" not in path.replace("{provider_id}", ""):
                 concrete = path.replace("{provider_id}", "H-none")
-                status = api.call("GET", concrete, who="pcg").status_code, api.call("GET", concrete, who="planner").status_code
+                status = (
+                    api.call("GET", concrete, who="pcg").status_code,
+                    api.call("GET", concrete, who="planner").status_code,
+                )
                 if any(code not in (401, 403) for code in status):
                     readable.add(path)
     assert readable - {"/healthz", "/readyz"} == AGGREGATE_ROUTES
@@ -187,8 +230,9 @@ def test_no_withheld_count_is_recoverable_from_all_endpoints_together(live):
         low, high = attacker_interval(micro.size, members_list, values, members)
         true = micro[members].sum()
         assert low <= true <= high
-        assert high - low >= (THRESHOLD - 1 if 0 < true < THRESHOLD else 1e-6), \
+        assert high - low >= (THRESHOLD - 1 if 0 < true < THRESHOLD else 1e-6), (
             f"{name} (truly {true:g}) is pinned to [{low:g}, {high:g}] by the published figures"
+        )
 
 
 def test_small_cells_withheld_everywhere_alike(live):

@@ -1,9 +1,17 @@
 """Referrals end to end over HTTP: the hand-off answer, the status flow, intake, assignment, what an
 officer may see, the department aggregate, and an audit row for every state change."""
+
 from __future__ import annotations
 
-from tests.api.frontdoor_helpers import (REFERRAL, case_manager, facility, front_door, intake_body,
-                                         north_front_door, referral)
+from tests.api.frontdoor_helpers import (
+    REFERRAL,
+    case_manager,
+    facility,
+    front_door,
+    intake_body,
+    north_front_door,
+    referral,
+)
 
 OUTCOME_FIELDS = {"id", "route", "occurred_at", "handed_off", "intake_done", "engaged"}
 
@@ -40,8 +48,14 @@ def test_roadside_referral_to_participant(api):
     assert full["status"] == "participant" and full["case_manager_id"] == "CM-A"
 
     seen = api.call("GET", f"/v1/referrals/{rid}", who="officer_z1").json()
-    assert seen == {"id": rid, "route": "arrest-diversion", "occurred_at": seen["occurred_at"], "handed_off": True,
-                    "intake_done": True, "engaged": "yes"}
+    assert seen == {
+        "id": rid,
+        "route": "arrest-diversion",
+        "occurred_at": seen["occurred_at"],
+        "handed_off": True,
+        "intake_done": True,
+        "engaged": "yes",
+    }
     listed = api.call("GET", "/v1/referrals", who="officer_z1").json()["items"]
     assert [set(item) for item in listed] == [OUTCOME_FIELDS]
 
@@ -61,9 +75,14 @@ def test_officers_see_only_their_own_referrals_and_only_outcomes(api):
         assert response.status_code == 404, who
         assert api.call("POST", f"/v1/referrals/{rid}/handed-off", who=who, json={}).status_code == 404
     assert api.call("GET", "/v1/referrals", who="officer_z2").json()["items"] == []
-    for method, path in [("GET", "/v1/participants"), ("GET", "/v1/placements"), ("GET", "/v1/intake-queue"),
-                         ("GET", "/v1/case-managers?cohort=North"), ("POST", f"/v1/referrals/{rid}/not-engaged"),
-                         ("GET", "/v1/reports/capacity")]:
+    for method, path in [
+        ("GET", "/v1/participants"),
+        ("GET", "/v1/placements"),
+        ("GET", "/v1/intake-queue"),
+        ("GET", "/v1/case-managers?cohort=North"),
+        ("POST", f"/v1/referrals/{rid}/not-engaged"),
+        ("GET", "/v1/reports/capacity"),
+    ]:
         assert api.call(method, path, who="officer_z1", json={}).status_code == 403, path
     forged = api.call("POST", "/v1/referrals", who="officer_z1", json=REFERRAL | {"department": "Zone 2 Police"})
     assert forged.status_code == 403
@@ -101,21 +120,34 @@ def test_not_available_outside_covered_hours(api):
 
 def test_bad_input_and_wrong_transitions_are_4xx_naming_the_field(api):
     north_front_door(api)
-    cases = [({"consent": False}, "body.consent"), ({"offence": None}, "body"), ({"offence": "arson"}, "body.offence"),
-             ({"occurred_at": "2026-03-07T14:00:00"}, "body"), ({"cohort": None, "municipality": "Nowhere"}, "body.cohort")]
+    cases = [
+        ({"consent": False}, "body.consent"),
+        ({"offence": None}, "body"),
+        ({"offence": "arson"}, "body.offence"),
+        ({"occurred_at": "2026-03-07T14:00:00"}, "body"),
+        ({"cohort": None, "municipality": "Nowhere"}, "body.cohort"),
+    ]
     for change, field in cases:
         response = api.call("POST", "/v1/referrals", who="officer_z1", json=REFERRAL | change)
         assert response.status_code == 422, change
         assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.json()
     rid = referral(api)["id"]
-    assert api.call("POST", f"/v1/referrals/{rid}/handed-off", who="officer_z1",
-                    json={"facility_id": "NOPE"}).status_code == 422
+    assert (
+        api.call("POST", f"/v1/referrals/{rid}/handed-off", who="officer_z1", json={"facility_id": "NOPE"}).status_code
+        == 422
+    )
     api.call("POST", f"/v1/referrals/{rid}/not-engaged", who="coord_north", json={"note": "left"})
     again = api.call("POST", f"/v1/referrals/{rid}/intake", who="coord_north", json=intake_body("LEAD-1"))
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "path.referral_id"
     assert api.call("GET", "/v1/participants/LEAD-1", who="coord_north").status_code == 404  # nothing half-written
-    assert api.call("POST", "/v1/case-managers", json={"id": "CM-X", "name": "X", "cohort": "North",
-                                                       "facility_id": "F-N", "caseload_limit": 30}).status_code == 422
+    assert (
+        api.call(
+            "POST",
+            "/v1/case-managers",
+            json={"id": "CM-X", "name": "X", "cohort": "North", "facility_id": "F-N", "caseload_limit": 30},
+        ).status_code
+        == 422
+    )
 
 
 def test_returning_person_keeps_their_case_manager(api):
@@ -146,8 +178,9 @@ def test_caseload_limit_holds_across_runs(api):
         api.call("POST", "/v1/case-assignments", who="coord_north", json={"cohort": "North"})
     managers = api.call("GET", "/v1/case-managers", who="coord_north", params={"cohort": "North"}).json()
     assert managers[0]["caseload"] == 2 and managers[0]["on_duty"] == "on site"
-    waiting = [r for r in api.call("GET", "/v1/referrals", who="coord_north").json()["items"]
-               if r["status"] == "intake-done"]
+    waiting = [
+        r for r in api.call("GET", "/v1/referrals", who="coord_north").json()["items"] if r["status"] == "intake-done"
+    ]
     assert len(waiting) == 1
 
 
@@ -167,8 +200,8 @@ def test_records_for_reports_and_the_coverage_scenario(api, tmp_path, database_u
     with api.app.state.sessions() as session:
         rows, loads = referral_rows(session), caseload_rows(session)
     assert "person_id" not in rows.columns and "lon" not in rows.columns
-    assert rows["outside_hours"].tolist() == [False, True]           # oldest first: Wednesday, then Saturday
-    assert str(rows["time"].iloc[0]) == "2026-03-04 09:30:00"        # local wall-clock time
+    assert rows["outside_hours"].tolist() == [False, True]  # oldest first: Wednesday, then Saturday
+    assert str(rows["time"].iloc[0]) == "2026-03-04 09:30:00"  # local wall-clock time
     assert rows["intake_days"].notna().tolist() == [True, False]
     assert loads.to_dict("records") == [{"cohort": "North", "caseload": 0, "target": 15, "limit": 25}]
     out = tmp_path / "referrals.csv"

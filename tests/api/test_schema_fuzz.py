@@ -1,5 +1,6 @@
 """Schemathesis against the OpenAPI schema (bounded: a few examples per operation): no 5xx, every
 response matches its documented schema, status code and content type, invalid input is refused."""
+
 from __future__ import annotations
 
 import shutil

@@ -9,6 +9,7 @@ state must pass ``matcher.check`` and direct SQL counts must agree, a declined p
 proposed again for that need and nobody whose consent was revoked keeps a hold; after SIGKILL and
 restart every placement a client saw confirmed is still confirmed and no hold outlives its expiry.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,18 +57,39 @@ def seed(url: str, *, n_participants: int, seed_value: int = 3) -> tuple[dict[st
         for i in range(12):
             pid = f"{SERVICES[i % 3][0].upper()}{i:02d}"
             provider_ids.append(pid)
-            providers.create(session, ProviderCreate(id=pid, name=f"Provider {pid}", service=SERVICES[i % 3],
-                                                     capacity=4, occupied=rng.randint(0, 2), monthly_turnover=2.0,
-                                                     lon=-80.0 + rng.uniform(-0.03, 0.03),
-                                                     lat=40.44 + rng.uniform(-0.02, 0.02)), "seed", region)
+            providers.create(
+                session,
+                ProviderCreate(
+                    id=pid,
+                    name=f"Provider {pid}",
+                    service=SERVICES[i % 3],
+                    capacity=4,
+                    occupied=rng.randint(0, 2),
+                    monthly_turnover=2.0,
+                    lon=-80.0 + rng.uniform(-0.03, 0.03),
+                    lat=40.44 + rng.uniform(-0.02, 0.02),
+                ),
+                "seed",
+                region,
+            )
         soon = local_now().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
         for k in range(3):  # clinics that book one, two and three listed times
             pid = f"A{k:02d}"
             provider_ids.append(pid)
-            providers.create(session, ProviderCreate(id=pid, name=f"Clinic {pid}", service="clinic", capacity=4,
-                                                     appointment_times=[soon + timedelta(hours=h) for h in range(k + 1)],
-                                                     lon=-80.0 + rng.uniform(-0.01, 0.01),
-                                                     lat=40.44 + rng.uniform(-0.01, 0.01)), "seed", region)
+            providers.create(
+                session,
+                ProviderCreate(
+                    id=pid,
+                    name=f"Clinic {pid}",
+                    service="clinic",
+                    capacity=4,
+                    appointment_times=[soon + timedelta(hours=h) for h in range(k + 1)],
+                    lon=-80.0 + rng.uniform(-0.01, 0.01),
+                    lat=40.44 + rng.uniform(-0.01, 0.01),
+                ),
+                "seed",
+                region,
+            )
         session.flush()
         for pid in provider_ids[:6]:
             entries = [WaitListEntryIn(person_id=f"W-{pid}-{k}") for k in range(rng.randint(1, 2))]
@@ -76,12 +98,25 @@ def seed(url: str, *, n_participants: int, seed_value: int = 3) -> tuple[dict[st
         for i in range(n_participants):
             pid = f"LEAD-{i:04d}"
             needs = [{"service": s} for s in rng.sample(SERVICES, rng.randint(1, 2))]
-            participants.create(session, ADMIN, ParticipantCreate(
-                id=pid, cohort="North", lon=-80.0 + rng.uniform(-0.03, 0.03), lat=40.44 + rng.uniform(-0.02, 0.02),
-                needs=needs), region)
+            participants.create(
+                session,
+                ADMIN,
+                ParticipantCreate(
+                    id=pid,
+                    cohort="North",
+                    lon=-80.0 + rng.uniform(-0.03, 0.03),
+                    lat=40.44 + rng.uniform(-0.02, 0.02),
+                    needs=needs,
+                ),
+                region,
+            )
             session.flush()
-            participants.add_consent(session, ADMIN, pid, ConsentIn(granted_on=date.today() - timedelta(days=1),
-                                                                    expires_on=date.today() + timedelta(days=90)))
+            participants.add_consent(
+                session,
+                ADMIN,
+                pid,
+                ConsentIn(granted_on=date.today() - timedelta(days=1), expires_on=date.today() + timedelta(days=90)),
+            )
             people.append(pid)
         for k in range(8):
             _, tokens[f"coord{k}"] = add_user(session, f"coord{k}", "coordinator", cohort="North")
@@ -99,8 +134,9 @@ def check_once(session) -> Counter:
     instance, result, _ = check_view(session, RegionContext(), now=now)
     found = Counter(v.kind for v in matcher.check(instance, result))
     active = (Placement.status == "confirmed") | ((Placement.status == "held") & (Placement.hold_expires_at > now))
-    used = dict(session.execute(select(Placement.provider_id, func.count()).where(active)
-                                .group_by(Placement.provider_id)).all())
+    used = dict(
+        session.execute(select(Placement.provider_id, func.count()).where(active).group_by(Placement.provider_id)).all()
+    )
     for p in session.scalars(select(Provider)):
         if p.occupied + used.get(p.id, 0) > p.capacity:
             found["capacity-sql"] += 1
@@ -123,8 +159,10 @@ class Watcher:
 
         while not self.stop.is_set():
             try:
-                with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
-                        Session(bind=connection) as session:
+                with (
+                    self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection,
+                    Session(bind=connection) as session,
+                ):
                     self.violations += check_once(session)
                     self.checks += 1
             except Exception as exc:  # reported by the test as a violation, not lost with the thread
@@ -156,8 +194,11 @@ def assert_consistent(url: str) -> dict[str, int]:
         instance, result, _ = check_view(session, RegionContext(), now=now)
         assert matcher.check(instance, result) == []
         active = (Placement.status == "confirmed") | ((Placement.status == "held") & (Placement.hold_expires_at > now))
-        used = dict(session.execute(select(Placement.provider_id, func.count()).where(active)
-                                    .group_by(Placement.provider_id)).all())
+        used = dict(
+            session.execute(
+                select(Placement.provider_id, func.count()).where(active).group_by(Placement.provider_id)
+            ).all()
+        )
         for p in session.scalars(select(Provider)):
             assert p.occupied + used.get(p.id, 0) <= p.capacity, f"{p.id} over capacity"
         per_need = Counter(session.execute(select(Placement.participant_id, Placement.service).where(active)).all())
@@ -175,53 +216,93 @@ async def _call(client: httpx.AsyncClient, method: str, path: str, token: str, *
     return response
 
 
-async def _load(url: str, tokens: dict, people: list[str], provider_ids: list[str], seed_value: int,
-                consents: dict[str, int] | None = None) -> dict:
+async def _load(
+    url: str,
+    tokens: dict,
+    people: list[str],
+    provider_ids: list[str],
+    seed_value: int,
+    consents: dict[str, int] | None = None,
+) -> dict:
     """Placement requests and capacity updates at once, then confirmations, declines (with reasons)
     and, given ``consents``, revocations for every seventh participant, with more updates; then
     the decliners ask again."""
     rng = random.Random(seed_value)
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
+
         async def request(i, pid):
-            return await _call(client, "POST", "/v1/placement-requests", tokens[f"coord{i % 8}"],
-                               json={"participant_id": pid})
+            return await _call(
+                client, "POST", "/v1/placement-requests", tokens[f"coord{i % 8}"], json={"participant_id": pid}
+            )
 
         async def capacity(pid):
-            return await _call(client, "PUT", f"/v1/providers/{pid}/capacity", tokens[pid],
-                               json={"capacity": rng.randint(2, 6), "occupied": rng.randint(0, 1)})
+            return await _call(
+                client,
+                "PUT",
+                f"/v1/providers/{pid}/capacity",
+                tokens[pid],
+                json={"capacity": rng.randint(2, 6), "occupied": rng.randint(0, 1)},
+            )
 
         jobs = [request(i, pid) for i, pid in enumerate(people)]
         jobs += [capacity(rng.choice(provider_ids)) for _ in range(40)]
         rng.shuffle(jobs)
         first = await asyncio.gather(*jobs)
-        held = [n["placement"]["id"] for r in first if r.request.url.path.endswith("placement-requests")
-                and r.status_code == 201 for n in r.json()["needs"] if n["placement"]]
+        held = [
+            n["placement"]["id"]
+            for r in first
+            if r.request.url.path.endswith("placement-requests") and r.status_code == 201
+            for n in r.json()["needs"]
+            if n["placement"]
+        ]
 
         async def decide(i, placement_id):
             action = "confirm" if i % 4 else "decline"
-            return await _call(client, "POST", f"/v1/placements/{placement_id}/{action}", tokens[f"coord{i % 8}"],
-                               json={} if action == "confirm" else {"reason": "load test", "category": "too-far"})
+            return await _call(
+                client,
+                "POST",
+                f"/v1/placements/{placement_id}/{action}",
+                tokens[f"coord{i % 8}"],
+                json={} if action == "confirm" else {"reason": "load test", "category": "too-far"},
+            )
 
         revoked = [pid for pid in people[::7] if consents and pid in consents]
 
         async def revoke(pid):
             return await _call(client, "DELETE", f"/v1/participants/{pid}/consents/{consents[pid]}", tokens["coord0"])
 
-        second = await asyncio.gather(*[decide(i, h) for i, h in enumerate(held)],
-                                      *[capacity(rng.choice(provider_ids)) for _ in range(20)],
-                                      *[revoke(pid) for pid in revoked])
-        declined = {(r.json()["participant_id"], r.json()["service"], r.json()["provider_id"]) for r in second
-                    if r.request.url.path.endswith("/decline") and r.status_code == 200}
+        second = await asyncio.gather(
+            *[decide(i, h) for i, h in enumerate(held)],
+            *[capacity(rng.choice(provider_ids)) for _ in range(20)],
+            *[revoke(pid) for pid in revoked],
+        )
+        declined = {
+            (r.json()["participant_id"], r.json()["service"], r.json()["provider_id"])
+            for r in second
+            if r.request.url.path.endswith("/decline") and r.status_code == 200
+        }
         asked = sorted({pid for pid, _, _ in declined} - set(revoked))
         third = await asyncio.gather(*[request(i, pid) for i, pid in enumerate(asked)])
-    again = {(r.json()["participant_id"], n["service"], n["placement"]["provider_id"]) for r in third
-             if r.status_code == 201 for n in r.json()["needs"] if n["placement"]}
+    again = {
+        (r.json()["participant_id"], n["service"], n["placement"]["provider_id"])
+        for r in third
+        if r.status_code == 201
+        for n in r.json()["needs"]
+        if n["placement"]
+    }
     statuses = Counter(r.status_code for r in first + second + third)
-    return {"requests": len(first) + len(second) + len(third), "held": len(held), "statuses": statuses,
-            "confirmed": sum(1 for r in second if r.status_code == 200 and r.json().get("status") == "confirmed"),
-            "declined": len(declined), "proposed_again": len(again & declined), "asked_again": len(asked),
-            "held_again": len(again), "revoked": revoked}
+    return {
+        "requests": len(first) + len(second) + len(third),
+        "held": len(held),
+        "statuses": statuses,
+        "confirmed": sum(1 for r in second if r.status_code == 200 and r.json().get("status") == "confirmed"),
+        "declined": len(declined),
+        "proposed_again": len(again & declined),
+        "asked_again": len(asked),
+        "held_again": len(again),
+        "revoked": revoked,
+    }
 
 
 def _load_and_check(url: str, n_participants: int, watcher: Watcher | None = None) -> dict:
@@ -230,8 +311,7 @@ def _load_and_check(url: str, n_participants: int, watcher: Watcher | None = Non
     try:
         if watcher is not None:
             watcher.thread.start()
-        outcome = asyncio.run(_load(server.url, tokens, people, provider_ids, seed_value=11,
-                                    consents=consent_ids(url)))
+        outcome = asyncio.run(_load(server.url, tokens, people, provider_ids, seed_value=11, consents=consent_ids(url)))
     finally:
         if watcher is not None:
             watcher.close()
@@ -245,10 +325,16 @@ def _load_and_check(url: str, n_participants: int, watcher: Watcher | None = Non
     assert counts.get("confirmed", 0) == outcome["confirmed"]
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        kept = session.scalar(select(func.count()).select_from(Placement).where(
-            Placement.participant_id.in_(outcome["revoked"]), Placement.status == "held"))
-        booked = session.execute(select(Placement.provider_id, Placement.appointment).where(
-            Placement.provider_id.like("A%"), Placement.status.in_(("held", "confirmed")))).all()
+        kept = session.scalar(
+            select(func.count())
+            .select_from(Placement)
+            .where(Placement.participant_id.in_(outcome["revoked"]), Placement.status == "held")
+        )
+        booked = session.execute(
+            select(Placement.provider_id, Placement.appointment).where(
+                Placement.provider_id.like("A%"), Placement.status.in_(("held", "confirmed"))
+            )
+        ).all()
     engine.dispose()
     assert outcome["revoked"] and kept == 0, "a participant whose consent was revoked keeps a hold"
     assert booked and all(when is not None for _, when in booked), booked
@@ -260,9 +346,11 @@ def _load_and_check(url: str, n_participants: int, watcher: Watcher | None = Non
 def test_concurrent_load_on_postgres_keeps_every_rule(postgres_url):
     watcher = Watcher(postgres_url)
     outcome = _load_and_check(postgres_url, n_participants=180, watcher=watcher)
-    print(f"\nload: {outcome['requests']} requests, {outcome['held']} held, {outcome['declined']} declined, "
-          f"{len(outcome['revoked'])} consents revoked; {watcher.checks} committed states checked, "
-          f"violations {dict(watcher.violations)}")
+    print(
+        f"\nload: {outcome['requests']} requests, {outcome['held']} held, {outcome['declined']} declined, "
+        f"{len(outcome['revoked'])} consents revoked; {watcher.checks} committed states checked, "
+        f"violations {dict(watcher.violations)}"
+    )
     assert watcher.checks >= 5, "the watcher saw the state during the load"
     assert watcher.violations == Counter(), watcher.violations  # 0 appointment, capacity, no-bump violations
 
@@ -322,6 +410,7 @@ async def _load_until_kill(server, tokens: dict, people: list[str], kill_after: 
     the server after ``kill_after`` confirmations. Returns the placement ids the clients saw confirmed."""
     confirmed: set[str] = set()
     async with httpx.AsyncClient(base_url=server.url, timeout=60.0, limits=httpx.Limits(max_connections=32)) as client:
+
         async def one(i, pid):
             token = tokens[f"coord{i % 8}"]
             try:
@@ -344,8 +433,12 @@ def _hold_unconfirmed(server, token: str, people: list[str]) -> list[str]:
     """Hold placements for ``people`` one by one and leave them unconfirmed; returns their ids."""
     held = []
     for pid in people:
-        response = httpx.post(f"{server.url}/v1/placement-requests", json={"participant_id": pid},
-                              headers={"Authorization": f"Bearer {token}"}, timeout=60.0)
+        response = httpx.post(
+            f"{server.url}/v1/placement-requests",
+            json={"participant_id": pid},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60.0,
+        )
         held += [n["placement"]["id"] for n in response.json()["needs"] if n["placement"]]
     return held
 
@@ -385,8 +478,11 @@ async def _until_holds_drain(sessions, deadline_s: float = 40.0, slack_s: float 
     while loop.time() < end:
         with sessions() as session:
             held = session.scalar(select(func.count()).select_from(Placement).where(Placement.status == "held"))
-            overdue = session.scalar(select(func.count()).select_from(Placement).where(
-                Placement.status == "held", Placement.hold_expires_at <= utcnow() - timedelta(seconds=slack_s)))
+            overdue = session.scalar(
+                select(func.count())
+                .select_from(Placement)
+                .where(Placement.status == "held", Placement.hold_expires_at <= utcnow() - timedelta(seconds=slack_s))
+            )
         assert overdue == 0, f"{overdue} holds outlived their expiry"
         if not held:
             return True

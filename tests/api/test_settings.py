@@ -1,5 +1,6 @@
 """One settings object, read once from HANDOFF_* and passed down; `handoff serve` hands it to
 uvicorn's workers inside uvicorn's configuration, not through the environment."""
+
 from __future__ import annotations
 
 import gc

@@ -1,5 +1,6 @@
 """Tokens expire and rotate (`handoff users token NAME --days 90`); expired tokens are a 401; reads
 of person-level records are in the audit log (who read which participant, when)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,8 +22,11 @@ def test_expired_tokens_are_401_and_fresh_ones_work(api):
     headers = {"Authorization": f"Bearer {token}"}
     assert api.client.get("/v1/reports/capacity", headers=headers).status_code == 200
     with api.app.state.sessions() as session:
-        session.execute(update(Token).where(Token.user_id == select(User.id).where(User.name == "temp")
-                                            .scalar_subquery()).values(expires_at=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(Token)
+            .where(Token.user_id == select(User.id).where(User.name == "temp").scalar_subquery())
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
         session.commit()
     expired = api.client.get("/v1/reports/capacity", headers=headers)
     assert expired.status_code == 401 and "expired" in expired.json()["detail"]
@@ -43,6 +47,7 @@ def test_rotation_on_the_command_line(tmp_path):
     assert rotated.exit_code == 0 and "1 older" in rotated.output, rotated.output
     second = rotated.stdout.strip().splitlines()[-1]
     with TestClient(create_app(url)) as client:
+
         def status(token: str) -> int:
             return client.get("/v1/reports/capacity", headers={"Authorization": f"Bearer {token}"}).status_code
 
@@ -70,10 +75,12 @@ def test_reads_of_person_level_records_are_audited(api):
     assert api.call("GET", "/v1/participants/LEAD-1", who="coord_central").status_code == 404
     rows = api.call("GET", "/v1/audit", params={"action": "participant.read", "limit": 100}).json()["items"]
     seen = sorted((r["actor"], r["record_id"], r["detail"]["via"]) for r in rows)
-    assert seen == [("coord_north", "LEAD-1", "GET /v1/participants/{id}"),
-                    ("coord_north", "LEAD-1", "GET /v1/placement-requests/{id}"),
-                    ("provider_h1", "LEAD-1", "GET /v1/placements"),
-                    ("provider_h1", "LEAD-1", "GET /v1/placements/{id}")]
+    assert seen == [
+        ("coord_north", "LEAD-1", "GET /v1/participants/{id}"),
+        ("coord_north", "LEAD-1", "GET /v1/placement-requests/{id}"),
+        ("provider_h1", "LEAD-1", "GET /v1/placements"),
+        ("provider_h1", "LEAD-1", "GET /v1/placements/{id}"),
+    ]
     assert all(r["at"] for r in rows)
     lists = api.call("GET", "/v1/audit", params={"action": "wait_list.read"}).json()["items"]
     assert [(r["actor"], r["record_id"]) for r in lists] == [("provider_h1", "H1")]

@@ -1,5 +1,6 @@
 """The placement API builds the same instance as `handoff match`: arrive-by and housing-to-provider
 minutes from the one travel service, and the same placements."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,11 @@ def _case(demo_region_dir, times: list[str]):
     homes = region.population.geometry.representative_point()
     people = {str(i): (p.x, p.y) for i, p in enumerate(homes)}
     rows = {r.provider_id: r for r in region.providers.itertuples() if r.service in ("housing", "clinic")}
-    tables = instance_tables(TravelService(region), people, {
-        pid: ((r.lon, r.lat), r.service, times if r.service == "clinic" else []) for pid, r in rows.items()})
+    tables = instance_tables(
+        TravelService(region),
+        people,
+        {pid: ((r.lon, r.lat), r.service, times if r.service == "clinic" else []) for pid, r in rows.items()},
+    )
     for (h, c), between in sorted(tables.between.items(), key=lambda kv: str(kv)):
         for person in people:
             arrive = [tables.arrive_by[(person, c, t)] for t in times]
@@ -54,19 +58,35 @@ def _case(demo_region_dir, times: list[str]):
 
 
 def _body(row, **extra) -> dict:
-    return {"id": row.provider_id, "name": row.name, "service": row.service, "capacity": 3, "occupied": 0,
-            "lon": row.lon, "lat": row.lat, "monthly_turnover": 1.0} | extra
+    return {
+        "id": row.provider_id,
+        "name": row.name,
+        "service": row.service,
+        "capacity": 3,
+        "occupied": 0,
+        "lon": row.lon,
+        "lat": row.lat,
+        "monthly_turnover": 1.0,
+    } | extra
 
 
-def test_placement_uses_arrive_by_and_housing_minutes_like_handoff_match(region_api, demo_region_dir, tmp_path,
-                                                                       monkeypatch):
+def test_placement_uses_arrive_by_and_housing_minutes_like_handoff_match(
+    region_api, demo_region_dir, tmp_path, monkeypatch
+):
     day = (local_now() + timedelta(days=1)).date().isoformat()
     times = [f"{day}T{clock}:00" for clock in ("08:00", "09:30", "11:00", "14:00")]
     home, housing, clinic, limit, on_time = _case(demo_region_dir, times)
     for body in (_body(housing), _body(clinic, appointment_times=times)):
         assert region_api.call("POST", "/v1/providers", json=body).status_code == 201
-    region_api.participant("P1", needs=("housing", "clinic"), cohort="Central", who="coord_central",
-                           lon=home[0], lat=home[1], max_transit_minutes=limit)
+    region_api.participant(
+        "P1",
+        needs=("housing", "clinic"),
+        cohort="Central",
+        who="coord_central",
+        lon=home[0],
+        lat=home[1],
+        max_transit_minutes=limit,
+    )
     seen: list[matcher.Instance] = []
     real = desk_module.decision_instance
     monkeypatch.setattr(desk_module, "decision_instance", lambda *a, **k: seen.append(real(*a, **k)) or seen[-1])
@@ -93,14 +113,18 @@ def test_placement_uses_arrive_by_and_housing_minutes_like_handoff_match(region_
 
     computed = _load_instance(path)
     assert computed.arrive_by_minutes == arrive
-    assert computed.provider_travel_minutes[(housing["id"], clinic["id"])] == \
-        instance.provider_travel_minutes[(housing["id"], clinic["id"])]
-    assert {k: v for k, v in computed.travel_minutes.items()} == \
-        {k: v for k, v in instance.travel_minutes.items() if k[1] in ids}
+    assert (
+        computed.provider_travel_minutes[(housing["id"], clinic["id"])]
+        == instance.provider_travel_minutes[(housing["id"], clinic["id"])]
+    )
+    assert {k: v for k, v in computed.travel_minutes.items()} == {
+        k: v for k, v in instance.travel_minutes.items() if k[1] in ids
+    }
     ran = CliRunner().invoke(cli_app, ["match", str(path), "-o", str(out)])
     assert ran.exit_code == 0, ran.output
     by_cli = {(p["provider_id"], p["appointment"]) for p in json.loads(out.read_text())["placements"]}
-    by_api = {(n["placement"]["provider_id"], n["placement"]["appointment"]) for n in answer.json()["needs"]
-              if n["placement"]}
+    by_api = {
+        (n["placement"]["provider_id"], n["placement"]["appointment"]) for n in answer.json()["needs"] if n["placement"]
+    }
     assert by_cli == {(pid, when[:19] if when else None) for pid, when in by_api} and len(by_cli) == 2
     assert (clinic["id"], on_time) in by_cli

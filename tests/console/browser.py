@@ -1,5 +1,6 @@
 """Browser-test helpers: Debian's Chromium for Playwright, a console served in this process on the
 demo region, and pages that record (and refuse) every request to another host."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,14 @@ import httpx
 import pytest
 
 CHROMIUM = os.environ.get("HANDOFF_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PHONE = {"width": 375, "height": 812}
 PARTICIPANT = "LEAD-C-1"
 
@@ -35,8 +42,9 @@ class Site:
 
     def api(self, method: str, path: str, who: str = "admin", **kwargs) -> httpx.Response:
         """A JSON API call as ``who`` (for set-up and for checking what a page did)."""
-        response = httpx.request(method, self.url + path, headers={"Authorization": f"Bearer {self.tokens[who]}"},
-                                 timeout=60.0, **kwargs)
+        response = httpx.request(
+            method, self.url + path, headers={"Authorization": f"Bearer {self.tokens[who]}"}, timeout=60.0, **kwargs
+        )
         assert response.status_code < 400, response.text
         return response
 
@@ -48,29 +56,73 @@ def seed(site: Site) -> None:
     from api.auth import add_user
     from api.walkthrough import ATTRIBUTES
 
-    housing = next(p for p in site.api("GET", "/v1/providers", params={"limit": 1000}).json()["items"]
-                   if p["service"] == "housing")
+    housing = next(
+        p for p in site.api("GET", "/v1/providers", params={"limit": 1000}).json()["items"] if p["service"] == "housing"
+    )
     for pid, service in (("CON-H", "housing"), ("CON-T", "treatment")):
-        site.api("POST", "/v1/providers", json={"id": pid, "name": f"Riverside {service}", "service": service,
-                                                "capacity": 3, "lon": housing["lon"], "lat": housing["lat"],
-                                                "monthly_turnover": 1.0})
+        site.api(
+            "POST",
+            "/v1/providers",
+            json={
+                "id": pid,
+                "name": f"Riverside {service}",
+                "service": service,
+                "capacity": 3,
+                "lon": housing["lon"],
+                "lat": housing["lat"],
+                "monthly_turnover": 1.0,
+            },
+        )
     with site.app.state.sessions() as session:
         _, site.tokens["riverside"] = add_user(session, "riverside", "provider", provider_id="CON-H")
         session.commit()
-    site.api("POST", "/v1/participants", who="coord_central", json={
-        "id": PARTICIPANT, "cohort": "Central", "lon": housing["lon"], "lat": housing["lat"],
-        "needs": [{"service": "housing", "urgency": 4}, {"service": "treatment", "urgency": 3}],
-        "attributes": ATTRIBUTES})
+    site.api(
+        "POST",
+        "/v1/participants",
+        who="coord_central",
+        json={
+            "id": PARTICIPANT,
+            "cohort": "Central",
+            "lon": housing["lon"],
+            "lat": housing["lat"],
+            "needs": [{"service": "housing", "urgency": 4}, {"service": "treatment", "urgency": 3}],
+            "attributes": ATTRIBUTES,
+        },
+    )
     today = date.today()
-    site.api("POST", f"/v1/participants/{PARTICIPANT}/consents", who="coord_central",
-             json={"granted_on": today.isoformat(), "expires_on": (today + timedelta(days=365)).isoformat()})
+    site.api(
+        "POST",
+        f"/v1/participants/{PARTICIPANT}/consents",
+        who="coord_central",
+        json={"granted_on": today.isoformat(), "expires_on": (today + timedelta(days=365)).isoformat()},
+    )
     always = [{"days": "daily", "start": 0, "length": 24}]
-    site.api("PUT", "/v1/cohorts/Central/front-door", json={"timezone": "America/New_York", "phone": "412-555-0142",
-                                                            "hours": always, "instructions": "Call the LEAD line first."})
-    site.api("POST", "/v1/facilities", json={"id": "F-C", "name": "Central LEAD office", "cohort": "Central",
-                                             "lon": housing["lon"], "lat": housing["lat"]})
-    site.api("POST", "/v1/case-managers", json={"id": "CM-C", "name": "Case manager Dana", "cohort": "Central",
-                                                "facility_id": "F-C", "shifts": always})
+    site.api(
+        "PUT",
+        "/v1/cohorts/Central/front-door",
+        json={
+            "timezone": "America/New_York",
+            "phone": "412-555-0142",
+            "hours": always,
+            "instructions": "Call the LEAD line first.",
+        },
+    )
+    site.api(
+        "POST",
+        "/v1/facilities",
+        json={
+            "id": "F-C",
+            "name": "Central LEAD office",
+            "cohort": "Central",
+            "lon": housing["lon"],
+            "lat": housing["lat"],
+        },
+    )
+    site.api(
+        "POST",
+        "/v1/case-managers",
+        json={"id": "CM-C", "name": "Case manager Dana", "cohort": "Central", "facility_id": "F-C", "shifts": always},
+    )
 
 
 def sign_in(page, site: Site, who: str) -> None:

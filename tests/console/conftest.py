@@ -1,5 +1,6 @@
 """Fixtures for the console's page tests: the app on a fresh SQLite file with a user of every role,
 a provider and participants, and browsers (httpx clients) signed in through the sign-in form."""
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,7 @@ def browser_type_launch_args(browser_type_launch_args):
     """Playwright launches Debian's Chromium (never a downloaded browser); skipped without it."""
     from tests.console.browser import LAUNCH_ARGS, chromium_or_skip
 
-    return {**browser_type_launch_args, "executable_path": chromium_or_skip(), "args": LAUNCH_ARGS,
-            "headless": True}
+    return {**browser_type_launch_args, "executable_path": chromium_or_skip(), "args": LAUNCH_ARGS, "headless": True}
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The console in a real browser (Playwright driving Debian's Chromium, 375 px wide): each role's
 task end to end, asserting on what the page shows; no request may leave for another host.
 A failing test leaves a screenshot under test-results/ (pytest-playwright, --screenshot)."""
+
 from __future__ import annotations
 
 import os
@@ -31,9 +32,15 @@ def site(current_region_dir, tmp_path_factory):
     from tests.api.server import free_port
 
     folder = tmp_path_factory.mktemp("console")
-    run(demo_spec(current_region_dir), base_dir=folder, out_dir=folder / "results" / "siting", console=Console(quiet=True))
-    app = create_app(f"sqlite:///{folder / 'handoff.db'}", current_region_dir,
-                     settings=Settings(results_dir=str(folder / "results")))
+    run(
+        demo_spec(current_region_dir),
+        base_dir=folder,
+        out_dir=folder / "results" / "siting",
+        console=Console(quiet=True),
+    )
+    app = create_app(
+        f"sqlite:///{folder / 'handoff.db'}", current_region_dir, settings=Settings(results_dir=str(folder / "results"))
+    )
     with serving_in_thread(app, free_port()) as url:
         with app.state.sessions() as session:
             load_region_into_db(session, current_region_dir)
@@ -69,8 +76,10 @@ def test_coordinator_requests_confirms_one_and_declines_another(page, site, shot
     declined = page.locator("section.card", has_text="Treatment at")
     expect(declined.locator(".status")).to_have_text("declined")
     expect(declined).to_contain_text("Too far to travel")
-    statuses = {p["service"]: (p["status"], p["reason"]) for p in site.api(
-        "GET", "/v1/placements", who="coord_central", params={"participant_id": PARTICIPANT}).json()}
+    statuses = {
+        p["service"]: (p["status"], p["reason"])
+        for p in site.api("GET", "/v1/placements", who="coord_central", params={"participant_id": PARTICIPANT}).json()
+    }
     assert statuses == {"housing": ("confirmed", ""), "treatment": ("declined", "Too far to travel")}
     assert blocked == []
 
@@ -95,8 +104,9 @@ def test_provider_changes_capacity_and_uploads_a_wait_list(page, site, shots, tm
     expect(page.locator("ol.waitlist > li strong")).to_have_text(["W-102", "W-101"])
     screenshot(page, "provider", shots)
     entries = site.api("GET", f"/v1/wait-lists/{taken['list_id']}").json()["entries"]
-    assert [e["person_id"] for e in entries] == ["W-102", "W-101"] and site.api(
-        "GET", "/v1/providers/CON-H").json()["capacity"] == 6
+    assert [e["person_id"] for e in entries] == ["W-102", "W-101"] and site.api("GET", "/v1/providers/CON-H").json()[
+        "capacity"
+    ] == 6
     assert blocked == []
 
 
@@ -155,10 +165,16 @@ def test_officer_files_a_referral_and_sees_the_answer(page, site, shots):
     assert blocked == []
 
 
-MAIN_PAGES = [("sign-in", None, "/console/sign-in"), ("referral", "officer_z1", "/console/referrals/new"), ("participants", "coord_central", "/console/participants"),
-              ("participant", "coord_central", f"/console/participants/{PARTICIPANT}"),
-              ("provider", "riverside", "/console/provider"), ("results", "planner", "/console/results"),
-              ("report", "pcg", "/console/report"), ("intake", "coord_central", "/console/intake")]
+MAIN_PAGES = [
+    ("sign-in", None, "/console/sign-in"),
+    ("referral", "officer_z1", "/console/referrals/new"),
+    ("participants", "coord_central", "/console/participants"),
+    ("participant", "coord_central", f"/console/participants/{PARTICIPANT}"),
+    ("provider", "riverside", "/console/provider"),
+    ("results", "planner", "/console/results"),
+    ("report", "pcg", "/console/report"),
+    ("intake", "coord_central", "/console/intake"),
+]
 
 
 def test_main_pages_have_no_serious_accessibility_violations(page, site, shots):

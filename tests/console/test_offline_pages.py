@@ -1,6 +1,7 @@
 """No page the service serves references another host: console pages of every role, /docs and
 /redoc, and every local asset they link is served (the browser tests also refuse any request
 that leaves for another host)."""
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,12 @@ def _served(client, path: str) -> str:
 
 
 def test_no_served_page_references_another_host(console, browser_for):
-    pages = {"anyone": ["/console/sign-in", "/docs", "/redoc"],
-             "coord_north": ["/console/participants", "/console/participants/N-1"],
-             "provider_h1": ["/console/provider"], "planner": ["/console/results"]}
+    pages = {
+        "anyone": ["/console/sign-in", "/docs", "/redoc"],
+        "coord_north": ["/console/participants", "/console/participants/N-1"],
+        "provider_h1": ["/console/provider"],
+        "planner": ["/console/results"],
+    }
     for who, paths in pages.items():
         client = console.client if who == "anyone" else browser_for(who)
         for path in paths:

@@ -1,4 +1,5 @@
 """Console pages over HTTP (no browser): sign-in, sessions, CSRF, roles and every page's actions."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,11 @@ from tests.console.conftest import form_secret, sign_in
 def test_sign_in_sets_a_protected_cookie_and_sends_each_role_home(console):
     client = console.client
     page = client.get("/console/sign-in")
-    response = client.post("/console/sign-in", data={"token": console.tokens["coord_north"],
-                                                     "csrf": form_secret(page.text)}, follow_redirects=False)
+    response = client.post(
+        "/console/sign-in",
+        data={"token": console.tokens["coord_north"], "csrf": form_secret(page.text)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/console/participants"
     cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("handoff_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
@@ -42,8 +46,10 @@ def test_another_cohorts_participant_is_refused_by_url(browser_for):
     assert response.text.replace("C-1", "NOBODY") == unknown.text  # nothing tells them apart
     for action in ("placement-requests", "consents"):
         secret = form_secret(north.get("/console/participants/N-1").text)
-        posted = north.post(f"/console/participants/C-1/{action}", data={"csrf": secret, "granted_on": "2026-01-01",
-                                                                          "expires_on": "2026-12-31"})
+        posted = north.post(
+            f"/console/participants/C-1/{action}",
+            data={"csrf": secret, "granted_on": "2026-01-01", "expires_on": "2026-12-31"},
+        )
         assert posted.status_code == 404
     assert north.get("/console/participants/N-1").status_code == 200
 
@@ -59,7 +65,9 @@ def test_posts_without_the_form_secret_are_refused_and_change_nothing(console, b
     provider = browser_for("provider_h1")
     assert provider.post("/console/provider/capacity", data={"capacity": "9"}).status_code == 403
     sign_in_page = console.client.get("/console/sign-in")
-    assert console.client.post("/console/sign-in", data={"token": console.tokens["pcg"], "csrf": "x"}).status_code == 403
+    assert (
+        console.client.post("/console/sign-in", data={"token": console.tokens["pcg"], "csrf": "x"}).status_code == 403
+    )
     assert sign_in_page.status_code == 200
 
 
@@ -79,13 +87,14 @@ def test_coordinator_requests_confirms_and_declines_with_a_reason(console, brows
     page = north.get("/console/participants/N-1")
     response = north.post("/console/participants/N-1/placement-requests", data={"csrf": form_secret(page.text)})
     assert response.status_code == 200 and "Placements requested" in response.text
-    ids = re.findall(r'/console/placements/([0-9a-f-]+)/confirm', response.text)
+    ids = re.findall(r"/console/placements/([0-9a-f-]+)/confirm", response.text)
     assert len(ids) == 2, response.text
     secret = form_secret(response.text)
     confirmed = north.post(f"/console/placements/{ids[0]}/confirm", data={"csrf": secret})
     assert "Placement confirmed" in confirmed.text
-    declined = north.post(f"/console/placements/{ids[1]}/decline",
-                          data={"csrf": secret, "category": "too-far", "reason": ""})
+    declined = north.post(
+        f"/console/placements/{ids[1]}/decline", data={"csrf": secret, "category": "too-far", "reason": ""}
+    )
     assert "Placement declined" in declined.text and "Too far to travel" in declined.text
     with console.app.state.sessions() as session:
         status = dict(session.execute(select(Placement.id, Placement.status)).all())
@@ -99,14 +108,19 @@ def test_coordinator_requests_confirms_and_declines_with_a_reason(console, brows
 def test_provider_changes_capacity_and_manages_the_wait_list(console, browser_for):
     provider = browser_for("provider_h1")
     secret = form_secret(provider.get("/console/provider").text)
-    saved = provider.post("/console/provider/capacity", data={"csrf": secret, "capacity": "5", "occupied": "1",
-                                                               "lead_slots": "0", "lead_occupied": "0"})
+    saved = provider.post(
+        "/console/provider/capacity",
+        data={"csrf": secret, "capacity": "5", "occupied": "1", "lead_slots": "0", "lead_occupied": "0"},
+    )
     assert "Capacity saved" in saved.text and re.search(r'id="free-seats">4<', saved.text)
     wrong = provider.post("/console/provider/capacity", data={"csrf": secret, "capacity": "1", "occupied": "3"})
     assert wrong.status_code == 422 and "occupied 3 exceeds capacity 1" in wrong.text
     csv = b"person_id,lead,added\nW-1,no,2026-01-02\nW-2,yes,2026-01-03\nW-3,,\n"
-    uploaded = provider.post("/console/provider/wait-list/upload", data={"csrf": secret},
-                             files={"spreadsheet": ("list.csv", csv, "text/csv")})
+    uploaded = provider.post(
+        "/console/provider/wait-list/upload",
+        data={"csrf": secret},
+        files={"spreadsheet": ("list.csv", csv, "text/csv")},
+    )
     assert "Wait list replaced" in uploaded.text and "3 waiting" in uploaded.text
     with console.app.state.sessions() as session:
         w3 = session.scalar(select(WaitListEntry.id).where(WaitListEntry.person_id == "W-3"))
@@ -116,11 +130,17 @@ def test_provider_changes_capacity_and_manages_the_wait_list(console, browser_fo
     assert "2 waiting" in removed.text
     added = provider.post("/console/provider/wait-list/entries", data={"csrf": secret, "person_id": "W-9"})
     assert "3 waiting" in added.text and added.text.index("W-2") < added.text.index("W-9")
-    bad = provider.post("/console/provider/wait-list/upload", data={"csrf": secret},
-                        files={"spreadsheet": ("list.csv", b"person_id,lead\nW-1,maybe\n", "text/csv")})
+    bad = provider.post(
+        "/console/provider/wait-list/upload",
+        data={"csrf": secret},
+        files={"spreadsheet": ("list.csv", b"person_id,lead\nW-1,maybe\n", "text/csv")},
+    )
     assert bad.status_code == 422 and "list.csv, row 2, column &#39;lead&#39;" in bad.text and "3 waiting" in bad.text
-    other = provider.post("/console/provider/wait-list/upload", data={"csrf": secret},
-                          files={"spreadsheet": ("list.csv", b"provider_id,person_id\nT1,W-5\n", "text/csv")})
+    other = provider.post(
+        "/console/provider/wait-list/upload",
+        data={"csrf": secret},
+        files={"spreadsheet": ("list.csv", b"provider_id,person_id\nT1,W-5\n", "text/csv")},
+    )
     assert other.status_code == 403 and "3 waiting" in other.text
 
 
@@ -134,8 +154,9 @@ def test_sign_out_and_expiry_end_the_session(console, browser_for):
     assert "Sign in" in north.get("/console/participants").text
     other = browser_for("coord_north")
     with console.app.state.sessions() as session:
-        session.execute(update(WebSession).where(WebSession.ended_at.is_(None))
-                        .values(expires_at=utcnow() - timedelta(minutes=1)))
+        session.execute(
+            update(WebSession).where(WebSession.ended_at.is_(None)).values(expires_at=utcnow() - timedelta(minutes=1))
+        )
         session.commit()
     expired = other.get("/console/participants")
     assert "session ended or expired" in expired.text
@@ -170,12 +191,18 @@ def test_officer_refers_and_sees_the_hand_off_then_only_outcomes(console, browse
     officer = browser_for("officer_z1")
     form = officer.get("/console/referrals/new")
     assert form.status_code == 200 and "Refer to LEAD" in form.text
-    fields = {"csrf": form_secret(form.text), "route": "arrest-diversion", "offence": "retail theft",
-              "lat": "40.44", "lon": "-80.0", "cohort": "North"}
+    fields = {
+        "csrf": form_secret(form.text),
+        "route": "arrest-diversion",
+        "offence": "retail theft",
+        "lat": "40.44",
+        "lon": "-80.0",
+        "cohort": "North",
+    }
     refused = officer.post("/console/referrals", data=fields)  # no consent ticked
     assert refused.status_code == 422 and "consent" in refused.text and 'value="40.44"' in refused.text
     answer = officer.post("/console/referrals", data=fields | {"consent": "yes"})
-    assert answer.status_code == 201, answer.text[answer.text.find("role=\"alert\""):][:600]
+    assert answer.status_code == 201, answer.text[answer.text.find('role="alert"') :][:600]
     assert "LEAD is available now" in answer.text and "412-555-0142" in answer.text
     mine = officer.get("/console/referrals")
     assert "Arrest diversion" in mine.text and "Handed off" in mine.text and "retail theft" not in mine.text
@@ -217,8 +244,11 @@ def test_provider_uploads_an_excel_wait_list(console, browser_for):
     book.save(data)
     provider = browser_for("provider_h1")
     secret = form_secret(provider.get("/console/provider").text)
-    uploaded = provider.post("/console/provider/wait-list/upload", data={"csrf": secret},
-                             files={"spreadsheet": ("list.xlsx", data.getvalue(), "application/octet-stream")})
+    uploaded = provider.post(
+        "/console/provider/wait-list/upload",
+        data={"csrf": secret},
+        files={"spreadsheet": ("list.xlsx", data.getvalue(), "application/octet-stream")},
+    )
     assert "Wait list replaced" in uploaded.text
     entries = console.call("GET", "/v1/wait-lists/H1").json()["entries"]
     assert [(e["person_id"], e["lead"]) for e in entries] == [("X-2", True), ("X-1", False)]
