@@ -132,7 +132,7 @@ class Publication:
         return lo, hi
 
     def protect(
-        self, *, min_width: float | None = None, method: str = "optimal", time_limit_s: float = 10.0
+        self, *, min_width: float | None = None, method: str = "optimal", time_limit_s: float = 1.0
     ) -> "Publication":
         """Apply primary and complementary suppression in place; returns ``self``.
 
