@@ -26,6 +26,11 @@ _LAZY = {
     "ServiceDayError": "geodata.service_day",
     "typical_weekday": "geodata.service_day",
     "straight_line_minutes": "geodata.straight_line",
+    "data_extent": "geodata.basemap",
+    "draw_basemap": "geodata.basemap",
+    "street_segments": "geodata.basemap",
+    "place_labels": "geodata.basemap",
+    "feed_notes": "geodata.feed_note",
 }
 _LAZY.update(
     {  # regions, loaders and engines that other packages use
