@@ -19,25 +19,12 @@ import shapely
 
 from geodata.demo.files import dump_json, fmt_coords
 from geodata.demo.names import provider_name
+from geodata.providers import PROVIDER_COLUMNS as LOADED_PROVIDER_COLUMNS
 
 REGION_ZONE = ZoneInfo("America/New_York")
 DEMO_TODAY = date(2026, 1, 5)  # a Monday: the demo's "today" for wait lists and appointments
 DEFAULT_COUNTS = {"housing": 60, "treatment": 80, "clinic": 40}
-PROVIDER_COLUMNS = [
-    "provider_id",
-    "name",
-    "service",
-    "subtype",
-    "capacity",
-    "occupied",
-    "monthly_turnover",
-    "eligibility",
-    "open_hours",
-    "appointment_times",
-    "municipality",
-    "lon",
-    "lat",
-]
+PROVIDER_COLUMNS = [*LOADED_PROVIDER_COLUMNS, "lon", "lat"]  # the loader's columns plus the point
 WAIT_LIST_COLUMNS = ["list_id", "provider_id", "person_id", "lead", "priority", "added", "status", "attributes"]
 # subtype: (relative share, capacity range, placements per month per slot, open hours)
 SUBTYPES = {
