@@ -223,10 +223,12 @@ async def _load(
     provider_ids: list[str],
     seed_value: int,
     consents: dict[str, int] | None = None,
+    room: int = 0,
 ) -> dict:
     """Placement requests and capacity updates at once, then confirmations, declines (with reasons)
     and, given ``consents``, revocations for every seventh participant, with more updates; then
-    the decliners ask again."""
+    the decliners ask again. The capacity updates draw 2-6 slots plus ``room``, so that a load that
+    follows another starts with free slots rather than with the earlier load's confirmations."""
     rng = random.Random(seed_value)
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
@@ -242,9 +244,11 @@ async def _load(
                 "PUT",
                 f"/v1/providers/{pid}/capacity",
                 tokens[pid],
-                json={"capacity": rng.randint(2, 6), "occupied": rng.randint(0, 1)},
+                json={"capacity": rng.randint(2, 6) + room, "occupied": rng.randint(0, 1)},
             )
 
+        if room:
+            await asyncio.gather(*[capacity(pid) for pid in provider_ids])
         jobs = [request(i, pid) for i, pid in enumerate(people)]
         jobs += [capacity(rng.choice(provider_ids)) for _ in range(40)]
         rng.shuffle(jobs)
@@ -368,12 +372,12 @@ def test_two_workers_share_the_desk_process_which_comes_back_after_its_death(pos
         outcomes = [asyncio.run(_load(server.url, tokens, people[:80], provider_ids, seed_value=5))]
         os.kill(desk, signal.SIGKILL)
         again = int(server.wait_for(rf"placement desk process {desk} ended .* started again as (\d+)").group(1))
-        outcomes.append(asyncio.run(_load(server.url, tokens, people[80:160], provider_ids, seed_value=6)))
+        outcomes.append(asyncio.run(_load(server.url, tokens, people[80:160], provider_ids, seed_value=6, room=12)))
         seen = len(server.log)
         os.kill(again, signal.SIGKILL)
         server.wait_for(closed, after=seen)
         server.wait_for(rf"placement desk process {again} ended")
-        outcomes.append(asyncio.run(_load(server.url, tokens, people[160:], provider_ids, seed_value=7)))
+        outcomes.append(asyncio.run(_load(server.url, tokens, people[160:], provider_ids, seed_value=7, room=24)))
     finally:
         server.stop()
     assert sum(closed in line for line in server.log[:seen]) >= 1, "a worker was connected to the first desk"
