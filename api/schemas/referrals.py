@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -13,7 +13,10 @@ from scenarios.coverage.demand import DEFAULT_OFFENCES
 
 Route = Literal["arrest-diversion", "social-contact", "community"]
 Status = Literal["referred", "handed-off", "intake-done", "participant", "not-engaged"]
-Offence = Literal[tuple(DEFAULT_OFFENCES)]
+if TYPE_CHECKING:  # the program's offence list, built at run time: mypy sees a plain string
+    Offence = str
+else:
+    Offence = Literal[tuple(DEFAULT_OFFENCES)]
 
 
 class ReferralIn(StrictBody):

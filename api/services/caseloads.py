@@ -9,6 +9,7 @@ to each case manager's facility, and writes one assignment per answer; the refer
 
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -71,27 +72,25 @@ def assign_cohort(
         for m in rows
     ]
     waiting = pending(session, cohort)
-    people = {
-        p.id: p
-        for p in session.scalars(select(Participant).where(Participant.id.in_([r.participant_id for r in waiting])))
-    }
+    waiting_ids = [str(r.participant_id) for r in waiting]  # pending() keeps referrals with a participant only
+    people = {p.id: p for p in session.scalars(select(Participant).where(Participant.id.in_(waiting_ids)))}
     minutes = (
         drive_minutes(
             region.folder,
-            [(people[r.participant_id].lon, people[r.participant_id].lat) for r in waiting],
-            [bases[m.facility_id] for m in rows],
+            np.array([(people[pid].lon, people[pid].lat) for pid in waiting_ids], dtype=float),
+            np.array([bases[m.facility_id] for m in rows], dtype=float),
         )
         if waiting and rows
-        else None
+        else np.zeros((len(waiting), len(rows)))
     )
     newcomers = [
         caseload.Newcomer(
-            r.participant_id,
+            pid,
             {m.id: float(minutes[i, j]) for j, m in enumerate(rows)},
-            people[r.participant_id].attributes.get("language"),
+            people[pid].attributes.get("language"),
             _previous(session, r),
         )
-        for i, r in enumerate(waiting)
+        for i, (pid, r) in enumerate(zip(waiting_ids, waiting))
     ]
     outcome = caseload.assign(managers, newcomers, time_limit_s=time_limit_s)
     problems = caseload.check(managers, newcomers, outcome)

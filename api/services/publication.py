@@ -8,22 +8,30 @@ every endpoint publishes and no combination of responses recovers a withheld cou
 
 - microcells (people, >= 0): per provider the slots held and the slots confirmed, and the
   waiting entries by provider x LEAD x placeable now (the report's wait tables,
-  :func:`scenarios.reports.report.waiting_publication`); referrals by police department x
-  (handed off, intake done, engaged) (:mod:`api.services.outcomes`);
+  :func:`scenarios.reports.report.waiting_publication`); referrals by route x hours x
+  municipality x zone x race x intake done x department x officer x handed off x engaged
+  (:func:`api.services.outcomes.referral_frame`);
 - cells: per provider held, confirmed and in use (held + confirmed: ``free`` is capacity minus
   occupied minus in use); per service the same and waiting; the capacity-gap report's waiting,
   LEAD waiting and LEAD unmet tables per area level x service (with margins) and in use per
   (level, area, service), from which its ``free``, ``utilisation`` and ``wait_days`` derive; the
-  referral outcomes per department and in all (officers see their department's row of it).
+  referral outcomes per department and in all (officers see their department's row of it); the
+  report's front-door tables (referrals by route against municipality, police zone and race, by
+  route and hours, intakes done; :func:`scenarios.reports.referrals.add_referral_tables`).
+
+Each officer knows their own referrals exactly (they made them): every officer is an *insider*
+of the suppression (:mod:`scenarios.reports.suppression`), so no count they do not know whole
+can be narrowed to a small remainder by their own records plus everything published.
 
 Capacity and ``occupied`` (slots filled outside Handoff) are the providers' own figures and are
-published exactly. The report's equity section counts encounters, other microdata, and is
-protected by the report itself. The protected publication is kept while the state is unchanged.
+published exactly. The report's equity section counts encounters and its decline section declined placements,
+microdata no other cell sums, and they are protected by the report itself. The protected publication is kept while the state is unchanged.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,14 +43,16 @@ from sqlalchemy.orm import Session
 from api.db.models import Provider
 from api.services.region import RegionContext
 from api.capacity_tables import capacity_state
-from api.services.outcomes import add_outcome_cells, outcome_rows
+from api.services.outcomes import add_outcome_cells, referral_frame
 from api.services.providers import slot_counts
 from scenarios.reports import measures
-from scenarios.reports.privacy import THRESHOLD, Publication
+from scenarios.reports.privacy import THRESHOLD, Cell, Publication
+from scenarios.reports.referrals import add_referral_tables, published_section, referral_microcells
 from scenarios.reports.report import waiting_publication
 
 GAP = "gap:"
-_cache: dict[str, object] = {}
+REFINED_BY = ("department", "officer", "handed_off", "engaged")
+_cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
 
 
@@ -51,7 +61,12 @@ class Figures:
     """The protected publication of the live state, its cells by (table, row, column)."""
 
     publication: Publication
-    index: dict[tuple[str, str, str], object] = field(default_factory=dict)
+    referrals: pd.DataFrame
+    index: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
+
+    def rows(self, table: str) -> list[str]:
+        """The row labels of ``table``, in order."""
+        return list(dict.fromkeys(c.row for c in self.publication.cells if c.table == table))
 
     def count(self, table: str, row: str, column: str) -> int | None:
         """The published count of cell ``table``/``row``/``column`` (people), None when withheld."""
@@ -100,8 +115,10 @@ def live_figures(session: Session, region: RegionContext) -> Figures:
         table = measures.provider_table(providers, entries, areas)
     else:
         entries = table = pd.DataFrame({"service": [], **{level: [] for level in measures.LEVELS}})
-    referrals = outcome_rows(session)
-    key = repr((region.folder, ids, held.tolist(), confirmed.tolist(), table.to_json(), entries.to_json(), referrals))
+    referrals = referral_frame(session)
+    key = repr(
+        (region.folder, ids, held.tolist(), confirmed.tolist(), table.to_json(), entries.to_json(), referrals.to_json())
+    )
     with _cache_lock:
         if _cache.get("key") == key:
             return _cache["figures"]
@@ -111,16 +128,23 @@ def live_figures(session: Session, region: RegionContext) -> Figures:
     return figures
 
 
-def _protect(table, entries, held: np.ndarray, confirmed: np.ndarray, referrals: list[tuple]) -> Figures:
+def _protect(
+    table: pd.DataFrame, entries: pd.DataFrame, held: np.ndarray, confirmed: np.ndarray, referrals: pd.DataFrame
+) -> Figures:
     ids = [str(i) for i in table.index]
     if ids:
         waiting, micro = waiting_publication(entries, table, THRESHOLD)
     else:
         waiting, micro = Publication(np.zeros(0)), None
     n_wait, n = waiting.micro.size, len(ids)
-    referred = np.array([r[-1] for r in referrals], dtype=float)
-    publication = Publication(np.concatenate([waiting.micro, held, confirmed, referred]), threshold=THRESHOLD)
-    add_outcome_cells(publication, referrals, n_wait + 2 * n)
+    referred = referral_microcells(referrals, extra=REFINED_BY)
+    first = n_wait + 2 * n
+    counts_of_people = [waiting.micro, held, confirmed, referred["count"].to_numpy(dtype=float)]
+    publication = Publication(np.concatenate(counts_of_people), threshold=THRESHOLD)
+    add_outcome_cells(publication, referred, offset=first)
+    add_referral_tables(publication, referred, offset=first, prefix=GAP)
+    officers = referred["officer"].to_numpy(dtype=object)
+    insiders = [first + np.flatnonzero(officers == name) for name in sorted(set(officers))]
     for cell in waiting.cells:
         publication.add_cell(GAP + cell.table, cell.row, cell.column, cell.members)
     held_at = {pid: n_wait + i for i, pid in enumerate(ids)}
@@ -151,16 +175,17 @@ def _protect(table, entries, held: np.ndarray, confirmed: np.ndarray, referrals:
                 service,
                 [held_at[p] for p in members] + [confirmed_at[p] for p in members],
             )
-    publication.protect()
-    return Figures(publication, {(c.table, c.row, c.column): c for c in publication.cells})
+    publication.protect(insiders=insiders)
+    return Figures(publication, referrals, {(c.table, c.row, c.column): c for c in publication.cells})
 
 
-def publish_gap_report(report: dict, figures: Figures) -> dict:
+def publish_gap_report(report: dict, figures: Figures, caseloads: pd.DataFrame | None) -> dict:
     """The capacity-gap report's people counts replaced by the union's (in place; returns ``report``).
 
     Waiting, LEAD waiting and LEAD unmet come from the union's wait tables; ``free`` and
-    ``utilisation`` are withheld with the area's in-use cell, ``wait_days`` with either."""
-    from scenarios.reports.report import COUNT_FIELDS, combined_privacy, summary_sentences
+    ``utilisation`` are withheld with the area's in-use cell, ``wait_days`` with either. The
+    front-door section is the union's referral tables, with the ``caseloads`` (staff) bands."""
+    from scenarios.reports.report import COUNT_FIELDS, combined_privacy, privacy_sentence, summary_sentences
 
     for level, records in report["measures"].items():
         for record in records:
@@ -182,6 +207,8 @@ def publish_gap_report(report: dict, figures: Figures) -> dict:
         if waiting is None or not free_shown:
             headline.update(wait_days=None, wait_label="withheld")
         headline["waiting_label"] = "withheld" if waiting is None else f"{waiting:,}"
+    report["referrals"] = published_section(figures.publication, figures.referrals, caseloads, prefix=GAP)
     report["privacy"] = combined_privacy(figures.withheld(), report.get("equity"))
+    report["privacy"]["sentence"] = privacy_sentence(report["privacy"])
     report["summary"] = summary_sentences(report)
     return report

@@ -262,10 +262,13 @@ def _transition(
 def mark_handed_off(session: Session, principal: Principal, referral_id: str, body: HandedOffIn) -> Referral:
     """The warm hand-off happened (to a facility or a case manager of the cohort). Audited."""
     referral = get(session, principal, referral_id, lock=True)
-    for field, model in (("facility_id", Facility), ("case_manager_id", CaseManager)):
-        record_id = getattr(body, field)
-        record = session.get(model, record_id) if record_id else None
-        if record_id and (record is None or record.cohort != referral.cohort):
+    facility = session.get(Facility, body.facility_id) if body.facility_id else None
+    manager = session.get(CaseManager, body.case_manager_id) if body.case_manager_id else None
+    for field, record_id, cohort in (
+        ("facility_id", body.facility_id, facility.cohort if facility else None),
+        ("case_manager_id", body.case_manager_id, manager.cohort if manager else None),
+    ):
+        if record_id and cohort != referral.cohort:
             raise invalid(
                 f"body.{field}", f"no {field[:-3].replace('_', ' ')} {record_id!r} in cohort {referral.cohort!r}"
             )

@@ -16,7 +16,7 @@ from api.errors import conflict
 from api.services.publication import live_figures, publish_gap_report
 from api.services.region import RegionContext
 from api.capacity_tables import capacity_state, declines
-from api.referral_records import caseload_rows, referral_rows
+from api.referral_records import caseload_rows
 
 _equity_lock = threading.Lock()
 
@@ -62,7 +62,7 @@ def live_report(
     figures = live_figures(session, region)
     providers, wait_lists = capacity_state(session)
     refused = declines(session)
-    referrals, caseloads = referral_rows(session), caseload_rows(session)
+    caseloads = caseload_rows(session)
     session.close()
     points = tuple(
         (str(i), str(s), float(g.x), float(g.y))
@@ -81,7 +81,5 @@ def live_report(
         previous=previous,
         equity_fn=cached_equity,
         declines=refused,
-        referrals=referrals,
-        caseloads=caseloads,
     )
-    return json.loads(to_json(publish_gap_report(report, figures)))
+    return json.loads(to_json(publish_gap_report(report, figures, caseloads)))

@@ -29,12 +29,14 @@ equals what an attacker could infer with integers; for overlapping hierarchies i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-from scenarios.reports.suppression import attack, optimal_suppression
+from scenarios.reports.suppression import Insider, attack, optimal_suppression
 
 THRESHOLD = 11
 TOTAL = "Total"
@@ -54,11 +56,6 @@ class Cell:
     suppressed: bool = False
     primary: bool = False
 
-    @property
-    def reason(self) -> str | None:
-        """Why the cell is withheld: ``"small"`` (under the threshold), ``"protects"`` (a small one) or ``None``."""
-        return None if not self.suppressed else "small" if self.primary else "protects"
-
 
 @dataclass
 class Publication:
@@ -69,40 +66,55 @@ class Publication:
     cells: list[Cell] = field(default_factory=list)
     protected: bool = False
 
-    def add_cell(self, table: str, row: str, column: str, members) -> Cell:
+    def add_cell(self, table: str, row: str, column: str, members: ArrayLike) -> Cell:
         """Register one published count summing the microcells ``members`` (integer indices)."""
-        members = np.unique(np.asarray(members, dtype=int))
-        cell = Cell(table, str(row), str(column), members, float(self.micro[members].sum()))
+        chosen = np.unique(np.asarray(members, dtype=int))
+        cell = Cell(table, str(row), str(column), chosen, float(self.micro[chosen].sum()))
         self.cells.append(cell)
         self.protected = False
         return cell
 
     def add_table(
-        self, table: str, rows, columns, *, mask=None, row_order=None, column_order=None, margins: bool = True
+        self,
+        table: str,
+        rows: ArrayLike,
+        columns: ArrayLike,
+        *,
+        mask: ArrayLike | None = None,
+        row_order: Sequence[object] | None = None,
+        column_order: Sequence[object] | None = None,
+        margins: bool = True,
+        offset: int = 0,
     ) -> None:
-        """Register a two-way table: microcell ``i`` falls in row ``rows[i]`` and column ``columns[i]``.
+        """Register a two-way table: microcell ``offset + i`` falls in row ``rows[i]`` and column ``columns[i]``.
 
         Only microcells where ``mask`` is true count (all by default). Adds every row x column cell
         (zeros too) and, with ``margins``, the row totals, column totals and the grand total, as
-        published tables show them. ``row_order``/``column_order`` fix the labels shown.
+        published tables show them. ``row_order``/``column_order`` fix the labels shown; ``offset``
+        places the table's microcells in a longer publication (e.g. one shared by several reports).
         """
-        rows = pd.Series(rows).astype(str).to_numpy()
-        columns = pd.Series(columns).astype(str).to_numpy()
-        keep = np.ones(rows.size, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-        row_labels = [str(r) for r in row_order] if row_order is not None else list(dict.fromkeys(rows[keep]))
+        row_of = pd.Series(rows).astype(str).to_numpy()
+        column_of = pd.Series(columns).astype(str).to_numpy()
+        keep = np.ones(row_of.size, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        row_labels = [str(r) for r in row_order] if row_order is not None else list(dict.fromkeys(row_of[keep]))
         column_labels = (
-            [str(c) for c in column_order] if column_order is not None else list(dict.fromkeys(columns[keep]))
+            [str(c) for c in column_order] if column_order is not None else list(dict.fromkeys(column_of[keep]))
         )
+
+        def add(row: str, column: str, where: np.ndarray) -> None:
+            self.add_cell(table, row, column, offset + np.flatnonzero(keep & where))
+
+        in_columns = np.isin(column_of, column_labels)
         for r in row_labels:
             for c in column_labels:
-                self.add_cell(table, r, c, np.flatnonzero(keep & (rows == r) & (columns == c)))
+                add(r, c, (row_of == r) & (column_of == c))
             if margins:
-                self.add_cell(table, r, TOTAL, np.flatnonzero(keep & (rows == r) & np.isin(columns, column_labels)))
+                add(r, TOTAL, (row_of == r) & in_columns)
         if margins:
-            in_rows = np.isin(rows, row_labels)
+            in_rows = np.isin(row_of, row_labels)
             for c in column_labels:
-                self.add_cell(table, TOTAL, c, np.flatnonzero(keep & in_rows & (columns == c)))
-            self.add_cell(table, TOTAL, TOTAL, np.flatnonzero(keep & in_rows & np.isin(columns, column_labels)))
+                add(TOTAL, c, in_rows & (column_of == c))
+            add(TOTAL, TOTAL, in_rows & in_columns)
 
     def table(self, name: str) -> pd.DataFrame:
         """The published table ``name`` as numbers, NaN where a cell is suppressed."""
@@ -118,32 +130,37 @@ class Publication:
             frame.loc[c.row, c.column] = np.nan if c.suppressed else c.value
         return frame
 
-    def is_suppressed(self, table: str, row: str, column: str) -> bool:
-        """Whether the cell ``table``/``row``/``column`` is withheld."""
-        for c in self.cells:
-            if c.table == table and c.row == str(row) and c.column == str(column):
-                return c.suppressed
-        raise KeyError(f"no cell {table}/{row}/{column}")
-
     def interval(self, cell: Cell) -> tuple[float, float]:
         """The attacker's feasible (min, max) of ``cell`` from every published cell (people)."""
         published = [c for c in self.cells if not c.suppressed]
-        lo, hi, _ = _solve(self.micro.size, [c.members for c in published], [c.value for c in published], cell.members)
-        return lo, hi
+        return attacker_interval(
+            self.micro.size, [c.members for c in published], [c.value for c in published], cell.members
+        )
 
     def protect(
-        self, *, min_width: float | None = None, method: str = "optimal", time_limit_s: float = 1.0
+        self,
+        *,
+        min_width: float | None = None,
+        method: str = "optimal",
+        time_limit_s: float = 1.0,
+        insiders: Sequence[ArrayLike] = (),
     ) -> "Publication":
         """Apply primary and complementary suppression in place; returns ``self``.
 
         ``method="optimal"`` withholds as few cells (then people) as protect every small cell;
         ``"greedy"`` is the earlier one-cell-at-a-time rule. ``time_limit_s`` bounds each CP-SAT
         master solve (seconds); the result is safe either way (checked by the attacker's LPs).
+        ``insiders`` are readers who know some microcells exactly (one index array each: an
+        officer's own referrals): no small remainder of a cell they do not know whole may be
+        pinned by them either (optimal method only).
         """
         width_needed = self.threshold - 1 if min_width is None else min_width
         for c in self.cells:
             c.suppressed = c.primary = bool(0 < c.value < self.threshold)
-        if method == "optimal":
+        if method == "greedy" and not insiders:
+            self._protect_greedy(width_needed)
+        elif method == "optimal":
+            known = [np.asarray(m, dtype=int) for m in insiders]
             result = optimal_suppression(
                 self.micro.size,
                 [c.members for c in self.cells],
@@ -151,33 +168,36 @@ class Publication:
                 np.array([c.primary for c in self.cells]),
                 width=width_needed,
                 time_limit_s=time_limit_s,
+                insiders=[Insider(m, self.micro[m]) for m in known],
+                threshold=self.threshold,
             )
             for c, withheld in zip(self.cells, result.withheld):
                 c.suppressed = bool(withheld)
-            self.protected = True
-            return self
-        if method != "greedy":
-            raise ValueError(f"method must be optimal or greedy, got {method!r}")
+        else:
+            raise ValueError(f"method must be optimal, or greedy without insiders, got {method!r}")
+        self.protected = True
+        return self
+
+    def _protect_greedy(self, width_needed: float) -> None:
+        """The earlier rule: while a small cell is too narrow, withhold one cell that pins it (and its twins)."""
         to_check = [c for c in self.cells if c.suppressed]
         while to_check:
             published = [c for c in self.cells if not c.suppressed]
             members = [c.members for c in published]
-            values = [c.value for c in published]
+            values = np.array([c.value for c in published])
             narrow = []
             for c in to_check:
-                lo, hi, binding = _solve(self.micro.size, members, values, c.members)
+                lo, hi, binding = attack(self.micro.size, members, values, c.members)
                 if hi - lo < width_needed:
-                    narrow.append((hi - lo, c, [published[i] for i in binding]))
+                    narrow.append((hi - lo, c, [published[i] for i in sorted(binding)]))
             if not narrow:
-                break
-            width, cell, binding = min(narrow, key=lambda t: t[0])
-            partner = _complement(cell, binding, published)
+                return
+            _, cell, pinning = min(narrow, key=lambda t: t[0])
+            partner = _complement(cell, pinning, published)
             for twin in self.cells:
                 if twin.members.size == partner.members.size and np.array_equal(twin.members, partner.members):
                     twin.suppressed = True
             to_check = [t[1] for t in narrow]
-        self.protected = True
-        return self
 
 
 def _complement(cell: Cell, binding: list[Cell], published: list[Cell]) -> Cell:
@@ -196,19 +216,6 @@ def _complement(cell: Cell, binding: list[Cell], published: list[Cell]) -> Cell:
     return min(containers, key=lambda c: c.members.size)
 
 
-def _solve(
-    n_micro: int, published_members: list[np.ndarray], published_values: list[float], target_members: np.ndarray
-) -> tuple[float, float, list[int]]:
-    """Min, max of the target sum and the indices of published cells binding either bound."""
-    lo, hi, binding = attack(
-        n_micro,
-        list(published_members),
-        np.asarray(published_values, dtype=float),
-        np.asarray(target_members, dtype=int),
-    )
-    return lo, hi, sorted(binding)
-
-
 def attacker_interval(
     n_micro: int, published_members: list[np.ndarray], published_values: list[float], target_members: np.ndarray
 ) -> tuple[float, float]:
@@ -216,7 +223,12 @@ def attacker_interval(
 
     Solved as two linear programs (scipy HiGHS); an unbounded maximum is ``inf``.
     """
-    lo, hi, _ = _solve(n_micro, published_members, published_values, target_members)
+    lo, hi, _ = attack(
+        n_micro,
+        list(published_members),
+        np.asarray(published_values, dtype=float),
+        np.asarray(target_members, dtype=int),
+    )
     return lo, hi
 
 

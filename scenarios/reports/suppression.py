@@ -19,17 +19,32 @@ withheld, the same dual solution stays feasible and keeps the interval as narrow
 when every interval is wide enough; then the answer is safe by the same LPs, and minimal among
 all answers meeting the cuts (CP-SAT proves each master optimal unless its time limit ends the
 search first, which is reported).
+
+*Insiders* are readers who know some microcells exactly besides what is published (an officer
+knows their own referrals). Each insider is one more attacker: the same linear programs with the
+insider's microcells fixed to their values, for every small cell the insider does not know whole;
+its cuts go to the same master, so one withheld set protects against the public and every insider.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 from scipy import sparse
 from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass
+class Insider:
+    """A reader who knows microcells ``micro`` exactly (their ``counts``, people) besides what is published."""
+
+    micro: np.ndarray
+    counts: np.ndarray
 
 
 @dataclass
@@ -55,25 +70,32 @@ def constraint_matrix(n_micro: int, rows: list[np.ndarray]) -> sparse.csr_matrix
 
 
 def attack(
-    n_micro: int, rows: list[np.ndarray] | sparse.csr_matrix, values: np.ndarray, target: np.ndarray
+    n_micro: int,
+    rows: list[np.ndarray] | sparse.csr_matrix,
+    values: np.ndarray,
+    target: np.ndarray,
+    *,
+    known: Insider | None = None,
 ) -> tuple[float, float, set[int]]:
     """The attacker's (min, max) of the sum over ``target`` and the rows with a nonzero dual in either LP.
 
     ``rows`` are the published cells' microcells (or their :func:`constraint_matrix`), ``values``
-    their published counts (people).
+    their published counts (people); ``known`` fixes an insider's microcells to their counts.
     """
     objective = np.zeros(n_micro)
     objective[target] = 1.0
-    a_eq = rows if sparse.issparse(rows) else constraint_matrix(n_micro, rows)
+    a_eq = rows if isinstance(rows, sparse.csr_matrix) else constraint_matrix(n_micro, rows)
+    bounds = np.column_stack([np.zeros(n_micro), np.full(n_micro, np.inf)])
+    if known is not None:
+        bounds[known.micro] = known.counts[:, None]
     kwargs = {"A_eq": a_eq, "b_eq": values} if a_eq.shape[0] else {}
-    rows = range(a_eq.shape[0])
-    low = linprog(objective, bounds=(0, None), method="highs", **kwargs)
-    high = linprog(-objective, bounds=(0, None), method="highs", **kwargs)
+    low = linprog(objective, bounds=bounds, method="highs", **kwargs)
+    high = linprog(-objective, bounds=bounds, method="highs", **kwargs)
     if low.status != 0:
         raise RuntimeError(f"published counts are inconsistent: {low.message}")
     binding: set[int] = set()
     for result in (low, high):
-        if result.status == 0 and rows:
+        if result.status == 0 and a_eq.shape[0]:
             binding |= set(np.flatnonzero(np.abs(result.eqlin.marginals) > 1e-9).tolist())
     upper = math.inf if high.status == 3 else -high.fun
     return float(low.fun), float(upper), binding
@@ -88,16 +110,21 @@ def optimal_suppression(
     width: float,
     time_limit_s: float = 10.0,
     max_rounds: int = 200,
+    insiders: Sequence[Insider] = (),
+    threshold: float = math.inf,
 ) -> SuppressionResult:
     """The fewest cells to withhold (then the fewest people) so no primary cell is pinned narrower than ``width``.
 
     ``members[i]`` are cell ``i``'s microcells, ``values[i]`` its count, ``primary[i]`` whether it
-    is small. Returns one flag per cell. Raises ``RuntimeError`` if the rounds run out.
+    is small. For each of the ``insiders``, every cell it does not know whole whose remainder
+    (count minus the insider's part) is under ``threshold`` and above 0 must keep that remainder
+    at least ``width`` wide too. Returns one flag per cell. Raises ``RuntimeError`` if the rounds
+    run out.
     """
     values = np.asarray(values, dtype=float)
     group = twin_groups(members)
     n_groups = int(group.max()) + 1 if group.size else 0
-    group_members = [None] * n_groups
+    group_members = [np.zeros(0, dtype=int)] * n_groups
     for i, g in enumerate(group):
         group_members[g] = np.asarray(members[i], dtype=int)
     group_cost = np.zeros(n_groups, dtype=np.int64)
@@ -107,7 +134,8 @@ def optimal_suppression(
     forced[group[np.asarray(primary, dtype=bool)]] = True
     group_value = np.zeros(n_groups)
     group_value[group] = values
-    checked = [g for g in range(n_groups) if forced[g]]
+    targets: list[tuple[Insider | None, np.ndarray]] = [(None, group_members[g]) for g in range(n_groups) if forced[g]]
+    targets += _insider_targets(n_micro, group_members, group_value, insiders, threshold)
     cuts: list[list[int]] = []
     withheld = forced.copy()
     proven = True
@@ -115,8 +143,8 @@ def optimal_suppression(
         published = [g for g in range(n_groups) if not withheld[g] and group_members[g].size]
         a_eq = constraint_matrix(n_micro, [group_members[g] for g in published])
         new_cuts = []
-        for g in checked:
-            lo, hi, binding = attack(n_micro, a_eq, group_value[published], group_members[g])
+        for insider, target in targets:
+            lo, hi, binding = attack(n_micro, a_eq, group_value[published], target, known=insider)
             if hi - lo < width:
                 cut = sorted(published[i] for i in binding)
                 if not cut:
@@ -128,6 +156,34 @@ def optimal_suppression(
         withheld, optimal = _master(n_groups, group_cost, forced, cuts, hint=withheld, time_limit_s=time_limit_s)
         proven = proven and optimal
     raise RuntimeError(f"complementary suppression did not settle in {max_rounds} rounds")
+
+
+def _insider_targets(
+    n_micro: int,
+    group_members: list[np.ndarray],
+    group_value: np.ndarray,
+    insiders: Sequence[Insider],
+    threshold: float,
+) -> list[tuple[Insider | None, np.ndarray]]:
+    """(insider, the microcells it does not know) of every cell whose remainder the insider must not pin.
+
+    Only cells linked by some chain of cells to a microcell the insider knows can be narrowed by
+    that knowledge; the rest are the public attacker's targets already."""
+    if not insiders:
+        return []
+    linked = constraint_matrix(n_micro, [m for m in group_members if m.size])
+    _, component = connected_components(linked.T @ linked, directed=False)
+    targets: list[tuple[Insider | None, np.ndarray]] = []
+    for insider in insiders:
+        counts = np.zeros(n_micro)
+        counts[insider.micro] = insider.counts
+        near = set(component[insider.micro].tolist())
+        for value, microcells in zip(group_value, group_members):
+            unknown = np.setdiff1d(microcells, insider.micro)
+            remainder = value - counts[microcells].sum()
+            if unknown.size and component[microcells[0]] in near and 0 < remainder < threshold:
+                targets.append((insider, unknown))
+    return targets
 
 
 def _master(

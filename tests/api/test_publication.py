@@ -16,10 +16,22 @@ from api.services.providers import slot_counts
 from api.capacity_tables import capacity_state
 from scenarios.reports import measures
 from scenarios.reports.privacy import THRESHOLD, attacker_interval
-from api.services.outcomes import outcome_rows
+from api.services.outcomes import referral_frame
 from tests.api.frontdoor_helpers import facility, front_door, referral
 from tests.api.helpers import Api, make_users
 
+REFERRAL_KEYS = (
+    "department",
+    "officer",
+    "route",
+    "hours",
+    "municipality",
+    "zone",
+    "race",
+    "intake_done",
+    "handed_off",
+    "engaged",
+)
 AGGREGATE_ROUTES = {
     "/v1/providers",
     "/v1/providers/{provider_id}",
@@ -73,7 +85,9 @@ def live(current_region_dir, tmp_path_factory):
         front_door(api, cohort=cohort)
         facility(api, "F-1", cohort=cohort, lon=lon, lat=lat)
         place = {"cohort": cohort, "municipality": municipality, "lon": lon, "lat": lat}
-        referred = [referral(api, **place)["id"] for _ in range(12)] + [referral(api, who="officer_z2", **place)["id"]]
+        referred = [referral(api, **place)["id"] for _ in range(12)] + [
+            referral(api, who="officer_z2", route="social-contact", **place)["id"]
+        ]
         api.call("POST", f"/v1/referrals/{referred[0]}/handed-off", who="officer_z1", json={})
         yield api, region
 
@@ -86,7 +100,7 @@ def truth(api, region) -> tuple[list[str], dict, np.ndarray, dict]:
         ids = [str(i) for i in providers["provider_id"]]
         taken = slot_counts(session, ids)
         exact = {p.id: (p.capacity, p.occupied) for p in session.scalars(select(Provider))}
-        referrals = outcome_rows(session)
+        referrals = referral_frame(session)
     areas = measures.provider_areas(providers, police_zones=region.police_zones, cohorts=region.cohorts)
     entries = measures.wait_list_entries(wait_lists, providers)
     keys, values = [], []
@@ -96,9 +110,14 @@ def truth(api, region) -> tuple[list[str], dict, np.ndarray, dict]:
     for (pid, lead, now), group in entries.groupby(["provider_id", "is_lead", "placeable_now"]):
         keys.append(("wait", pid, bool(lead), bool(now)))
         values.append(len(group))
-    for department, handed_off, intake, engaged, count in referrals:
-        keys.append(("ref", department, handed_off, intake, engaged))
-        values.append(count)
+    referrals = referrals.assign(
+        hours=np.where(referrals["outside_hours"], "outside", "covered"), intake_done=referrals["intake_days"].notna()
+    )
+    for dim in ("municipality", "zone", "race"):
+        referrals[dim] = referrals[dim].replace("", "not recorded")
+    for combination, group in referrals.groupby(list(REFERRAL_KEYS)):
+        keys.append(("ref", *combination))
+        values.append(len(group))
     where = {
         pid: {
             "service": providers.loc[i, "service"],
@@ -146,16 +165,25 @@ def figures(published: dict, ids: list[str], where: dict, index: dict) -> list[t
         spare = sum(where[p]["slots"][0] - where[p]["slots"][1] for p in chosen)
         return (label, unknowns("held", chosen) + unknowns("confirmed", chosen), None if free is None else spare - free)
 
+    def referred(**where) -> list[int]:
+        """Unknowns of the referrals whose attributes equal ``where`` (any value when "Total")."""
+        out = []
+        for key, i in index.items():
+            if key[0] == "ref":
+                attributes = dict(zip(REFERRAL_KEYS, key[1:]))
+                if all(v == "Total" or attributes[k] == v for k, v in where.items()):
+                    out.append(i)
+        return out
+
     rows = []
     for report in published["outcomes"]:
         for d in report["departments"]:
-            for k, column in enumerate(("referrals", "handed_off", "intake_done", "engaged")):
-                chosen = [
-                    i
-                    for key, i in index.items()
-                    if key[0] == "ref" and d["department"] in (key[1], "All departments") and (k == 0 or key[1 + k])
-                ]
-                rows.append((f"outcomes {d['department']} {column}", chosen, d[column]))
+            department = "Total" if d["department"] == "All departments" else d["department"]
+            for column in ("referrals", "handed_off", "intake_done", "engaged"):
+                flag = {} if column == "referrals" else {column: True}
+                rows.append(
+                    (f"outcomes {d['department']} {column}", referred(department=department, **flag), d[column])
+                )
     for item in published["providers"]:
         rows += [
             (f"provider {item['id']} held", unknowns("held", [item["id"]]), item["held"]),
@@ -172,6 +200,16 @@ def figures(published: dict, ids: list[str], where: dict, index: dict) -> list[t
                 in_use(chosen, s["free"], f"capacity {s['service']} free"),
             ]
     for report in published["gap"]:
+        section = report["referrals"]
+        for dim, table in [*section["by"].items(), ("hours", section["hours"])]:
+            for r in table:
+                label = r["route" if dim == "hours" else dim]
+                for column, value in r.items():
+                    if column in ("route", dim):
+                        continue
+                    cell = {"route": label, "hours": column} if dim == "hours" else {dim: label, "route": column}
+                    rows.append((f"referrals {dim} {label} {column}", referred(**cell), value))
+        rows.append(("referrals intakes", referred(intake_done=True), section["intake"]["intakes"]))
         for service, h in report["headline"].items():
             chosen = [p for p in ids if where[p]["service"] == service]
             rows += [
@@ -224,7 +262,7 @@ def test_no_withheld_count_is_recoverable_from_all_endpoints_together(live):
     withheld = [(name, np.array(m, dtype=int)) for name, m, v in rows if v is None and m]
     small = [(n, m) for n, m in withheld if 0 < micro[m].sum() < THRESHOLD]
     assert small, "the fixture should have small counts to protect"
-    for kind in ("capacity", "provider", "outcomes", "municipality"):
+    for kind in ("capacity", "provider", "outcomes", "municipality", "referrals"):
         assert any(n.startswith(kind) for n, _ in small), f"no small {kind} count in the fixture"
     for name, members in withheld:
         low, high = attacker_interval(micro.size, members_list, values, members)
@@ -251,3 +289,30 @@ def test_small_cells_withheld_everywhere_alike(live):
             assert r["wait_days"] is None or (r["waiting"] is not None and r["free"] is not None)
     assert published["gap"][0]["privacy"]["withheld"] > 0
     assert "None" not in " ".join(gap["summary"])
+
+
+def test_no_officer_works_out_a_small_count_from_their_own_referrals(live):
+    """An officer knows their own referrals exactly (they made them); with that and every figure
+    the planner and pcg roles read, no count they do not know whole may be narrowed to a small
+    remainder (1..10 people who are not theirs)."""
+    api, region = live
+    ids, where, micro, index = truth(api, region)
+    rows = figures(gather(api), ids, where, index)
+    shown = [(np.array(m, dtype=int), float(v)) for _, m, v in rows if v is not None and m]
+    officers = {key[2] for key in index if key[0] == "ref"}
+    assert len(officers) >= 2
+    checked = 0
+    for officer in sorted(officers):
+        own = [i for key, i in index.items() if key[0] == "ref" and key[2] == officer]
+        known = [(np.array([i]), float(micro[i])) for i in own]
+        members_list = [m for m, _ in shown + known]
+        values = [v for _, v in shown + known]
+        for name, members, value in rows:
+            remainder = micro[[i for i in members if i not in own]].sum()
+            if not members or set(members) <= set(own) or not 0 < remainder < THRESHOLD:
+                continue
+            assert value is None, f"{name} is published and leaves {officer} a remainder of {remainder:g}"
+            low, high = attacker_interval(micro.size, members_list, values, np.array(members, dtype=int))
+            assert high - low >= THRESHOLD - 1, f"{officer} pins {name} to [{low:g}, {high:g}]"
+            checked += 1
+    assert checked, "the fixture should leave officers small remainders to protect"
