@@ -57,6 +57,8 @@ def solve_capacitated(
     clients, sites, pair_cost = _pairs(problem, radius)
     k = len(clients)
     w = problem.weight
+    if problem.capacity is None:
+        raise ValueError("capacitated siting needs a capacity per site")
     capacity = problem.capacity
     ones = np.ones(k)
     assign = sp.csr_matrix((ones, (clients, np.arange(k))), shape=(m, k))
@@ -69,16 +71,16 @@ def solve_capacitated(
     hi = [np.ones(len(served)), np.zeros(n), np.zeros(k)]
     if model != "mclp":
         blocks.append([sp.csr_matrix(capacity[None, :]), sp.csr_matrix((1, k))])
-        lo.append([w.sum()])
-        hi.append([np.inf])
+        lo.append(np.array([w.sum()]))
+        hi.append(np.array([np.inf]))
     if problem.p is not None and model in ("p-median", "mclp"):
         blocks.append([sp.csr_matrix(np.ones((1, n))), sp.csr_matrix((1, k))])
-        lo.append([problem.p])
-        hi.append([problem.p])
+        lo.append(np.array([problem.p], float))
+        hi.append(np.array([problem.p], float))
     if problem.budget is not None:
-        blocks.append([sp.csr_matrix(problem.site_cost[None, :]), sp.csr_matrix((1, k))])
-        lo.append([-np.inf])
-        hi.append([problem.budget])
+        blocks.append([sp.csr_matrix(problem.site_costs[None, :]), sp.csr_matrix((1, k))])
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([problem.budget], float))
     A = sp.bmat(blocks).tocsr()
     fixed = np.zeros(n) if problem.site_cost is None else problem.site_cost * problem.site_cost_weight
     if model == "mclp":
@@ -133,6 +135,7 @@ def solve_capacitated(
 def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver: str) -> SitingSolution:
     """Binary search on the radius; feasible when the capacitated LSCP needs at most p sites."""
     started = time.perf_counter()
+    p = problem.need_p("p-center")
     counting = replace(problem, site_cost=None, budget=None, p=None)
     cost = problem.finite_cost()[problem.weight > 0]
     values = np.unique(cost[np.isfinite(cost)])
@@ -149,7 +152,7 @@ def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver:
         if step is None or step.status not in ("optimal", "infeasible"):
             status = "feasible" if best else "unknown"
             break
-        if step.status == "optimal" and step.objective <= problem.p + 1e-9:
+        if step.status == "optimal" and step.objective <= p + 1e-9:
             best, hi = (float(values[mid]), step), mid - 1
         else:
             lo = mid + 1
