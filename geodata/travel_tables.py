@@ -85,7 +85,7 @@ def _day_minutes(
         )
         return out.reshape(len(origins), -1)
 
-    matrix, _ = service.cached("transit-arrive-by", key, compute)
+    matrix, _ = service.cached("transit-arrive-by", key, compute, cells=len(origins) * len(clocks) * len(clinics))
     return matrix.reshape(len(origins), len(clocks), len(clinics))
 
 
