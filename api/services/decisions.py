@@ -18,6 +18,7 @@ from api.services.placements import Budget, open_services_of, outcome, solve, so
 from api.services.providers import get as get_provider
 from api.services.providers import bump, lock_providers
 from api.services.region import RegionContext
+from api.services.transit_note import with_feed_note
 
 
 def check_scope(session: Session, principal: Principal, placement: Placement) -> None:
@@ -262,7 +263,7 @@ def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Bud
         ids = candidate_ids(session, region, people, services_of, budget.candidates_per_need)
         lock_providers(session, ids)
         snap = snapshot(session, region, people, services_of, ids)
-        result = solve(snap.instance, budget.time_limit_s)
+        result = with_feed_note(solve(snap.instance, budget.time_limit_s), region.feed_warning())
         rows = write_holds(
             session, result, {p.id: latest[p.id] for p in people}, budget.hold_minutes, principal.name, region
         )

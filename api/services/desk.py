@@ -51,6 +51,7 @@ from api.services.matching import Snapshot, candidates_of, decision_instance, sn
 from api.services.participants import check_scope, consent_active
 from api.services.providers import local_now
 from api.services.region import RegionContext
+from api.services.transit_note import with_feed_note
 
 BATCH = 32  # tickets served together at most
 PLACERS = ("coordinator",)  # roles that may request placements (and admin)
@@ -403,7 +404,7 @@ class Desk:
                     case.ticket.principal,
                     participant,
                     case.services,
-                    case.result,
+                    with_feed_note(case.result, self.region.feed_warning()),
                     minutes if minutes is not None else self.budget.hold_minutes,
                     case.candidates,
                 )

@@ -38,6 +38,7 @@ from api.services.holds import violations
 from api.services.matching import Snapshot, candidate_ids, snapshot
 from api.services.providers import active_condition, bump, lock_providers
 from api.services.region import RegionContext
+from api.services.transit_note import with_feed_note
 
 ATTEMPTS = 6
 log = logging.getLogger("handoff.api")
@@ -306,7 +307,8 @@ def _attempt(
         if unchanged:
             log.error("place_one's answer fails matcher.check on its own snapshot: %s", found)
         raise Retry()
-    return add_request(session, principal, participant, services, result, hold_minutes, len(ids))
+    noted = with_feed_note(result, region.feed_warning())
+    return add_request(session, principal, participant, services, noted, hold_minutes, len(ids))
 
 
 def add_request(
