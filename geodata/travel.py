@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -43,12 +44,14 @@ from geodata.cache import CachePolicy, MatrixCache, file_digest
 from geodata.errors import DataError
 from geodata.region import FileSpec, Region, load_region
 from geodata.service_day import service_day
+from geodata.walk import WalkNetwork
 
 Progress = Callable[[int, int], None]
 # Up to this many searches (the smaller side of a drive matrix) run in scipy's Dijkstra: the numba
 # engine's parallel launch costs more than such a search (a referral: 1.8 ms CPU with scipy,
 # 14.7 ms with numba on the demo streets; both engines give the same minutes).
 FEW_SEARCHES = 8
+STOP_NETWORKS = 4  # timetables of (day, window) a transit network keeps: each is a few MB on a county feed
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ class TransitNetwork:
         self.region = region
         self.specs = list(region.manifest.files.get("transit", []))
         self.streets_spec = region.manifest.spec("streets")
+        self._walkers: dict[float, WalkNetwork] = {}
+        self._stops: OrderedDict[tuple, transit_engine.StopNetwork] = OrderedDict()
+        self._lock = threading.Lock()
 
     @cached_property
     def feeds(self) -> list:
@@ -151,6 +157,31 @@ class TransitNetwork:
     def graph(self):
         """The street graph used for walking legs, or None (straight line x 1.3)."""
         return self.region.streets if self.streets_spec is not None else None
+
+    def stops(self, day: dt.date, start_s: int, end_s: int, request: TravelRequest) -> transit_engine.StopNetwork:
+        """The timetable of ``day`` for trips in motion in ``[start_s, end_s]`` (seconds after
+        midnight) with the walking transfers of ``request``, built on first use; the last
+        :data:`STOP_NETWORKS` are kept (a walker per walking speed is kept for good)."""
+        key = (day, start_s, end_s, request.walk_kmh, request.max_walk_minutes)
+        with self._lock:
+            if key in self._stops:
+                self._stops.move_to_end(key)
+                return self._stops[key]
+            if request.walk_kmh not in self._walkers:
+                self._walkers[request.walk_kmh] = WalkNetwork(self.graph, walk_kmh=request.walk_kmh)
+            stops = transit_engine.prepare_stops(
+                self.feeds,
+                self.graph,
+                date=day,
+                start_s=start_s,
+                end_s=end_s,
+                max_walk_minutes=request.max_walk_minutes,
+                walker=self._walkers[request.walk_kmh],
+            )
+            self._stops[key] = stops
+            while len(self._stops) > STOP_NETWORKS:
+                self._stops.popitem(last=False)
+            return stops
 
     @cached_property
     def files(self) -> dict[str, Any]:
@@ -283,6 +314,10 @@ class TravelService:
         notes: list[str] = []
 
         def compute_all() -> None:
+            _, start_s, end_s = transit_engine.search_window(
+                request.depart, request.arrive_by, request.step_minutes, request.max_minutes
+            )
+            stops = network.stops(day, start_s, end_s, request)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", transit_engine.NoServiceWarning)
                 computed.update(
@@ -301,6 +336,7 @@ class TravelService:
                         arrive_by=request.arrive_by,
                         max_minutes=request.max_minutes,
                         progress=progress,
+                        stops=stops,
                     )
                 )
             notes.extend(str(w.message) for w in caught)

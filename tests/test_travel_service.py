@@ -179,6 +179,28 @@ def test_pairs_off_the_streets_get_the_straight_line_estimate_when_asked(demo_re
         service.drive(town, far, estimate_unreachable=True, max_minutes=10)
 
 
+def test_the_timetable_and_transfers_of_a_day_are_built_once_for_every_request(tmp_path, monkeypatch):
+    region = _region(tmp_path, seed=4)
+    service = TravelService.from_region(region, cache=CachePolicy.in_memory())
+    stops = region.transit[0].stops[["stop_lon", "stop_lat"]].to_numpy()
+    day = service.service_day(TravelRequest())
+    expected = [
+        transit_engine.transit_matrix(region.transit, None, rows, stops[4:], date=day, depart="07:00-08:00")[50]
+        for rows in (stops[:2], stops[2:4])
+    ]
+    builds = []
+    real = transit_engine.prepare_stops
+    monkeypatch.setattr(transit_engine, "prepare_stops", lambda *a, **k: builds.append(k["date"]) or real(*a, **k))
+    request = TravelRequest(depart="07:00-08:00")
+    first = service.transit(stops[:2], stops[4:], request)
+    second = service.transit(stops[2:4], stops[4:], request)  # other origins: a new search, the same timetable
+    assert builds == [day] and not second.from_cache
+    np.testing.assert_array_equal(first[50], expected[0])
+    np.testing.assert_array_equal(second[50], expected[1])
+    service.transit(stops[:2], stops[4:], TravelRequest(depart="09:00-10:00"))  # another window: its own
+    assert builds == [day, day]
+
+
 def test_without_a_feed_every_caller_gets_the_one_straight_line_estimate(tmp_path):
     (tmp_path / "region.toml").write_text('name = "bare"\n')
     service = TravelService.from_region(tmp_path, cache_dir=tmp_path / "cache")
