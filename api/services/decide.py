@@ -16,6 +16,8 @@ are unchanged at write time. Every decision-view instance is built by :func:`dec
 transit minutes from the snapshot, arrive-by minutes for clinic appointments and
 housing-to-provider minutes from the region's travel service (the same tables as ``handoff
 match``: :func:`api.services.records.arrive_by`, :meth:`RegionContext.provider_travel_minutes`).
+Every answer of the matcher passes :func:`explained` (the region's feed note on explanations
+that cite transit minutes, :mod:`api.services.transit_note`) before it leaves this module.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import matcher
 from api.services.records import arrive_by
 from api.services.region import RegionContext
 from api.services.snapshot import Snapshot
+from api.services.transit_note import with_feed_note
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,11 @@ def solve(instance: matcher.Instance, time_limit_s: float) -> matcher.Result:
     return matcher.solve(instance, mode="coverage", time_limit_s=time_limit_s, seed=0, workers=1)
 
 
+def explained(region: RegionContext, result: matcher.Result) -> matcher.Result:
+    """``result`` with the region's feed note added where its explanations cite transit minutes."""
+    return with_feed_note(result, region.feed_warning())
+
+
 def take_hold(provider: matcher.Provider, placement: matcher.Placement) -> matcher.Provider:
     """The decision-view ``provider`` after ``placement`` took a seat (and its appointment time)."""
     set_aside = placement.category == "set-aside"
@@ -117,7 +125,7 @@ def in_order(region: RegionContext, snap: Snapshot) -> Decision:
     current = dict(snap.providers)
     results: dict[str, matcher.Result] = {}
     for person in snap.people:
-        result = place_one(single_instance(region, snap, person, current))
+        result = explained(region, place_one(single_instance(region, snap, person, current)))
         results[person.participant_id] = result
         for pl in result.placements:
             current[pl.provider_id] = take_hold(current[pl.provider_id], pl)
@@ -133,7 +141,7 @@ def together(region: RegionContext, snap: Snapshot, time_limit_s: float) -> Deci
     """``matcher.solve`` on every participant of ``snap`` at once (a batch round), within
     ``time_limit_s`` seconds; each participant is reported with all the round's candidates."""
     view = snapshot_instance(region, snap)
-    result = solve(view, time_limit_s)
+    result = explained(region, solve(view, time_limit_s))
     chosen = len(set().union(*snap.candidates.values())) if snap.candidates else 0
     return Decision(
         results={p.participant_id: result for p in snap.people},
