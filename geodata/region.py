@@ -206,11 +206,11 @@ class Region:
 
     def encounters_in(self, period: str | None):
         """The encounters of ``period`` (``FROM..TO``, ``"auto"`` or ``"all"``); ``None``: the region's own."""
-        if period is None or self.manifest.spec("encounters") is None:
+        spec = self.manifest.spec("encounters")
+        if period is None or spec is None:
             return self.encounters
         from geodata.encounters import load_encounters
 
-        spec = self.manifest.spec("encounters")
         options = {k: v for k, v in spec.options.items() if k != "period_detected"}
         return load_encounters(spec.path, crs=self.manifest.crs, **{**options, "period": period})
 

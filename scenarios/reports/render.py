@@ -180,8 +180,7 @@ def write_pdf(
             )
         return out, "chromium"
     with PdfPages(out) as pdf:
-        pdf.savefig(_summary_page(report))
-        for fig in figures(report, municipalities).values():
+        for fig in [_summary_page(report), *figures(report, municipalities).values()]:
             pdf.savefig(fig)
             plt.close(fig)
     return out, "matplotlib"
