@@ -169,14 +169,10 @@ class TransitNetwork:
                 return self._stops[key]
             if request.walk_kmh not in self._walkers:
                 self._walkers[request.walk_kmh] = WalkNetwork(self.graph, walk_kmh=request.walk_kmh)
+            transfer = min(request.max_walk_minutes, transit_engine.MAX_TRANSFER_MINUTES)
+            walker = self._walkers[request.walk_kmh]
             stops = transit_engine.prepare_stops(
-                self.feeds,
-                self.graph,
-                date=day,
-                start_s=start_s,
-                end_s=end_s,
-                max_walk_minutes=request.max_walk_minutes,
-                walker=self._walkers[request.walk_kmh],
+                self.feeds, walker, date=day, start_s=start_s, end_s=end_s, transfer_minutes=transfer
             )
             self._stops[key] = stops
             while len(self._stops) > STOP_NETWORKS:
