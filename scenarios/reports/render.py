@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import matplotlib
@@ -119,7 +120,9 @@ def render_html(report: dict, out: Path, *, municipalities=None, streets=None, w
     )
     env.globals.update(count=_count, pct=_pct, wait=_wait, ratio=_ratio, num=_num, access_rate=_access_rate)
     figs = figures(report, municipalities, streets, water)
-    images = {name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")}
+    images: dict[str, Any] = {
+        name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")
+    }
     images["equity"] = {name: charts.to_data_uri(fig) for name, fig in figs.items() if name.startswith("equity:")}
     images.setdefault("marginal", "")
     html = env.get_template(TEMPLATE).render(
