@@ -69,6 +69,7 @@ def drive(
 
         handoff traveltime drive --region demo/region --origins sites.csv --destinations zones.csv -o drive.parquet
     """
+    from geodata.cache import CachePolicy
     from geodata.travel import TravelService
 
     if layout not in ("long", "wide"):
@@ -81,7 +82,9 @@ def drive(
         _, spec = _streets_spec(region)
         origin_ids, origin_xy = read_points(origins)
         destination_ids, destination_xy = read_points(destinations)
-        service = TravelService.from_region(region, cache_dir=cache_dir, cache=cache)
+        service = TravelService.from_region(
+            region, cache_dir=cache_dir, cache=CachePolicy.on_disk() if cache else False
+        )
         with progress_bar(f"drive searches on {spec.path.name}") as bar:
             task = bar.add_task("drive", total=None)
             result = service.drive(

@@ -206,11 +206,11 @@ class Region:
 
     def encounters_in(self, period: str | None):
         """The encounters of ``period`` (``FROM..TO``, ``"auto"`` or ``"all"``); ``None``: the region's own."""
-        if period is None or self.manifest.spec("encounters") is None:
+        spec = self.manifest.spec("encounters")
+        if period is None or spec is None:
             return self.encounters
         from geodata.encounters import load_encounters
 
-        spec = self.manifest.spec("encounters")
         options = {k: v for k, v in spec.options.items() if k != "period_detected"}
         return load_encounters(spec.path, crs=self.manifest.crs, **{**options, "period": period})
 
@@ -239,9 +239,24 @@ class Region:
 
     @cached_property
     def streets(self):
-        from geodata.streets import load_street_graph
+        """The street graph, read once from its files and then from the cache (:func:`geodata.cache.cached_object`)."""
+        import osmnx
 
-        return self._load("streets", load_street_graph)
+        from geodata import streets
+        from geodata.cache import cached_object
+
+        spec = self.manifest.spec("streets")
+        if spec is None:
+            return None
+        options = {"crs": self.manifest.crs, **spec.options}
+        key = {
+            "files": Path(spec.path),
+            "path": str(spec.path),
+            "options": options,
+            "loader": Path(streets.__file__),  # a change to the loader's code rebuilds the graph
+            "osmnx": osmnx.__version__,
+        }
+        return cached_object("streets", key, lambda: streets.load_street_graph(spec.path, **options))
 
     @cached_property
     def transit(self) -> list:

@@ -111,13 +111,14 @@ def expire_holds(sessions: sessionmaker[Session], now: datetime | None = None, b
                 .execution_options(populate_existing=True)
             ).all()
             for hold in rows:
-                if hold.status == "held" and hold.hold_expires_at <= now:
+                expires = hold.hold_expires_at
+                if hold.status == "held" and expires is not None and expires <= now:
                     release(
                         session,
                         hold,
                         "expired",
                         SWEEPER,
-                        f"hold expired at {hold.hold_expires_at.isoformat()} without confirmation",
+                        f"hold expired at {expires.isoformat()} without confirmation",
                     )
                     total += 1
 

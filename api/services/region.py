@@ -102,6 +102,7 @@ class RegionContext:
     _tried: bool = False
     _service: TravelService | None = None
     _tables: RegionTravel | None = None
+    _feed_warning: str | None = None
 
     def check_point(self, lon: float, lat: float, field_prefix: str = "body") -> None:
         """Raise a 422 naming ``lon``/``lat`` when the point lies outside the region boundary."""
@@ -117,7 +118,7 @@ class RegionContext:
                 "(EPSG:4326) of a place inside the region.",
             )
 
-    def service(self) -> TravelService | None:
+    def service(self):
         """The region's ``geodata.travel.TravelService`` (None without a region folder)."""
         if self.folder is None:
             return None
@@ -148,7 +149,25 @@ class RegionContext:
                     self.transit = build_transit_table(self.service())
                 except Exception:
                     log.exception("transit minutes unavailable for %s; using the straight-line estimate", self.folder)
+                if self.transit is not None:
+                    self._feed_warning = self._feed_note()
         return self.transit
+
+    def _feed_note(self) -> str | None:
+        from api.services.transit_note import feed_warning_of
+
+        try:
+            return feed_warning_of(self.service())
+        except Exception:
+            log.exception("feed coverage unavailable for %s; explanations will not state it", self.folder)
+            return None
+
+    def feed_warning(self) -> str | None:
+        """What the region's feeds cover when they cover little of it (``geodata.feed_notes``),
+        worked out once with the transit table; None when the minutes rest on no feed or the
+        feeds cover the region well (:mod:`api.services.transit_note`)."""
+        self.transit_table()
+        return self._feed_warning
 
     def provider_travel_minutes(self, records) -> dict:
         """Housing-to-provider minutes ``(housing_id, provider_id)`` among provider ``records``

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import matplotlib
@@ -118,7 +119,9 @@ def render_html(report: dict, out: Path, *, municipalities=None, streets=None) -
     )
     env.globals.update(count=_count, pct=_pct, wait=_wait, ratio=_ratio, num=_num, access_rate=_access_rate)
     figs = figures(report, municipalities, streets)
-    images = {name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")}
+    images: dict[str, Any] = {
+        name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")
+    }
     images["equity"] = {name: charts.to_data_uri(fig) for name, fig in figs.items() if name.startswith("equity:")}
     images.setdefault("marginal", "")
     html = env.get_template(TEMPLATE).render(
@@ -177,8 +180,7 @@ def write_pdf(
             )
         return out, "chromium"
     with PdfPages(out) as pdf:
-        pdf.savefig(_summary_page(report))
-        for fig in figures(report, municipalities).values():
+        for fig in [_summary_page(report), *figures(report, municipalities).values()]:
             pdf.savefig(fig)
             plt.close(fig)
     return out, "matplotlib"
