@@ -18,6 +18,7 @@ The manifest (see ``docs/region-format.md``)::
     providers = "providers.csv"
     wait_lists = "wait_lists.csv"
     sites = "sites.geojson"
+    water = "water.geojson"        # optional: rivers and lakes, drawn under the streets of every map
 
     [cohorts]
     "North Boroughs" = ["Bellevue", "Avalon", "Ben Avon"]
@@ -48,6 +49,7 @@ PARTS = (
     "providers",
     "wait_lists",
     "sites",
+    "water",
 )
 
 
@@ -138,7 +140,7 @@ class Region:
     Attributes mirror the manifest parts: ``boundary``, ``municipalities`` (``name``,
     ``geometry``), ``police_zones`` (``name``, ``geometry``), ``population`` (``area_id``,
     ``population``, ``geometry``), ``encounters``, ``providers``, ``wait_lists``, ``sites``,
-    ``streets`` (an osmnx MultiDiGraph) and ``transit`` (a list of GTFS feeds).
+    ``streets`` (an osmnx MultiDiGraph), ``transit`` (a list of GTFS feeds) and ``water`` (polygons).
     """
 
     def __init__(self, manifest: Manifest):
@@ -236,6 +238,13 @@ class Region:
         from geodata.providers import load_sites
 
         return self._load("sites", load_sites)
+
+    @cached_property
+    def water(self):
+        """Water polygons (``geometry``) to draw under the streets, or ``None`` when the region has none."""
+        from geodata.boundaries import load_water
+
+        return self._load("water", load_water)
 
     @cached_property
     def streets(self):
