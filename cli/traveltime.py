@@ -14,7 +14,9 @@ from geodata.errors import DataError
 app = typer.Typer(
     help="Travel times in minutes: drive matrices on the region's street graph, transit matrices on its "
     "GTFS timetable, and isochrones. Matrices are cached by a hash of the input files and parameters "
-    "(default ~/.cache/handoff, or $HANDOFF_CACHE_DIR).",
+    "(default ~/.cache/handoff, or $HANDOFF_CACHE_DIR).\n\n"
+    "Example: `handoff traveltime drive --region demo-region --origins sites.csv --destinations zones.csv "
+    "-o drive.parquet`.",
     no_args_is_help=True,
 )
 

@@ -31,6 +31,7 @@ _LAZY = {
     "draw_basemap": "geodata.basemap",
     "street_segments": "geodata.basemap",
     "place_labels": "geodata.basemap",
+    "WATER_COLOUR": "geodata.basemap",
     "feed_notes": "geodata.feed_note",
 }
 _LAZY.update(

@@ -1,4 +1,4 @@
-"""Matrix cache: hits reuse the stored parquet, any input or parameter change recomputes."""
+"""Disk cache: hits reuse the stored parquet or pickle, any input or parameter change recomputes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.cache import CachePolicy, MatrixCache, cache_path, cached_matrix, default_cache_dir
+from geodata.cache import CachePolicy, MatrixCache, cache_path, cached_matrix, cached_object, default_cache_dir
 
 
 class Counter:
@@ -141,3 +141,44 @@ def test_disk_holds_only_matrices_of_at_least_the_policys_cells(tmp_path):
         "drive", {"k": 2}, fresh, cells=7
     )
     assert hit and fresh.calls == 0 and np.array_equal(matrix, Counter()(), equal_nan=True)
+
+
+def test_objects_are_pickled_once_and_rebuilt_when_an_input_changes(tmp_path, inputs):
+    streets, _ = inputs
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"nodes": [1, 2, 3], "source": streets.read_text()}
+
+    first = cached_object("streets", {"files": streets}, build, cache_dir=tmp_path)
+    again = cached_object("streets", {"files": streets}, build, cache_dir=tmp_path)
+    assert first == again and len(calls) == 1
+    streets.write_text("<osm version='0.6'/>")
+    changed = cached_object("streets", {"files": streets}, build, cache_dir=tmp_path)
+    assert changed["source"] == "<osm version='0.6'/>" and len(calls) == 2
+
+
+def test_a_damaged_object_file_is_rebuilt(tmp_path):
+    cached_object("streets", {"k": 1}, lambda: [1, 2], cache_dir=tmp_path)
+    (damaged,) = tmp_path.glob("streets-*.pickle")
+    damaged.write_bytes(b"not a pickle")
+    assert cached_object("streets", {"k": 1}, lambda: [3], cache_dir=tmp_path) == [3]
+    assert cached_object("streets", {"k": 1}, lambda: [4], cache_dir=tmp_path) == [3]
+
+
+def test_a_region_reads_its_street_graph_from_the_cache_the_second_time(tmp_path, monkeypatch, demo_region_dir):
+    import networkx as nx
+
+    from geodata import load_region, streets
+
+    monkeypatch.setenv("HANDOFF_CACHE_DIR", str(tmp_path / "cache"))
+    loaded = load_region(demo_region_dir).streets
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the street files were read again")
+
+    monkeypatch.setattr(streets, "load_street_graph", refuse)
+    cached = load_region(demo_region_dir).streets
+    assert nx.utils.graphs_equal(loaded, cached) and cached.graph == loaded.graph
+    assert list(cached.edges(keys=True, data=True)) == list(loaded.edges(keys=True, data=True))
