@@ -145,7 +145,8 @@ def run(size: str, ties: bool, *, seed: int, workers: int | None, with_increment
     for name in [n for n in rows if n.startswith("handoff")]:
         for base in ("da", "fcfs"):
             ratios[f"{name}_needs_met_vs_{base}"] = rows[name]["needs_met"] / max(rows[base]["needs_met"], 1)
-            ratios[f"{name}_transit_vs_{base}"] = rows[name]["mean_transit_min"] / rows[base]["mean_transit_min"]
+            mean = rows[name]["mean_transit_min"]  # None: no solution within the time limit (UNKNOWN)
+            ratios[f"{name}_transit_vs_{base}"] = None if mean is None else mean / rows[base]["mean_transit_min"]
     report = {
         "size": size,
         "ties": ties,
@@ -168,7 +169,7 @@ def over_seeds(reports: list[dict]) -> list[dict]:
     for base, target in TARGETS.items():
         for name, how in (("handoff", "unconstrained"), (f"handoff_held_{base}", f"held to {base.upper()}'s transit")):
             gains = [r["ratios"][f"{name}_needs_met_vs_{base}"] - 1 for r in runs]
-            transit = [r["ratios"][f"{name}_transit_vs_{base}"] for r in runs]
+            transit = [t for r in runs if (t := r["ratios"][f"{name}_transit_vs_{base}"]) is not None]
             rows.append(
                 {
                     "versus": base,
@@ -179,7 +180,7 @@ def over_seeds(reports: list[dict]) -> list[dict]:
                     "mean": statistics.fmean(gains),
                     "min": min(gains),
                     "met": sum(g >= target for g in gains),
-                    "transit_ratio_max": max(transit),
+                    "transit_ratio_max": max(transit, default=float("nan")),
                     "urgency_gains": [
                         r["methods"][name]["urgency_met"] / r["methods"][base]["urgency_met"] - 1 for r in runs
                     ],

@@ -28,6 +28,7 @@ from geodata.walk import Legs, WalkNetwork, straight_line_metres
 
 log = logging.getLogger(__name__)
 INF = int(raptor.INF)
+MAX_TRANSFER_MINUTES = 10.0  # the longest walk between two stops when changing vehicles
 ENGINE_VERSION = "range-raptor-1"  # bump when the transit engine's minutes change: cached matrices are recomputed
 
 
@@ -154,31 +155,13 @@ class StopNetwork:
 
 
 def prepare_stops(
-    feeds,
-    graph,
-    *,
-    date,
-    start_s: int,
-    end_s: int,
-    walk_kmh: float = 4.8,
-    max_walk_minutes: float = 20,
-    max_transfer_minutes: float = 10,
-    detour: float | None = None,
-    walker: WalkNetwork | None = None,
+    feeds, walker: WalkNetwork, *, date, start_s: int, end_s: int, transfer_minutes: float
 ) -> StopNetwork:
     """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and the stop-to-stop
-    transfers up to ``min(max_walk_minutes, max_transfer_minutes)`` (R5 similarly caps transfers
-    at 1 km). ``walker``: a built :class:`WalkNetwork` of ``graph`` at ``walk_kmh`` to reuse."""
+    transfers of at most ``transfer_minutes`` walked by ``walker`` (its street graph and speed)."""
     feeds = _feeds(feeds)
     tt = build_timetable(feeds, date, start_s, end_s)
-    if walker is None:
-        walker = WalkNetwork(graph, walk_kmh=walk_kmh, **({"detour": detour} if detour else {}))
-    stop_walk = walker.legs(
-        tt.stop_lonlat,
-        tt.stop_lonlat,
-        max_seconds=min(max_walk_minutes, max_transfer_minutes) * 60.0,
-        skip_same_index=True,
-    )
+    stop_walk = walker.legs(tt.stop_lonlat, tt.stop_lonlat, max_seconds=transfer_minutes * 60.0, skip_same_index=True)
     index = {key: i for i, key in enumerate(tt.stop_keys)}
     footpaths, self_s = _footpaths(tt, stop_walk, _transfer_rules(feeds, index), walker)
     return StopNetwork(tt, walker, footpaths, self_s)
@@ -211,22 +194,16 @@ def prepare(
     end_s: int,
     walk_kmh: float = 4.8,
     max_walk_minutes: float = 20,
-    max_transfer_minutes: float = 10,
+    max_transfer_minutes: float = MAX_TRANSFER_MINUTES,
     detour: float | None = None,
 ) -> TransitProblem:
     """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and every walking leg:
+    access, egress and walk-only legs up to ``max_walk_minutes``, stop-to-stop transfers up to
+    ``min(max_walk_minutes, max_transfer_minutes)`` (R5 similarly caps transfers at 1 km);
     :func:`prepare_stops` then :func:`prepare_points`."""
-    stops = prepare_stops(
-        feeds,
-        graph,
-        date=date,
-        start_s=start_s,
-        end_s=end_s,
-        walk_kmh=walk_kmh,
-        max_walk_minutes=max_walk_minutes,
-        max_transfer_minutes=max_transfer_minutes,
-        detour=detour,
-    )
+    walker = WalkNetwork(graph, walk_kmh=walk_kmh, **({"detour": detour} if detour else {}))
+    transfer = min(max_walk_minutes, max_transfer_minutes)
+    stops = prepare_stops(feeds, walker, date=date, start_s=start_s, end_s=end_s, transfer_minutes=transfer)
     return prepare_points(stops, origins, destinations, max_walk_minutes=max_walk_minutes)
 
 
@@ -357,7 +334,7 @@ def transit_matrix(
     arrive_by: str | None = None,
     boarding_slack_s: int = 60,
     max_minutes: float = 180,
-    max_transfer_minutes: float = 10,
+    max_transfer_minutes: float = MAX_TRANSFER_MINUTES,
     progress: Callable[[int, int], None] | None = None,
     stops: StopNetwork | None = None,
 ) -> dict[int, np.ndarray]:
@@ -374,16 +351,21 @@ def transit_matrix(
     ``boarding_slack_s`` seconds before each boarding, trips longer than ``max_minutes`` are
     unreachable. Unreachable pairs are NaN; their count is logged. Warns ``NoServiceWarning`` when
     no trip runs on ``date`` in the window. ``stops``: the :func:`prepare_stops` of these feeds,
-    graph, date, window span (:func:`search_window`) and walking limits, built once and reused
-    (the travel service keeps them per day and window).
+    graph, date, window span (:func:`search_window`) and walking limits (transfers up to
+    ``min(max_walk_minutes, max_transfer_minutes)``), built once and reused (the travel service
+    keeps them per day and window).
     """
     reverse = arrive_by is not None
     times, start_s, end_s = search_window(depart, arrive_by, step_minutes, max_minutes)
     feeds = _feeds(feeds)
-    if stops is None:
-        stops = prepare_stops(
+    if stops is not None:
+        problem = prepare_points(stops, origins, destinations, max_walk_minutes=max_walk_minutes)
+    else:
+        problem = prepare(
             feeds,
             graph,
+            origins,
+            destinations,
             date=date,
             start_s=start_s,
             end_s=end_s,
@@ -391,7 +373,6 @@ def transit_matrix(
             max_walk_minutes=max_walk_minutes,
             max_transfer_minutes=max_transfer_minutes,
         )
-    problem = prepare_points(stops, origins, destinations, max_walk_minutes=max_walk_minutes)
     if problem.timetable.n_trips == 0:
         ranges = ", ".join(
             f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none" for f in feeds

@@ -14,13 +14,14 @@ cache (:class:`geodata.cache.MatrixCache`): keys hold the input files' contents,
 the engines' version constants (:data:`geodata.transit.ENGINE_VERSION`,
 :data:`geodata.drive.MODEL_VERSION`), so a cached matrix is recomputed when an engine changes.
 
-The networks are built once per service and kept (the street graph, its drive index, the file
-digests of the cache keys); matrices are kept in memory (bounded) and written to disk only when
-they are large enough to be worth a file (:class:`geodata.cache.CachePolicy`). A request for a
-few points (a referral's drive to five facilities) therefore pays only its search:
-``TravelService(region, cache=CachePolicy.in_memory())`` never touches the disk. Tables for the matcher (provider to provider,
-arrive-by at appointment times) are in :mod:`geodata.travel_tables`; the feed's coverage of the
-region in :mod:`geodata.coverage`.
+The networks are built once per service and kept (the street graph, its drive index, the
+walker, the file digests of the cache keys, the timetables of the last few days and windows);
+matrices are kept in memory (bounded) and written to disk only when they are large enough to be
+worth a file (:class:`geodata.cache.CachePolicy`). A request for a few points (a referral's drive
+to five facilities) therefore pays only its search; ``TravelService(region,
+cache=CachePolicy.in_memory())`` never writes or reads a matrix file. Tables for the matcher
+(provider to provider, arrive-by at appointment times) are in :mod:`geodata.travel_tables`; the
+feed's coverage of the region in :mod:`geodata.coverage`.
 """
 
 from __future__ import annotations
@@ -169,14 +170,10 @@ class TransitNetwork:
                 return self._stops[key]
             if request.walk_kmh not in self._walkers:
                 self._walkers[request.walk_kmh] = WalkNetwork(self.graph, walk_kmh=request.walk_kmh)
+            transfer = min(request.max_walk_minutes, transit_engine.MAX_TRANSFER_MINUTES)
+            walker = self._walkers[request.walk_kmh]
             stops = transit_engine.prepare_stops(
-                self.feeds,
-                self.graph,
-                date=day,
-                start_s=start_s,
-                end_s=end_s,
-                max_walk_minutes=request.max_walk_minutes,
-                walker=self._walkers[request.walk_kmh],
+                self.feeds, walker, date=day, start_s=start_s, end_s=end_s, transfer_minutes=transfer
             )
             self._stops[key] = stops
             while len(self._stops) > STOP_NETWORKS:
