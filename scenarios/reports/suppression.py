@@ -140,15 +140,24 @@ def optimal_suppression(
 def _master(
     n_groups: int, cost: np.ndarray, forced: np.ndarray, cuts: list[list[int]], *, hint: np.ndarray, time_limit_s: float
 ) -> tuple[np.ndarray, bool]:
-    """Cheapest withheld set containing the forced groups and meeting every cut (CP-SAT)."""
+    """Cheapest withheld set containing the forced groups and meeting every cut (CP-SAT).
+
+    The search starts from ``hint`` completed with the cheapest group of each cut it misses, a
+    set meeting every cut, which is the answer (not proven) if the time limit ends the search
+    before it finds one (a loaded machine).
+    """
     free = sorted({g for cut in cuts for g in cut if not forced[g]})
+    start = forced | hint
+    for cut in cuts:
+        if not start[cut].any():
+            start[min(cut, key=lambda g: cost[g])] = True
     model = cp_model.CpModel()
     x = {g: model.NewBoolVar(f"w{g}") for g in free}
     for cut in cuts:
         if not any(forced[g] for g in cut):
             model.AddBoolOr([x[g] for g in cut])
     for g in free:
-        model.AddHint(x[g], bool(hint[g]))
+        model.AddHint(x[g], bool(start[g]))
     model.Minimize(sum(int(cost[g]) * x[g] for g in free))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
@@ -157,8 +166,10 @@ def _master(
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2
     status = solver.Solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"the suppression model found no answer ({solver.StatusName(status)})")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return start, False
     withheld = forced.copy()
     for g in free:
         withheld[g] = bool(solver.Value(x[g]))
