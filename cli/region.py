@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -20,7 +21,7 @@ app = typer.Typer(
 console = Console()
 
 
-def _fail(error: DataError) -> None:
+def _fail(error: DataError) -> NoReturn:
     console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
     raise typer.Exit(code=2)
 
@@ -67,8 +68,9 @@ def _print_summary(region_dir: Path) -> None:
     region = load_region(region_dir)
     summary = region_summary(region)
     table = Table(title=f"{region.name}  ({region_dir})")
-    for column, justify in (("part", "left"), ("count", "right"), ("notes", "left")):
-        table.add_column(column, justify=justify)
+    table.add_column("part")
+    table.add_column("count", justify="right")
+    table.add_column("notes")
     for row in summary.itertuples(index=False):
         table.add_row(row.part, f"{row.count:,}", row.notes)
     console.print(table)

@@ -13,15 +13,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, check_role, principals_for_tokens, unauthorized
-from api.db.models import Consent, Participant, Placement, utcnow
+from api.db.models import Participant, Placement, utcnow
 from api.errors import ApiError, conflict, not_found
-from api.services.participants import check_scope, consent_active
+from api.services.holds import consent_covers
+from api.services.participants import check_scope
 from api.services.providers import active_condition
 
 PLACERS = ("coordinator",)  # roles that may request placements (and admin)
@@ -92,21 +93,6 @@ def no_open_need(participant_id: str) -> ApiError:
     )
 
 
-def open_services_of(session: Session, participants: list[Participant], now: datetime) -> dict[str, set[str]]:
-    """Per participant id: the services it needs that have no held (unexpired) or confirmed
-    placement at ``now`` (one query for all)."""
-    covered: dict[str, set[str]] = defaultdict(set)
-    if participants:
-        rows = session.execute(
-            select(Placement.participant_id, Placement.service).where(
-                Placement.participant_id.in_([p.id for p in participants]), active_condition(now)
-            )
-        )
-        for participant_id, service in rows:
-            covered[participant_id].add(service)
-    return {p.id: {n["service"] for n in p.needs} - covered[p.id] for p in participants}
-
-
 def record_of(participant: Participant) -> tuple:
     """Everything of a participant a placement depends on, to compare two reads."""
     return (
@@ -132,20 +118,6 @@ def authenticate(ticket: Ticket, callers: dict[str, Principal]) -> Principal:
     return ticket.principal
 
 
-def lock_participants(session: Session, ids: list[str]) -> dict[str, Participant]:
-    """The participants ``ids`` read ``FOR UPDATE`` in id order (as placement requests lock them)."""
-    return {
-        p.id: p
-        for p in session.scalars(
-            select(Participant)
-            .where(Participant.id.in_(ids))
-            .order_by(Participant.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
-
-
 def read_asks(read: Session, tickets: Sequence[Ticket], *, lock: bool = False) -> Asks:
     """Authenticate and validate ``tickets`` through ``read`` (participants locked when ``lock``),
     with the errors of the single path: 401, 403, 404 (unknown, or outside the caller's cohort),
@@ -154,12 +126,7 @@ def read_asks(read: Session, tickets: Sequence[Ticket], *, lock: bool = False) -
     ids = sorted({t.participant_id for t in tickets})
     tokens = [t.token for t in tickets if t.principal is None and t.token is not None]
     callers = principals_for_tokens(read, tokens) if tokens else {}
-    if lock:
-        people = lock_participants(read, ids)
-    else:
-        people = {p.id: p for p in read.scalars(select(Participant).where(Participant.id.in_(ids)))}
-    allowed = consenting(read, ids)
-    open_of = open_services_of(read, list(people.values()), utcnow())
+    people, open_of, allowed = read_participants(read, ids, lock=lock)
     taken: set[str] = set()
     for ticket in tickets:
         pid = ticket.participant_id
@@ -187,8 +154,7 @@ def read_asks(read: Session, tickets: Sequence[Ticket], *, lock: bool = False) -
 def lock_asks(session: Session, asks: list[Ask]) -> list[Participant]:
     """The asks' participants locked in id order, in ask order; :class:`ParticipantChanged` when a
     record or its open needs differ from what the ask was read with."""
-    locked = lock_participants(session, [a.participant.id for a in asks])
-    open_of = open_services_of(session, list(locked.values()), utcnow())
+    locked, open_of, _ = read_participants(session, sorted(a.participant.id for a in asks), lock=True)
     for ask in asks:
         current = locked.get(ask.participant.id)
         if current is None or record_of(current) != ask.seen or open_of[current.id] != ask.services:
@@ -196,9 +162,30 @@ def lock_asks(session: Session, asks: list[Ask]) -> list[Participant]:
     return [locked[a.participant.id] for a in asks]
 
 
-def consenting(session: Session, participant_ids: list[str]) -> set[str]:
-    """Those of ``participant_ids`` with a placement release of information covering today."""
-    rows = session.scalars(
-        select(Consent).where(Consent.participant_id.in_(participant_ids), Consent.scope == "placement")
+def read_participants(
+    session: Session, ids: list[str], *, lock: bool = False
+) -> tuple[dict[str, Participant], dict[str, set[str]], set[str]]:
+    """The participants ``ids`` (locked ``FOR UPDATE`` in id order when ``lock``), each one's open
+    needs (services without a held, unexpired, or confirmed placement) and those with a placement
+    release of information covering today: one query (a row per participant and placement that
+    takes a slot)."""
+    now = utcnow()
+    query = (
+        select(Participant, Placement.service, consent_covers(date.today(), Participant.id))
+        .outerjoin(Placement, (Placement.participant_id == Participant.id) & active_condition(now))
+        .where(Participant.id.in_(ids))
+        .order_by(Participant.id)
     )
-    return {c.participant_id for c in rows if consent_active(c)}
+    if lock:
+        query = query.with_for_update(of=Participant).execution_options(populate_existing=True)
+    people: dict[str, Participant] = {}
+    covered: dict[str, set[str]] = defaultdict(set)
+    allowed: set[str] = set()
+    for participant, service, consents in session.execute(query):
+        people[participant.id] = participant
+        if service is not None:
+            covered[participant.id].add(service)
+        if consents:
+            allowed.add(participant.id)
+    open_of = {pid: {n["service"] for n in p.needs} - covered[pid] for pid, p in people.items()}
+    return people, open_of, allowed

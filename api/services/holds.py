@@ -123,11 +123,12 @@ def expire_holds(sessions: sessionmaker[Session], now: datetime | None = None, b
                     total += 1
 
 
-def consent_covers(today: date):
-    """SQL condition: the placement's participant has a placement release of information that
-    covers ``today`` and is not revoked (the rule of ``participants.consent_active``)."""
+def consent_covers(today: date, participant_id=Placement.participant_id):
+    """SQL condition: the participant ``participant_id`` (a column; by default the placement's) has
+    a placement release of information that covers ``today`` and is not revoked (the rule of
+    ``participants.consent_active``)."""
     return exists().where(
-        Consent.participant_id == Placement.participant_id,
+        Consent.participant_id == participant_id,
         Consent.scope == "placement",
         Consent.revoked_at.is_(None),
         Consent.granted_on <= today,

@@ -41,10 +41,8 @@ from api.services.asks import (
     ParticipantChanged,
     Ticket,
     authenticate,
-    consenting,
     lock_asks,
-    lock_participants,
-    open_services_of,
+    read_participants,
     read_asks,
 )
 from api.services.directory import Directory
@@ -246,11 +244,9 @@ class Placer:
                 .order_by(PlacementRequest.created_at)
             ):
                 latest[request.participant_id] = request
-            people = list(lock_participants(session, sorted(latest)).values())
+            locked, services_of, allowed = read_participants(session, sorted(latest), lock=True)
             now = utcnow()
-            services_of = open_services_of(session, people, now)
-            allowed = consenting(session, [p.id for p in people])
-            people = [p for p in people if services_of[p.id] and p.id in allowed]
+            people = [p for p in locked.values() if services_of[p.id] and p.id in allowed]
             snap = read_snapshot(session, self.region, people, services_of, self.budget.candidates_per_need, lock=True)
             decision = decide.together(self.region, snap, self.budget.time_limit_s)
             placements.check_decision(session, self.region, snap, decision, people, services_of)

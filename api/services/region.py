@@ -16,11 +16,18 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from api.errors import invalid
 from geodata import straight_line
+
+if TYPE_CHECKING:
+    from shapely.prepared import PreparedGeometry
+
+    from api.services.region_travel import RegionTravel
+    from geodata.travel import TravelService
 
 log = logging.getLogger("handoff.api")
 
@@ -87,14 +94,14 @@ class RegionContext:
     without a region: then any cohort name is accepted)."""
 
     name: str = "any"
-    boundary: object | None = None
+    boundary: PreparedGeometry | None = None
     cohorts: dict[str, list[str]] = field(default_factory=dict)
     folder: Path | None = None
     transit: TransitTable | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _tried: bool = False
-    _service: object | None = None
-    _tables: object | None = None
+    _service: TravelService | None = None
+    _tables: RegionTravel | None = None
     _feed_warning: str | None = None
 
     def check_point(self, lon: float, lat: float, field_prefix: str = "body") -> None:
@@ -121,7 +128,7 @@ class RegionContext:
             self._service = TravelService.from_region(self.folder)
         return self._service
 
-    def tables(self):
+    def tables(self) -> RegionTravel | None:
         """The region's cached arrive-by and housing-to-provider tables (None without a region)."""
         if self.folder is None:
             return None
@@ -177,7 +184,9 @@ class RegionContext:
     def travel_minutes(self, lon: float, lat: float, lons, lats, ids: list[str] | None = None) -> np.ndarray:
         """Transit minutes from a participant's location to providers ``ids`` at ``lons``/``lats``."""
         estimate = straight_line_minutes(lon, lat, lons, lats)
-        table = self.transit_table() if ids is not None else None
+        if ids is None:
+            return estimate
+        table = self.transit_table()
         return estimate if table is None else table.lookup(lon, lat, list(ids), estimate)
 
 
