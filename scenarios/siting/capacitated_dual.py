@@ -32,33 +32,47 @@ FREE, OPEN, CLOSED = 0, 1, -1  # a site's status in a search node
 
 
 @numba.njit(cache=True, nogil=True)
+def _knapsack(allocation, demand, capacity, u, j, member, share):
+    """Site j's continuous knapsack at multipliers ``u``: clients at negative reduced cost
+    a_ij - u_i, cheapest per unit of demand first, until its capacity is full. Fills
+    ``member[:k]`` (clients) and ``share[:k]`` (fractions of their demand taken); returns
+    (k, summed reduced cost)."""
+    n_clients = allocation.shape[1]
+    ratio = np.empty(n_clients)
+    candidates = np.empty(n_clients, np.int64)
+    n = 0
+    for i in range(n_clients):
+        reduced = allocation[j, i] - u[i]
+        if reduced < 0.0:
+            ratio[n] = reduced / demand[i]
+            candidates[n] = i
+            n += 1
+    order = np.argsort(ratio[:n])
+    left, value, k = capacity[j], 0.0, 0
+    for t in range(n):
+        if left <= 0.0:
+            break
+        i = candidates[order[t]]
+        take = min(1.0, left / demand[i])
+        value += take * (allocation[j, i] - u[i])
+        left -= take * demand[i]
+        member[k], share[k] = i, take
+        k += 1
+    return k, value
+
+
+@numba.njit(cache=True, nogil=True)
 def _site_values(allocation, demand, capacity, fixed, u, status, rho):
     """``rho_j`` (fixed cost + best knapsack of clients at reduced cost a_ij - u_i) for every
     site not closed; ``allocation`` is sites x clients."""
     n_sites, n_clients = allocation.shape
-    ratio = np.empty(n_clients)
     member = np.empty(n_clients, np.int64)
+    share = np.empty(n_clients)
     for j in range(n_sites):
         if status[j] == CLOSED:
             rho[j] = np.inf
             continue
-        k = 0
-        for i in range(n_clients):
-            reduced = allocation[j, i] - u[i]
-            if reduced < 0.0:
-                ratio[k] = reduced / demand[i]
-                member[k] = i
-                k += 1
-        order = np.argsort(ratio[:k])
-        left, value = capacity[j], fixed[j]
-        for t in range(k):
-            if left <= 0.0:
-                break
-            i = member[order[t]]
-            take = min(1.0, left / demand[i])
-            value += take * (allocation[j, i] - u[i])
-            left -= take * demand[i]
-        rho[j] = value
+        rho[j] = fixed[j] + _knapsack(allocation, demand, capacity, u, j, member, share)[1]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -102,28 +116,15 @@ def _cover(rho, capacity, need, status, y):
 def _service_gap(allocation, demand, capacity, u, y, gap):
     """Subgradient: 1 - sum_j y_j x_ij for every client, x the sites' knapsacks at ``u``."""
     n_sites, n_clients = allocation.shape
-    ratio = np.empty(n_clients)
     member = np.empty(n_clients, np.int64)
+    share = np.empty(n_clients)
     gap[:] = 1.0
     for j in range(n_sites):
         if y[j] <= 0.0:
             continue
-        k = 0
-        for i in range(n_clients):
-            reduced = allocation[j, i] - u[i]
-            if reduced < 0.0:
-                ratio[k] = reduced / demand[i]
-                member[k] = i
-                k += 1
-        order = np.argsort(ratio[:k])
-        left = capacity[j]
+        k = _knapsack(allocation, demand, capacity, u, j, member, share)[0]
         for t in range(k):
-            if left <= 0.0:
-                break
-            i = member[order[t]]
-            take = min(1.0, left / demand[i])
-            gap[i] -= y[j] * take
-            left -= take * demand[i]
+            gap[member[t]] -= y[j] * share[t]
 
 
 @numba.njit(cache=True, nogil=True)
