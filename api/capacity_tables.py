@@ -70,7 +70,7 @@ def capacity_state(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         }
         for p in providers
     ]
-    first_provider = {}
+    first_provider: dict[str, str] = {}
     for row in provider_rows:
         first_provider.setdefault(row["list_id"], row["provider_id"])
     entry_rows = [

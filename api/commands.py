@@ -36,9 +36,14 @@ DB_OPTION = typer.Option(
 )
 DAYS_OPTION = typer.Option(DEFAULT_TOKEN_DAYS, "--days", help="Days the token is valid (1 to 3660).")
 users = typer.Typer(
-    help="Make API users and tokens. A token is printed once and stored only as a hash.", no_args_is_help=True
+    help="Make API users and tokens. A token is printed once and stored only as a hash.\n\n"
+    'Example: `handoff users add cora --role coordinator --cohort "North Boroughs" --days 90`.',
+    no_args_is_help=True,
 )
-db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+db = typer.Typer(
+    help="Database maintenance.\n\nExample: `handoff db upgrade --database-url sqlite:///handoff.db`.",
+    no_args_is_help=True,
+)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ batches (:class:`api.services.desk.Desk`), on its own interpreter lock, so the w
 and the placing run on different cores and two desks never count on the same free seat.
 
 A worker that cannot reach the desk process places on its own desk, which takes turns with any
-other desk through the advisory lock (``desk.take_turn``): a desk process that is down costs
+other desk through the advisory lock (``placing.take_turn``): a desk process that is down costs
 speed, never a request. A request in flight when the desk process goes away answers 503, saying
 that it may or may not have been placed.
 
@@ -21,6 +21,7 @@ owner may enter); a reply is the 8-byte id, a 2-byte HTTP status and the JSON bo
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import json
 import logging
@@ -114,13 +115,16 @@ async def serve_desk(desk: Desk, socket_path: str | Path, started: asyncio.Event
             if not writer.is_closing():
                 writer.write(_frame(REPLY.pack(ticket_id, status) + body))
 
+        def answered(ticket_id: int, future: Future) -> None:
+            loop.call_soon_threadsafe(answer, ticket_id, future)
+
         try:
             while True:
                 frame = await _read_frame(reader)
                 (ticket_id,) = REQUEST.unpack_from(frame)
                 ask = json.loads(frame[REQUEST.size :])
                 future = desk.submit(None, ask["participant_id"], ask["hold_minutes"], token=ask["token"])
-                future.add_done_callback(lambda f, i=ticket_id: loop.call_soon_threadsafe(answer, i, f))
+                future.add_done_callback(functools.partial(answered, ticket_id))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:

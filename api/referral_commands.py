@@ -10,7 +10,8 @@ from rich.console import Console
 from api.settings import Settings
 
 referrals = typer.Typer(
-    help="Referrals for planners: export them for a coverage scenario; turn a schedule into front-door hours.",
+    help="Referrals for planners: export them for a coverage scenario; turn a schedule into front-door hours.\n\n"
+    "Example: `handoff referrals export --database-url sqlite:///handoff.db --out referrals.csv`.",
     no_args_is_help=True,
 )
 

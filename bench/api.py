@@ -7,7 +7,9 @@ loop, aiohttp: a light client, since it shares the machine with the server). The
 `handoff serve --workers 2`: two uvicorn workers and the placement desk process. Prints
 p50/p95/p99 latency (ms) and throughput (requests/s), next to a baseline measured in the same run
 with the same clients: GET /healthz (HTTP + framework, no database) and GET /v1/providers/{id}
-(authenticated read). Afterwards ``matcher.check`` runs on the stored state.
+(authenticated read). The target (issue 21): placement p95 at 32 clients within 2x of the healthz
+p95 of the same run. Afterwards ``matcher.check`` runs on the stored state. Prints the machine
+(CPU, cores, load) first and writes bench/results/api.json (``bench/record.py``).
 
 Run: ``nice -n 10 .venv/bin/python bench/api.py [--workers 2] [--participants 2000]``
 (needs PostgreSQL at HANDOFF_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
@@ -17,32 +19,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import statistics
-import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-import aiohttp
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent] + [
+    str(Path(__file__).resolve().parent.parent)
+]
 
 from api.auth import add_user  # noqa: E402
 from api.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from api.db.migrate import upgrade  # noqa: E402
 from api.db.models import Consent, Participant, Provider, WaitListEntry  # noqa: E402
-from api.ready import wait_until_ready  # noqa: E402
+from bench.record import Result, Row, machine_line, write_result  # noqa: E402
+from bench.server_load import CLIENTS, drive, scratch_schema, serving, summary  # noqa: E402
 
-POSTGRES_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SERVICES = ("housing", "treatment", "clinic")
-CLIENTS = 32
 SEQUENTIAL = 200
+TARGET_RATIO = 2.0  # placement p95 over healthz p95, same run (issue 21)
 
 
 def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) -> tuple[list[str], list[str]]:
@@ -130,59 +129,6 @@ def seed(url: str, n_providers: int, n_participants: int, rng: random.Random) ->
     return tokens, [p["id"] for p in people]
 
 
-def start(url: str, port: int, workers: int, deadline_s: float = 90.0) -> subprocess.Popen:
-    """The server (`handoff serve`: ``workers`` uvicorn processes and, for more than one, the
-    placement desk process); returns once /readyz answers 200 (within ``deadline_s`` seconds)."""
-    env = os.environ | {"HANDOFF_DATABASE_URL": url}
-    handoff = Path(sys.executable).with_name("handoff")
-    process = subprocess.Popen(
-        [str(handoff), "serve", "--port", str(port), "--workers", str(workers)], env=env, stderr=subprocess.DEVNULL
-    )
-    if wait_until_ready(f"http://127.0.0.1:{port}", deadline_s=deadline_s, poll_s=0.2):
-        return process
-    process.kill()
-    raise SystemExit("server not ready")
-
-
-async def drive(
-    base: str, jobs: list[tuple[str, str, dict | None, str]], clients: int = CLIENTS
-) -> tuple[list[float], float, Counter]:
-    """Run (method, path, body, token) jobs with ``clients`` concurrent clients, each sending its next
-    request when the last one is answered (aiohttp, one keep-alive connection each); latencies in ms."""
-    queue: asyncio.Queue = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    connector = aiohttp.TCPConnector(limit=clients)
-
-    async def client(http: aiohttp.ClientSession) -> None:
-        while not queue.empty():
-            method, path, body, token = queue.get_nowait()
-            t0 = time.perf_counter()
-            headers = {"Authorization": f"Bearer {token}"}
-            async with http.request(method, base + path, json=body, headers=headers) as response:
-                await response.read()
-            latencies.append((time.perf_counter() - t0) * 1000)
-            statuses[response.status] += 1
-
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as http:
-        start_time = time.perf_counter()
-        await asyncio.gather(*[client(http) for _ in range(clients)])
-        return latencies, time.perf_counter() - start_time, statuses
-
-
-def summary(name: str, latencies: list[float], seconds: float) -> dict:
-    """p50/p95/p99 in ms and throughput; printed as one line."""
-    q = statistics.quantiles(latencies, n=100)
-    row = {"p50": q[49], "p95": q[94], "p99": q[98], "rps": len(latencies) / seconds}
-    print(
-        f"{name:<28} n={len(latencies):>5}  p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms  "
-        f"p99 {row['p99']:7.1f} ms  {row['rps']:7.1f} req/s"
-    )
-    return row
-
-
 def check_state(url: str) -> int:
     """Violations ``matcher.check`` finds on the stored holds (0 expected)."""
     from matcher import check
@@ -198,62 +144,89 @@ def check_state(url: str) -> int:
     return len(found)
 
 
+def write_figures(
+    workers: int, loads: dict[str, dict], statuses: Counter, ratio: float, met: bool, violations: int
+) -> None:
+    """bench/results/api.json: every load's figures (``loads``: healthz, provider_read,
+    placement_1, placement) and the README rows."""
+    base_h, base_r, alone, placed = (loads[k] for k in ("healthz", "provider_read", "placement_1", "placement"))
+    figures: dict[str, float | int | str] = {
+        f"{name}_{key}_ms" if key != "rps" else f"{name}_per_s": round(value, 1)
+        for name, row in loads.items()
+        for key, value in row.items()
+    }
+    figures |= {"p95_ratio_placement_healthz": round(ratio, 2), "clients": CLIENTS, "workers": workers}
+    figures |= {"statuses": str(dict(statuses)), "check_violations": violations}
+    rows = [
+        Row(
+            f"placement requests, {CLIENTS} clients, PostgreSQL, `handoff serve --workers {workers}` (`bench/api.py`)",
+            f"p95 {placed['p95']:.0f} ms (p50 {placed['p50']:.0f} ms, {placed['rps']:.0f} req/s); "
+            f"{ratio:.1f}x the healthz p95",
+            f"GET /healthz p95 {base_h['p95']:.0f} ms; GET /v1/providers/{{id}} p95 {base_r['p95']:.0f} ms",
+            f"p95 within {TARGET_RATIO:.0f}x of healthz p95",
+            met,
+        ),
+        Row(
+            "placement request service time, 1 client (`bench/api.py`)",
+            f"p50 {alone['p50']:.0f} ms, p95 {alone['p95']:.0f} ms",
+            f"matcher.check violations on the stored state: {violations}",
+        ),
+    ]
+    write_result(Result("api", workers, figures, rows))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="example: nice -n 10 .venv/bin/python bench/api.py --workers 2 --participants 2000",
+    )
     parser.add_argument("--providers", type=int, default=1000)
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
+    print(machine_line(args.workers))
     rng = random.Random(7)
-    schema = f"handoff_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
     port = 18000 + rng.randint(0, 999)
-    process = None
-    try:
+    with scratch_schema() as url:
         t0 = time.perf_counter()
         tokens, people = seed(url, args.providers, args.participants, rng)
         print(
             f"seeded {args.providers} providers, {args.participants} participants in {time.perf_counter() - t0:.1f} s"
         )
-        process = start(url, port, args.workers)
-        base = f"http://127.0.0.1:{port}"
-        health = [("GET", "/healthz", None, tokens[0])] * 2000
-        reads = [
-            ("GET", f"/v1/providers/H{3 * (i % (args.providers // 3)):04d}", None, tokens[i % CLIENTS])
-            for i in range(2000)
-        ]
-        requests = [
-            ("POST", "/v1/placement-requests", {"participant_id": pid}, tokens[i % CLIENTS])
-            for i, pid in enumerate(people)
-        ]
-        desk = " and the placement desk process" if args.workers > 1 else ""
-        print(
-            f"server: handoff serve --workers {args.workers} ({args.workers} uvicorn worker(s){desk}); "
-            f"{CLIENTS} concurrent clients (aiohttp)"
-        )
-        base_h = summary("baseline GET /healthz", *asyncio.run(drive(base, health))[:2])
-        base_r = summary("baseline GET /v1/providers/{id}", *asyncio.run(drive(base, reads))[:2])
-        alone = summary("POST placement, 1 client", *asyncio.run(drive(base, requests[:SEQUENTIAL], 1))[:2])
-        latencies, seconds, statuses = asyncio.run(drive(base, requests[SEQUENTIAL:]))
-        placed = summary(f"POST placement, {CLIENTS} clients", latencies, seconds)
-        print(f"statuses {dict(statuses)}")
-        print(
-            f"ratios: p95 placement / p95 healthz = {placed['p95'] / base_h['p95']:.1f}x, "
-            f"/ p95 provider read = {placed['p95'] / base_r['p95']:.1f}x; target p95 < 150 ms: "
-            f"{'met' if placed['p95'] < 150 else 'not met'}"
-        )
-        print(f"service time (1 client p50) {alone['p50']:.1f} ms; queueing explains the rest at {CLIENTS} clients")
-        print(f"matcher.check violations on stored state: {check_state(url)}")
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        with serving(url, port, args.workers):
+            base = f"http://127.0.0.1:{port}"
+            health = [("GET", "/healthz", None, tokens[0])] * 2000
+            reads = [
+                ("GET", f"/v1/providers/H{3 * (i % (args.providers // 3)):04d}", None, tokens[i % CLIENTS])
+                for i in range(2000)
+            ]
+            requests = [
+                ("POST", "/v1/placement-requests", {"participant_id": pid}, tokens[i % CLIENTS])
+                for i, pid in enumerate(people)
+            ]
+            desk = " and the placement desk process" if args.workers > 1 else ""
+            print(
+                f"server: handoff serve --workers {args.workers} ({args.workers} uvicorn worker(s){desk}); "
+                f"{CLIENTS} concurrent clients (aiohttp)"
+            )
+            base_h = summary("baseline GET /healthz", *asyncio.run(drive(base, health))[:2])
+            base_r = summary("baseline GET /v1/providers/{id}", *asyncio.run(drive(base, reads))[:2])
+            alone = summary("POST placement, 1 client", *asyncio.run(drive(base, requests[:SEQUENTIAL], 1))[:2])
+            latencies, seconds, statuses = asyncio.run(drive(base, requests[SEQUENTIAL:]))
+            placed = summary(f"POST placement, {CLIENTS} clients", latencies, seconds)
+            print(f"statuses {dict(statuses)}")
+            ratio = placed["p95"] / base_h["p95"]
+            met = ratio <= TARGET_RATIO
+            print(
+                f"ratios: p95 placement / p95 healthz = {ratio:.1f}x, / p95 provider read = "
+                f"{placed['p95'] / base_r['p95']:.1f}x; target p95 within {TARGET_RATIO:.0f}x of healthz: "
+                f"{'met' if met else 'not met'}"
+            )
+            print(f"service time (1 client p50) {alone['p50']:.1f} ms; queueing explains the rest at {CLIENTS} clients")
+            violations = check_state(url)
+            print(f"matcher.check violations on stored state: {violations}")
+    loads = {"healthz": base_h, "provider_read": base_r, "placement_1": alone, "placement": placed}
+    write_figures(args.workers, loads, statuses, ratio, met, violations)
 
 
 if __name__ == "__main__":

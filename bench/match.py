@@ -18,12 +18,11 @@ p50/p95 on M-sized state (first seed).
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import statistics
 import time
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -40,12 +39,12 @@ from matcher import (
 )
 from matcher.model import lexicographic_weight, option_costs
 from matcher.prep import prepare
+from record import Result, Row, machine_line, write_result
 from timing import timed
 
 SIZES = {"M": (2_000, 500, 20_000, 10.0), "L": (20_000, 2_000, 200_000, 60.0)}
 CAPPED_LIMIT_FACTOR = 3  # the mean-transit cap is a global constraint: M gets 30 s for it
 TARGETS = {"da": 0.03, "fcfs": 0.10}  # tie-heavy: more needs met than each baseline, at its transit
-OUT = Path(__file__).resolve().parent / "results" / "match.json"
 console = Console(width=160)
 
 
@@ -146,7 +145,8 @@ def run(size: str, ties: bool, *, seed: int, workers: int | None, with_increment
     for name in [n for n in rows if n.startswith("handoff")]:
         for base in ("da", "fcfs"):
             ratios[f"{name}_needs_met_vs_{base}"] = rows[name]["needs_met"] / max(rows[base]["needs_met"], 1)
-            ratios[f"{name}_transit_vs_{base}"] = rows[name]["mean_transit_min"] / rows[base]["mean_transit_min"]
+            mean = rows[name]["mean_transit_min"]  # None: no solution within the time limit (UNKNOWN)
+            ratios[f"{name}_transit_vs_{base}"] = None if mean is None else mean / rows[base]["mean_transit_min"]
     report = {
         "size": size,
         "ties": ties,
@@ -169,7 +169,7 @@ def over_seeds(reports: list[dict]) -> list[dict]:
     for base, target in TARGETS.items():
         for name, how in (("handoff", "unconstrained"), (f"handoff_held_{base}", f"held to {base.upper()}'s transit")):
             gains = [r["ratios"][f"{name}_needs_met_vs_{base}"] - 1 for r in runs]
-            transit = [r["ratios"][f"{name}_transit_vs_{base}"] for r in runs]
+            transit = [t for r in runs if (t := r["ratios"][f"{name}_transit_vs_{base}"]) is not None]
             rows.append(
                 {
                     "versus": base,
@@ -180,7 +180,7 @@ def over_seeds(reports: list[dict]) -> list[dict]:
                     "mean": statistics.fmean(gains),
                     "min": min(gains),
                     "met": sum(g >= target for g in gains),
-                    "transit_ratio_max": max(transit),
+                    "transit_ratio_max": max(transit, default=float("nan")),
                     "urgency_gains": [
                         r["methods"][name]["urgency_met"] / r["methods"][base]["urgency_met"] - 1 for r in runs
                     ],
@@ -277,6 +277,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    threads = args.workers or min(os.cpu_count() or 1, 8)
+    console.print(machine_line(threads))
     reports = []
     for size in args.sizes.split(","):
         if size == "M":
@@ -287,9 +289,36 @@ def main() -> None:
             reports.append(run(size, True, seed=seeds[0], workers=args.workers, with_incremental=False))
     summary = over_seeds(reports)
     show(reports, summary)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"runs": reports, "tie_heavy_over_seeds": summary}, indent=2))
-    console.print(f"wrote {OUT}")
+    figures = {"runs": reports, "tie_heavy_over_seeds": summary}
+    write_result(Result("match", threads, figures, table_rows(reports, summary)))
+
+
+def table_rows(reports: list[dict], summary: list[dict]) -> list[Row]:
+    """The README rows: tie-heavy M gains over each baseline across seeds, and the first M solve."""
+    rows = []
+    for row in summary:
+        seeds = row["seeds"]
+        rows.append(
+            Row(
+                f"placements M tie-heavy, seeds {seeds[0]}-{seeds[-1]}: needs met vs {row['versus'].upper()}, "
+                f"{row['how']} (`bench/match.py`)",
+                f"{row['mean']:+.1%} mean, {row['min']:+.1%} min; {'/'.join(row['statuses'])}",
+                f"{row['versus'].upper()} in the same run (mean transit x{row['transit_ratio_max']:.3f} at most)",
+                f"{row['target']:+.0%} on every seed",
+                row["met"] == len(seeds),
+            )
+        )
+    first = next((r for r in reports if r["size"] == "M" and r["ties"]), None)
+    if first is not None:
+        handoff, base = first["methods"]["handoff"], first["methods"]["fcfs"]
+        rows.append(
+            Row(
+                f"placements M tie-heavy seed {first['seed']}: Handoff solve",
+                f"{handoff['status']} in {handoff['wall_s']:.1f} s ({handoff['cpu_s']:.1f} CPU s)",
+                f"FCFS {base['wall_s']:.1f} s",
+            )
+        )
+    return rows
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 
 The server is `handoff serve --workers 2` on the generated small demo region (its street network,
 so every answer routes on streets: drive minutes from the officer to 3 facilities and from 6 case
-managers to the scene), seeded as in bench/api.py (1,000 providers, 2,000 consenting
-participants; the load generator, seeding and server start are bench/api.py's). In the same run,
-with the same 32 concurrent clients (closed loop, aiohttp): baseline GET /healthz, placement
+managers to the scene), seeded by bench/api.py (1,000 providers, 2,000 consenting participants;
+the load generator and server start are bench/server_load.py's). In the same run, with the same
+32 concurrent clients (closed loop, aiohttp): baseline GET /healthz, placement
 requests (POST /v1/placement-requests) and referrals (POST /v1/referrals by 32 officers at random
 points of the cohort), taking turns in 4 rounds so that load from other jobs on the shared machine
 falls on all three. Prints p50/p95/p99 (ms), throughput, the server's CPU milliseconds per request
@@ -20,16 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,27 +35,12 @@ from api.auth import add_user  # noqa: E402
 from api.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from api.db.frontdoor import CaseManager, Facility, FrontDoor  # noqa: E402
 from api.db.models import AuditEntry  # noqa: E402
-from bench.api import CLIENTS, POSTGRES_URL, drive, seed, start, summary  # noqa: E402
+from bench.api import seed  # noqa: E402
+from bench.record import machine_line  # noqa: E402
+from bench.server_load import CLIENTS, drive, scratch_schema, serving, summary  # noqa: E402
 
 ALWAYS = [{"days": "daily", "start": 0, "length": 24}]
 ROUNDS = 4
-
-
-def machine() -> str:
-    """CPU model, threads and load average, for the figures' context."""
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        model = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in cpuinfo.read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            model,
-        )
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{model}; {os.cpu_count()} threads; load average {load}"
 
 
 def server_cpu(process) -> float:
@@ -142,6 +125,40 @@ def seed_front_door(url: str, region_dir: Path, rng: random.Random) -> tuple[str
     return cohort, tokens, roadside
 
 
+def take_turns(base: str, process, kinds: dict[str, list]) -> dict[str, dict]:
+    """Run the loads ``kinds`` (name -> jobs) in ROUNDS turns with the same clients; print each
+    load's latency line with its server CPU milliseconds per request, and return its figures."""
+    found: dict[str, tuple[list[float], float, float, Counter]] = {name: ([], 0.0, 0.0, Counter()) for name in kinds}
+    for r in range(ROUNDS):
+        for name, jobs in kinds.items():
+            chunk = jobs[r * len(jobs) // ROUNDS : (r + 1) * len(jobs) // ROUNDS]
+            cpu = server_cpu(process)
+            latencies, seconds, statuses = asyncio.run(drive(base, chunk))
+            done = found[name]
+            found[name] = (
+                done[0] + latencies,
+                done[1] + seconds,
+                done[2] + server_cpu(process) - cpu,
+                done[3] + statuses,
+            )
+    rows = {}
+    for name, (latencies, seconds, cpu, statuses) in found.items():
+        rows[name] = summary(name, latencies, seconds)
+        print(f"{'':<28} server CPU {1000 * cpu / len(latencies):.1f} ms per request; statuses {dict(statuses)}")
+    return rows
+
+
+def audited_referrals(url: str) -> int:
+    """Audit rows of created referrals in the database at ``url``."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        audited = connection.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "referral.create")
+        )
+    engine.dispose()
+    return int(audited or 0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2, help="server processes")
@@ -150,97 +167,66 @@ def main() -> None:
     args = parser.parse_args()
     from geodata.demo import write_demo_region
 
-    print(f"machine: {machine()}")
+    print(machine_line(args.workers))
     rng = random.Random(11)
     region_dir = Path(tempfile.mkdtemp(prefix="handoff-bench-region-"))
     write_demo_region(region_dir, scale="small", seed=7)
-    schema = f"handoff_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
     port = 19000 + rng.randint(0, 999)
-    process = None
     os.environ["HANDOFF_REGION_DIR"] = str(region_dir)
-    try:
+    with scratch_schema() as url:
         coordinators, people = seed(url, 1000, args.placements, rng)
         cohort, officers, roadside = seed_front_door(url, region_dir, rng)
-        process = start(url, port, args.workers, deadline_s=600)  # loads the region too: slow on a busy machine
-        base = f"http://127.0.0.1:{port}"
-        print(
-            f"server: handoff serve --workers {args.workers} on the small demo region (street network); "
-            f"{CLIENTS} concurrent clients (aiohttp)"
-        )
-        referral = lambda i: {
-            "route": "arrest-diversion",
-            "offence": "retail theft",
-            "cohort": cohort,  # noqa: E731
-            "consent": True,
-            "lon": roadside[i % len(roadside)][0],
-            "lat": roadside[i % len(roadside)][1],
-        }
-        warm = [("POST", "/v1/referrals", referral(i), officers[i % CLIENTS]) for i in range(CLIENTS)]
-        placements = [
-            ("POST", "/v1/placement-requests", {"participant_id": pid}, coordinators[i % CLIENTS])
-            for i, pid in enumerate(people)
-        ]
-        # Warm both paths before measuring: the first answers wait for the street index and the compiled
-        # route search (referrals) and for the region's transit table (placements).
-        asyncio.run(drive(base, warm))
-        asyncio.run(drive(base, placements[:CLIENTS]))
-        placements = placements[CLIENTS:]
-        print(f"server idle after warm-up: {wait_idle(process):.0f} s")
-        health = [("GET", "/healthz", None, officers[0])] * 2000
-        referrals = [("POST", "/v1/referrals", referral(i), officers[i % CLIENTS]) for i in range(args.referrals)]
-        alone = summary("POST referral, 1 client", *asyncio.run(drive(base, referrals[:200], 1))[:2])
-        # The machine is shared: the three loads take turns in ROUNDS chunks, so a burst of other
-        # work falls on all of them; server CPU seconds per request are counted for each.
-        kinds = {
-            "baseline GET /healthz": health,
-            f"POST placement, {CLIENTS} clients": placements,
-            f"POST referral, {CLIENTS} clients": referrals[200:],
-        }
-        found = {name: ([], 0.0, 0.0, Counter()) for name in kinds}
-        for r in range(ROUNDS):
-            for name, jobs in kinds.items():
-                chunk = jobs[r * len(jobs) // ROUNDS : (r + 1) * len(jobs) // ROUNDS]
-                cpu = server_cpu(process)
-                latencies, seconds, statuses = asyncio.run(drive(base, chunk))
-                done = found[name]
-                found[name] = (
-                    done[0] + latencies,
-                    done[1] + seconds,
-                    done[2] + server_cpu(process) - cpu,
-                    done[3] + statuses,
-                )
-        rows = {}
-        for name, (latencies, seconds, cpu, statuses) in found.items():
-            rows[name] = summary(name, latencies, seconds)
-            print(f"{'':<28} server CPU {1000 * cpu / len(latencies):.1f} ms per request; statuses {dict(statuses)}")
-        base_h, placed, referred = rows.values()
-        ratio = referred["p95"] / placed["p95"]
-        print(
-            f"ratios: p95 referral / p95 placement = {ratio:.2f}x (target <= 2x: {'met' if ratio <= 2 else 'not met'}); "
-            f"p95 referral / p95 healthz = {referred['p95'] / base_h['p95']:.1f}x; "
-            f"one client p50 {alone['p50']:.1f} ms"
-        )
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            audited = connection.scalar(
-                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "referral.create")
+        # the server loads the region too: slow on a busy machine
+        with serving(url, port, args.workers, deadline_s=600) as process:
+            base = f"http://127.0.0.1:{port}"
+            print(
+                f"server: handoff serve --workers {args.workers} on the small demo region (street network); "
+                f"{CLIENTS} concurrent clients (aiohttp)"
             )
-        engine.dispose()
-        print(
-            f"audit rows referral.create: {audited} for {len(warm) + len(referrals)} referrals sent; "
-            f"load average at the end {os.getloadavg()[0]:.1f}"
-        )
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+            referral = lambda i: {  # noqa: E731
+                "route": "arrest-diversion",
+                "offence": "retail theft",
+                "cohort": cohort,
+                "consent": True,
+                "lon": roadside[i % len(roadside)][0],
+                "lat": roadside[i % len(roadside)][1],
+            }
+            warm = [("POST", "/v1/referrals", referral(i), officers[i % CLIENTS]) for i in range(CLIENTS)]
+            placements = [
+                ("POST", "/v1/placement-requests", {"participant_id": pid}, coordinators[i % CLIENTS])
+                for i, pid in enumerate(people)
+            ]
+            # Warm both paths before measuring: the first answers wait for the street index and the compiled
+            # route search (referrals) and for the region's transit table (placements).
+            asyncio.run(drive(base, warm))
+            asyncio.run(drive(base, placements[:CLIENTS]))
+            placements = placements[CLIENTS:]
+            print(f"server idle after warm-up: {wait_idle(process):.0f} s")
+            health = [("GET", "/healthz", None, officers[0])] * 2000
+            referrals = [("POST", "/v1/referrals", referral(i), officers[i % CLIENTS]) for i in range(args.referrals)]
+            alone = summary("POST referral, 1 client", *asyncio.run(drive(base, referrals[:200], 1))[:2])
+            # The machine is shared: the three loads take turns in ROUNDS chunks, so a burst of other
+            # work falls on all of them; server CPU seconds per request are counted for each.
+            base_h, placed, referred = take_turns(
+                base,
+                process,
+                {
+                    "baseline GET /healthz": health,
+                    f"POST placement, {CLIENTS} clients": placements,
+                    f"POST referral, {CLIENTS} clients": referrals[200:],
+                },
+            ).values()
+            ratio = referred["p95"] / placed["p95"]
+            print(
+                f"ratios: p95 referral / p95 placement = {ratio:.2f}x "
+                f"(target <= 2x: {'met' if ratio <= 2 else 'not met'}); "
+                f"p95 referral / p95 healthz = {referred['p95'] / base_h['p95']:.1f}x; "
+                f"one client p50 {alone['p50']:.1f} ms"
+            )
+            print(
+                f"audit rows referral.create: {audited_referrals(url)} for {len(warm) + len(referrals)} "
+                f"referrals sent; load average at the end {os.getloadavg()[0]:.1f}"
+            )
 
 
 if __name__ == "__main__":

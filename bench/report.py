@@ -1,23 +1,27 @@
-"""Capacity-gap report on the real Pittsburgh region: today's code against the earlier method, same run.
+"""Capacity-gap report on the real Pittsburgh region: this checkout against a baseline commit, same run.
 
-    nice -n 10 .venv/bin/python bench/report.py [--region DIR] [--repeat 1]
+    nice -n 10 .venv/bin/python bench/report.py [--region DIR] [--baseline REV] [--repeat 1]
 
 Builds the Pittsburgh region from ../shared/data into a temporary folder (or reads ``--region``),
-loads it once (street graph, feeds), then times ``build_report`` with marginal values, alternately:
+exports the baseline commit (``git archive``, default the last commit before issue 21's report
+work) beside it, and runs the whole command a planner runs,
+``handoff report capacity-gap --region DIR --no-pdf`` (imports, loading the region, every step,
+the HTML and JSON), as a child process of each checkout in turn, with the same interpreter and one
+travel-time cache folder. A first, untimed run of this checkout fills that cache (transit
+minutes, the street network), so both timed runs read it warm. CPU seconds are the child's user
+plus system time (all its threads); the machine is shared, so compare CPU seconds and the ratio.
 
-- *before*: greedy complementary suppression and every marginal seat valued by re-solving the
-  whole placement round (the method before issue 21);
-- *after*: optimal suppression and re-solving only the seat's independent part.
-
-Both must publish the same counts where both publish, and the same marginal values. Prints the
-machine (CPU, cores, load), wall and CPU seconds of each, the ratio, and the cells withheld by
-each rule. The machine is shared: compare CPU seconds and the ratio. Target (issue 21): < 10 s.
+Both reports must agree: the JSON of each is compared key by key (everything but the run date) and
+the differing paths are printed and written. Target (issue 21): under 10 s.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import json
+import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,89 +31,103 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 TARGET_S = 10.0
-THREADS = 2  # the marginal re-solves use two CP-SAT threads; the rest is one thread
+THREADS = 2  # the marginal re-solves run in two threads beside the rest
+BASELINE = "601be81"  # main before issue 21's capacity-gap work (29-30 s CPU on the shared machine)
+IGNORED = {"as_of"}  # the run date
 
 from bench.record import Result, Row, machine_line, write_result  # noqa: E402
 
 
-def run(region, *, before: bool) -> tuple[dict, float, float]:
-    """One report build (wall s, CPU s of this process, all threads)."""
-    from scenarios.reports.marginal import marginal_values
-    from scenarios.reports.report import ReportOptions, build_report
+def export(revision: str, folder: Path) -> Path:
+    """The files of ``revision`` (a commit of this repository) unpacked into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
 
-    options = ReportOptions(as_of="2026-01-01", suppression="greedy" if before else "optimal")
-    marginal = functools.partial(marginal_values, by_part=not before)
-    wall, cpu = time.perf_counter(), time.process_time()
-    report = build_report(region, options=options, marginal_fn=marginal)
-    return report, time.perf_counter() - wall, time.process_time() - cpu
+
+def run_report(checkout: Path, region: Path, out: Path, cache: Path) -> tuple[dict, float, float]:
+    """Run the report command of ``checkout``: (report JSON, wall s, CPU s of the child, all threads)."""
+    env = os.environ | {"PYTHONPATH": str(checkout), "HANDOFF_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "cli", "report", "capacity-gap", "--region", str(region)]
+    command += ["--out", str(out), "--no-pdf"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise RuntimeError(f"{checkout}: report failed\n{done.stdout}\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return json.loads(out.with_suffix(".json").read_text(encoding="utf-8")), wall, cpu
+
+
+def differences(a, b, path: str = "") -> list[str]:
+    """JSON paths where two reports differ (keys in ``IGNORED`` at the top level are skipped)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = [k for k in dict.fromkeys([*a, *b]) if not (path == "" and k in IGNORED)]
+        return [d for k in keys for d in differences(a.get(k), b.get(k), f"{path}/{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}/{i}")]
+    return [] if a == b else [path or "/"]
+
+
+def pittsburgh_region(work: Path) -> Path | None:
+    """The Pittsburgh region built from ../shared/data into ``work`` (None when the data is absent)."""
+    from conftest import SHARED_DATA, pittsburgh_inputs
+
+    from geodata.build import build_region
+
+    if not SHARED_DATA.is_dir():
+        return None
+    folder = work / "pgh"
+    build_region(pittsburgh_inputs(SHARED_DATA), folder)
+    return folder
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--region", type=Path, help="a built Pittsburgh region (default: build one from ../shared/data)"
-    )
-    parser.add_argument("--repeat", type=int, default=1, help="pairs of before/after runs (best of)")
+    parser.add_argument("--region", type=Path, help="a built Pittsburgh region (default: build one)")
+    parser.add_argument("--baseline", default=BASELINE, help=f"baseline commit (default {BASELINE})")
+    parser.add_argument("--repeat", type=int, default=1, help="pairs of baseline/this runs (best of)")
     args = parser.parse_args()
-    from geodata.region import load_region
-
-    folder = args.region
-    if folder is None:
-        from conftest import SHARED_DATA, pittsburgh_inputs
-
-        from geodata.build import build_region
-
-        if not SHARED_DATA.is_dir():
-            print(f"skipped: no real data at {SHARED_DATA}")
-            return 0
-        folder = Path(tempfile.mkdtemp(prefix="bench-report-")) / "pgh"
-        build_region(pittsburgh_inputs(SHARED_DATA), folder)
-    region = load_region(folder)
-    started = time.perf_counter()
-    _ = region.streets, region.transit, region.encounters, region.providers, region.wait_lists
-    print(f"region loaded once in {time.perf_counter() - started:.1f} s (streets, feeds, files); not timed below")
     print(machine_line(THREADS), flush=True)
-    runs = {"before": [], "after": []}
+    work = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    region = args.region or pittsburgh_region(work)
+    if region is None:
+        print("skipped: no real data in ../shared/data")
+        return 0
+    checkouts = {"baseline": export(args.baseline, work / "baseline"), "this": ROOT}
+    cache = work / "cache"
+    print("filling the travel-time cache (untimed run of this checkout) ...", flush=True)
+    run_report(ROOT, region, work / "warm.html", cache)
+    runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "this": []}
     reports = {}
     for _ in range(args.repeat):
-        for label in ("before", "after"):
-            reports[label], wall, cpu = run(region, before=label == "before")
-            runs[label].append((wall, cpu))
-            print(f"  {label}: {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
-    best = {label: min(times) for label, times in runs.items()}
-    before, after = reports["before"], reports["after"]
-    same_marginal = [(r["name"], r["value"]) for r in before["marginal"]["providers"]] == [
-        (r["name"], r["value"]) for r in after["marginal"]["providers"]
-    ]
+        for label, checkout in checkouts.items():
+            reports[label], wall, cpu = run_report(checkout, region, work / f"{label}.html", cache)
+            runs[label].append((cpu, wall))
+            print(f"  {label}: {cpu:.1f} s CPU, {wall:.1f} s wall", flush=True)
+    (base_cpu, base_wall), (cpu, wall) = min(runs["baseline"]), min(runs["this"])
+    differ = differences(reports["baseline"], reports["this"])
+    privacy = reports["this"]["privacy"]
     print(machine_line(THREADS))
-    print("capacity-gap report, Pittsburgh region (real arrests, streets, Beaver County feed; generated providers):")
     print(
-        f"  before (greedy suppression, whole-round re-solves): {best['before'][0]:.1f} s wall, "
-        f"{best['before'][1]:.1f} s CPU"
+        "capacity-gap report command, Pittsburgh region (real arrests, streets, Beaver County feed; generated providers):"
     )
-    print(
-        f"  after  (optimal suppression, re-solving one part):  {best['after'][0]:.1f} s wall, "
-        f"{best['after'][1]:.1f} s CPU"
-    )
-    print(
-        f"  ratio before/after: x{best['before'][0] / best['after'][0]:.2f} wall, "
-        f"x{best['before'][1] / best['after'][1]:.2f} CPU; target < {TARGET_S:g} s: "
-        f"{'met' if best['after'][0] < TARGET_S else 'not met'} on this run"
-    )
-    print(
-        f"  cells withheld: before {before['privacy']['withheld']} of {before['privacy']['published_cells']}, "
-        f"after {after['privacy']['withheld']} of {after['privacy']['published_cells']}"
-    )
-    print(f"  marginal values identical: {same_marginal}")
-    (before_wall, before_cpu), (after_wall, after_cpu) = best["before"], best["after"]
-    figures = {
-        "before_wall_s": round(before_wall, 2),
-        "before_cpu_s": round(before_cpu, 2),
-        "after_wall_s": round(after_wall, 2),
-        "after_cpu_s": round(after_cpu, 2),
-        "withheld_before": before["privacy"]["withheld"],
-        "withheld_after": after["privacy"]["withheld"],
-        "same_marginal": same_marginal,
+    print(f"  baseline {args.baseline}: {base_cpu:.1f} s CPU, {base_wall:.1f} s wall")
+    print(f"  this checkout: {cpu:.1f} s CPU, {wall:.1f} s wall; x{base_cpu / cpu:.2f} CPU")
+    print(f"  target < {TARGET_S:g} s CPU: {'met' if cpu < TARGET_S else 'not met'} on this run")
+    print(f"  reports identical: {not differ}" + (f"; differing: {', '.join(differ[:20])}" if differ else ""))
+    figures: dict[str, float | int | str] = {
+        "cpu_s": round(cpu, 2),
+        "wall_s": round(wall, 2),
+        "baseline_cpu_s": round(base_cpu, 2),
+        "baseline_wall_s": round(base_wall, 2),
+        "baseline_commit": args.baseline,
+        "withheld": privacy["withheld"],
+        "published_cells": privacy["published_cells"],
+        "differing_paths": len(differ),
     }
     write_result(
         Result(
@@ -118,16 +136,18 @@ def main() -> int:
             figures,
             rows=[
                 Row(
-                    "capacity-gap report, Pittsburgh region (`bench/report.py`)",
-                    f"{after_wall:.1f} s wall, {after_cpu:.1f} s CPU; {after['privacy']['withheld']} cells withheld",
-                    f"earlier method {before_wall:.1f} s wall, {before_cpu:.1f} s CPU; {before['privacy']['withheld']} withheld",
-                    f"< {TARGET_S:g} s",
-                    after_wall < TARGET_S,
+                    "capacity-gap report command, real Pittsburgh region (`bench/report.py`)",
+                    f"{cpu:.1f} s CPU, {wall:.1f} s wall; {privacy['withheld']} of {privacy['published_cells']} "
+                    "counts withheld",
+                    f"commit {args.baseline} {base_cpu:.1f} s CPU, {base_wall:.1f} s wall, x{base_cpu / cpu:.1f}; "
+                    + ("same report" if not differ else f"{len(differ)} figures differ"),
+                    f"< {TARGET_S:g} s CPU",
+                    cpu < TARGET_S,
                 )
             ],
         )
     )
-    return 0 if same_marginal else 1
+    return 0 if not differ else 1
 
 
 if __name__ == "__main__":

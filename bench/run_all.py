@@ -36,6 +36,7 @@ SCRIPTS = (
     "sweep",
     "api",
     "referrals",
+    "frontdoor_travel",
     "report",
 )
 
@@ -56,6 +57,7 @@ def run_one(name: str) -> int:
             Result(
                 name,
                 threads=0,
+                command=f"nice -n 10 .venv/bin/python bench/{name}.py",
                 figures={
                     "exit_status": run.returncode,
                     "seconds": round(time.perf_counter() - started, 1),

@@ -19,16 +19,17 @@ from pathlib import Path
 
 # bench/ holds scripts named like packages (bench/api.py would shadow Handoff's `api`): drop this
 # folder from the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"] + [str(REPO)]
 
 import networkx as nx  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bench.record import Result, Row, machine_line, write_result  # noqa: E402
 from geodata.drive import drive_matrix, street_index  # noqa: E402
 from geodata.streets import load_street_graph  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 NETWORK = Path(os.environ.get("HANDOFF_SHARED_DATA", REPO.parent / "shared" / "data")) / "pgh_osm_road_network_2018"
 
 
@@ -72,6 +73,7 @@ def main() -> int:
     if not NETWORK.is_dir():
         print(f"skipped: Pittsburgh street network not found at {NETWORK}")
         return 0
+    print(machine_line(numba.get_num_threads()), flush=True)
     rng = np.random.default_rng(args.seed)
     start = time.perf_counter()
     graph = load_street_graph(NETWORK)
@@ -127,6 +129,21 @@ def main() -> int:
         f"networkx estimate, per-pair shortest_path_length (20 measured): {pairs_est:.0f} s "
         f"-> {pairs_est / best:.0f}x the best engine"
     )
+    single = timings["numba, 1 thread"]
+    figures = {
+        f"{label} {kind}": round(v, 3) for label, t in timings.items() for kind, v in zip(("wall_s", "cpu_s"), t)
+    }
+    figures |= {"nodes": len(graph), "arcs": graph.number_of_edges(), "engines_agree": str(agree)}
+    figures |= {"networkx_single_source_estimate_s": round(sources_est, 1), "unreachable_pairs": unreachable}
+    row = Row(
+        f"drive matrix {args.origins:,} x {args.destinations:,}, real Pittsburgh streets (`bench/traveltime_drive.py`)",
+        f"{single[1]:.2f} s CPU (numba, 1 thread, best of {args.repeat}); {best:.2f} s wall best engine",
+        f"networkx single-source Dijkstra ~{sources_est / best:.0f}x the best engine's wall time (10 searches); "
+        f"scipy {timings['scipy'][1]:.2f} s CPU; engines agree: {agree}",
+        "< 2 s",
+        single[1] < 2.0 and agree,
+    )
+    write_result(Result("traveltime_drive", numba.get_num_threads(), figures, [row]))
     return 0
 
 

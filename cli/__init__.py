@@ -45,7 +45,8 @@ app = lazy_app(
     help=(
         "Handoff: an optimizer for Law Enforcement Assisted Diversion (LEAD).\n\n"
         "Start with `handoff demo --out DIR` to see every part work on a generated region, "
-        "or `handoff region build --help` to assemble a region from your own files."
+        "or `handoff region build --help` to assemble a region from your own files.\n\n"
+        "Example: `handoff demo --out demo-output`; every command's --help shows examples of its own."
     ),
 )
 

@@ -61,7 +61,9 @@ def demo(
 
     console.rule("[bold]5. The PCG's capacity-gap report")
     report = build_report(region, options=ReportOptions(), marginal_fn=marginal_values)
-    html = render_html(report, out / "report.html", municipalities=region.municipalities)
+    html = render_html(
+        report, out / "report.html", municipalities=region.municipalities, streets=region.streets, water=region.water
+    )
     (out / "report.json").write_text(to_json(report), encoding="utf-8")
     pdf, engine = write_pdf(html, out / "report.pdf", report, municipalities=region.municipalities)
     for sentence in report["summary"]:

@@ -21,8 +21,13 @@ REGION_OPTION = typer.Option(
 DRY_RUN = typer.Option(False, "--dry-run", help="Check every row and show what would change; change nothing.")
 FILE = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .xlsx file (first sheet), header in row 1.")
 
-providers_app = typer.Typer(help="The provider directory.", no_args_is_help=True)
-wait_lists_app = typer.Typer(help="Providers' wait lists.", no_args_is_help=True)
+providers_app = typer.Typer(
+    help="The provider directory.\n\nExample: `handoff providers import directory.xlsx --dry-run`.",
+    no_args_is_help=True,
+)
+wait_lists_app = typer.Typer(
+    help="Providers' wait lists.\n\nExample: `handoff wait-lists import waiting.csv --dry-run`.", no_args_is_help=True
+)
 
 
 def _run(kind: str, path: Path, database_url: str | None, region_dir: Path | None, dry_run: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -13,13 +14,14 @@ from geodata.errors import DataError
 
 app = typer.Typer(
     help="Regions: a folder with a region.toml manifest naming real-format files "
-    "(OSM, GTFS, GeoJSON, CSV). Build one from your files, generate the demo, or look at one.",
+    "(OSM, GTFS, GeoJSON, CSV). Build one from your files, generate the demo, or look at one.\n\n"
+    "Example: `handoff region demo --out demo-region`, then `handoff region show demo-region --map region.png`.",
     no_args_is_help=True,
 )
 console = Console()
 
 
-def _fail(error: DataError) -> None:
+def _fail(error: DataError) -> NoReturn:
     console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
     raise typer.Exit(code=2)
 
@@ -48,6 +50,17 @@ def _cohorts(values: list[str]) -> dict[str, list[str]]:
     return cohorts
 
 
+def _water_source(water: str | None, land: str | None):
+    """``--water`` as a build Source; with ``--water-outside-land`` the water is derived from it."""
+    source = _source(water, "--water")
+    land_source = _source(land, "--water-outside-land")
+    if land_source is not None:
+        if source is None:
+            raise DataError("--water-outside-land", "give the census areas the water is derived from with --water")
+        source.options = {"land": str(land_source.path)}
+    return source
+
+
 def _print_summary(region_dir: Path) -> None:
     from geodata.region import load_region
     from geodata.show import region_summary
@@ -55,8 +68,9 @@ def _print_summary(region_dir: Path) -> None:
     region = load_region(region_dir)
     summary = region_summary(region)
     table = Table(title=f"{region.name}  ({region_dir})")
-    for column, justify in (("part", "left"), ("count", "right"), ("notes", "left")):
-        table.add_column(column, justify=justify)
+    table.add_column("part")
+    table.add_column("count", justify="right")
+    table.add_column("notes")
     for row in summary.itertuples(index=False):
         table.add_row(row.part, f"{row.count:,}", row.notes)
     console.print(table)
@@ -122,6 +136,20 @@ def build(
         help="Days the encounter file covers, e.g. 2016-08-01..2017-03-29 (default: the "
         "dense span of its records; records outside are left out and counted).",
     ),
+    water: str = typer.Option(
+        None,
+        "--water",
+        metavar="FILE",
+        help="Rivers and lakes to draw under every map: water polygons, or census areas with "
+        "--water-outside-land (e.g. Pittsburgh_Tracts.json).",
+    ),
+    water_outside_land: str = typer.Option(
+        None,
+        "--water-outside-land",
+        metavar="FILE",
+        help="A land outline that follows the banks (e.g. Pittsburgh_City_Boundary.json): the "
+        "--water areas outside it are the water, checked against their AWATER10.",
+    ),
     gtfs: list[Path] = typer.Option([], "--gtfs", metavar="ZIP|FOLDER", help="GTFS feed (repeat for several)."),
     providers: str = typer.Option(None, "--providers", metavar="FILE", help="providers.csv or GeoJSON."),
     wait_lists: str = typer.Option(None, "--wait-lists", metavar="FILE", help="wait_lists.csv."),
@@ -152,6 +180,7 @@ def build(
         --population tract_pop_2010_derived.csv --population-id GEOID10 --population-count POP10
         --population-areas Pittsburgh_Tracts.json --encounters ArrestData.csv --outside blank
         --streets pgh_osm_road_network_2018 --gtfs gtfs_bcta_beaver_2019 --generate-providers
+        --water Pittsburgh_Tracts.json --water-outside-land Pittsburgh_City_Boundary.json
     """
     from geodata.build import RegionInputs, Source, build_region
 
@@ -167,6 +196,7 @@ def build(
         encounter_source = _source(encounters, "--encounters")
         if encounter_source is not None:
             encounter_source.options = {"outside": outside, **({"period": period} if period else {})}
+        water_source = _water_source(water, water_outside_land)
         inputs = RegionInputs(
             name=name,
             municipalities=_source(municipalities, "--municipalities"),
@@ -179,6 +209,7 @@ def build(
             providers=_source(providers, "--providers"),
             wait_lists=_source(wait_lists, "--wait-lists"),
             sites=_source(sites, "--sites"),
+            water=water_source,
             generate_providers=generate_providers,
             cohorts=_cohorts(cohort),
             crs=crs,

@@ -12,7 +12,8 @@ from rich.console import Console
 from geodata.errors import DataError
 
 app = typer.Typer(
-    help="Reports for the Policy Coordination Group: aggregate figures only, counts under 11 withheld.",
+    help="Reports for the Policy Coordination Group: aggregate figures only, counts under 11 withheld.\n\n"
+    "Example: `handoff report capacity-gap --region pgh --out report/pittsburgh.html`.",
     no_args_is_help=True,
 )
 
@@ -92,7 +93,7 @@ def capacity_gap(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     streets = loaded.streets if loaded.manifest.spec("streets") is not None else None
-    html = render_html(report, out, municipalities=loaded.municipalities, streets=streets)
+    html = render_html(report, out, municipalities=loaded.municipalities, streets=streets, water=loaded.water)
     data = out.with_suffix(".json")
     data.write_text(to_json(report), encoding="utf-8")
     console.print(f"wrote {html}\nwrote {data}")

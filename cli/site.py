@@ -63,7 +63,7 @@ def _optimum(folder: Path, filename: str, name: str, capacity: float | None) -> 
         return None
     value = read_optima(path).get(name)
     if isinstance(value, dict):
-        return value.get(capacity)
+        return None if capacity is None else value.get(capacity)
     return value
 
 

@@ -14,7 +14,9 @@ from geodata.errors import DataError
 app = typer.Typer(
     help="Travel times in minutes: drive matrices on the region's street graph, transit matrices on its "
     "GTFS timetable, and isochrones. Matrices are cached by a hash of the input files and parameters "
-    "(default ~/.cache/handoff, or $HANDOFF_CACHE_DIR).",
+    "(default ~/.cache/handoff, or $HANDOFF_CACHE_DIR).\n\n"
+    "Example: `handoff traveltime drive --region demo-region --origins sites.csv --destinations zones.csv "
+    "-o drive.parquet`.",
     no_args_is_help=True,
 )
 
@@ -69,6 +71,7 @@ def drive(
 
         handoff traveltime drive --region demo/region --origins sites.csv --destinations zones.csv -o drive.parquet
     """
+    from geodata.cache import CachePolicy
     from geodata.travel import TravelService
 
     if layout not in ("long", "wide"):
@@ -81,7 +84,9 @@ def drive(
         _, spec = _streets_spec(region)
         origin_ids, origin_xy = read_points(origins)
         destination_ids, destination_xy = read_points(destinations)
-        service = TravelService.from_region(region, cache_dir=cache_dir, cache=cache)
+        service = TravelService.from_region(
+            region, cache_dir=cache_dir, cache=CachePolicy.on_disk() if cache else False
+        )
         with progress_bar(f"drive searches on {spec.path.name}") as bar:
             task = bar.add_task("drive", total=None)
             result = service.drive(

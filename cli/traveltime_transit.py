@@ -103,6 +103,7 @@ def transit(
         handoff traveltime transit --region demo/region --origins homes.csv --destinations clinics.csv \\
             --date 2026-03-04 --arrive-by 09:30 -o on_time.parquet
     """
+    from geodata.cache import CachePolicy
     from geodata.travel import TravelRequest, TravelService
 
     try:
@@ -121,7 +122,9 @@ def transit(
             )
         except DataError as error:
             raise _as_option(error) from error
-        service = TravelService.from_region(region, cache_dir=cache_dir, cache=cache)
+        service = TravelService.from_region(
+            region, cache_dir=cache_dir, cache=CachePolicy.on_disk() if cache else False
+        )
         if not service.has_transit:
             raise DataError(
                 service.region.root / "region.toml", "this region has no transit feed", field="files.transit"

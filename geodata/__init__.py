@@ -17,6 +17,7 @@ _LAZY = {
     "TravelRequest": "geodata.travel",
     "TravelResult": "geodata.travel",
     "minutes_value": "geodata.travel",
+    "CachePolicy": "geodata.cache",
     "provider_minutes": "geodata.travel_tables",
     "arrive_by_minutes": "geodata.travel_tables",
     "instance_tables": "geodata.travel_tables",
@@ -30,6 +31,7 @@ _LAZY = {
     "draw_basemap": "geodata.basemap",
     "street_segments": "geodata.basemap",
     "place_labels": "geodata.basemap",
+    "WATER_COLOUR": "geodata.basemap",
     "feed_notes": "geodata.feed_note",
 }
 _LAZY.update(

@@ -1,10 +1,10 @@
 """A basemap drawn from the region's own files, for every matplotlib map Handoff writes.
 
-No tiles are fetched: the background is the region's street graph (major roads darker), its
-municipal lines, and water where the street file carries it (bridges of an OSM file mark the
-river crossings). The view is fitted to where the data is (:func:`data_extent`), not to the
+No tiles are fetched: the background is the region's water (its optional ``water`` part: rivers
+and lakes, e.g. derived from census tracts by ``geodata.water``), its street graph (major roads
+darker) and its municipal lines. The view is fitted to where the data is (:func:`data_extent`), not to the
 county, and point labels are moved apart so none hides another or a marker
-(:func:`place_labels`, adjustText).
+(:func:`place_labels`).
 """
 
 from __future__ import annotations
@@ -46,11 +46,18 @@ def street_segments(graph, extent) -> tuple[np.ndarray, np.ndarray]:
     return np.array(major).reshape(-1, 2, 2), np.array(minor).reshape(-1, 2, 2)
 
 
-def draw_basemap(ax, extent, *, segments=None, municipalities=None, boundary=None) -> None:
-    """Streets (``segments`` from :func:`street_segments`, major darker), municipal lines and the
-    region's outline under the data; the view is set to ``extent``."""
+WATER_COLOUR = "#a6cbe3"
+
+
+def draw_basemap(ax, extent, *, segments=None, municipalities=None, boundary=None, water=None) -> None:
+    """Water (``water``: polygons, e.g. ``Region.water``) under the streets (``segments`` from
+    :func:`street_segments`, major darker), municipal lines and the region's outline, all under
+    the data; the view is set to ``extent``."""
     from matplotlib.collections import LineCollection
 
+    labels = ax.get_xlabel(), ax.get_ylabel()  # geopandas labels the axes by the CRS; keep the caller's
+    if water is not None and len(water):
+        water.plot(ax=ax, color=WATER_COLOUR, edgecolor="none", zorder=-1)
     if segments is not None:
         major, minor = segments
         ax.add_collection(LineCollection(minor, colors="#d9d9d9", linewidths=0.35, zorder=0))
@@ -59,40 +66,87 @@ def draw_basemap(ax, extent, *, segments=None, municipalities=None, boundary=Non
         municipalities.boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.6, linestyle="--", zorder=1)
     if boundary is not None and len(boundary):
         boundary.boundary.plot(ax=ax, color="#555555", linewidth=1.0, zorder=1)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect(1 / np.cos(np.radians((extent[2] + extent[3]) / 2)))
 
 
-def place_labels(ax, xs, ys, texts, *, avoid=None, **style) -> list:
-    """Write ``texts`` at (xs, ys), moved apart so that no two overlap and none covers a marker.
+# where a label may go around its point: (dx, dy) directions, tried in this order, then farther out
+LABEL_DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+LABEL_RINGS = (1.0, 2.0, 3.0, 4.5, 6.0, 8.0, 10.0, 13.0)
 
-    ``avoid`` is (x, y) arrays of other markers to keep clear of. Returns the text artists.
-    """
-    from adjustText import adjust_text
 
+def _marker_boxes(ax, markers) -> list:
+    """Display boxes of the symbols of scatter ``markers`` (each at its drawn size)."""
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for collection in markers:
+        points = ax.transData.transform(np.asarray(collection.get_offsets(), float))
+        sizes = np.broadcast_to(collection.get_sizes(), (len(points),))
+        half = np.sqrt(sizes) / 2 * ax.figure.dpi / 72  # a scatter size is in points squared
+        boxes += [Bbox([[x - r, y - r], [x + r, y + r]]) for (x, y), r in zip(points, half)]
+    return boxes
+
+
+def _text_box(label, renderer):
+    """The display box of a label's text (2 px around it), without an annotation's leader line."""
+    from matplotlib.text import Text
+
+    if hasattr(label, "update_positions"):  # an annotation: place its text at its offset first
+        label.update_positions(renderer)
+    return Text.get_window_extent(label, renderer).padded(2.0)
+
+
+def place_labels(ax, xs, ys, texts, *, markers=(), gap_pt: float = 9.0, **style) -> list:
+    """Write ``texts`` beside the points (xs, ys) so that no two labels overlap and none covers a
+    marker: each label takes the first free place around its point (right, left, above, below,
+    the corners, then farther out, ``gap_pt`` points per step), with a leader line when it is not
+    next to its point. ``markers`` are the scatter collections (what ``ax.scatter`` returns) to keep
+    clear of, at their drawn size. Call it once the figure's layout is final (after
+    ``tight_layout``). Returns the text artists."""
     style = {"fontsize": 8, "weight": "bold", "zorder": 7, **style}
-    artists = [ax.text(x, y, text, **style) for x, y, text in zip(xs, ys, texts)]
-    if len(artists) > 0:
-        target_x = (
-            np.concatenate([np.asarray(xs, float), np.asarray(avoid[0], float)]) if avoid else np.asarray(xs, float)
-        )
-        target_y = (
-            np.concatenate([np.asarray(ys, float), np.asarray(avoid[1], float)]) if avoid else np.asarray(ys, float)
-        )
-        adjust_text(
-            artists,
-            x=target_x,
-            y=target_y,
-            ax=ax,
-            expand=(1.3, 1.5),
-            arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.6},
-        )
+    figure = ax.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    taken = _marker_boxes(ax, markers)
+    frame = ax.get_window_extent(renderer)
+    artists = []
+    for x, y, text in zip(xs, ys, texts):
+        label = None
+        for ring in LABEL_RINGS:
+            for dx, dy in LABEL_DIRECTIONS:
+                if label is not None:
+                    label.remove()
+                label = ax.annotate(
+                    text,
+                    (x, y),
+                    xytext=(dx * gap_pt * ring, dy * gap_pt * ring),
+                    textcoords="offset points",
+                    ha={1: "left", -1: "right", 0: "center"}[dx],
+                    va={1: "bottom", -1: "top", 0: "center"}[dy],
+                    arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.6} if ring > 1 else None,
+                    **style,
+                )
+                box = _text_box(label, renderer)
+                inside = frame.containsx(box.x0) and frame.containsx(box.x1) and frame.containsy(box.y0)
+                if inside and frame.containsy(box.y1) and not any(box.overlaps(other) for other in taken):
+                    break
+            else:
+                continue
+            break
+        taken.append(_text_box(label, renderer))
+        artists.append(label)
     return artists
 
 
-def labels_overlap(ax, artists) -> int:
-    """How many pairs of the text artists' boxes overlap on the drawn figure (0 means none)."""
+def labels_overlap(ax, artists, *, markers=()) -> int:
+    """How many pairs of the labels' text boxes overlap on the drawn figure, plus how many
+    (label, marker of ``markers``) pairs do (0 means none)."""
     renderer = ax.figure.canvas.get_renderer()
-    boxes = [a.get_window_extent(renderer) for a in artists]
-    return sum(boxes[i].overlaps(boxes[j]) for i in range(len(boxes)) for j in range(i + 1, len(boxes)))
+    boxes = [_text_box(a, renderer) for a in artists]
+    symbols = _marker_boxes(ax, markers)
+    pairs = sum(boxes[i].overlaps(boxes[j]) for i in range(len(boxes)) for j in range(i + 1, len(boxes)))
+    return pairs + sum(box.overlaps(symbol) for box in boxes for symbol in symbols)

@@ -140,3 +140,13 @@ def load_boundary(path: str | Path, *, crs: str, source_crs: str | None = None) 
     frame = read_vector(path, crs=crs, source_crs=source_crs)
     outline = shapely.union_all(_polygonal(frame, path).to_numpy())
     return gpd.GeoDataFrame(geometry=[outline], crs=WGS84)
+
+
+def load_water(path: str | Path, *, crs: str, source_crs: str | None = None) -> gpd.GeoDataFrame:
+    """Rivers, lakes and other water as a GeoDataFrame[``geometry``] of (Multi)Polygons in EPSG:4326,
+    for drawing under a map's streets; every feature must be polygonal (row = feature, 1-based).
+
+    Water is never used in travel times (those follow the street graph and its bridges)."""
+    path = Path(path)
+    frame = read_vector(path, crs=crs, source_crs=source_crs)
+    return gpd.GeoDataFrame(geometry=_polygonal(frame, path).to_numpy(), crs=WGS84)

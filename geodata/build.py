@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geodata.boundaries import load_areas, load_boundary
+from geodata.boundaries import load_areas, load_boundary, load_water
 from geodata.encounters import load_encounters
 from geodata.errors import DataError
 from geodata.population import load_population
@@ -43,7 +43,10 @@ class Source:
 
 @dataclass
 class RegionInputs:
-    """Everything ``build_region`` can assemble; ``None`` parts are left out of the region."""
+    """Everything ``build_region`` can assemble; ``None`` parts are left out of the region.
+
+    ``water`` is a file of water polygons, or census areas with the option ``land`` (a land
+    outline file) to derive the water from (:func:`geodata.water.water_outside_land`)."""
 
     name: str
     municipalities: Source | None = None
@@ -56,6 +59,7 @@ class RegionInputs:
     providers: Source | None = None
     wait_lists: Source | None = None
     sites: Source | None = None
+    water: Source | None = None
     generate_providers: bool = False
     cohorts: dict[str, list[str]] = field(default_factory=dict)
     crs: str = WGS84
@@ -246,6 +250,25 @@ def _encounters(source: Source, folder: Path, *, crs: str, has_boundary: bool) -
     return _entry(copied, options), len(encounters), encounters.attrs["outside"], period
 
 
+def _water(source: Source, folder: Path, *, crs: str, metric_crs: str) -> tuple[str, str, float]:
+    """Write ``water.geojson`` from a water file, or derived from census areas outside a ``land``
+    outline; returns the manifest entry, its provenance and the water's area (km²)."""
+    options = dict(source.options)
+    land = options.pop("land", None)
+    if land is not None:
+        from geodata.water import water_outside_land
+
+        water, figures = water_outside_land(source.path, land, crs=crs, metric_crs=metric_crs, **options)
+        provenance = (
+            f"{source.path} outside the land outline {land} ({figures['derived_km2']:.2f} km², "
+            f"declared {figures['declared_km2']:.2f} km²)"
+        )
+    else:
+        water, provenance = load_water(source.path, crs=crs, **options), str(source.path)
+    _write_geojson(water, folder / "water.geojson")
+    return "water.geojson", provenance, float(water.to_crs(metric_crs).area.sum() / 1e6)
+
+
 def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
     crs = inputs.crs
     files: dict[str, Any] = {}
@@ -269,6 +292,10 @@ def _assemble(inputs: RegionInputs, folder: Path) -> dict[str, Any]:
         _write_geojson(boundary, folder / "boundary.geojson")
         files["boundary"] = "boundary.geojson"
     _check_cohorts(inputs.cohorts, munis)
+    if inputs.water is not None:
+        files["water"], sources["water"], counts["water_km2"] = _water(
+            inputs.water, folder, crs=crs, metric_crs=inputs.metric_crs
+        )
     if inputs.population is not None:
         population = load_population(inputs.population.path, crs=crs, **inputs.population.options)
         written = _population_file(population, folder)

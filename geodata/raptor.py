@@ -154,9 +154,11 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                     if pat_board[base + i] and walk[s, k - 1] < INF:
                         ready = walk[s, k - 1] + board_slack
                         col = tp + i * nt
-                        if trip < 0 or ready <= dep[col + trip]:
+                        # switch only to an earlier trip: when the one before the current trip
+                        # leaves too early, the current trip stays (one comparison, no search)
+                        if trip < 0 or (trip > 0 and ready <= dep[col + trip - 1]):
                             lo = 0
-                            hi = trip if trip >= 0 else nt
+                            hi = trip - 1 if trip >= 0 else nt
                             top = hi
                             while lo < hi:
                                 mid = (lo + hi) // 2
@@ -164,7 +166,7 @@ def search_one(o, deps, tt, legs, board_slack, alight_slack, max_rides, max_trav
                                     hi = mid
                                 else:
                                     lo = mid + 1
-                            if lo < top:
+                            if trip >= 0 or lo < top:
                                 trip = lo
                                 boarded_at = i
                     if i >= pat_end[p] and (trip < 0 or (rec_trip[p, k] <= trip and rec_pos[p, k] <= i)):

@@ -18,6 +18,7 @@ The manifest (see ``docs/region-format.md``)::
     providers = "providers.csv"
     wait_lists = "wait_lists.csv"
     sites = "sites.geojson"
+    water = "water.geojson"        # optional: rivers and lakes, drawn under the streets of every map
 
     [cohorts]
     "North Boroughs" = ["Bellevue", "Avalon", "Ben Avon"]
@@ -48,6 +49,7 @@ PARTS = (
     "providers",
     "wait_lists",
     "sites",
+    "water",
 )
 
 
@@ -138,7 +140,7 @@ class Region:
     Attributes mirror the manifest parts: ``boundary``, ``municipalities`` (``name``,
     ``geometry``), ``police_zones`` (``name``, ``geometry``), ``population`` (``area_id``,
     ``population``, ``geometry``), ``encounters``, ``providers``, ``wait_lists``, ``sites``,
-    ``streets`` (an osmnx MultiDiGraph) and ``transit`` (a list of GTFS feeds).
+    ``streets`` (an osmnx MultiDiGraph), ``transit`` (a list of GTFS feeds) and ``water`` (polygons).
     """
 
     def __init__(self, manifest: Manifest):
@@ -206,11 +208,11 @@ class Region:
 
     def encounters_in(self, period: str | None):
         """The encounters of ``period`` (``FROM..TO``, ``"auto"`` or ``"all"``); ``None``: the region's own."""
-        if period is None or self.manifest.spec("encounters") is None:
+        spec = self.manifest.spec("encounters")
+        if period is None or spec is None:
             return self.encounters
         from geodata.encounters import load_encounters
 
-        spec = self.manifest.spec("encounters")
         options = {k: v for k, v in spec.options.items() if k != "period_detected"}
         return load_encounters(spec.path, crs=self.manifest.crs, **{**options, "period": period})
 
@@ -238,10 +240,32 @@ class Region:
         return self._load("sites", load_sites)
 
     @cached_property
-    def streets(self):
-        from geodata.streets import load_street_graph
+    def water(self):
+        """Water polygons (``geometry``) to draw under the streets, or ``None`` when the region has none."""
+        from geodata.boundaries import load_water
 
-        return self._load("streets", load_street_graph)
+        return self._load("water", load_water)
+
+    @cached_property
+    def streets(self):
+        """The street graph, read once from its files and then from the cache (:func:`geodata.cache.cached_object`)."""
+        import osmnx
+
+        from geodata import streets
+        from geodata.cache import cached_object
+
+        spec = self.manifest.spec("streets")
+        if spec is None:
+            return None
+        options = {"crs": self.manifest.crs, **spec.options}
+        key = {
+            "files": Path(spec.path),
+            "path": str(spec.path),
+            "options": options,
+            "loader": Path(streets.__file__),  # a change to the loader's code rebuilds the graph
+            "osmnx": osmnx.__version__,
+        }
+        return cached_object("streets", key, lambda: streets.load_street_graph(spec.path, **options))
 
     @cached_property
     def transit(self) -> list:

@@ -51,6 +51,9 @@ def _rows(region: Region):
         period = region.period
         span = period.describe() if period is not None else "no dated records"
         yield "encounters", len(encounters), span + f"; {unlocated:,} without a location"
+    if region.water is not None:
+        km2 = region.water.to_crs(region.manifest.metric_crs).area.sum() / 1e6
+        yield "water", len(region.water), f"{km2:,.1f} km² of rivers and lakes (drawn under the maps' streets)"
     if region.manifest.spec("streets") is not None:
         graph = region.streets
         km = sum(d.get("length", 0.0) for _, _, d in graph.edges(data=True)) / 1000
@@ -176,7 +179,7 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
     extent = _extent(region)
     if extent is not None:
         segments = street_segments(region.streets, extent) if region.manifest.spec("streets") is not None else None
-        draw_basemap(ax, extent, segments=segments, municipalities=region.municipalities)
+        draw_basemap(ax, extent, segments=segments, municipalities=region.municipalities, water=region.water)
     encounters = region.encounters
     if encounters is not None:
         located = encounters[~encounters.geometry.is_empty]
@@ -207,13 +210,12 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
     if region.police_zones is not None:
         zones = region.police_zones
         zones.boundary.plot(ax=ax, color="navy", linewidth=1.4, zorder=4)
-        points = zones.geometry.representative_point()
-        place_labels(ax, points.x, points.y, [f"zone {n}" for n in zones["name"]], color="navy", fontsize=9)
+    markers = []
     providers = region.providers
     if providers is not None:
         for service, (color, marker) in SERVICE_STYLE.items():
             chosen = providers[providers["service"] == service]
-            ax.scatter(
+            scatter = ax.scatter(
                 chosen.geometry.x,
                 chosen.geometry.y,
                 c=color,
@@ -224,8 +226,9 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
                 zorder=5,
                 label=f"{service} ({len(chosen)})",
             )
+            markers.append(scatter)
     if region.sites is not None:
-        ax.scatter(
+        scatter = ax.scatter(
             region.sites.geometry.x,
             region.sites.geometry.y,
             marker="x",
@@ -234,6 +237,7 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
             zorder=5,
             label=f"candidate sites ({len(region.sites)})",
         )
+        markers.append(scatter)
     if extent is not None:
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])
@@ -244,6 +248,11 @@ def plot_region(region: Region, out_png: str | Path, *, dpi: int = 120) -> Path:
     ax.set_title(region.name + textwrap.fill(note, 100, replace_whitespace=False), fontsize=11)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
+    if region.police_zones is not None:  # last, so that the labels keep clear of every marker
+        points = region.police_zones.geometry.representative_point()
+        names = [f"zone {n}" for n in region.police_zones["name"]]
+        label_box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+        place_labels(ax, points.x, points.y, names, markers=markers, color="navy", fontsize=9, bbox=label_box)
     out_png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_png, dpi=dpi, bbox_inches="tight")
     plt.close(fig)

@@ -28,6 +28,7 @@ from geodata.walk import Legs, WalkNetwork, straight_line_metres
 
 log = logging.getLogger(__name__)
 INF = int(raptor.INF)
+MAX_TRANSFER_MINUTES = 10.0  # the longest walk between two stops when changing vehicles
 ENGINE_VERSION = "range-raptor-1"  # bump when the transit engine's minutes change: cached matrices are recomputed
 
 
@@ -142,6 +143,46 @@ def _feeds(feeds) -> list[GtfsFeed]:
     return [f if isinstance(f, GtfsFeed) else load_gtfs(Path(f)) for f in items]
 
 
+@dataclass
+class StopNetwork:
+    """The part of a search that does not depend on the points: the timetable of one day and
+    window, the walker on the street graph, and the walking transfers between stops."""
+
+    timetable: Timetable
+    walker: WalkNetwork
+    footpaths: Legs
+    self_transfer: np.ndarray
+
+
+def prepare_stops(
+    feeds, walker: WalkNetwork, *, date, start_s: int, end_s: int, transfer_minutes: float
+) -> StopNetwork:
+    """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and the stop-to-stop
+    transfers of at most ``transfer_minutes`` walked by ``walker`` (its street graph and speed)."""
+    feeds = _feeds(feeds)
+    tt = build_timetable(feeds, date, start_s, end_s)
+    stop_walk = walker.legs(tt.stop_lonlat, tt.stop_lonlat, max_seconds=transfer_minutes * 60.0, skip_same_index=True)
+    index = {key: i for i, key in enumerate(tt.stop_keys)}
+    footpaths, self_s = _footpaths(tt, stop_walk, _transfer_rules(feeds, index), walker)
+    return StopNetwork(tt, walker, footpaths, self_s)
+
+
+def prepare_points(stops: StopNetwork, origins, destinations, *, max_walk_minutes: float = 20) -> TransitProblem:
+    """The search of ``stops`` from ``origins`` to ``destinations``: access, egress and walk-only
+    legs up to ``max_walk_minutes``."""
+    limit = max_walk_minutes * 60.0
+    orig, dest = as_lonlat(origins), as_lonlat(destinations)
+    walker, stop_lonlat = stops.walker, stops.timetable.stop_lonlat
+    return TransitProblem(
+        timetable=stops.timetable,
+        access=walker.legs(orig, stop_lonlat, max_seconds=limit),
+        egress=walker.legs(dest, stop_lonlat, max_seconds=limit).transpose(),
+        direct=walker.legs(orig, dest, max_seconds=limit),
+        footpaths=stops.footpaths,
+        self_transfer=stops.self_transfer,
+    )
+
+
 def prepare(
     feeds,
     graph,
@@ -153,30 +194,29 @@ def prepare(
     end_s: int,
     walk_kmh: float = 4.8,
     max_walk_minutes: float = 20,
-    max_transfer_minutes: float = 10,
+    max_transfer_minutes: float = MAX_TRANSFER_MINUTES,
     detour: float | None = None,
 ) -> TransitProblem:
     """Timetable of ``date`` for trips in motion in ``[start_s, end_s]`` and every walking leg:
     access, egress and walk-only legs up to ``max_walk_minutes``, stop-to-stop transfers up to
-    ``min(max_walk_minutes, max_transfer_minutes)`` (R5 similarly caps transfers at 1 km)."""
-    feeds = _feeds(feeds)
-    tt = build_timetable(feeds, date, start_s, end_s)
+    ``min(max_walk_minutes, max_transfer_minutes)`` (R5 similarly caps transfers at 1 km);
+    :func:`prepare_stops` then :func:`prepare_points`."""
     walker = WalkNetwork(graph, walk_kmh=walk_kmh, **({"detour": detour} if detour else {}))
-    limit = max_walk_minutes * 60.0
-    orig, dest = as_lonlat(origins), as_lonlat(destinations)
-    stop_walk = walker.legs(
-        tt.stop_lonlat, tt.stop_lonlat, max_seconds=min(limit, max_transfer_minutes * 60.0), skip_same_index=True
-    )
-    index = {key: i for i, key in enumerate(tt.stop_keys)}
-    footpaths, self_s = _footpaths(tt, stop_walk, _transfer_rules(feeds, index), walker)
-    return TransitProblem(
-        timetable=tt,
-        access=walker.legs(orig, tt.stop_lonlat, max_seconds=limit),
-        egress=walker.legs(dest, tt.stop_lonlat, max_seconds=limit).transpose(),
-        direct=walker.legs(orig, dest, max_seconds=limit),
-        footpaths=footpaths,
-        self_transfer=self_s,
-    )
+    transfer = min(max_walk_minutes, max_transfer_minutes)
+    stops = prepare_stops(feeds, walker, date=date, start_s=start_s, end_s=end_s, transfer_minutes=transfer)
+    return prepare_points(stops, origins, destinations, max_walk_minutes=max_walk_minutes)
+
+
+def search_window(
+    depart: str, arrive_by: str | None, step_minutes: float, max_minutes: float
+) -> tuple[np.ndarray, int, int]:
+    """Departure (or, with ``arrive_by``, arrival deadline) seconds of a request and the span
+    ``(start_s, end_s)`` of the trips a search over them can use (``max_minutes`` either side)."""
+    times = parse_window(depart if arrive_by is None else arrive_by, step_minutes)
+    horizon = int(max_minutes * 60)
+    if arrive_by is not None:
+        return times, int(times.min()) - horizon, int(times.max())
+    return times, int(times.min()), int(times.max()) + horizon
 
 
 def _tt_arrays(tt: Timetable) -> tuple:
@@ -294,8 +334,9 @@ def transit_matrix(
     arrive_by: str | None = None,
     boarding_slack_s: int = 60,
     max_minutes: float = 180,
-    max_transfer_minutes: float = 10,
+    max_transfer_minutes: float = MAX_TRANSFER_MINUTES,
     progress: Callable[[int, int], None] | None = None,
+    stops: StopNetwork | None = None,
 ) -> dict[int, np.ndarray]:
     """Door-to-door transit minutes, shape (n_origins, n_destinations), per percentile.
 
@@ -309,25 +350,29 @@ def transit_matrix(
     <= ``max_transfer_minutes`` at ``walk_kmh`` km/h,
     ``boarding_slack_s`` seconds before each boarding, trips longer than ``max_minutes`` are
     unreachable. Unreachable pairs are NaN; their count is logged. Warns ``NoServiceWarning`` when
-    no trip runs on ``date`` in the window.
+    no trip runs on ``date`` in the window. ``stops``: the :func:`prepare_stops` of these feeds,
+    graph, date, window span (:func:`search_window`) and walking limits (transfers up to
+    ``min(max_walk_minutes, max_transfer_minutes)``), built once and reused (the travel service
+    keeps them per day and window).
     """
     reverse = arrive_by is not None
-    times = parse_window(depart if arrive_by is None else arrive_by, step_minutes)
-    horizon = int(max_minutes * 60)
-    start_s, end_s = (times.min() - horizon, times.max()) if reverse else (times.min(), times.max() + horizon)
+    times, start_s, end_s = search_window(depart, arrive_by, step_minutes, max_minutes)
     feeds = _feeds(feeds)
-    problem = prepare(
-        feeds,
-        graph,
-        origins,
-        destinations,
-        date=date,
-        start_s=int(start_s),
-        end_s=int(end_s),
-        walk_kmh=walk_kmh,
-        max_walk_minutes=max_walk_minutes,
-        max_transfer_minutes=max_transfer_minutes,
-    )
+    if stops is not None:
+        problem = prepare_points(stops, origins, destinations, max_walk_minutes=max_walk_minutes)
+    else:
+        problem = prepare(
+            feeds,
+            graph,
+            origins,
+            destinations,
+            date=date,
+            start_s=start_s,
+            end_s=end_s,
+            walk_kmh=walk_kmh,
+            max_walk_minutes=max_walk_minutes,
+            max_transfer_minutes=max_transfer_minutes,
+        )
     if problem.timetable.n_trips == 0:
         ranges = ", ".join(
             f"{f.path.name}: {r[0]}..{r[1]}" if (r := f.service_dates()) else f"{f.path.name}: none" for f in feeds

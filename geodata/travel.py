@@ -7,20 +7,29 @@ In the style of r5py ("build the network once, then send requests")::
     result[50]                     # (homes x clinics) minutes, NaN unreachable
     service.drive(sites, zones)[0]  # police drive minutes
 
-Every caller (the ``handoff`` commands, the placement API, siting and reports) goes through this
-module, so they share one rule for the service day (:mod:`geodata.service_day`), one
-departure window default, one straight-line fallback (:mod:`geodata.straight_line`) and one
-cache: keys hold the input files' contents, the request and the engines' version constants
-(:data:`geodata.transit.ENGINE_VERSION`, :data:`geodata.drive.MODEL_VERSION`), so a cached
-matrix is recomputed when an engine changes. Tables for the matcher (provider to provider,
-arrive-by at appointment times) are in :mod:`geodata.travel_tables`; the feed's coverage of the
-region in :mod:`geodata.coverage`.
+Every caller (the ``handoff`` commands, the placement API, the front door, siting and reports)
+goes through this module, so they share one rule for the service day (:mod:`geodata.service_day`),
+one departure window default, one straight-line fallback (:mod:`geodata.straight_line`) and one
+cache (:class:`geodata.cache.MatrixCache`): keys hold the input files' contents, the request and
+the engines' version constants (:data:`geodata.transit.ENGINE_VERSION`,
+:data:`geodata.drive.MODEL_VERSION`), so a cached matrix is recomputed when an engine changes.
+
+The networks are built once per service and kept (the street graph, its drive index, the
+walker, the file digests of the cache keys, the timetables of the last few days and windows);
+matrices are kept in memory (bounded) and written to disk only when they are large enough to be
+worth a file (:class:`geodata.cache.CachePolicy`). A request for a few points (a referral's drive
+to five facilities) therefore pays only its search; ``TravelService(region,
+cache=CachePolicy.in_memory())`` never writes or reads a matrix file. Tables for the matcher
+(provider to provider, arrive-by at appointment times) are in :mod:`geodata.travel_tables`; the
+feed's coverage of the region in :mod:`geodata.coverage`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -32,12 +41,18 @@ import numpy as np
 from geodata import drive as drive_engine
 from geodata import straight_line
 from geodata import transit as transit_engine
-from geodata.cache import cached_matrix
+from geodata.cache import CachePolicy, MatrixCache, file_digest
 from geodata.errors import DataError
 from geodata.region import FileSpec, Region, load_region
 from geodata.service_day import service_day
+from geodata.walk import WalkNetwork
 
 Progress = Callable[[int, int], None]
+# Up to this many searches (the smaller side of a drive matrix) run in scipy's Dijkstra: the numba
+# engine's parallel launch costs more than such a search (a referral: 1.8 ms CPU with scipy,
+# 14.7 ms with numba on the demo streets; both engines give the same minutes).
+FEW_SEARCHES = 8
+STOP_NETWORKS = 4  # timetables of (day, window) a transit network keeps: each is a few MB on a county feed
 
 
 @dataclass(frozen=True)
@@ -114,20 +129,25 @@ def _points(points) -> np.ndarray:
 
 
 def _spec_key(spec: FileSpec | None) -> dict[str, Any] | None:
-    return None if spec is None else {"file": spec.path, "options": spec.options}
+    """A file's part of a cache key: its content digest (as :mod:`geodata.cache` hashes a Path)."""
+    return None if spec is None else {"file": {"file": file_digest(spec.path)}, "options": spec.options}
 
 
 class TransitNetwork:
     """A region's GTFS feeds and its street graph for walking (straight lines x 1.3 without one).
 
-    Feeds and graph load on first use and are kept; the cache key holds the files' contents and
-    the engine's version constant (read when the key is made, so a bump takes effect at once).
+    Feeds and graph load on first use and are kept; the cache key holds the files' contents
+    (hashed once) and the engine's version constant (read when the key is made, so a bump takes
+    effect at once).
     """
 
     def __init__(self, region: Region):
         self.region = region
         self.specs = list(region.manifest.files.get("transit", []))
         self.streets_spec = region.manifest.spec("streets")
+        self._walkers: dict[float, WalkNetwork] = {}
+        self._stops: OrderedDict[tuple, transit_engine.StopNetwork] = OrderedDict()
+        self._lock = threading.Lock()
 
     @cached_property
     def feeds(self) -> list:
@@ -139,31 +159,69 @@ class TransitNetwork:
         """The street graph used for walking legs, or None (straight line x 1.3)."""
         return self.region.streets if self.streets_spec is not None else None
 
+    def stops(self, day: dt.date, start_s: int, end_s: int, request: TravelRequest) -> transit_engine.StopNetwork:
+        """The timetable of ``day`` for trips in motion in ``[start_s, end_s]`` (seconds after
+        midnight) with the walking transfers of ``request``, built on first use; the last
+        :data:`STOP_NETWORKS` are kept (a walker per walking speed is kept for good)."""
+        key = (day, start_s, end_s, request.walk_kmh, request.max_walk_minutes)
+        with self._lock:
+            if key in self._stops:
+                self._stops.move_to_end(key)
+                return self._stops[key]
+            if request.walk_kmh not in self._walkers:
+                self._walkers[request.walk_kmh] = WalkNetwork(self.graph, walk_kmh=request.walk_kmh)
+            transfer = min(request.max_walk_minutes, transit_engine.MAX_TRANSFER_MINUTES)
+            walker = self._walkers[request.walk_kmh]
+            stops = transit_engine.prepare_stops(
+                self.feeds, walker, date=day, start_s=start_s, end_s=end_s, transfer_minutes=transfer
+            )
+            self._stops[key] = stops
+            while len(self._stops) > STOP_NETWORKS:
+                self._stops.popitem(last=False)
+            return stops
+
+    @cached_property
+    def files(self) -> dict[str, Any]:
+        """The feeds' and streets' part of the cache keys (file digests, computed once)."""
+        return {"feeds": [_spec_key(s) for s in self.specs], "streets": _spec_key(self.streets_spec)}
+
     def key_parts(self) -> dict[str, Any]:
         """The parts of every transit cache key that come from the network and the engine."""
-        return {
-            "feeds": [_spec_key(s) for s in self.specs],
-            "streets": _spec_key(self.streets_spec),
-            "engine": transit_engine.ENGINE_VERSION,
-        }
+        return {**self.files, "engine": transit_engine.ENGINE_VERSION}
 
 
 class DriveNetwork:
-    """A region's street graph for driving; the key holds the file and the drive model version."""
+    """A region's street graph for driving, indexed for routing once (per turn delay) and kept;
+    the key holds the file (hashed once) and the drive model version."""
 
     def __init__(self, region: Region):
         self.region = region
         self.spec = region.manifest.spec("streets")
+        self._indexes: dict[float | None, drive_engine.StreetIndex] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def graph(self):
         """The osmnx street graph (loaded on first use)."""
         return self.region.streets
 
+    def index(self, turn_delay_s: float | None = None) -> drive_engine.StreetIndex:
+        """The graph indexed for :func:`geodata.drive.drive_matrix` (snap tree, arc arrays), built on
+        first use; ``turn_delay_s`` seconds per intersection (None: the graph's own)."""
+        with self._lock:
+            if turn_delay_s not in self._indexes:
+                self._indexes[turn_delay_s] = drive_engine.street_index(self.graph, turn_delay_s=turn_delay_s)
+            return self._indexes[turn_delay_s]
+
+    @cached_property
+    def files(self) -> dict[str, Any]:
+        """The streets' part of the cache keys (file digest, computed once)."""
+        return {"streets": _spec_key(self.spec)}
+
     def key_parts(self) -> dict[str, Any]:
         """The parts of every drive cache key that come from the network and the engine."""
         return {
-            "streets": _spec_key(self.spec),
+            **self.files,
             "crs": self.region.manifest.crs,
             "engine": drive_engine.MODEL_VERSION,
             "access_kph": drive_engine.ACCESS_KPH,
@@ -174,16 +232,21 @@ class DriveNetwork:
 class TravelService:
     """Transit and drive minutes for one region, with the one day rule, fallback and cache.
 
-    ``cache_dir``: matrix cache folder (default ``$HANDOFF_CACHE_DIR`` or ``~/.cache/handoff``);
-    ``cache=False`` computes every matrix afresh.
+    ``cache_dir``: folder of the disk cache (default ``$HANDOFF_CACHE_DIR`` or ``~/.cache/handoff``);
+    ``cache``: a :class:`~geodata.cache.CachePolicy` (``True``: the default one, matrices in memory
+    and those of 1,000 cells or more on disk; ``CachePolicy.in_memory()``: no file ever;
+    ``False``: every matrix computed afresh).
     """
 
-    def __init__(self, region: Region, *, cache_dir: str | Path | None = None, cache: bool = True):
+    def __init__(
+        self, region: Region, *, cache_dir: str | Path | None = None, cache: bool | CachePolicy = True
+    ) -> None:
         self.region = region
         self.transit_network = TransitNetwork(region) if region.manifest.files.get("transit") else None
         self.drive_network = DriveNetwork(region) if region.manifest.spec("streets") is not None else None
         self.cache_dir = cache_dir
-        self.cache = cache
+        policy = CachePolicy() if cache is True else cache
+        self.matrices = MatrixCache(policy, cache_dir=cache_dir) if isinstance(policy, CachePolicy) else None
         self._days: dict[Any, dt.date] = {}
 
     @classmethod
@@ -209,17 +272,14 @@ class TravelService:
             self._days[asked] = service_day(self.network().feeds, asked)
         return self._days[asked]
 
-    def cached(self, kind: str, key: dict[str, Any], compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
+    def cached(
+        self, kind: str, key: dict[str, Any], compute: Callable[[], np.ndarray], *, cells: int | None = None
+    ) -> tuple[np.ndarray, bool]:
         """The matrix of ``kind`` and ``key`` from the service's cache (or ``compute()``), and
-        whether it came from the cache."""
-        calls: list[bool] = []
-
-        def counted() -> np.ndarray:
-            calls.append(True)
-            return compute()
-
-        matrix = cached_matrix(kind, key, counted, cache_dir=self.cache_dir) if self.cache else counted()
-        return matrix, not calls
+        whether it came from the cache. ``cells``: its size, for the disk rule (None: count as large)."""
+        if self.matrices is None:
+            return np.asarray(compute(), dtype=float), False
+        return self.matrices.matrix(kind, key, compute, cells=np.iinfo(np.int64).max if cells is None else cells)
 
     def transit(
         self, origins, destinations, request: TravelRequest = TravelRequest(), *, progress: Progress | None = None
@@ -251,6 +311,10 @@ class TravelService:
         notes: list[str] = []
 
         def compute_all() -> None:
+            _, start_s, end_s = transit_engine.search_window(
+                request.depart, request.arrive_by, request.step_minutes, request.max_minutes
+            )
+            stops = network.stops(day, start_s, end_s, request)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", transit_engine.NoServiceWarning)
                 computed.update(
@@ -269,6 +333,7 @@ class TravelService:
                         arrive_by=request.arrive_by,
                         max_minutes=request.max_minutes,
                         progress=progress,
+                        stops=stops,
                     )
                 )
             notes.extend(str(w.message) for w in caught)
@@ -283,7 +348,7 @@ class TravelService:
 
         minutes, hits = {}, []
         for q in request.percentiles:
-            minutes[q], hit = self.cached("transit", {**key, "percentile": q}, compute(q))
+            minutes[q], hit = self.cached("transit", {**key, "percentile": q}, compute(q), cells=len(o) * len(d))
             hits.append(hit)
         return TravelResult(minutes, request.describe(day), day=day, notes=notes, from_cache=all(hits))
 
@@ -294,11 +359,17 @@ class TravelService:
         *,
         max_minutes: float | None = None,
         turn_delay_s: float | None = None,
+        estimate_unreachable: bool = False,
         progress: Progress | None = None,
     ) -> TravelResult:
-        """Drive minutes (key 0 of the result) on the street graph; straight line at
-        :data:`geodata.straight_line.DRIVE` without one. ``max_minutes`` bounds the search,
-        ``turn_delay_s`` is seconds per intersection (default: the graph's)."""
+        """Drive minutes (key 0 of the result) on the street graph, NaN unreachable; straight line
+        at :data:`geodata.straight_line.DRIVE` without one. ``max_minutes`` bounds the search,
+        ``turn_delay_s`` is seconds per intersection (default: the graph's);
+        ``estimate_unreachable`` gives pairs the network cannot answer (a point over
+        :data:`geodata.drive.MAX_SNAP_M` from every street, no route) the straight-line estimate
+        instead of NaN (not with ``max_minutes``, whose NaN means "farther than that")."""
+        if estimate_unreachable and max_minutes is not None:
+            raise ValueError("estimate_unreachable cannot be combined with max_minutes")
         o, d = _points(origins), _points(destinations)
         if self.drive_network is None:
             return TravelResult(
@@ -314,14 +385,21 @@ class TravelService:
             "max_minutes": max_minutes,
             "turn_delay_s": turn_delay_s,
         }
+        engine = "scipy" if min(len(o), len(d)) <= FEW_SEARCHES else "numba"
         matrix, hit = self.cached(
             "drive",
             key,
             lambda: drive_engine.drive_matrix(
-                network.graph, o, d, max_minutes=max_minutes, turn_delay_s=turn_delay_s, progress=progress
+                network.index(turn_delay_s), o, d, max_minutes=max_minutes, engine=engine, progress=progress
             ),
+            cells=len(o) * len(d),
         )
-        return TravelResult({0: matrix}, "drive minutes on the street graph", from_cache=hit)
+        method, notes = "drive minutes on the street graph", []
+        missing = np.isnan(matrix)
+        if estimate_unreachable and missing.any():
+            matrix = np.where(missing, straight_line.straight_line_minutes(o, d, straight_line.DRIVE), matrix)
+            notes.append(f"{int(missing.sum())} pair(s) off the street network: {straight_line.DRIVE.describe()}")
+        return TravelResult({0: matrix}, method, notes=notes, from_cache=hit)
 
     def walk_minutes(self, origins, destinations) -> np.ndarray:
         """Straight-line walking minutes (:data:`geodata.straight_line.WALK`), (n, m)."""
@@ -333,4 +411,12 @@ def minutes_value(minutes: float) -> float | None:
     return None if not np.isfinite(minutes) else round(float(minutes), 2)
 
 
-__all__ = ["TravelRequest", "TravelResult", "TravelService", "TransitNetwork", "DriveNetwork", "minutes_value"]
+__all__ = [
+    "CachePolicy",
+    "DriveNetwork",
+    "TransitNetwork",
+    "TravelRequest",
+    "TravelResult",
+    "TravelService",
+    "minutes_value",
+]

@@ -56,6 +56,7 @@ def _day_minutes(
     network, day = service.transit_network, service.service_day(request.at(date=date))
     times = np.array([transit_engine.parse_clock(c) for c in clocks], dtype=np.int64)
     horizon = int(request.max_minutes * 60)
+    start_s, end_s = int(times.min()) - horizon, int(times.max())
     key = {
         **network.key_parts(),
         "origins": origins,
@@ -69,23 +70,14 @@ def _day_minutes(
     }
 
     def compute() -> np.ndarray:
-        problem = transit_engine.prepare(
-            network.feeds,
-            network.graph,
-            origins,
-            clinics,
-            date=day,
-            start_s=int(times.min()) - horizon,
-            end_s=int(times.max()),
-            walk_kmh=request.walk_kmh,
-            max_walk_minutes=request.max_walk_minutes,
-        )
+        stops = network.stops(day, start_s, end_s, request)
+        problem = transit_engine.prepare_points(stops, origins, clinics, max_walk_minutes=request.max_walk_minutes)
         out = transit_engine.run_search(
             problem, times, percentiles=None, reverse=True, max_rides=request.max_rides, max_minutes=request.max_minutes
         )
         return out.reshape(len(origins), -1)
 
-    matrix, _ = service.cached("transit-arrive-by", key, compute)
+    matrix, _ = service.cached("transit-arrive-by", key, compute, cells=len(origins) * len(clocks) * len(clinics))
     return matrix.reshape(len(origins), len(clocks), len(clinics))
 
 

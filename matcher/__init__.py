@@ -8,6 +8,7 @@ from matcher.baselines import deferred_acceptance, fcfs
 from matcher.check import check
 from matcher.generate import generate_instance
 from matcher.incremental import Board, make_board, place_one, single_participant_instance
+from matcher.most_met import MostMet, most_needs_met
 from matcher.io import instance_from_dict, instance_to_dict, json_schema, result_from_dict, result_to_dict
 from matcher.solve import solve
 from matcher.types import (
@@ -29,6 +30,7 @@ __all__ = [
     "Board",
     "Instance",
     "InstanceError",
+    "MostMet",
     "Need",
     "Participant",
     "Placement",
@@ -47,6 +49,7 @@ __all__ = [
     "instance_to_dict",
     "json_schema",
     "make_board",
+    "most_needs_met",
     "place_one",
     "result_from_dict",
     "result_to_dict",

@@ -62,6 +62,10 @@ def pittsburgh_inputs(data: Path):
         gtfs=[data / "gtfs_bcta_beaver_2019"],
         generate_providers=True,
         cohorts={"North Boroughs": ["Bellevue Borough", "Avalon Borough", "Ben Avon Borough"]},
+        water=Source(
+            data / "pgh_boundaries_2010s" / "Pittsburgh_Tracts.json",
+            {"land": str(data / "pgh_boundaries_2010s" / "Pittsburgh_City_Boundary.json")},
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""Matrix cache: hits reuse the stored parquet, any input or parameter change recomputes."""
+"""Disk cache: hits reuse the stored parquet or pickle, any input or parameter change recomputes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.cache import cache_path, cached_matrix, default_cache_dir
+from geodata.cache import CachePolicy, MatrixCache, cache_path, cached_matrix, cached_object, default_cache_dir
 
 
 class Counter:
@@ -117,3 +117,68 @@ def test_damaged_cache_file_is_recomputed(tmp_path):
     assert cached_matrix("drive", parts, compute, cache_dir=tmp_path)[0, 0] == 7.0 and compute.calls == 1
     again = Counter()
     assert cached_matrix("drive", parts, again, cache_dir=tmp_path)[0, 0] == 7.0 and again.calls == 0
+
+
+def test_memory_cache_drops_the_least_recently_used_beyond_its_cell_budget(tmp_path):
+    cache = MatrixCache(CachePolicy(memory_cells=12, disk=False), cache_dir=tmp_path)
+    compute = Counter()  # 2 x 3 = 6 cells: two matrices fit
+    for key in ("a", "b", "a", "c"):  # "c" drops "b", the least recently used
+        cache.matrix("drive", {"k": key}, compute, cells=6)
+    assert compute.calls == 3 and len(cache) == 2
+    _, hit_a = cache.matrix("drive", {"k": "a"}, compute, cells=6)
+    _, hit_b = cache.matrix("drive", {"k": "b"}, compute, cells=6)
+    assert hit_a and not hit_b and compute.calls == 4 and not list(tmp_path.iterdir())
+
+
+def test_disk_holds_only_matrices_of_at_least_the_policys_cells(tmp_path):
+    cache = MatrixCache(CachePolicy(disk_min_cells=7), cache_dir=tmp_path)
+    cache.matrix("drive", {"k": 1}, Counter(), cells=6)
+    assert not list(tmp_path.iterdir())
+    cache.matrix("drive", {"k": 2}, Counter(), cells=7)
+    assert cache_path("drive", {"k": 2}, cache_dir=tmp_path).is_file()
+    fresh = Counter()
+    matrix, hit = MatrixCache(CachePolicy(disk_min_cells=7), cache_dir=tmp_path).matrix(
+        "drive", {"k": 2}, fresh, cells=7
+    )
+    assert hit and fresh.calls == 0 and np.array_equal(matrix, Counter()(), equal_nan=True)
+
+
+def test_objects_are_pickled_once_and_rebuilt_when_an_input_changes(tmp_path, inputs):
+    streets, _ = inputs
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"nodes": [1, 2, 3], "source": streets.read_text()}
+
+    first = cached_object("streets", {"files": streets}, build, cache_dir=tmp_path)
+    again = cached_object("streets", {"files": streets}, build, cache_dir=tmp_path)
+    assert first == again and len(calls) == 1
+    streets.write_text("<osm version='0.6'/>")
+    changed = cached_object("streets", {"files": streets}, build, cache_dir=tmp_path)
+    assert changed["source"] == "<osm version='0.6'/>" and len(calls) == 2
+
+
+def test_a_damaged_object_file_is_rebuilt(tmp_path):
+    cached_object("streets", {"k": 1}, lambda: [1, 2], cache_dir=tmp_path)
+    (damaged,) = tmp_path.glob("streets-*.pickle")
+    damaged.write_bytes(b"not a pickle")
+    assert cached_object("streets", {"k": 1}, lambda: [3], cache_dir=tmp_path) == [3]
+    assert cached_object("streets", {"k": 1}, lambda: [4], cache_dir=tmp_path) == [3]
+
+
+def test_a_region_reads_its_street_graph_from_the_cache_the_second_time(tmp_path, monkeypatch, demo_region_dir):
+    import networkx as nx
+
+    from geodata import load_region, streets
+
+    monkeypatch.setenv("HANDOFF_CACHE_DIR", str(tmp_path / "cache"))
+    loaded = load_region(demo_region_dir).streets
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the street files were read again")
+
+    monkeypatch.setattr(streets, "load_street_graph", refuse)
+    cached = load_region(demo_region_dir).streets
+    assert nx.utils.graphs_equal(loaded, cached) and cached.graph == loaded.graph
+    assert list(cached.edges(keys=True, data=True)) == list(loaded.edges(keys=True, data=True))

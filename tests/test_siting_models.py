@@ -189,3 +189,30 @@ def test_forced_and_forbidden_sites_in_covering_models(model):
     assert solution.status == "optimal"
     assert forced <= set(solution.open_sites)
     assert not forbidden & set(solution.open_sites)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_fixed_charge_equal_capacities_forced_and_forbidden_equal_brute_force(seed):
+    """The Lagrangian search's exact cover (equal capacities) and its site fixing, with planner rules."""
+    cost, weight = random_instance(seed, n_clients=9, n_sites=7)
+    rng = np.random.default_rng(200 + seed)
+    fixed = rng.integers(5, 60, size=7).astype(float)
+    capacity = np.full(7, weight.sum() / rng.uniform(1.5, 3.5))
+    forced = {int(rng.integers(7))} if seed % 3 == 0 else set()
+    forbidden = {int(j) for j in rng.choice(7, size=2, replace=False)} - forced if seed % 2 else set()
+    score = lambda s: capacitated_cost(cost, weight, capacity, s, fixed)
+    subsets = [
+        list(s)
+        for k in range(1, 8)
+        for s in itertools.combinations(range(7), k)
+        if forced <= set(s) and not forbidden & set(s)
+    ]
+    expected = min(score(s) for s in subsets)
+    problem = SitingProblem(cost, weight, site_cost=fixed, capacity=capacity, forced=forced, forbidden=forbidden)
+    solution = solve(problem, "fixed-charge")
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(expected, rel=1e-6)
+    assert solution.bound <= solution.objective + 1e-9
+    assert solution.bound == pytest.approx(expected, rel=1e-6)
+    assert forced <= set(solution.open_sites) and not forbidden & set(solution.open_sites)
+    assert score(solution.open_sites) == pytest.approx(expected, rel=1e-6)

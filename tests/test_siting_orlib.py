@@ -64,6 +64,21 @@ def test_cap_published_optimum(shared_data, name):
 
 
 @pytest.mark.shared_data
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "capacity"), [("capb", 5000.0), ("capa", 8000.0), ("capc", 5000.0)])
+def test_capabc_published_optimum_proven(shared_data, name, capacity):
+    """capa/capb/capc (100 sites x 1000 customers): the Lagrangian search proves capopt.txt's optimum."""
+    folder = shared_data / "orlib_cap"
+    optimum = read_optima(folder / "capopt.txt")[name][capacity]
+    problem = cap_problem(read_cap(folder / f"{name}.txt", capacity=capacity))
+    solution = solve(problem, "fixed-charge", time_limit_s=300)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(optimum, abs=1e-2)
+    assert solution.bound == pytest.approx(optimum, abs=1e-2) and solution.bound <= solution.objective
+    assert solution.details["root_bound"] < solution.bound
+
+
+@pytest.mark.shared_data
 def test_cli_prints_objective_and_matches_published_optimum(shared_data):
     result = CliRunner().invoke(app, ["site", "--orlib", str(shared_data / "orlib_pmed" / "pmed1.txt")])
     assert result.exit_code == 0, result.output

@@ -16,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from distributed import Client, LocalCluster, get_task_stream
+import dask
+from distributed import Client, get_task_stream
 
 from scenarios.registry import KINDS
 from scenarios.sweep import expand, load_sweep, run_in_process, run_sweep
-from scenarios.sweep.runner import batches
+from scenarios.sweep.runner import QUIET_CLUSTER, batches, local_cluster
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples"
 
@@ -29,12 +30,20 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client():
-    """A client of a LocalCluster with two single-threaded worker processes (one per core)."""
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as connected,
-    ):
+    """A client of the sweeps' LocalCluster with two single-threaded worker processes (one per core)."""
+    with local_cluster(2) as cluster, Client(cluster) as connected:
         yield connected
+
+
+def _housekeeping() -> dict:
+    return {key: dask.config.get(key) for key in QUIET_CLUSTER}
+
+
+def test_workers_run_single_threaded_with_the_quiet_housekeeping_intervals(client):
+    """The LocalCluster's workers (other processes) got the sweep configuration, not Dask's defaults."""
+    workers = client.scheduler_info()["workers"]
+    assert [w["nthreads"] for w in workers.values()] == [1, 1]
+    assert list(client.run(_housekeeping).values()) == [QUIET_CLUSTER, QUIET_CLUSTER]
 
 
 @pytest.fixture(scope="module")

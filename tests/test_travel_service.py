@@ -11,6 +11,7 @@ from gtfs_factory import random_feed, write_feed
 import geodata
 from geodata import straight_line
 from geodata import transit as transit_engine
+from geodata.cache import CachePolicy
 from geodata.gtfs import load_gtfs
 from geodata.region import load_region
 from geodata.service_day import ServiceDayError, service_day, typical_weekday
@@ -96,35 +97,108 @@ def test_transit_minutes_are_the_engines_on_the_chosen_day(tmp_path):
     assert str(result.day) in result.method and "median" in result.method
 
 
-def test_a_cached_matrix_is_recomputed_when_the_engine_version_changes(tmp_path, monkeypatch):
+POLICIES = pytest.mark.parametrize(
+    "policy", [CachePolicy.on_disk(), CachePolicy.in_memory()], ids=["disk cache", "memory cache"]
+)
+
+
+@POLICIES
+def test_a_cached_matrix_is_recomputed_when_the_engine_version_changes(tmp_path, monkeypatch, policy):
     region = _region(tmp_path)
-    service = TravelService.from_region(region, cache_dir=tmp_path / "cache")
+    make = lambda: TravelService.from_region(region, cache_dir=tmp_path / "cache", cache=policy)  # noqa: E731
+    service = make()
     calls = []
     real = transit_engine.transit_matrix
     monkeypatch.setattr(transit_engine, "transit_matrix", lambda *a, **k: calls.append(1) or real(*a, **k))
     stops = region.transit[0].stops[["stop_lon", "stop_lat"]].to_numpy()[:4]
     request = TravelRequest(depart="07:00-07:30")
     first = service.transit(stops[:2], stops[2:], request)
-    again = service.transit(stops[:2], stops[2:], request)
+    again = (make() if policy.disk else service).transit(stops[:2], stops[2:], request)  # disk: a new service
     assert len(calls) == 1 and again.from_cache and not first.from_cache
+    assert bool(list((tmp_path / "cache").glob("transit-*.parquet"))) == policy.disk
     monkeypatch.setattr(transit_engine, "ENGINE_VERSION", transit_engine.ENGINE_VERSION + "-next")
     bumped = service.transit(stops[:2], stops[2:], request)
     assert len(calls) == 2 and not bumped.from_cache
     np.testing.assert_array_equal(bumped[50], first[50])
 
 
-def test_a_cached_drive_matrix_is_recomputed_when_the_drive_model_changes(demo_region_dir, tmp_path, monkeypatch):
+@POLICIES
+def test_a_cached_drive_matrix_is_recomputed_when_the_drive_model_changes(
+    demo_region_dir, tmp_path, monkeypatch, policy
+):
     from geodata import drive as drive_engine
 
-    service = TravelService.from_region(demo_region_dir, cache_dir=tmp_path / "cache")
+    region = load_region(demo_region_dir)
+    make = lambda: TravelService(region, cache_dir=tmp_path / "cache", cache=policy)  # noqa: E731
+    service = make()
     points = np.array([[-80.0, 40.44], [-79.99, 40.45]])
     calls = []
     real = drive_engine.drive_matrix
     monkeypatch.setattr(drive_engine, "drive_matrix", lambda *a, **k: calls.append(1) or real(*a, **k))
-    service.drive(points, points)
-    assert service.drive(points, points).from_cache and len(calls) == 1
+    first = service.drive(points, points)
+    assert (make() if policy.disk else service).drive(points, points).from_cache and len(calls) == 1
+    assert bool(list((tmp_path / "cache").glob("drive-*.parquet"))) == policy.disk
     monkeypatch.setattr(drive_engine, "MODEL_VERSION", drive_engine.MODEL_VERSION + 1)
-    assert not service.drive(points, points).from_cache and len(calls) == 2
+    bumped = service.drive(points, points)
+    assert not bumped.from_cache and len(calls) == 2
+    np.testing.assert_array_equal(bumped[0], first[0])
+
+
+def test_the_drive_network_is_indexed_once_and_small_matrices_stay_in_memory(demo_region_dir, tmp_path, monkeypatch):
+    from geodata import drive as drive_engine
+
+    builds = []
+    real = drive_engine.street_index
+    monkeypatch.setattr(drive_engine, "street_index", lambda *a, **k: builds.append(1) or real(*a, **k))
+    service = TravelService.from_region(
+        demo_region_dir, cache_dir=tmp_path / "cache", cache=CachePolicy(disk_min_cells=4)
+    )
+    rng = np.random.default_rng(1)
+    points = np.array([-80.0, 40.44]) + rng.uniform(-0.02, 0.02, (3, 2))
+    small = service.drive(points[:1], points[1:])  # 2 cells: memory only
+    assert not list((tmp_path / "cache").glob("*.parquet"))
+    large = service.drive(points[1:], points[1:])  # 4 cells: also on disk
+    assert len(list((tmp_path / "cache").glob("drive-*.parquet"))) == 1
+    assert len(builds) == 1 and not small.from_cache and not large.from_cache
+    np.testing.assert_array_equal(
+        small[0], drive_engine.drive_matrix(real(service.drive_network.graph), points[:1], points[1:])
+    )
+    small[0][:] = -1  # a caller's copy: the cached matrix is unchanged
+    assert service.drive(points[:1], points[1:])[0].min() > 0
+
+
+def test_pairs_off_the_streets_get_the_straight_line_estimate_when_asked(demo_region_dir, tmp_path):
+    service = TravelService.from_region(demo_region_dir, cache=CachePolicy.in_memory())
+    town, far = np.array([[-80.0, 40.44]]), np.array([[-80.0, 40.44], [-81.5, 40.44]])  # 127 km west: no street
+    plain = service.drive(town, far)[0]
+    filled = service.drive(town, far, estimate_unreachable=True)
+    assert np.isnan(plain[0, 1]) and np.isfinite(plain[0, 0]) and filled[0][0, 0] == plain[0, 0]
+    assert filled[0][0, 1] == straight_line.straight_line_minutes(town, far[1:], straight_line.DRIVE)[0, 0]
+    assert "1 pair(s) off the street network" in filled.notes[0]
+    with pytest.raises(ValueError, match="max_minutes"):
+        service.drive(town, far, estimate_unreachable=True, max_minutes=10)
+
+
+def test_the_timetable_and_transfers_of_a_day_are_built_once_for_every_request(tmp_path, monkeypatch):
+    region = _region(tmp_path, seed=4)
+    service = TravelService.from_region(region, cache=CachePolicy.in_memory())
+    stops = region.transit[0].stops[["stop_lon", "stop_lat"]].to_numpy()
+    day = service.service_day(TravelRequest())
+    expected = [
+        transit_engine.transit_matrix(region.transit, None, rows, stops[4:], date=day, depart="07:00-08:00")[50]
+        for rows in (stops[:2], stops[2:4])
+    ]
+    builds = []
+    real = transit_engine.prepare_stops
+    monkeypatch.setattr(transit_engine, "prepare_stops", lambda *a, **k: builds.append(k["date"]) or real(*a, **k))
+    request = TravelRequest(depart="07:00-08:00")
+    first = service.transit(stops[:2], stops[4:], request)
+    second = service.transit(stops[2:4], stops[4:], request)  # other origins: a new search, the same timetable
+    assert builds == [day] and not second.from_cache
+    np.testing.assert_array_equal(first[50], expected[0])
+    np.testing.assert_array_equal(second[50], expected[1])
+    service.transit(stops[:2], stops[4:], TravelRequest(depart="09:00-10:00"))  # another window: its own
+    assert builds == [day, day]
 
 
 def test_without_a_feed_every_caller_gets_the_one_straight_line_estimate(tmp_path):

@@ -102,17 +102,7 @@ def add_consent(
     """Record a signed release of information; placement requests need one covering today."""
     consent = service.add_consent(session, principal, participant_id, body)
     session.commit()
-    return closed(
-        session,
-        ConsentOut(
-            id=consent.id,
-            scope=consent.scope,
-            granted_on=consent.granted_on,
-            expires_on=consent.expires_on,
-            revoked_at=None,
-            active=service.consent_active(consent),
-        ),
-    )
+    return closed(session, service.consent_out(consent))
 
 
 @router.delete("/{participant_id}/consents/{consent_id}", response_model=ConsentOut, summary="Revoke a consent")
@@ -125,14 +115,4 @@ def revoke_consent(
     """Revoke a release of information (kept on record with the time of revocation)."""
     consent = service.revoke_consent(session, principal, participant_id, consent_id)
     session.commit()
-    return closed(
-        session,
-        ConsentOut(
-            id=consent.id,
-            scope=consent.scope,
-            granted_on=consent.granted_on,
-            expires_on=consent.expires_on,
-            revoked_at=consent.revoked_at,
-            active=False,
-        ),
-    )
+    return closed(session, service.consent_out(consent))

@@ -21,9 +21,9 @@ from api.schemas.placements import (
     SolverReport,
     WaitPositionOut,
 )
-from api.services import decisions
+from api.services import decisions, placing
 from api.services.desk import DeskUnavailable
-from api.services.placements import Budget
+from api.services.placing import Budget
 from api.services.region import RegionContext
 from api.settings import Settings
 
@@ -88,7 +88,7 @@ def request_out(request: PlacementRequest, placements: dict[str, Placement]) -> 
 )
 async def create_request(
     body: PlacementRequestIn, request: Request, token: str = Depends(bearer_token)
-) -> PlacementRequestOut:
+) -> PlacementRequestOut | Response:
     """Solve the participant's open needs now. Per need: a held placement (with transit minutes and
     the matcher's explanation) or wait-list positions with estimated start dates and the reason.
     Holds last ``hold_minutes``; confirm them with POST /v1/placements/{id}/confirm.
@@ -203,4 +203,4 @@ def run_round(
     principal: Principal = Depends(admins),
 ) -> RoundOut:
     """Solve every pending request (waiting or partial) together and hold what is found (admin)."""
-    return RoundOut(**decisions.run_round(request.app.state.sessions, principal, budget(settings), region))
+    return RoundOut(**placing.run_round(request.app.state.sessions, principal, budget(settings), region))

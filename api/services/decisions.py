@@ -1,8 +1,6 @@
-"""Deciding on a placement: confirm, decline or release; reading requests; batch placement rounds."""
+"""Deciding on a placement: confirm, decline or release; reading placements and requests."""
 
 from __future__ import annotations
-
-import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,11 +11,8 @@ from api.errors import conflict, not_found
 from api.services import audit
 from api.services import participants as participant_service
 from api.services.holds import release
-from api.services.matching import candidate_ids, snapshot
-from api.services.placements import Budget, open_services_of, outcome, solve, solver_report, write_holds
+from api.services.providers import bump
 from api.services.providers import get as get_provider
-from api.services.providers import bump, lock_providers
-from api.services.region import RegionContext
 
 
 def check_scope(session: Session, principal: Principal, placement: Placement) -> None:
@@ -42,12 +37,12 @@ def get_placement(session: Session, principal: Principal, placement_id: str, *, 
     check_scope(session, principal, placement)
     if lock:
         get_provider(session, placement.provider_id, lock=True)
-        placement = session.scalar(
+        placement = session.scalars(
             select(Placement)
             .where(Placement.id == placement_id)
             .with_for_update()
             .execution_options(populate_existing=True)
-        )
+        ).one()
     return placement
 
 
@@ -56,12 +51,12 @@ def confirm(session: Session, principal: Principal, placement_id: str) -> Placem
     hold is released); the participant leaves that provider's wait list."""
     placement = get_placement(session, principal, placement_id, lock=True)
     now = utcnow()
-    if placement.status == "held" and placement.hold_expires_at <= now:
+    expires = placement.hold_expires_at
+    if placement.status == "held" and expires is not None and expires <= now:
         release(session, placement, "expired", principal.name, "hold expired before confirmation")
         session.commit()
         raise conflict(
-            f"The hold on placement {placement_id} expired at {placement.hold_expires_at.isoformat()}; "
-            "send a new placement request.",
+            f"The hold on placement {placement_id} expired at {expires.isoformat()}; send a new placement request.",
             "path.placement_id",
             "hold expired",
             slug="hold-expired",
@@ -239,56 +234,3 @@ def get_request(session: Session, principal: Principal, request_id: str) -> Plac
 def placements_of(session: Session, request_id: str) -> dict[str, Placement]:
     """The placements made for a request, by id."""
     return {p.id: p for p in session.scalars(select(Placement).where(Placement.request_id == request_id))}
-
-
-def run_round(sessions: sessionmaker[Session], principal: Principal, budget: Budget, region: RegionContext) -> dict:
-    """One batch round over every pending request (waiting or partial), solved together under locks."""
-    with sessions() as session:
-        latest: dict[str, PlacementRequest] = {}
-        for request in session.scalars(
-            select(PlacementRequest)
-            .where(PlacementRequest.status.in_(("waiting", "partial")))
-            .order_by(PlacementRequest.created_at)
-        ):
-            latest[request.participant_id] = request
-        people = list(
-            session.scalars(
-                select(Participant).where(Participant.id.in_(sorted(latest))).order_by(Participant.id).with_for_update()
-            )
-        )
-        now = utcnow()
-        services_of = open_services_of(session, people, now)
-        people = [p for p in people if services_of[p.id] and participant_service.has_active_consent(session, p.id)]
-        ids = candidate_ids(session, region, people, services_of, budget.candidates_per_need)
-        lock_providers(session, ids)
-        snap = snapshot(session, region, people, services_of, ids)
-        result = solve(snap.instance, budget.time_limit_s)
-        rows = write_holds(
-            session, result, {p.id: latest[p.id] for p in people}, budget.hold_minutes, principal.name, region
-        )
-        for p in people:
-            request = latest[p.id]
-            needs = outcome(p, result, rows)
-            held_now = {n["service"] for n in needs if n["placement_id"]}
-            request.status = "placed" if held_now >= services_of[p.id] else ("partial" if held_now else "waiting")
-            request.result = {"needs": needs, "solver": solver_report(result, len(ids))}
-            request.updated_at = now
-        round_id = str(uuid.uuid4())
-        audit.record(
-            session,
-            principal.name,
-            "placement_round.run",
-            "placement_round",
-            round_id,
-            requests=len(people),
-            holds=len(rows),
-            status=result.status,
-        )
-        session.commit()
-        return {
-            "requests": len(people),
-            "placements_held": len(rows),
-            "needs_unmet": sum(len(services_of[p.id]) for p in people) - len(rows),
-            "solver": solver_report(result, len(ids)),
-            "request_ids": [latest[p.id].id for p in people],
-        }

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 import matcher
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from api.db.models import Participant, Placement, Provider
-from api.services.matching import choose_candidates
+from api.db.models import Participant, Placement, Provider, utcnow
+from api.services.providers import local_now
+from api.services.records import Taken, minutes_value, participant_record, provider_record, taken_slots, usage
+from api.services.records import wait_entries
 from api.services.region import RegionContext
-from api.services.records import Taken, minutes_value, provider_record, taken_slots, usage, wait_entries
+from api.services.snapshot import Snapshot, choose_candidates
 
 PROVIDER_COLUMNS = (
     Provider.id,
@@ -61,7 +64,7 @@ class Directory:
     """Provider rows, versions, taken slots and wait lists of every provider not archived."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, object] = {}
+        self.rows: dict[str, Row[Any]] = {}  # provider id -> its PROVIDER_COLUMNS
         self.versions: dict[str, int] = {}
         self.taken: dict[str, list[Taken]] = {}
         self.waiting: dict[str, list[matcher.WaitListEntry]] = {}
@@ -157,11 +160,13 @@ class Directory:
         cutoff: str,
         minutes_of: dict[str, np.ndarray] | None = None,
     ) -> dict[str, set[str]]:
-        """Per participant id, the candidate providers for its open needs (``matching.candidates_of``);
+        """Per participant id, the candidate providers for its open needs (``snapshot.candidates_of``);
         ``minutes_of`` receives each participant's transit minutes to every provider (:meth:`minutes`)."""
         if not self.rows:
             return {}
         free = self.free(now, cutoff)
+        if self._arrays is None:
+            raise RuntimeError("Directory.free sets the provider arrays")
         ids, service, lons, lats = self._arrays
         return choose_candidates(
             region,
@@ -180,7 +185,7 @@ class Directory:
         self, participant_id: str, minutes: np.ndarray, provider_ids: list[str]
     ) -> dict[tuple[str, str], float | None]:
         """Transit minutes of a participant to ``provider_ids`` out of its ``minutes`` to every provider
-        (as :meth:`candidates` gave them), keyed and rounded as ``state.travel`` does."""
+        (as :meth:`candidates` gave them), keyed and rounded as ``records.travel`` does."""
         return {(participant_id, pid): minutes_value(minutes[self._index[pid]]) for pid in provider_ids}
 
     def free(self, now: datetime, cutoff: str) -> np.ndarray:
@@ -235,3 +240,40 @@ class Directory:
             self.taken[hold.provider_id].append(
                 Taken(hold.category, hold.appointment.isoformat() if hold.appointment else None, hold.hold_expires_at)
             )
+
+    def snapshot(
+        self,
+        read: Session,
+        region: RegionContext,
+        participants: list[Participant],
+        services_of: dict[str, set[str]],
+        k: int,
+    ) -> Snapshot:
+        """The snapshot for ``participants`` (open needs ``services_of``, ``k`` candidates per need and
+        rule) from the directory, brought up to date through ``read`` first; each participant with
+        the transit minutes to the providers of its own candidates' pools."""
+        now, cutoff = utcnow(), local_now().isoformat()
+        self.refresh(read, now)
+        minutes_of: dict[str, np.ndarray] = {}
+        wanted = self.candidates(region, participants, services_of, k, now, cutoff, minutes_of)
+        providers: dict[str, matcher.Provider] = {}
+        minutes: dict[tuple[str, str], float | None] = {}
+        for p in participants:
+            members = [m for list_id in self.pools(wanted.get(p.id, set())) for m in self.members[list_id]]
+            for m in members:
+                if m not in providers:
+                    providers[m] = self.record(m, now, cutoff)
+            if members:
+                minutes.update(self.minutes(p.id, minutes_of[p.id], members))
+        lists = self.pools(set(providers))
+        known = set(providers)
+        return Snapshot(
+            people=[participant_record(p, services_of[p.id], known) for p in participants if services_of[p.id]],
+            candidates=wanted,
+            providers=providers,
+            pools={list_id: self.members[list_id] for list_id in lists},
+            waiting={list_id: list(self.waiting.get(list_id, ())) for list_id in lists},
+            minutes=minutes,
+            versions={m: self.versions[m] for m in providers},
+            as_of=local_now().date().isoformat(),
+        )

@@ -111,22 +111,24 @@ def expire_holds(sessions: sessionmaker[Session], now: datetime | None = None, b
                 .execution_options(populate_existing=True)
             ).all()
             for hold in rows:
-                if hold.status == "held" and hold.hold_expires_at <= now:
+                expires = hold.hold_expires_at
+                if hold.status == "held" and expires is not None and expires <= now:
                     release(
                         session,
                         hold,
                         "expired",
                         SWEEPER,
-                        f"hold expired at {hold.hold_expires_at.isoformat()} without confirmation",
+                        f"hold expired at {expires.isoformat()} without confirmation",
                     )
                     total += 1
 
 
-def consent_covers(today: date):
-    """SQL condition: the placement's participant has a placement release of information that
-    covers ``today`` and is not revoked (the rule of ``participants.consent_active``)."""
+def consent_covers(today: date, participant_id=Placement.participant_id):
+    """SQL condition: the participant ``participant_id`` (a column; by default the placement's) has
+    a placement release of information that covers ``today`` and is not revoked (the rule of
+    ``participants.consent_active``)."""
     return exists().where(
-        Consent.participant_id == Placement.participant_id,
+        Consent.participant_id == participant_id,
         Consent.scope == "placement",
         Consent.revoked_at.is_(None),
         Consent.granted_on <= today,

@@ -58,19 +58,21 @@ def has_active_consent(session: Session, participant_id: str, scope: str = "plac
     return any(c.scope == scope and consent_active(c) for c in consents(session, participant_id))
 
 
+def consent_out(consent: Consent) -> ConsentOut:
+    """The response body of a recorded consent, with whether it covers today."""
+    return ConsentOut(
+        id=consent.id,
+        scope=consent.scope,
+        granted_on=consent.granted_on,
+        expires_on=consent.expires_on,
+        revoked_at=consent.revoked_at,
+        active=consent_active(consent),
+    )
+
+
 def to_out(session: Session, participant: Participant) -> ParticipantOut:
     """The response body of a participant with its consents."""
-    consent_rows = [
-        ConsentOut(
-            id=c.id,
-            scope=c.scope,
-            granted_on=c.granted_on,
-            expires_on=c.expires_on,
-            revoked_at=c.revoked_at,
-            active=consent_active(c),
-        )
-        for c in consents(session, participant.id)
-    ]
+    consent_rows = [consent_out(c) for c in consents(session, participant.id)]
     return ParticipantOut(
         id=participant.id,
         cohort=participant.cohort,

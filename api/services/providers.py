@@ -215,9 +215,9 @@ def patch(session: Session, provider_id: str, body: ProviderUpdate, actor: str, 
     for key, value in changes.items():
         if value is None:
             raise invalid(f"body.{key}", "may not be null; leave the field out to keep it")
-        if key == "eligibility":
+        if key == "eligibility" and body.eligibility is not None:
             value = body.eligibility.model_dump(exclude_none=True)
-        elif key == "appointment_times":
+        elif key == "appointment_times" and body.appointment_times is not None:
             value = appointments(body.appointment_times, "body.appointment_times")
         setattr(provider, key, value)
     if "appointment_times" in changes or "by_appointment" in changes:

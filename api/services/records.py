@@ -184,14 +184,17 @@ def wait_entries(session: Session, list_ids: Iterable[str]) -> list[matcher.Wait
 
 def travel(
     region: RegionContext, participants: list[matcher.Participant], providers: list[matcher.Provider]
-) -> dict[tuple[str, str], float]:
-    """Transit minutes for every participant x provider pair (see :mod:`api.services.region`)."""
+) -> dict[tuple[str, str], float | None]:
+    """Transit minutes for every located participant x provider pair, None where no route (see
+    :mod:`api.services.region`)."""
     if not providers:
         return {}
     lons = [s.lon for s in providers]
     lats = [s.lat for s in providers]
-    out = {}
+    out: dict[tuple[str, str], float | None] = {}
     for p in participants:
+        if p.lon is None or p.lat is None:
+            continue  # no location, no transit pair (participants from the database always have one)
         minutes = region.travel_minutes(p.lon, p.lat, lons, lats, [s.provider_id for s in providers])
         out.update({(p.participant_id, s.provider_id): minutes_value(m) for s, m in zip(providers, minutes)})
     return out

@@ -16,11 +16,18 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from api.errors import invalid
 from geodata import straight_line
+
+if TYPE_CHECKING:
+    from shapely.prepared import PreparedGeometry
+
+    from api.services.region_travel import RegionTravel
+    from geodata.travel import TravelService
 
 log = logging.getLogger("handoff.api")
 
@@ -87,14 +94,15 @@ class RegionContext:
     without a region: then any cohort name is accepted)."""
 
     name: str = "any"
-    boundary: object | None = None
+    boundary: PreparedGeometry | None = None
     cohorts: dict[str, list[str]] = field(default_factory=dict)
     folder: Path | None = None
     transit: TransitTable | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _tried: bool = False
-    _service: object | None = None
-    _tables: object | None = None
+    _service: TravelService | None = None
+    _tables: RegionTravel | None = None
+    _feed_warning: str | None = None
 
     def check_point(self, lon: float, lat: float, field_prefix: str = "body") -> None:
         """Raise a 422 naming ``lon``/``lat`` when the point lies outside the region boundary."""
@@ -120,7 +128,7 @@ class RegionContext:
             self._service = TravelService.from_region(self.folder)
         return self._service
 
-    def tables(self):
+    def tables(self) -> RegionTravel | None:
         """The region's cached arrive-by and housing-to-provider tables (None without a region)."""
         if self.folder is None:
             return None
@@ -141,7 +149,25 @@ class RegionContext:
                     self.transit = build_transit_table(self.service())
                 except Exception:
                     log.exception("transit minutes unavailable for %s; using the straight-line estimate", self.folder)
+                if self.transit is not None:
+                    self._feed_warning = self._feed_note()
         return self.transit
+
+    def _feed_note(self) -> str | None:
+        from api.services.transit_note import feed_warning_of
+
+        try:
+            return feed_warning_of(self.service())
+        except Exception:
+            log.exception("feed coverage unavailable for %s; explanations will not state it", self.folder)
+            return None
+
+    def feed_warning(self) -> str | None:
+        """What the region's feeds cover when they cover little of it (``geodata.feed_notes``),
+        worked out once with the transit table; None when the minutes rest on no feed or the
+        feeds cover the region well (:mod:`api.services.transit_note`)."""
+        self.transit_table()
+        return self._feed_warning
 
     def provider_travel_minutes(self, records) -> dict:
         """Housing-to-provider minutes ``(housing_id, provider_id)`` among provider ``records``
@@ -158,7 +184,9 @@ class RegionContext:
     def travel_minutes(self, lon: float, lat: float, lons, lats, ids: list[str] | None = None) -> np.ndarray:
         """Transit minutes from a participant's location to providers ``ids`` at ``lons``/``lats``."""
         estimate = straight_line_minutes(lon, lat, lons, lats)
-        table = self.transit_table() if ids is not None else None
+        if ids is None:
+            return estimate
+        table = self.transit_table()
         return estimate if table is None else table.lookup(lon, lat, list(ids), estimate)
 
 

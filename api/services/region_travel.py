@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import matcher
 import numpy as np
@@ -26,6 +27,10 @@ import numpy as np
 from geodata.service_day import ServiceDayError
 from geodata.travel import minutes_value
 from geodata.travel_tables import arrive_by_minutes, provider_minutes
+
+if TYPE_CHECKING:
+    from api.services.region import RegionContext
+    from geodata.travel import TravelService
 
 log = logging.getLogger("handoff.api")
 Key = tuple[str, float, float]
@@ -40,14 +45,14 @@ def _key(record: matcher.Provider) -> Key:
 class RegionTravel:
     """The cached tables of one region context (thread-safe; see the module docstring)."""
 
-    def __init__(self, context):
+    def __init__(self, context: RegionContext) -> None:
         self.context = context
         self.between: dict[tuple[Key, Key], float | None] = {}
         self.arrive: dict[tuple[Key, str], np.ndarray | None] = {}
         self._lock = threading.Lock()
         self._warm = False
 
-    def _service(self):
+    def _service(self) -> TravelService | None:
         service = self.context.service()
         return service if service is not None and service.has_transit else None
 
@@ -88,9 +93,9 @@ class RegionTravel:
             if t != "housing" and o[0] != h[0] and (h, o) in self.between
         }
 
-    def _fill_arrive(self, service, clinics: list[tuple[Key, str]]) -> None:
-        """Compute the missing (clinic, appointment) columns, one search per appointment date."""
-        origins = self.context.transit_table().origins
+    def _fill_arrive(self, service: TravelService, origins: np.ndarray, clinics: list[tuple[Key, str]]) -> None:
+        """Compute the missing (clinic, appointment) columns from the population points ``origins``
+        (lon/lat), one search per appointment date."""
         people = {str(i): (float(x), float(y)) for i, (x, y) in enumerate(origins)}
         by_day: dict[str, list[tuple[Key, str]]] = defaultdict(list)
         for key, t in clinics:
@@ -122,12 +127,12 @@ class RegionTravel:
         service = self._service()
         table = self.context.transit_table() if service is not None else None
         slots = [(_key(r), t) for r in records if r.lon is not None and r.lat is not None for t in r.appointment_times]
-        if table is None or not slots:
+        if service is None or table is None or not slots:
             return {}
         with self._lock:
             missing = [slot for slot in slots if slot not in self.arrive]
             if missing:
-                self._fill_arrive(service, missing)
+                self._fill_arrive(service, table.origins, missing)
         out: dict[tuple[str, str, str], float | None] = {}
         for p in people:
             if p.lon is None or p.lat is None:

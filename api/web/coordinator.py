@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
@@ -156,39 +157,34 @@ def _decision_failed(request: Request, session: Session, visit: Visit, placement
     return participant_page(request, session, visit, placement.participant_id, exc)
 
 
-@router.post("/placements/{placement_id}/confirm")
-def confirm(placement_id: str, request: Request, session: Session = SessionDep, visit: Visit = Depends(deciders)):
-    """Confirm a held placement (as ``POST /v1/placements/{id}/confirm``)."""
-    back = _back(session, visit, placement_id)
-    try:
-        decisions.confirm(session, visit.principal, placement_id)
-        session.commit()
-    except ApiError as exc:
-        return _decision_failed(request, session, visit, placement_id, exc)
-    return done(back, "confirmed")
+DECIDED = {"confirm": "confirmed", "decline": "declined"}
 
 
-@router.post("/placements/{placement_id}/decline")
-def decline(
+@router.post("/placements/{placement_id}/{action}")
+def decide(
     placement_id: str,
+    action: Literal["confirm", "decline"],
     request: Request,
     category: str = Form(""),
     reason: str = Form(""),
     session: Session = SessionDep,
     visit: Visit = Depends(deciders),
 ):
-    """Decline a held placement with a reason (category and words, as ``POST /v1/placements/{id}/decline``):
-    the participant is not proposed that provider again for the need and keeps every place in line."""
+    """Confirm a held placement, or decline it with a reason (category and words), as ``POST
+    /v1/placements/{id}/confirm`` and ``/decline``: a declined participant is not proposed that
+    provider again for the need and keeps every place in line."""
     back = _back(session, visit, placement_id)
     try:
-        body = validated(
-            DecisionIn, {"category": category or "other", "reason": reason.strip() or DECLINE_LABELS.get(category, "")}
-        )
-        decisions.decide(session, visit.principal, placement_id, "declined", body.reason, body.category)
+        if action == "confirm":
+            decisions.confirm(session, visit.principal, placement_id)
+        else:
+            words = reason.strip() or DECLINE_LABELS.get(category, "")
+            body = validated(DecisionIn, {"category": category or "other", "reason": words})
+            decisions.decide(session, visit.principal, placement_id, "declined", body.reason, body.category)
         session.commit()
     except ApiError as exc:
         return _decision_failed(request, session, visit, placement_id, exc)
-    return done(back, "declined")
+    return done(back, DECIDED[action])
 
 
 @router.post("/participants/{participant_id}/wait-lists/{list_id}/join")

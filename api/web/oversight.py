@@ -110,8 +110,10 @@ def gap_map_uri(report: dict, region: RegionContext) -> str:
     from scenarios.reports import charts
     from scenarios.reports.render import figures
 
-    municipalities = region_of(Path(region.folder)).municipalities if region.folder is not None else None
-    return charts.to_data_uri(figures(report, municipalities)["map"])
+    if region.folder is None:
+        return charts.to_data_uri(figures(report)["map"])
+    loaded = region_of(Path(region.folder))
+    return charts.to_data_uri(figures(report, loaded.municipalities, water=loaded.water)["map"])
 
 
 @router.get("/report")

@@ -33,6 +33,7 @@ PARTS = [
     "providers",
     "wait_lists",
     "sites",
+    "water",
 ]
 
 
@@ -46,7 +47,6 @@ def _manifest(scale: str, seed: int, cohorts: dict[str, list[str]]) -> str:
         f"generated = [{', '.join(q(p) for p in PARTS)}]",
         f"scale = {q(scale)}",
         f"seed = {seed}",
-        'rivers = "rivers.geojson"',
         'police_departments = "police_departments.geojson"',
         "",
         "[files]",
@@ -60,6 +60,7 @@ def _manifest(scale: str, seed: int, cohorts: dict[str, list[str]]) -> str:
         'providers = "providers.csv"',
         'wait_lists = "wait_lists.csv"',
         'sites = "sites.geojson"',
+        'water = "rivers.geojson"',
         "",
         "[cohorts]",
     ]

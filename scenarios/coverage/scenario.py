@@ -9,7 +9,7 @@ for the scenario keys.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -117,6 +117,15 @@ def member_demand(cs: CoverageSpec, context: dict[str, Any]) -> pd.DataFrame:
     return recorded if source == "referrals" else arrests + recorded
 
 
+class _SolverOptions(TypedDict):
+    time_limit_s: float  # deterministic seconds per CP-SAT solve
+    workers: int
+
+
+def _solver_options(cs: CoverageSpec) -> _SolverOptions:
+    return {"time_limit_s": cs.time_limit_s, "workers": cs.workers}
+
+
 def _fixed_hours(name: str) -> np.ndarray:
     hours = np.zeros(HOURS_PER_WEEK, dtype=bool)
     for day, start, length in FIXED_SCHEDULES[name][1]:
@@ -140,7 +149,7 @@ def _row(label: str, plan: sched.Schedule, week: sched.Week, cs: CoverageSpec) -
 
 
 def _choose(cs: CoverageSpec, week: sched.Week, compared: dict[str, sched.Schedule]) -> tuple[str, sched.Schedule]:
-    options = dict(time_limit_s=cs.time_limit_s, workers=cs.workers)
+    options = _solver_options(cs)
     if cs.target is not None:
         goal = cs.target * week.demand.sum()
         plan = sched.min_cost(week, goal, **options)
@@ -196,7 +205,7 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
         f"  {week.demand.sum():.1f} eligible hand-offs {period.per_week()} across {len(cs.members)} "
         f"members; {len(week.shift_label)} candidate shift slots"
     )
-    options = dict(time_limit_s=cs.time_limit_s, workers=cs.workers)
+    options = _solver_options(cs)
     compared = {
         FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name), **options)
         for name in cs.compare
@@ -382,9 +391,7 @@ def evaluate(spec: dict, *, base_dir: Path, seed: int, context: dict[str, Any]) 
     cs = parse_spec(spec, base_dir=base_dir, known_members=context["names"], cohorts=context["cohorts"])
     week = sched.build_week(member_demand(cs, context).sum(axis=0).to_numpy(), cs.shifts, cs.wages, cs.standard)
     compared = {
-        FIXED_SCHEDULES[name][0]: sched.min_cost(
-            week, 0.0, fixed_hours=_fixed_hours(name), time_limit_s=cs.time_limit_s, workers=cs.workers
-        )
+        FIXED_SCHEDULES[name][0]: sched.min_cost(week, 0.0, fixed_hours=_fixed_hours(name), **_solver_options(cs))
         for name in cs.compare
     }
     _, plan = _choose(cs, week, compared)

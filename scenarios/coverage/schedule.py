@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -52,8 +52,8 @@ class Schedule:
     """A staffing plan and what it buys, as checked by :func:`evaluate`."""
 
     staff: np.ndarray  # case managers per shift instance
-    covered_on: np.ndarray = field(default=None)
-    covered_call: np.ndarray = field(default=None)
+    covered_on: np.ndarray  # bool per hour of week: covered on site
+    covered_call: np.ndarray  # bool per hour of week: covered on call (and not on site)
     captured: float = 0.0  # hand-offs per week
     cost: float = 0.0  # USD per week
     status: str = ""
@@ -146,7 +146,10 @@ def build_model(
     """
     model = cp_model.CpModel()
     staff = [model.NewIntVar(0, week.max_staff, f"staff[{label}]") for label in week.shift_label]
-    covering = {False: [[] for _ in range(week.hours)], True: [[] for _ in range(week.hours)]}
+    covering: dict[bool, list[list[cp_model.IntVar]]] = {
+        False: [[] for _ in range(week.hours)],
+        True: [[] for _ in range(week.hours)],
+    }
     for var, hours, mode in zip(staff, week.shift_hours, week.shift_on_call):
         for hour in hours:
             covering[bool(mode)][hour].append(var)
@@ -211,7 +214,15 @@ def _solve(
     status = solver.Solve(model)
     name = solver.StatusName(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Schedule(staff=np.zeros(len(staff), dtype=int), status=name, seconds=solver.WallTime()), float("nan")
+        nothing = np.zeros(week.hours, dtype=bool)
+        unstaffed = Schedule(
+            staff=np.zeros(len(staff), dtype=int),
+            covered_on=nothing,
+            covered_call=nothing.copy(),
+            status=name,
+            seconds=solver.WallTime(),
+        )
+        return unstaffed, float("nan")
     result = evaluate(week, np.array([solver.Value(v) for v in staff], dtype=int))
     result.status, result.seconds = name, solver.WallTime()
     return result, solver.BestObjectiveBound()

@@ -49,7 +49,9 @@ def shapley_exact(costs: np.ndarray) -> np.ndarray:
     """
     n = int(round(math.log2(len(costs))))
     masks = np.arange(1 << n)
-    sizes = sum((masks >> i) & 1 for i in range(n))
+    sizes = np.zeros_like(masks)  # members in each coalition mask
+    for i in range(n):
+        sizes += (masks >> i) & 1
     weight = np.array(
         [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) if s < n else 0.0 for s in range(n + 1)]
     )

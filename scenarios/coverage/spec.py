@@ -290,10 +290,10 @@ def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts:
             raise fail("cohort", f"unknown cohort {cohort!r}; the region has {', '.join(cohorts) or 'none'}")
         members = list(cohorts[cohort])
     else:
-        members = spec.get("members")
-        if not isinstance(members, list) or not members:
+        listed = spec.get("members")
+        if not isinstance(listed, list) or not listed:
             raise fail("members", "name a cohort (cohort: NAME) or list members (members: [A, B])")
-        members = [str(m) for m in members]
+        members = [str(m) for m in listed]
     for i, member in enumerate(members):
         if member not in known_members:
             raise fail(

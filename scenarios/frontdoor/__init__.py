@@ -12,6 +12,7 @@ from scenarios.faces import lazy_face
 EXPORTS = {
     "warm_up": "scenarios.frontdoor.travel",
     "drive_minutes": "scenarios.frontdoor.travel",
+    "travel_service": "scenarios.frontdoor.travel",
     "DEFAULT_TIMEZONE": "scenarios.frontdoor.availability",
     "WeeklyHours": "scenarios.frontdoor.availability",
     "weekly_hours": "scenarios.frontdoor.availability",

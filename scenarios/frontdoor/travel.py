@@ -1,10 +1,11 @@
-"""Drive minutes for the front door: the one function every referral answer goes through.
+"""Drive minutes for the front door: every referral answer asks the region's travel service.
 
-:func:`drive_minutes` uses the region's street network (``geodata.drive``), indexed once per
-process and region folder (the snap tree and arc arrays; loading the streets takes seconds, an
-answer then milliseconds, with no matrix cache on disk; a handful of searches run in scipy's
-Dijkstra, see :data:`FEW_SEARCHES`). Without a region, or for a point
-farther than 1 km from any street, it falls back to geodata's one straight-line estimate
+:func:`drive_minutes` asks the ``geodata.travel.TravelService`` of the region folder, built once
+per process and folder and kept in memory only (``CachePolicy.in_memory()``): the street graph is
+loaded and indexed on first use (seconds, or at start-up through :func:`warm_up`), an answer then
+costs its search (milliseconds: a few searches run in scipy's Dijkstra,
+``geodata.travel.FEW_SEARCHES``), never a file. Without a region, and for a point farther than
+1 km from any street, the answer is geodata's one straight-line estimate
 (:data:`geodata.straight_line.DRIVE`).
 """
 
@@ -17,12 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from geodata import straight_line
+from geodata.cache import CachePolicy
+from geodata.travel import TravelService
 
 _lock = threading.Lock()
-# Up to this many searches (the smaller side of the matrix) run in scipy's Dijkstra: the numba
-# engine's parallel launch costs more than such a search (a referral: 1.8 ms CPU with scipy,
-# 14.7 ms with numba on the demo streets; both engines give the same minutes).
-FEW_SEARCHES = 8
 
 
 def straight_line_drive_minutes(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
@@ -31,44 +30,37 @@ def straight_line_drive_minutes(origins: np.ndarray, destinations: np.ndarray) -
 
 
 @lru_cache(maxsize=4)
-def _street_index(folder: Path):
-    from geodata.drive import street_index
-    from geodata.region import load_region
-
-    graph = load_region(folder).streets
-    return None if graph is None else street_index(graph)
+def _service(folder: Path) -> TravelService:
+    return TravelService.from_region(folder, cache=CachePolicy.in_memory())
 
 
-def street_network(folder: Path | None):
-    """The region's indexed street network (built on first use, then shared), or None."""
+def travel_service(folder: str | Path | None) -> TravelService | None:
+    """The front door's travel service of the region in ``folder`` (built on first use, then
+    shared by every referral of the process; memory cache only), or None without a folder."""
     if folder is None:
         return None
     with _lock:
-        return _street_index(Path(folder).resolve())
+        return _service(Path(folder).resolve())
 
 
-def drive_minutes(folder: Path | None, origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
+def drive_minutes(folder: str | Path | None, origins, destinations) -> np.ndarray:
     """Drive minutes (n_origins, n_destinations) between lon/lat points (degrees) on the streets of
     the region in ``folder``; pairs the network cannot answer get the straight-line estimate."""
     origins = np.asarray(origins, dtype=float).reshape(-1, 2)
     destinations = np.asarray(destinations, dtype=float).reshape(-1, 2)
-    estimate = straight_line_drive_minutes(origins, destinations)
-    network = street_network(folder)
-    if network is None or not len(origins) or not len(destinations):
-        return estimate
-    from geodata.drive import drive_matrix
-
-    few = min(len(origins), len(destinations)) <= FEW_SEARCHES
-    minutes = drive_matrix(network, origins, destinations, engine="scipy" if few else "numba")
-    return np.where(np.isnan(minutes), estimate, minutes)
+    service = travel_service(folder)
+    if service is None:
+        return straight_line_drive_minutes(origins, destinations)
+    if not len(origins) or not len(destinations):
+        return np.zeros((len(origins), len(destinations)))
+    return service.drive(origins, destinations, estimate_unreachable=True)[0]
 
 
-def warm_up(folder: Path | None) -> None:
-    """Index the region's streets and compile the route search now, so the first referral's
-    answer takes milliseconds instead of seconds (call it in a background thread at start-up)."""
-    network = street_network(folder)
-    if network is not None:
-        from geodata.drive import drive_matrix
-
-        centre = np.array([network.to_lonlat.transform(*network.lines[0].coords[0])])
-        drive_matrix(network, centre, centre)
+def warm_up(folder: str | Path | None) -> None:
+    """Load and index the region's streets now, so the first referral's answer takes milliseconds
+    instead of seconds (call it in a background thread at start-up)."""
+    service = travel_service(folder)
+    if service is not None and service.drive_network is not None:
+        index = service.drive_network.index()
+        centre = np.array([index.to_lonlat.transform(*index.lines[0].coords[0])])
+        service.drive(centre, centre)

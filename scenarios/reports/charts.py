@@ -27,11 +27,12 @@ def to_data_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title: str, streets=None):
+def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title: str, streets=None, water=None):
     """Municipalities shaded by expected wait (days, pooled over services) with providers as dots.
 
     ``municipalities`` is a GeoDataFrame with ``name``; ``providers`` has ``lon``, ``lat``,
-    ``service``, ``capacity``; ``streets`` the region's street graph for the basemap (optional).
+    ``service``, ``capacity``; ``streets`` the region's street graph and ``water`` its water
+    polygons for the basemap (optional; both are drawn over the shading, under the providers).
     Areas with withheld or no figures are hatched grey; the view is fitted to the providers.
     """
     fig, ax = plt.subplots(figsize=(7.0, 6.0))
@@ -47,6 +48,7 @@ def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title:
             vmax=vmax,
             edgecolor="#555555",
             linewidth=0.5,
+            zorder=-2,
             legend=True,
             legend_kwds={"label": "expected wait for housing (days)", "shrink": 0.6},
             missing_kwds={"color": "#eeeeee", "hatch": "//", "edgecolor": "#999999", "label": "withheld or no list"},
@@ -68,7 +70,8 @@ def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title:
     ax.set_axis_off()
     if len(providers):
         extent = data_extent(providers["lon"], providers["lat"], pad=0.06)
-        draw_basemap(ax, extent, segments=street_segments(streets, extent) if streets is not None else None)
+        segments = street_segments(streets, extent) if streets is not None else None
+        draw_basemap(ax, extent, segments=segments, water=water)
     else:
         ax.set_aspect(1 / math.cos(math.radians(40.4)))
     ax.legend(loc="lower left", fontsize=8, title="providers", title_fontsize=8, framealpha=0.9)

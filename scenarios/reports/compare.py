@@ -40,14 +40,14 @@ def compare_reports(previous: dict, current: dict) -> dict:
     }
     areas = []
     for row in current["measures"].get("municipality", []):
-        key = (row["area"], row["service"])
-        change = _change(before_waits.get(key), row["wait_days"])
+        area_key = (row["area"], row["service"])
+        change = _change(before_waits.get(area_key), row["wait_days"])
         if change is not None:
             areas.append(
                 {
                     "area": row["area"],
                     "service": row["service"],
-                    "previous": before_waits[key],
+                    "previous": before_waits[area_key],
                     "current": row["wait_days"],
                     "change": change,
                 }

@@ -4,16 +4,19 @@ The report's placement round looks ``horizon_days`` ahead (30 by default): every
 now (LEAD participants and other community members) is in it, each needing the services of the
 lists they are on and taken to reach those providers (wait-list data carries no home locations).
 A provider offers its free seats plus the seats its turnover frees within the horizon. The round is
-solved with ``matcher.solve`` under the no-bump rule, so people on several lists are placed once
+solved under the no-bump rule (the model of ``matcher.solve``), so people on several lists are placed once
 and the seat they leave goes to the next person on the other list.
 
 One more seat at provider *s* adds itself plus its own turnover within the horizon (one seat's
 share of *s*'s turnover). Its value is how many more needs are met within the horizon when the
 round is solved again. A provider that can already seat everyone on its list within the horizon
 gains nothing from another seat, so it is valued 0 without a re-solve (an exact screen, checked
-against re-solving every provider in the tests). Only the seat's independent part of the round
-is solved again (:func:`parts_of`: lists joined by the needs of the people on them), which gives
-the same value as re-solving the whole round. Values are ranked per $100,000 a year of seat cost.
+against re-solving every provider in the tests). Only the seat's independent part
+of the round is solved again (:func:`parts_of`: lists joined by the needs of the people on them),
+which gives the same value as re-solving the whole round, and only for its most needs met
+(:func:`matcher.most_needs_met`: the round's first objective, without the cost phase or
+explanations), starting from the part's answer without the seat. Values are ranked per $100,000 a
+year of seat cost.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pandas as pd
 
 import matcher
-from matcher import Instance, Need, Participant, Provider, WaitListEntry
+from matcher import Instance, MostMet, Need, Participant, Provider, WaitListEntry
 
 DAYS_PER_MONTH = 30.44
 METHOD = (
@@ -53,7 +57,9 @@ def round_instance(providers: pd.DataFrame, wait_lists: pd.DataFrame, *, as_of: 
     waiting = wait_lists[wait_lists["status"].astype(str) == "waiting"]
     service_of = dict(zip(providers["provider_id"].astype(str), providers["service"].astype(str)))
     list_of = {str(p): str(l) for p, l in zip(waiting["provider_id"], waiting["list_id"])}
-    entries, providers_of_person, attributes = {}, {}, {}
+    entries: dict[tuple[str, str], WaitListEntry] = {}
+    providers_of_person: dict[str, set[str]] = {}
+    attributes: dict[str, dict] = {}
     for row in waiting.itertuples(index=False):
         person, list_id = str(row.person_id), str(row.list_id)
         entries[(list_id, person)] = WaitListEntry(
@@ -78,7 +84,8 @@ def round_instance(providers: pd.DataFrame, wait_lists: pd.DataFrame, *, as_of: 
             list_id=list_of.get(str(r.provider_id), str(r.provider_id)),
         )
         provider_objects.append(dataclasses.replace(seat, occupied=0, capacity=horizon_seats(seat, horizon_days)))
-    participants, travel = [], {}
+    participants: list[Participant] = []
+    travel: dict[tuple[str, str], float | None] = {}
     for person, provider_ids in sorted(providers_of_person.items()):
         services = sorted({service_of[p] for p in provider_ids if p in service_of})
         participants.append(
@@ -144,13 +151,14 @@ def part_instance(instance: Instance, part: str, parts: dict[str, str]) -> Insta
 
 
 def seat_values(
-    instance: Instance, extra: dict[str, int], *, screen: bool = True, time_limit_s: float = 60.0, by_part: bool = True
+    instance: Instance, extra: dict[str, int], *, screen: bool = True, time_limit_s: float = 60.0
 ) -> dict[str, int]:
     """More needs met when provider ``p`` gets ``extra[p]`` more seats in the round (re-solves its part).
 
     With ``screen``, providers that can already seat everyone on their list are valued 0 unsolved.
-    ``by_part=False`` re-solves the whole round each time (the earlier method; bench/report.py's
-    baseline). ``time_limit_s`` is wall seconds per solve; a solve not proven optimal raises.
+    Each part is solved once for its most needs met (:func:`matcher.most_needs_met`), and each
+    provider's re-solve starts from that answer, which stays feasible with more seats.
+    ``time_limit_s`` is wall seconds per solve; a solve not proven optimal raises.
     """
     if not instance.participants:
         return {p: 0 for p in extra}
@@ -159,37 +167,33 @@ def seat_values(
         listed[entry.list_id] = listed.get(entry.list_id, 0) + 1
     seats = {s.provider_id: (s.wait_list, s.capacity - s.occupied) for s in instance.providers}
     todo = [p for p in extra if not screen or listed.get(seats[p][0], 0) > seats[p][1]]
-    parts = parts_of(instance) if by_part else {s.provider_id: "all" for s in instance.providers}
+    parts = parts_of(instance)
     rounds = {part: part_instance(instance, part, parts) for part in {parts[p] for p in todo}}
 
-    unproven: list[str] = []
+    def met(round_: Instance, start_from: MostMet | None = None) -> MostMet:
+        return matcher.most_needs_met(round_, time_limit_s=time_limit_s, seed=0, workers=1, start_from=start_from)
 
-    def met(round_: Instance) -> int:
-        result = matcher.solve(round_, time_limit_s=time_limit_s, seed=0, workers=1)
-        if result.status != "OPTIMAL":
-            unproven.append(result.status)
-        return result.needs_met
-
-    def gain(provider_id: str) -> int:
+    def gain(provider_id: str) -> MostMet:
         part = rounds[parts[provider_id]]
         more = [
             dataclasses.replace(s, capacity=s.capacity + extra[provider_id]) if s.provider_id == provider_id else s
             for s in part.providers
         ]
-        return met(dataclasses.replace(part, providers=more)) - base[parts[provider_id]]
+        return met(dataclasses.replace(part, providers=more), base[parts[provider_id]])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         base = dict(zip(rounds, pool.map(met, rounds.values())))
         gains = dict(zip(todo, pool.map(gain, todo)))
+    unproven = [r.status for r in [*base.values(), *gains.values()] if r.status != "OPTIMAL"]
     if unproven:
         raise RuntimeError(
             f"{len(unproven)} placement re-solves were not proven optimal within {time_limit_s:g} s "
             "each; raise the marginal time limit (ReportOptions.marginal_time_limit)"
         )
-    return {p: gains.get(p, 0) for p in extra}
+    return {p: gains[p].needs_met - base[parts[p]].needs_met if p in gains else 0 for p in extra}
 
 
-def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options, *, by_part: bool = True) -> dict:
+def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options) -> dict:
     """The report's "where one more slot helps most" section: providers and best seat per area, ranked."""
     horizon = options.horizon_days
     instance = round_instance(providers, wait_lists, as_of=options.as_of or "2026-01-01", horizon_days=horizon)
@@ -199,8 +203,8 @@ def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options, 
         )
         for r in providers.itertuples(index=False)
     }
-    values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit, by_part=by_part)
-    rows = []
+    values = seat_values(instance, extra, time_limit_s=options.marginal_time_limit)
+    rows: list[dict[str, Any]] = []
     for r in providers.itertuples(index=False):
         cost = float(options.slot_costs.get(str(r.service), 0.0))
         value = float(values[str(r.provider_id)])
@@ -216,7 +220,7 @@ def marginal_values(providers: pd.DataFrame, wait_lists: pd.DataFrame, options, 
         )
     rows = [r for r in rows if r["value"] > 0]
     rows.sort(key=lambda r: (-(r["value_per_100k"] or 0), -r["value"], r["name"]))
-    best_by_area = {}
+    best_by_area: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         best_by_area.setdefault((r["municipality"], r["service"]), r)
     areas = [

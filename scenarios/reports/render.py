@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import matplotlib
@@ -39,9 +40,9 @@ def find_chromium() -> str | None:
     return None
 
 
-def figures(report: dict, municipalities=None, streets=None) -> dict:
-    """The report's matplotlib figures by name: map (on ``streets``, the region's street graph, when
-    given), capacity, waits, marginal, equity charts."""
+def figures(report: dict, municipalities=None, streets=None, water=None) -> dict:
+    """The report's matplotlib figures by name: map (on ``streets``, the region's street graph, and
+    ``water``, its water polygons, when given), capacity, waits, marginal, equity charts."""
     wait_by_area = {
         row["area"]: row["wait_days"]
         for row in report["measures"].get("municipality", [])
@@ -57,6 +58,7 @@ def figures(report: dict, municipalities=None, streets=None) -> dict:
             wait_by_area,
             title=f"{report['region']}: expected housing wait and providers",
             streets=streets,
+            water=water,
         ),
         "capacity": charts.capacity_chart(report["headline"]),
         "waits": charts.wait_chart(report["measures"].get("municipality", [])),
@@ -109,7 +111,7 @@ def _access_rate(entry: dict, service: str, group: str):
     return None
 
 
-def render_html(report: dict, out: Path, *, municipalities=None, streets=None) -> Path:
+def render_html(report: dict, out: Path, *, municipalities=None, streets=None, water=None) -> Path:
     """Write the report as one self-contained HTML file at ``out``; returns the path."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("scenarios.reports", "."),
@@ -117,8 +119,10 @@ def render_html(report: dict, out: Path, *, municipalities=None, streets=None) -
         undefined=jinja2.StrictUndefined,
     )
     env.globals.update(count=_count, pct=_pct, wait=_wait, ratio=_ratio, num=_num, access_rate=_access_rate)
-    figs = figures(report, municipalities, streets)
-    images = {name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")}
+    figs = figures(report, municipalities, streets, water)
+    images: dict[str, Any] = {
+        name: charts.to_data_uri(fig) for name, fig in figs.items() if not name.startswith("equity:")
+    }
     images["equity"] = {name: charts.to_data_uri(fig) for name, fig in figs.items() if name.startswith("equity:")}
     images.setdefault("marginal", "")
     html = env.get_template(TEMPLATE).render(
@@ -177,8 +181,7 @@ def write_pdf(
             )
         return out, "chromium"
     with PdfPages(out) as pdf:
-        pdf.savefig(_summary_page(report))
-        for fig in figures(report, municipalities).values():
+        for fig in [_summary_page(report), *figures(report, municipalities).values()]:
             pdf.savefig(fig)
             plt.close(fig)
     return out, "matplotlib"

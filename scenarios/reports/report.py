@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,11 @@ from scenarios.reports.referrals import referral_section
 
 REPORT_KIND = "capacity-gap"
 COUNT_FIELDS = {"waiting": "waiting", "lead_waiting": "lead", "lead_unmet": "unmet"}
+
+
+# Annual cost of one more slot (USD). Sources in docs/reports.md: permanent supportive housing
+# ~$18k/unit-year, outpatient treatment with MOUD ~$6k/patient-year, clinic panel slot ~$1.5k/year.
+DEFAULT_SLOT_COSTS = {"housing": 18000.0, "treatment": 6000.0, "clinic": 1500.0}
 
 
 @dataclass
@@ -41,12 +47,7 @@ class ReportOptions:
     slot_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SLOT_COSTS))
 
 
-# Annual cost of one more slot (USD). Sources in docs/reports.md: permanent supportive housing
-# ~$18k/unit-year, outpatient treatment with MOUD ~$6k/patient-year, clinic panel slot ~$1.5k/year.
-DEFAULT_SLOT_COSTS = {"housing": 18000.0, "treatment": 6000.0, "clinic": 1500.0}
-
-
-def _published(value: float) -> float | None:
+def _published(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
@@ -129,7 +130,7 @@ def build_equity(
         publication = Publication(by_dim["count"].to_numpy(dtype=float), threshold=threshold)
         equity.register_tables(publication, by_dim, [dim], services, orders=orders)
         publications[dim] = publication.protect(method=suppression)
-    section = {
+    section: dict[str, Any] = {
         "dimensions": {},
         "tables": {},
         "transit_minutes": transit_minutes,
@@ -141,7 +142,7 @@ def build_equity(
         publication = publications[dim]
         arrests = publication.table(f"arrests:{dim}")
         rates = equity.rate_table(arrests, equity.ELIGIBLE, label="share of arrests diversion-eligible")
-        entry = {"eligible": _records(rates), "access": {}}
+        entry: dict[str, Any] = {"eligible": _records(rates), "access": {}}
         section["tables"][f"arrests:{dim}"] = _table_json(arrests)
         if dim in equity.GROUP_DIMENSIONS:
             rate_tables[f"Diversion-eligible share of arrests by {dim.replace('_', ' ')}"] = rates

@@ -54,45 +54,68 @@ def branch_pmedian(
         if time.perf_counter() > deadline:
             return sites, value, False
         node_forced, node_allowed, node_start = stack.pop()
-        for attempt in range(2):  # before the node's ascent, then after its fixing
-            free = np.flatnonzero(node_allowed)
-            free = free[~np.isin(free, node_forced)]
-            k = p - len(node_forced)
-            if k <= 0 or len(free) <= k or enumeration_work(len(free), k, n_clients) <= ENUMERATION_WORK:
-                found, found_sites = best_completion(cost, weight, node_forced, free, k)
-                if found < value - 1e-9:
-                    sites, value = found_sites, found
-                break
-            if attempt == 1:
-                stack.extend(
-                    (child_forced, child_allowed, lagrange.multipliers)
-                    for child_forced, child_allowed in reversed(_children(node_forced, node_allowed, free, chosen, k))
-                )
-                break
-            lagrange = dual.ascent(
-                p,
-                value,
-                forced=node_forced,
-                allowed=np.flatnonzero(node_allowed),
-                integral=integral,
-                start=node_start,
-                max_iterations=NODE_ITERATIONS,
-                patience=NODE_PATIENCE,
-            )
-            if lagrange.bound >= value:
-                break
-            if len(lagrange.sites) == p:
-                found = weighted_cost(cost, weight, lagrange.sites.tolist())
-                if found < value - 1e-9:
-                    sites, value = sorted(lagrange.sites.tolist()), found
-            node_allowed = node_allowed.copy()
-            node_allowed[lagrange.closed] = False
-            node_forced = sorted(set(node_forced) | set(lagrange.opened.tolist()))
-            chosen = lagrange.sites
+        free, k = _free_sites(node_forced, node_allowed, p)
+        if _few_combinations(free, k, n_clients):
+            sites, value = _completion(cost, weight, node_forced, free, k, sites, value)
+            continue
+        lagrange = dual.ascent(
+            p,
+            value,
+            forced=node_forced,
+            allowed=np.flatnonzero(node_allowed),
+            integral=integral,
+            start=node_start,
+            max_iterations=NODE_ITERATIONS,
+            patience=NODE_PATIENCE,
+        )
+        if lagrange.bound >= value:
+            continue
+        if len(lagrange.sites) == p:
+            found = weighted_cost(cost, weight, lagrange.sites.tolist())
+            if found < value - 1e-9:
+                sites, value = sorted(lagrange.sites.tolist()), found
+        node_allowed = node_allowed.copy()
+        node_allowed[lagrange.closed] = False
+        node_forced = sorted(set(node_forced) | set(lagrange.opened.tolist()))
+        free, k = _free_sites(node_forced, node_allowed, p)
+        if _few_combinations(free, k, n_clients):
+            sites, value = _completion(cost, weight, node_forced, free, k, sites, value)
+            continue
+        stack.extend(
+            (child_forced, child_allowed, lagrange.multipliers)
+            for child_forced, child_allowed in reversed(_children(node_forced, node_allowed, free, lagrange.sites, k))
+        )
     return sites, value, True
 
 
-def _children(node_forced, node_allowed, free, chosen, k):
+def _free_sites(node_forced: list[int], node_allowed: np.ndarray, p: int) -> tuple[np.ndarray, int]:
+    """The node's allowed sites not forced open, and how many of them a solution still opens."""
+    free = np.flatnonzero(node_allowed)
+    return free[~np.isin(free, node_forced)], p - len(node_forced)
+
+
+def _few_combinations(free: np.ndarray, k: int, n_clients: int) -> bool:
+    """Whether the node's completions are few enough to try them all."""
+    return k <= 0 or len(free) <= k or enumeration_work(len(free), k, n_clients) <= ENUMERATION_WORK
+
+
+def _completion(
+    cost: np.ndarray,
+    weight: np.ndarray,
+    node_forced: list[int],
+    free: np.ndarray,
+    k: int,
+    sites: list[int],
+    value: float,
+) -> tuple[list[int], float]:
+    """The best of ``sites`` (objective ``value``) and every completion of the node."""
+    found, found_sites = best_completion(cost, weight, node_forced, free, k)
+    return (found_sites, found) if found < value - 1e-9 else (sites, value)
+
+
+def _children(
+    node_forced: list[int], node_allowed: np.ndarray, free: np.ndarray, chosen: np.ndarray, k: int
+) -> list[tuple[list[int], np.ndarray]]:
     """Child i opens free site s_i and closes s_1..s_(i-1); the subproblem's own sites come last
     (they are the likeliest to be open, so their children, with the most sites closed, are smallest)."""
     inside = np.isin(free, chosen)

@@ -13,6 +13,8 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
+from scenarios.siting.capacitated_dual import CLOSED, FREE, OPEN
+from scenarios.siting.capacitated_search import search_capacitated
 from scenarios.siting.mip import solve_mip
 from scenarios.siting.problem import SitingProblem, SitingSolution
 
@@ -33,8 +35,12 @@ def solve_capacitated(
     time_limit_s: float = 60.0,
     solver: str = "highs",
     radius: float | None = None,
+    method: str = "search",
 ) -> SitingSolution:
     """Solve ``model`` (p-median, fixed-charge, mclp, lscp, p-center) with site capacities.
+
+    Fixed-charge location with splittable demand (no p, no budget) goes to the Lagrangian
+    branch-and-bound unless ``method="mip"`` (the assignment MIP, kept as the bench's baseline).
 
     Objective units: p-median/fixed-charge = weighted cost + weighted site costs; mclp = demand
     weight served within the radius; lscp = number (or cost) of sites; p-center = worst minutes.
@@ -42,12 +48,17 @@ def solve_capacitated(
     """
     if model == "p-center":
         return _capacitated_pcenter(problem, time_limit_s=time_limit_s, solver=solver)
+    splittable = not problem.single_source and problem.p is None and problem.budget is None
+    if model == "fixed-charge" and splittable and method == "search":
+        return _fixed_charge_split(problem, time_limit_s=time_limit_s)
     started = time.perf_counter()
     radius = problem.radius if radius is None and model in ("mclp", "lscp") else radius
     n, m = problem.n_sites, problem.n_clients
     clients, sites, pair_cost = _pairs(problem, radius)
     k = len(clients)
     w = problem.weight
+    if problem.capacity is None:
+        raise ValueError("capacitated siting needs a capacity per site")
     capacity = problem.capacity
     ones = np.ones(k)
     assign = sp.csr_matrix((ones, (clients, np.arange(k))), shape=(m, k))
@@ -60,16 +71,16 @@ def solve_capacitated(
     hi = [np.ones(len(served)), np.zeros(n), np.zeros(k)]
     if model != "mclp":
         blocks.append([sp.csr_matrix(capacity[None, :]), sp.csr_matrix((1, k))])
-        lo.append([w.sum()])
-        hi.append([np.inf])
+        lo.append(np.array([w.sum()]))
+        hi.append(np.array([np.inf]))
     if problem.p is not None and model in ("p-median", "mclp"):
         blocks.append([sp.csr_matrix(np.ones((1, n))), sp.csr_matrix((1, k))])
-        lo.append([problem.p])
-        hi.append([problem.p])
+        lo.append(np.array([problem.p], float))
+        hi.append(np.array([problem.p], float))
     if problem.budget is not None:
-        blocks.append([sp.csr_matrix(problem.site_cost[None, :]), sp.csr_matrix((1, k))])
-        lo.append([-np.inf])
-        hi.append([problem.budget])
+        blocks.append([sp.csr_matrix(problem.site_costs[None, :]), sp.csr_matrix((1, k))])
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([problem.budget], float))
     A = sp.bmat(blocks).tocsr()
     fixed = np.zeros(n) if problem.site_cost is None else problem.site_cost * problem.site_cost_weight
     if model == "mclp":
@@ -124,6 +135,7 @@ def solve_capacitated(
 def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver: str) -> SitingSolution:
     """Binary search on the radius; feasible when the capacitated LSCP needs at most p sites."""
     started = time.perf_counter()
+    p = problem.need_p("p-center")
     counting = replace(problem, site_cost=None, budget=None, p=None)
     cost = problem.finite_cost()[problem.weight > 0]
     values = np.unique(cost[np.isfinite(cost)])
@@ -140,7 +152,7 @@ def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver:
         if step is None or step.status not in ("optimal", "infeasible"):
             status = "feasible" if best else "unknown"
             break
-        if step.status == "optimal" and step.objective <= problem.p + 1e-9:
+        if step.status == "optimal" and step.objective <= p + 1e-9:
             best, hi = (float(values[mid]), step), mid - 1
         else:
             lo = mid + 1
@@ -158,4 +170,45 @@ def _capacitated_pcenter(problem: SitingProblem, *, time_limit_s: float, solver:
         seconds=seconds,
         assignment=step.assignment,
         details={"sites_needed": float(len(step.open_sites))},
+    )
+
+
+def _fixed_charge_split(problem: SitingProblem, *, time_limit_s: float) -> SitingSolution:
+    """Fixed-charge location with capacities and splittable demand: Lagrangian branch-and-bound
+    (``capacitated_search``); ``time_limit_s`` in seconds."""
+    started = time.perf_counter()
+    served = problem.weight > 0
+    weight = problem.weight[served]
+    allocation = problem.finite_cost()[served] * weight[:, None]
+    if problem.site_cost is None or problem.capacity is None:
+        raise ValueError("fixed-charge siting with capacities needs a cost and a capacity per site")
+    fixed = problem.site_cost * problem.site_cost_weight
+    status = np.full(problem.n_sites, FREE, np.int64)
+    status[sorted(problem.forbidden)] = CLOSED
+    status[sorted(problem.forced)] = OPEN
+    result = search_capacitated(
+        allocation, weight, problem.capacity, fixed, status=status, deadline=started + time_limit_s
+    )
+    seconds = time.perf_counter() - started
+    if result.service is None or not np.isfinite(result.service.cost):
+        return SitingSolution("fixed-charge", "infeasible" if result.proven else "unknown", seconds=seconds)
+    service = result.service
+    assignment = np.full(problem.n_clients, -1)
+    assignment[served] = np.asarray(service.sites)[np.argmax(service.share, axis=1)]
+    site_cost = float(fixed[service.sites].sum())
+    return SitingSolution(
+        "fixed-charge",
+        "optimal" if result.proven else "feasible",
+        open_sites=sorted(service.sites),
+        objective=service.cost,
+        bound=min(result.bound, service.cost),
+        seconds=seconds,
+        assignment=assignment,
+        details={
+            "assigned_share": 1.0,
+            "site_cost": site_cost,
+            "travel_cost": service.cost - site_cost,
+            "nodes": float(result.nodes),
+            "root_bound": result.root_bound,
+        },
     )

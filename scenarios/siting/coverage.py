@@ -36,7 +36,7 @@ def solve_lscp(
 ) -> SitingSolution:
     """Fewest sites (or cheapest, when ``site_cost`` is set) so every demand point with weight > 0
     has an open site within ``radius`` (default ``problem.radius``, minutes)."""
-    radius = problem.radius if radius is None else radius
+    radius = problem.need_radius("lscp") if radius is None else radius
     n = problem.n_sites
     demand = problem.weight > 0
     cover = cover_matrix(problem, radius)[demand]
@@ -44,9 +44,9 @@ def solve_lscp(
     rows = [cover]
     lo, hi = [np.ones(cover.shape[0])], [np.full(cover.shape[0], np.inf)]
     if problem.budget is not None:
-        rows.append(sp.csr_matrix(problem.site_cost[None, :]))
-        lo.append([-np.inf])
-        hi.append([problem.budget])
+        rows.append(sp.csr_matrix(problem.site_costs[None, :]))
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([problem.budget], float))
     lower, upper = _bounds(problem, n)
     result = solve_mip(
         costs,
@@ -83,7 +83,8 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: st
     Objective and bound are covered demand weight; ``details['covered_share']`` is its fraction.
     """
     n, m = problem.n_sites, problem.n_clients
-    cover = cover_matrix(problem, problem.radius)
+    p, radius = problem.need_p("mclp"), problem.need_radius("mclp")
+    cover = cover_matrix(problem, radius)
     # u_i - sum_{j covers i} y_j <= 0 ; sum y = p ; u_i in [0, 1] (integral once y is).
     A = sp.vstack(
         [
@@ -91,10 +92,10 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: st
             sp.hstack([sp.csr_matrix(np.ones((1, n))), sp.csr_matrix((1, m))]),
         ]
     ).tocsr()
-    row_lo = np.r_[np.full(m, -np.inf), problem.p]
-    row_hi = np.r_[np.zeros(m), problem.p]
+    row_lo = np.r_[np.full(m, -np.inf), p]
+    row_hi = np.r_[np.zeros(m), p]
     if problem.budget is not None:
-        A = sp.vstack([A, sp.hstack([sp.csr_matrix(problem.site_cost[None, :]), sp.csr_matrix((1, m))])]).tocsr()
+        A = sp.vstack([A, sp.hstack([sp.csr_matrix(problem.site_costs[None, :]), sp.csr_matrix((1, m))])]).tocsr()
         row_lo, row_hi = np.r_[row_lo, -np.inf], np.r_[row_hi, problem.budget]
     lower, upper = _bounds(problem, n)
     result = solve_mip(
@@ -123,7 +124,7 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float = 60.0, solver: st
         bound=max(result.bound, covered),
         seconds=result.seconds,
         assignment=assignment,
-        details={"covered_share": covered / total, "radius": float(problem.radius)},
+        details={"covered_share": covered / total, "radius": radius},
     )
 
 
@@ -135,10 +136,11 @@ def solve_pcenter(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
     the budget do not apply to this model.
     """
     started = time.perf_counter()
+    p = problem.need_p("p-center")
     cost = problem.finite_cost()
     demand = problem.weight > 0
     sites = heuristic_pmedian(
-        cost[demand], problem.weight[demand], problem.p, forced=sorted(problem.forced), allowed=problem.allowed
+        cost[demand], problem.weight[demand], p, forced=sorted(problem.forced), allowed=problem.allowed
     )
     _, served = nearest_assignment(cost[demand], sites)
     best_radius, best_sites = float(served.max()), sites
@@ -154,14 +156,14 @@ def solve_pcenter(problem: SitingProblem, *, time_limit_s: float = 60.0, solver:
             break
         mid = (lo + hi) // 2
         step = solve_lscp(counting, time_limit_s=remaining, solver=solver, radius=float(values[mid]))
-        if step.status == "infeasible" or (step.status == "optimal" and step.objective > problem.p + 1e-9):
+        if step.status == "infeasible" or (step.status == "optimal" and step.objective > p + 1e-9):
             lo = mid + 1
             continue
         if step.status != "optimal":
             status = "feasible"
             break
         padding = [int(j) for j in problem.allowed if j not in step.open_sites]
-        best_sites = sorted(step.open_sites + padding[: problem.p - len(step.open_sites)])
+        best_sites = sorted(step.open_sites + padding[: p - len(step.open_sites)])
         best_radius = float(nearest_assignment(cost[demand], best_sites)[1].max())
         hi = int(np.searchsorted(values, best_radius))
     assignment, _ = nearest_assignment(cost, best_sites)

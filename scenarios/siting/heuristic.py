@@ -6,6 +6,8 @@ Used as the warm start and upper bound of the exact models.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.sparse import csr_matrix
 
@@ -21,7 +23,7 @@ def greedy(
     weight: np.ndarray,
     p: int | None,
     *,
-    forced: list[int] = (),
+    forced: Sequence[int] = (),
     allowed: np.ndarray | None = None,
     site_cost: np.ndarray | None = None,
 ) -> list[int]:
@@ -67,7 +69,7 @@ def interchange(
     weight: np.ndarray,
     open_sites: list[int],
     *,
-    forced: list[int] = (),
+    forced: Sequence[int] = (),
     allowed: np.ndarray | None = None,
     site_cost: np.ndarray | None = None,
     max_rounds: int = 10_000,
@@ -124,7 +126,7 @@ def heuristic_pmedian(
     weight: np.ndarray,
     p: int | None,
     *,
-    forced: list[int] = (),
+    forced: Sequence[int] = (),
     allowed: np.ndarray | None = None,
     site_cost: np.ndarray | None = None,
 ) -> list[int]:

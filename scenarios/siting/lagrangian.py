@@ -16,6 +16,7 @@ client instead of the whole clients x sites matrix. The ascent loop is compiled 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numba
@@ -137,7 +138,7 @@ class PMedianDual:
         p: int,
         upper_bound: float,
         *,
-        forced: list[int] = (),
+        forced: Sequence[int] = (),
         allowed: np.ndarray | None = None,
         integral: bool = False,
         start: np.ndarray | None = None,

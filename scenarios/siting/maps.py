@@ -7,6 +7,7 @@ encounters show "<11" instead of their count.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import folium
@@ -16,12 +17,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from geodata.basemap import data_extent, draw_basemap, place_labels  # noqa: E402
+from geodata.basemap import WATER_COLOUR, data_extent, draw_basemap, place_labels  # noqa: E402
 from scenarios.leaflet_offline import offline_map, save_offline  # noqa: E402
 from scenarios.siting.travel import SitingData  # noqa: E402
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a"]
 SMALL_CELL = 11
+# the map's title: a box over the map's lower left, above the scale, as wide as the screen allows
+TITLE_STYLE = (
+    "position:fixed;z-index:1000;left:10px;bottom:56px;max-width:calc(100% - 20px);box-sizing:border-box;"
+    "background:rgba(255,255,255,0.92);padding:4px 8px;border-radius:4px;box-shadow:0 0 3px #888;"
+    "font:bold 14px/1.3 sans-serif"
+)
 # an open site: a red disc with a white house, plain HTML (no icon font, nothing loaded)
 OPEN_SITE_ICON = (
     "<div style='width:24px;height:24px;border-radius:50%;background:#c0392b;border:2px solid #fff;"
@@ -44,7 +51,20 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
     points, sites = data.points, data.sites
     center = [float(points["lat"].mean()), float(points["lon"].mean())]
     fmap = offline_map(center, zoom_start=12, control_scale=True)
-    folium.map.Marker(center, icon=folium.DivIcon(html=f"<b style='font-size:14px'>{title}</b>")).add_to(fmap)
+    page = fmap.get_root()
+    assert isinstance(page, folium.Figure)  # a map's root is the page it is drawn on
+    page.html.add_child(folium.Element(f"<div class='map-title' style='{TITLE_STYLE}'>{escape(title)}</div>"))
+    if data.water is not None and len(data.water):
+        folium.GeoJson(
+            data.water[["geometry"]].to_json(),
+            name="water",
+            style_function=lambda _: {
+                "color": WATER_COLOUR,
+                "weight": 0,
+                "fillColor": WATER_COLOUR,
+                "fillOpacity": 0.8,
+            },
+        ).add_to(fmap)
     if data.municipalities is not None:
         folium.GeoJson(
             data.municipalities[["name", "geometry"]].to_json(),
@@ -109,14 +129,17 @@ def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str)
     extent = data_extent(np.r_[points["lon"], sites.geometry.x], np.r_[points["lat"], sites.geometry.y])
     fig, axes = plt.subplots(1, len(answers), figsize=(6.0 * len(answers), 6.0), squeeze=False)
     sizes = 8 + 120 * points["count"].to_numpy() / max(float(points["count"].max()), 1.0)
+    labels = []
     for ax, answer in zip(axes[0], answers):
-        draw_basemap(ax, extent, segments=data.streets, municipalities=data.municipalities)
+        draw_basemap(ax, extent, segments=data.streets, municipalities=data.municipalities, water=data.water)
         colour_of = {site: PALETTE[n % len(PALETTE)] for n, site in enumerate(answer["open_sites"])}
         colours = [colour_of.get(site, "#000") for site in answer["assignment"]]
         ax.scatter(points["lon"], points["lat"], s=sizes, c=colours, alpha=0.55, linewidths=0, zorder=2)
-        ax.scatter(sites.geometry.x, sites.geometry.y, s=18, c="#333", marker="o", label="candidate site", zorder=3)
+        candidates = ax.scatter(
+            sites.geometry.x, sites.geometry.y, s=18, c="#333", marker="o", label="candidate site", zorder=3
+        )
         opened = sites.iloc[answer["open_sites"]]
-        ax.scatter(
+        stars = ax.scatter(
             opened.geometry.x,
             opened.geometry.y,
             s=260,
@@ -127,20 +150,23 @@ def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str)
             label="open site",
             zorder=4,
         )
-        place_labels(
-            ax,
-            opened.geometry.x,
-            opened.geometry.y,
-            [f"{row['site_id']} {row['name']}" for _, row in opened.iterrows()],
-            avoid=(sites.geometry.x, sites.geometry.y),
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
+        texts = [f"{row['site_id']} {row['name']}" for _, row in opened.iterrows()]
+        labels.append((ax, opened, texts, [stars, candidates]))
         ax.set_title(answer["label"], fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.legend(loc="lower left", fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
+    for ax, opened, texts, markers in labels:  # once the layout is final, so labels keep their places
+        place_labels(
+            ax,
+            opened.geometry.x,
+            opened.geometry.y,
+            texts,
+            markers=markers,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
     fig.savefig(out_png, dpi=110)
     plt.close(fig)
     return out_png

@@ -175,7 +175,7 @@ def solve_pmedian(
     reachable = np.isfinite(cost).any(axis=1)
     cost, weight_used = cost[reachable], weight[reachable]
     start = heuristic_pmedian(cost, weight_used, problem.p, forced=forced, allowed=allowed, site_cost=fixed)
-    budget_ok = problem.budget is None or problem.site_cost[start].sum() <= problem.budget + 1e-9
+    budget_ok = problem.budget is None or problem.site_costs[start].sum() <= problem.budget + 1e-9
     best_sites = start if budget_ok else None
     best_value = weighted_cost(cost, weight_used, start, fixed) if budget_ok else np.inf
     _, start_cost = nearest_assignment(cost, start)
@@ -211,7 +211,8 @@ def solve_pmedian(
             if proven:
                 lp_bound = best_value
         _, start_cost = nearest_assignment(cost, best_sites)
-    levels = top = None
+    levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    top = np.zeros(0, int)
     if not proven:
         pruned = cost.copy()
         if lagrange is not None:
@@ -233,13 +234,15 @@ def solve_pmedian(
     def solve(top: np.ndarray, integer: bool):
         A, z_obj, z_upper, rhs, constant = _build(levels, top, weight_used, n_sites)
         n_vars = A.shape[1]
-        extra_rows, extra_lo, extra_hi = [], [], []
+        extra_rows: list[np.ndarray] = []
+        extra_lo: list[float] = []
+        extra_hi: list[float] = []
         if problem.p is not None:
             extra_rows.append(np.r_[np.ones(n_sites), np.zeros(n_vars - n_sites)])
-            extra_lo.append(problem.p)
-            extra_hi.append(problem.p)
+            extra_lo.append(float(problem.p))
+            extra_hi.append(float(problem.p))
         if problem.budget is not None:
-            extra_rows.append(np.r_[problem.site_cost, np.zeros(n_vars - n_sites)])
+            extra_rows.append(np.r_[problem.site_costs, np.zeros(n_vars - n_sites)])
             extra_lo.append(-np.inf)
             extra_hi.append(problem.budget)
         if extra_rows:

@@ -72,6 +72,23 @@ class SitingProblem:
         """Indices of the sites the planner has not forbidden."""
         return np.array([j for j in range(self.n_sites) if j not in self.forbidden], dtype=int)
 
+    @property
+    def site_costs(self) -> np.ndarray:
+        """Open cost per site (``site_cost``; zeros when the problem has none)."""
+        return np.zeros(self.n_sites) if self.site_cost is None else self.site_cost
+
+    def need_p(self, model: str) -> int:
+        """``p``, the number of sites to open; ValueError naming ``model`` when it is not set."""
+        if self.p is None:
+            raise ValueError(f"the {model} model needs p, the number of sites to open")
+        return int(self.p)
+
+    def need_radius(self, model: str) -> float:
+        """``radius`` (cost units); ValueError naming ``model`` when it is not set."""
+        if self.radius is None:
+            raise ValueError(f"the {model} model needs a coverage radius")
+        return float(self.radius)
+
     def site_name(self, j: int) -> str:
         return self.site_names[j] if self.site_names else f"site {j + 1}"
 

@@ -36,7 +36,9 @@ def _site_indices(names: list[str], data: SitingData, key: str, *, municipalitie
     for name in names:
         by_id = np.flatnonzero(sites["site_id"].astype(str) == name)
         by_town = (
-            np.flatnonzero(sites["municipality"].astype(str).str.lower() == name.lower()) if municipalities else []
+            np.flatnonzero(sites["municipality"].astype(str).str.lower() == name.lower())
+            if municipalities
+            else np.zeros(0, int)
         )
         if len(by_id) == 0 and len(by_town) == 0:
             known = ", ".join(sites["site_id"].astype(str))
@@ -98,8 +100,8 @@ def build_problem(spec: SitingSpec, data: SitingData, p: int | None) -> SitingPr
         site_cost_weight=spec.minutes_per_1000_usd / 1000.0,
         capacity=capacity,
         budget=spec.budget,
-        forced=forced,
-        forbidden=forbidden,
+        forced=frozenset(forced),
+        forbidden=frozenset(forbidden),
         site_names=[f"{s} {n}" for s, n in zip(data.sites["site_id"], data.sites["name"])],
         client_names=labels,
     )

@@ -42,6 +42,7 @@ class SitingData:
     boundary: gpd.GeoDataFrame | None
     notes: list[str] = field(default_factory=list)
     streets: tuple | None = None  # (major, minor) street segments within the map's extent (basemap)
+    water: gpd.GeoDataFrame | None = None  # the region's water polygons (basemap), None without them
 
 
 def encounter_points(encounters: gpd.GeoDataFrame, *, metric_crs: str, cell_m: float) -> pd.DataFrame:
@@ -175,4 +176,5 @@ def load_siting_data(spec: SitingSpec) -> SitingData:
         region.boundary,
         notes,
         segments,
+        region.water,
     )

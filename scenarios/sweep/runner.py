@@ -194,13 +194,24 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator[Cl
         yield client
 
 
-def local_cluster(n_workers: int) -> LocalCluster:
-    """A LocalCluster of ``n_workers`` single-threaded worker processes without the workers' profiler.
+#: Dask's periodic housekeeping, made less frequent for sweeps of 0.1-second scenarios. By default an
+#: idle LocalCluster of one worker spends about 5 % of a core on it (event-loop ticks every 20 ms,
+#: system and memory monitors, work stealing every 100 ms); with these about 1 % (measured with
+#: psutil over the cluster's processes). The statistical profiler, which samples every worker
+#: thread's stack every 10 ms and cost a fifth of the worker's CPU (``bench/sweep.py``), is off.
+QUIET_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "2s",
+    "distributed.scheduler.work-stealing-interval": "1s",
+}
 
-    Dask's statistical profiler samples every worker thread's stack every 10 ms; on a sweep of
-    0.1-second scenarios it cost a fifth of the worker's CPU (``bench/sweep.py``), so it is off.
-    """
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+
+def local_cluster(n_workers: int) -> LocalCluster:
+    """A LocalCluster of ``n_workers`` single-threaded worker processes with :data:`QUIET_CLUSTER`'s
+    housekeeping intervals (workers inherit the configuration when they start)."""
+    with dask.config.set(QUIET_CLUSTER):
         return LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from api.db.models import Provider, utcnow
-from api.services.desk import Ticket
+from api.services.asks import Ticket
 from api.services.directory import Directory
 from api.services.holds import expire_holds
 from api.services.providers import local_now

@@ -12,11 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import api.services.desk as desk_module
-import api.services.placements as placements
+import api.services.decide as decide
+import api.services.placing as placing
 from api.auth import principal_for_token
 from api.errors import ApiError
-from api.services.desk import Ticket
+from api.services.asks import Ticket
+from api.services.directory import Directory
 from tests.api.helpers import stored_state_ok
 from tests.api.test_placement_races import other_request
 
@@ -32,13 +33,13 @@ def tickets(api, *participant_ids: str, who: str = "coord_north") -> list[Ticket
 def singles(monkeypatch) -> list[str]:
     """Participant ids served through the single path ``request_placement``, in order."""
     served: list[str] = []
-    original = placements.request_placement
+    original = placing.request_placement
 
     def request_placement(sessions, principal, participant_id, *args, **kwargs):
         served.append(participant_id)
         return original(sessions, principal, participant_id, *args, **kwargs)
 
-    monkeypatch.setattr(placements, "request_placement", request_placement)
+    monkeypatch.setattr(placing, "request_placement", request_placement)
     return served
 
 
@@ -116,7 +117,7 @@ def during_place(monkeypatch):
     """Run each queued change once, when a batch places LEAD-1; returns (queue, batch participants placed)."""
     pending: list = []
     places: list[str] = []
-    original = placements.place_one
+    original = decide.place_one
 
     def place_one(instance):
         pid = instance.participants[0].participant_id
@@ -126,7 +127,7 @@ def during_place(monkeypatch):
             pending.pop(0)()
         return original(instance)
 
-    monkeypatch.setattr(placements, "place_one", place_one)
+    monkeypatch.setattr(decide, "place_one", place_one)
     return pending, places
 
 
@@ -176,7 +177,7 @@ def test_unexpected_error_serves_each_ticket_on_its_own(api, singles, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("directory refresh failed")
 
-    monkeypatch.setattr(desk_module.Directory, "refresh", broken)
+    monkeypatch.setattr(Directory, "refresh", broken)
     batch = tickets(api, "LEAD-1", "NOBODY", "LEAD-2")
     api.app.state.desk.serve(batch)
     assert placed_at(batch[0].future.result(timeout=0)) == ["H1"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-import api.services.placements as placements
+import api.services.decide as decide
+import api.services.placing as placing
 from api.auth import principal_for_token
 from api.schemas.providers import WaitListEntryIn
 from api.services.waitlists import add_entry
@@ -22,7 +23,7 @@ def race(api, monkeypatch):
     """Run ``change`` once, inside the first request's solve; counts solves per participant."""
     solves: dict[str, int] = {}
     pending: list = []
-    original = placements.place_one
+    original = decide.place_one
 
     def place_one(instance):
         pid = instance.participants[0].participant_id
@@ -31,7 +32,7 @@ def race(api, monkeypatch):
             pending.pop()()
         return original(instance)
 
-    monkeypatch.setattr(placements, "place_one", place_one)
+    monkeypatch.setattr(decide, "place_one", place_one)
 
     def arm(change) -> dict[str, int]:
         pending.append(change)
@@ -46,8 +47,8 @@ def other_request(api, participant_id: str) -> None:
     with sessions() as session:
         principal = principal_for_token(session, api.tokens["coord_north"])
     settings = api.app.state.settings
-    budget = placements.Budget(settings.hold_minutes, settings.candidates_per_need, settings.round_time_limit_s)
-    request, holds = placements.request_placement(
+    budget = placing.Budget(settings.hold_minutes, settings.candidates_per_need, settings.round_time_limit_s)
+    request, holds = placing.request_placement(
         sessions, principal, participant_id, None, budget, api.app.state.region, api.app.state.lookups
     )
     assert len(holds) == 1, "the concurrent request itself takes a slot"

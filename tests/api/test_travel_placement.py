@@ -11,7 +11,7 @@ import pytest
 from helpers import Api, make_users
 from typer.testing import CliRunner
 
-from api.services import desk as desk_module
+from api.services import decide
 from api.services.providers import local_now
 from cli import app as cli_app
 from geodata.region import load_region
@@ -88,8 +88,8 @@ def test_placement_uses_arrive_by_and_housing_minutes_like_handoff_match(
         max_transit_minutes=limit,
     )
     seen: list[matcher.Instance] = []
-    real = desk_module.decision_instance
-    monkeypatch.setattr(desk_module, "decision_instance", lambda *a, **k: seen.append(real(*a, **k)) or seen[-1])
+    real = decide.decision_instance
+    monkeypatch.setattr(decide, "decision_instance", lambda *a, **k: seen.append(real(*a, **k)) or seen[-1])
     answer = region_api.request("P1", who="coord_central")
     assert answer.status_code in (200, 201), answer.text
     instance = seen[-1]

@@ -119,6 +119,8 @@ def test_planner_opens_a_siting_map_and_sees_its_markers(page, site, shots):
     page.get_by_role("link", name="Open the map siting_map.html").click()
     expect(page.locator(".leaflet-container")).to_be_visible()
     expect(page.locator(".open-site")).to_have_count(3)  # the p = 3 answer's open sites, shown first
+    title = page.locator(".map-title").bounding_box()
+    assert title["width"] > 250 and title["height"] < 80, f"the map's title wraps word by word: {title}"
     assert page.locator("path.leaflet-interactive").count() > 20  # demand cells and candidate sites
     page.get_by_label("p-median, 1 site").check()
     expect(page.locator(".open-site")).to_have_count(4)

@@ -1,0 +1,191 @@
+"""The asks of a placement: who asks for whom, checked as the single path checks them.
+
+A :class:`Ticket` is one placement request as it arrives (a principal, or a bearer token the desk
+authenticates with its batch); :func:`read_asks` validates a batch of them with one read of
+callers, participants, consents and open needs, with the errors of a request on its own (401,
+403, 404, 409). An :class:`Ask` remembers the participant as read, so that the write transaction
+(:func:`lock_asks`) can tell whether it changed before the placements were written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import Principal, check_role, principals_for_tokens, unauthorized
+from api.db.models import Participant, Placement, utcnow
+from api.errors import ApiError, conflict, not_found
+from api.services.holds import consent_covers
+from api.services.participants import check_scope
+from api.services.providers import active_condition
+
+PLACERS = ("coordinator",)  # roles that may request placements (and admin)
+
+
+@dataclass
+class Ticket:
+    """One placement request; ``future`` gets (request, holds) or the ApiError. A ticket that carries
+    the caller's bearer ``token`` instead of a ``principal`` is authenticated with its batch."""
+
+    principal: Principal | None
+    participant_id: str
+    hold_minutes: float | None
+    token: str | None = None
+    future: Future = field(default_factory=Future)
+
+
+@dataclass
+class Ask:
+    """A ticket that passed validation: its participant as read (``seen``: :func:`record_of`) and
+    the open needs it asks for (``services``)."""
+
+    ticket: Ticket
+    participant: Participant
+    seen: tuple
+    services: set[str]
+
+    @property
+    def principal(self) -> Principal:
+        """Who asks (set once the ticket is authenticated)."""
+        if self.ticket.principal is None:
+            raise RuntimeError("an ask is made of an authenticated ticket")
+        return self.ticket.principal
+
+
+@dataclass
+class Asks:
+    """What :func:`read_asks` made of tickets: the asks to place, the ``later`` tickets (a second
+    ticket of a participant already asked for) and the ``refused`` ones with their errors."""
+
+    asks: list[Ask] = field(default_factory=list)
+    later: list[Ticket] = field(default_factory=list)
+    refused: list[tuple[Ticket, ApiError]] = field(default_factory=list)
+
+
+class ParticipantChanged(Exception):
+    """A participant's record or open needs changed since the asks were read."""
+
+
+def no_consent(participant_id: str) -> ApiError:
+    """409: no release of information covers today."""
+    return conflict(
+        f"Participant {participant_id!r} has no release of information covering today; record one "
+        f"with POST /v1/participants/{participant_id}/consents.",
+        "body.participant_id",
+        "no active consent",
+        slug="no-consent",
+    )
+
+
+def no_open_need(participant_id: str) -> ApiError:
+    """409: every need already has a held or confirmed placement."""
+    return conflict(
+        f"Every need of {participant_id!r} has a held or confirmed placement; confirm, decline or release one first.",
+        "body.participant_id",
+        "no open need",
+        slug="no-open-need",
+    )
+
+
+def record_of(participant: Participant) -> tuple:
+    """Everything of a participant a placement depends on, to compare two reads."""
+    return (
+        participant.cohort,
+        participant.lon,
+        participant.lat,
+        participant.needs,
+        participant.attributes,
+        participant.max_transit_minutes,
+        participant.preferences,
+    )
+
+
+def authenticate(ticket: Ticket, callers: dict[str, Principal]) -> Principal:
+    """The principal of a ticket, from ``callers`` (token -> principal) when it came with a bearer
+    token; 401 when the token is unknown or revoked, 403 when the role may not place."""
+    if ticket.principal is None:
+        principal = callers.get(ticket.token or "")
+        if principal is None:
+            raise unauthorized()
+        check_role(principal, PLACERS)
+        ticket.principal = principal
+    return ticket.principal
+
+
+def read_asks(read: Session, tickets: Sequence[Ticket], *, lock: bool = False) -> Asks:
+    """Authenticate and validate ``tickets`` through ``read`` (participants locked when ``lock``),
+    with the errors of the single path: 401, 403, 404 (unknown, or outside the caller's cohort),
+    409 (no consent, no open need)."""
+    out = Asks()
+    ids = sorted({t.participant_id for t in tickets})
+    tokens = [t.token for t in tickets if t.principal is None and t.token is not None]
+    callers = principals_for_tokens(read, tokens) if tokens else {}
+    people, open_of, allowed = read_participants(read, ids, lock=lock)
+    taken: set[str] = set()
+    for ticket in tickets:
+        pid = ticket.participant_id
+        try:
+            principal = authenticate(ticket, callers)
+            if pid in taken:
+                out.later.append(ticket)
+                continue
+            participant = people.get(pid)
+            if participant is None:
+                raise not_found("participant", pid, "body.participant_id")
+            check_scope(principal, participant, "body.participant_id")
+            if pid not in allowed:
+                raise no_consent(pid)
+            if not open_of[pid]:
+                raise no_open_need(pid)
+        except ApiError as exc:
+            out.refused.append((ticket, exc))
+            continue
+        taken.add(pid)
+        out.asks.append(Ask(ticket, participant, record_of(participant), open_of[pid]))
+    return out
+
+
+def lock_asks(session: Session, asks: list[Ask]) -> list[Participant]:
+    """The asks' participants locked in id order, in ask order; :class:`ParticipantChanged` when a
+    record or its open needs differ from what the ask was read with."""
+    locked, open_of, _ = read_participants(session, sorted(a.participant.id for a in asks), lock=True)
+    for ask in asks:
+        current = locked.get(ask.participant.id)
+        if current is None or record_of(current) != ask.seen or open_of[current.id] != ask.services:
+            raise ParticipantChanged()
+    return [locked[a.participant.id] for a in asks]
+
+
+def read_participants(
+    session: Session, ids: list[str], *, lock: bool = False
+) -> tuple[dict[str, Participant], dict[str, set[str]], set[str]]:
+    """The participants ``ids`` (locked ``FOR UPDATE`` in id order when ``lock``), each one's open
+    needs (services without a held, unexpired, or confirmed placement) and those with a placement
+    release of information covering today: one query (a row per participant and placement that
+    takes a slot)."""
+    now = utcnow()
+    query = (
+        select(Participant, Placement.service, consent_covers(date.today(), Participant.id))
+        .outerjoin(Placement, (Placement.participant_id == Participant.id) & active_condition(now))
+        .where(Participant.id.in_(ids))
+        .order_by(Participant.id)
+    )
+    if lock:
+        query = query.with_for_update(of=Participant).execution_options(populate_existing=True)
+    people: dict[str, Participant] = {}
+    covered: dict[str, set[str]] = defaultdict(set)
+    allowed: set[str] = set()
+    for participant, service, consents in session.execute(query):
+        people[participant.id] = participant
+        if service is not None:
+            covered[participant.id].add(service)
+        if consents:
+            allowed.add(participant.id)
+    open_of = {pid: {n["service"] for n in p.needs} - covered[pid] for pid, p in people.items()}
+    return people, open_of, allowed
