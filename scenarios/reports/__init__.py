@@ -20,6 +20,11 @@ EXPORTS = {
     "figures": "scenarios.reports.render",
     "Publication": "scenarios.reports.privacy",
     "THRESHOLD": "scenarios.reports.privacy",
+    "Cell": "scenarios.reports.privacy",
+    "privacy_sentence": "scenarios.reports.report",
+    "add_referral_tables": "scenarios.reports.referrals",
+    "published_section": "scenarios.reports.referrals",
+    "referral_microcells": "scenarios.reports.referrals",
 }
 __all__ = sorted(EXPORTS)
 __getattr__ = lazy_face(__name__, EXPORTS)
