@@ -175,17 +175,19 @@ def isochrone(
         console.print(f"{limit:g} min: {km2:.2f} km2")
     console.print(f"-> {out}")
     if map_html is not None:
-        isochrone_map(polygons, (lon, lat), map_html, title=f"{mode} isochrones")
+        isochrone_map(polygons, (lon, lat), map_html, title=f"{mode} isochrones", water=loaded.water)
         console.print(f"-> {map_html}")
 
 
-def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: str) -> Path:
-    """Write a folium HTML map of isochrone polygons (largest first, darker = quicker) and the origin."""
+def isochrone_map(polygons, origin: tuple[float, float], out: Path, *, title: str, water=None) -> Path:
+    """Write a folium HTML map of isochrone polygons (largest first, darker = quicker) and the
+    origin, over the region's ``water`` (rivers and lakes; optional)."""
     import folium
 
-    from scenarios import offline_map, save_offline
+    from scenarios import add_water, offline_map, save_offline
 
     fmap = offline_map([origin[1], origin[0]], zoom_start=13)
+    add_water(fmap, water)
     shades = ["#08306b", "#2171b5", "#6baed6", "#c6dbef"]
     rows = list(polygons.itertuples(index=False))
     for k, row in reversed(list(enumerate(rows))):

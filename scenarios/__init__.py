@@ -13,6 +13,7 @@ EXPORTS = {
     "run_scenario": "scenarios.runner",
     "external_references": "scenarios.leaflet_offline",
     "offline_map": "scenarios.leaflet_offline",
+    "add_water": "scenarios.leaflet_offline",
     "save_offline": "scenarios.leaflet_offline",
 }
 __all__ = sorted(EXPORTS)

@@ -18,6 +18,8 @@ from pathlib import Path
 import folium
 from xstatic.pkg import leaflet
 
+from geodata.basemap import WATER_COLOUR
+
 LEAFLET = Path(leaflet.BASE_DIR)
 REFERENCE = re.compile(
     r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']|"""
@@ -66,6 +68,15 @@ def offline_map(location: list[float], zoom_start: int = 12, **options) -> foliu
     fmap = folium.Map(location=location, zoom_start=zoom_start, tiles=None, **options)
     fmap.default_js, fmap.default_css = leaflet_assets()
     return fmap
+
+
+def add_water(fmap: folium.Map, water) -> None:
+    """Draw ``water`` (a GeoDataFrame of river and lake polygons, e.g. ``Region.water``; ``None``
+    or empty: nothing) on ``fmap`` as its own layer, the region's own basemap in place of tiles."""
+    if water is None or not len(water):
+        return
+    style = {"color": WATER_COLOUR, "weight": 0, "fillColor": WATER_COLOUR, "fillOpacity": 0.8}
+    folium.GeoJson(water[["geometry"]].to_json(), name="water", style_function=lambda _: style).add_to(fmap)
 
 
 def save_offline(fmap: folium.Map, path: str | Path) -> Path:

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from cli import app
 from geodata.drive import drive_matrix
 from geodata.region import load_region
+from geodata.basemap import WATER_COLOUR
 
 runner = CliRunner()
 
@@ -151,6 +152,9 @@ def test_drive_isochrone_geojson(demo_region_dir, region, tmp_path):
     assert list(iso["minutes"]) == [2, 4] and iso.geometry.iloc[1].contains(iso.geometry.iloc[0].buffer(-1e-5))
     html = (tmp_path / "iso.html").read_text()
     assert "within 2 min" in html and "within 4 min" in html
+    assert len(region.water) and WATER_COLOUR.lower() in html.lower(), (
+        "the region's rivers are drawn under the isochrones"
+    )
     bad = isochrone(demo_region_dir, node["x"], node["y"], "soon", out, cache_dir=tmp_path / "c")
     assert bad.exit_code == 2 and "--minutes" in bad.output
 

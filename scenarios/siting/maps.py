@@ -17,8 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from geodata.basemap import WATER_COLOUR, data_extent, draw_basemap, place_labels  # noqa: E402
-from scenarios.leaflet_offline import offline_map, save_offline  # noqa: E402
+from geodata.basemap import data_extent, draw_basemap, place_labels  # noqa: E402
+from scenarios.leaflet_offline import add_water, offline_map, save_offline  # noqa: E402
 from scenarios.siting.travel import SitingData  # noqa: E402
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a"]
@@ -54,17 +54,7 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
     page = fmap.get_root()
     assert isinstance(page, folium.Figure)  # a map's root is the page it is drawn on
     page.html.add_child(folium.Element(f"<div class='map-title' style='{TITLE_STYLE}'>{escape(title)}</div>"))
-    if data.water is not None and len(data.water):
-        folium.GeoJson(
-            data.water[["geometry"]].to_json(),
-            name="water",
-            style_function=lambda _: {
-                "color": WATER_COLOUR,
-                "weight": 0,
-                "fillColor": WATER_COLOUR,
-                "fillOpacity": 0.8,
-            },
-        ).add_to(fmap)
+    add_water(fmap, data.water)
     if data.municipalities is not None:
         folium.GeoJson(
             data.municipalities[["name", "geometry"]].to_json(),
