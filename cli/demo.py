@@ -94,7 +94,8 @@ def print_console_sign_ins(console: Console, out: Path, region_dir: Path, databa
     name, token = signs["coordinator"]
     console.print(
         "Start the console (phone-sized pages; works without internet):\n"
-        f"  handoff serve --database-url {database_url} --region {region_dir} --results {out}"
+        f"  handoff serve --database-url {database_url} --region {region_dir} --results {out}",
+        soft_wrap=True,  # a command to copy: never broken across lines
     )
     console.print("Console address: [bold]http://127.0.0.1:8000/console[/bold]", soft_wrap=True)
     console.print(f"Coordinator sign-in: user [bold]{name}[/bold], token [bold]{token}[/bold]", soft_wrap=True)

@@ -220,11 +220,11 @@ def test_demo_ends_with_the_console_address_and_a_coordinator_sign_in(console, t
     from cli.demo import print_console_sign_ins
 
     console.participant("N-2")  # North has the most participants now
-    out = Console(record=True, width=200)
+    out = Console(record=True, width=80)  # narrow: the serve command must still be one line to copy
     url = console.app.state.engine.url.render_as_string(hide_password=False)
     print_console_sign_ins(out, tmp_path, tmp_path / "region", url)
     text = out.export_text()
-    assert "http://127.0.0.1:8000/console" in text and f"--results {tmp_path}" in text
+    assert "http://127.0.0.1:8000/console" in text and f"--region {tmp_path / 'region'} --results {tmp_path}\n" in text
     name, token = re.search(r"Coordinator sign-in: user (\S+), token (\S+)", text).groups()
     assert sign_in(console.client, token).url.path == "/console/participants"
     assert "Participants of North" in console.client.get("/console/participants").text  # the cohort with people
