@@ -90,7 +90,7 @@ def print_console_sign_ins(console: Console, out: Path, region_dir: Path, databa
     engine.dispose()
     for role, (name, token) in signs.items():
         if role != "coordinator":
-            console.print(f"  {role:<9} {name:<24} token {token}")
+            console.print(f"  {role:<9} {name:<24} token {token}", soft_wrap=True)
     name, token = signs["coordinator"]
     console.print(
         "Start the console (phone-sized pages; works without internet):\n"

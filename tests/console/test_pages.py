@@ -225,6 +225,7 @@ def test_demo_ends_with_the_console_address_and_a_coordinator_sign_in(console, t
     print_console_sign_ins(out, tmp_path, tmp_path / "region", url)
     text = out.export_text()
     assert "http://127.0.0.1:8000/console" in text and f"--region {tmp_path / 'region'} --results {tmp_path}\n" in text
+    assert re.search(r"  officer +officer-\S+ +token \S{20,}\n", text), "each sign-in on one line"
     name, token = re.search(r"Coordinator sign-in: user (\S+), token (\S+)", text).groups()
     assert sign_in(console.client, token).url.path == "/console/participants"
     assert "Participants of North" in console.client.get("/console/participants").text  # the cohort with people
