@@ -19,9 +19,9 @@ from geodata.region import load_region
 from scenarios.coverage import schedule as sched
 from scenarios.coverage.costs import WEEKS_PER_YEAR
 from geodata.errors import DataError
-from scenarios.coverage.demand import HOURS_PER_WEEK, assign_areas, by_day_and_hour, demand_table, hour_label
+from scenarios.coverage.demand import HOURS_PER_WEEK, assign_areas, by_day_and_hour, demand_table
 from scenarios.coverage.game import coverage_game, split_bill
-from scenarios.coverage.plots import plot_frontier, plot_week
+from scenarios.coverage.output import readable, write_files
 from scenarios.coverage.referral_demand import demand_source, read_referrals, referral_demand
 from scenarios.coverage.spec import FIXED_SCHEDULES, CoverageSpec, fail, parse_spec
 from scenarios.coverage.value import value_of
@@ -211,82 +211,14 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
         for name in cs.compare
     }
     label, chosen = _choose(cs, week, compared)
-    budgets = _budgets(cs, compared)
-    with console.status("solving the frontier") as status:
-        plans = sched.frontier(
-            week,
-            [b / WEEKS_PER_YEAR for b in budgets],
-            **options,
-            progress=lambda b, p: status.update(
-                f"frontier: USD {b * WEEKS_PER_YEAR:,.0f}/year -> {p.captured:.1f}/week"
-            ),
-        )
-    frontier = pd.DataFrame(
-        [
-            {**_row(f"budget USD {b:,.0f}", p, week, cs), "budget_usd_per_year": b, "bound_captured_per_week": p.bound}
-            for b, p in zip(sorted(budgets), plans)
-        ]
-    )
+    frontier = _frontier(cs, week, _budgets(cs, compared), options, console)
     comparison = pd.DataFrame(
         [_row(name, plan, week, cs) for name, plan in compared.items()] + [_row(label, chosen, week, cs)]
     )
-    tiers = [(t["hours"], t["buyers"]) for t in cs.tiers]
-    game = coverage_game(
-        cs.members,
-        demand.to_numpy(),
-        chosen.covered_on,
-        chosen.covered_call,
-        tiers=tiers,
-        wages=cs.wages,
-        standard=cs.standard,
-    )
-    split, notes = split_bill(game, methods=cs.methods, samples=cs.samples)
-    money = [c for c in split.columns if c not in ("member", "captured_per_week", "shapley_ci95")]
-    split[money] = split[money] * WEEKS_PER_YEAR
-    split = split.rename(columns={"stand_alone_usd_per_week": "stand_alone_usd_per_year"})
-    everyone = np.ones((1, len(cs.members)), dtype=bool)
-    base_game = coverage_game(
-        cs.members,
-        demand.to_numpy(),
-        chosen.covered_on,
-        chosen.covered_call,
-        tiers=[],
-        wages=cs.wages,
-        standard=cs.standard,
-    )
-    base_cost = float(base_game.cost_of(everyone)[0])
-    if tiers:
-        extra = float(game.cost_of(everyone)[0]) - base_cost
-        notes.append(
-            f"Tiers ({', '.join(t['name'] for t in cs.tiers)}) add USD {extra * WEEKS_PER_YEAR:,.0f}/year "
-            "of extra hours, charged only to their buyers in the Shapley and nucleolus columns."
-        )
-    notes.append(
-        f"The schedule costs USD {(chosen.cost - base_cost) * WEEKS_PER_YEAR:+,.0f}/year against the "
-        "staff-hour pricing of its hours (shift boundaries, rounding to whole dollars); the split "
-        "columns share the staff-hour cost."
-    )
-    files = _write(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
-    worth = value_of(chosen.captured, chosen.cost, cs.value, engagement_rate=cs.wages.engagement_rate)
-    baseline = comparison.iloc[0]
-    summary = {
-        "eligible_per_week": float(week.demand.sum()),
-        "weeks_observed": round(period.weeks, 2),
-        "period": period.text,
-        "captured_per_week": chosen.captured,
-        "share_of_demand": chosen.captured / max(week.demand.sum(), 1e-9),
-        "hours_covered": float(chosen.covered_on.sum() + chosen.covered_call.sum()),
-        **worth,
-        f"{baseline['schedule']} captured_per_week": float(baseline["captured_per_week"]),
-        f"{baseline['schedule']} cost_usd_per_year": float(baseline["cost_usd_per_year"]),
-    }
-    for name, plan in compared.items():
-        if plan.status not in ("OPTIMAL", "FEASIBLE"):
-            notes.append(
-                f"{name}: no staffing with these shifts covers exactly those hours on site to the "
-                f"standard (solver status {plan.status}); hours needing more than "
-                f"{cs.standard.max_staff} case managers, or shifts that do not fit the hours, cause this."
-            )
+    split, notes = _bill_split(cs, demand, chosen)
+    files = write_files(out_dir, cs, demand, week, chosen, frontier, comparison, split, label)
+    summary = _summary(cs, week, period, chosen, comparison)
+    notes += _infeasible_notes(cs, compared)
     notes[:0] = [f"Demand: {period.describe()}; every rate is {period.per_week()}.", *missing]
     notes.insert(
         len(missing) + 1,
@@ -298,92 +230,102 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
     blocks.columns = [f"{4 * b:02d}-{4 * b + 4:02d}" for b in blocks.columns]
     tables = {
         "Eligible hand-offs per week (cohort, by day and 4-hour block)": blocks.round(2).reset_index(names="day"),
-        "Schedules compared": _readable(comparison, drop=("status",)),
-        "Efficient frontier": _readable(frontier, drop=("schedule", "cost_per_diversion_usd", "net_cost_usd_per_year")),
+        "Schedules compared": readable(comparison, drop=("status",)),
+        "Efficient frontier": readable(frontier, drop=("schedule", "cost_per_diversion_usd", "net_cost_usd_per_year")),
         "Staffed shifts": sched.schedule_table(week, chosen),
-        "Bill split (USD/year)": _readable(split),
+        "Bill split (USD/year)": readable(split),
     }
     return ScenarioResult(title=f"Coverage hours: {cs.name}", tables=tables, summary=summary, files=files, notes=notes)
 
 
-READABLE = {
-    "schedule": "schedule",
-    "member": "member",
-    "budget_usd_per_year": "budget $/yr",
-    "cost_usd_per_year": "cost $/yr",
-    "captured_per_week": "captured/wk",
-    "bound_captured_per_week": "bound/wk",
-    "share_of_demand": "share",
-    "hours_covered": "hours",
-    "cost_per_diversion_usd": "$/diversion",
-    "net_cost_usd_per_year": "net $/yr",
-    "stand_alone_usd_per_year": "alone $/yr",
-    "proportional": "proportional",
-    "shapley": "Shapley",
-    "shapley_ci95": "Shapley ±95%",
-    "nucleolus": "nucleolus",
-    "status": "status",
-}
-
-
-def _readable(table: pd.DataFrame, *, drop: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Short headers, dollars with thousands separators, shares in percent (CSV files keep full precision)."""
-    shown = table[[c for c in READABLE if c in table.columns and c not in drop]].rename(columns=READABLE)
-    for column in shown.columns:
-        if column in ("captured/wk", "bound/wk"):
-            shown[column] = shown[column].map(lambda v: f"{v:.2f}")
-        elif column == "share":
-            shown[column] = shown[column].map(lambda v: f"{v:.0%}" if np.isfinite(v) else "-")
-        elif shown[column].dtype.kind == "f":
-            shown[column] = shown[column].map(lambda v: f"{v:,.0f}" if np.isfinite(v) else "-")
-    return shown
-
-
-def _write(
-    out_dir: Path,
-    cs: CoverageSpec,
-    demand: pd.DataFrame,
-    week: sched.Week,
-    chosen: sched.Schedule,
-    frontier: pd.DataFrame,
-    comparison: pd.DataFrame,
-    split: pd.DataFrame,
-    label: str,
-) -> list[Path]:
-    by_hour = demand.copy()
-    by_hour.columns = [hour_label(h) for h in range(HOURS_PER_WEEK)]
-    files = [
-        out_dir / "demand_by_hour.csv",
-        out_dir / "frontier.csv",
-        out_dir / "schedule.csv",
-        out_dir / "split.csv",
-        out_dir / "compared.csv",
-    ]
-    by_hour.to_csv(files[0])
-    frontier.to_csv(files[1], index=False)
-    comparison.to_csv(files[4], index=False)
-    covered = pd.DataFrame(
-        {
-            "hour": [hour_label(h) for h in range(HOURS_PER_WEEK)],
-            "demand_per_week": week.demand,
-            "case_managers_needed": week.need,
-            "covered_on_site": chosen.covered_on,
-            "covered_on_call": chosen.covered_call,
-        }
+def _frontier(
+    cs: CoverageSpec, week: sched.Week, budgets: list[float], options: _SolverOptions, console: Console
+) -> pd.DataFrame:
+    """The efficient frontier: the most hand-offs captured per week for each budget (USD/year),
+    with the solver's bound, solved warm one budget after another (progress on the console)."""
+    with console.status("solving the frontier") as status:
+        plans = sched.frontier(
+            week,
+            [b / WEEKS_PER_YEAR for b in budgets],
+            **options,
+            progress=lambda b, p: status.update(
+                f"frontier: USD {b * WEEKS_PER_YEAR:,.0f}/year -> {p.captured:.1f}/week"
+            ),
+        )
+    return pd.DataFrame(
+        [
+            {**_row(f"budget USD {b:,.0f}", p, week, cs), "budget_usd_per_year": b, "bound_captured_per_week": p.bound}
+            for b, p in zip(sorted(budgets), plans)
+        ]
     )
-    covered.to_csv(files[2], index=False)
-    split.to_csv(files[3], index=False)
-    files += plot_frontier(frontier, comparison.iloc[:-1], out_dir / "frontier", title=f"{cs.name}: cost vs capture")
-    files.append(
-        plot_week(
-            week.demand,
+
+
+def _bill_split(cs: CoverageSpec, demand: pd.DataFrame, chosen: sched.Schedule) -> tuple[pd.DataFrame, list[str]]:
+    """Who pays what for the ``chosen`` schedule (USD/year per member, by each configured method),
+    with notes on the tiers' extra hours and on the schedule's cost against staff-hour pricing."""
+
+    def game_with(tiers: list[tuple[Any, Any]]):
+        return coverage_game(
+            cs.members,
+            demand.to_numpy(),
             chosen.covered_on,
             chosen.covered_call,
-            out_dir / "week.png",
-            title=f"{label}: eligible hand-offs and covered hours",
+            tiers=tiers,
+            wages=cs.wages,
+            standard=cs.standard,
         )
+
+    tiers = [(t["hours"], t["buyers"]) for t in cs.tiers]
+    game = game_with(tiers)
+    split, notes = split_bill(game, methods=cs.methods, samples=cs.samples)
+    money = [c for c in split.columns if c not in ("member", "captured_per_week", "shapley_ci95")]
+    split[money] = split[money] * WEEKS_PER_YEAR
+    split = split.rename(columns={"stand_alone_usd_per_week": "stand_alone_usd_per_year"})
+    everyone = np.ones((1, len(cs.members)), dtype=bool)
+    base_cost = float(game_with([]).cost_of(everyone)[0])
+    if tiers:
+        extra = float(game.cost_of(everyone)[0]) - base_cost
+        notes.append(
+            f"Tiers ({', '.join(t['name'] for t in cs.tiers)}) add USD {extra * WEEKS_PER_YEAR:,.0f}/year "
+            "of extra hours, charged only to their buyers in the Shapley and nucleolus columns."
+        )
+    notes.append(
+        f"The schedule costs USD {(chosen.cost - base_cost) * WEEKS_PER_YEAR:+,.0f}/year against the "
+        "staff-hour pricing of its hours (shift boundaries, rounding to whole dollars); the split "
+        "columns share the staff-hour cost."
     )
-    return files
+    return split, notes
+
+
+def _summary(
+    cs: CoverageSpec, week: sched.Week, period, chosen: sched.Schedule, comparison: pd.DataFrame
+) -> dict[str, Any]:
+    """The scenario's headline figures: demand and capture per week, hours covered, value and the
+    first compared schedule's capture and cost (USD/year)."""
+    worth = value_of(chosen.captured, chosen.cost, cs.value, engagement_rate=cs.wages.engagement_rate)
+    baseline = comparison.iloc[0]
+    return {
+        "eligible_per_week": float(week.demand.sum()),
+        "weeks_observed": round(period.weeks, 2),
+        "period": period.text,
+        "captured_per_week": chosen.captured,
+        "share_of_demand": chosen.captured / max(week.demand.sum(), 1e-9),
+        "hours_covered": float(chosen.covered_on.sum() + chosen.covered_call.sum()),
+        **worth,
+        f"{baseline['schedule']} captured_per_week": float(baseline["captured_per_week"]),
+        f"{baseline['schedule']} cost_usd_per_year": float(baseline["cost_usd_per_year"]),
+    }
+
+
+def _infeasible_notes(cs: CoverageSpec, compared: dict[str, sched.Schedule]) -> list[str]:
+    """A note for each compared fixed schedule no staffing can cover to the standard."""
+    return [
+        f"{name}: no staffing with these shifts covers exactly those hours on site to the "
+        f"standard (solver status {plan.status}); hours needing more than "
+        f"{cs.standard.max_staff} case managers, or shifts that do not fit the hours, cause this."
+        for name, plan in compared.items()
+        if plan.status not in ("OPTIMAL", "FEASIBLE")
+    ]
 
 
 def evaluate(spec: dict, *, base_dir: Path, seed: int, context: dict[str, Any]) -> dict[str, float]:
