@@ -173,6 +173,53 @@ def _label(spec: SitingSpec, p: int | None, solution: SitingSolution) -> str:
     return f"{spec.model}, {count} site{'s' if count != 1 else ''}"
 
 
+def _open_site_rows(data: SitingData, problem: SitingProblem, solution: SitingSolution, *, p: int) -> list[dict]:
+    """One row per open site of ``solution``: its id, name, municipality, share of the demand it
+    serves and the mean police drive minutes to it (demand-weighted; NaN without encounters)."""
+    encounter = (data.points["source"] == "encounters").to_numpy()
+    rows = []
+    for j in solution.open_sites:
+        mine = solution.assignment == j
+        police = mine & encounter
+        site = data.sites.iloc[j]
+        rows.append(
+            {
+                "p": p,
+                "site_id": site["site_id"],
+                "name": site["name"],
+                "municipality": site["municipality"],
+                "demand_share": float(problem.weight[mine].sum()),
+                "mean_police_drive_min": float(np.average(data.drive[police, j], weights=problem.weight[police]))
+                if police.any()
+                else float("nan"),
+                "existing": bool(site.get("existing", False)),
+            }
+        )
+    return rows
+
+
+SUMMARY_KEYS = (
+    "objective",
+    "gap",
+    "mean_weighted_min",
+    "mean_police_drive_min",
+    "mean_participant_transit_min",
+    "covered_share",
+    "worst_min",
+    "site_cost_usd",
+)
+
+
+def _summary_figures(solution: SitingSolution, numbers: dict[str, Any], *, p: int) -> dict[str, float]:
+    """The summary figures of one answer, keyed ``"<figure> (p=<p>)"`` (minutes, shares, USD/year)."""
+    figures = {}
+    for key in SUMMARY_KEYS:
+        value = solution.objective if key == "objective" else solution.gap if key == "gap" else numbers.get(key)
+        if value is not None:
+            figures[f"{key} (p={p})"] = float(value)
+    return figures
+
+
 def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> ScenarioResult:
     """Solve the scenario for every p; print progress; write tables and maps to ``out_dir``."""
     parsed = parse_spec(spec, base_dir=base_dir)
@@ -188,7 +235,8 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
             f"count as {parsed.unreachable_minutes:g} minutes of transit."
         )
     answers = _solve_all(parsed, data, console)
-    rows, site_rows, drawn, summary = [], [], [], {}
+    rows, site_rows, drawn = [], [], []
+    summary: dict[str, float] = {}
     for p, problem, solution, numbers in answers:
         label = _label(parsed, p, solution)
         rows.append(
@@ -207,46 +255,16 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
             notes.append(f"{label}: {solution.explanation}")
         if not solution.open_sites:
             continue
-        served = solution.assignment
-        encounter = (data.points["source"] == "encounters").to_numpy()
-        for j in solution.open_sites:
-            mine = served == j
-            police = mine & encounter
-            site = data.sites.iloc[j]
-            site_rows.append(
-                {
-                    "p": rows[-1]["p"],
-                    "site_id": site["site_id"],
-                    "name": site["name"],
-                    "municipality": site["municipality"],
-                    "demand_share": float(problem.weight[mine].sum()),
-                    "mean_police_drive_min": float(np.average(data.drive[police, j], weights=problem.weight[police]))
-                    if police.any()
-                    else float("nan"),
-                    "existing": bool(site.get("existing", False)),
-                }
-            )
+        site_rows += _open_site_rows(data, problem, solution, p=rows[-1]["p"])
         drawn.append(
             {
                 "label": label,
                 "open_sites": solution.open_sites,
-                "assignment": served,
-                "minutes": problem.cost[np.arange(problem.n_clients), np.maximum(served, 0)],
+                "assignment": solution.assignment,
+                "minutes": problem.cost[np.arange(problem.n_clients), np.maximum(solution.assignment, 0)],
             }
         )
-        for key in (
-            "objective",
-            "gap",
-            "mean_weighted_min",
-            "mean_police_drive_min",
-            "mean_participant_transit_min",
-            "covered_share",
-            "worst_min",
-            "site_cost_usd",
-        ):
-            value = solution.objective if key == "objective" else solution.gap if key == "gap" else numbers.get(key)
-            if value is not None:
-                summary[f"{key} (p={rows[-1]['p']})"] = float(value)
+        summary |= _summary_figures(solution, numbers, p=rows[-1]["p"])
     table = pd.DataFrame(rows)
     sites_table = pd.DataFrame(site_rows)
     files = [out_dir / "siting.csv", out_dir / "sites.csv"]
