@@ -50,13 +50,79 @@ def _facility_points(region_dir: Path, fallback: tuple[float, float]) -> list[tu
     return [(fallback[0] + 0.01, fallback[1]), (fallback[0] - 0.01, fallback[1] + 0.01)]
 
 
+def _set_up_cohort(coordinator, ctx: WalkContext) -> None:
+    """The coordinator sets the cohort's front door (hours, phone, intake deadline) and adds two
+    facilities with a case manager each (one speaks Spanish)."""
+    coordinator(
+        "PUT",
+        f"/v1/cohorts/{ctx.cohort}/front-door",
+        {
+            "timezone": "America/New_York",
+            "phone": "412-555-0142",
+            "hours": HOURS,
+            "intake_deadline_days": 14,
+            "instructions": "Call the LEAD line; stay with the person until the hand-off.",
+        },
+    )
+    for k, (lon, lat) in enumerate(_facility_points(ctx.region_dir, ctx.roadside)):
+        facility = f"CMF-{k + 1}-{ctx.stamp}"
+        coordinator(
+            "POST",
+            "/v1/facilities",
+            {"id": facility, "name": f"LEAD office {k + 1}", "cohort": ctx.cohort, "lon": lon, "lat": lat},
+        )
+        coordinator(
+            "POST",
+            "/v1/case-managers",
+            {
+                "id": f"CM-{k + 1}-{ctx.stamp}",
+                "name": ("Ana Ruiz", "Ben Ito")[k],
+                "cohort": ctx.cohort,
+                "facility_id": facility,
+                "languages": [["english", "spanish"], ["english"]][k],
+                "shifts": HOURS,
+            },
+        )
+
+
+def _referral_body(ctx: WalkContext) -> dict:
+    """An arrest diversion at the roadside, with the person's consent."""
+    return {
+        "route": "arrest-diversion",
+        "offence": "retail theft",
+        "cohort": ctx.cohort,
+        "consent": True,
+        "lon": ctx.roadside[0],
+        "lat": ctx.roadside[1],
+        "person_id": f"P-{ctx.stamp}",
+        "race": "White",
+    }
+
+
+def _intake_body(ctx: WalkContext, participant_id: str) -> dict:
+    """The intake that makes the referred person a participant: home, needs, attributes and a
+    year's consent to share."""
+    today = date.today()
+    return {
+        "participant_id": participant_id,
+        "lon": ctx.roadside[0],
+        "lat": ctx.roadside[1],
+        "max_transit_minutes": 60,
+        "needs": [{"service": s, "urgency": 3} for s in ("housing", "treatment", "clinic")],
+        "attributes": {"gender": "female", "age": 34, "insurance": "medicaid", "moud": True, "language": "spanish"},
+        "consent_to_share": {
+            "granted_on": today.isoformat(),
+            "expires_on": (today + timedelta(days=365)).isoformat(),
+        },
+    }
+
+
 def front_door_walkthrough(ctx: WalkContext, console: Console, show) -> dict:
     """Run the front door end to end and print every exchange with ``show(console, method, path,
     body, response)``; returns the referral, its hand-off answer and what followed."""
     with ctx.app.state.sessions() as session:
         _, officer = add_user(session, f"officer-{ctx.stamp}", "officer", department=DEPARTMENT)
         session.commit()
-    tag = f"{ctx.stamp}"
     with httpx.Client(base_url=ctx.base_url, timeout=60.0) as client:
 
         def call(token: str, method: str, path: str, body: dict | None = None) -> dict:
@@ -64,57 +130,9 @@ def front_door_walkthrough(ctx: WalkContext, console: Console, show) -> dict:
             return show(console, method, path, body, response)
 
         coordinator = lambda *args: call(ctx.coordinator, *args)  # noqa: E731
-        coordinator(
-            "PUT",
-            f"/v1/cohorts/{ctx.cohort}/front-door",
-            {
-                "timezone": "America/New_York",
-                "phone": "412-555-0142",
-                "hours": HOURS,
-                "intake_deadline_days": 14,
-                "instructions": "Call the LEAD line; stay with the person until the hand-off.",
-            },
-        )
-        for k, (lon, lat) in enumerate(_facility_points(ctx.region_dir, ctx.roadside)):
-            coordinator(
-                "POST",
-                "/v1/facilities",
-                {
-                    "id": f"CMF-{k + 1}-{tag}",
-                    "name": f"LEAD office {k + 1}",
-                    "cohort": ctx.cohort,
-                    "lon": lon,
-                    "lat": lat,
-                },
-            )
-            coordinator(
-                "POST",
-                "/v1/case-managers",
-                {
-                    "id": f"CM-{k + 1}-{tag}",
-                    "name": ("Ana Ruiz", "Ben Ito")[k],
-                    "cohort": ctx.cohort,
-                    "facility_id": f"CMF-{k + 1}-{tag}",
-                    "languages": [["english", "spanish"], ["english"]][k],
-                    "shifts": HOURS,
-                },
-            )
+        _set_up_cohort(coordinator, ctx)
         started = time.perf_counter()
-        referral = call(
-            officer,
-            "POST",
-            "/v1/referrals",
-            {
-                "route": "arrest-diversion",
-                "offence": "retail theft",
-                "cohort": ctx.cohort,
-                "consent": True,
-                "lon": ctx.roadside[0],
-                "lat": ctx.roadside[1],
-                "person_id": f"P-{tag}",
-                "race": "White",
-            },
-        )
+        referral = call(officer, "POST", "/v1/referrals", _referral_body(ctx))
         answered_ms = (time.perf_counter() - started) * 1000
         answer = referral["handoff"]
         console.print(f"[bold]Hand-off answer in {answered_ms:.0f} ms:[/bold] {answer['advice']}")
@@ -128,30 +146,8 @@ def front_door_walkthrough(ctx: WalkContext, console: Console, show) -> dict:
         )
         call(officer, "POST", f"/v1/referrals/{referral['id']}/handed-off", target)
         coordinator("GET", "/v1/intake-queue")
-        participant_id = f"LEAD-FD-{tag}"
-        today = date.today()
-        coordinator(
-            "POST",
-            f"/v1/referrals/{referral['id']}/intake",
-            {
-                "participant_id": participant_id,
-                "lon": ctx.roadside[0],
-                "lat": ctx.roadside[1],
-                "max_transit_minutes": 60,
-                "needs": [{"service": s, "urgency": 3} for s in ("housing", "treatment", "clinic")],
-                "attributes": {
-                    "gender": "female",
-                    "age": 34,
-                    "insurance": "medicaid",
-                    "moud": True,
-                    "language": "spanish",
-                },
-                "consent_to_share": {
-                    "granted_on": today.isoformat(),
-                    "expires_on": (today + timedelta(days=365)).isoformat(),
-                },
-            },
-        )
+        participant_id = f"LEAD-FD-{ctx.stamp}"
+        coordinator("POST", f"/v1/referrals/{referral['id']}/intake", _intake_body(ctx, participant_id))
         assignment = coordinator("POST", "/v1/case-assignments", {"cohort": ctx.cohort})
         placement = coordinator(
             "POST", "/v1/placement-requests", {"participant_id": participant_id, "hold_minutes": 30}
