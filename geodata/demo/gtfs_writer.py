@@ -126,9 +126,52 @@ def write_gtfs(
     agency_name: str = "Three Rivers Transit Authority",
 ) -> dict[str, int]:
     """Write ``transit`` as ``path`` (GTFS zip); returns counts of what the feed holds."""
-    freq_route = next(i for i, r in enumerate(transit.routes) if r.kind == "standard")
     stop_ids = sorted(transit.stops)
-    stop_index = {x: i for i, x in enumerate(stop_ids)}
+    trips, freqs, (st_trip, st_time, st_stop, st_seq), weekday_departures = _schedule(
+        rng, transit, {x: i for i, x in enumerate(stop_ids)}, headway_scale
+    )
+    stop_times = _stop_times_table(trips, stop_ids, st_trip, st_time, st_stop, st_seq)
+    freq = pd.DataFrame(freqs)
+    for col in ("start_time", "end_time"):
+        freq[col] = _time_strings(freq[col].to_numpy())
+    stops, xs, ys = _stops_table(transit, stop_ids)
+    routes = _routes_table(transit)
+    calendar, calendar_dates = _calendar()
+    transfers = _transfers(transit, xs, ys, stop_ids)
+    trips_df = pd.DataFrame(trips)
+    tables = {
+        "agency": _agency_table(agency_name),
+        "stops": stops,
+        "routes": routes,
+        "trips": trips_df,
+        "calendar": calendar,
+        "calendar_dates": calendar_dates,
+        "frequencies": freq,
+        "transfers": transfers,
+    }
+    members = {
+        f"{name}.txt": df.to_csv(index=False, lineterminator="\n").encode("utf-8") for name, df in tables.items()
+    }
+    members["stop_times.txt"] = _arrow_csv(stop_times)
+    write_zip(path, members)
+    return {
+        "stops": len(stops),
+        "routes": len(routes),
+        "trips": len(trips_df),
+        "stop_times": stop_times.num_rows,
+        "weekday_trips": int((trips_df["service_id"] == "WKDY").sum()),
+        "weekday_departures": weekday_departures,
+        "frequencies": len(freq),
+        "transfers": len(transfers),
+        "stations": int((stops["location_type"] == 1).sum()),
+    }
+
+
+def _schedule(rng: np.random.Generator, transit: TransitNet, stop_index: dict[str, int], headway_scale: float):
+    """Every pattern's trips for each service (weekday, Saturday, Sunday): the trips' rows, the
+    frequency-based route's frequencies rows, the stop_times arrays (trip index, seconds after
+    midnight, stop index, sequence, one array per pattern and service) and the weekday departures."""
+    freq_route = next(i for i, r in enumerate(transit.routes) if r.kind == "standard")
     trips: list[dict] = []
     freqs, st_trip, st_time, st_stop, st_seq = [], [], [], [], []
     weekday_departures = 0
@@ -173,9 +216,15 @@ def write_gtfs(
             st_time.append((starts[:, None] + p.offsets[None, :]).ravel())
             st_stop.append(np.tile(np.array([stop_index[x] for x in p.stops]), len(starts)))
             st_seq.append(np.tile(np.arange(1, len(p.stops) + 1), len(starts)))
+    return trips, freqs, (st_trip, st_time, st_stop, st_seq), weekday_departures
+
+
+def _stop_times_table(trips: list[dict], stop_ids: list[str], st_trip, st_time, st_stop, st_seq) -> pa.Table:
+    """stop_times as an Arrow table (trip and stop ids and clock times dictionary-encoded) from the
+    per-pattern arrays of trip index, seconds after midnight, stop index and sequence."""
     seconds = np.concatenate(st_time)
     clock = pa.DictionaryArray.from_arrays(seconds.astype(np.int32), _time_strings(np.arange(seconds.max() + 1)))
-    stop_times = pa.table(
+    return pa.table(
         {
             "trip_id": pa.DictionaryArray.from_arrays(
                 np.concatenate(st_trip).astype(np.int32), [t["trip_id"] for t in trips]
@@ -186,9 +235,10 @@ def write_gtfs(
             "stop_sequence": np.concatenate(st_seq),
         }
     )
-    freq = pd.DataFrame(freqs)
-    for col in ("start_time", "end_time"):
-        freq[col] = _time_strings(freq[col].to_numpy())
+
+
+def _stops_table(transit: TransitNet, stop_ids: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """stops.txt, and the stops' projected x and y (metres) in the same order."""
     xs = np.array([transit.stops[s][1] for s in stop_ids])
     ys = np.array([transit.stops[s][2] for s in stop_ids])
     lon, lat = to_lonlat(xs, ys)
@@ -204,7 +254,12 @@ def write_gtfs(
             "wheelchair_boarding": 1,
         }
     )
-    routes = pd.DataFrame(
+    return stops, xs, ys
+
+
+def _routes_table(transit: TransitNet) -> pd.DataFrame:
+    """routes.txt: one row per route, its GTFS type and colour by kind."""
+    return pd.DataFrame(
         {
             "route_id": [f"R{r.short_name}" for r in transit.routes],
             "agency_id": "TRTA",
@@ -215,9 +270,11 @@ def write_gtfs(
             "route_text_color": "FFFFFF",
         }
     )
-    calendar, calendar_dates = _calendar()
-    transfers = _transfers(transit, xs, ys, stop_ids)
-    agency = pd.DataFrame(
+
+
+def _agency_table(agency_name: str) -> pd.DataFrame:
+    """agency.txt: the one (fictional) agency, in Pittsburgh's time zone."""
+    return pd.DataFrame(
         [
             {
                 "agency_id": "TRTA",
@@ -228,33 +285,6 @@ def write_gtfs(
             }
         ]
     )
-    trips_df = pd.DataFrame(trips)
-    tables = {
-        "agency": agency,
-        "stops": stops,
-        "routes": routes,
-        "trips": trips_df,
-        "calendar": calendar,
-        "calendar_dates": calendar_dates,
-        "frequencies": freq,
-        "transfers": transfers,
-    }
-    members = {
-        f"{name}.txt": df.to_csv(index=False, lineterminator="\n").encode("utf-8") for name, df in tables.items()
-    }
-    members["stop_times.txt"] = _arrow_csv(stop_times)
-    write_zip(path, members)
-    return {
-        "stops": len(stops),
-        "routes": len(routes),
-        "trips": len(trips_df),
-        "stop_times": stop_times.num_rows,
-        "weekday_trips": int((trips_df["service_id"] == "WKDY").sum()),
-        "weekday_departures": weekday_departures,
-        "frequencies": len(freq),
-        "transfers": len(transfers),
-        "stations": int((stops["location_type"] == 1).sum()),
-    }
 
 
 def _arrow_csv(table: pa.Table) -> bytes:
