@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geodata.travel import TravelRequest, TravelService
+from geodata.cache import cached_object
+from geodata.travel import TravelRequest, TravelService, spec_key
 from geodata.walk import WalkNetwork
+
+COVERAGE_VERSION = 1  # bump when feed_coverage's figures change: cached ones are then recomputed
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,33 @@ def _near(walker: WalkNetwork, points: np.ndarray, stops: np.ndarray, seconds: f
     return np.diff(legs.indptr) > 0
 
 
-def feed_coverage(service: TravelService, request: TravelRequest = TravelRequest()) -> FeedCoverage:
+def feed_coverage(
+    service: TravelService, request: TravelRequest = TravelRequest(), *, cache: bool = False
+) -> FeedCoverage:
     """The share of the region's people and encounters within the request's walk of a served stop
-    on the request's service day. Raises ``DataError`` when the region has no transit feed."""
+    on the request's service day. Raises ``DataError`` when the region has no transit feed.
+
+    With ``cache`` the figures are kept in the service's cache folder (``cache_dir``, default
+    ``$HANDOFF_CACHE_DIR``) under the feeds', streets', population and encounter files' digests,
+    the day and the walk: the next run reads them instead of walking from every point again."""
     day = service.service_day(request)
+    if not cache:
+        return _coverage(service, request, day)
+    region = service.region
+    key = {
+        **service.network().key_parts(),
+        "population": spec_key(region.manifest.spec("population")),
+        "encounters": spec_key(region.manifest.spec("encounters")),
+        "day": day.isoformat(),
+        "walk_kmh": request.walk_kmh,
+        "max_walk_minutes": request.max_walk_minutes,
+        "version": COVERAGE_VERSION,
+    }
+    return cached_object("feed-coverage", key, lambda: _coverage(service, request, day), cache_dir=service.cache_dir)
+
+
+def _coverage(service: TravelService, request: TravelRequest, day: dt.date) -> FeedCoverage:
+    """The figures of :func:`feed_coverage`, computed."""
     stops = served_stops(service, day)
     walker = WalkNetwork(service.network().graph, walk_kmh=request.walk_kmh)
     seconds = request.max_walk_minutes * 60.0

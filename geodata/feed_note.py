@@ -60,7 +60,7 @@ def feed_notes(region, request=None) -> FeedNote | None:
     if not region.manifest.files.get("transit"):
         return None
     try:
-        coverage = feed_coverage(TravelService(region, cache=False), request or TravelRequest())
+        coverage = feed_coverage(TravelService(region, cache=False), request or TravelRequest(), cache=True)
     except DataError:
         return None
     names = feed_names(region)

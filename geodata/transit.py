@@ -17,17 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numba
 import numpy as np
 import pandas as pd
 
-from geodata import raptor
 from geodata.gtfs import GtfsFeed, load_gtfs, parse_date
 from geodata.transit_timetable import Timetable, build_timetable, reverse_timetable
 from geodata.walk import Legs, WalkNetwork, straight_line_metres
 
 log = logging.getLogger(__name__)
-INF = int(raptor.INF)
+INF = 1 << 30  # an unreached label, raptor.INF (geodata.raptor, numba, is imported only to search)
 MAX_TRANSFER_MINUTES = 10.0  # the longest walk between two stops when changing vehicles
 ENGINE_VERSION = "range-raptor-1"  # bump when the transit engine's minutes change: cached matrices are recomputed
 
@@ -301,6 +299,10 @@ def run_search(
     else:
         q = np.asarray(percentiles, dtype=np.float64)
         out = np.empty((len(q), n_src, n_tgt))
+    import numba  # imported here, with the kernels: half a second a report reading cached tables saves
+
+    from geodata import raptor
+
     previous = numba.set_parallel_chunksize(1)  # origins differ in cost: threads take them one at a time
     try:
         for start in range(0, n_src, chunk):

@@ -128,7 +128,7 @@ def _points(points) -> np.ndarray:
     return transit_engine.as_lonlat(points)
 
 
-def _spec_key(spec: FileSpec | None) -> dict[str, Any] | None:
+def spec_key(spec: FileSpec | None) -> dict[str, Any] | None:
     """A file's part of a cache key: its content digest (as :mod:`geodata.cache` hashes a Path)."""
     return None if spec is None else {"file": {"file": file_digest(spec.path)}, "options": spec.options}
 
@@ -183,7 +183,7 @@ class TransitNetwork:
     @cached_property
     def files(self) -> dict[str, Any]:
         """The feeds' and streets' part of the cache keys (file digests, computed once)."""
-        return {"feeds": [_spec_key(s) for s in self.specs], "streets": _spec_key(self.streets_spec)}
+        return {"feeds": [spec_key(s) for s in self.specs], "streets": spec_key(self.streets_spec)}
 
     def key_parts(self) -> dict[str, Any]:
         """The parts of every transit cache key that come from the network and the engine."""
@@ -216,7 +216,7 @@ class DriveNetwork:
     @cached_property
     def files(self) -> dict[str, Any]:
         """The streets' part of the cache keys (file digest, computed once)."""
-        return {"streets": _spec_key(self.spec)}
+        return {"streets": spec_key(self.spec)}
 
     def key_parts(self) -> dict[str, Any]:
         """The parts of every drive cache key that come from the network and the engine."""

@@ -92,3 +92,22 @@ def test_unknown_command_is_refused_with_a_hint():
     result = CliRunner().invoke(app, ["reigon"])
     assert result.exit_code == 2
     assert "region" in result.output
+
+
+def test_the_report_command_modules_leave_numba_and_the_pdf_backend_unimported():
+    """The report reads its travel tables from the cache: the search kernels (numba) and
+    matplotlib's PDF backend (the last-resort PDF) are imported only when they run."""
+    code = (
+        "import sys\n"
+        "import geodata.travel, scenarios.reports.report, scenarios.reports.render, scenarios.reports.marginal\n"
+        "print(sorted(m for m in ('numba', 'geodata.raptor', 'geodata.drive_kernels',"
+        " 'matplotlib.backends.backend_pdf') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_transit_engine_unreached_label_is_raptors():
+    from geodata import raptor, transit
+
+    assert transit.INF == int(raptor.INF)

@@ -270,3 +270,21 @@ def test_feed_coverage_counts_people_and_encounters_near_a_served_stop(demo_regi
     wider = feed_coverage(service, TravelRequest(max_walk_minutes=20))
     assert wider.population_share >= coverage.population_share
     assert "walk" in coverage.describe() and f"{coverage.population_share:.0%}" in coverage.describe()
+
+
+def test_cached_feed_coverage_is_the_computed_one_and_is_read_back(demo_region_dir, tmp_path, monkeypatch):
+    from geodata import coverage as module
+
+    service = TravelService.from_region(demo_region_dir, cache_dir=tmp_path / "cache")
+    request = TravelRequest(max_walk_minutes=10)
+    computed = module.feed_coverage(service, request)
+    assert module.feed_coverage(service, request, cache=True) == computed
+    assert len(list((tmp_path / "cache").glob("feed-coverage-*.pickle"))) == 1
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the cached coverage was computed again")
+
+    monkeypatch.setattr(module, "_coverage", refuse)
+    assert module.feed_coverage(service, request, cache=True) == computed
+    with pytest.raises(AssertionError, match="computed again"):  # another walk is another key
+        module.feed_coverage(service, TravelRequest(max_walk_minutes=20), cache=True)

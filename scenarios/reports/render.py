@@ -21,7 +21,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from scenarios.reports import charts  # noqa: E402
 from scenarios.reports.measures import LEVEL_TITLES, LEVELS  # noqa: E402
@@ -180,6 +179,9 @@ def write_pdf(
                 timeout=timeout_s,
             )
         return out, "chromium"
+    # imported here: the PDF backend takes a third of a second to import and is the last resort
+    from matplotlib.backends.backend_pdf import PdfPages
+
     with PdfPages(out) as pdf:
         for fig in [_summary_page(report), *figures(report, municipalities).values()]:
             pdf.savefig(fig)

@@ -16,7 +16,9 @@ round, the attacker's linear programs are solved for every primary cell and a ce
 is too narrow yields a cut "withhold at least one of the published cells its LP certificate uses"
 (the cells with a nonzero dual value in either LP). The cut is valid: while none of those cells is
 withheld, the same dual solution stays feasible and keeps the interval as narrow. The loop ends
-when every interval is wide enough; then the answer is safe by the same LPs, and minimal among
+when every interval is wide enough; a narrow cell also gets up to ``FURTHER_CUTS`` more cuts in its
+round, from attacking it again with the earlier cuts' cells withheld on trial (each valid the same
+way; they save rounds of the master, whose cost grows with the cuts). Then the answer is safe by the same LPs, and minimal among
 all answers meeting the cuts (CP-SAT proves each master optimal unless its time limit ends the
 search first, which is reported).
 
@@ -37,6 +39,8 @@ from ortools.sat.python import cp_model
 from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
+
+FURTHER_CUTS = 2  # cuts per narrow target and round beyond the first (fewer master rounds)
 
 
 @dataclass
@@ -112,13 +116,15 @@ def optimal_suppression(
     max_rounds: int = 200,
     insiders: Sequence[Insider] = (),
     threshold: float = math.inf,
+    further_cuts: int = FURTHER_CUTS,
 ) -> SuppressionResult:
     """The fewest cells to withhold (then the fewest people) so no primary cell is pinned narrower than ``width``.
 
     ``members[i]`` are cell ``i``'s microcells, ``values[i]`` its count, ``primary[i]`` whether it
     is small. For each of the ``insiders``, every cell it does not know whole whose remainder
     (count minus the insider's part) is under ``threshold`` and above 0 must keep that remainder
-    at least ``width`` wide too. Returns one flag per cell. Raises ``RuntimeError`` if the rounds
+    at least ``width`` wide too. ``further_cuts``: cuts per narrow cell and round beyond the first
+    (any number gives a safe and minimal answer). Returns one flag per cell. Raises ``RuntimeError`` if the rounds
     run out.
     """
     values = np.asarray(values, dtype=float)
@@ -157,12 +163,46 @@ def optimal_suppression(
                 if not cut:
                     raise RuntimeError("a small cell is pinned but no published cell constrains it")
                 new_cuts.append(cut)
+                new_cuts += _further_cuts(
+                    n_micro, group_members, group_value, withheld, cut, target, insider, width, further_cuts
+                )
         if not new_cuts:
             return SuppressionResult(withheld[group], rounds, proven)
         cuts += new_cuts
         withheld, optimal = _master(n_groups, group_cost, forced, cuts, hint=withheld, time_limit_s=time_limit_s)
         proven = proven and optimal
     raise RuntimeError(f"complementary suppression did not settle in {max_rounds} rounds")
+
+
+def _further_cuts(
+    n_micro: int,
+    group_members: list[np.ndarray],
+    group_value: np.ndarray,
+    withheld: np.ndarray,
+    cut: list[int],
+    target: np.ndarray,
+    insider: Insider | None,
+    width: float,
+    most: int,
+) -> list[list[int]]:
+    """Up to ``most`` more cuts for a target found too narrow: with the cells of the cuts so far
+    withheld too, attack again and take the certificate of the next narrow interval.
+
+    Each is valid as the round's cut is: its LP certificate uses published cells only, and while
+    none of them is withheld the interval stays as narrow (withholding the earlier cuts' cells was
+    a trial, not a choice). More cuts a round mean fewer rounds of the master problem."""
+    trial = withheld.copy()
+    trial[cut] = True
+    cuts: list[list[int]] = []
+    while len(cuts) < most:
+        published = [g for g in range(len(group_members)) if not trial[g] and group_members[g].size]
+        rows = constraint_matrix(n_micro, [group_members[g] for g in published])
+        lo, hi, binding = attack(n_micro, rows, group_value[published], target, known=insider)
+        if hi - lo >= width or not binding:
+            return cuts
+        cuts.append(sorted(published[i] for i in binding))
+        trial[cuts[-1]] = True
+    return cuts
 
 
 def _insider_targets(
