@@ -74,13 +74,15 @@ def _stretches(reach: Reach, limit_s: float) -> np.ndarray:
     return np.concatenate([full, np.array(partial, dtype=object)]) if partial else full
 
 
-def _with_loose_lines(blocks: shapely.Geometry, lines: np.ndarray, buffer_m: float) -> shapely.Geometry:
-    """``blocks`` united with ``lines`` (metres) buffered by ``buffer_m`` metres, lines merged between
-    junctions; buffers already inside ``blocks`` are skipped."""
-    if len(lines) == 0:
+def _with_loose_lines(
+    blocks: shapely.Geometry, lines: np.ndarray, points: np.ndarray, buffer_m: float
+) -> shapely.Geometry:
+    """``blocks`` united with ``lines`` and ``points`` (metres) buffered by ``buffer_m`` metres, lines
+    merged between junctions; buffers already inside ``blocks`` are skipped."""
+    if len(lines) + len(points) == 0:
         return blocks
     merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines)))
-    buffers = shapely.buffer(merged, buffer_m, quad_segs=QUAD_SEGS)
+    buffers = shapely.buffer(np.concatenate([merged, points]), buffer_m, quad_segs=QUAD_SEGS)
     shapely.prepare(blocks)
     outside = buffers[~shapely.contains_properly(blocks, buffers)]
     # dead ends far apart overlap no other: unite each cluster of overlapping buffers on its own
@@ -106,13 +108,16 @@ def buffered_union(lines: np.ndarray, buffer_m: float) -> shapely.Geometry:
     """
     if len(lines) == 0:
         return shapely.Polygon()
+    # a stretch driven for no distance (the origin's own arc at the limit) is a point: a disc
+    points = lines[shapely.get_type_id(lines) == shapely.GeometryType.POINT]
+    lines = lines[shapely.get_type_id(lines) != shapely.GeometryType.POINT]
     # one overlay of all the lines nodes them faster than GEOS' cascaded union of the array
     noded = shapely.get_parts(shapely.union_all(shapely.multilinestrings(lines)))
     faces, cuts, dangles, invalid = (shapely.get_parts(g) for g in shapely.polygonize_full(noded))
     grown = shapely.buffer(_enclosed(faces), buffer_m, quad_segs=QUAD_SEGS)
     cores = shapely.get_parts(shapely.buffer(faces, -buffer_m, quad_segs=QUAD_SEGS))
     blocks = shapely.difference(grown, shapely.multipolygons(cores[~shapely.is_empty(cores)]))
-    area = _with_loose_lines(blocks, np.concatenate([cuts, dangles, invalid]), buffer_m)
+    area = _with_loose_lines(blocks, np.concatenate([cuts, dangles, invalid]), points, buffer_m)
     return shapely.Polygon() if area.is_empty else area
 
 
