@@ -4,8 +4,8 @@ A drive isochrone is the union of every street stretch driven within the limit, 
 tens of metres. Buffering the whole noded street network in one GEOS call (the
 :func:`reference_area` construction) costs minutes on a city network: GEOS builds one offset curve
 for everything and nodes it at once. :func:`nested_areas` gives the same polygons (areas within
-0.5 % on the small demo region, 0.01 % on Pittsburgh; ``tests/test_street_area.py``,
-``bench/isochrone.py``) in about a second, by building the area from the city blocks the streets
+0.25 % on the small demo region, 0.02 % on Pittsburgh; ``tests/test_street_area.py``,
+``bench/isochrone.py``) in about two CPU seconds, by building the area from the city blocks the streets
 enclose rather than from one buffer per street:
 
 - the stretches driven (two-way streets driven end to end both ways once) are noded and
@@ -127,10 +127,10 @@ def nested_areas(
     """Areas (metres) within ``buffer_m`` metres of the streets driven within each limit (seconds, ascending).
 
     Each limit's area is built on its own (:func:`buffered_union`), on ``threads`` threads (GEOS
-    releases the GIL; default: one per core, at most one per limit). The areas nest up to the
-    chords of rounded ends: where a shorter limit's dead end is a longer limit's block, the two
-    arcs' vertices differ, by under half a metre for a 40 m buffer (uniting them would cost a
-    further overlay of the whole city).
+    releases the GIL; default: one per core, at most one per limit). The areas nest within 1 % of
+    ``buffer_m``: where a shorter limit's dead end is a longer limit's block, the two constructions'
+    rounded ends have different chords and GEOS simplifies each offset curve by up to 1 % of the
+    distance (0.3 m at most on Pittsburgh for 40 m; uniting them would cost a further overlay).
     """
     workers = min(len(limits_s), threads or os.cpu_count() or 1) or 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
