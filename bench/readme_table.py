@@ -1,7 +1,8 @@
 """Generate the README's "Latest benchmark figures" table from the JSON files in bench/results/.
 
 Every row names the run it came from (bench, UTC time, commit, load average, threads), so each
-figure can be traced to a file and reproduced with the command stored next to it.
+figure can be traced to a file and reproduced with the command stored next to it; a row a bench
+kept from an earlier run names that run.
 
     .venv/bin/python bench/readme_table.py            # rewrite the table in README.md
     .venv/bin/python bench/readme_table.py --check    # exit 1 when README.md is out of date
@@ -45,7 +46,10 @@ def table(results: list[dict]) -> str:
             target = " ".join(part for part in (row["target"], MET[row["met"]]) if part)
             lines.append(
                 "| "
-                + " | ".join(_cell(c) for c in (row["what"], row["figure"], row["baseline"], target, run_label(result)))
+                + " | ".join(
+                    _cell(c)
+                    for c in (row["what"], row["figure"], row["baseline"], target, row.get("run") or run_label(result))
+                )
                 + " |"
             )
     cpus = sorted({r["machine"]["cpu"] for r in results})

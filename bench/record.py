@@ -25,7 +25,8 @@ LOAD_AT_IMPORT = [round(x, 2) for x in os.getloadavg()]  # a bench imports this 
 class Row:
     """One line of the README's figures table: what was measured, its figure, the baseline, the target.
 
-    ``met`` is True/False when the target is a number this run checked, None otherwise.
+    ``met`` is True/False when the target is a number this run checked, None otherwise; ``run``
+    names an earlier run the row was kept from (``bench/readme_table.py``'s label), "" for this one.
     """
 
     what: str
@@ -33,6 +34,7 @@ class Row:
     baseline: str
     target: str = ""
     met: bool | None = None
+    run: str = ""
 
 
 @dataclass

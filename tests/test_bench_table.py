@@ -61,3 +61,28 @@ def test_table_names_the_run_of_every_figure_and_flags_missed_targets(results, t
 def test_a_readme_without_markers_is_refused_with_what_to_add(results, tmp_path):
     with pytest.raises(ValueError, match="bench-table:start"):
         readme_table.replace_table("# no table\n", "x")
+
+
+def test_a_row_kept_from_an_earlier_run_names_that_run(results, tmp_path):
+    earlier = "`bench/isochrone.py`, 2026-01-01 00:00 UTC, commit abc1234, load 0.5 on 2 cores, 1 thread"
+    write_result(
+        Result("kept", threads=2, rows=[Row("old", "1 s", "base", run=earlier), Row("new", "2 s", "base")]),
+        folder=results,
+    )
+    lines = readme_table.table(readme_table.load_results(results)).splitlines()
+    assert next(line for line in lines if line.startswith("| old")).endswith(f"{earlier} |")
+    assert "2026-01-01" not in next(line for line in lines if line.startswith("| new"))
+
+
+def test_a_placement_run_of_some_sizes_keeps_the_other_sizes_with_their_run(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import match  # noqa: PLC0415 (bench scripts import their neighbours as top-level modules)
+
+    runs = [{"size": "M", "seed": 1}, {"size": "L", "seed": 1}, {"size": "M", "seed": 2, "kept_from": "older run"}]
+    write_result(Result("match", threads=2, figures={"runs": runs}), folder=tmp_path)
+    earlier = json.loads((tmp_path / "match.json").read_text())
+    kept = match.kept_runs(tmp_path / "match.json", ["L", "XL"])
+    assert [(r["size"], r["seed"]) for r in kept] == [("M", 1), ("M", 2)]
+    assert kept[0]["kept_from"] == readme_table.run_label(earlier) and kept[1]["kept_from"] == "older run"
+    assert match.kept_runs(tmp_path / "missing.json", ["M"]) == []
+    assert match.kept_label(kept[:1]) == kept[0]["kept_from"] and match.kept_label(kept) == ""
