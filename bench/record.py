@@ -78,14 +78,15 @@ def machine_line(threads: int) -> str:
 
 
 def git_commit() -> str:
-    """The checked-out commit (short hash, "+dirty" when files differ), or "unknown" outside git."""
+    """The checked-out commit (short hash, "+dirty" when files other than bench/results/ differ, so
+    one bench's fresh JSON does not mark the next bench's run), or "unknown" outside git."""
     root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
             cwd=root,
             capture_output=True,
             text=True,
