@@ -42,6 +42,9 @@ class _Round:
         self._ranks: dict[Any, list] = {}
         self._reach: dict[int, dict[str, list]] = {}
         self.index = {s.provider_id: si for si, s in enumerate(prep.providers)}
+        self.of_service: defaultdict[str, list[int]] = defaultdict(list)
+        for si, provider in enumerate(prep.providers):
+            self.of_service[provider.service].append(si)
         self.wanting = defaultdict(list)
         for (p, need), wanted in prep.wants.items():
             for s, _rank in wanted:

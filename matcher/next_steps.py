@@ -1,6 +1,11 @@
 """Why a need went unmet and what would work: every provider of that service that was considered,
 with the one deciding reason each, then the next steps a coordinator can take (join a wait list,
-a provider just over the travel limit, a different subtype). Used by :mod:`matcher.explain`."""
+a provider just over the travel limit, a different subtype). Used by :mod:`matcher.explain`.
+
+At county scale a service has thousands of providers, most of which no transit route links to a
+person's home: past :data:`NAMED_WITHOUT_ROUTE` of those, they are counted in one sentence instead
+of named one by one (each provider with a route, and each declined one, is still named with its
+reason), so an explanation stays readable aloud and costs what the person's reach costs."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from matcher.prep import rule_check
 from matcher.types import WaitPosition
 
 SHOWN_NEXT_STEPS = 3
+NAMED_WITHOUT_ROUTE = 5  # providers without a transit route named one by one; more are counted
 
 
 def _ordinal(n: int) -> str:
@@ -48,18 +54,27 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
     prep = r.prep
     want = prep.participants[p].needs[need]
     reach = dict(r.reachable(p, want.service))
-    considered = [si for si, s in enumerate(prep.providers) if s.service == want.service]
+    considered = r.of_service.get(want.service, [])
     if not considered:
         return f"No {want.service} placement now: no {want.service} provider was considered for you."
+    named, unrouted = considered, 0
+    if len(considered) - len(reach) > NAMED_WITHOUT_ROUTE:
+        declined = {r.index[d] for d in want.declined if d in r.index}
+        named = list(set(reach) | {si for si in declined if prep.providers[si].service == want.service})
+        unrouted = len(considered) - len(named)
     rows = []
-    for si in sorted(considered, key=lambda i: (reach.get(i, math.inf), prep.providers[i].label)):
+    for si in sorted(named, key=lambda i: (reach.get(i, math.inf), prep.providers[i].label)):
         kind, why = deciding_reason(r, p, need, si, reach.get(si))
         rows.append((kind, si, why))
-    text = (
-        f"No {want.service} placement now. Considered: "
-        + "; ".join(f"{prep.providers[si].label}: {why}" for _, si, why in rows)
-        + "."
+    text = f"No {want.service} placement now. Considered: " + "; ".join(
+        f"{prep.providers[si].label}: {why}" for _, si, why in rows
     )
+    if unrouted:
+        text += (
+            f"{'; and ' if rows else ''}{unrouted} other {want.service} providers: no transit route "
+            "(the transit feed does not reach your home within the walk limit, or does not reach them)"
+        )
+    text += "."
     return text + " " + next_steps(r, p, need, rows, reach, waits)
 
 

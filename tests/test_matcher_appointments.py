@@ -213,6 +213,31 @@ def test_every_unmet_need_names_each_provider_considered_and_a_next_step():
     assert [w.provider_id for w in result.wait_positions] == ["H2"]
 
 
+def test_at_county_scale_providers_without_a_route_are_counted_not_named():
+    from matcher.next_steps import NAMED_WITHOUT_ROUTE
+
+    person = {"participant_id": "Ana", "needs": [{"service": "housing", "urgency": 3, "declined": ["H7"]}]}
+    houses = [
+        {"provider_id": f"H{k}", "name": f"House {k}", "service": "housing", "capacity": 1, "occupied": 1}
+        for k in range(40)
+    ]
+    data = _round([person], houses)
+    for row in data["travel_minutes"]:  # a route to H0-H2 only, as on a county feed
+        row["minutes"] = 15.0 + int(row["provider_id"][1:]) if row["provider_id"] in ("H0", "H1", "H2") else None
+    _, result = _solve(data)
+    text = result.unmet[0].explanation
+    assert "House 0: it is full" in text and "House 2: it is full" in text
+    assert "House 7: you declined it for this need" in text  # a declined provider is still named
+    assert "36 other housing providers: no transit route" in text and "House 12" not in text
+    few = _round([person], houses[: NAMED_WITHOUT_ROUTE + 3])  # at most NAMED_WITHOUT_ROUTE without a route
+    for row in few["travel_minutes"]:
+        row["minutes"] = 15.0 if row["provider_id"] in ("H0", "H1", "H2") else None
+    _, result = _solve(few)
+    named = result.unmet[0].explanation
+    assert "other housing providers" not in named
+    assert all(f"House {k}:" in named for k in range(NAMED_WITHOUT_ROUTE + 3))
+
+
 def test_a_different_subtype_is_proposed():
     person = {"participant_id": "Ana", "needs": [{"service": "treatment", "subtype": "residential"}]}
     providers = [
