@@ -95,12 +95,18 @@ def diversion_eligible(offences: pd.Series, *, codes=DIVERSION_CODES, excluding=
     def matches(code: str, prefixes) -> bool:
         return any(code == p or code.startswith(p + "(") or code.startswith(p + ".") for p in prefixes)
 
+    kinds: dict[str, tuple[bool, bool]] = {}  # offence text -> (diversion, excluding): records repeat offences
+
+    def kind(offence: str) -> tuple[bool, bool]:
+        if offence not in kinds:
+            code = statute(offence)
+            kinds[offence] = (matches(code, codes), matches(code, excluding))
+        return kinds[offence]
+
     out = []
     for record in offences:
-        record_codes = [statute(o) for o in (record if isinstance(record, (list, tuple)) else [])]
-        out.append(
-            any(matches(c, codes) for c in record_codes) and not any(matches(c, excluding) for c in record_codes)
-        )
+        record_kinds = [kind(o) for o in (record if isinstance(record, (list, tuple)) else [])]
+        out.append(any(d for d, _ in record_kinds) and not any(e for _, e in record_kinds))
     return np.array(out, dtype=bool)
 
 

@@ -28,6 +28,7 @@ equals what an attacker could infer with integers; for overlapping hierarchies i
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy.optimize import linprog
 
-from scenarios.reports.suppression import Insider, attack, optimal_suppression
+from scenarios.reports.attacker import Attacker
+from scenarios.reports.suppression import Insider, constraint_matrix, optimal_suppression
 
 THRESHOLD = 11
 TOTAL = "Total"
@@ -183,13 +186,13 @@ class Publication:
         to_check = [c for c in self.cells if c.suppressed]
         while to_check:
             published = [c for c in self.cells if not c.suppressed]
-            members = [c.members for c in published]
-            values = np.array([c.value for c in published])
+            rows = constraint_matrix(self.micro.size, [c.members for c in published])
+            attacker = Attacker(self.micro.size, rows, np.array([c.value for c in published]))
             narrow = []
             for c in to_check:
-                lo, hi, binding = attack(self.micro.size, members, values, c.members)
-                if hi - lo < width_needed:
-                    narrow.append((hi - lo, c, [published[i] for i in sorted(binding)]))
+                found = attacker.interval(c.members)
+                if found.high - found.low < width_needed:
+                    narrow.append((found.high - found.low, c, [published[i] for i in sorted(found.binding)]))
             if not narrow:
                 return
             _, cell, pinning = min(narrow, key=lambda t: t[0])
@@ -221,15 +224,19 @@ def attacker_interval(
 ) -> tuple[float, float]:
     """Min and max of the sum over ``target_members`` given the published sums and microcells >= 0.
 
-    Solved as two linear programs (scipy HiGHS); an unbounded maximum is ``inf``.
+    Solved as two linear programs through scipy's own HiGHS interface, apart from the
+    :class:`~scenarios.reports.attacker.Attacker` the suppression search uses, so that audits of a
+    publication check it by a second path; an unbounded maximum is ``inf``.
     """
-    lo, hi, _ = attack(
-        n_micro,
-        list(published_members),
-        np.asarray(published_values, dtype=float),
-        np.asarray(target_members, dtype=int),
-    )
-    return lo, hi
+    objective = np.zeros(n_micro)
+    objective[np.asarray(target_members, dtype=int)] = 1.0
+    a_eq = constraint_matrix(n_micro, list(published_members))
+    equations = {"A_eq": a_eq, "b_eq": np.asarray(published_values, dtype=float)} if a_eq.shape[0] else {}
+    low = linprog(objective, bounds=(0, None), method="highs", **equations)
+    high = linprog(-objective, bounds=(0, None), method="highs", **equations)
+    if low.status != 0:
+        raise RuntimeError(f"published counts are inconsistent: {low.message}")
+    return float(low.fun), math.inf if high.status == 3 else float(-high.fun)
 
 
 def table_interval(published: pd.DataFrame, row: str, column: str) -> tuple[float, float]:

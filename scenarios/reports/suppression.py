@@ -37,18 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
+from scenarios.reports.attacker import Attacker, Insider
+
 FURTHER_CUTS = 2  # cuts per narrow target and round beyond the first (fewer master rounds)
-
-
-@dataclass
-class Insider:
-    """A reader who knows microcells ``micro`` exactly (their ``counts``, people) besides what is published."""
-
-    micro: np.ndarray
-    counts: np.ndarray
 
 
 @dataclass
@@ -84,25 +77,12 @@ def attack(
     """The attacker's (min, max) of the sum over ``target`` and the rows with a nonzero dual in either LP.
 
     ``rows`` are the published cells' microcells (or their :func:`constraint_matrix`), ``values``
-    their published counts (people); ``known`` fixes an insider's microcells to their counts.
+    their published counts (people); ``known`` fixes an insider's microcells to their counts. For
+    many targets over the same cells, build one :class:`~scenarios.reports.attacker.Attacker`.
     """
-    objective = np.zeros(n_micro)
-    objective[target] = 1.0
     a_eq = rows if isinstance(rows, sparse.csr_matrix) else constraint_matrix(n_micro, rows)
-    bounds = np.column_stack([np.zeros(n_micro), np.full(n_micro, np.inf)])
-    if known is not None:
-        bounds[known.micro] = known.counts[:, None]
-    kwargs = {"A_eq": a_eq, "b_eq": values} if a_eq.shape[0] else {}
-    low = linprog(objective, bounds=bounds, method="highs", **kwargs)
-    high = linprog(-objective, bounds=bounds, method="highs", **kwargs)
-    if low.status != 0:
-        raise RuntimeError(f"published counts are inconsistent: {low.message}")
-    binding: set[int] = set()
-    for result in (low, high):
-        if result.status == 0 and a_eq.shape[0]:
-            binding |= set(np.flatnonzero(np.abs(result.eqlin.marginals) > 1e-9).tolist())
-    upper = math.inf if high.status == 3 else -high.fun
-    return float(low.fun), float(upper), binding
+    found = Attacker(n_micro, a_eq, values).interval(target, known=known)
+    return found.low, found.high, found.binding
 
 
 def optimal_suppression(
@@ -150,12 +130,15 @@ def optimal_suppression(
     wide_while: dict[int, np.ndarray] = {}
     for rounds in range(1, max_rounds + 1):
         published = [g for g in range(n_groups) if not withheld[g] and group_members[g].size]
-        a_eq = constraint_matrix(n_micro, [group_members[g] for g in published])
+        attacker = Attacker(
+            n_micro, constraint_matrix(n_micro, [group_members[g] for g in published]), group_value[published]
+        )
         new_cuts = []
         for k, (insider, target) in enumerate(targets):
             if k in wide_while and not (wide_while[k] & ~withheld).any():
                 continue
-            lo, hi, binding = attack(n_micro, a_eq, group_value[published], target, known=insider)
+            found = attacker.interval(target, known=insider)
+            lo, hi, binding = found.low, found.high, found.binding
             if hi - lo >= width:
                 wide_while[k] = withheld.copy()
             else:
