@@ -31,7 +31,7 @@ def fresh_interval(n_micro, members, values, target, known: Insider | None) -> t
     """Two linprog calls on a model built for this target alone (the reference)."""
     objective = np.zeros(n_micro)
     objective[target] = 1.0
-    bounds = [(0.0, None)] * n_micro
+    bounds: list[tuple[float, float | None]] = [(0.0, None)] * n_micro
     if known is not None:
         for m, c in zip(known.micro, known.counts):
             bounds[m] = (float(c), float(c))
