@@ -56,9 +56,10 @@ def timetable_arrays(tt: Timetable, new: np.ndarray) -> tuple:
         [np.tile(tt.pat_board[a:b], n) for a, b, n in zip(tt.pat_stop_ptr[:-1], tt.pat_stop_ptr[1:], tt.pat_ntrips)]
         or [np.zeros(0, bool)]
     )
-    stops, times = events_stop[events_board], tt.dep[events_board]
-    order = np.lexsort((times, stops))
-    stop_dep_ptr = np.searchsorted(stops[order], np.arange(tt.n_stops + 1)).astype(np.int64)
+    stops, times = events_stop[events_board], tt.dep[events_board].astype(np.int64)
+    low = int(times.min()) if len(times) else 0
+    keys = np.sort((stops.astype(np.int64) << 32) | (times - low))  # by stop, then time: one sort
+    stop_dep_ptr = np.searchsorted(keys >> 32, np.arange(tt.n_stops + 1)).astype(np.int64)
     dep_by_pos = np.empty_like(tt.dep)
     for p in range(len(tt.pat_ntrips)):
         nt, length, tp = tt.pat_ntrips[p], lengths[p], tt.pat_time_ptr[p]
@@ -76,7 +77,7 @@ def timetable_arrays(tt: Timetable, new: np.ndarray) -> tuple:
         stop_pat.astype(np.uint32),
         stop_pat_pos.astype(np.int32),
         stop_dep_ptr,
-        times[order].astype(np.int32),
+        ((keys & 0xFFFFFFFF) + low).astype(np.int32),
     )
 
 
@@ -92,8 +93,8 @@ def _transfers(footpaths: Legs, self_s: np.ndarray, new: np.ndarray) -> tuple:
     rows = np.concatenate([new[own], new[np.repeat(np.arange(n), np.diff(footpaths.indptr))]])
     to = np.concatenate([new[own], new[footpaths.indices]])
     secs = np.concatenate([self_s[own], footpaths.seconds]).astype(np.int32)
-    walked = np.concatenate([np.zeros(len(own), bool), np.ones(len(footpaths.indices), bool)])
-    order = np.lexsort((to, walked, rows))
+    walked = np.concatenate([np.zeros(len(own), np.int64), np.ones(len(footpaths.indices), np.int64)])
+    order = np.argsort((rows * 2 + walked) * (n + 1) + to, kind="stable")
     ptr = np.searchsorted(rows[order], np.arange(n + 1)).astype(np.int64)
     return ptr, to[order].astype(np.uint32), secs[order]
 
