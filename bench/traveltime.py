@@ -9,9 +9,10 @@ weekday trips) in a temporary folder. It measures, on a Wednesday:
 2. a 60-minute window (07:00-08:00) at 1-minute steps with the median and 90th percentile on ONE
    numba thread, reported as OD-minute pairs per CPU second (time.process_time), so a busy shared
    machine does not flatter or hurt it;
-3. the previous kernel (geodata/raptor.py at PREVIOUS_ENGINE, read with ``git show``) against
-   today's on the same sample of origins, interleaved, one thread: the speed ratio and whether every
-   minute is identical (skipped outside a git clone);
+3. the previous engine (geodata/raptor.py at PREVIOUS_ENGINE, read with ``git show``, on the
+   kernel arrays built by geodata/transit.py at that commit) against today's on the same sample of
+   origins, interleaved, one thread: the speed ratio and whether every minute is identical
+   (skipped outside a git clone);
 4. the networkx time-expanded baseline (tests/transit_bruteforce.py, the tests' independent
    reference) on a sample of origin-departures, and RAPTOR on the same sample with the same
    parameters; the ratio of their OD-minute pairs per CPU second, and whether they agree.
@@ -92,47 +93,52 @@ def region_dir(args) -> Path:
     return folder
 
 
-def previous_kernel(commit: str = PREVIOUS_ENGINE):
-    """``geodata/raptor.py`` at ``commit`` as a module (compiled by numba on first use), or None
-    when git or the commit is not available."""
+def previous_module(name: str, commit: str = PREVIOUS_ENGINE):
+    """``geodata/{name}.py`` at ``commit`` as a module (numba kernels compile on first use), or
+    None when git or the commit is not available."""
     try:
         source = subprocess.run(
-            ["git", "show", f"{commit}:geodata/raptor.py"], cwd=REPO, capture_output=True, text=True, check=True
+            ["git", "show", f"{commit}:geodata/{name}.py"], cwd=REPO, capture_output=True, text=True, check=True
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
-    path = Path(tempfile.mkdtemp(prefix="handoff-raptor-")) / f"raptor_{commit}.py"
+    path = Path(tempfile.mkdtemp(prefix="handoff-engine-")) / f"{name}_{commit}.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
 def versus_previous(problem, window, sample: int, repeat: int, rng) -> dict[str, float] | None:
-    """Window p50+p90 on ``sample`` origins, one thread, previous kernel and today's interleaved
-    ``repeat`` times (best CPU of each): their pairs per CPU second and whether every value agrees."""
+    """Window p50+p90 on ``sample`` origins, one thread, the previous engine (its kernel on the
+    arrays its geodata/transit.py built) and today's interleaved ``repeat`` times (best CPU of each):
+    their pairs per CPU second and whether every value agrees."""
     from geodata import raptor
     from geodata.transit import search_arrays
 
-    old = previous_kernel()
-    if old is None:
+    old_kernel, old_transit = previous_module("raptor"), previous_module("transit")
+    if old_kernel is None or old_transit is None:
         return None
-    tt, legs = search_arrays(problem, reverse=False)
     n_tgt = problem.egress.n_cols
     sources = np.sort(rng.choice(problem.access.n_rows, sample, replace=False)).astype(np.int64)
     q = np.array([50.0, 90.0])
-    args = (window, tt, legs, np.int64(60), np.int64(0), 4, np.int64(180 * 60), q, n_tgt)
+    rest = (np.int64(60), np.int64(0), 4, np.int64(180 * 60), q, n_tgt)
+    engines = {
+        "previous": (old_kernel, old_transit.search_arrays(problem, reverse=False)),
+        "today": (raptor, search_arrays(problem, reverse=False)),
+    }
     outs: dict[str, np.ndarray] = {}
     cpu: dict[str, float] = {}
-    for kernel in (old, raptor):  # compile outside the clock
-        kernel.range_raptor(sources[:1], *args, np.empty((2, 1, n_tgt)))
+    for kernel, arrays in engines.values():  # compile outside the clock
+        kernel.range_raptor(sources[:1], window, *arrays, *rest, np.empty((2, 1, n_tgt)))
     for _ in range(repeat):
-        for name, kernel in (("previous", old), ("today", raptor)):
+        for name, (kernel, arrays) in engines.items():
             out = np.empty((2, sample, n_tgt))
             with Clock() as c:
-                kernel.range_raptor(sources, *args, out)
+                kernel.range_raptor(sources, window, *arrays, *rest, out)
             outs[name], cpu[name] = out, min(cpu.get(name, np.inf), c.cpu)
     pairs = sample * n_tgt * len(window)
     return {

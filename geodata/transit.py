@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.gtfs import GtfsFeed, load_gtfs, parse_date
+from geodata.transit_arrays import leg_arrays, stop_order, timetable_arrays
 from geodata.transit_timetable import Timetable, build_timetable, reverse_timetable
 from geodata.walk import Legs, WalkNetwork, straight_line_metres
 
@@ -217,59 +218,17 @@ def search_window(
     return times, int(times.min()), int(times.max()) + horizon
 
 
-def _tt_arrays(tt: Timetable) -> tuple:
-    """Kernel timetable tuple: departures reordered position-major (``dep[pat_time_ptr[p] + i * ntrips
-    + t]``, trip ``t`` at position ``i``) and, per stop, the sorted times of every boardable departure."""
-    pos_stop, pos_board = [], []
-    for p in range(len(tt.pat_ntrips)):
-        a, b = tt.pat_stop_ptr[p], tt.pat_stop_ptr[p + 1]
-        pos_stop.append(np.tile(tt.pat_stops[a:b], tt.pat_ntrips[p]))
-        pos_board.append(np.tile(tt.pat_board[a:b], tt.pat_ntrips[p]))
-    stops = np.concatenate(pos_stop) if pos_stop else np.zeros(0, np.int32)
-    board = np.concatenate(pos_board) if pos_board else np.zeros(0, bool)
-    stops, times = stops[board], tt.dep[board]
-    order = np.lexsort((times, stops))
-    stop_dep_ptr = np.searchsorted(stops[order], np.arange(tt.n_stops + 1)).astype(np.int64)
-    dep_by_pos = np.empty_like(tt.dep)  # position-major: a binary search over trips reads one or two cache lines
-    for p in range(len(tt.pat_ntrips)):
-        nt, length, tp = tt.pat_ntrips[p], tt.pat_stop_ptr[p + 1] - tt.pat_stop_ptr[p], tt.pat_time_ptr[p]
-        dep_by_pos[tp : tp + nt * length] = tt.dep[tp : tp + nt * length].reshape(nt, length).T.ravel()
-    return (
-        tt.pat_stop_ptr,
-        tt.pat_stops,
-        tt.pat_board,
-        tt.pat_alight,
-        tt.pat_ntrips,
-        tt.pat_time_ptr,
-        tt.arr,
-        dep_by_pos,
-        tt.stop_pat_ptr,
-        tt.stop_pat.astype(np.int32),
-        tt.stop_pat_pos.astype(np.int32),
-        stop_dep_ptr,
-        times[order].astype(np.int32),
-    )
-
-
-def _leg_arrays(access: Legs, egress: Legs, direct: Legs, footpaths: Legs, self_s: np.ndarray) -> tuple:
-    out = []
-    for legs in (access, egress, direct, footpaths):
-        out += [legs.indptr.astype(np.int64), legs.indices.astype(np.int32), legs.seconds.astype(np.int32)]
-    return (*out, self_s.astype(np.int32))
-
-
 def search_arrays(problem: TransitProblem, *, reverse: bool) -> tuple[tuple, tuple]:
-    """Kernel inputs (timetable tuple, legs tuple) for a forward search from origins or, with
-    ``reverse``, a search backwards in time from destinations."""
+    """Kernel inputs (timetable tuple, legs tuple, geodata.transit_arrays) for a forward search
+    from origins or, with ``reverse``, a search backwards in time from destinations."""
     p = problem
-    if not reverse:
-        return _tt_arrays(p.timetable), _leg_arrays(p.access, p.egress, p.direct, p.footpaths, p.self_transfer)
-    return (
-        _tt_arrays(reverse_timetable(p.timetable)),
-        _leg_arrays(
-            p.egress.transpose(), p.access.transpose(), p.direct.transpose(), p.footpaths.transpose(), p.self_transfer
-        ),
-    )
+    tt = reverse_timetable(p.timetable) if reverse else p.timetable
+    if reverse:
+        legs = (p.egress.transpose(), p.access.transpose(), p.direct.transpose(), p.footpaths.transpose())
+    else:
+        legs = (p.access, p.egress, p.direct, p.footpaths)
+    new = stop_order(tt)
+    return timetable_arrays(tt, new), leg_arrays(*legs, p.self_transfer, new)
 
 
 def run_search(
