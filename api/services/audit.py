@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.db.models import AuditEntry
+from api.db.models import AuditEntry, utcnow
+
+
+def row(actor: str, action: str, record_type: str, record_id: str, **detail: Any) -> dict:
+    """The column values of the audit row :func:`record` would add, for a Core insert."""
+    return dict(
+        at=utcnow(), actor=actor, action=action, record_type=record_type, record_id=str(record_id), detail=detail
+    )
 
 
 def record(session: Session, actor: str, action: str, record_type: str, record_id: str, **detail: Any) -> None:

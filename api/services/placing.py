@@ -118,9 +118,10 @@ class Placer:
         if reader is not None:
             people = lock_asks(session, asks)
         versions = placements.check_decision(session, self.region, snap, decision, people, services_of)
+        rows = placements.Rows()
         answers = [
             placements.add_request(
-                session,
+                rows,
                 ask.principal,
                 participant,
                 ask.services,
@@ -130,6 +131,7 @@ class Placer:
             )
             for ask, participant in zip(asks, people)
         ]
+        rows.insert(session)
         return answers, versions
 
     def from_directory(self, people: list[Participant], services_of: dict[str, set[str]]) -> Snapshot:
@@ -251,9 +253,11 @@ class Placer:
             decision = decide.together(self.region, snap, self.budget.time_limit_s)
             placements.check_decision(session, self.region, snap, decision, people, services_of)
             request_of = {p.id: latest[p.id] for p in people}
+            written = placements.Rows()
             rows, _ = placements.add_holds(
-                session, decision.placements, request_of, self.budget.hold_minutes, principal.name
+                written, decision.placements, request_of, self.budget.hold_minutes, principal.name
             )
+            written.insert(session)
             for p in people:
                 placements.settle(
                     request_of[p.id], p, services_of[p.id], decision.results[p.id], rows, decision.candidates[p.id]

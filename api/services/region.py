@@ -55,12 +55,19 @@ class TransitTable:
 
     def lookup(self, lon: float, lat: float, ids: list[str], fallback: np.ndarray) -> np.ndarray:
         """Minutes to ``ids`` from the nearest origin plus the walk to it; ``fallback`` where unknown."""
-        nearest, walk = self.nearest(lon, lat)
+        return self.lookup_many(np.array([[lon, lat]]), ids, np.asarray(fallback, dtype=float).reshape(1, -1))[0]
+
+    def lookup_many(self, points: np.ndarray, ids: list[str], fallback: np.ndarray) -> np.ndarray:
+        """:meth:`lookup` for each of ``points`` ((n, 2) lon/lat degrees) at once: an (n, len(ids))
+        array of minutes, ``fallback`` (same shape) where a provider has no column."""
+        walk = straight_line.straight_line_minutes(points, self.origins, straight_line.WALK)
+        nearest = np.argmin(walk, axis=1)
         out = np.array(fallback, dtype=float)
-        for i, provider_id in enumerate(ids):
-            col = self.column.get(provider_id)
-            if col is not None:
-                out[i] = walk + self.minutes[nearest, col]
+        cols = np.array([self.column.get(provider_id, -1) for provider_id in ids], dtype=int).reshape(-1)
+        known = np.flatnonzero(cols >= 0)
+        if known.size:
+            rows = np.arange(len(points))
+            out[:, known] = walk[rows, nearest][:, None] + self.minutes[nearest[:, None], cols[known][None, :]]
         return out
 
 
@@ -180,6 +187,16 @@ class RegionContext:
         the appointments of ``records`` (empty without a region with transit)."""
         tables = self.tables()
         return {} if tables is None else tables.arrive_by(people, records)
+
+    def travel_matrix(self, points: np.ndarray, lons, lats, ids: list[str]) -> np.ndarray:
+        """Transit minutes from each of ``points`` ((n, 2) lon/lat degrees) to providers ``ids`` at
+        ``lons``/``lats``: row i is :meth:`travel_minutes` of point i, in one vectorised step."""
+        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        estimate = straight_line.straight_line_minutes(
+            points, np.c_[np.asarray(lons, float), np.asarray(lats, float)], straight_line.TRANSIT
+        )
+        table = self.transit_table()
+        return estimate if table is None else table.lookup_many(points, ids, estimate)
 
     def travel_minutes(self, lon: float, lat: float, lons, lats, ids: list[str] | None = None) -> np.ndarray:
         """Transit minutes from a participant's location to providers ``ids`` at ``lons``/``lats``."""

@@ -114,15 +114,19 @@ def choose_candidates(
     they have a ``free`` slot now, and ``lons``/``lats`` in degrees): see the module docstring.
     ``minutes_of``, when given, receives each participant's transit minutes to every provider."""
     out: dict[str, set[str]] = {}
-    known = set(ids.tolist())
-    for p in participants:
-        minutes = region.travel_minutes(p.lon, p.lat, lons, lats, ids.tolist())
+    if not participants:
+        return out
+    id_list = ids.tolist()
+    known = set(id_list)
+    matrix = region.travel_matrix(np.array([[p.lon, p.lat] for p in participants], float), lons, lats, id_list)
+    masks: dict[str, np.ndarray] = {}
+    for p, minutes in zip(participants, matrix):
         if minutes_of is not None:
             minutes_of[p.id] = minutes
         chosen = out.setdefault(p.id, set())
         chosen.update(x for x in p.preferences if x in known)
         for s in services_of[p.id]:
-            mask = service == s
+            mask = masks[s] if s in masks else masks.setdefault(s, service == s)
             within = mask & (minutes <= p.max_transit_minutes)
             for subset, count in ((within, k), (within & free, k), (mask, SHOWN_OVER_LIMIT)):
                 idx = np.flatnonzero(subset)
