@@ -7,7 +7,6 @@ Formats: docs/formats.md; the rule: docs/no-bump.md.
 from matcher.baselines import deferred_acceptance, fcfs
 from matcher.check import check
 from matcher.generate import generate_instance
-from matcher.highs import quiet_highs
 from matcher.incremental import Board, make_board, place_one, single_participant_instance
 from matcher.most_met import MostMet, most_needs_met
 from matcher.io import instance_from_dict, instance_to_dict, json_schema, result_from_dict, result_to_dict
@@ -52,7 +51,6 @@ __all__ = [
     "make_board",
     "most_needs_met",
     "place_one",
-    "quiet_highs",
     "result_from_dict",
     "result_to_dict",
     "single_participant_instance",

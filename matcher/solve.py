@@ -24,14 +24,11 @@ from ortools.sat.python import cp_model
 from matcher.baselines import da_choice
 from matcher.check import check
 from matcher.explain import build_result
-from matcher.lp_bound import lp_bound
 from matcher.model import build_model, independent_parts, lexicographic_weight, option_costs
 from matcher.prep import Prepared, prepare, restrict
 from matcher.types import MODES, Instance, Result, validate_instance
 
 PRIMARY_SHARE = 0.7  # at most this share of a search's time goes to maximising urgency-weighted needs met
-LP_BOUND_PART = 20_000  # parts with more options get HiGHS's LP bound too (XL's largest: 52,000-74,000)
-LP_BOUND_SHARE = 0.25  # at most this share of such a part's time goes to that LP
 SMALL_PART = 1000  # parts with fewer options are solved together, up to this many options a model
 # Full-problem subsolvers for 2-3 workers: CP-SAT's own choice there leaves out its LP-heavy worker
 # "max_lp" (linearization level 2, in its default portfolio from 4 workers on), which closes the
@@ -198,17 +195,6 @@ def _search(model: cp_model.CpModel, place: list, hint: list[int], *, seconds: f
     return solver.status_name(code), solver, chosen
 
 
-def _lp_urgency_bound(model: cp_model.CpModel, n_options: int, budget_end: float) -> int | float:
-    """For a part above ``LP_BOUND_PART`` options, the bound of its linear relaxation (HiGHS, at
-    most ``LP_BOUND_SHARE`` of the part's time) on the objective ``model`` maximises, rounded up
-    past the LP's tolerances; inf for smaller parts (CP-SAT's own root LP is done in time) or when
-    the LP is not solved in time."""
-    if n_options <= LP_BOUND_PART:
-        return math.inf
-    found = lp_bound(model, time_limit_s=(budget_end - time.perf_counter()) * LP_BOUND_SHARE)
-    return math.inf if found is None else math.floor(found + max(1.0, abs(found) * 1e-6))
-
-
 def _batches(parts: list[list[int]]) -> list[list[int]]:
     """Parts smallest first, consecutive small ones merged up to ``SMALL_PART`` options a batch."""
     batches: list[list[int]] = []
@@ -252,7 +238,6 @@ def _by_parts(
             return sum(built.urgency[j] for j in picked) * scale - sum(built.cost[j] for j in picked)
 
         built.model.Maximize(urgency)
-        relaxed = _lp_urgency_bound(built.model, len(batch), budget_end)
         status, solver, first = _search(
             built.model,
             built.place,
@@ -263,7 +248,7 @@ def _by_parts(
         )
         if first is None:
             return Solved([], status, None, None, None, time.perf_counter() - start, weight)
-        urgency_bound = min(math.floor(solver.BestObjectiveBound() + 0.5), relaxed)
+        urgency_bound = math.floor(solver.BestObjectiveBound() + 0.5)
         built.model.Maximize(built.weight * urgency - cost)
         status, solver, second = _search(
             built.model, built.place, first, seconds=budget_end - time.perf_counter(), seed=seed, workers=workers

@@ -11,15 +11,19 @@ the previous basis, so a round of the suppression search costs one model build, 
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 from scipy import sparse
 
-from matcher import quiet_highs
-
 DUAL_TOLERANCE = 1e-9  # a published cell with a larger dual value is part of the LP certificate
+
+_first_instance = True
+_first_instance_lock = threading.Lock()
 
 
 @dataclass
@@ -38,6 +42,32 @@ class Interval:
     low: float
     high: float
     binding: set[int]
+
+
+def _highs() -> highspy.Highs:
+    """A HiGHS instance that prints nothing.
+
+    HiGHS prints its banner on standard output when a process builds its first instance, before any
+    option can be set (ERGO-Code/HiGHS#2749); that one construction runs with the standard output
+    descriptor pointed at /dev/null so that a command's output stays its own.
+    """
+    global _first_instance
+    with _first_instance_lock:
+        if _first_instance:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+                    highs = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _first_instance = False
+        else:
+            highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 class Attacker:
@@ -60,7 +90,7 @@ class Attacker:
         lp.a_matrix_.start_ = columns.indptr.astype(np.int32)
         lp.a_matrix_.index_ = columns.indices.astype(np.int32)
         lp.a_matrix_.value_ = columns.data.astype(float)
-        self._highs = quiet_highs()
+        self._highs = _highs()
         self._highs.passModel(lp)
 
     def interval(self, target: np.ndarray, *, known: Insider | None = None) -> Interval:
