@@ -36,23 +36,30 @@ def _departs_within(times, lo, hi, start, end):
     return lo < stop and times[U(lo)] < end
 
 
+@njit(cache=True, inline="always")
+def _carry_forward(labels, first, stop, value):
+    """Lower ``labels[first:, stop]`` to ``value`` (seconds): a label with at most ``k`` rides is
+    also one with at most ``k + 1``. Stops at the first round already as good (rounds are
+    non-increasing, so none after it can gain)."""
+    for kk in range(first, labels.shape[0]):
+        if value < labels[U(kk), stop]:
+            labels[U(kk), stop] = value
+        else:
+            break
+
+
 @njit(cache=True)
 def _access(o, d, step, acc_ptr, acc_idx, acc_s, board_slack, stop_dep_ptr, stop_dep, walk, marked, marked_list):
     """Round 0 of departure ``d``: the access walks from source ``o`` into ``walk[0..K]``; marks
     the stops where a vehicle leaves between this departure's and the next one's (``d + step``)
     ready times (others would board the trips already boarded). Returns the number marked."""
     n_marked = 0
-    K = walk.shape[0] - 1
     for e in range(acc_ptr[o], acc_ptr[o + 1]):
         s = acc_idx[U(e)]
         t = d + acc_s[U(e)]
         if t >= walk[0, s]:
             continue
-        for kk in range(K + 1):
-            if t < walk[U(kk), s]:
-                walk[U(kk), s] = t
-            else:
-                break
+        _carry_forward(walk, U(0), s, t)
         ready = t + board_slack
         if not marked[s] and _departs_within(stop_dep, stop_dep_ptr[s], stop_dep_ptr[s + 1], ready, ready + step):
             marked[s] = True
@@ -161,11 +168,7 @@ def _transfer(
             dimp_list[n_dimp] = s
             n_dimp += 1
         a = veh[k, s]
-        for kk in range(k + U(1), K + 1):
-            if a < veh[U(kk), s]:
-                veh[U(kk), s] = a
-            else:
-                break
+        _carry_forward(veh, k + U(1), s, a)
         if k == K:
             continue  # walk labels only serve boardings, and there is no ride after the last
         for e in range(fp_ptr[s], fp_ptr[s + 1]):
@@ -180,11 +183,7 @@ def _transfer(
     for m in range(n_marked):
         u = marked_list[m]
         t = walk[k, u]
-        for kk in range(k + U(1), K + 1):
-            if t < walk[U(kk), u]:
-                walk[U(kk), u] = t
-            else:
-                break
+        _carry_forward(walk, k + U(1), u, t)
     return n_marked, n_dimp
 
 
