@@ -8,7 +8,7 @@ from matcher.baselines import deferred_acceptance, fcfs
 from matcher.check import check
 from matcher.generate import generate_instance
 from matcher.incremental import Board, make_board, place_one, single_participant_instance
-from matcher.most_met import MostMet, most_needs_met
+from matcher.most_met import MoreSeats, MostMet, most_needs_met
 from matcher.io import instance_from_dict, instance_to_dict, json_schema, result_from_dict, result_to_dict
 from matcher.solve import solve
 from matcher.types import (
@@ -30,6 +30,7 @@ __all__ = [
     "Board",
     "Instance",
     "InstanceError",
+    "MoreSeats",
     "MostMet",
     "Need",
     "Participant",

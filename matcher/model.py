@@ -30,6 +30,7 @@ class Built:
     urgency: list[int]
     cost: list[int]
     chains: dict = field(default_factory=dict)
+    capacity_rows: dict[tuple[int, str], int] = field(default_factory=dict)  # (provider, category) -> row index
 
 
 def _chain(model: cp_model.CpModel, options, place, name: str):
@@ -70,10 +71,10 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
         at_seat[(o.s, o.category)].append(o)
         if o.appointment:
             at_time[(o.s, o.appointment)].append(place[o.index])
-    seated = {}
+    seated, capacity_rows = {}, {}
     for key, group in at_seat.items():
         seated[key] = sum(place[o.index] for o in group)
-        model.Add(seated[key] <= prep.seats[key])
+        capacity_rows[key] = model.Add(seated[key] <= prep.seats[key]).Index()
     for slot in at_time.values():
         model.AddAtMostOne(slot)
 
@@ -163,7 +164,7 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
 
     cost = option_costs(prep, mode)
     urgency = [prep.participants[o.p].needs[o.need].urgency for o in opts]
-    return Built(model, place, lexicographic_weight(prep, cost), urgency, cost, chains)
+    return Built(model, place, lexicographic_weight(prep, cost), urgency, cost, chains, capacity_rows)
 
 
 def option_costs(prep: Prepared, mode: str) -> list[int]:

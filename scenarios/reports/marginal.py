@@ -156,8 +156,8 @@ def seat_values(
     """More needs met when provider ``p`` gets ``extra[p]`` more seats in the round (re-solves its part).
 
     With ``screen``, providers that can already seat everyone on their list are valued 0 unsolved.
-    Each part is solved once for its most needs met (:func:`matcher.most_needs_met`), and each
-    provider's re-solve starts from that answer, which stays feasible with more seats.
+    Each part's model is built once (:class:`matcher.MoreSeats`) and solved for its most needs met,
+    and each provider's re-solve starts from that answer, which stays feasible with more seats.
     ``time_limit_s`` is wall seconds per solve; a solve not proven optimal raises.
     """
     if not instance.participants:
@@ -168,21 +168,19 @@ def seat_values(
     seats = {s.provider_id: (s.wait_list, s.capacity - s.occupied) for s in instance.providers}
     todo = [p for p in extra if not screen or listed.get(seats[p][0], 0) > seats[p][1]]
     parts = parts_of(instance)
-    rounds = {part: part_instance(instance, part, parts) for part in {parts[p] for p in todo}}
+    rounds = {part: matcher.MoreSeats(part_instance(instance, part, parts)) for part in {parts[p] for p in todo}}
 
-    def met(round_: Instance, start_from: MostMet | None = None) -> MostMet:
-        return matcher.most_needs_met(round_, time_limit_s=time_limit_s, seed=0, workers=1, start_from=start_from)
+    def met(part: str) -> MostMet:
+        return rounds[part].most_needs_met(time_limit_s=time_limit_s)
 
     def gain(provider_id: str) -> MostMet:
-        part = rounds[parts[provider_id]]
-        more = [
-            dataclasses.replace(s, capacity=s.capacity + extra[provider_id]) if s.provider_id == provider_id else s
-            for s in part.providers
-        ]
-        return met(dataclasses.replace(part, providers=more), base[parts[provider_id]])
+        part = parts[provider_id]
+        return rounds[part].most_needs_met(
+            provider_id=provider_id, more_seats=extra[provider_id], time_limit_s=time_limit_s, start_from=base[part]
+        )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        base = dict(zip(rounds, pool.map(met, rounds.values())))
+        base = dict(zip(rounds, pool.map(met, rounds)))
         gains = dict(zip(todo, pool.map(gain, todo)))
     unproven = [r.status for r in [*base.values(), *gains.values()] if r.status != "OPTIMAL"]
     if unproven:

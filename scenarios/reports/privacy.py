@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.optimize import linprog
 
 from scenarios.reports.attacker import Attacker
 from scenarios.reports.suppression import Insider, constraint_matrix, optimal_suppression
@@ -228,6 +227,8 @@ def attacker_interval(
     :class:`~scenarios.reports.attacker.Attacker` the suppression search uses, so that audits of a
     publication check it by a second path; an unbounded maximum is ``inf``.
     """
+    from scipy.optimize import linprog  # imported here: audits only, and scipy.optimize takes ~0.7 s to import
+
     objective = np.zeros(n_micro)
     objective[np.asarray(target_members, dtype=int)] = 1.0
     a_eq = constraint_matrix(n_micro, list(published_members))
