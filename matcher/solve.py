@@ -175,8 +175,18 @@ def solve_model(
     return _by_parts(prep, mode=mode, deadline=deadline, seed=seed, workers=workers, start=start, hint=hint or [])
 
 
-def _search(model: cp_model.CpModel, place: list, hint: list[int], *, seconds: float, seed: int, workers: int):
-    """One CP-SAT run from ``hint``: (status name, solver, chosen option indices or None)."""
+def _search(
+    model: cp_model.CpModel,
+    place: list,
+    hint: list[int],
+    *,
+    seconds: float,
+    seed: int,
+    workers: int,
+    presolve_iterations: int | None = None,
+):
+    """One CP-SAT run from ``hint``: (status name, solver, chosen option indices or None).
+    ``presolve_iterations`` caps CP-SAT's presolve passes (its default 3 when None)."""
     model.ClearHints()
     hinted = set(hint)
     for i, var in enumerate(place):
@@ -185,6 +195,8 @@ def _search(model: cp_model.CpModel, place: list, hint: list[int], *, seconds: f
     solver.parameters.max_time_in_seconds = max(seconds, 0.1)
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
+    if presolve_iterations is not None:
+        solver.parameters.max_presolve_iterations = presolve_iterations
     if workers == 1:
         solver.parameters.linearization_level = 2
     elif workers <= 3:
