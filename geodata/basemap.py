@@ -31,19 +31,29 @@ def data_extent(lon, lat, *, pad: float = 0.08, trim: float = 0.002) -> tuple[fl
 
 
 def street_segments(graph, extent) -> tuple[np.ndarray, np.ndarray]:
-    """(major, minor) street segments inside ``extent`` as (n, 2, 2) lon/lat arrays (straight node to node)."""
+    """(major, minor) street segments with an end inside ``extent`` as (n, 2, 2) lon/lat arrays
+    (straight node to node), in the graph's edge order."""
     x0, x1, y0, y1 = extent
-    major: list[tuple] = []
-    minor: list[tuple] = []
-    nodes = graph.nodes
-    for u, v, data in graph.edges(data=True):
-        a, b = nodes[u], nodes[v]
-        if not (x0 <= a["x"] <= x1 and y0 <= a["y"] <= y1) and not (x0 <= b["x"] <= x1 and y0 <= b["y"] <= y1):
-            continue
-        kind = data.get("highway")
-        kind = kind[0] if isinstance(kind, list) else kind
-        (major if kind in MAJOR else minor).append(((a["x"], a["y"]), (b["x"], b["y"])))
-    return np.array(major).reshape(-1, 2, 2), np.array(minor).reshape(-1, 2, 2)
+    position = {node: i for i, node in enumerate(graph.nodes)}
+    xy = np.array([(data["x"], data["y"]) for _, data in graph.nodes(data=True)], dtype=float).reshape(-1, 2)
+    ends, is_major = [], []
+    for u, v, kind in graph.edges(data="highway"):
+        ends.append((position[u], position[v]))
+        is_major.append((kind[0] if isinstance(kind, list) else kind) in MAJOR)
+    segments = xy[np.array(ends, dtype=np.int64).reshape(-1, 2)]  # (n, 2 ends, lon/lat)
+    inside = (segments[..., 0] >= x0) & (segments[..., 0] <= x1) & (segments[..., 1] >= y0) & (segments[..., 1] <= y1)
+    keep = inside.any(axis=1)
+    major = np.array(is_major, dtype=bool)
+    return segments[keep & major], segments[keep & ~major]
+
+
+def _lines(segments: np.ndarray):
+    """One matplotlib path of all ``segments`` ((n, 2, 2) lon/lat): a move and a line each, drawn
+    in one pass instead of a path object per segment."""
+    from matplotlib.path import Path
+
+    codes = np.tile(np.array([Path.MOVETO, Path.LINETO], dtype=Path.code_type), len(segments))
+    return Path(segments.reshape(-1, 2), codes)
 
 
 WATER_COLOUR = "#a6cbe3"
@@ -53,15 +63,16 @@ def draw_basemap(ax, extent, *, segments=None, municipalities=None, boundary=Non
     """Water (``water``: polygons, e.g. ``Region.water``) under the streets (``segments`` from
     :func:`street_segments`, major darker), municipal lines and the region's outline, all under
     the data; the view is set to ``extent``."""
-    from matplotlib.collections import LineCollection
+    from matplotlib.patches import PathPatch
 
     labels = ax.get_xlabel(), ax.get_ylabel()  # geopandas labels the axes by the CRS; keep the caller's
     if water is not None and len(water):
         water.plot(ax=ax, color=WATER_COLOUR, edgecolor="none", zorder=-1)
     if segments is not None:
         major, minor = segments
-        ax.add_collection(LineCollection(minor, colors="#d9d9d9", linewidths=0.35, zorder=0))
-        ax.add_collection(LineCollection(major, colors="#a6a6a6", linewidths=0.9, zorder=0))
+        for lines, colour, width in ((minor, "#d9d9d9", 0.35), (major, "#a6a6a6", 0.9)):
+            if len(lines):  # add_artist: the view is set below, so no per-segment data limits
+                ax.add_artist(PathPatch(_lines(lines), fill=False, edgecolor=colour, linewidth=width, zorder=0))
     if municipalities is not None and len(municipalities):
         municipalities.boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.6, linestyle="--", zorder=1)
     if boundary is not None and len(boundary):
