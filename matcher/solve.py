@@ -50,6 +50,7 @@ class Solved:
     gap: float | None
     seconds: float
     weight: int
+    started_parts: int = 0  # parts answered by their start (CP-SAT found no solution there in time)
 
 
 def solve(
@@ -76,7 +77,9 @@ def solve(
     where participants are now) over all placements may not exceed it. The search starts from
     ``hint`` (an earlier result: a previous round, a baseline) or else from deferred acceptance,
     which (or, in coverage mode, the hint) is returned instead, status HEURISTIC, if CP-SAT finds
-    no solution in time and it passes the checker and the transit standard.
+    no solution in time and it passes the checker and the transit standard. Solved part by part, a
+    part where CP-SAT finds none in its time keeps its share of that start (the others keep theirs
+    from CP-SAT, and the bound stays valid); the whole is then checked before it is returned.
     """
     start = time.perf_counter()
     if mode not in MODES:
@@ -106,17 +109,22 @@ def solve(
         hint=start_from,
     )
     if solved.status in ("OPTIMAL", "FEASIBLE"):
-        return build_result(
+        started = solved.started_parts
+        result = build_result(
             prep,
             solved.chosen,
             mode=mode,
-            method="cp-sat",
+            method=f"cp-sat ({started} part(s) from the warm start: no solution there in time)"
+            if started
+            else "cp-sat",
             status=solved.status,
             objective=solved.objective,
             bound=solved.bound,
             gap=solved.gap,
             seconds=solved.seconds,
         )
+        if not started or not check(instance, result):  # a start (a caller's hint) may break a rule
+            return result
     for candidate in (start_from, warm) if mode == "coverage" else (warm,):
         fallback = build_result(
             prep,
@@ -238,7 +246,7 @@ def _by_parts(
     hinted = set(hint)
     batches = _batches(independent_parts(prep))
     remaining = sum(len(batch) for batch in batches)
-    chosen, objective, bound, optimal = [], 0, 0, True
+    chosen, objective, bound, optimal, started_parts = [], 0, 0, True, 0
     for batch in batches:
         budget_end = time.perf_counter() + (deadline - time.perf_counter()) * len(batch) / remaining
         remaining -= len(batch)
@@ -258,14 +266,18 @@ def _by_parts(
             seed=seed,
             workers=workers,
         )
-        if first is None:
-            return Solved([], status, None, None, None, time.perf_counter() - start, weight)
-        urgency_bound = math.floor(solver.BestObjectiveBound() + 0.5)
+        found_bound, from_start = solver.BestObjectiveBound(), first is None
+        if first is None:  # no solution in this part's time: go on from its share of the start
+            first = [j for j, i in enumerate(batch) if i in hinted]
+            if not math.isfinite(found_bound):
+                found_bound = sum(built.urgency)
+        urgency_bound = math.floor(found_bound + 0.5)
         built.model.Maximize(built.weight * urgency - cost)
         status, solver, second = _search(
             built.model, built.place, first, seconds=budget_end - time.perf_counter(), seed=seed, workers=workers
         )
         picked = second if second is not None and value(second, built.weight) >= value(first, built.weight) else first
+        started_parts += from_start and picked is first  # the start's placements, checked by solve()
         chosen += [batch[j] for j in picked]
         objective += value(picked, weight)
         if status == "OPTIMAL":
@@ -275,9 +287,8 @@ def _by_parts(
             bound += _rescaled_bound(min(found, urgency_bound * built.weight), built.weight, weight)
         optimal = optimal and status == "OPTIMAL"
     gap = (bound - objective) / max(abs(objective), 1)
-    return Solved(
-        sorted(chosen), "OPTIMAL" if optimal else "FEASIBLE", objective, bound, gap, time.perf_counter() - start, weight
-    )
+    status = "OPTIMAL" if optimal else "FEASIBLE"
+    return Solved(sorted(chosen), status, objective, bound, gap, time.perf_counter() - start, weight, started_parts)
 
 
 def _two_phases(
