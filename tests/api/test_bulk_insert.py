@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import insert, select
 
-from api.db.bulk import insert_rows
+from api.db.bulk import insert_rows, insert_tables
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.migrate import upgrade
 from api.db.models import AuditEntry, Participant, Placement, PlacementRequest, Provider
@@ -105,4 +105,31 @@ def test_a_time_with_an_offset_is_stored_as_the_driver_stores_it(database_url):
     with make_sessionmaker(engine)() as session:
         a, b = session.get(Placement, "A"), session.get(Placement, "B")
         assert a is not None and b is not None and a.appointment == b.appointment
+    engine.dispose()
+
+
+def test_tables_in_one_call_may_name_rows_of_earlier_tables(database_url):
+    engine = seeded(database_url)
+    request = dict(id="R", participant_id="P1", status="placed", hold_minutes=1.0, result={}, created_by="c")
+    base = dict(request_id="R", participant_id="P1", provider_id="H1", service="housing", status="held")
+    audit = [dict(actor="c", action=str(k), record_type="placement", record_id=str(k), detail={}) for k in range(5)]
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=EASTERN)
+    for offset in (False, True):
+        with make_sessionmaker(engine)() as session:
+            suffix = "-offset" if offset else ""
+            holds = [dict(base, id=f"A{suffix}", request_id=f"R{suffix}", appointment=at if offset else None)]
+            insert_tables(
+                session.connection(),
+                [(PlacementRequest, [dict(request, id=f"R{suffix}")]), (Placement, holds), (AuditEntry, audit)],
+            )
+            session.commit()
+    with make_sessionmaker(engine)() as session:
+        assert session.get(Placement, "A") is not None and session.get(Placement, "A-offset") is not None
+        assert [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
+            "0",
+            "1",
+            "2",
+            "3",
+            "4",
+        ] * 2
     engine.dispose()
