@@ -15,8 +15,9 @@ the caller's transaction, with the participants already locked and found as read
 3. :func:`add_request` (a placement request) or :func:`add_holds` (a batch round's existing
    requests) adds the holds, the request's stored answer (:func:`outcome`: per need the hold or
    the wait positions, with the matcher's explanation) and the audit rows to a :class:`Rows`,
-   which inserts them all at once (:meth:`Rows.insert`: one Core statement per table, not the
-   ORM's unit of work, whose per-object bookkeeping was a sixth of a desk batch's CPU).
+   which inserts them all at once (:meth:`Rows.insert`: one statement on PostgreSQL,
+   :func:`api.db.bulk.insert_tables`, not the ORM's unit of work, whose per-object bookkeeping was a
+   sixth of a desk batch's CPU, nor a statement per row).
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import matcher
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
+from api.db.bulk import insert_tables
 from api.db.models import AuditEntry, Base, Participant, Placement, PlacementRequest, Provider, utcnow
 from api.services import audit
 from api.services.decide import Decision, snapshot_instance
@@ -56,15 +58,16 @@ class Rows:
 
     def insert(self, session: Session) -> None:
         """Insert every row in ``session``'s transaction: requests, then holds (they name their
-        request), then audit rows in the order they were added; one statement per table."""
+        request), then audit rows in the order they were added; one statement (PostgreSQL) or one per table."""
         connection = session.connection()
-        for model, rows in (
-            (PlacementRequest, [columns(r) for r in self.requests]),
-            (Placement, [columns(h) for h in self.holds]),
-            (AuditEntry, self.audit),
-        ):
-            if rows:
-                connection.execute(insert(model), rows)
+        insert_tables(
+            connection,
+            [
+                (PlacementRequest, [columns(r) for r in self.requests]),
+                (Placement, [columns(h) for h in self.holds]),
+                (AuditEntry, self.audit),
+            ],
+        )
         self.requests, self.holds, self.audit = [], [], []
 
 
