@@ -250,7 +250,8 @@ def _by_parts(
     for batch in batches:
         budget_end = time.perf_counter() + (deadline - time.perf_counter()) * len(batch) / remaining
         remaining -= len(batch)
-        built = build_model(restrict(prep, batch), mode=mode)
+        part = restrict(prep, batch)
+        built = build_model(part, mode=mode)
         urgency = sum(u * x for u, x in zip(built.urgency, built.place))
         cost = sum(c * x for c, x in zip(built.cost, built.place))
 
@@ -266,11 +267,13 @@ def _by_parts(
             seed=seed,
             workers=workers,
         )
-        found_bound, from_start = solver.BestObjectiveBound(), first is None
-        if first is None:  # no solution in this part's time: go on from its share of the start
+        from_start = first is None
+        if first is None:  # no solution in this part's time: go on from its share of the start, with
+            # the bound of every need met at its most urgent option (CP-SAT reports 0 when it has none)
             first = [j for j, i in enumerate(batch) if i in hinted]
-            if not math.isfinite(found_bound):
-                found_bound = sum(built.urgency)
+            found_bound = float(sum(max(built.urgency[j] for j in need) for need in part.by_need.values() if need))
+        else:
+            found_bound = solver.BestObjectiveBound()
         urgency_bound = math.floor(found_bound + 0.5)
         built.model.Maximize(built.weight * urgency - cost)
         status, solver, second = _search(
