@@ -235,6 +235,17 @@ def _rescaled_bound(bound: float, weight: int, scale: int) -> int:
     return urgency * scale - max(0, urgency * weight - bound)
 
 
+def _counting_bound(part: Prepared, urgency: list[int]) -> int:
+    """An upper bound on urgency-weighted needs met by counting alone: every need met at its most
+    urgent option, and every seat of a provider's category filled at its most urgent option
+    (a placement uses one need and one seat)."""
+    needs = sum(max(urgency[j] for j in need) for need in part.by_need.values() if need)
+    top: dict[tuple[int, str], int] = {}
+    for o, u in zip(part.options, urgency):
+        top[(o.s, o.category)] = max(top.get((o.s, o.category), 0), u)
+    return min(needs, sum(part.seats[key] * u for key, u in top.items()))
+
+
 def _by_parts(
     prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float, hint: list[int]
 ) -> Solved:
@@ -268,10 +279,9 @@ def _by_parts(
             workers=workers,
         )
         from_start = first is None
-        if first is None:  # no solution in this part's time: go on from its share of the start, with
-            # the bound of every need met at its most urgent option (CP-SAT reports 0 when it has none)
+        if first is None:  # no solution in this part's time: go on from its share of the start
             first = [j for j, i in enumerate(batch) if i in hinted]
-            found_bound = float(sum(max(built.urgency[j] for j in need) for need in part.by_need.values() if need))
+            found_bound = float(_counting_bound(part, built.urgency))  # CP-SAT reports 0 when it has none
         else:
             found_bound = solver.BestObjectiveBound()
         urgency_bound = math.floor(found_bound + 0.5)
