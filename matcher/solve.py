@@ -192,13 +192,23 @@ def _search(
     seed: int,
     workers: int,
     presolve_iterations: int | None = None,
+    assignment: list[int] | None = None,
 ):
     """One CP-SAT run from ``hint``: (status name, solver, chosen option indices or None).
-    ``presolve_iterations`` caps CP-SAT's presolve passes (its default 3 when None)."""
+    ``presolve_iterations`` caps CP-SAT's presolve passes (its default 3 when None).
+    ``assignment``, a value for every variable of ``model`` (an earlier search's solution of the
+    same variables), is given in place of ``hint`` as a complete hint: CP-SAT takes it as its first
+    solution, where a hint of the ``place`` variables alone leaves it to complete the rest by search,
+    which on parts of 50,000 options and more did not finish in the time left."""
     model.ClearHints()
-    hinted = set(hint)
-    for i, var in enumerate(place):
-        model.AddHint(var, i in hinted)
+    if assignment is not None:
+        given = model.Proto().solution_hint
+        given.vars.extend(range(len(assignment)))
+        given.values.extend(assignment)
+    else:
+        hinted = set(hint)
+        for i, var in enumerate(place):
+            model.AddHint(var, i in hinted)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.1)
     solver.parameters.random_seed = seed
@@ -282,12 +292,20 @@ def _by_parts(
         if first is None:  # no solution in this part's time: go on from its share of the start
             first = [j for j, i in enumerate(batch) if i in hinted]
             found_bound = float(_counting_bound(part, built.urgency))  # CP-SAT reports 0 when it has none
+            assignment = None
         else:
             found_bound = solver.BestObjectiveBound()
+            assignment = list(solver.ResponseProto().solution)
         urgency_bound = math.floor(found_bound + 0.5)
         built.model.Maximize(built.weight * urgency - cost)
         status, solver, second = _search(
-            built.model, built.place, first, seconds=budget_end - time.perf_counter(), seed=seed, workers=workers
+            built.model,
+            built.place,
+            first,
+            seconds=budget_end - time.perf_counter(),
+            seed=seed,
+            workers=workers,
+            assignment=assignment,
         )
         picked = second if second is not None and value(second, built.weight) >= value(first, built.weight) else first
         started_parts += from_start and picked is first  # the start's placements, checked by solve()
@@ -331,7 +349,13 @@ def _two_phases(
     model.Add(primary >= best)
     model.Minimize(secondary)
     status2, solver, second = _search(
-        model, place, chosen, seconds=deadline - time.perf_counter(), seed=seed, workers=workers
+        model,
+        place,
+        chosen,
+        seconds=deadline - time.perf_counter(),
+        seed=seed,
+        workers=workers,
+        assignment=list(solver.ResponseProto().solution),
     )
     if second is not None:
         chosen, cost, cost_bound = second, solver.ObjectiveValue(), solver.BestObjectiveBound()
