@@ -52,7 +52,7 @@ INSURANCE = ["medicaid", "medicare", "private", "uninsured"]
 
 def _points(population: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lon, lat and weight of every population area with a geometry."""
-    has = population.geometry.notna() & ~population.geometry.is_empty
+    has = ~(population.geometry.isna() | population.geometry.is_empty)
     pts = population.geometry[has].representative_point()
     return pts.x.to_numpy(), pts.y.to_numpy(), population.loc[has, "population"].to_numpy(dtype=float)
 
