@@ -18,6 +18,7 @@ from functools import lru_cache
 from matcher.types import Instance, Need, Participant, Provider, WaitListEntry
 
 BACK = math.inf  # rank of a participant who is not yet on a list: behind everyone waiting
+CATEGORIES = ("general", "set-aside")  # seat categories of a provider
 
 
 def rule_check(attributes: dict, rules: dict) -> tuple[bool | None, str]:
@@ -110,9 +111,11 @@ class Prepared:
 
     def group(self, list_id: str, category: str, p: int) -> int:
         """Rank group of participant index ``p`` in pool (list, category)."""
-        mine = self.rank(list_id, category, p)
-        known = self.group_of[(list_id, category)].get(mine)
-        return known if known is not None else bisect_left(self.ranks[(list_id, category)], mine)
+        pool = (list_id, category)
+        listed = self.mine.get(pool)  # as rank(), inlined: called for every need and provider in reach
+        mine = listed.get(self.participants[p].participant_id, BACK) if listed else BACK
+        known = self.group_of[pool].get(mine)
+        return known if known is not None else bisect_left(self.ranks[pool], mine)
 
 
 def seat_count(provider: Provider, category: str) -> int:
@@ -148,7 +151,7 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
     members: dict[str, list[int]] = defaultdict(list)
     for si, s in enumerate(prep.providers):
         members[s.wait_list].append(si)
-        for cat in ("general", "set-aside"):
+        for cat in CATEGORIES:
             prep.seats[(si, cat)] = seat_count(s, cat)
     for (list_id, cat), entries in fixed.items():
         for rank, e in entries:
@@ -159,7 +162,7 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
             ):
                 prep.claims.setdefault((list_id, cat), []).append(rank)
     for list_id, sis in members.items():
-        for cat in ("general", "set-aside"):
+        for cat in CATEGORIES:
             prep.pools[(list_id, cat)] = sis
             prep.pool_free[(list_id, cat)] = sum(prep.seats[(si, cat)] for si in sis)
     prep.mine = mine
@@ -184,16 +187,17 @@ def add_options(prep: Prepared, pi: int) -> None:
     """Wants and placement options of participant index ``pi`` (``prep.reachable`` lists their
     (provider index, finite transit minutes))."""
     instance, p = prep.instance, prep.participants[pi]
+    providers, seats, pool_free, ahead = prep.providers, prep.seats, prep.pool_free, prep.ahead
     as_of = day_of(instance.as_of)
     pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
     groups: dict[tuple[str, str], int] = {}
+    limit = p.max_transit_minutes
     by_service = defaultdict(list)
-    for si, minutes in sorted(prep.reachable[p.participant_id]):
-        if minutes <= p.max_transit_minutes:
-            by_service[prep.providers[si].service].append((si, minutes))
+    for si, minutes in sorted(reach for reach in prep.reachable[p.participant_id] if reach[1] <= limit):
+        by_service[providers[si].service].append((si, minutes))
     for ni, need in enumerate(p.needs):
         for si, minutes in by_service[need.service]:
-            s = prep.providers[si]
+            s = providers[si]
             if (need.subtype and s.subtype != need.subtype) or (p.preferences and s.provider_id not in pref_rank):
                 continue
             if s.provider_id in need.declined:
@@ -213,14 +217,14 @@ def add_options(prep: Prepared, pi: int) -> None:
                 prep.times[(pi, si)] = fitting  # none free: wanted, with a wait position, no option
                 times = list(fitting)
             prep.wants[(pi, ni)].append((si, rank))
-            for cat in ("general", "set-aside"):
-                if prep.seats[(si, cat)] == 0:
+            for cat in CATEGORIES:
+                if seats[(si, cat)] == 0:
                     continue
                 pool = (s.wait_list, cat)
                 group = groups.get(pool)
                 if group is None:
                     group = groups[pool] = prep.group(s.wait_list, cat, pi)
-                if claims_ahead(prep, pool, group) >= prep.pool_free[pool]:
+                if ahead[pool][group] >= pool_free[pool]:  # the fixed claims ahead take every seat
                     continue
                 for t in times:
                     days = (day_of(t) - as_of).days if t else s.intake_days
