@@ -30,11 +30,6 @@ from matcher.types import MODES, Instance, Result, validate_instance
 
 PRIMARY_SHARE = 0.7  # at most this share of a search's time goes to maximising urgency-weighted needs met
 SMALL_PART = 1000  # parts with fewer options are solved together, up to this many options a model
-# A batch's share of the search time grows with its options to this power: on XL (parts of 52,000,
-# 55,000 and 74,000 options) the two smaller parts were within 0.2-0.5 % of their bounds at their
-# linear shares, while the largest one was still climbing (1.3-3 % below its bound at 24 s, 0.3 %
-# at 35 s, in runs of that part alone), so time moved to it buys the most.
-EFFORT_POWER = 2
 # Full-problem subsolvers for 2-3 workers: CP-SAT's own choice there leaves out its LP-heavy worker
 # "max_lp" (linearization level 2, in its default portfolio from 4 workers on), which closes the
 # bounds on generated M quickly, while the default 2-worker search leaves a 7% gap after 7 s.
@@ -264,20 +259,18 @@ def _counting_bound(part: Prepared, urgency: list[int]) -> int:
 def _by_parts(
     prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float, hint: list[int]
 ) -> Solved:
-    """Each batch of independent parts gets the time left in proportion to its options squared
-    (:data:`EFFORT_POWER`; what a batch leaves unused goes to the larger ones after it): first
+    """Each batch of independent parts gets the time left in proportion to its options: first
     ``PRIMARY_SHARE`` of it to maximise urgency alone, then the rest to ``urgency * weight - cost``
     from that solution (any solution better on this scale meets at least as much urgency, so no row
     has to hold it)."""
     weight = lexicographic_weight(prep, option_costs(prep, mode))
     hinted = set(hint)
     batches = _batches(independent_parts(prep))
-    remaining = sum(len(batch) ** EFFORT_POWER for batch in batches)
+    remaining = sum(len(batch) for batch in batches)
     chosen, objective, bound, optimal, started_parts = [], 0, 0, True, 0
     for batch in batches:
-        share = len(batch) ** EFFORT_POWER / remaining
-        budget_end = time.perf_counter() + (deadline - time.perf_counter()) * share
-        remaining -= len(batch) ** EFFORT_POWER
+        budget_end = time.perf_counter() + (deadline - time.perf_counter()) * len(batch) / remaining
+        remaining -= len(batch)
         part = restrict(prep, batch)
         built = build_model(part, mode=mode)
         urgency = sum(u * x for u, x in zip(built.urgency, built.place))
