@@ -75,7 +75,8 @@ def solve(
     first: generated M is proven optimal in about 2 s with 2).
     ``max_mean_transit_minutes`` is an optional service standard: the mean transit minutes (from
     where participants are now) over all placements may not exceed it. The search starts from
-    ``hint`` (an earlier result: a previous round, a baseline) or else from deferred acceptance,
+    ``hint`` (an earlier result: a previous round, a baseline) or else from deferred acceptance
+    (in coverage mode breaking ties on a list by urgency: ``da_choice(urgency_first=True)``),
     which (or, in coverage mode, the hint) is returned instead, status HEURISTIC, if CP-SAT finds
     no solution in time and it passes the checker and the transit standard. Solved part by part, a
     part where CP-SAT finds none in its time keeps its share of that start (the others keep theirs
@@ -87,7 +88,7 @@ def solve(
     validate_instance(instance)
     workers = workers or default_workers()
     prep = prepare(instance)
-    warm = da_choice(prep, seed=seed)
+    warm = da_choice(prep, seed=seed, urgency_first=mode == "coverage")
     if hint is not None:
         wanted = {(p.participant_id, p.provider_id, p.category, p.appointment) for p in hint.placements}
         start_from = [

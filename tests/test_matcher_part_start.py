@@ -49,7 +49,7 @@ def test_a_part_without_a_solution_keeps_the_warm_start_and_a_valid_bound(monkey
     prep = prepare(instance)
     warm = {
         (prep.participants[o.p].participant_id, prep.providers[o.s].provider_id, o.category, o.appointment)
-        for o in (prep.options[i] for i in da_choice(prep, seed=0))
+        for o in (prep.options[i] for i in da_choice(prep, seed=0, urgency_first=True))
     }
     statuses = hide_solutions(monkeypatch)
     result = matcher.solve(instance, time_limit_s=20, seed=0, workers=1)

@@ -228,7 +228,9 @@ def test_explanations_name_distance_and_people_ahead(mode):
 def test_no_solution_in_time_returns_checked_deferred_acceptance(monkeypatch):
     import importlib
 
-    from matcher import deferred_acceptance, generate_instance
+    from matcher import generate_instance
+    from matcher.baselines import da_choice
+    from matcher.prep import prepare
     from matcher.solve import Solved
 
     solve_module = importlib.import_module("matcher.solve")  # the module, not the function it exports
@@ -237,7 +239,8 @@ def test_no_solution_in_time_returns_checked_deferred_acceptance(monkeypatch):
     result = solve_module.solve(instance, time_limit_s=1)
     assert result.status == "HEURISTIC" and "warm start" in result.method
     assert check(instance, result) == []
-    da = deferred_acceptance(instance, seed=0)
+    prep = prepare(instance)  # coverage mode: deferred acceptance breaking ties on a list by urgency
+    da = [prep.options[i] for i in da_choice(prep, seed=0, urgency_first=True)]
     assert {(p.participant_id, p.provider_id) for p in result.placements} == {
-        (p.participant_id, p.provider_id) for p in da.placements
+        (prep.participants[o.p].participant_id, prep.providers[o.s].provider_id) for o in da
     }
