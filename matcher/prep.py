@@ -107,15 +107,14 @@ class Prepared:
 
     def rank(self, list_id: str, category: str, p: int) -> float:
         """Priority of participant index ``p`` on a list for a seat category (BACK if not on it)."""
-        return self.mine.get((list_id, category), {}).get(self.participants[p].participant_id, BACK)
+        listed = self.mine.get((list_id, category))
+        return listed.get(self.participants[p].participant_id, BACK) if listed else BACK
 
     def group(self, list_id: str, category: str, p: int) -> int:
         """Rank group of participant index ``p`` in pool (list, category)."""
-        pool = (list_id, category)
-        listed = self.mine.get(pool)  # as rank(), inlined: called for every need and provider in reach
-        mine = listed.get(self.participants[p].participant_id, BACK) if listed else BACK
-        known = self.group_of[pool].get(mine)
-        return known if known is not None else bisect_left(self.ranks[pool], mine)
+        mine = self.rank(list_id, category, p)
+        known = self.group_of[(list_id, category)].get(mine)
+        return known if known is not None else bisect_left(self.ranks[(list_id, category)], mine)
 
 
 def seat_count(provider: Provider, category: str) -> int:
@@ -187,7 +186,7 @@ def add_options(prep: Prepared, pi: int) -> None:
     """Wants and placement options of participant index ``pi`` (``prep.reachable`` lists their
     (provider index, finite transit minutes))."""
     instance, p = prep.instance, prep.participants[pi]
-    providers, seats, pool_free, ahead = prep.providers, prep.seats, prep.pool_free, prep.ahead
+    providers, seats, pool_free = prep.providers, prep.seats, prep.pool_free
     as_of = day_of(instance.as_of)
     pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
     groups: dict[tuple[str, str], int] = {}
@@ -224,7 +223,7 @@ def add_options(prep: Prepared, pi: int) -> None:
                 group = groups.get(pool)
                 if group is None:
                     group = groups[pool] = prep.group(s.wait_list, cat, pi)
-                if ahead[pool][group] >= pool_free[pool]:  # the fixed claims ahead take every seat
+                if claims_ahead(prep, pool, group) >= pool_free[pool]:  # the fixed claims ahead take every seat
                     continue
                 for t in times:
                     days = (day_of(t) - as_of).days if t else s.intake_days
