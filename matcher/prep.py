@@ -7,9 +7,12 @@ who are not in this round. The rule itself is in docs/no-bump.md.
 
 from __future__ import annotations
 
+import gc
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -103,7 +106,10 @@ class Prepared:
     reachable: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
     ineligible: dict[tuple[int, int], str] = field(default_factory=dict)
     ahead: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    cutoff: dict[tuple[str, str], float] = field(default_factory=dict)
     times: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    rule_keys: list[str] = field(default_factory=list)
+    verdicts: dict[tuple[str, str], tuple[bool | None, str]] = field(default_factory=dict)
 
     def rank(self, list_id: str, category: str, p: int) -> float:
         """Priority of participant index ``p`` on a list for a seat category (BACK if not on it)."""
@@ -115,6 +121,23 @@ class Prepared:
         mine = self.rank(list_id, category, p)
         known = self.group_of[(list_id, category)].get(mine)
         return known if known is not None else bisect_left(self.ranks[(list_id, category)], mine)
+
+    def eligible(self, attributes: dict, attributes_key: str, si: int) -> tuple[bool | None, str]:
+        """:func:`rule_check` of ``attributes`` (whose :func:`content_key` is ``attributes_key``)
+        against provider index ``si``'s rules, once per distinct pair of contents."""
+        rules = self.providers[si].eligibility
+        if not rules:
+            return True, ""
+        key = (attributes_key, self.rule_keys[si])
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = rule_check(attributes, rules)
+        return verdict
+
+
+def content_key(values: dict) -> str:
+    """A key equal for dicts of equal content (attributes, eligibility rules)."""
+    return repr(sorted(values.items()))
 
 
 def seat_count(provider: Provider, category: str) -> int:
@@ -146,6 +169,7 @@ def _orders(instance: Instance, participant_ids: set[str]):
 def prepare_board(instance: Instance, participants: list[Participant]) -> Prepared:
     """Seats, pools, fixed claims and rank groups; everyone not in ``participants`` is fixed."""
     prep = Prepared(instance, list(participants), list(instance.providers))
+    prep.rule_keys = [content_key(s.eligibility) for s in prep.providers]
     mine, fixed = _orders(instance, {p.participant_id for p in participants})
     members: dict[str, list[int]] = defaultdict(list)
     for si, s in enumerate(prep.providers):
@@ -154,8 +178,9 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
             prep.seats[(si, cat)] = seat_count(s, cat)
     for (list_id, cat), entries in fixed.items():
         for rank, e in entries:
+            attributes_key = content_key(e.attributes)
             if any(
-                rule_check(e.attributes, prep.providers[si].eligibility)[0] is not False
+                prep.eligible(e.attributes, attributes_key, si)[0] is not False
                 and prep.providers[si].provider_id not in e.declined
                 for si in members[list_id]
             ):
@@ -169,8 +194,26 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
     return prep
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a block that allocates millions of small, acyclic
+    objects (options, ranks, reasons); it only walks them (about a quarter of XL preparation)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def prepare(instance: Instance) -> Prepared:
     """Build options, rank groups and fixed claims for ``instance`` (already validated)."""
+    with collection_paused():
+        return _prepare(instance)
+
+
+def _prepare(instance: Instance) -> Prepared:
     prep = prepare_board(instance, instance.participants)
     index = {s.provider_id: si for si, s in enumerate(prep.providers)}
     reachable = prep.reachable
@@ -186,10 +229,10 @@ def add_options(prep: Prepared, pi: int) -> None:
     """Wants and placement options of participant index ``pi`` (``prep.reachable`` lists their
     (provider index, finite transit minutes))."""
     instance, p = prep.instance, prep.participants[pi]
-    providers, seats, pool_free = prep.providers, prep.seats, prep.pool_free
+    providers, seats, cutoff = prep.providers, prep.seats, prep.cutoff
     as_of = day_of(instance.as_of)
     pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
-    groups: dict[tuple[str, str], int] = {}
+    attributes_key = content_key(p.attributes)
     limit = p.max_transit_minutes
     by_service = defaultdict(list)
     for si, minutes in sorted(reach for reach in prep.reachable[p.participant_id] if reach[1] <= limit):
@@ -202,7 +245,7 @@ def add_options(prep: Prepared, pi: int) -> None:
             if s.provider_id in need.declined:
                 prep.ineligible[(pi, si)] = "you declined it for this need"
                 continue
-            ok, why = rule_check(p.attributes, s.eligibility) if s.eligibility else (True, "")
+            ok, why = prep.eligible(p.attributes, attributes_key, si)
             if ok is not True:
                 prep.ineligible[(pi, si)] = why
                 continue
@@ -219,12 +262,9 @@ def add_options(prep: Prepared, pi: int) -> None:
             for cat in CATEGORIES:
                 if seats[(si, cat)] == 0:
                     continue
-                pool = (s.wait_list, cat)
-                group = groups.get(pool)
-                if group is None:
-                    group = groups[pool] = prep.group(s.wait_list, cat, pi)
-                if claims_ahead(prep, pool, group) >= pool_free[pool]:  # the fixed claims ahead take every seat
-                    continue
+                if prep.rank(s.wait_list, cat, pi) > cutoff[(s.wait_list, cat)]:
+                    continue  # the fixed claims ahead take every seat
+                group = prep.group(s.wait_list, cat, pi)
                 for t in times:
                     days = (day_of(t) - as_of).days if t else s.intake_days
                     opt = Option(
@@ -254,16 +294,18 @@ def open_times(instance: Instance, p: Participant, need: Need, s: Provider, minu
 
 
 def _group(prep: Prepared) -> None:
-    """Integer rank groups per pool: equal priorities share a group (ties are not 'ahead')."""
+    """Integer rank groups per pool: equal priorities share a group (ties are not 'ahead'); and
+    the cutoff, the last rank with fewer fixed claims strictly ahead than the pool's free seats."""
     for pool in prep.pools:
-        if pool not in prep.claims and not prep.mine.get(pool):
+        claims = sorted(prep.claims.get(pool, []))
+        free = prep.pool_free[pool]
+        prep.cutoff[pool] = claims[free - 1] if 0 < free <= len(claims) else (BACK if free else -BACK)
+        if not claims and not prep.mine.get(pool):
             prep.ranks[pool], prep.group_of[pool], prep.ahead[pool] = [BACK], {BACK: 0}, [0]
             continue
-        ranks = set(prep.claims.get(pool, [])) | set(prep.mine.get(pool, {}).values()) | {BACK}
-        ordered = sorted(ranks)
+        ordered = sorted(set(claims) | set(prep.mine.get(pool, {}).values()) | {BACK})
         prep.ranks[pool] = ordered
         prep.group_of[pool] = {r: g for g, r in enumerate(ordered)}
-        claims = sorted(prep.claims.get(pool, []))
         prep.ahead[pool] = [bisect_left(claims, r) for r in ordered]
 
 
