@@ -10,7 +10,7 @@ from typing import Any
 from datetime import timedelta
 
 from matcher.next_steps import unmet_explanation
-from matcher.prep import BACK, Prepared, claims_ahead, day_of
+from matcher.prep import BACK, CATEGORIES, Prepared, claims_ahead, content_key, day_of
 from matcher.types import Placement, Result, UnmetNeed, WaitPosition
 
 DAYS_PER_MONTH = 30.44
@@ -41,7 +41,18 @@ class _Round:
                 self.housing[o.p] = o
         self._ranks: dict[Any, list] = {}
         self._reach: dict[int, dict[str, list]] = {}
+        self._attributes_key: dict[int, str] = {}
         self.index = {s.provider_id: si for si, s in enumerate(prep.providers)}
+        self.participant_id = [person.participant_id for person in prep.participants]
+        self.service_of = [provider.service for provider in prep.providers]
+        self.label = [provider.label for provider in prep.providers]
+        self.wait_list = [provider.wait_list for provider in prep.providers]
+        left = [
+            {c: prep.seats[(si, c)] - self.used.get((si, c), 0) for c in CATEGORIES}
+            for si in range(len(prep.providers))
+        ]
+        self.free = [sum(by_category.values()) for by_category in left]  # seats left after this round
+        self.left_general = [max(by_category["general"], 0) for by_category in left]
         self.of_service: defaultdict[str, list[int]] = defaultdict(list)
         for si, provider in enumerate(prep.providers):
             self.of_service[provider.service].append(si)
@@ -53,31 +64,45 @@ class _Round:
     def _sorted_ranks(self, s: int, category: str, unplaced_only: bool) -> list[float]:
         key = (s, category, unplaced_only)
         if key not in self._ranks:
-            list_id = self.prep.providers[s].wait_list
+            listed = self.prep.mine.get((self.wait_list[s], category)) or {}
+            participant_id, placed = self.participant_id, self.placed_need
             self._ranks[key] = sorted(
-                self.prep.rank(list_id, category, q)
+                listed.get(participant_id[q], BACK)
                 for q, need in self.wanting[s]
-                if not unplaced_only or (q, need) not in self.placed_need
+                if not unplaced_only or (q, need) not in placed
             )
         return self._ranks[key]
 
     def ahead(self, p: int, s: int, category: str, *, unplaced_only: bool) -> int:
         """Eligible people strictly ahead of ``p`` at provider ``s`` who want it (fixed + participants)."""
         prep = self.prep
-        pool = (prep.providers[s].wait_list, category)
-        mine = prep.rank(pool[0], category, p)
+        pool = (self.wait_list[s], category)
+        listed = prep.mine.get(pool)
+        mine = listed.get(self.participant_id[p], BACK) if listed else BACK
         group = prep.group_of[pool].get(mine)
         count = claims_ahead(prep, pool, bisect_left(prep.ranks[pool], mine) if group is None else group)
-        return count + bisect_left(self._sorted_ranks(s, category, unplaced_only), mine)
+        wanting = self._ranks.get((s, category, unplaced_only))
+        if wanting is None:
+            wanting = self._sorted_ranks(s, category, unplaced_only)
+        return count + bisect_left(wanting, mine)
 
     def reachable(self, p: int, service: str) -> list[tuple[int, float]]:
         """(provider index, transit minutes) of the providers of ``service`` participant ``p`` has a route to."""
         if p not in self._reach:
-            by_service = defaultdict(list)
-            for si, minutes in self.prep.reachable.get(self.prep.participants[p].participant_id, []):
-                by_service[self.prep.providers[si].service].append((si, minutes))
+            service_of, by_service = self.service_of, defaultdict(list)
+            for reach in self.prep.reachable.get(self.prep.participants[p].participant_id, []):
+                by_service[service_of[reach[0]]].append(reach)
             self._reach[p] = by_service
         return self._reach[p].get(service, [])
+
+    def eligible(self, p: int, si: int) -> tuple[bool | None, str]:
+        """Whether participant ``p`` meets provider index ``si``'s eligibility rules, and why not
+        (:func:`matcher.prep.rule_check`, once per distinct pair of attributes and rules)."""
+        attributes = self.prep.participants[p].attributes
+        key = self._attributes_key.get(p)
+        if key is None:
+            key = self._attributes_key[p] = content_key(attributes)
+        return self.prep.eligible(attributes, key, si)
 
     def blocked(self, p: int, si: int) -> str:
         """Why a provider the participant wants and can reach did not place them."""
@@ -131,13 +156,12 @@ def _blocked_reason(r: _Round, p: int, si: int) -> str:
     """Why a provider the participant wants and can reach did not place them."""
     prep, s = r.prep, r.prep.providers[si]
     n = r.ahead(p, si, "general", unplaced_only=False)
-    free = sum(prep.seats[(si, c)] - r.used[(si, c)] for c in ("general", "set-aside"))
     if s.books_times and not prep.times.get((p, si)):
         return "it has no free appointment time (every listed appointment time is taken or past)"
-    if free <= 0:
+    if r.free[si] <= 0:
         return f"it is full ({_people(n)} ahead of you on its list)"
     if n:
-        return f"{_people(n)} ahead of you on {s.label}'s list"
+        return f"{_people(n)} ahead of you on {r.label[si]}'s list"
     return "it has no seat or appointment that fits with your other placements"
 
 
@@ -149,8 +173,7 @@ def _wait_positions(r: _Round, p: int, need: int) -> list[WaitPosition]:
     for si, _rank in prep.wants.get((p, need), []):
         s = prep.providers[si]
         ahead = r.ahead(p, si, "general", unplaced_only=True)
-        left = prep.seats[(si, "general")] - r.used[(si, "general")]
-        before_you = ahead + 1 - max(left, 0)
+        before_you = ahead + 1 - r.left_general[si]
         if before_you <= 0:
             start = as_of
         elif s.monthly_turnover > 0:

@@ -12,6 +12,7 @@ days to start (coverage) or preference ranks (preference); :mod:`matcher.solve` 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -46,11 +47,10 @@ def _chain(model: cp_model.CpModel, options, place, name: str):
 
 
 def _first_after(groups: list[int], group: int) -> int | None:
-    """Index of the first chain group strictly behind ``group`` (None if there is none)."""
-    for k, g in enumerate(groups):
-        if g > group:
-            return k
-    return None
+    """Index of the first chain group strictly behind ``group`` (None if there is none); ``groups``
+    is sorted ascending, as :func:`_chain` returns it."""
+    k = bisect_right(groups, group)
+    return k if k < len(groups) else None
 
 
 def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minutes: float | None = None) -> Built:
@@ -111,8 +111,10 @@ def build_model(prep: Prepared, *, mode: str = "coverage", max_mean_transit_minu
     booked = {key: sum(v) for key, v in at_time.items()}
 
     for (p, need), wanted in prep.wants.items():
+        placed_anywhere = met(p, need) if mode == "coverage" else None  # the same for every provider
         for s, rank in wanted:
-            content = met(p, need, None if mode == "coverage" else rank) + sum(housed_far(p, s))
+            is_met = met(p, need, rank) if placed_anywhere is None else placed_anywhere
+            content = is_met + sum(housed_far(p, s))
             times = prep.times.get((p, s))
             for cat in ("general", "set-aside"):
                 if (s, cat) not in chains:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-from matcher.prep import rule_check
 from matcher.types import WaitPosition
 
 SHOWN_NEXT_STEPS = 3
@@ -34,7 +33,7 @@ def deciding_reason(r, p: int, need: int, si: int, minutes: float | None) -> tup
         return "subtype", f"it is {s.subtype or 'of no subtype'}, not {want.subtype}"
     if person.preferences and s.provider_id not in person.preferences:
         return "choices", "it is not among your choices"
-    ok, why = rule_check(person.attributes, s.eligibility) if s.eligibility else (True, "")
+    ok, why = r.eligible(p, si)
     if ok is not True:
         return "ineligible", f"it does not take you: {why}"
     if minutes is None:
@@ -63,12 +62,11 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
         named = list(set(reach) | {si for si in declined if prep.providers[si].service == want.service})
         unrouted = len(considered) - len(named)
     rows = []
-    for si in sorted(named, key=lambda i: (reach.get(i, math.inf), prep.providers[i].label)):
+    label = r.label
+    for si in sorted(named, key=lambda i: (reach.get(i, math.inf), label[i])):
         kind, why = deciding_reason(r, p, need, si, reach.get(si))
         rows.append((kind, si, why))
-    text = f"No {want.service} placement now. Considered: " + "; ".join(
-        f"{prep.providers[si].label}: {why}" for _, si, why in rows
-    )
+    text = f"No {want.service} placement now. Considered: " + "; ".join(f"{label[si]}: {why}" for _, si, why in rows)
     if unrouted:
         text += (
             f"{'; and ' if rows else ''}{unrouted} other {want.service} providers: no transit route "
@@ -101,7 +99,7 @@ def next_steps(r, p: int, need: int, rows, reach: dict[int, float], waits: list[
         if kind == "subtype"
         and prep.providers[si].provider_id not in want.declined
         and reach.get(si, math.inf) <= person.max_transit_minutes
-        and rule_check(person.attributes, prep.providers[si].eligibility)[0] is True
+        and r.eligible(p, si)[0] is True
     ]
     if other:
         s = prep.providers[other[0]]
