@@ -47,6 +47,7 @@ class _Round:
         self.service_of = [provider.service for provider in prep.providers]
         self.label = [provider.label for provider in prep.providers]
         self.wait_list = [provider.wait_list for provider in prep.providers]
+        self.has_rules = [bool(provider.eligibility) for provider in prep.providers]
         left = [
             {c: prep.seats[(si, c)] - self.used.get((si, c), 0) for c in CATEGORIES}
             for si in range(len(prep.providers))
@@ -98,6 +99,8 @@ class _Round:
     def eligible(self, p: int, si: int) -> tuple[bool | None, str]:
         """Whether participant ``p`` meets provider index ``si``'s eligibility rules, and why not
         (:func:`matcher.prep.rule_check`, once per distinct pair of attributes and rules)."""
+        if not self.has_rules[si]:
+            return True, ""
         attributes = self.prep.participants[p].attributes
         key = self._attributes_key.get(p)
         if key is None:

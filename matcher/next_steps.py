@@ -26,7 +26,8 @@ def deciding_reason(r, p: int, need: int, si: int, minutes: float | None) -> tup
     """The one reason provider index ``si`` did not place participant ``p``'s need, and its kind:
     declined, subtype, choices, ineligible, no-route, too-far, appointment or blocked."""
     prep = r.prep
-    person, want, s = prep.participants[p], prep.participants[p].needs[need], prep.providers[si]
+    person, s = prep.participants[p], prep.providers[si]
+    want = person.needs[need]
     if s.provider_id in want.declined:
         return "declined", "you declined it for this need"
     if want.subtype and s.subtype != want.subtype:
@@ -86,9 +87,9 @@ def next_steps(r, p: int, need: int, rows, reach: dict[int, float], waits: list[
         label = prep.providers[r.index[w.provider_id]].label
         start = f", estimated start {w.estimated_start}" if w.estimated_start else ", no start date can be estimated"
         steps.append(f"join the wait list of {label} (you would be {_ordinal(w.position)} in line{start})")
-    far = sorted((reach[si], si) for kind, si, _ in rows if kind == "too-far")
-    if far:
-        minutes, si = far[0]
+    nearest_far = min(((reach[si], si) for kind, si, _ in rows if kind == "too-far"), default=None)
+    if nearest_far is not None:
+        minutes, si = nearest_far
         steps.append(
             f"a travel limit of {math.ceil(minutes)} min would reach {prep.providers[si].label} "
             f"({minutes:.0f} min by transit)"
