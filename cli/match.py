@@ -10,6 +10,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import matcher
@@ -136,14 +137,25 @@ def match(
     the independent checker. Example: `handoff match round.json -o placed.json --time-limit 20`.
     """
     inst = _load_instance(instance)
-    if baseline == Baseline.fcfs:
-        result = matcher.fcfs(inst, seed=seed)
-    elif baseline == Baseline.da:
-        result = matcher.deferred_acceptance(inst, seed=seed)
-    else:
-        result = matcher.solve(inst, mode=mode.value, time_limit_s=time_limit, seed=seed, workers=workers)
-    output.write_text(json.dumps(matcher.result_to_dict(result), indent=2))
-    violations = matcher.check(inst, result)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"placing with {baseline.value if baseline else 'cp-sat'}", total=None)
+
+        def step(text: str) -> None:
+            progress.update(task, description=text)
+
+        if baseline == Baseline.fcfs:
+            result = matcher.fcfs(inst, seed=seed)
+        elif baseline == Baseline.da:
+            result = matcher.deferred_acceptance(inst, seed=seed)
+        else:
+            result = matcher.solve(
+                inst, mode=mode.value, time_limit_s=time_limit, seed=seed, workers=workers, on_step=step
+            )
+        step(f"writing {output}")
+        output.write_text(json.dumps(matcher.result_to_dict(result), indent=2))
+        step("checking the result with the independent checker")
+        violations = matcher.check(inst, result)
     console.print(_summary(result, violations))
     console.print(f"wrote {output}")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -62,6 +63,7 @@ def solve(
     workers: int | None = None,
     max_mean_transit_minutes: float | None = None,
     hint: Result | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> Result:
     """Place participants under capacity, eligibility, travel limits, appointments and no-bump.
 
@@ -81,12 +83,16 @@ def solve(
     no solution in time and it passes the checker and the transit standard. Solved part by part, a
     part where CP-SAT finds none in its time keeps its share of that start (the others keep theirs
     from CP-SAT, and the bound stays valid); the whole is then checked before it is returned.
+    ``on_step``, if given, is called with a sentence as each step begins (preparing, searching a
+    part, explaining), for a progress display.
     """
     start = time.perf_counter()
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     validate_instance(instance)
     workers = workers or default_workers()
+    step = on_step or _quiet
+    step(f"preparing options for {len(instance.participants):,} participants, {len(instance.providers):,} providers")
     prep = prepare(instance)
     warm = da_choice(prep, seed=seed, urgency_first=mode == "coverage")
     if hint is not None:
@@ -108,7 +114,9 @@ def solve(
         start=start,
         max_mean_transit_minutes=max_mean_transit_minutes,
         hint=start_from,
+        on_step=step,
     )
+    step(f"explaining {len(solved.chosen):,} placements and every unmet need")
     if solved.status in ("OPTIMAL", "FEASIBLE"):
         started = solved.started_parts
         result = build_result(
@@ -140,6 +148,10 @@ def solve(
     return build_result(prep, [], mode=mode, method="cp-sat", status=solved.status, seconds=solved.seconds)
 
 
+def _quiet(_step: str) -> None:
+    """No progress display."""
+
+
 def default_workers() -> int:
     """CP-SAT search threads to use when none are asked for: one per CPU core, at most 8."""
     return min(8, os.cpu_count() or 1)
@@ -163,14 +175,19 @@ def solve_model(
     start: float | None = None,
     max_mean_transit_minutes: float | None = None,
     hint: list[int] | None = None,
+    on_step: Callable[[str], None] = _quiet,
 ) -> Solved:
     """Build and solve within ``time_limit_s`` wall seconds counted from ``start`` (a
     ``time.perf_counter()`` value, default now): urgency-weighted needs met first, then the least
     cost. ``workers`` search threads; ``hint`` lists option indices to start from. Part by part
-    (see the module docstring), or, with ``max_mean_transit_minutes``, in two phases on the whole."""
+    (see the module docstring), or, with ``max_mean_transit_minutes``, in two phases on the whole;
+    ``on_step`` is called with a sentence as each part's search begins."""
     start = time.perf_counter() if start is None else start
     deadline = start + time_limit_s
     if max_mean_transit_minutes is not None:
+        on_step(
+            f"searching {len(prep.options):,} options as one model (mean transit at most {max_mean_transit_minutes:g} min)"
+        )
         return _two_phases(
             prep,
             mode=mode,
@@ -181,7 +198,9 @@ def solve_model(
             max_mean_transit_minutes=max_mean_transit_minutes,
             hint=hint or [],
         )
-    return _by_parts(prep, mode=mode, deadline=deadline, seed=seed, workers=workers, start=start, hint=hint or [])
+    return _by_parts(
+        prep, mode=mode, deadline=deadline, seed=seed, workers=workers, start=start, hint=hint or [], on_step=on_step
+    )
 
 
 def _search(
@@ -258,7 +277,15 @@ def _counting_bound(part: Prepared, urgency: list[int]) -> int:
 
 
 def _by_parts(
-    prep: Prepared, *, mode: str, deadline: float, seed: int, workers: int, start: float, hint: list[int]
+    prep: Prepared,
+    *,
+    mode: str,
+    deadline: float,
+    seed: int,
+    workers: int,
+    start: float,
+    hint: list[int],
+    on_step: Callable[[str], None],
 ) -> Solved:
     """Each batch of independent parts gets the time left in proportion to its options: first
     ``PRIMARY_SHARE`` of it to maximise urgency alone, then the rest to ``urgency * weight - cost``
@@ -269,7 +296,8 @@ def _by_parts(
     batches = _batches(independent_parts(prep))
     remaining = sum(len(batch) for batch in batches)
     chosen, objective, bound, optimal, started_parts = [], 0, 0, True, 0
-    for batch in batches:
+    for number, batch in enumerate(batches, 1):
+        on_step(f"searching part {number} of {len(batches)} ({len(batch):,} options)")
         budget_end = time.perf_counter() + (deadline - time.perf_counter()) * len(batch) / remaining
         remaining -= len(batch)
         part = restrict(prep, batch)
