@@ -5,7 +5,10 @@ a provider just over the travel limit, a different subtype). Used by :mod:`match
 At county scale a service has thousands of providers, most of which no transit route links to a
 person's home: past :data:`NAMED_WITHOUT_ROUTE` of those, they are counted in one sentence instead
 of named one by one (each provider with a route, and each declined one, is still named with its
-reason), so an explanation stays readable aloud and costs what the person's reach costs."""
+reason), so an explanation stays readable aloud and costs what the person's reach costs. Likewise
+past the :data:`NAMED_TOO_FAR` nearest providers over the person's travel limit, and past
+:data:`NAMED_ALIKE` providers refusing for the same eligibility reason, the rest are counted in one
+phrase each (with their range of minutes; the nearest over the limit is also a next step)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from matcher.types import WaitPosition
 
 SHOWN_NEXT_STEPS = 3
 NAMED_WITHOUT_ROUTE = 5  # providers without a transit route named one by one; more are counted
+NAMED_TOO_FAR = 3  # providers over the travel limit named, nearest first; more are counted
+NAMED_ALIKE = 3  # providers refusing for one eligibility reason named, nearest first; more are counted
+INELIGIBLE = "it does not take you: "  # how an eligibility reason begins
 
 
 def _ordinal(n: int) -> str:
@@ -36,7 +42,7 @@ def deciding_reason(r, p: int, need: int, si: int, minutes: float | None) -> tup
         return "choices", "it is not among your choices"
     ok, why = r.eligible(p, si)
     if ok is not True:
-        return "ineligible", f"it does not take you: {why}"
+        return "ineligible", INELIGIBLE + why
     if minutes is None:
         return "no-route", (
             "no transit route: the transit feed does not reach your home within the walk limit (or does not reach it)"
@@ -67,7 +73,7 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
     for si in sorted(named, key=lambda i: (reach.get(i, math.inf), label[i])):
         kind, why = deciding_reason(r, p, need, si, reach.get(si))
         rows.append((kind, si, why))
-    text = f"No {want.service} placement now. Considered: " + "; ".join(f"{label[si]}: {why}" for _, si, why in rows)
+    text = f"No {want.service} placement now. Considered: " + "; ".join(_considered(r, p, want.service, rows, reach))
     if unrouted:
         text += (
             f"{'; and ' if rows else ''}{unrouted} other {want.service} providers: no transit route "
@@ -75,6 +81,34 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
         )
     text += "."
     return text + " " + next_steps(r, p, need, rows, reach, waits)
+
+
+def _considered(r, p: int, service: str, rows, reach: dict[int, float]) -> list[str]:
+    """The phrases of the considered ``rows`` (kind, provider index, reason; nearest first): each
+    provider with its reason, but past :data:`NAMED_TOO_FAR` over the travel limit and past
+    :data:`NAMED_ALIKE` refusing for one eligibility reason, the rest counted in one phrase each."""
+    far: list[int] = []
+    alike: dict[str, list[int]] = {}
+    for kind, si, why in rows:
+        if kind == "too-far":
+            far.append(si)
+        elif kind == "ineligible":
+            alike.setdefault(why, []).append(si)
+    counted = set(far[NAMED_TOO_FAR:]).union(*(sis[NAMED_ALIKE:] for sis in alike.values()))
+    label = r.label
+    phrases = [f"{label[si]}: {why}" for _, si, why in rows if si not in counted]
+    for why, sis in alike.items():
+        if len(sis) > NAMED_ALIKE:
+            phrases.append(
+                f"{len(sis) - NAMED_ALIKE} other {service} providers do not take you either ({why.removeprefix(INELIGIBLE)})"
+            )
+    if len(far) > NAMED_TOO_FAR:
+        limit, rest = r.prep.participants[p].max_transit_minutes, far[NAMED_TOO_FAR:]
+        phrases.append(
+            f"{len(rest)} other {service} providers are over your limit of {limit:.0f} min by transit too "
+            f"({reach[rest[0]]:.0f} to {reach[rest[-1]]:.0f} min)"
+        )
+    return phrases
 
 
 def next_steps(r, p: int, need: int, rows, reach: dict[int, float], waits: list[WaitPosition]) -> str:

@@ -238,6 +238,37 @@ def test_at_county_scale_providers_without_a_route_are_counted_not_named():
     assert all(f"House {k}:" in named for k in range(NAMED_WITHOUT_ROUTE + 3))
 
 
+def test_many_over_the_limit_or_refusing_alike_are_counted_after_the_nearest():
+    from matcher.next_steps import NAMED_ALIKE, NAMED_TOO_FAR
+
+    person = {"participant_id": "Ana", "needs": [{"service": "housing", "urgency": 3}], "attributes": {"pets": True}}
+    far = [{"provider_id": f"F{k}", "name": f"Far {k}", "service": "housing", "capacity": 1} for k in range(8)]
+    strict = [
+        {
+            "provider_id": f"N{k}",
+            "name": f"No Pets {k}",
+            "service": "housing",
+            "capacity": 1,
+            "eligibility": {"pets": False},
+        }
+        for k in range(6)
+    ]
+    data = _round([person], far + strict)
+    for row in data["travel_minutes"]:  # Far k at 50 + k min (limit 45), No Pets k at 10 + k min
+        k = int(row["provider_id"][1:])
+        row["minutes"] = 50.0 + k if row["provider_id"][0] == "F" else 10.0 + k
+    _, result = _solve(data)
+    text = result.unmet[0].explanation
+    assert [f"Far {k}:" in text for k in range(8)] == [k < NAMED_TOO_FAR for k in range(8)]
+    assert (
+        f"{8 - NAMED_TOO_FAR} other housing providers are over your limit of 45 min by transit too (53 to 57 min)"
+        in text
+    )
+    assert [f"No Pets {k}:" in text for k in range(6)] == [k < NAMED_ALIKE for k in range(6)]
+    assert f"{6 - NAMED_ALIKE} other housing providers do not take you either (it does not accept pets)" in text
+    assert "a travel limit of 50 min would reach Far 0" in text  # the nearest over the limit stays a next step
+
+
 def test_a_different_subtype_is_proposed():
     person = {"participant_id": "Ana", "needs": [{"service": "treatment", "subtype": "residential"}]}
     providers = [
