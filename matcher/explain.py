@@ -10,7 +10,7 @@ from typing import Any
 from datetime import timedelta
 
 from matcher.next_steps import unmet_explanation
-from matcher.prep import BACK, CATEGORIES, Prepared, claims_ahead, content_key, day_of
+from matcher.prep import BACK, Prepared, claims_ahead, content_key, day_of
 from matcher.types import Placement, Result, UnmetNeed, WaitPosition
 
 DAYS_PER_MONTH = 30.44
@@ -48,12 +48,11 @@ class _Round:
         self.label = [provider.label for provider in prep.providers]
         self.wait_list = [provider.wait_list for provider in prep.providers]
         self.has_rules = [bool(provider.eligibility) for provider in prep.providers]
-        left = [
-            {c: prep.seats[(si, c)] - self.used.get((si, c), 0) for c in CATEGORIES}
-            for si in range(len(prep.providers))
-        ]
-        self.free = [sum(by_category.values()) for by_category in left]  # seats left after this round
-        self.left_general = [max(by_category["general"], 0) for by_category in left]
+        seats, used, count = prep.seats, self.used, range(len(prep.providers))
+        general = [seats[(si, "general")] - used.get((si, "general"), 0) for si in count]
+        set_aside = [seats[(si, "set-aside")] - used.get((si, "set-aside"), 0) for si in count]
+        self.free = [g + a for g, a in zip(general, set_aside)]  # seats left after this round
+        self.left_general = [max(g, 0) for g in general]
         self.of_service: defaultdict[str, list[int]] = defaultdict(list)
         for si, provider in enumerate(prep.providers):
             self.of_service[provider.service].append(si)

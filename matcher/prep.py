@@ -11,17 +11,20 @@ import gc
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
+from types import MappingProxyType
 
 from matcher.types import Instance, Need, Participant, Provider, WaitListEntry
 
 BACK = math.inf  # rank of a participant who is not yet on a list: behind everyone waiting
 CATEGORIES = ("general", "set-aside")  # seat categories of a provider
+NO_RULES = "[]"  # content_key({}): a provider without eligibility rules
+ONLY_BACK = ((BACK,), MappingProxyType({BACK: 0}), (0,))  # ranks, groups, ahead of a pool nobody is listed on
 
 
 def rule_check(attributes: dict, rules: dict) -> tuple[bool | None, str]:
@@ -99,13 +102,13 @@ class Prepared:
     seats: dict[tuple[int, str], int] = field(default_factory=dict)
     pools: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     pool_free: dict[tuple[str, str], int] = field(default_factory=dict)
-    ranks: dict[tuple[str, str], list[float]] = field(default_factory=dict)
-    group_of: dict[tuple[str, str], dict[float, int]] = field(default_factory=dict)
+    ranks: dict[tuple[str, str], Sequence[float]] = field(default_factory=dict)
+    group_of: dict[tuple[str, str], Mapping[float, int]] = field(default_factory=dict)
     claims: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     mine: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     reachable: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
     ineligible: dict[tuple[int, int], str] = field(default_factory=dict)
-    ahead: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    ahead: dict[tuple[str, str], Sequence[int]] = field(default_factory=dict)
     cutoff: dict[tuple[str, str], float] = field(default_factory=dict)
     times: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     rule_keys: list[str] = field(default_factory=list)
@@ -142,10 +145,16 @@ def content_key(values: dict) -> str:
 
 def seat_count(provider: Provider, category: str) -> int:
     """Seats fillable now in ``category``; clinics with listed times also need a free time each."""
-    free = provider.free_general if category == "general" else provider.free_set_aside
+    return seat_counts(provider)[category == "set-aside"]
+
+
+def seat_counts(provider: Provider) -> tuple[int, int]:
+    """:func:`seat_count` of the general and the set-aside category, in that order."""
+    general, set_aside = provider.free_general, provider.free_set_aside
     if provider.books_times:
-        free = min(free, len(provider.appointment_times))
-    return max(free, 0)
+        times = len(provider.appointment_times)
+        general, set_aside = min(general, times), min(set_aside, times)
+    return max(general, 0), max(set_aside, 0)
 
 
 def _orders(instance: Instance, participant_ids: set[str]):
@@ -169,26 +178,27 @@ def _orders(instance: Instance, participant_ids: set[str]):
 def prepare_board(instance: Instance, participants: list[Participant]) -> Prepared:
     """Seats, pools, fixed claims and rank groups; everyone not in ``participants`` is fixed."""
     prep = Prepared(instance, list(participants), list(instance.providers))
-    prep.rule_keys = [content_key(s.eligibility) for s in prep.providers]
+    providers, seats = prep.providers, prep.seats
+    prep.rule_keys = [content_key(s.eligibility) if s.eligibility else NO_RULES for s in providers]
     mine, fixed = _orders(instance, {p.participant_id for p in participants})
     members: dict[str, list[int]] = defaultdict(list)
-    for si, s in enumerate(prep.providers):
+    for si, s in enumerate(providers):
         members[s.wait_list].append(si)
-        for cat in CATEGORIES:
-            prep.seats[(si, cat)] = seat_count(s, cat)
+        seats[(si, "general")], seats[(si, "set-aside")] = seat_counts(s)
     for (list_id, cat), entries in fixed.items():
+        sis = members[list_id]
         for rank, e in entries:
             attributes_key = content_key(e.attributes)
             if any(
                 prep.eligible(e.attributes, attributes_key, si)[0] is not False
-                and prep.providers[si].provider_id not in e.declined
-                for si in members[list_id]
+                and providers[si].provider_id not in e.declined
+                for si in sis
             ):
                 prep.claims.setdefault((list_id, cat), []).append(rank)
     for list_id, sis in members.items():
         for cat in CATEGORIES:
             prep.pools[(list_id, cat)] = sis
-            prep.pool_free[(list_id, cat)] = sum(prep.seats[(si, cat)] for si in sis)
+            prep.pool_free[(list_id, cat)] = sum([seats[(si, cat)] for si in sis])
     prep.mine = mine
     _group(prep)
     return prep
@@ -296,14 +306,17 @@ def open_times(instance: Instance, p: Participant, need: Need, s: Provider, minu
 def _group(prep: Prepared) -> None:
     """Integer rank groups per pool: equal priorities share a group (ties are not 'ahead'); and
     the cutoff, the last rank with fewer fixed claims strictly ahead than the pool's free seats."""
-    for pool in prep.pools:
-        claims = sorted(prep.claims.get(pool, []))
-        free = prep.pool_free[pool]
-        prep.cutoff[pool] = claims[free - 1] if 0 < free <= len(claims) else (BACK if free else -BACK)
-        if not claims and not prep.mine.get(pool):
-            prep.ranks[pool], prep.group_of[pool], prep.ahead[pool] = [BACK], {BACK: 0}, [0]
+    no_claims: list[int] = []
+    for pool, free in prep.pool_free.items():
+        claims = prep.claims.get(pool, no_claims)
+        listed = prep.mine.get(pool)
+        if not claims and not listed:
+            prep.cutoff[pool] = BACK if free else -BACK
+            prep.ranks[pool], prep.group_of[pool], prep.ahead[pool] = ONLY_BACK
             continue
-        ordered = sorted(set(claims) | set(prep.mine.get(pool, {}).values()) | {BACK})
+        claims.sort()
+        prep.cutoff[pool] = claims[free - 1] if 0 < free <= len(claims) else (BACK if free else -BACK)
+        ordered = sorted(set(claims) | set(listed.values() if listed else ()) | {BACK})
         prep.ranks[pool] = ordered
         prep.group_of[pool] = {r: g for g, r in enumerate(ordered)}
         prep.ahead[pool] = [bisect_left(claims, r) for r in ordered]
