@@ -110,6 +110,12 @@ class _Round:
         """Why a provider the participant wants and can reach did not place them."""
         return _blocked_reason(self, p, si)
 
+    def full(self, p: int, si: int) -> bool:
+        """Whether provider index ``si``, wanted and in reach, did not place participant ``p`` for
+        having no seat left after this round (not for want of an appointment time)."""
+        s = self.prep.providers[si]
+        return self.free[si] <= 0 and not (s.books_times and not self.prep.times.get((p, si)))
+
     def minutes(self, o) -> float:
         """Transit minutes of a placement: from the housing placement when there is one."""
         prep = self.prep
@@ -157,9 +163,9 @@ def _placement(r: _Round, o) -> Placement:
 def _blocked_reason(r: _Round, p: int, si: int) -> str:
     """Why a provider the participant wants and can reach did not place them."""
     prep, s = r.prep, r.prep.providers[si]
-    n = r.ahead(p, si, "general", unplaced_only=False)
     if s.books_times and not prep.times.get((p, si)):
         return "it has no free appointment time (every listed appointment time is taken or past)"
+    n = r.ahead(p, si, "general", unplaced_only=False)
     if r.free[si] <= 0:
         return f"it is full ({_people(n)} ahead of you on its list)"
     if n:

@@ -6,9 +6,10 @@ At county scale a service has thousands of providers, most of which no transit r
 person's home: past :data:`NAMED_WITHOUT_ROUTE` of those, they are counted in one sentence instead
 of named one by one (each provider with a route, and each declined one, is still named with its
 reason), so an explanation stays readable aloud and costs what the person's reach costs. Likewise
-past the :data:`NAMED_TOO_FAR` nearest providers over the person's travel limit, and past
-:data:`NAMED_ALIKE` providers refusing for the same eligibility reason, the rest are counted in one
-phrase each (with their range of minutes; the nearest over the limit is also a next step)."""
+past the :data:`NAMED_TOO_FAR` nearest providers over the person's travel limit, the
+:data:`NAMED_FULL` nearest full ones and :data:`NAMED_ALIKE` refusing for the same eligibility
+reason, the rest are counted in one phrase each (with their range of minutes; the nearest over the
+limit is also a next step, and the best wait lists are the first steps)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ SHOWN_NEXT_STEPS = 3
 NAMED_WITHOUT_ROUTE = 5  # providers without a transit route named one by one; more are counted
 NAMED_TOO_FAR = 3  # providers over the travel limit named, nearest first; more are counted
 NAMED_ALIKE = 3  # providers refusing for one eligibility reason named, nearest first; more are counted
+NAMED_FULL = 3  # full providers named with the people ahead, nearest first; more are counted
 INELIGIBLE = "it does not take you: "  # how an eligibility reason begins
 
 
@@ -28,30 +30,51 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def deciding_reason(r, p: int, need: int, si: int, minutes: float | None) -> tuple[str, str]:
-    """The one reason provider index ``si`` did not place participant ``p``'s need, and its kind:
-    declined, subtype, choices, ineligible, no-route, too-far, appointment or blocked."""
+def deciding_kind(r, p: int, need: int, si: int, minutes: float | None) -> str:
+    """The kind of the one reason provider index ``si`` did not place participant ``p``'s need
+    (``minutes`` by transit, None without a route): declined, subtype, choices, ineligible,
+    no-route, too-far, appointment, full or blocked."""
     prep = r.prep
     person, s = prep.participants[p], prep.providers[si]
     want = person.needs[need]
     if s.provider_id in want.declined:
-        return "declined", "you declined it for this need"
+        return "declined"
     if want.subtype and s.subtype != want.subtype:
-        return "subtype", f"it is {s.subtype or 'of no subtype'}, not {want.subtype}"
+        return "subtype"
     if person.preferences and s.provider_id not in person.preferences:
-        return "choices", "it is not among your choices"
-    ok, why = r.eligible(p, si)
-    if ok is not True:
-        return "ineligible", INELIGIBLE + why
+        return "choices"
+    if r.eligible(p, si)[0] is not True:
+        return "ineligible"
     if minutes is None:
-        return "no-route", (
+        return "no-route"
+    if minutes > person.max_transit_minutes:
+        return "too-far"
+    if (p, si) in prep.ineligible:
+        return "appointment"
+    return "full" if r.full(p, si) else "blocked"
+
+
+def reason_of(r, p: int, need: int, si: int, minutes: float | None, kind: str) -> str:
+    """The sentence of the reason of ``kind`` (:func:`deciding_kind`) for provider index ``si``."""
+    prep = r.prep
+    person, s = prep.participants[p], prep.providers[si]
+    if kind == "declined":
+        return "you declined it for this need"
+    if kind == "subtype":
+        return f"it is {s.subtype or 'of no subtype'}, not {person.needs[need].subtype}"
+    if kind == "choices":
+        return "it is not among your choices"
+    if kind == "ineligible":
+        return INELIGIBLE + r.eligible(p, si)[1]
+    if kind == "no-route":
+        return (
             "no transit route: the transit feed does not reach your home within the walk limit (or does not reach it)"
         )
-    if minutes > person.max_transit_minutes:
-        return "too-far", f"it is {minutes:.0f} min by transit, over your limit of {person.max_transit_minutes:.0f}"
-    if (p, si) in prep.ineligible:
-        return "appointment", prep.ineligible[(p, si)]
-    return "blocked", r.blocked(p, si)
+    if kind == "too-far":
+        return f"it is {minutes:.0f} min by transit, over your limit of {person.max_transit_minutes:.0f}"
+    if kind == "appointment":
+        return prep.ineligible[(p, si)]
+    return r.blocked(p, si)
 
 
 def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
@@ -70,9 +93,14 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
         unrouted = len(considered) - len(named)
     rows = []
     label = r.label
+    seen = {"too-far": 0, "full": 0}
+    shown = {"too-far": NAMED_TOO_FAR, "full": NAMED_FULL}
     for si in sorted(named, key=lambda i: (reach.get(i, math.inf), label[i])):
-        kind, why = deciding_reason(r, p, need, si, reach.get(si))
-        rows.append((kind, si, why))
+        kind = deciding_kind(r, p, need, si, reach.get(si))
+        if kind in seen:
+            seen[kind] += 1
+        named_here = kind not in seen or seen[kind] <= shown[kind]  # the counted ones need no sentence
+        rows.append((kind, si, reason_of(r, p, need, si, reach.get(si), kind) if named_here else ""))
     text = f"No {want.service} placement now. Considered: " + "; ".join(_considered(r, p, want.service, rows, reach))
     if unrouted:
         text += (
@@ -85,16 +113,21 @@ def unmet_explanation(r, p: int, need: int, waits: list[WaitPosition]) -> str:
 
 def _considered(r, p: int, service: str, rows, reach: dict[int, float]) -> list[str]:
     """The phrases of the considered ``rows`` (kind, provider index, reason; nearest first): each
-    provider with its reason, but past :data:`NAMED_TOO_FAR` over the travel limit and past
-    :data:`NAMED_ALIKE` refusing for one eligibility reason, the rest counted in one phrase each."""
+    provider with its reason, but past :data:`NAMED_TOO_FAR` over the travel limit,
+    :data:`NAMED_FULL` full and :data:`NAMED_ALIKE` refusing for one eligibility reason, the rest
+    counted in one phrase each."""
     far: list[int] = []
+    full: list[int] = []
     alike: dict[str, list[int]] = {}
     for kind, si, why in rows:
         if kind == "too-far":
             far.append(si)
+        elif kind == "full":
+            full.append(si)
         elif kind == "ineligible":
             alike.setdefault(why, []).append(si)
-    counted = set(far[NAMED_TOO_FAR:]).union(*(sis[NAMED_ALIKE:] for sis in alike.values()))
+    counted = set(far[NAMED_TOO_FAR:]) | set(full[NAMED_FULL:])
+    counted = counted.union(*(sis[NAMED_ALIKE:] for sis in alike.values()))
     label = r.label
     phrases = [f"{label[si]}: {why}" for _, si, why in rows if si not in counted]
     for why, sis in alike.items():
@@ -102,6 +135,8 @@ def _considered(r, p: int, service: str, rows, reach: dict[int, float]) -> list[
             phrases.append(
                 f"{len(sis) - NAMED_ALIKE} other {service} providers do not take you either ({why.removeprefix(INELIGIBLE)})"
             )
+    if len(full) > NAMED_FULL:
+        phrases.append(f"{len(full) - NAMED_FULL} other {service} providers are full too")
     if len(far) > NAMED_TOO_FAR:
         limit, rest = r.prep.participants[p].max_transit_minutes, far[NAMED_TOO_FAR:]
         phrases.append(

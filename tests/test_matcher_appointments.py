@@ -269,6 +269,24 @@ def test_many_over_the_limit_or_refusing_alike_are_counted_after_the_nearest():
     assert "a travel limit of 50 min would reach Far 0" in text  # the nearest over the limit stays a next step
 
 
+def test_past_the_nearest_full_providers_the_rest_are_counted():
+    from matcher.next_steps import NAMED_FULL
+
+    person = {"participant_id": "Ana", "needs": [{"service": "housing", "urgency": 3}]}
+    houses = [
+        {"provider_id": f"H{k}", "name": f"Full {k}", "service": "housing", "capacity": 1, "occupied": 1}
+        for k in range(7)
+    ]
+    data = _round([person], houses)
+    for row in data["travel_minutes"]:  # Full k at 10 + k min
+        row["minutes"] = 10.0 + int(row["provider_id"][1:])
+    _, result = _solve(data)
+    text = result.unmet[0].explanation
+    assert [f"Full {k}: it is full" in text for k in range(7)] == [k < NAMED_FULL for k in range(7)]
+    assert f"{7 - NAMED_FULL} other housing providers are full too" in text
+    assert "Next steps: join the wait list of" in text  # the wait lists to join are still offered
+
+
 def test_a_different_subtype_is_proposed():
     person = {"participant_id": "Ana", "needs": [{"service": "treatment", "subtype": "residential"}]}
     providers = [
