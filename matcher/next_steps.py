@@ -133,17 +133,23 @@ def _considered(r, p: int, service: str, rows, reach: dict[int, float]) -> list[
     for why, sis in alike.items():
         if len(sis) > NAMED_ALIKE:
             phrases.append(
-                f"{len(sis) - NAMED_ALIKE} other {service} providers do not take you either ({why.removeprefix(INELIGIBLE)})"
+                f"{_others(len(sis) - NAMED_ALIKE, service, 'does', 'do')} not take you either "
+                f"({why.removeprefix(INELIGIBLE)})"
             )
     if len(full) > NAMED_FULL:
-        phrases.append(f"{len(full) - NAMED_FULL} other {service} providers are full too")
+        phrases.append(f"{_others(len(full) - NAMED_FULL, service, 'is', 'are')} full too")
     if len(far) > NAMED_TOO_FAR:
         limit, rest = r.prep.participants[p].max_transit_minutes, far[NAMED_TOO_FAR:]
         phrases.append(
-            f"{len(rest)} other {service} providers are over your limit of {limit:.0f} min by transit too "
+            f"{_others(len(rest), service, 'is', 'are')} over your limit of {limit:.0f} min by transit too "
             f"({reach[rest[0]]:.0f} to {reach[rest[-1]]:.0f} min)"
         )
     return phrases
+
+
+def _others(n: int, service: str, one: str, many: str) -> str:
+    """'1 other clinic provider is' or '4 other clinic providers are' (``one``/``many``: the verb)."""
+    return f"1 other {service} provider {one}" if n == 1 else f"{n} other {service} providers {many}"
 
 
 def next_steps(r, p: int, need: int, rows, reach: dict[int, float], waits: list[WaitPosition]) -> str:

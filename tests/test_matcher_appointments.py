@@ -285,6 +285,11 @@ def test_past_the_nearest_full_providers_the_rest_are_counted():
     assert [f"Full {k}: it is full" in text for k in range(7)] == [k < NAMED_FULL for k in range(7)]
     assert f"{7 - NAMED_FULL} other housing providers are full too" in text
     assert "Next steps: join the wait list of" in text  # the wait lists to join are still offered
+    one_more = _round([person], houses[: NAMED_FULL + 1])
+    for row in one_more["travel_minutes"]:
+        row["minutes"] = 10.0 + int(row["provider_id"][1:])
+    _, result = _solve(one_more)
+    assert "1 other housing provider is full too" in result.unmet[0].explanation
 
 
 def test_a_different_subtype_is_proposed():
