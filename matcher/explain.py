@@ -1,9 +1,17 @@
 """From chosen options to a :class:`Result`: placements, unmet needs and wait-list positions, each
-with an explanation a coordinator can read. Shared by the solver, the baselines and ``place_one``."""
+with an explanation a coordinator can read. Shared by the solver, the baselines and ``place_one``.
+
+A county-scale round leaves over a hundred thousand needs unmet, each explained provider by
+provider; from :data:`PARALLEL_FROM` participants on, with ``workers`` above 1, the participants
+are split into that many contiguous ranges and all but the first are explained in forked processes
+(which read the round they inherit, so nothing is sent to them), the first in this one. The
+pieces join in participant order: the result is the same as one process writes.
+"""
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 from bisect import bisect_left
 from collections import defaultdict
 from typing import Any
@@ -11,10 +19,11 @@ from datetime import timedelta
 
 from matcher.next_steps import unmet_explanation
 from matcher.prep import BACK, Prepared, claims_ahead, content_key, day_of
-from matcher.types import Placement, Result, UnmetNeed, WaitPosition
+from matcher.types import Placement, Result, UnmetNeed, WaitPosition, collection_paused
 
 DAYS_PER_MONTH = 30.44
 WAIT_POSITIONS_PER_NEED = 3
+PARALLEL_FROM = 10_000  # participants: smaller rounds are explained in this process
 
 
 def _ordinal(n: int) -> str:
@@ -230,22 +239,81 @@ def build_result(
     bound=None,
     gap=None,
     seconds: float = 0.0,
+    workers: int = 1,
 ) -> Result:
-    """Assemble a :class:`Result` with explanations for the chosen option indices."""
+    """Assemble a :class:`Result` with explanations for the chosen option indices; ``workers``
+    processes explain the unmet needs of a round of :data:`PARALLEL_FROM` participants or more
+    (where the platform forks; the same result as one). The cyclic garbage collector is paused
+    meanwhile (in the forked processes too): it would walk the round's millions of objects."""
+    with collection_paused():
+        result = Result(
+            mode=mode,
+            method=method,
+            status=status,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            seconds=round(seconds, 4),
+        )
+        return _build(prep, chosen, workers, result)
+
+
+def _build(prep: Prepared, chosen: list[int], workers: int, result: Result) -> Result:
+    """:func:`build_result` into ``result`` (its counts zero, its lists empty)."""
     r = _Round(prep, chosen)
-    result = Result(
-        mode=mode, method=method, status=status, objective=objective, bound=bound, gap=gap, seconds=round(seconds, 4)
-    )
     result.placements = [_placement(r, o) for o in r.chosen]
-    for p, person in enumerate(prep.participants):
+    for needs_met, urgency_met, unmet, waits in _explained(r, workers):
+        result.needs_met += needs_met
+        result.urgency_met += urgency_met
+        result.unmet += unmet
+        result.wait_positions += waits
+    return result
+
+
+Explained = tuple[int, int, list[UnmetNeed], list[WaitPosition]]  # needs met, urgency met, unmet, waits
+
+
+def _explain(r: _Round, participants: range) -> Explained:
+    """Needs met and urgency met among ``participants`` (indices), and their unmet needs with
+    explanations and wait positions, in participant order."""
+    prep = r.prep
+    needs_met = urgency_met = 0
+    unmet: list[UnmetNeed] = []
+    waits: list[WaitPosition] = []
+    for p in participants:
+        person = prep.participants[p]
         for need, want in enumerate(person.needs):
             if (p, need) in r.placed_need:
-                result.needs_met += 1
-                result.urgency_met += want.urgency
+                needs_met += 1
+                urgency_met += want.urgency
                 continue
-            waits = _wait_positions(r, p, need)
-            result.unmet.append(
-                UnmetNeed(person.participant_id, want.service, want.urgency, unmet_explanation(r, p, need, waits))
+            positions = _wait_positions(r, p, need)
+            unmet.append(
+                UnmetNeed(person.participant_id, want.service, want.urgency, unmet_explanation(r, p, need, positions))
             )
-            result.wait_positions.extend(waits)
-    return result
+            waits += positions
+    return needs_met, urgency_met, unmet, waits
+
+
+_inherited: list[_Round] = []  # the round a forked explaining process reads: set before the fork
+
+
+def _explain_inherited(first: int, last: int) -> Explained:
+    """:func:`_explain` of participants ``first`` to ``last - 1`` of the inherited round (in a forked process)."""
+    return _explain(_inherited[0], range(first, last))
+
+
+def _explained(r: _Round, workers: int) -> list[Explained]:
+    """The round's explanations in participant order, in ``workers`` processes when it is large."""
+    count = len(r.prep.participants)
+    if workers < 2 or count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [_explain(r, range(count))]
+    cuts = [count * k // workers for k in range(workers + 1)]
+    _inherited.append(r)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            forked = [pool.apply_async(_explain_inherited, (a, b)) for a, b in zip(cuts[1:-1], cuts[2:])]
+            here = _explain(r, range(cuts[0], cuts[1]))
+            return [here] + [job.get() for job in forked]
+    finally:
+        _inherited.clear()

@@ -7,19 +7,17 @@ who are not in this round. The rule itself is in docs/no-bump.md.
 
 from __future__ import annotations
 
-import gc
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from types import MappingProxyType
 
-from matcher.types import Instance, Need, Participant, Provider, WaitListEntry
+from matcher.types import Instance, Need, Participant, Provider, WaitListEntry, collection_paused
 
 BACK = math.inf  # rank of a participant who is not yet on a list: behind everyone waiting
 CATEGORIES = ("general", "set-aside")  # seat categories of a provider
@@ -202,19 +200,6 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
     prep.mine = mine
     _group(prep)
     return prep
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a block that allocates millions of small, acyclic
-    objects (options, ranks, reasons); it only walks them (about a quarter of XL preparation)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def prepare(instance: Instance) -> Prepared:

@@ -6,7 +6,10 @@ Times are minutes (float) for travel, ISO dates / datetimes (naive local time) f
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -383,3 +386,16 @@ def validate_instance(instance: Instance) -> Instance:
             raise InstanceError(f"provider_travel_minutes {key}", "names an unknown provider")
     _iso(instance.as_of, "instance", "as_of")
     return instance
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a block that allocates millions of small, acyclic
+    objects (options, ranks, reasons); it only walks them (about a quarter of XL preparation)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

@@ -3,6 +3,7 @@ every constraint, and solving part by part reaches the whole model's lexicograph
 
 from __future__ import annotations
 
+import importlib
 from google.protobuf import text_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -160,3 +161,26 @@ def test_rescaled_bound_is_valid_and_tight(weight, extra, urgency, cost, slack):
     exact = urgency * weight - cost
     assert _rescaled_bound(exact, weight, scale) == urgency * scale - cost
     assert _rescaled_bound(exact + slack, weight, scale) >= urgency * scale - cost
+
+
+def test_large_parts_search_with_one_presolve_pass_and_reach_the_same_optimum(monkeypatch):
+    solve_module = importlib.import_module("matcher.solve")
+    prep = prepare(generate_instance(300, 30, 1500, seed=3, ties=True))
+    sizes = sorted(len(part) for part in independent_parts(prep))
+    asked: list[tuple[int, int | None]] = []
+    search = solve_module._search
+
+    def recorded(model, place, hint, **kwargs):
+        asked.append((len(place), kwargs.get("presolve_iterations")))
+        return search(model, place, hint, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_search", recorded)
+    default = solve_model(prep, mode="coverage", time_limit_s=30, seed=0, workers=2)
+    assert asked and all(passes is None for _size, passes in asked)
+    asked.clear()
+    monkeypatch.setattr(solve_module, "LARGE_PART", sizes[-1])  # only the largest part counts as large
+    one_pass = solve_model(prep, mode="coverage", time_limit_s=30, seed=0, workers=2)
+    assert {passes for size, passes in asked if size >= sizes[-1]} == {1}
+    assert {passes for size, passes in asked if size < sizes[-1]} <= {None}
+    assert default.status == one_pass.status == "OPTIMAL"
+    assert one_pass.objective == default.objective
