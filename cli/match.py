@@ -129,7 +129,11 @@ def match(
         "served) or da (deferred acceptance, random tie-breaking).",
     ),
     seed: int = typer.Option(0, help="Random seed (solver search, DA lottery)."),
-    workers: int = typer.Option(None, min=1, help="CP-SAT search workers (default: one per CPU core, at most 8)."),
+    workers: int = typer.Option(
+        None,
+        min=1,
+        help="CP-SAT search workers, and processes explaining a round of 10,000+ participants (default: one per CPU core, at most 8).",
+    ),
 ) -> None:
     """Place participants in housing, treatment and clinic slots without bumping anyone on a wait list.
 
