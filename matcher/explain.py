@@ -246,6 +246,7 @@ def build_result(
     (where the platform forks; the same result as one). The cyclic garbage collector is paused
     meanwhile (in the forked processes too): it would walk the round's millions of objects."""
     with collection_paused():
+        r = _Round(prep, chosen)
         result = Result(
             mode=mode,
             method=method,
@@ -255,18 +256,12 @@ def build_result(
             gap=gap,
             seconds=round(seconds, 4),
         )
-        return _build(prep, chosen, workers, result)
-
-
-def _build(prep: Prepared, chosen: list[int], workers: int, result: Result) -> Result:
-    """:func:`build_result` into ``result`` (its counts zero, its lists empty)."""
-    r = _Round(prep, chosen)
-    result.placements = [_placement(r, o) for o in r.chosen]
-    for needs_met, urgency_met, unmet, waits in _explained(r, workers):
-        result.needs_met += needs_met
-        result.urgency_met += urgency_met
-        result.unmet += unmet
-        result.wait_positions += waits
+        result.placements = [_placement(r, o) for o in r.chosen]
+        for needs_met, urgency_met, unmet, waits in _explained(r, workers):
+            result.needs_met += needs_met
+            result.urgency_met += urgency_met
+            result.unmet += unmet
+            result.wait_positions += waits
     return result
 
 

@@ -391,7 +391,8 @@ def validate_instance(instance: Instance) -> Instance:
 @contextmanager
 def collection_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a block that allocates millions of small, acyclic
-    objects (options, ranks, reasons); it only walks them (about a quarter of XL preparation)."""
+    objects (options, ranks, reasons, explanations); it would only walk them (about a quarter of
+    XL preparation, half of its check)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
