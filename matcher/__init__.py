@@ -24,6 +24,7 @@ from matcher.types import (
     WaitListEntry,
     WaitPosition,
     Window,
+    validate_instance,
 )
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "result_to_dict",
     "single_participant_instance",
     "solve",
+    "validate_instance",
 ]

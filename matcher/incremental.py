@@ -28,10 +28,13 @@ class Board:
     providers: dict
 
 
-def make_board(instance: Instance) -> Board:
-    """Prepare the state ``instance`` for repeated :func:`place_one` calls."""
+def make_board(instance: Instance, *, validated: bool = False) -> Board:
+    """Prepare the state ``instance`` for repeated :func:`place_one` calls. ``validated``: the
+    caller has checked its providers and wait list already (:func:`validate_instance`), as when
+    many states are cut from one validated view; they are checked here otherwise."""
     frozen = replace(instance, participants=[])
-    validate_instance(replace(frozen, travel_minutes={}, arrive_by_minutes={}))
+    if not validated:
+        validate_instance(replace(frozen, travel_minutes={}, arrive_by_minutes={}))
     entries_of = defaultdict(list)
     for e in instance.wait_list:
         if e.status == "waiting":

@@ -73,12 +73,14 @@ def snapshot_instance(region: RegionContext, snap: Snapshot) -> matcher.Instance
     return decision_instance(region, snap.people, list(snap.providers.values()), waiting, snap.minutes, snap.as_of)
 
 
-def place_one(instance: matcher.Instance) -> matcher.Result:
+def place_one(instance: matcher.Instance, *, validated: bool = False) -> matcher.Result:
     """The matcher's answer for one participant against the decision view (``matcher.place_one``:
-    everyone already waiting keeps their place; milliseconds)."""
+    everyone already waiting keeps their place; milliseconds); ``validated``: its providers and
+    wait list were checked already (``matcher.make_board``)."""
     if not instance.participants:
         return matcher.Result(status="OPTIMAL", method="none")
-    return matcher.place_one(instance, instance.participants[0])
+    board = matcher.make_board(instance, validated=validated)
+    return matcher.place_one(instance, instance.participants[0], board=board)
 
 
 def solve(instance: matcher.Instance, time_limit_s: float) -> matcher.Result:
@@ -121,11 +123,15 @@ def single_instance(
 
 def in_order(region: RegionContext, snap: Snapshot) -> Decision:
     """``matcher.place_one`` for each participant of ``snap`` in arrival order, each on its own
-    candidates' pools, each hold taken out of the providers before the next is placed."""
+    candidates' pools, each hold taken out of the providers before the next is placed. The
+    snapshot's providers and wait lists are validated once, not once per participant: a hold
+    only takes a seat the matcher found free."""
+    view = snapshot_instance(region, snap)
+    matcher.validate_instance(replace(view, travel_minutes={}, arrive_by_minutes={}))
     current = dict(snap.providers)
     results: dict[str, matcher.Result] = {}
     for person in snap.people:
-        result = explained(region, place_one(single_instance(region, snap, person, current)))
+        result = explained(region, place_one(single_instance(region, snap, person, current), validated=True))
         results[person.participant_id] = result
         for pl in result.placements:
             current[pl.provider_id] = take_hold(current[pl.provider_id], pl)
@@ -133,7 +139,7 @@ def in_order(region: RegionContext, snap: Snapshot) -> Decision:
         results=results,
         candidates={p.participant_id: len(snap.candidates.get(p.participant_id, ())) for p in snap.people},
         placements=matcher.Result(placements=[pl for r in results.values() for pl in r.placements]),
-        view=snapshot_instance(region, snap),
+        view=view,
     )
 
 

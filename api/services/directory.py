@@ -69,6 +69,7 @@ class Directory:
         self.taken: dict[str, list[Taken]] = {}
         self.waiting: dict[str, list[matcher.WaitListEntry]] = {}
         self.members: dict[str, list[str]] = {}
+        self.list_of: dict[str, str] = {}  # provider id -> its wait list id
         self.clock: int | None = None
         self._records: dict[str, tuple[matcher.Provider, datetime | None]] = {}
         self._arrays: tuple[np.ndarray, ...] | None = None
@@ -89,10 +90,10 @@ class Directory:
         current = dict(session.execute(select(Provider.id, Provider.version).where(Provider.archived.is_(False))).all())
         changed = sorted(pid for pid, version in current.items() if self.versions.get(pid) != version)
         gone = set(self.rows) - set(current)
-        lists = {self.rows[pid].list_id for pid in gone | set(changed) if pid in self.rows}
+        lists = {self.list_of[pid] for pid in gone | set(changed) if pid in self.list_of}
         moved = bool(gone)
         for pid in gone:
-            del self.rows[pid], self.taken[pid], self.versions[pid]
+            del self.rows[pid], self.taken[pid], self.versions[pid], self.list_of[pid]
         for pid in gone | set(changed):
             self._records.pop(pid, None)
         self._dirty.update(changed)
@@ -112,7 +113,7 @@ class Directory:
                     or (before.service, before.lon, before.lat, before.list_id)
                     != (row.service, row.lon, row.lat, row.list_id)
                 )
-                self.rows[row.id], self.versions[row.id] = row, row.version
+                self.rows[row.id], self.versions[row.id], self.list_of[row.id] = row, row.version, row.list_id
                 self.taken[row.id] = taken.get(row.id, [])
                 lists.add(row.list_id)
         if moved:
@@ -186,7 +187,9 @@ class Directory:
     ) -> dict[tuple[str, str], float | None]:
         """Transit minutes of a participant to ``provider_ids`` out of its ``minutes`` to every provider
         (as :meth:`candidates` gave them), keyed and rounded as ``records.travel`` does."""
-        return {(participant_id, pid): minutes_value(minutes[self._index[pid]]) for pid in provider_ids}
+        index = self._index
+        values = minutes[[index[pid] for pid in provider_ids]].tolist()
+        return {(participant_id, pid): minutes_value(value) for pid, value in zip(provider_ids, values)}
 
     def free(self, now: datetime, cutoff: str) -> np.ndarray:
         """Whether each provider (in id order) has a free slot at ``now``: recomputed for the providers
@@ -221,7 +224,8 @@ class Directory:
 
     def pools(self, provider_ids: set[str]) -> list[str]:
         """The wait lists of ``provider_ids``, sorted."""
-        return sorted({self.rows[pid].list_id for pid in provider_ids if pid in self.rows})
+        list_of = self.list_of
+        return sorted({list_of[pid] for pid in provider_ids if pid in list_of})
 
     def waiting_of(self, lists: list[str]) -> list[matcher.WaitListEntry]:
         """The waiting entries of ``lists``."""

@@ -125,12 +125,15 @@ def choose_candidates(
             minutes_of[p.id] = minutes
         chosen = out.setdefault(p.id, set())
         chosen.update(x for x in p.preferences if x in known)
+        nearest = np.argsort(minutes, kind="stable")  # a subset's nearest are in this order too
+        reach = (minutes <= p.max_transit_minutes)[nearest]
+        free_nearest = free[nearest]
         for s in services_of[p.id]:
             mask = masks[s] if s in masks else masks.setdefault(s, service == s)
-            within = mask & (minutes <= p.max_transit_minutes)
-            for subset, count in ((within, k), (within & free, k), (mask, SHOWN_OVER_LIMIT)):
-                idx = np.flatnonzero(subset)
-                chosen.update(ids[idx[np.argsort(minutes[idx], kind="stable")[:count]]].tolist())
+            of_service = mask[nearest]
+            within = of_service & reach
+            for subset, count in ((within, k), (within & free_nearest, k), (of_service, SHOWN_OVER_LIMIT)):
+                chosen.update(ids[nearest[subset][:count]].tolist())
     return out
 
 

@@ -119,13 +119,13 @@ def during_place(monkeypatch):
     places: list[str] = []
     original = decide.place_one
 
-    def place_one(instance):
+    def place_one(instance, **options):
         pid = instance.participants[0].participant_id
         if pid in ("LEAD-1", "LEAD-2"):
             places.append(pid)
         if pid == "LEAD-1" and pending:
             pending.pop(0)()
-        return original(instance)
+        return original(instance, **options)
 
     monkeypatch.setattr(decide, "place_one", place_one)
     return pending, places
