@@ -185,13 +185,10 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
         seats[(si, "general")], seats[(si, "set-aside")] = seat_counts(s)
     for (list_id, cat), entries in fixed.items():
         sis = members[list_id]
+        open_to_all = [providers[si].provider_id for si in sis if not providers[si].eligibility]
+        ruled = [si for si in sis if providers[si].eligibility]
         for rank, e in entries:
-            attributes_key = content_key(e.attributes)
-            if any(
-                prep.eligible(e.attributes, attributes_key, si)[0] is not False
-                and providers[si].provider_id not in e.declined
-                for si in sis
-            ):
+            if _can_take_a_seat(prep, e, open_to_all, ruled):
                 prep.claims.setdefault((list_id, cat), []).append(rank)
     for list_id, sis in members.items():
         for cat in CATEGORIES:
@@ -200,6 +197,22 @@ def prepare_board(instance: Instance, participants: list[Participant]) -> Prepar
     prep.mine = mine
     _group(prep)
     return prep
+
+
+def _can_take_a_seat(prep: Prepared, e: WaitListEntry, open_to_all: list[str], ruled: list[int]) -> bool:
+    """Whether fixed entry ``e`` claims a seat of its pool: some provider of it that ``e`` did not
+    decline takes them, one without eligibility rules (ids ``open_to_all``) or one of the
+    providers with rules (indices ``ruled``) whose rules they do not fail."""
+    if any(provider_id not in e.declined for provider_id in open_to_all):
+        return True
+    if not ruled:
+        return False
+    attributes_key = content_key(e.attributes)
+    providers = prep.providers
+    return any(
+        prep.eligible(e.attributes, attributes_key, si)[0] is not False and providers[si].provider_id not in e.declined
+        for si in ruled
+    )
 
 
 def prepare(instance: Instance) -> Prepared:

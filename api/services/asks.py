@@ -151,12 +151,12 @@ def lock_asks(session: Session, asks: list[Ask]) -> list[Participant]:
     open needs differ from what the ask was read with, else the participants as the asks read them
     (equal in every field a placement depends on). One query of plain columns: the records are
     compared, not loaded again."""
-    now = utcnow()
+    ids = sorted(a.participant.id for a in asks)
     fields = [getattr(Participant, name) for name in RECORD_FIELDS]
     rows = session.execute(
         select(Participant.id, Placement.service, *fields)
-        .outerjoin(Placement, (Placement.participant_id == Participant.id) & active_condition(now))
-        .where(Participant.id.in_(sorted(a.participant.id for a in asks)))
+        .outerjoin(Placement, active_placement_of(ids))
+        .where(Participant.id.in_(ids))
         .order_by(Participant.id)
         .with_for_update(of=Participant)
     ).all()
@@ -176,6 +176,13 @@ def lock_asks(session: Session, asks: list[Ask]) -> list[Participant]:
     return [a.participant for a in asks]
 
 
+def active_placement_of(ids: list[str]):
+    """Join condition: a placement of one of the participants ``ids`` that takes a slot now. The
+    placement side names ``ids`` itself, so the participant index finds them, however many
+    placements are active (the planner would otherwise filter every active one per participant)."""
+    return (Placement.participant_id == Participant.id) & Placement.participant_id.in_(ids) & active_condition(utcnow())
+
+
 def read_participants(
     session: Session, ids: list[str], *, lock: bool = False
 ) -> tuple[dict[str, Participant], dict[str, set[str]], set[str]]:
@@ -183,10 +190,9 @@ def read_participants(
     needs (services without a held, unexpired, or confirmed placement) and those with a placement
     release of information covering today: one query (a row per participant and placement that
     takes a slot)."""
-    now = utcnow()
     query = (
         select(Participant, Placement.service, consent_covers(date.today(), Participant.id))
-        .outerjoin(Placement, (Placement.participant_id == Participant.id) & active_condition(now))
+        .outerjoin(Placement, active_placement_of(ids))
         .where(Participant.id.in_(ids))
         .order_by(Participant.id)
     )
