@@ -237,7 +237,7 @@ def add_options(prep: Prepared, pi: int) -> None:
     """Wants and placement options of participant index ``pi`` (``prep.reachable`` lists their
     (provider index, finite transit minutes))."""
     instance, p = prep.instance, prep.participants[pi]
-    providers, seats, cutoff = prep.providers, prep.seats, prep.cutoff
+    providers, seats, cutoff, mine, group_of = prep.providers, prep.seats, prep.cutoff, prep.mine, prep.group_of
     as_of = day_of(instance.as_of)
     pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
     attributes_key = content_key(p.attributes)
@@ -267,12 +267,18 @@ def add_options(prep: Prepared, pi: int) -> None:
                 prep.times[(pi, si)] = fitting  # none free: wanted, with a wait position, no option
                 times = list(fitting)
             prep.wants[(pi, ni)].append((si, rank))
+            wait_list = s.wait_list
             for cat in CATEGORIES:
                 if seats[(si, cat)] == 0:
                     continue
-                if prep.rank(s.wait_list, cat, pi) > cutoff[(s.wait_list, cat)]:
+                pool = (wait_list, cat)
+                listed = mine.get(pool)  # prep.rank and prep.group, inlined: they run per option
+                place = listed.get(p.participant_id, BACK) if listed else BACK
+                if place > cutoff[pool]:
                     continue  # the fixed claims ahead take every seat
-                group = prep.group(s.wait_list, cat, pi)
+                group = group_of[pool].get(place)
+                if group is None:
+                    group = bisect_left(prep.ranks[pool], place)
                 for t in times:
                     days = (day_of(t) - as_of).days if t else s.intake_days
                     opt = Option(
