@@ -7,7 +7,7 @@ Formats: docs/formats.md; the rule: docs/no-bump.md.
 from matcher.baselines import deferred_acceptance, fcfs
 from matcher.check import check
 from matcher.generate import generate_instance
-from matcher.incremental import Board, make_board, place_one, single_participant_instance
+from matcher.incremental import Board, make_board, place_one, single_participant_instance, validate_state
 from matcher.most_met import MoreSeats, MostMet, most_needs_met
 from matcher.io import instance_from_dict, instance_to_dict, json_schema, result_from_dict, result_to_dict
 from matcher.solve import solve
@@ -24,7 +24,6 @@ from matcher.types import (
     WaitListEntry,
     WaitPosition,
     Window,
-    validate_instance,
 )
 
 __all__ = [
@@ -57,5 +56,5 @@ __all__ = [
     "result_to_dict",
     "single_participant_instance",
     "solve",
-    "validate_instance",
+    "validate_state",
 ]

@@ -88,8 +88,7 @@ class _Round:
         pool = (self.wait_list[s], category)
         listed = prep.mine.get(pool)
         mine = listed.get(self.participant_id[p], BACK) if listed else BACK
-        group = prep.group_of[pool].get(mine)
-        count = claims_ahead(prep, pool, bisect_left(prep.ranks[pool], mine) if group is None else group)
+        count = claims_ahead(prep, pool, prep.group_at(pool, mine))
         wanting = self._ranks.get((s, category, unplaced_only))
         if wanting is None:
             wanting = self._sorted_ranks(s, category, unplaced_only)

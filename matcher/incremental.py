@@ -28,13 +28,19 @@ class Board:
     providers: dict
 
 
+def validate_state(instance: Instance) -> None:
+    """Check the providers and wait list of ``instance`` (``validate_instance`` without its
+    participants and travel minutes): what :func:`make_board` checks of a state."""
+    validate_instance(replace(instance, participants=[], travel_minutes={}, arrive_by_minutes={}))
+
+
 def make_board(instance: Instance, *, validated: bool = False) -> Board:
     """Prepare the state ``instance`` for repeated :func:`place_one` calls. ``validated``: the
-    caller has checked its providers and wait list already (:func:`validate_instance`), as when
-    many states are cut from one validated view; they are checked here otherwise."""
+    caller has checked its providers and wait list already (:func:`validate_state`), as when
+    many states are cut from one checked view; they are checked here otherwise."""
     frozen = replace(instance, participants=[])
     if not validated:
-        validate_instance(replace(frozen, travel_minutes={}, arrive_by_minutes={}))
+        validate_state(frozen)
     entries_of = defaultdict(list)
     for e in instance.wait_list:
         if e.status == "waiting":

@@ -119,9 +119,12 @@ class Prepared:
 
     def group(self, list_id: str, category: str, p: int) -> int:
         """Rank group of participant index ``p`` in pool (list, category)."""
-        mine = self.rank(list_id, category, p)
-        known = self.group_of[(list_id, category)].get(mine)
-        return known if known is not None else bisect_left(self.ranks[(list_id, category)], mine)
+        return self.group_at((list_id, category), self.rank(list_id, category, p))
+
+    def group_at(self, pool: tuple[str, str], rank: float) -> int:
+        """Rank group of priority ``rank`` (as :meth:`rank` gives it) in ``pool`` (list, category)."""
+        known = self.group_of[pool].get(rank)
+        return known if known is not None else bisect_left(self.ranks[pool], rank)
 
     def eligible(self, attributes: dict, attributes_key: str, si: int) -> tuple[bool | None, str]:
         """:func:`rule_check` of ``attributes`` (whose :func:`content_key` is ``attributes_key``)
@@ -237,7 +240,7 @@ def add_options(prep: Prepared, pi: int) -> None:
     """Wants and placement options of participant index ``pi`` (``prep.reachable`` lists their
     (provider index, finite transit minutes))."""
     instance, p = prep.instance, prep.participants[pi]
-    providers, seats, cutoff, mine, group_of = prep.providers, prep.seats, prep.cutoff, prep.mine, prep.group_of
+    providers, seats, cutoff = prep.providers, prep.seats, prep.cutoff
     as_of = day_of(instance.as_of)
     pref_rank = {sid: r for r, sid in enumerate(p.preferences)}
     attributes_key = content_key(p.attributes)
@@ -272,13 +275,10 @@ def add_options(prep: Prepared, pi: int) -> None:
                 if seats[(si, cat)] == 0:
                     continue
                 pool = (wait_list, cat)
-                listed = mine.get(pool)  # prep.rank and prep.group, inlined: they run per option
-                place = listed.get(p.participant_id, BACK) if listed else BACK
+                place = prep.rank(wait_list, cat, pi)  # once: the cutoff and the group both need it
                 if place > cutoff[pool]:
                     continue  # the fixed claims ahead take every seat
-                group = group_of[pool].get(place)
-                if group is None:
-                    group = bisect_left(prep.ranks[pool], place)
+                group = prep.group_at(pool, place)
                 for t in times:
                     days = (day_of(t) - as_of).days if t else s.intake_days
                     opt = Option(

@@ -127,7 +127,7 @@ def in_order(region: RegionContext, snap: Snapshot) -> Decision:
     snapshot's providers and wait lists are validated once, not once per participant: a hold
     only takes a seat the matcher found free."""
     view = snapshot_instance(region, snap)
-    matcher.validate_instance(replace(view, travel_minutes={}, arrive_by_minutes={}))
+    matcher.validate_state(view)
     current = dict(snap.providers)
     results: dict[str, matcher.Result] = {}
     for person in snap.people:
