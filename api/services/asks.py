@@ -69,7 +69,7 @@ class Asks:
 
 
 class ParticipantChanged(Exception):
-    """A participant's record or open needs changed since the asks were read."""
+    """A participant's record, open needs or release of information changed since the asks were read."""
 
 
 def no_consent(participant_id: str) -> ApiError:
@@ -148,32 +148,46 @@ def read_asks(read: Session, tickets: Sequence[Ticket], *, lock: bool = False) -
 
 def lock_asks(session: Session, asks: list[Ask]) -> list[Participant]:
     """Lock the asks' participants in id order; :class:`ParticipantChanged` when a record or its
-    open needs differ from what the ask was read with, else the participants as the asks read them
-    (equal in every field a placement depends on). One query of plain columns: the records are
-    compared, not loaded again."""
+    open needs differ from what the ask was read with, or no release of information covers today
+    any more, else the participants as the asks read them (equal in every field a placement
+    depends on). The records are compared, not loaded again.
+
+    The lock and the read are two statements (:func:`lock_participants`)."""
     ids = sorted(a.participant.id for a in asks)
+    lock_participants(session, ids)
     fields = [getattr(Participant, name) for name in RECORD_FIELDS]
     rows = session.execute(
-        select(Participant.id, Placement.service, *fields)
+        select(Participant.id, Placement.service, consent_covers(date.today(), Participant.id), *fields)
         .outerjoin(Placement, active_placement_of(ids))
         .where(Participant.id.in_(ids))
-        .order_by(Participant.id)
-        .with_for_update(of=Participant)
     ).all()
     seen: dict[str, tuple] = {}
     covered: dict[str, set[str]] = defaultdict(set)
-    for pid, service, *fields_read in rows:
+    allowed: set[str] = set()
+    for pid, service, consents, *fields_read in rows:
         seen[pid] = tuple(fields_read)
         if service is not None:
             covered[pid].add(service)
+        if consents:
+            allowed.add(pid)
     needs_at = RECORD_FIELDS.index("needs")
     for ask in asks:
         current = seen.get(ask.participant.id)
-        if current is None or current != ask.seen:
+        if current is None or current != ask.seen or ask.participant.id not in allowed:
             raise ParticipantChanged()
         if {n["service"] for n in current[needs_at]} - covered[ask.participant.id] != ask.services:
             raise ParticipantChanged()
     return [a.participant for a in asks]
+
+
+def lock_participants(session: Session, ids: list[str]) -> None:
+    """Lock the participants ``ids`` (sorted) ``FOR UPDATE`` in id order, in a statement of its own.
+
+    Under PostgreSQL's read committed, a statement that waited for a row lock still reads other
+    tables as they were when it began, so a consent revoked or a hold written by the transaction
+    that held the lock would be missed by a read in the same statement; the caller's next
+    statement begins after the locks are granted and sees them."""
+    session.execute(select(Participant.id).where(Participant.id.in_(ids)).order_by(Participant.id).with_for_update())
 
 
 def active_placement_of(ids: list[str]):
@@ -186,7 +200,7 @@ def active_placement_of(ids: list[str]):
 def read_participants(
     session: Session, ids: list[str], *, lock: bool = False
 ) -> tuple[dict[str, Participant], dict[str, set[str]], set[str]]:
-    """The participants ``ids`` (locked ``FOR UPDATE`` in id order when ``lock``), each one's open
+    """The participants ``ids`` (locked first when ``lock``: :func:`lock_participants`), each one's open
     needs (services without a held, unexpired, or confirmed placement) and those with a placement
     release of information covering today: one query (a row per participant and placement that
     takes a slot)."""
@@ -197,7 +211,8 @@ def read_participants(
         .order_by(Participant.id)
     )
     if lock:
-        query = query.with_for_update(of=Participant).execution_options(populate_existing=True)
+        lock_participants(session, ids)
+        query = query.execution_options(populate_existing=True)
     people: dict[str, Participant] = {}
     covered: dict[str, set[str]] = defaultdict(set)
     allowed: set[str] = set()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -73,13 +75,27 @@ def database_url(request, tmp_path):
     drop_postgres_schema(schema)
 
 
-@pytest.fixture
-def api(database_url):
-    """The app on a fresh database, started through its lifespan (migrations, sweeper)."""
+@contextmanager
+def api_on(url: str) -> Iterator[Api]:
+    """The app on the fresh database ``url``, started through its lifespan (migrations, sweeper)."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
 
-    app = create_app(database_url)
+    app = create_app(url)
     with TestClient(app, raise_server_exceptions=True) as client:
         yield Api(client, app, make_users(app.state.sessions))
+
+
+@pytest.fixture
+def api(database_url):
+    """The app on a fresh database (SQLite, then PostgreSQL), started through its lifespan."""
+    with api_on(database_url) as app:
+        yield app
+
+
+@pytest.fixture
+def pg_api(postgres_url):
+    """The app on a fresh PostgreSQL schema only (for what only PostgreSQL does, such as row locks that wait)."""
+    with api_on(postgres_url) as app:
+        yield app
