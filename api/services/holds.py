@@ -53,7 +53,9 @@ def _culprit(
 def revalidate(session: Session, provider_ids: Iterable[str], actor: str, region: RegionContext) -> list[str]:
     """Release holds at these providers' pools that ``matcher.check`` rejects, newest first.
 
-    Runs inside the caller's transaction (providers already locked). Returns released ids."""
+    Runs inside the caller's transaction, the providers' pools already locked
+    (``providers.lock_providers``), so the check reads them as they stay; each hold is locked and
+    read again before it is released (:func:`still_held`). Returns released ids."""
     released: list[str] = []
     ids = list(provider_ids)
     list_of = dict(session.execute(select(Provider.id, Provider.list_id)).all()) if ids else {}
@@ -65,9 +67,20 @@ def revalidate(session: Session, provider_ids: Iterable[str], actor: str, region
         if hold is None:
             log.error("check fails but no hold is to blame: %s", found)
             return released
+        if still_held(session, hold) is None:
+            continue  # decided meanwhile: check again on what is stored now
         release(session, hold, "released", actor, f"no longer admissible: {found[0].message}")
         session.flush()
         released.append(hold.id)
+
+
+def still_held(session: Session, hold: Placement) -> Placement | None:
+    """``hold`` locked and read afresh, or None when it is no longer held (confirmed, declined,
+    released or expired meanwhile): a release never overwrites what another transaction decided."""
+    current = session.scalars(
+        select(Placement).where(Placement.id == hold.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    return current if current.status == "held" else None
 
 
 def release(session: Session, hold: Placement, status: str, actor: str, reason: str) -> None:

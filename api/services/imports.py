@@ -205,9 +205,10 @@ def import_providers(
         raise ImportRejected(errors)
     summary = ImportSummary(table.name, "providers", len(table.rows), dry_run=dry_run)
     touched = []
+    locked = provider_service.lock_providers(session, [body.id for _, body in parsed])  # id order, before any change
     for number, body in parsed:
         try:
-            existing = provider_service.get(session, body.id, lock=True) if session.get(Provider, body.id) else None
+            existing = locked.get(body.id)
             if existing is None:
                 provider_service.create(session, body, actor, region)
                 summary.created += 1

@@ -74,18 +74,22 @@ def slot_counts(
 
 
 def lock_providers(session: Session, provider_ids: Iterable[str]) -> dict[str, Provider]:
-    """Load providers with ``SELECT ... FOR UPDATE`` in id order (no deadlocks between requests).
+    """Lock these providers' pools (each provider and every provider sharing its wait list) with
+    ``SELECT ... FOR UPDATE`` in id order, as placements claim them (no deadlocks between
+    requests); returns the providers asked for, loaded afresh.
 
-    On SQLite the transaction already holds the write lock (``BEGIN IMMEDIATE``)."""
+    Admissibility is a property of the pool (people waiting on a shared list keep a claim on every
+    seat of it), so a change at one provider that is then re-checked (``holds.revalidate``) must
+    keep the pool's other providers and their holds still: two cuts at two providers of one list
+    could otherwise each pass on what the other had not yet committed. On SQLite the transaction
+    already holds the write lock (``BEGIN IMMEDIATE``)."""
     ids = sorted(set(provider_ids))
     if not ids:
         return {}
+    pools = select(Provider.list_id).where(Provider.id.in_(ids))
+    session.execute(select(Provider.id).where(Provider.list_id.in_(pools)).order_by(Provider.id).with_for_update())
     rows = session.scalars(
-        select(Provider)
-        .where(Provider.id.in_(ids))
-        .order_by(Provider.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(Provider).where(Provider.id.in_(ids)).order_by(Provider.id).execution_options(populate_existing=True)
     ).all()
     return {p.id: p for p in rows}
 

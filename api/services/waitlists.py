@@ -236,6 +236,19 @@ def remove_entry(session: Session, principal: Principal, list_id: str, entry_id:
     return entry
 
 
+def move(session: Session, principal: Principal, list_id: str, entry_id: int, *, up: bool) -> list[str]:
+    """Move the waiting entry ``entry_id`` one place up (ahead) or down, as :func:`reorder` with the
+    new order; the order is read under the list's locks, so a reorder committed meanwhile is kept."""
+    _lock(session, principal, list_id)
+    order = [e.id for e in waiting(session, list_id)]
+    if entry_id not in order:
+        raise invalid("entry_id", f"entry {entry_id} is not waiting on list {list_id}; choose a waiting person")
+    i = order.index(entry_id)
+    j = max(0, i - 1) if up else min(len(order) - 1, i + 1)
+    order[i], order[j] = order[j], order[i]
+    return reorder(session, principal, list_id, order)
+
+
 def reorder(session: Session, principal: Principal, list_id: str, entry_ids: list[int]) -> list[str]:
     """Put the waiting entries in the order given (every waiting entry exactly once, ahead first)."""
     ids = _lock(session, principal, list_id)

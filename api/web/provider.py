@@ -163,9 +163,7 @@ def move_entry(
     """Move a person one place up or down (as ``POST /v1/wait-lists/{id}/order`` with the new order)."""
 
     def change():
-        list_id = _list_id(session, visit, request)
-        order = [e.id for e in list_service.waiting(session, list_id)]
-        if entry_id not in order or direction not in ("up", "down"):
+        if direction not in ("up", "down"):
             raise ApiError(
                 422,
                 "Please check the form",
@@ -173,10 +171,8 @@ def move_entry(
                 slug="validation",
                 errors=[("direction", "direction: up or down")],
             )
-        i = order.index(entry_id)
-        j = max(0, i - 1) if direction == "up" else min(len(order) - 1, i + 1)
-        order[i], order[j] = order[j], order[i]
-        ids = list_service.reorder(session, visit.principal, list_id, order)
+        list_id = _list_id(session, visit, request)
+        ids = list_service.move(session, visit.principal, list_id, entry_id, up=direction == "up")
         revalidate(session, ids, visit.principal.name, region)
 
     return _changed(request, session, visit, change, "moved")

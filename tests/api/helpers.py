@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import matcher
 import pytest
+from sqlalchemy import text
 
 from api.services.region import RegionContext
 from api.services.records import check_view
@@ -126,3 +127,10 @@ def stored_state_ok(api) -> None:
         assert matcher.check(instance, result) == []
         for provider in instance.providers:
             assert provider.occupied <= provider.capacity
+
+
+def waiting_on_a_lock(api: Api) -> bool:
+    """Whether some PostgreSQL backend of this database waits for a row lock (what a race test
+    polls, as an observable state, before letting the lock's holder commit)."""
+    with api.app.state.lookups() as read:
+        return bool(read.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")))

@@ -12,7 +12,6 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import text
 
 import api.services.decide as decide
 import api.services.placing as placing
@@ -21,7 +20,7 @@ from api.schemas.providers import WaitListEntryIn
 from api.services.asks import ParticipantChanged, Ticket, lock_asks, read_asks
 from api.services.participants import revoke_consent
 from api.services.waitlists import add_entry
-from tests.api.helpers import stored_state_ok
+from tests.api.helpers import stored_state_ok, waiting_on_a_lock
 
 
 @pytest.fixture
@@ -113,12 +112,6 @@ def test_consent_revoked_during_the_solve_leaves_no_hold(api, race):
     held = api.call("GET", "/v1/placements?participant_id=LEAD-1", who="coord_north").json()
     assert [p for p in held if p["status"] == "held"] == [], "a hold written after the revocation"
     stored_state_ok(api)
-
-
-def waiting_on_a_lock(api) -> bool:
-    """Whether some PostgreSQL backend of this database waits for a row lock."""
-    with api.app.state.lookups() as read:
-        return bool(read.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")))
 
 
 def locked_write(session, asks, ticket) -> str:
