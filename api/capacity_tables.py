@@ -88,7 +88,9 @@ def capacity_state(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         if e.list_id in first_provider
     ]
     columns = ["list_id", "provider_id", "person_id", "lead", "priority", "added", "status", "attributes"]
-    return (
-        gpd.GeoDataFrame(provider_rows, geometry="geometry", crs="EPSG:4326"),
-        pd.DataFrame(entry_rows, columns=columns),
+    frame = (
+        gpd.GeoDataFrame(provider_rows, geometry="geometry", crs="EPSG:4326")
+        if provider_rows
+        else gpd.GeoDataFrame({"provider_id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
     )
+    return frame, pd.DataFrame(entry_rows, columns=columns)

@@ -42,7 +42,7 @@ class FeedCoverage:
         """One sentence for a report, e.g. "On Wednesday 2026-01-07, 83% of residents ..."."""
         parts = []
         if self.population_share is not None:
-            parts.append(f"{self.population_share:.0%} of residents")
+            parts.append(residents_text(self.population_share, self.population))
         if self.encounter_share is not None:
             parts.append(f"{self.encounter_share:.0%} of located encounters")
         who = " and ".join(parts) or "no population or encounter point"
@@ -50,6 +50,12 @@ class FeedCoverage:
             f"On {self.day:%A} {self.day}, {who} are within a {self.walk_minutes:g}-minute walk of one of "
             f"the {self.served_stops:,} stops with transit service that day."
         )
+
+
+def residents_text(share: float, population: float) -> str:
+    """E.g. "6% of the 309,107 residents of areas with a boundary": the share (0-1) and the
+    population (people) it is a share of, which leaves out population areas without one."""
+    return f"{share:.0%} of the {population:,.0f} residents of areas with a boundary"
 
 
 def served_stops(service: TravelService, day: dt.date) -> np.ndarray:

@@ -5,9 +5,13 @@ a "transit" trip is a walk or unreachable. :func:`feed_notes` turns
 :func:`geodata.coverage.feed_coverage` into one sentence of fact and, when the feeds reach under
 :data:`LOW_SHARE` of the people or the encounters, a warning that names the feeds:
 
-    "The Beaver County Transit feed serves 4% of the region's residents (of areas with a location)
-    and 2% of located encounters within a 20-minute walk; transit minutes elsewhere are walking
-    only, so transit figures there understate what a full network would give."
+    "On Monday 2018-08-06 the Beaver County Transit feed serves 6% of the 309,107 residents of
+    areas with a boundary and 16% of located encounters within a 20-minute walk of its 281 stops
+    with service that day; transit minutes elsewhere are walking only (or unreachable), so transit
+    figures there understate what a full network would give."
+
+The warning says everything the fact says, so where there is one it is shown alone
+(:attr:`FeedNote.sentences`); it stands on its own in an explanation a case manager reads out.
 
 Several feeds are one network (``geodata.transit_timetable`` indexes the stops of every feed and
 transfers between them on foot), so the shares are over all feeds together.
@@ -34,8 +38,8 @@ class FeedNote:
 
     @property
     def sentences(self) -> list[str]:
-        """The fact and, if any, the warning."""
-        return [self.fact] + ([self.warning] if self.warning else [])
+        """What to print: the warning when there is one (it says the fact too), else the fact."""
+        return [self.warning] if self.warning else [self.fact]
 
 
 def feed_names(region) -> str:
@@ -54,7 +58,7 @@ def feed_notes(region, request=None) -> FeedNote | None:
 
     Kept for the last few (region, request) pairs: a loaded region's files do not change.
     """
-    from geodata.coverage import feed_coverage
+    from geodata.coverage import feed_coverage, residents_text
     from geodata.travel import TravelRequest, TravelService
 
     if not region.manifest.files.get("transit"):
@@ -67,15 +71,17 @@ def feed_notes(region, request=None) -> FeedNote | None:
     plural = len(region.manifest.files["transit"]) > 1
     shares = []
     if coverage.population_share is not None:
-        shares.append(f"{coverage.population_share:.0%} of the region's residents (of areas with a location)")
+        shares.append(residents_text(coverage.population_share, coverage.population))
     if coverage.encounter_share is not None:
         shares.append(f"{coverage.encounter_share:.0%} of located encounters")
     low = [s for s in (coverage.population_share, coverage.encounter_share) if s is not None and s < LOW_SHARE]
     warning = None
     if low and shares:
         warning = (
-            f"The {names} feed{'s' if plural else ''} serve{'' if plural else 's'} {' and '.join(shares)} "
-            f"within a {coverage.walk_minutes:g}-minute walk; transit minutes elsewhere are walking only "
-            "(or unreachable), so transit figures there understate what a full network would give."
+            f"On {coverage.day:%A} {coverage.day} the {names} feed{'s' if plural else ''} "
+            f"serve{'' if plural else 's'} {' and '.join(shares)} within a {coverage.walk_minutes:g}-minute "
+            f"walk of {'their' if plural else 'its'} {coverage.served_stops:,} stops with service that day; "
+            "transit minutes elsewhere are walking only (or unreachable), so transit figures there "
+            "understate what a full network would give."
         )
     return FeedNote(coverage.describe(), warning, coverage.population_share, coverage.encounter_share)

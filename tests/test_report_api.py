@@ -57,3 +57,15 @@ def test_a_bad_threshold_names_the_field(service):
     )
     assert response.status_code == 422
     assert "transit_minutes" in response.text
+
+
+def test_a_service_without_providers_answers_with_a_problem_not_a_crash(current_region_dir, tmp_path):
+    app = create_app(f"sqlite:///{tmp_path / 'empty.db'}", region_dir=current_region_dir)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        with app.state.sessions() as session:
+            token = add_user(session, "pat", "pcg")[1]
+            session.commit()
+        response = client.get("/v1/reports/capacity-gap", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "providers import" in response.json()["detail"]

@@ -61,6 +61,14 @@ def live_report(
         )
     figures = live_figures(session, region)
     providers, wait_lists = capacity_state(session)
+    if not len(providers):
+        raise conflict(
+            "The service has no providers yet, so there is no capacity to report on: import them with "
+            "`handoff providers import FILE.csv` (or POST /v1/providers), then ask again.",
+            "query.transit_minutes",
+            "no providers",
+            slug="no-providers",
+        )
     refused = declines(session)
     caseloads = caseload_rows(session)
     session.close()

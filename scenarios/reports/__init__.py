@@ -7,6 +7,7 @@ from scenarios.faces import lazy_face
 
 EXPORTS = {
     "ReportOptions": "scenarios.reports.report",
+    "REPORT_KIND": "scenarios.reports.report",
     "build_report": "scenarios.reports.report",
     "equity_for": "scenarios.reports.report",
     "to_json": "scenarios.reports.report",

@@ -49,13 +49,19 @@ def travel_minutes(region, origins: np.ndarray, destinations: np.ndarray, *, dat
     return result[50], result.method
 
 
+def has_location(encounters) -> np.ndarray:
+    """Whether each encounter has a location (a point geometry): only those have a reach."""
+    return (~(encounters.geometry.isna() | encounters.geometry.is_empty)).to_numpy(dtype=bool)
+
+
 def reach_within(region, encounters, providers, *, minutes: float, date=None) -> tuple[pd.DataFrame | None, str]:
     """One boolean column per service: a provider of it within ``minutes`` of the encounter.
 
-    Encounters without a location count as not within reach. Returns (frame or ``None`` when there
-    are no located encounters, method description).
+    Encounters without a location (:func:`has_location`) are False here and are left out of every
+    reach figure by the report. Returns (frame or ``None`` when there are no located encounters,
+    method description).
     """
-    located = ~(encounters.geometry.isna() | encounters.geometry.is_empty)
+    located = pd.Series(has_location(encounters), index=encounters.index)
     if not located.any() or providers is None or len(providers) == 0:
         return None, "no located encounters"
     points = np.stack([encounters.geometry[located].x.to_numpy(), encounters.geometry[located].y.to_numpy()], axis=1)

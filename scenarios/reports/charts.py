@@ -79,7 +79,7 @@ def gap_map(municipalities, providers, wait_by_area: dict[str, float], *, title:
 
 
 def capacity_chart(headline: dict[str, dict]):
-    """Bars per service: capacity, free slots and people waiting (withheld counts left out)."""
+    """Bars per service: capacity, free slots and wait-list entries (withheld counts left out)."""
     services = list(headline)
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
     width = 0.26
@@ -87,7 +87,7 @@ def capacity_chart(headline: dict[str, dict]):
     series = (
         ("capacity", "capacity (slots)", "#bbbbbb"),
         ("free", "free slots now", "#4daf4a"),
-        ("waiting", "people waiting", "#e41a1c"),
+        ("waiting", "wait-list entries", "#e41a1c"),
     )
     for i, (key, label, colour) in enumerate(series):
         values = [headline[s].get(key) for s in services]

@@ -9,7 +9,7 @@ from __future__ import annotations
 HEADLINE_MEASURES = (
     ("capacity", "capacity (slots)"),
     ("free", "free slots"),
-    ("waiting", "people waiting"),
+    ("waiting", "wait-list entries"),
     ("wait_days", "expected wait (days)"),
 )
 

@@ -125,14 +125,22 @@ def group_columns(encounters: pd.DataFrame) -> pd.DataFrame:
 
 
 def equity_microdata(
-    groups: pd.DataFrame, areas: pd.DataFrame, eligible: np.ndarray, within: pd.DataFrame | None
+    groups: pd.DataFrame,
+    areas: pd.DataFrame,
+    eligible: np.ndarray,
+    within: pd.DataFrame | None,
+    located: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Counts per distinct (group, area, eligibility, reach per service) combination: the microcells.
+    """Counts per distinct (group, area, eligibility, location known, reach per service)
+    combination: the microcells.
 
-    ``within`` has one boolean column per service (reach within T minutes), or is ``None``.
+    ``within`` has one boolean column per service (reach within T minutes), or is ``None``;
+    ``located`` whether each encounter has a location (all when ``None``): only located ones
+    count in the access tables (:func:`in_reach_figures`).
     """
     frame = pd.concat([groups.reset_index(drop=True), areas.reset_index(drop=True)], axis=1)
     frame["eligible"] = np.asarray(eligible, dtype=bool)
+    frame["located"] = np.ones(len(frame), dtype=bool) if located is None else np.asarray(located, dtype=bool)
     flags = []
     if within is not None:
         for service in within.columns:
@@ -140,6 +148,13 @@ def equity_microdata(
             flags.append(f"within:{service}")
     keys = list(frame.columns)
     return frame.groupby(keys, dropna=False).size().rename("count").reset_index()
+
+
+def in_reach_figures(micro: pd.DataFrame) -> np.ndarray:
+    """The microcells the access tables count: diversion-eligible encounters with a location (an
+    encounter recorded without one has no reach, neither within nor beyond)."""
+    eligible = micro["eligible"].to_numpy(bool)
+    return eligible & micro["located"].to_numpy(bool) if "located" in micro else eligible
 
 
 def fold_unknown(micro: pd.DataFrame, dim: str, threshold: int) -> tuple[pd.DataFrame, str | None]:
@@ -157,10 +172,14 @@ def fold_unknown(micro: pd.DataFrame, dim: str, threshold: int) -> tuple[pd.Data
     if not unknown.any():
         return micro, None
     rows = micro[unknown]
-    eligible = rows[rows["eligible"]]
-    counts = [rows["count"].sum(), eligible["count"].sum(), rows.loc[~rows["eligible"], "count"].sum()]
+    reached = rows[in_reach_figures(rows)]
+    counts = [
+        rows["count"].sum(),
+        rows.loc[rows["eligible"], "count"].sum(),
+        rows.loc[~rows["eligible"], "count"].sum(),
+    ]
     for flag in (c for c in micro.columns if c.startswith("within:")):
-        counts += [eligible.loc[eligible[flag], "count"].sum(), eligible.loc[~eligible[flag], "count"].sum()]
+        counts += [reached.loc[reached[flag], "count"].sum(), reached.loc[~reached[flag], "count"].sum()]
     if not any(0 < c < threshold for c in counts):
         return micro, None
     sizes = micro[~unknown].groupby(dim)["count"].sum()
@@ -204,7 +223,7 @@ def register_tables(
                 f"access:{dim}:{service}",
                 rows,
                 reach,
-                mask=micro["eligible"].to_numpy(bool),
+                mask=in_reach_figures(micro),
                 row_order=order,
                 column_order=[WITHIN, BEYOND],
             )

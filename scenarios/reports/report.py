@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,9 +53,8 @@ def _published(value: Any) -> float | None:
 
 def waiting_publication(entries: pd.DataFrame, table: pd.DataFrame, threshold: int) -> tuple[Publication, pd.DataFrame]:
     """The wait-list counts by area level and service, with the microcells they sum."""
-    enriched = entries.join(table[["service", *measures.LEVELS]], on="provider_id")
     micro = (
-        enriched.groupby(["provider_id", "is_lead", "placeable_now"])
+        entries.groupby(["provider_id", "is_lead", "placeable_now"])
         .size()
         .rename("count")
         .reset_index()
@@ -108,7 +107,8 @@ def build_equity(
 ) -> dict:
     """The equity section: published arrest and access tables by group, rates and Katz ratios."""
     groups, areas = equity_inputs(region, encounters, eligible)
-    micro = equity.equity_microdata(groups, areas, eligible, within)
+    located = access.has_location(encounters)
+    micro = equity.equity_microdata(groups, areas, eligible, within, located)
     services = list(within.columns) if within is not None else []
     dimensions = list(equity.GROUP_DIMENSIONS) + ["municipality", "police_zone", "cohort"]
     orders = {"age_band": equity.band_order()}
@@ -119,7 +119,7 @@ def build_equity(
         # tables together is exactly as strong as protecting all of them at once (docs/reports.md).
         by_dim = (
             micro.groupby(
-                [c for c in micro.columns if c == dim or c == "eligible" or c.startswith("within:")], dropna=False
+                [c for c in micro.columns if c in (dim, "eligible", "located") or c.startswith("within:")], dropna=False
             )["count"]
             .sum()
             .reset_index()
@@ -130,6 +130,11 @@ def build_equity(
         publication = Publication(by_dim["count"].to_numpy(dtype=float), threshold=threshold)
         equity.register_tables(publication, by_dim, [dim], services, orders=orders)
         publications[dim] = publication.protect(method=suppression)
+    if services and (np.asarray(eligible, dtype=bool) & ~located).any():
+        notes.append(
+            "Diversion-eligible arrests recorded without a location count in the arrest figures but "
+            "not in the reach figures (they have no reach, within or beyond)."
+        )
     section: dict[str, Any] = {
         "dimensions": {},
         "tables": {},
@@ -147,10 +152,10 @@ def build_equity(
         if dim in equity.GROUP_DIMENSIONS:
             rate_tables[f"Diversion-eligible share of arrests by {dim.replace('_', ' ')}"] = rates
         for service in services:
-            access = publication.table(f"access:{dim}:{service}")
-            reach = equity.rate_table(access, equity.WITHIN, label=f"{service} within {transit_minutes:g} min")
+            access_table = publication.table(f"access:{dim}:{service}")
+            reach = equity.rate_table(access_table, equity.WITHIN, label=f"{service} within {transit_minutes:g} min")
             entry["access"][service] = _records(reach)
-            section["tables"][f"access:{dim}:{service}"] = _table_json(access)
+            section["tables"][f"access:{dim}:{service}"] = _table_json(access_table)
             if dim in equity.GROUP_DIMENSIONS:
                 rate_tables[
                     f"{service.capitalize()} within {transit_minutes:g} transit minutes, by {dim.replace('_', ' ')}"
@@ -234,9 +239,10 @@ def build_report(
             "reach_method": reach_method,
         },
         "feed_coverage": feeds.sentences if feeds is not None else [],
+        "feed_warning": feeds.warning if feeds is not None else None,
         "period": region.period.describe() if region.manifest.spec("encounters") and region.period else None,
         "headline": headline_section(table, publication),
-        "measures": measures_section(table, publication, share_within_by_area(equity_section)),
+        "measures": measures_section(table, publication, share_within_by_area(equity_section), region.cohorts),
         "equity": equity_section,
         "marginal": marginal_section,
         "privacy": combined_privacy(privacy_summary(publication), equity_section),
@@ -288,26 +294,26 @@ def summary_sentences(report: dict) -> list[str]:
     sentences = []
     for service, h in report["headline"].items():
         free = (
-            f"{h['free']} of {h['capacity']} slots free"
+            f"{h['free']:,} of {h['capacity']:,} slots free"
             if h["free"] is not None
-            else f"how many of {h['capacity']} slots are free is withheld too"
+            else f"how many of {h['capacity']:,} slots are free is withheld too"
         )
         if h["waiting"] is None or h["free"] is None:
             waiting = "withheld" if h["waiting"] is None else h["waiting_label"]
             sentences.append(
-                f"{service.capitalize()}: {waiting} people waiting region-wide; {free} (counts under "
+                f"{service.capitalize()}: {waiting} wait-list entries region-wide; {free} (counts under "
                 f"{report['privacy']['threshold']} are protected)."
             )
             continue
         sentences.append(
-            f"{service.capitalize()}: {h['waiting_label']} people waiting for {h['free']} free of "
-            f"{h['capacity']} slots; someone joining a list today waits about {h['wait_label']}."
+            f"{service.capitalize()}: {h['waiting_label']} wait-list entries for {h['free']:,} free of "
+            f"{h['capacity']:,} slots; someone joining a list today waits about {h['wait_label']}."
         )
     sentences += longest_wait_sentences(report)
     sentences += marginal_sentences(report.get("marginal"))
     if report.get("equity") and report["equity"].get("findings"):
         sentences.append(report["equity"]["findings"][0])
-    sentences += report.get("feed_coverage", [])[1:]
+    sentences += [report["feed_warning"]] if report.get("feed_warning") else []
     return sentences
 
 
@@ -418,8 +424,12 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
-def measures_section(table: pd.DataFrame, publication: Publication, share_within: dict | None) -> dict:
-    """Per level, one row per (area, service) with counts taken from the protected publication."""
+def measures_section(
+    table: pd.DataFrame, publication: Publication, share_within: dict | None, cohorts: Iterable[str] = ()
+) -> dict:
+    """Per level, one row per (area, service) with counts taken from the protected publication;
+    a cohort of ``cohorts`` (the program's) without any provider gets a row per service too, with
+    no capacity: the largest gap of all."""
     section = {}
     for level in measures.LEVELS:
         rows = measures.area_measures(table, level)
@@ -443,12 +453,40 @@ def measures_section(table: pd.DataFrame, publication: Publication, share_within
             )
             record["within_share"] = (share_within or {}).get((level, str(row["area"]), row["service"]))
             records.append(record)
+        if level == "cohort":
+            records += no_provider_rows(
+                sorted(set(cohorts) - set(rows["area"])), sorted(set(rows["service"])), share_within
+            )
         section[level] = records
     return section
 
 
+def no_provider_rows(areas: list[str], services: list[str], share_within: dict | None) -> list[dict]:
+    """Rows of cohorts without a provider of any service: nothing to count, nobody on a list there."""
+    return [
+        {
+            "area": area,
+            "service": service,
+            "providers": 0,
+            "capacity": 0,
+            "free": 0,
+            "utilisation": None,
+            "monthly_turnover": 0.0,
+            "waiting": 0.0,
+            "lead_waiting": 0.0,
+            "lead_unmet": 0.0,
+            "wait_days": None,
+            "within_share": (share_within or {}).get(("cohort", area, service)),
+        }
+        for area in areas
+        for service in services
+    ]
+
+
 def share_within_by_area(equity_section: dict | None) -> dict | None:
-    """(level, area, service) -> share of diversion-eligible encounters there with the service within reach."""
+    """(level, area, service) -> share of diversion-eligible encounters there with the service
+    within reach. The whole region's share is the cohort rows' (which cover every encounter, in
+    "(none)" those in no cohort) pooled: published counts only, None when one is withheld."""
     if not equity_section:
         return None
     shares = {}
@@ -456,7 +494,17 @@ def share_within_by_area(equity_section: dict | None) -> dict | None:
         for service, rows in equity_section["dimensions"].get(level, {}).get("access", {}).items():
             for row in rows:
                 shares[(level, row["group"], service)] = row["rate"]
+            if level == "cohort":
+                shares[("county", "All", service)] = pooled_rate(rows)
     return shares
+
+
+def pooled_rate(rows: list[dict]) -> float | None:
+    """The rate of ``rows`` together (sum of counts over sum of n), None when a count or n is withheld."""
+    if any(row["n"] is None or row["count"] is None for row in rows):
+        return None
+    n = sum(row["n"] for row in rows)
+    return sum(row["count"] for row in rows) / n if n else None
 
 
 def to_json(report: dict) -> str:
