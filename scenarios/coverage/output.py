@@ -82,7 +82,9 @@ def write_files(
     )
     covered.to_csv(files[2], index=False)
     split.to_csv(files[3], index=False)
-    files += plot_frontier(frontier, comparison.iloc[:-1], out_dir / "frontier", title=f"{cs.name}: cost vs capture")
+    files += plot_frontier(
+        frontier, comparison, out_dir / "frontier", title=f"{cs.name}: cost vs capture", chosen=label
+    )
     files.append(
         plot_week(
             week.demand,

@@ -14,39 +14,88 @@ import pandas as pd  # noqa: E402
 from scenarios.coverage.demand import DAY_NAMES  # noqa: E402
 
 
-def plot_frontier(frontier: pd.DataFrame, compared: pd.DataFrame, out_stem: Path, *, title: str) -> list[Path]:
-    """Captured hand-offs per week against yearly cost; fixed schedules as labelled markers.
+FRONTIER_COLOUR, FIXED_COLOUR, CHOSEN_COLOUR = "#1f6f8b", "#c0392b", "#6c3483"
+Y_LABEL = "captured hand-offs a week"
+X_LABEL = "cost, thousand USD/year"
 
-    ``frontier`` has ``cost_usd_per_year`` and ``captured_per_week``; ``compared`` also has
-    ``schedule``. Writes ``out_stem.png`` and ``out_stem.svg``.
+
+def frontier_label(frontier: pd.DataFrame) -> str:
+    """The frontier's legend text: what each step is, and how many points are not proven optimal."""
+    shown = frontier[np.isfinite(frontier["cost_usd_per_year"])]
+    unproven = int((~shown["proven_optimal"].astype(bool)).sum()) if "proven_optimal" in shown else 0
+    label = f"most {Y_LABEL} within each budget (CP-SAT, {len(shown)} budgets)"
+    if unproven:
+        label += f"; hollow: best found, not proven optimal ({unproven})"
+    return label
+
+
+def point_label(row: pd.Series) -> str:
+    """A schedule's name with its capture and cost, in the summary's units."""
+    text = f"{row['schedule']}: {row['captured_per_week']:.2f} a week, ${row['cost_usd_per_year']:,.0f}/year"
+    if row.get("status") == "FEASIBLE":
+        text += " (not proven optimal)"
+    return text
+
+
+def plot_frontier(
+    frontier: pd.DataFrame, compared: pd.DataFrame, out_stem: Path, *, title: str, chosen: str | None = None
+) -> list[Path]:
+    """Captured hand-offs a week against yearly cost: the frontier as a staircase, every compared
+    schedule as a labelled marker and the scenario's chosen plan (the row of ``compared`` whose
+    ``schedule`` is ``chosen``) as a labelled star.
+
+    ``frontier`` has ``cost_usd_per_year``, ``captured_per_week`` and ``proven_optimal`` (the
+    frontier's points; a step holds from a point's cost to the next point's: the best found for
+    that much); ``compared`` has ``schedule``, ``status`` and the same two figures. Writes
+    ``out_stem.png`` and ``out_stem.svg``.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    ordered = frontier.sort_values("cost_usd_per_year")
-    ax.step(
-        ordered["cost_usd_per_year"] / 1e3,
-        ordered["captured_per_week"],
-        where="post",
-        color="#1f6f8b",
-        lw=2,
-        label="optimised schedule (CP-SAT)",
+    fig, ax = plt.subplots(figsize=(8.5, 5.2))
+    ordered = frontier[np.isfinite(frontier["cost_usd_per_year"])].sort_values("cost_usd_per_year")
+    x, y = ordered["cost_usd_per_year"] / 1e3, ordered["captured_per_week"]
+    ax.step(x, y, where="post", color=FRONTIER_COLOUR, lw=2, label=frontier_label(frontier), zorder=2)
+    proven = (
+        ordered["proven_optimal"].astype(bool).to_numpy()
+        if "proven_optimal" in ordered
+        else np.ones(len(ordered), dtype=bool)
     )
-    ax.scatter(ordered["cost_usd_per_year"] / 1e3, ordered["captured_per_week"], color="#1f6f8b", s=18, zorder=3)
-    for _, row in compared.iterrows():
-        if np.isfinite(row["cost_usd_per_year"]):
-            ax.scatter(
-                row["cost_usd_per_year"] / 1e3, row["captured_per_week"], marker="D", s=50, color="#c0392b", zorder=4
-            )
-            ax.annotate(
-                row["schedule"],
-                (row["cost_usd_per_year"] / 1e3, row["captured_per_week"]),
-                textcoords="offset points",
-                xytext=(6, -12),
-                fontsize=8,
-                color="#c0392b",
-            )
-    ax.margins(x=0.08)
-    ax.set_xlabel("cost, thousand USD per year")
-    ax.set_ylabel("captured hand-offs per week")
+    ax.scatter(x[proven], y[proven], color=FRONTIER_COLOUR, s=18, zorder=3)
+    ax.scatter(x[~proven], y[~proven], facecolor="white", edgecolor=FRONTIER_COLOUR, s=30, lw=1.5, zorder=3)
+    shown = compared[np.isfinite(compared["cost_usd_per_year"])]
+    left, right = shown["cost_usd_per_year"].min(), shown["cost_usd_per_year"].max()
+
+    def at_right(cost: float) -> bool:
+        return bool(right > left and cost > left + 0.6 * (right - left))
+
+    chosen_rows = shown[shown["schedule"] == chosen]
+    chosen_at_right = bool(len(chosen_rows)) and at_right(chosen_rows["cost_usd_per_year"].iloc[0])
+    for _, row in shown.iterrows():
+        is_chosen = row["schedule"] == chosen
+        right_side = at_right(row["cost_usd_per_year"])
+        # labels right-aligned at the right; the chosen plan's above its point, fixed schedules'
+        # below it (above at the right, clear of the staircase, unless the chosen label is there)
+        above = is_chosen or (right_side and not chosen_at_right)
+        point = (row["cost_usd_per_year"] / 1e3, row["captured_per_week"])
+        ax.scatter(
+            *point,
+            marker="*" if is_chosen else "D",
+            s=160 if is_chosen else 50,
+            color=CHOSEN_COLOUR if is_chosen else FIXED_COLOUR,
+            edgecolor="white",
+            zorder=5 if is_chosen else 4,
+            label=("chosen: " if is_chosen else "fixed: ") + row["schedule"],
+        )
+        ax.annotate(
+            point_label(row),
+            point,
+            textcoords="offset points",
+            xytext=(-8 if right_side else 8, 9 if above else -13),
+            ha="right" if right_side else "left",
+            fontsize=8,
+            color=CHOSEN_COLOUR if is_chosen else FIXED_COLOUR,
+        )
+    ax.margins(x=0.08, y=0.08)
+    ax.set_xlabel(X_LABEL)
+    ax.set_ylabel(Y_LABEL)
     ax.set_title(title, fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)

@@ -36,7 +36,11 @@ def prepare(spec: dict, *, base_dir: Path) -> dict[str, Any]:
         raise fail("region", "name the region folder (relative to the scenario file)")
     folder = (Path(base_dir) / spec["region"]).resolve()
     if not (folder / "region.toml").is_file():
-        raise fail("region", f"no region.toml in {folder}")
+        raise fail(
+            "region",
+            f"no region.toml in {folder}: build one there with `handoff region build` (or `handoff region "
+            "demo`), or pass the region folder with --region DIR",
+        )
     region = load_region(folder)
     area_kind = spec.get("area", "municipality")
     areas = region.police_zones if area_kind == "police_zone" else region.municipalities
@@ -181,12 +185,18 @@ def _choose(cs: CoverageSpec, week: sched.Week, compared: dict[str, sched.Schedu
     return f"optimised for USD {budget:,.0f}/year", plan
 
 
-def _budgets(cs: CoverageSpec, compared: dict[str, sched.Schedule]) -> list[float]:
+def _budgets(cs: CoverageSpec, compared: dict[str, sched.Schedule], chosen: sched.Schedule) -> list[float]:
+    """The frontier's budgets (USD/year): ``budgets`` from the scenario file or 6 even steps up to
+    the dearest compared schedule or the budget, plus the cost of every feasible compared schedule
+    and of the chosen plan, so the frontier is solved where the plot shows those schedules."""
+    known = [p for p in [*compared.values(), chosen] if p.status in ("OPTIMAL", "FEASIBLE")]
+    costs = [p.cost * WEEKS_PER_YEAR for p in known]
     if cs.budgets:
-        return cs.budgets
-    costs = [p.cost * WEEKS_PER_YEAR for p in compared.values() if p.status in ("OPTIMAL", "FEASIBLE")]
-    top = max(costs + [cs.budget or 0.0]) or 1e6
-    return list(np.linspace(top / DEFAULT_FRONTIER_STEPS, top, DEFAULT_FRONTIER_STEPS))
+        grid = list(cs.budgets)
+    else:
+        top = max(costs + [cs.budget or 0.0]) or 1e6
+        grid = list(np.linspace(top / DEFAULT_FRONTIER_STEPS, top, DEFAULT_FRONTIER_STEPS))
+    return sorted({float(b) for b in grid + costs})
 
 
 def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> ScenarioResult:
@@ -211,7 +221,8 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
         for name in cs.compare
     }
     label, chosen = _choose(cs, week, compared)
-    frontier = _frontier(cs, week, _budgets(cs, compared), options, console)
+    known = [*compared.values(), chosen]
+    frontier = _frontier(cs, week, _budgets(cs, compared, chosen), options, console, known=known)
     comparison = pd.DataFrame(
         [_row(name, plan, week, cs) for name, plan in compared.items()] + [_row(label, chosen, week, cs)]
     )
@@ -239,22 +250,36 @@ def run(spec: dict, *, base_dir: Path, out_dir: Path, console: Console) -> Scena
 
 
 def _frontier(
-    cs: CoverageSpec, week: sched.Week, budgets: list[float], options: _SolverOptions, console: Console
+    cs: CoverageSpec,
+    week: sched.Week,
+    budgets: list[float],
+    options: _SolverOptions,
+    console: Console,
+    *,
+    known: list[sched.Schedule] | None = None,
 ) -> pd.DataFrame:
-    """The efficient frontier: the most hand-offs captured per week for each budget (USD/year),
-    with the solver's bound, solved warm one budget after another (progress on the console)."""
+    """The efficient frontier: the most hand-offs captured per week found for each budget
+    (USD/year), never below a ``known`` plan (fixed schedules, the chosen plan) that fits the
+    budget, with the solver's bound and whether the point is proven optimal, solved warm one budget
+    after another (progress on the console)."""
     with console.status("solving the frontier") as status:
         plans = sched.frontier(
             week,
             [b / WEEKS_PER_YEAR for b in budgets],
             **options,
+            known=known or [],
             progress=lambda b, p: status.update(
                 f"frontier: USD {b * WEEKS_PER_YEAR:,.0f}/year -> {p.captured:.1f}/week"
             ),
         )
     return pd.DataFrame(
         [
-            {**_row(f"budget USD {b:,.0f}", p, week, cs), "budget_usd_per_year": b, "bound_captured_per_week": p.bound}
+            {
+                **_row(f"budget USD {b:,.0f}", p, week, cs),
+                "budget_usd_per_year": b,
+                "bound_captured_per_week": p.bound,
+                "proven_optimal": bool(p.captured >= p.bound - 0.5 / sched.MILLI),
+            }
             for b, p in zip(sorted(budgets), plans)
         ]
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -271,17 +271,48 @@ def min_cost(
 
 
 def frontier(
-    week: Week, budgets: list[float], *, time_limit_s: float = 10.0, workers: int = 1, progress=None
+    week: Week,
+    budgets: list[float],
+    *,
+    time_limit_s: float = 10.0,
+    workers: int = 1,
+    progress=None,
+    known: list[Schedule] | tuple[Schedule, ...] = (),
 ) -> list[Schedule]:
-    """Max-capture schedules for increasing weekly ``budgets``; each solve starts from the last plan."""
-    plans, hint = [], None
+    """The best schedule found for each of the increasing weekly ``budgets`` (USD/week).
+
+    Each budget is one max-capture solve, started from the best plan found so far that fits it.
+    The plan kept for a budget is the best (most captured, then least cost) of that solve, the
+    plans kept for smaller budgets and the ``known`` feasible plans (fixed schedules, the chosen
+    plan) that fit it, so the frontier never lies below a plan it was shown or found at the same
+    or a lower cost, even when a solve stops at its time limit. ``bound`` stays the solve's proven
+    upper bound; a plan with ``captured`` below it is not proven optimal (status ``FEASIBLE``).
+    """
+    found = [p for p in known if p.status in ("OPTIMAL", "FEASIBLE")]
+    plans: list[Schedule] = []
     for budget in sorted(budgets):
-        plan = max_capture(week, budget, time_limit_s=time_limit_s, workers=workers, hint=hint)
-        plans.append(plan)
-        hint = plan.staff
+        fits = [p for p in found if p.cost <= budget]
+        start = _best(fits)
+        plan = max_capture(
+            week, budget, time_limit_s=time_limit_s, workers=workers, hint=start.staff if start else None
+        )
+        best = _best(([plan] if plan.status in ("OPTIMAL", "FEASIBLE") else []) + fits)
+        if best is not None and best is not plan:
+            bound = max(plan.bound, best.captured) if math.isfinite(plan.bound) else float("nan")
+            proven = math.isfinite(bound) and best.captured >= bound - 0.5 / MILLI
+            best = replace(best, status="OPTIMAL" if proven else "FEASIBLE", bound=bound, seconds=plan.seconds)
+        kept = best if best is not None else plan
+        plans.append(kept)
+        if kept.status in ("OPTIMAL", "FEASIBLE"):
+            found.append(kept)
         if progress is not None:
-            progress(budget, plan)
+            progress(budget, kept)
     return plans
+
+
+def _best(plans: list[Schedule]) -> Schedule | None:
+    """The plan capturing most, the cheapest among those, the first of equals (``None`` for no plan)."""
+    return max(plans, key=lambda p: (round(p.captured * MILLI), -p.cost), default=None)
 
 
 def schedule_table(week: Week, plan: Schedule) -> pd.DataFrame:

@@ -16,7 +16,8 @@ Keys (all but ``region`` and ``cohort``/``members`` are optional)::
     budget: 900000               # USD/year: most captured hand-offs for this
     target: 0.5                  # or: least cost capturing this share of eligible demand
     budgets: [300000, 600000]    # USD/year: the efficient frontier (default: 6 steps up to the
-                                 # dearest compared schedule or the budget)
+                                 # dearest compared schedule or the budget), always plus the
+                                 # costs of the compared schedules and of the chosen plan
     compare: [weekdays_8_to_midnight, always]
     sharing: {methods: [proportional, shapley, nucleolus], samples: 2000,
               tiers: [{name: nights, days: Mo-Su, start: 0, length: 8, buyers: [Avalon]}]}
@@ -277,6 +278,11 @@ def _tiers(raw: dict, members: list[str]) -> list[dict[str, Any]]:
     return tiers
 
 
+def listing(names: list[str], *, shown: int = 12) -> str:
+    """``names`` joined with commas, the first ``shown`` of them and "..." only when some are left out."""
+    return ", ".join(names[:shown]) + (f", ... ({len(names)} in all)" if len(names) > shown else "")
+
+
 def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts: dict[str, list[str]]) -> CoverageSpec:
     """Check a scenario dict against the region's member names and cohorts; raise ScenarioError on a bad key."""
     _known(spec, "", TOP_LEVEL)
@@ -299,7 +305,7 @@ def parse_spec(spec: dict, *, base_dir: Path, known_members: list[str], cohorts:
             raise fail(
                 f"members[{i}]" if cohort is None else "cohort",
                 f"unknown {spec.get('area', 'municipality').replace('_', ' ')} {member!r}; "
-                f"the region has {', '.join(sorted(map(str, known_members))[:12])}...",
+                f"the region has {listing(sorted(map(str, known_members)))}",
             )
     if len(set(members)) != len(members):
         raise fail("members", "a member is listed twice")

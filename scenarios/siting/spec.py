@@ -121,7 +121,11 @@ def parse_spec(spec: dict, *, base_dir: Path) -> SitingSpec:
         raise fail("region", "name the region folder (relative to the scenario file)")
     region = (Path(base_dir) / spec["region"]).resolve()
     if not (region / "region.toml").is_file():
-        raise fail("region", f"no region.toml in {region}")
+        raise fail(
+            "region",
+            f"no region.toml in {region}: build one there with `handoff region build` (or `handoff region "
+            "demo`), or pass the region folder with --region DIR",
+        )
     model = spec.get("model", "p-median")
     if model not in MODELS:
         raise fail("model", f"expected one of {', '.join(MODELS)}, got {model!r}")
