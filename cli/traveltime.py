@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import typer
@@ -10,6 +11,10 @@ import typer
 from cli import traveltime_transit
 from cli.traveltime_io import console, fail, progress_bar, read_points, report_matrix, write_matrix
 from geodata.errors import DataError
+
+if TYPE_CHECKING:
+    from geodata import StreetIndex
+    from geodata.region import Region
 
 app = typer.Typer(
     help="Travel times in minutes: drive matrices on the region's street graph, transit matrices on its "
@@ -39,6 +44,34 @@ def _parse_minutes(text: str) -> list[float]:
     if not values or values[0] <= 0:
         raise DataError("--minutes", f"expected positive minutes like 5,10,15, got {text!r}")
     return values
+
+
+def _check_origin(index: StreetIndex, region: Region, *, lon: float, lat: float) -> None:
+    """Refuse an origin (degrees) farther than :data:`geodata.drive.MAX_SNAP_M` metres from every
+    street of ``index``: the drive matrix's snapping rule, under which it reaches nothing. The
+    error names the point, its distance (metres) to the nearest street and whether it lies outside
+    the region's boundary."""
+    import shapely
+
+    from geodata import MAX_SNAP_M, street_distance_m
+
+    gap_m = float(street_distance_m(index, np.array([(lon, lat)]))[0])
+    if gap_m <= MAX_SNAP_M:
+        return
+    where = f"the origin (lon {lon:.5f}, lat {lat:.5f}) is {gap_m:,.0f} m from the nearest street"
+    boundary = region.boundary
+    if boundary is not None and not boundary.geometry.covers(shapely.Point(lon, lat)).any():
+        raise DataError(
+            "--lon/--lat",
+            f"{where} and outside the region {region.name!r}; check that --lon and --lat are not swapped "
+            "and give a point inside the region",
+        )
+    raise DataError(
+        "--lon/--lat",
+        f"{where}: the region's street network does not reach it (a point farther than {MAX_SNAP_M:,.0f} m "
+        f"from every street reaches nothing); give an origin within {MAX_SNAP_M:,.0f} m of a street, or "
+        "rebuild the region with --streets covering it",
+    )
 
 
 @app.command()
@@ -126,12 +159,13 @@ def isochrone(
     """Areas reachable from a point within each limit, as GeoJSON polygons (property `minutes`).
 
     Drive: streets driven within the limit, buffered 40 m. Transit: street nodes reached by
-    walking and riding (median over --depart), buffered 100 m. Example:
+    walking and riding (median over --depart), buffered 100 m. An origin farther than 1,000 m
+    from every street (e.g. outside the region) is refused with exit code 2. Example:
 
         handoff traveltime isochrone --region demo/region --lon -79.99 --lat 40.44 --minutes 5,10,15 -o iso.geojson
     """
     from geodata.drive import isochrone as drive_isochrone
-    from geodata.drive import point_isochrones, utm_crs
+    from geodata.drive import point_isochrones, street_index, utm_crs
     from geodata.region import load_region
 
     try:
@@ -142,9 +176,11 @@ def isochrone(
         loaded = load_region(region)
         with console.status("Loading street graph"):
             graph = loaded.streets
+            index = street_index(graph)
+        _check_origin(index, loaded, lon=lon, lat=lat)
         if mode == "drive":
             with console.status(f"Driving {', '.join(f'{m:g}' for m in limits)} minutes and drawing the areas"):
-                polygons = drive_isochrone(graph, (lon, lat), limits)
+                polygons = drive_isochrone(index, (lon, lat), limits)
         else:
             from geodata.travel import TravelRequest, TravelService
 

@@ -51,6 +51,9 @@ _LAZY.update(
         "isochrone": "geodata.drive",
         "point_isochrones": "geodata.drive",
         "street_index": "geodata.drive",
+        "StreetIndex": "geodata.drive",
+        "street_distance_m": "geodata.drive",
+        "MAX_SNAP_M": "geodata.drive",
         "utm_crs": "geodata.drive",
         "instance_tables": "geodata.travel_tables",
     }

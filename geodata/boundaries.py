@@ -9,6 +9,7 @@ a ``crs`` member is lon/lat by definition (RFC 7946), so projected coordinates w
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import geopandas as gpd
@@ -95,12 +96,21 @@ def _polygonal(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoSeries:
     return geoms
 
 
+def _likely_field(name_field: str, available: list[str]) -> str:
+    """The property most like ``name_field`` (ignoring case), else the placeholder ``FIELD``."""
+    by_lower = {column.lower(): column for column in available}
+    close = difflib.get_close_matches(name_field.lower(), list(by_lower), n=1)
+    return by_lower[close[0]] if close else "FIELD"
+
+
 def _names(frame: gpd.GeoDataFrame, path: Path, name_field: str) -> pd.Series:
     if name_field not in frame.columns or name_field == frame.geometry.name:
-        available = [c for c in frame.columns if c != frame.geometry.name]
+        available = [str(c) for c in frame.columns if c != frame.geometry.name]
+        example = f"{path.name}:{_likely_field(name_field, available)}"
         raise DataError(
             path,
-            f"no property '{name_field}'; the features have: {', '.join(available)}. Choose one with name_field",
+            f"no property '{name_field}'; the features have: {', '.join(available)}. Name the property holding "
+            f"the area names after the file: give it as FILE:FIELD, e.g. {example} (name_field in region.toml)",
             field=name_field,
         )
     values = frame[name_field]

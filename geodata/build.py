@@ -24,6 +24,7 @@ import shapely
 from geodata.boundaries import load_areas, load_boundary, load_water
 from geodata.encounters import load_encounters
 from geodata.errors import DataError
+from geodata.gtfs import load_gtfs
 from geodata.population import load_population
 from geodata.providers import load_providers, load_sites, load_wait_lists
 from geodata.region import MANIFEST, load_region
@@ -146,11 +147,25 @@ def _zip_folder(source: Path, target: Path) -> None:
             archive.writestr(info, file.read_bytes())
 
 
+def _check_gtfs(sources: list[Path]) -> None:
+    """Load every GTFS feed with the transit engine's loader (:func:`geodata.gtfs.load_gtfs`), so a
+    feed missing a file routing needs (stop_times.txt, ...) or with a malformed row fails the build.
+    The error names the file (its full path) and adds how to build without transit."""
+    for source in sources:
+        try:
+            load_gtfs(source, name=str(source))
+        except DataError as error:
+            raise DataError(
+                error.file,
+                f"{error.message}. To build the region without transit, leave out --gtfs",
+                row=error.row,
+                field=error.field,
+            ) from error
+
+
 def _copy_gtfs(sources: list[Path], folder: Path) -> list[str]:
     names: list[str] = []
     for source in sources:
-        if not source.exists():
-            raise DataError(source, "GTFS file or folder not found")
         stem = source.name.removesuffix(".zip")
         name = f"transit/{stem}.zip"
         if name in names:
@@ -387,12 +402,14 @@ def _check_built(folder: Path) -> dict[str, int]:
 def build_region(inputs: RegionInputs, out_dir: str | Path, *, overwrite: bool = False) -> dict[str, Any]:
     """Build the region folder ``out_dir`` from ``inputs``; returns counts per part (people, rows, areas).
 
-    Fails with DataError before touching ``out_dir`` when an input is malformed; refuses to replace
-    an existing region unless ``overwrite``.
+    Fails with DataError before touching ``out_dir`` when an input is malformed (GTFS feeds are
+    checked before anything is written, see :func:`_check_gtfs`); refuses to replace an existing
+    region unless ``overwrite``.
     """
     out = Path(out_dir).resolve()
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise DataError(out, "the folder exists and is not empty; choose another --out or pass --force")
+    _check_gtfs(inputs.gtfs)
     staging = out.with_name(f".{out.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

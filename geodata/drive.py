@@ -148,14 +148,35 @@ def _lonlat(points) -> np.ndarray:
     return xy
 
 
+def _metric_points(index: StreetIndex, lonlat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``lonlat`` (degrees) with finite coordinates, and those points in the index's metric CRS."""
+    ok = np.flatnonzero(np.isfinite(lonlat).all(axis=1))
+    x, y = index.to_metric.transform(lonlat[ok, 0], lonlat[ok, 1])
+    return ok, shapely.points(x, y)
+
+
+def _nearest_street_m(index: StreetIndex, points: np.ndarray) -> np.ndarray:
+    """Metres from each metric point to its nearest street arc."""
+    return index.tree.query_nearest(points, return_distance=True, all_matches=False)[1]
+
+
+def street_distance_m(index: StreetIndex, lonlat: np.ndarray) -> np.ndarray:
+    """Metres from each lon/lat point (an (n, 2) array of degrees) to its nearest street arc, NaN
+    for a point without finite coordinates: the distance :func:`snap` compares with ``max_snap_m``
+    (a point farther than :data:`MAX_SNAP_M` from every street is unreachable)."""
+    dist = np.full(len(lonlat), np.nan)
+    ok, points = _metric_points(index, lonlat)
+    dist[ok] = _nearest_street_m(index, points)
+    return dist
+
+
 def snap(
     index: StreetIndex, lonlat: np.ndarray, *, access_kph: float = ACCESS_KPH, max_snap_m: float = MAX_SNAP_M
 ) -> Snap:
-    """Snap lon/lat points to their nearest street arcs (every arc within 1 mm of the nearest)."""
-    ok = np.flatnonzero(np.isfinite(lonlat).all(axis=1))
-    x, y = index.to_metric.transform(lonlat[ok, 0], lonlat[ok, 1])
-    points = shapely.points(x, y)
-    _, dist = index.tree.query_nearest(points, return_distance=True, all_matches=False)
+    """Snap lon/lat points to their nearest street arcs (every arc within 1 mm of the nearest);
+    points farther than ``max_snap_m`` metres from every street (:func:`street_distance_m`) are left out."""
+    ok, points = _metric_points(index, lonlat)
+    dist = _nearest_street_m(index, points)
     pos, arcs = index.tree.query(points, predicate="dwithin", distance=dist + TIE_M)
     gap = shapely.distance(points[pos], index.lines[arcs])
     keep = (gap <= dist[pos] + TIE_M) & (dist[pos] <= max_snap_m)
@@ -267,8 +288,8 @@ def isochrone(
 
     Returns a GeoDataFrame (EPSG:4326) with one row per limit, columns ``minutes`` and
     ``geometry``: the streets driven within the limit (partial edges included), buffered by
-    ``buffer_m`` metres (:mod:`geodata.street_area`). An origin off the network gives empty
-    geometries.
+    ``buffer_m`` metres (:mod:`geodata.street_area`). An origin off the network (farther than
+    :data:`MAX_SNAP_M` from every street, see :func:`street_distance_m`) gives empty geometries.
     """
     index = _prepared(graph, turn_delay_s)
     limits = sorted(float(m) for m in minutes)
@@ -336,6 +357,7 @@ __all__ = [
     "isochrone",
     "point_isochrones",
     "snap",
+    "street_distance_m",
     "street_index",
     "street_reach",
     "unreachable_count",

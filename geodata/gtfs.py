@@ -44,6 +44,8 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 REQUIRED_FILES = ("stops", "routes", "trips", "stop_times")
+# what the error for a missing file tells the user the transit engine reads
+_NEEDS = f"transit routing needs {', '.join(f'{n}.txt' for n in REQUIRED_FILES)} and calendar.txt or calendar_dates.txt"
 _TIME = r"^\s*(\d+):([0-5]\d):([0-5]\d)\s*$"
 
 
@@ -299,9 +301,11 @@ def load_gtfs(path: str | Path, *, crs: str | None = None, name: str | None = No
     label = {n: f"{base}/{n}.txt" for n in COLUMNS}
     for needed in REQUIRED_FILES:
         if needed not in raw:
-            raise DataError(label[needed], "required GTFS file is missing")
+            raise DataError(label[needed], f"required GTFS file is missing ({_NEEDS}); use the complete feed")
     if "calendar" not in raw and "calendar_dates" not in raw:
-        raise DataError(f"{base}/calendar.txt", "a feed needs calendar.txt or calendar_dates.txt")
+        raise DataError(
+            f"{base}/calendar.txt", f"a feed needs calendar.txt or calendar_dates.txt ({_NEEDS}); use the complete feed"
+        )
     t = {n: _frame(raw.get(n), n, label[n]) for n in COLUMNS}
 
     stops = _check_stops(t["stops"], label["stops"])

@@ -97,6 +97,17 @@ def test_missing_name_field_lists_available_properties(tmp_path):
     assert "NAME" in caught.value.message and "FIPS" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("name_field", "hint"), [("name", "m.geojson:NAME"), ("NMAE", "m.geojson:NAME"), ("zone", "m.geojson:FIELD")]
+)
+def test_missing_name_field_says_how_the_command_line_takes_it(tmp_path, name_field, hint):
+    path = write_geojson(tmp_path / "m.geojson", [({"NAME": "Avalon", "FIPS": 3}, square(-80.07, 40.50))])
+    with pytest.raises(DataError) as caught:
+        load_areas(path, crs="EPSG:4326", name_field=name_field)
+    assert f"give it as FILE:FIELD, e.g. {hint}" in caught.value.message
+    assert "Choose one with name_field" not in caught.value.message
+
+
 def test_blank_name_and_point_geometry_are_rejected_with_their_row(tmp_path):
     path = write_geojson(
         tmp_path / "m.geojson", [({"name": "A"}, square(-80.0, 40.4)), ({"name": ""}, square(-80.1, 40.4))]
