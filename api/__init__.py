@@ -15,6 +15,8 @@ EXPORTS = {
     "make_engine": "api.db.engine",
     "make_sessionmaker": "api.db.engine",
     "upgrade": "api.db.migrate",
+    "check_state_database": "api.db.state_check",
+    "StateUnusable": "api.db.state_check",
     "import_providers": "api.services.imports",
     "import_wait_lists": "api.services.imports",
     "load_region_context": "api.services.region",

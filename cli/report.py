@@ -2,20 +2,74 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from geodata.errors import DataError
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 app = typer.Typer(
-    help="Reports for the Policy Coordination Group: aggregate figures only, counts under 11 withheld.\n\n"
+    help="Reports for the Policy Coordination Group: aggregate figures only, counts of 1 to 10 people withheld.\n\n"
     "Example: `handoff report capacity-gap --region pgh --out report/pittsburgh.html`.",
     no_args_is_help=True,
 )
+
+
+def _fail(console: Console, message: str) -> NoReturn:
+    """Print ``message`` as one error line and end the command with exit code 2 (bad arguments)."""
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def check_as_of(console: Console, as_of: str | None) -> str | None:
+    """``--as-of`` as given when it is an ISO date (YYYY-MM-DD); else exit 2 saying so."""
+    if as_of is None:
+        return None
+    if ISO_DATE.fullmatch(as_of):
+        try:
+            dt.date.fromisoformat(as_of)
+            return as_of
+        except ValueError:
+            pass
+    _fail(
+        console,
+        f"--as-of {as_of!r} is not a date: give the snapshot date as YYYY-MM-DD "
+        f"(e.g. --as-of {dt.date.today().isoformat()}), or leave it out for today",
+    )
+
+
+def read_previous(console: Console, path: Path) -> dict:
+    """The earlier report ``--compare`` names: a capacity-gap report's JSON, else exit 2."""
+    from scenarios.reports import REPORT_KIND
+
+    what_to_do = "pass the .json written beside the HTML by an earlier `handoff report capacity-gap`"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(console, f"--compare {path} is not a capacity-gap report (not JSON: {exc}): {what_to_do}")
+    if not isinstance(previous, dict) or previous.get("kind") != REPORT_KIND:
+        _fail(console, f'--compare {path} is not a capacity-gap report (no "kind": "{REPORT_KIND}"): {what_to_do}')
+    return previous
+
+
+def check_state(console: Console, url: str) -> None:
+    """Exit 2 with what to do unless ``url`` (``--state``) is a Handoff database a report can read
+    (:func:`api.check_state_database`)."""
+    from api import StateUnusable, check_state_database
+
+    try:
+        check_state_database(url)
+    except StateUnusable as exc:
+        _fail(console, str(exc))
 
 
 @app.command("capacity-gap")
@@ -34,9 +88,10 @@ def capacity_gap(
         "--compare",
         exists=True,
         dir_okay=False,
-        help="An earlier report's JSON (e.g. last quarter's) to compare against.",
+        help="An earlier report's JSON (the .json an earlier `handoff report capacity-gap` wrote, "
+        "e.g. last quarter's) to compare against.",
     ),
-    as_of: str = typer.Option(None, "--as-of", help="Snapshot date shown on the report (default: today)."),
+    as_of: str = typer.Option(None, "--as-of", help="Snapshot date shown on the report, YYYY-MM-DD (default: today)."),
     transit_minutes: float = typer.Option(45.0, "--transit-minutes", min=1, help="'Within reach' threshold (minutes)."),
     marginal: bool = typer.Option(
         True, "--marginal/--no-marginal", help="Rank where one more slot helps most (re-solves placements)."
@@ -59,16 +114,26 @@ def capacity_gap(
     from scenarios.reports.report import ReportOptions, build_report, to_json
 
     console = Console()
+    snapshot = check_as_of(console, as_of)
+    earlier = read_previous(console, previous) if previous else None
+    if state:
+        check_state(console, state)
     try:
         loaded = load_region(region)
         providers = wait_lists = refused = referrals = caseloads = None
         if state:
+            from sqlalchemy.exc import SQLAlchemyError
+
             from api import read_capacity_state, read_declines, read_front_door
 
-            providers, wait_lists = read_capacity_state(state)
-            refused = read_declines(state)
-            referrals, caseloads = read_front_door(state)
-        options = ReportOptions(transit_minutes=transit_minutes, as_of=as_of, marginal=marginal)
+            try:
+                providers, wait_lists = read_capacity_state(state)
+                refused = read_declines(state)
+                referrals, caseloads = read_front_door(state)
+            except SQLAlchemyError as exc:
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                _fail(console, f"cannot read the database at --state ({reason}): check --state")
+        options = ReportOptions(transit_minutes=transit_minutes, as_of=snapshot, marginal=marginal)
         with console.status("loading the region") as status:
             started = time.perf_counter()
 
@@ -81,7 +146,7 @@ def capacity_gap(
                 options=options,
                 providers=providers,
                 wait_lists=wait_lists,
-                previous=json.loads(previous.read_text()) if previous else None,
+                previous=earlier,
                 marginal_fn=marginal_values,
                 declines=refused,
                 referrals=referrals,

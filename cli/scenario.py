@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,13 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.command("sweep")(sweep.sweep)
+
+
+def folder_name(name: object) -> str:
+    """A scenario's name as a file-system-safe folder name: lower case, runs of anything but letters,
+    digits, ``_``, ``.`` and ``-`` replaced by one ``-`` ("City of Pittsburgh" -> "city-of-pittsburgh")."""
+    safe = re.sub(r"[^\w.-]+", "-", str(name).lower()).strip("-.")
+    return safe or "scenario"
 
 
 def frame_table(frame: pd.DataFrame, *, title: str) -> Table:
@@ -71,7 +79,10 @@ def run(
         ..., exists=True, dir_okay=False, help="Scenario file (YAML) with kind: siting or coverage."
     ),
     out: Path = typer.Option(
-        None, "--out", help="Folder for maps, plots and tables. Default: NAME-output beside the file."
+        None,
+        "--out",
+        help="Folder for maps, plots and tables. Default: ./NAME-output in the current folder, NAME being the "
+        "scenario's name: made safe for file names (e.g. name: City of Pittsburgh -> ./city-of-pittsburgh-output).",
     ),
     region: Path = typer.Option(
         None, "--region", exists=True, file_okay=False, help="Region folder to use instead of the file's region: key."
@@ -79,15 +90,20 @@ def run(
 ) -> None:
     """Run one scenario, print its result tables and write its maps and plots.
 
+    Without --out it writes to ./NAME-output in the current folder (printed first).
+
     Examples:
 
       handoff scenario run docs/examples/coverage-zones-1-2.yaml --region pgh --out out/zones
 
       handoff scenario run docs/examples/siting-pittsburgh.yaml --region pgh --out out/siting
+
+      handoff scenario run docs/examples/coverage-city.yaml --region pgh   # writes ./city-of-pittsburgh-output
     """
     console = Console()
     spec = _load_or_exit(console, file)
-    out = out or file.parent / f"{spec['name']}-output"
+    out = out or Path(f"{folder_name(spec['name'])}-output")
+    console.print(f"writing to {out.resolve()}", soft_wrap=True, markup=False)
     print_result(console, _run_or_exit(console, spec, file, out, region))
 
 
@@ -95,7 +111,10 @@ def run(
 def compare(
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Two or more scenario files."),
     out: Path = typer.Option(
-        Path("compare-output"), "--out", help="Folder with one subfolder per scenario and compare.csv."
+        Path("compare-output"),
+        "--out",
+        help="Folder with one subfolder per scenario (its name made safe for file names) and compare.csv. "
+        "Default: ./compare-output in the current folder.",
     ),
     region: Path = typer.Option(
         None, "--region", exists=True, file_okay=False, help="Region folder to use instead of each file's region: key."
@@ -109,9 +128,10 @@ def compare(
     """
     console = Console()
     specs = {file: _load_or_exit(console, file) for file in files}
+    console.print(f"writing to {out.resolve()}", soft_wrap=True, markup=False)
     results = {}
     for file, spec in specs.items():
-        results[spec["name"]] = _run_or_exit(console, spec, file, out / spec["name"], region)
+        results[spec["name"]] = _run_or_exit(console, spec, file, out / folder_name(spec["name"]), region)
     table = compare_summaries(results)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "compare.csv", index_label="measure")
