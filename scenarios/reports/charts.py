@@ -144,6 +144,19 @@ def marginal_chart(rows: list[dict], *, top: int = 10):
     )
 
 
+RATIO_TICKS = (0.05, 0.1, 0.2, 0.25, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4, 5, 10, 20)
+
+
+def ratio_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
+    """Labelled ratios for a log axis from ``low`` to ``high``: every :data:`RATIO_TICKS` value in
+    the range (always 1), thinned to at most ``most`` by keeping every other one around 1."""
+    ticks = [t for t in RATIO_TICKS if low <= t <= high] or [1]
+    while len(ticks) > most:
+        one = ticks.index(1) if 1 in ticks else 0
+        ticks = [t for k, t in enumerate(ticks) if (k - one) % 2 == 0]
+    return ticks
+
+
 def ratio_chart(rows: list[dict], *, title: str):
     """Forest plot of risk ratios with 95 % confidence intervals against the reference group (log scale)."""
     usable = [r for r in rows if r.get("ratio") is not None]
@@ -155,10 +168,10 @@ def ratio_chart(rows: list[dict], *, title: str):
     ax.set_yticks(range(len(usable)), [r["group"] + (" (reference)" if r["reference"] else "") for r in usable])
     if usable:
         ax.set_xscale("log")
-        low = min(r["ratio_low"] for r in usable)
-        high = max(r["ratio_high"] for r in usable)
-        ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if low / 1.2 <= t <= high * 1.2] or [1]
-        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        low = min(r["ratio_low"] for r in usable) / 1.15
+        high = max(r["ratio_high"] for r in usable) * 1.15
+        ax.set_xlim(low, high)
+        ax.xaxis.set_major_locator(FixedLocator(ratio_ticks(low, high)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_title(title, fontsize=10)
