@@ -131,3 +131,25 @@ def test_prepare_is_picklable_and_evaluate_deterministic(spec, tmp_path):
     second = evaluate(spec, base_dir=tmp_path, seed=2, context=context)
     assert first == second
     assert isinstance(first["sites"], str) and first["objective"] > 0
+
+
+def test_a_site_has_one_colour_in_every_panel_of_the_png(data, tmp_path, monkeypatch):
+    import matplotlib.figure
+    from matplotlib.collections import PathCollection
+
+    from scenarios.siting import maps
+
+    n = len(data.sites)
+    answers = [
+        {"label": "one", "open_sites": [n - 1], "assignment": [n - 1] * len(data.points)},
+        {"label": "two", "open_sites": [0, n - 1], "assignment": [0] * len(data.points)},
+    ]
+    drawn = {}
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, *a, **k: drawn.setdefault("fig", fig))
+    maps.png_map(data, answers, tmp_path / "map.png", title="t")
+    scatters = [[c for c in ax.collections if isinstance(c, PathCollection)] for ax in drawn["fig"].axes]
+    stars = [max(found, key=lambda c: c.get_sizes().max()) for found in scatters]
+    last_site_colour = [tuple(stars[0].get_facecolors()[0]), tuple(stars[1].get_facecolors()[1])]
+    assert last_site_colour[0] == last_site_colour[1], "the same site is drawn in two colours"
+    legend = drawn["fig"].axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["candidate site", "open site"]

@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 
 from geodata.basemap import data_extent, draw_basemap, place_labels  # noqa: E402
@@ -114,15 +115,18 @@ def folium_map(data: SitingData, answers: list[dict], out_html: Path, *, title: 
 
 def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str) -> Path:
     """Write a PNG with one panel per answer on the region's streets and municipal lines: demand
-    coloured by serving site, open sites as stars labelled with id and name (labels kept apart)."""
+    coloured by serving site, open sites as stars labelled with id and name (labels kept apart).
+    A site has one colour in every panel; the legend's star is drawn uncoloured, as a shape."""
     points, sites = data.points, data.sites
     extent = data_extent(np.r_[points["lon"], sites.geometry.x], np.r_[points["lat"], sites.geometry.y])
     fig, axes = plt.subplots(1, len(answers), figsize=(6.0 * len(answers), 6.0), squeeze=False)
     sizes = 8 + 120 * points["count"].to_numpy() / max(float(points["count"].max()), 1.0)
     labels = []
+    ever_open = dict.fromkeys(site for answer in answers for site in answer["open_sites"])
+    colour_of = {site: PALETTE[n % len(PALETTE)] for n, site in enumerate(ever_open)}
+    open_site = Line2D([], [], marker="*", markersize=13, linestyle="", mfc="white", mec="black", label="open site")
     for ax, answer in zip(axes[0], answers):
         draw_basemap(ax, extent, segments=data.streets, municipalities=data.municipalities, water=data.water)
-        colour_of = {site: PALETTE[n % len(PALETTE)] for n, site in enumerate(answer["open_sites"])}
         colours = [colour_of.get(site, "#000") for site in answer["assignment"]]
         ax.scatter(points["lon"], points["lat"], s=sizes, c=colours, alpha=0.55, linewidths=0, zorder=2)
         candidates = ax.scatter(
@@ -137,7 +141,6 @@ def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str)
             marker="*",
             edgecolors="black",
             linewidths=0.8,
-            label="open site",
             zorder=4,
         )
         texts = [f"{row['site_id']} {row['name']}" for _, row in opened.iterrows()]
@@ -145,7 +148,7 @@ def png_map(data: SitingData, answers: list[dict], out_png: Path, *, title: str)
         ax.set_title(answer["label"], fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.legend(loc="lower left", fontsize=7)
+        ax.legend(handles=[candidates, open_site], loc="lower left", fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
     for ax, opened, texts, markers in labels:  # once the layout is final, so labels keep their places
