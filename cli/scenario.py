@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from cli import sweep
 from cli.numbers import cell_text
+from scenarios import folder_name
 from scenarios.errors import ScenarioError
 from scenarios.result import ScenarioResult
 from scenarios.runner import compare_summaries, load_scenario, run_scenario
@@ -25,13 +25,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.command("sweep")(sweep.sweep)
-
-
-def folder_name(name: object) -> str:
-    """A scenario's name as a file-system-safe folder name: lower case, runs of anything but letters,
-    digits, ``_``, ``.`` and ``-`` replaced by one ``-`` ("City of Pittsburgh" -> "city-of-pittsburgh")."""
-    safe = re.sub(r"[^\w.-]+", "-", str(name).lower()).strip("-.")
-    return safe or "scenario"
 
 
 def frame_table(frame: pd.DataFrame, *, title: str) -> Table:
@@ -128,6 +121,15 @@ def compare(
     """
     console = Console()
     specs = {file: _load_or_exit(console, file) for file in files}
+    folders = [folder_name(spec["name"]) for spec in specs.values()]
+    if len(set(folders)) < len(folders):
+        twice = sorted({f for f in folders if folders.count(f) > 1})
+        console.print(
+            f"[red]error:[/red] two scenarios would share the name {', '.join(twice)} (their results would "
+            "overwrite each other): give each file its own name: key",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     console.print(f"writing to {out.resolve()}", soft_wrap=True, markup=False)
     results = {}
     for file, spec in specs.items():

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.numbers import cell_text
+from scenarios import folder_name
 from scenarios.errors import ScenarioError
 from scenarios.sweep import SweepError, expand, load_sweep, run_sweep
 from scenarios.sweep.output import metric_columns, site_frequency, varying_params, write_results
@@ -77,7 +78,7 @@ def sweep(
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot reach the Dask scheduler {scheduler}: {exc}")
         raise typer.Exit(2) from exc
-    files = write_results(results, out, name=spec.name, grid=list(spec.grid))
+    files = write_results(results, out, name=folder_name(spec.name), grid=list(spec.grid))
     ok = results[results["status"] == "ok"]
     metrics = metric_columns(results)
     params = varying_params(results, list(spec.grid))

@@ -157,7 +157,7 @@ def _check_gtfs(sources: list[Path]) -> None:
         except DataError as error:
             raise DataError(
                 error.file,
-                f"{error.message}. To build the region without transit, leave out --gtfs",
+                f"{error.message}. To build the region without transit, leave out the feed (--gtfs, or --gtfs-url for region fetch)",
                 row=error.row,
                 field=error.field,
             ) from error

@@ -8,6 +8,7 @@ EXPORTS = {
     "ScenarioError": "scenarios.errors",
     "lazy_face": "scenarios.faces",
     "ScenarioResult": "scenarios.result",
+    "folder_name": "scenarios.result",
     "compare_summaries": "scenarios.runner",
     "load_scenario": "scenarios.runner",
     "run_scenario": "scenarios.runner",

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+
+def folder_name(name: object) -> str:
+    """A scenario's name as a file-system-safe name for its folder or files: lower case, runs of
+    anything but letters, digits, ``_``, ``.`` and ``-`` replaced by one ``-`` ("City of
+    Pittsburgh" -> "city-of-pittsburgh"); "scenario" when nothing is left."""
+    safe = re.sub(r"[^\w.-]+", "-", str(name).lower()).strip("-.")
+    return safe or "scenario"
 
 
 @dataclass

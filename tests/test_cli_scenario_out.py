@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import cli.scenario
 from cli import app
-from cli.scenario import folder_name
+from scenarios import folder_name
 from scenarios.result import ScenarioResult
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios" / "sweep" / "examples"
@@ -83,6 +83,16 @@ def test_compare_names_subfolders_safely(tmp_path, monkeypatch, recorded):
     table = pd.read_csv(out / "compare.csv", index_col="measure")
     assert list(table.columns) == ["City of Pittsburgh", "Zones 1 and 2"]
     assert f"writing to {out}" in result.output
+
+
+def test_compare_refuses_two_scenarios_of_one_name(tmp_path, monkeypatch, recorded):
+    monkeypatch.chdir(tmp_path)
+    twin = tmp_path / "twin.yaml"
+    twin.write_text((DOCS_EXAMPLES / "coverage-city.yaml").read_text())
+    result = CliRunner().invoke(app, ["scenario", "compare", str(DOCS_EXAMPLES / "coverage-city.yaml"), str(twin)])
+    assert result.exit_code == 2, result.output
+    assert "city-of-pittsburgh" in result.output and "name:" in result.output
+    assert recorded == [] and not (tmp_path / "compare-output").exists()
 
 
 def test_run_help_says_where_it_writes():
