@@ -98,11 +98,13 @@ def plot_frontier(
     ax.set_ylabel(Y_LABEL)
     ax.set_title(title, fontsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=8, frameon=False
+    )  # below the axes: never over a point
     fig.tight_layout()
     paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
     for path in paths:
-        fig.savefig(path, dpi=130)
+        fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)
     return paths
 
