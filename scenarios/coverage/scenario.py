@@ -278,7 +278,7 @@ def _frontier(
                 **_row(f"budget USD {b:,.0f}", p, week, cs),
                 "budget_usd_per_year": b,
                 "bound_captured_per_week": p.bound,
-                "proven_optimal": bool(p.captured >= p.bound - 0.5 / sched.MILLI),
+                "proven_optimal": sched.is_proven(p),
             }
             for b, p in zip(sorted(budgets), plans)
         ]

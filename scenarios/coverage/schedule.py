@@ -299,8 +299,8 @@ def frontier(
         best = _best(([plan] if plan.status in ("OPTIMAL", "FEASIBLE") else []) + fits)
         if best is not None and best is not plan:
             bound = max(plan.bound, best.captured) if math.isfinite(plan.bound) else float("nan")
-            proven = math.isfinite(bound) and best.captured >= bound - 0.5 / MILLI
-            best = replace(best, status="OPTIMAL" if proven else "FEASIBLE", bound=bound, seconds=plan.seconds)
+            best = replace(best, bound=bound, seconds=plan.seconds)
+            best = replace(best, status="OPTIMAL" if is_proven(best) else "FEASIBLE")
         kept = best if best is not None else plan
         plans.append(kept)
         if kept.status in ("OPTIMAL", "FEASIBLE"):
@@ -308,6 +308,11 @@ def frontier(
         if progress is not None:
             progress(budget, kept)
     return plans
+
+
+def is_proven(plan: Schedule) -> bool:
+    """Whether ``plan`` captures its proven bound (hand-offs a week, to the model's thousandths)."""
+    return math.isfinite(plan.bound) and plan.captured >= plan.bound - 0.5 / MILLI
 
 
 def _best(plans: list[Schedule]) -> Schedule | None:
