@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from matcher.model import build_model
 from matcher.prep import prepare, seat_count
-from matcher.solve import _search
+from matcher.search import search
 from matcher.types import Instance, validate_instance
 
 # One presolve pass: these rounds are small after presolve, and on the report's Pittsburgh round
@@ -133,7 +133,7 @@ class MoreSeats:
 
     def _search(self, model, place, seconds: float, seed: int, workers: int, start_from: MostMet | None) -> MostMet:
         wanted = start_from.placed if start_from is not None else frozenset()
-        status, _, chosen = _search(
+        status, _, chosen = search(
             model,
             place,
             [i for i, key in enumerate(self.keys) if key in wanted],

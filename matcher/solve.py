@@ -10,6 +10,10 @@ as long on generated M. Generated L (three parts of 10,000-15,000 options) was p
 in 43 s in one run; at load 4 on 2 cores it stops at 60 s with a 0.9-1.3% gap. A mean-transit
 standard joins all parts: there the two phases run on the whole model (needs met, then cost),
 which proved tie-heavy M held to FCFS's transit optimal within 30 s where one objective did not.
+A part of :data:`LARGE_PART` options or more starts from its linear relaxation instead of that
+first search (:func:`matcher.search.relaxed_start`): on generated XL's largest part (74,323
+options) CP-SAT alone stood 3.2 % under its bound after 60 s, the relaxation's start 0.7 % under
+the relaxation's bound after 13 s (see :mod:`matcher.relaxation`).
 """
 
 from __future__ import annotations
@@ -20,29 +24,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from matcher.baselines import da_choice
 from matcher.check import check
 from matcher.explain import build_result
 from matcher.model import build_model, independent_parts, lexicographic_weight, option_costs
 from matcher.prep import Prepared, prepare, restrict
+from matcher.search import relaxed_start, search
 from matcher.types import MODES, Instance, Result, validate_instance
 
 PRIMARY_SHARE = 0.7  # at most this share of a search's time goes to maximising urgency-weighted needs met
 SMALL_PART = 1000  # parts with fewer options are solved together, up to this many options a model
-# From this many options a part's searches run one presolve pass, not CP-SAT's default three: on
-# generated XL's 74,000-option part the three passes took 6.9 s of a 24 s first search (and again
+# From this many options a part starts from its linear relaxation, and its searches run one presolve
+# pass, not CP-SAT's default three: on generated XL's 74,000-option part the three passes took 6.9 s of a 24 s first search (and again
 # in the second), one pass 3.8 s; with one pass the first searches of XL's three large parts ended
 # 1.2 % below their bounds on average over four runs, against 2.3 % over three runs with three.
 # Smaller parts (generated L's 10,000-15,000 options, proven optimal) keep the default.
 LARGE_PART = 20_000
-# Full-problem subsolvers for 2-3 workers: CP-SAT's own choice there leaves out its LP-heavy worker
-# "max_lp" (linearization level 2, in its default portfolio from 4 workers on), which closes the
-# bounds on generated M quickly, while the default 2-worker search leaves a 7% gap after 7 s.
-# With 2 workers CP-SAT runs one full-problem subsolver (max_lp) and its interleaved heuristics
-# (feasibility jump, local search, RINS/RENS, LNS) on the other thread.
-SMALL_PORTFOLIO = ("max_lp", "default_lp")
 
 
 @dataclass
@@ -214,48 +211,6 @@ def solve_model(
     )
 
 
-def _search(
-    model: cp_model.CpModel,
-    place: list,
-    hint: list[int],
-    *,
-    seconds: float,
-    seed: int,
-    workers: int,
-    presolve_iterations: int | None = None,
-    assignment: list[int] | None = None,
-):
-    """One CP-SAT run from ``hint``: (status name, solver, chosen option indices or None).
-    ``presolve_iterations`` caps CP-SAT's presolve passes (its default 3 when None).
-    ``assignment``, a value for every variable of ``model`` (an earlier search's solution of the
-    same variables), is given in place of ``hint`` as a complete hint: CP-SAT takes it as its first
-    solution, where a hint of the ``place`` variables alone leaves it to complete the rest by search,
-    which on parts of 50,000 options and more did not finish in the time left."""
-    model.ClearHints()
-    if assignment is not None:
-        given = model.Proto().solution_hint
-        given.vars.extend(range(len(assignment)))
-        given.values.extend(assignment)
-    else:
-        hinted = set(hint)
-        for i, var in enumerate(place):
-            model.AddHint(var, i in hinted)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.1)
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers
-    if presolve_iterations is not None:
-        solver.parameters.max_presolve_iterations = presolve_iterations
-    if workers == 1:
-        solver.parameters.linearization_level = 2
-    elif workers <= 3:
-        solver.parameters.subsolvers.extend(SMALL_PORTFOLIO)
-    code = solver.Solve(model)
-    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    chosen = [i for i, v in enumerate(place) if solver.BooleanValue(v)] if found else None
-    return solver.status_name(code), solver, chosen
-
-
 def _batches(parts: list[list[int]]) -> list[list[int]]:
     """Parts smallest first, consecutive small ones merged up to ``SMALL_PART`` options a batch."""
     batches: list[list[int]] = []
@@ -320,27 +275,42 @@ def _by_parts(
             return sum(built.urgency[j] for j in picked) * scale - sum(built.cost[j] for j in picked)
 
         passes = 1 if len(batch) >= LARGE_PART else None
-        built.model.Maximize(urgency)
-        status, solver, first = _search(
-            built.model,
-            built.place,
-            [j for j, i in enumerate(batch) if i in hinted],
-            seconds=(budget_end - time.perf_counter()) * PRIMARY_SHARE,
-            seed=seed,
-            workers=workers,
-            presolve_iterations=passes,
+        part_hint = [j for j, i in enumerate(batch) if i in hinted]
+        guided = (
+            relaxed_start(
+                built,
+                part_hint,
+                seconds=(budget_end - time.perf_counter()) * PRIMARY_SHARE,
+                seed=seed,
+                workers=workers,
+            )
+            if len(batch) >= LARGE_PART
+            else None
         )
+        first: list[int] | None
+        assignment: list[int] | None
+        if guided is not None:
+            first, assignment, lexicographic_bound = guided
+        else:
+            built.model.Maximize(urgency)
+            status, solver, first = search(
+                built.model,
+                built.place,
+                part_hint,
+                seconds=(budget_end - time.perf_counter()) * PRIMARY_SHARE,
+                seed=seed,
+                workers=workers,
+                presolve_iterations=passes,
+            )
+            assignment = None if first is None else list(solver.ResponseProto().solution)
+            # CP-SAT reports a bound of 0 when it has no solution: then count
+            urgency_bound = _counting_bound(part, built.urgency) if first is None else solver.BestObjectiveBound()
+            lexicographic_bound = math.floor(urgency_bound + 0.5) * built.weight
         from_start = first is None
         if first is None:  # no solution in this part's time: go on from its share of the start
-            first = [j for j, i in enumerate(batch) if i in hinted]
-            found_bound = float(_counting_bound(part, built.urgency))  # CP-SAT reports 0 when it has none
-            assignment = None
-        else:
-            found_bound = solver.BestObjectiveBound()
-            assignment = list(solver.ResponseProto().solution)
-        urgency_bound = math.floor(found_bound + 0.5)
+            first = part_hint
         built.model.Maximize(built.weight * urgency - cost)
-        status, solver, second = _search(
+        status, solver, second = search(
             built.model,
             built.place,
             first,
@@ -358,7 +328,7 @@ def _by_parts(
             bound += value(picked, weight)
         else:
             found = solver.BestObjectiveBound() if second is not None else math.inf
-            bound += _rescaled_bound(min(found, urgency_bound * built.weight), built.weight, weight)
+            bound += _rescaled_bound(min(found, lexicographic_bound), built.weight, weight)
         optimal = optimal and status == "OPTIMAL"
     gap = (bound - objective) / max(abs(objective), 1)
     status = "OPTIMAL" if optimal else "FEASIBLE"
@@ -383,7 +353,7 @@ def _two_phases(
     primary = sum(u * x for u, x in zip(built.urgency, place))
     secondary = sum(c * x for c, x in zip(built.cost, place))
     model.Maximize(primary)
-    status1, solver, chosen = _search(
+    status1, solver, chosen = search(
         model, place, hint, seconds=(deadline - time.perf_counter()) * PRIMARY_SHARE, seed=seed, workers=workers
     )
     if chosen is None:
@@ -391,7 +361,7 @@ def _two_phases(
     best, best_bound = round(solver.ObjectiveValue()), solver.BestObjectiveBound()
     model.Add(primary >= best)
     model.Minimize(secondary)
-    status2, solver, second = _search(
+    status2, solver, second = search(
         model,
         place,
         chosen,

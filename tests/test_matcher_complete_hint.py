@@ -20,6 +20,7 @@ from matcher.model import build_model
 from matcher.prep import prepare
 
 solve_module = importlib.import_module("matcher.solve")
+search_module = importlib.import_module("matcher.search")
 
 
 class FirstSolutionSolver(cp_model.CpSolver):
@@ -37,15 +38,15 @@ def test_the_second_search_starts_from_the_first_ones_whole_solution(monkeypatch
     urgency = sum(u * x for u, x in zip(built.urgency, built.place))
     cost = sum(c * x for c, x in zip(built.cost, built.place))
     built.model.Maximize(urgency)
-    status, solver, first = solve_module._search(built.model, built.place, [], seconds=10, seed=0, workers=1)
+    status, solver, first = search_module.search(built.model, built.place, [], seconds=10, seed=0, workers=1)
     assert status == "OPTIMAL" and first is not None
     assignment = list(solver.ResponseProto().solution)
     assert len(assignment) == len(built.model.Proto().variables)
     hinted_value = built.weight * sum(built.urgency[i] for i in first) - sum(built.cost[i] for i in first)
 
     built.model.Maximize(built.weight * urgency - cost)
-    monkeypatch.setattr(solve_module.cp_model, "CpSolver", FirstSolutionSolver)
-    status, solver, second = solve_module._search(
+    monkeypatch.setattr(search_module.cp_model, "CpSolver", FirstSolutionSolver)
+    status, solver, second = search_module.search(
         built.model, built.place, [], seconds=10, seed=0, workers=1, assignment=assignment
     )
     assert status in ("FEASIBLE", "OPTIMAL") and second is not None

@@ -33,7 +33,7 @@ def hide_solutions(monkeypatch) -> list[str]:
         statuses.append(status)
         return status, solver, None
 
-    monkeypatch.setattr(solve_module, "_search", search)
+    monkeypatch.setattr(solve_module, "search", search)
     return statuses
 
 

@@ -168,13 +168,13 @@ def test_large_parts_search_with_one_presolve_pass_and_reach_the_same_optimum(mo
     prep = prepare(generate_instance(300, 30, 1500, seed=3, ties=True))
     sizes = sorted(len(part) for part in independent_parts(prep))
     asked: list[tuple[int, int | None]] = []
-    search = solve_module._search
+    search = solve_module.search
 
     def recorded(model, place, hint, **kwargs):
         asked.append((len(place), kwargs.get("presolve_iterations")))
         return search(model, place, hint, **kwargs)
 
-    monkeypatch.setattr(solve_module, "_search", recorded)
+    monkeypatch.setattr(solve_module, "search", recorded)
     default = solve_model(prep, mode="coverage", time_limit_s=30, seed=0, workers=2)
     assert asked and all(passes is None for _size, passes in asked)
     asked.clear()
